@@ -1,0 +1,222 @@
+// `drc agent`: dials out to the hub, authenticates with its host token, protects only the
+// volumes of its own config, reconnects with exponential backoff and jitter.
+import fs from 'node:fs';
+import WebSocket from 'ws';
+import { MAX_PAYLOAD, PROTOCOL_VERSION, parseHubMessage, type HubMessage, type HubMessageOf } from '../src/protocol/agent.js';
+import { ProtocolError } from '../src/protocol/errors.js';
+import type { LogFn } from './log.js';
+import { AgentState } from './state.js';
+import { ScanPool, scanVolume } from './trackers/scan.js';
+import { bitmapOf, uploadVolume, volumeSize, type JobLink, type VolumeSpec } from './uploader.js';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface AgentOptions {
+  hub: string;
+  host: string;
+  token: string;
+  dataDir: string;
+  volumes: VolumeSpec[];
+  heartbeatMs?: number;
+  watchMs?: number;
+  ca?: string;
+  log: LogFn;
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+}
+
+type Waiter = { type: string; jobId: number; volume?: string; seq?: number; resolve: (m: HubMessage) => void; reject: (e: Error) => void };
+
+const HIGH_WATER = 16 * 1024 * 1024;
+
+export class Agent {
+  private ws: WebSocket | null = null;
+  private stopped = false;
+  private attempt = 0;
+  private timers: NodeJS.Timeout[] = [];
+  private waiters: Waiter[] = [];
+  private readonly state: AgentState;
+  private readonly pool = new ScanPool();
+  private busy = false;
+  private abortedJobs = new Set<number>();
+
+  constructor(private readonly o: AgentOptions) {
+    this.state = new AgentState(o.dataDir);
+  }
+
+  start(): void {
+    this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.clearTimers();
+    this.ws?.close(1000, 'agent stopping');
+    this.failWaiters(new Error('agent stopping'));
+    await this.pool.close();
+  }
+
+  private clearTimers(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const url = this.o.hub.replace(/\/+$/, '') + '/agent';
+    const ws = new WebSocket(url, {
+      headers: { authorization: `Bearer ${this.o.token}`, 'x-drc-host': this.o.host, 'x-drc-protocol': String(PROTOCOL_VERSION) },
+      perMessageDeflate: false,
+      maxPayload: MAX_PAYLOAD,
+      generateMask: (mask: Buffer) => void mask.fill(0),
+      ca: this.o.ca ? fs.readFileSync(this.o.ca) : undefined,
+      handshakeTimeout: 10_000,
+    });
+    this.ws = ws;
+    ws.on('open', () => this.onOpen(ws));
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return this.protocolFailure(ws, new ProtocolError('unknown', 'the hub sent a binary frame'));
+      try {
+        this.onMessage(ws, parseHubMessage(data.toString()));
+      } catch (e) {
+        this.protocolFailure(ws, e instanceof ProtocolError ? e : new ProtocolError('malformed', String(e)));
+      }
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      this.o.log('error', `hub refused the connection: HTTP ${res.statusCode} ${res.headers['x-drc-reason'] ?? ''}`.trim());
+    });
+    ws.on('error', (e) => this.o.log('warning', `connection to ${url}: ${e.message}`));
+    ws.on('close', (code, reason) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.clearTimers();
+      this.failWaiters(new Error('connection to the hub lost'));
+      if (this.stopped) return;
+      const base = Math.min(this.o.backoffMaxMs ?? 30_000, (this.o.backoffMinMs ?? 500) * 2 ** this.attempt);
+      const delay = Math.round(base * (0.7 + Math.random() * 0.6));
+      this.attempt = Math.min(this.attempt + 1, 16);
+      this.o.log('info', `disconnected (${code} ${reason.toString()}); reconnecting in ${delay} ms`);
+      setTimeout(() => this.connect(), delay);
+    });
+  }
+
+  private protocolFailure(ws: WebSocket, e: ProtocolError): void {
+    this.o.log('error', `protocol error from hub: ${e.message}`);
+    ws.close(4002, e.message.slice(0, 120));
+  }
+
+  private onOpen(ws: WebSocket): void {
+    const volumes = this.o.volumes.map((v) => {
+      let size = 0;
+      try {
+        size = volumeSize(v.path);
+      } catch (e) {
+        this.o.log('error', `volume ${v.name}: cannot stat ${v.path}: ${(e as Error).message}`);
+      }
+      return { name: v.name, path: v.path, size, blockSize: v.blockSize, tracker: 'scan' as const };
+    });
+    ws.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, host: this.o.host, agentVersion: AGENT_VERSION, volumes }));
+  }
+
+  private onMessage(ws: WebSocket, m: HubMessage): void {
+    switch (m.type) {
+      case 'welcome':
+        this.attempt = 0;
+        this.o.log('info', `connected to hub ${m.hub}`);
+        this.timers.push(setInterval(() => this.send({ type: 'heartbeat', time: Date.now() }), this.o.heartbeatMs ?? 5000));
+        if ((this.o.watchMs ?? 5000) > 0) {
+          this.timers.push(setInterval(() => void this.watch(), this.o.watchMs ?? 5000));
+          setTimeout(() => void this.watch(), 200);
+        }
+        return;
+      case 'start':
+        void this.runJob(m);
+        return;
+      case 'abort':
+        this.abortedJobs.add(m.jobId);
+        this.failWaiters(new Error(`job ${m.jobId} aborted by the hub: ${m.reason}`), m.jobId);
+        return;
+      case 'need':
+      case 'committed': {
+        const i = this.waiters.findIndex(
+          (w) => w.type === m.type && w.jobId === m.jobId && w.volume === m.volume && (m.type !== 'need' || w.seq === m.seq),
+        );
+        if (i < 0) return this.protocolFailure(ws, new ProtocolError('out-of-order', `unexpected ${m.type} for job ${m.jobId}`));
+        const [w] = this.waiters.splice(i, 1);
+        w!.resolve(m);
+        return;
+      }
+    }
+  }
+
+  private send(msg: object): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+
+  private failWaiters(e: Error, jobId?: number): void {
+    const keep: Waiter[] = [];
+    for (const w of this.waiters) (jobId === undefined || w.jobId === jobId ? w.reject(e) : keep.push(w));
+    this.waiters = keep;
+  }
+
+  private link(ws: WebSocket): JobLink {
+    return {
+      send: (msg) => {
+        if (ws.readyState !== WebSocket.OPEN) throw new Error('connection to the hub lost');
+        ws.send(JSON.stringify(msg));
+      },
+      sendBinary: async (buf) => {
+        if (ws.readyState !== WebSocket.OPEN) throw new Error('connection to the hub lost');
+        ws.send(buf);
+        while (ws.bufferedAmount > HIGH_WATER && ws.readyState === WebSocket.OPEN) await new Promise((r) => setTimeout(r, 2));
+      },
+      expect: <T extends 'need' | 'committed'>(type: T, jobId: number, volume: string, seq?: number) =>
+        new Promise<HubMessageOf<T>>((resolve, reject) => {
+          this.waiters.push({ type, jobId, volume, seq, resolve: resolve as (m: HubMessage) => void, reject });
+        }),
+    };
+  }
+
+  private async runJob(m: HubMessageOf<'start'>): Promise<void> {
+    const ws = this.ws;
+    if (!ws) return;
+    this.busy = true;
+    try {
+      for (const [volumeIndex, v] of m.volumes.entries()) {
+        const spec = this.o.volumes.find((x) => x.name === v.name);
+        if (!spec) throw new Error(`volume ${v.name} is not in this agent's config`);
+        const r = await uploadVolume(this.link(ws), { jobId: m.jobId, full: m.full, volumeIndex, basePointId: v.basePointId }, spec, this.state, this.pool);
+        this.o.log('info', `job ${m.jobId} volume ${v.name}: point ${r.pointId}, ${r.changed} changed blocks, ${r.sent} sent`);
+      }
+    } catch (e) {
+      const reason = (e as Error).message;
+      this.o.log('error', `job ${m.jobId} failed: ${reason}`);
+      if (!this.abortedJobs.has(m.jobId) && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'failed', jobId: m.jobId, reason }));
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Live dirty bitmap of each volume against its last committed generation (for the heatmap). */
+  private async watch(): Promise<void> {
+    if (this.busy || !this.ws) return;
+    this.busy = true;
+    try {
+      for (const v of this.o.volumes) {
+        const size = volumeSize(v.path);
+        const prev = this.state.load(v.name);
+        const base = prev && prev.blockSize === v.blockSize ? prev.xxh : null;
+        const scan = await scanVolume(this.pool, v.path, size, v.blockSize, base, false);
+        const bits = bitmapOf(scan.blockCount, scan.changed);
+        this.send({
+          type: 'bitmap', volume: v.name, blockSize: v.blockSize, blockCount: scan.blockCount, size,
+          dirtyCount: scan.changed.length, mode: base ? 'incremental' : 'full', bitmap: bits.bits.toString('base64'), time: Date.now(),
+        });
+      }
+    } catch (e) {
+      this.o.log('warning', `watch scan failed: ${(e as Error).message}`);
+    } finally {
+      this.busy = false;
+    }
+  }
+}

@@ -1,0 +1,135 @@
+// Runs one volume of a backup job on the agent: scan, bitmap, offer hashes, send only the
+// blocks the hub lacks, end with the Merkle root, and advance the local generation only
+// after the hub's commit ack.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { createXXHash3, type IHasher } from 'hash-wasm';
+import { compress } from 'zstd-napi';
+import { FLAG_ZERO, OFFER_MAX_ENTRIES, decodeIndices, encodeOffer, type HubMessageOf } from '../src/protocol/agent.js';
+import { ChangedBlockBitmap } from '../src/protocol/bitmap.js';
+import { CODEC_RAW, CODEC_ZSTD, encodeBlockFrame } from '../src/protocol/frames.js';
+import { merkleRootPacked } from '../src/protocol/merkle.js';
+import { scanVolume, type ScanPool } from './trackers/scan.js';
+import type { AgentState } from './state.js';
+
+export interface JobLink {
+  send(msg: object): void;
+  sendBinary(buf: Buffer): Promise<void>;
+  /** resolves with the next message of this type for this job and volume */
+  expect<T extends 'need' | 'committed'>(type: T, jobId: number, volume: string, seq?: number): Promise<HubMessageOf<T>>;
+}
+
+export interface VolumeSpec {
+  name: string;
+  path: string;
+  blockSize: number;
+}
+
+const OFFER_BATCH = 1024;
+const OFFER_WINDOW = 4;
+let xxhasher: IHasher | null = null;
+
+export function volumeSize(p: string): number {
+  return fs.statSync(p).size;
+}
+
+export function bitmapOf(blockCount: number, changed: number[]): ChangedBlockBitmap {
+  const b = new ChangedBlockBitmap(blockCount);
+  for (const i of changed) b.set(i);
+  return b;
+}
+
+export async function uploadVolume(
+  link: JobLink,
+  job: { jobId: number; full: boolean; volumeIndex: number; basePointId: number | null },
+  vol: VolumeSpec,
+  state: AgentState,
+  pool: ScanPool,
+): Promise<{ pointId: number; changed: number; sent: number }> {
+  xxhasher ??= await createXXHash3();
+  const size = volumeSize(vol.path);
+  const prev = state.load(vol.name);
+  const incremental = !job.full && prev !== null && prev.generation === job.basePointId && prev.blockSize === vol.blockSize;
+  link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'scan', doneBytes: 0, totalBytes: size });
+  const scan = await scanVolume(pool, vol.path, size, vol.blockSize, incremental ? prev.xxh : null);
+  const bitmap = bitmapOf(scan.blockCount, scan.changed);
+  link.send({
+    type: 'bitmap',
+    jobId: job.jobId,
+    volume: vol.name,
+    blockSize: vol.blockSize,
+    blockCount: scan.blockCount,
+    size,
+    dirtyCount: scan.changed.length,
+    mode: incremental ? 'incremental' : 'full',
+    bitmap: bitmap.bits.toString('base64'),
+    time: Date.now(),
+  });
+
+  const sha = Buffer.alloc(scan.blockCount * 32);
+  if (incremental) prev.sha.copy(sha, 0, 0, Math.min(prev.sha.length, sha.length));
+  scan.changed.forEach((i, k) => scan.sha.copy(sha, i * 32, k * 32, k * 32 + 32));
+
+  const totalBytes = scan.changed.length * vol.blockSize;
+  let doneBytes = 0;
+  let sent = 0;
+  let lastProgress = 0;
+  const fd = fs.openSync(vol.path, 'r');
+  const block = Buffer.allocUnsafe(vol.blockSize);
+  try {
+    const batches: number[][] = [];
+    for (let k = 0; k < scan.changed.length; k += OFFER_BATCH) batches.push(scan.changed.slice(k, k + OFFER_BATCH).map((_, j) => k + j));
+    const inflight: { seq: number; ks: number[]; need: Promise<HubMessageOf<'need'>> }[] = [];
+    let next = 0;
+    while (next < batches.length || inflight.length > 0) {
+      while (next < batches.length && inflight.length < OFFER_WINDOW) {
+        const ks = batches[next]!;
+        const seq = next++;
+        const need = link.expect('need', job.jobId, vol.name, seq);
+        const entries = ks.map((k) => ({ index: scan.changed[k]!, flags: scan.zero[k] ? FLAG_ZERO : 0, hash: scan.sha.subarray(k * 32, k * 32 + 32) }));
+        link.send({ type: 'offer', jobId: job.jobId, volume: vol.name, seq, entries: encodeOffer(entries.slice(0, OFFER_MAX_ENTRIES)) });
+        inflight.push({ seq, ks, need });
+      }
+      const head = inflight.shift()!;
+      const needed = new Set(decodeIndices((await head.need).indices));
+      for (const k of head.ks) {
+        const i = scan.changed[k]!;
+        const len = Math.min(vol.blockSize, size - i * vol.blockSize);
+        doneBytes += len;
+        if (!needed.has(i)) continue;
+        const got = fs.readSync(fd, block, 0, len, i * vol.blockSize);
+        if (got < len) block.fill(0, got, len);
+        const data = block.subarray(0, len);
+        // the source may have changed since the scan: send what is there now, with its own hash
+        let hash = scan.sha.subarray(k * 32, k * 32 + 32);
+        const x = Buffer.from(xxhasher.init().update(data).digest('binary'));
+        if (!x.equals(scan.xxh.subarray(i * 8, i * 8 + 8))) {
+          hash = createHash('sha256').update(data).digest();
+          hash.copy(sha, i * 32);
+        }
+        const z = compress(data, { compressionLevel: 1 });
+        const useZ = z.length < len;
+        await link.sendBinary(
+          encodeBlockFrame(
+            { codec: useZ ? CODEC_ZSTD : CODEC_RAW, volumeIndex: job.volumeIndex, jobId: job.jobId, blockIndex: i, rawLength: len, hash },
+            useZ ? z : data,
+          ),
+        );
+        sent++;
+        const now = Date.now();
+        if (now - lastProgress > 250) {
+          lastProgress = now;
+          link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'transfer', doneBytes, totalBytes });
+        }
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'transfer', doneBytes: totalBytes, totalBytes });
+  const committed = link.expect('committed', job.jobId, vol.name);
+  link.send({ type: 'end', jobId: job.jobId, volume: vol.name, blockCount: scan.blockCount, size, merkleRoot: merkleRootPacked(sha) });
+  const ack = await committed;
+  state.save(vol.name, { generation: ack.pointId, blockSize: vol.blockSize, blockCount: scan.blockCount, size, xxh: scan.xxh, sha });
+  return { pointId: ack.pointId, changed: scan.changed.length, sent };
+}

@@ -1,0 +1,97 @@
+// Numbered migrations, applied in order at start inside one transaction each.
+// Never edit a landed migration: add the next number.
+export const MIGRATIONS: { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE hosts (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  tags TEXT NOT NULL DEFAULT '[]',
+  tier TEXT,
+  token_hash TEXT,
+  revoked INTEGER NOT NULL DEFAULT 0,
+  failed_over INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE volumes (
+  id INTEGER PRIMARY KEY,
+  host_id INTEGER NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  path TEXT NOT NULL DEFAULT '',
+  size INTEGER NOT NULL DEFAULT 0,
+  block_size INTEGER NOT NULL DEFAULT 65536,
+  UNIQUE (host_id, name)
+);
+CREATE TABLE packs (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  size INTEGER NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE chunks (
+  hash BLOB PRIMARY KEY,
+  pack_id INTEGER NOT NULL REFERENCES packs(id),
+  offset INTEGER NOT NULL,
+  length INTEGER NOT NULL,
+  raw_length INTEGER NOT NULL,
+  codec INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX chunks_pack ON chunks(pack_id);
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  host_id INTEGER NOT NULL REFERENCES hosts(id),
+  volumes TEXT NOT NULL DEFAULT '[]',
+  type TEXT,
+  state TEXT NOT NULL,
+  priority INTEGER NOT NULL DEFAULT 5,
+  origin TEXT NOT NULL DEFAULT '',
+  params TEXT NOT NULL DEFAULT '{}',
+  created_at TEXT NOT NULL,
+  started_at TEXT,
+  finished_at TEXT,
+  error TEXT,
+  bytes_wire INTEGER NOT NULL DEFAULT 0,
+  bytes_new INTEGER NOT NULL DEFAULT 0,
+  bytes_total INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX jobs_state ON jobs(state);
+CREATE TABLE points (
+  id INTEGER PRIMARY KEY,
+  volume_id INTEGER NOT NULL REFERENCES volumes(id),
+  job_id INTEGER REFERENCES jobs(id),
+  time TEXT NOT NULL,
+  type TEXT NOT NULL,
+  parent_id INTEGER REFERENCES points(id),
+  size INTEGER NOT NULL,
+  block_size INTEGER NOT NULL,
+  block_count INTEGER NOT NULL,
+  changed_blocks INTEGER NOT NULL,
+  bytes_new INTEGER NOT NULL,
+  merkle_root TEXT NOT NULL,
+  manifest BLOB NOT NULL,
+  verified_at TEXT
+);
+CREATE INDEX points_volume ON points(volume_id, id);
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY,
+  time TEXT NOT NULL,
+  level TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  host TEXT,
+  message TEXT NOT NULL,
+  data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE audit (
+  id INTEGER PRIMARY KEY,
+  time TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT,
+  outcome TEXT NOT NULL,
+  details TEXT NOT NULL DEFAULT '{}'
+);
+`,
+  },
+];

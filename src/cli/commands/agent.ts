@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Agent } from '../../../agent/agent.js';
+import { fileLogger } from '../../../agent/log.js';
+import { DEFAULT_BLOCK_SIZE, parseSize } from '../../config/index.js';
+import { parseArgs, value } from '../args.js';
+import { resolveContext } from '../context.js';
+import { UsageError } from '../errors.js';
+
+export const agentHelp = 'agent [--config FILE] [--hub URL --host NAME --token TOKEN --volume NAME=PATH ... --data DIR]';
+
+export async function agent(argv: string[]): Promise<number> {
+  const a = parseArgs('agent', argv, { values: ['host', 'token', 'token-file', 'block-size', 'watch', 'ca'], repeat: ['volume'] });
+  const ctx = resolveContext(a);
+  const ac = ctx.config.agent;
+  const hub = value(a, 'hub') ?? ac?.hub ?? 'ws://127.0.0.1:7701';
+  const host = value(a, 'host') ?? ac?.host;
+  if (!host) throw new UsageError('agent: --host is required (or agent.host in the config)');
+  const tokenFile = value(a, 'token-file') ?? ac?.tokenFile ?? null;
+  const token = value(a, 'token') ?? ac?.token ?? (tokenFile ? fs.readFileSync(tokenFile, 'utf8').trim() : process.env.DRC_AGENT_TOKEN);
+  if (!token) throw new UsageError('agent: --token is required (or agent.token / agent.token_file in the config, or DRC_AGENT_TOKEN)');
+  let blockSize = DEFAULT_BLOCK_SIZE;
+  const bs = value(a, 'block-size');
+  if (bs) {
+    try {
+      blockSize = parseSize(bs);
+    } catch (e) {
+      throw new UsageError(`agent: --block-size: ${(e as Error).message}`);
+    }
+  }
+  const volumes = (a.values.get('volume') ?? []).map((spec) => {
+    const m = /^([A-Za-z0-9][A-Za-z0-9._-]{0,62})=(.+)$/.exec(spec);
+    if (!m) throw new UsageError(`agent: --volume ${spec}: expected NAME=PATH`);
+    return { name: m[1]!, path: path.resolve(m[2]!), blockSize };
+  });
+  for (const v of ac?.volumes ?? []) if (!volumes.some((x) => x.name === v.name)) volumes.push({ name: v.name, path: v.path, blockSize: v.blockSize });
+  if (volumes.length === 0) throw new UsageError('agent: no volumes to protect (give --volume NAME=PATH or agent.volumes in the config)');
+  for (const v of volumes) {
+    if (!fs.existsSync(v.path)) throw new UsageError(`agent: volume ${v.name}: ${v.path} does not exist`);
+  }
+  const dataDir = path.resolve(value(a, 'data') ?? ac?.data ?? path.join(ctx.dataDir, 'agent', host));
+  const watch = value(a, 'watch');
+  const ag = new Agent({
+    hub,
+    host,
+    token,
+    dataDir,
+    volumes,
+    heartbeatMs: (ac?.heartbeat ?? 5) * 1000,
+    watchMs: watch !== undefined ? Number(watch) * 1000 : (ac?.watch ?? 5) * 1000,
+    ca: value(a, 'ca') ?? ac?.ca ?? undefined,
+    log: fileLogger(dataDir, 'agent'),
+  });
+  ag.start();
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  await ag.stop();
+  return 0;
+}

@@ -1,0 +1,32 @@
+import { parseArgs, value } from '../args.js';
+import { connect, resolveContext } from '../context.js';
+import { OperationError, UsageError } from '../errors.js';
+import { bytes, printJson } from '../output.js';
+import { waitForJob } from './wait.js';
+
+export const backupHelp = 'backup HOST [--volume NAME] [--full] [--wait] [--json]';
+
+export async function backup(argv: string[]): Promise<number> {
+  const a = parseArgs('backup', argv, { values: ['volume', 'priority'], switches: ['full', 'wait'] });
+  const ctx = resolveContext(a);
+  const [host, ...rest] = a.positionals;
+  if (!host) throw new UsageError('backup: HOST is required');
+  if (rest.length) throw new UsageError(`backup: unexpected argument ${rest[0]}`);
+  const client = await connect(ctx);
+  try {
+    let job = await client.call('backup.start', { host, volume: value(a, 'volume'), full: a.switches.has('full') });
+    if (!a.switches.has('wait')) {
+      if (ctx.json) printJson(job);
+      else process.stdout.write(`backup job ${job.id} of ${host} queued\n`);
+      return 0;
+    }
+    job = await waitForJob(client, job, `backup ${host}`, ctx.json);
+    if (ctx.json) printJson(job);
+    else if (job.state === 'succeeded')
+      process.stdout.write(`backup job ${job.id} of ${host} succeeded: point(s) ${job.pointIds.join(', ')}, ${bytes(job.bytesWire)} sent, ${bytes(job.bytesNew)} stored\n`);
+    if (job.state !== 'succeeded') throw new OperationError(`backup job ${job.id} of ${host} ${job.state}: ${job.error ?? ''}`);
+    return 0;
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,29 @@
+import { parseArgs, value } from '../args.js';
+import { connect, resolveContext } from '../context.js';
+import { UsageError } from '../errors.js';
+import { bytes, printJson, table } from '../output.js';
+
+export const pointsHelp = 'points HOST [--volume NAME] [--json]';
+
+export async function points(argv: string[]): Promise<number> {
+  const a = parseArgs('points', argv, { values: ['volume'] });
+  const ctx = resolveContext(a);
+  const [host, ...rest] = a.positionals;
+  if (!host) throw new UsageError('points: HOST is required');
+  if (rest.length) throw new UsageError(`points: unexpected argument ${rest[0]}`);
+  const client = await connect(ctx);
+  try {
+    const list = await client.call('points.list', { host, volume: value(a, 'volume') });
+    if (ctx.json) printJson(list);
+    else
+      process.stdout.write(
+        table(
+          ['ID', 'TIME', 'VOLUME', 'TYPE', 'SIZE', 'CHANGED', 'NEW', 'VERIFIED'],
+          list.map((p) => [String(p.id), p.time, p.volume, p.type, bytes(p.size), String(p.changedBlocks), bytes(p.bytesNew), p.verifiedAt ?? '-']),
+        ) + '\n',
+      );
+    return 0;
+  } finally {
+    client.close();
+  }
+}

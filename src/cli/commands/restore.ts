@@ -1,0 +1,35 @@
+import path from 'node:path';
+import { parseArgs, required, value } from '../args.js';
+import { connect, resolveContext } from '../context.js';
+import { OperationError, UsageError } from '../errors.js';
+import { printJson } from '../output.js';
+import { waitForJob } from './wait.js';
+
+export const restoreHelp = 'restore HOST --volume NAME --point ID|latest|ISO-TIME --to PATH [--format raw|qcow2|vmdk|vhdx] [--json]';
+
+const FORMATS = ['raw', 'qcow2', 'vmdk', 'vhdx'] as const;
+type Format = (typeof FORMATS)[number];
+
+export async function restore(argv: string[]): Promise<number> {
+  const a = parseArgs('restore', argv, { values: ['volume', 'point', 'to', 'format'] });
+  const ctx = resolveContext(a);
+  const [host, ...rest] = a.positionals;
+  if (!host) throw new UsageError('restore: HOST is required');
+  if (rest.length) throw new UsageError(`restore: unexpected argument ${rest[0]}`);
+  const volume = required(a, 'restore', 'volume');
+  const point = required(a, 'restore', 'point');
+  const to = path.resolve(required(a, 'restore', 'to'));
+  const format = value(a, 'format') ?? 'raw';
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`restore: --format ${format}: expected one of ${FORMATS.join(', ')}`);
+  const client = await connect(ctx);
+  try {
+    let job = await client.call('restore.start', { host, volume, point, to, format: format as Format });
+    job = await waitForJob(client, job, `restore ${host}/${volume}`, ctx.json);
+    if (ctx.json) printJson({ ...job, path: to });
+    else if (job.state === 'succeeded') process.stdout.write(`restored ${host}/${volume} to ${to} (${format}); Merkle root verified\n`);
+    if (job.state !== 'succeeded') throw new OperationError(`restore of ${host}/${volume} ${job.state}: ${job.error ?? ''}`);
+    return 0;
+  } finally {
+    client.close();
+  }
+}

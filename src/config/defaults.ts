@@ -1,0 +1,42 @@
+/**
+ * Defaults that apply when a key (or the whole file) is absent.
+ */
+import type { DrcConfig, HubConfig } from './types.js';
+
+export const DEFAULT_HUB_NAME = 'drc-hub';
+export const DEFAULT_AGENTS_LISTEN = { host: '127.0.0.1', port: 7701 } as const;
+export const DEFAULT_API_TCP_LISTEN = { host: '127.0.0.1', port: 7702 } as const;
+export const DEFAULT_HTTP_LISTEN = { host: '127.0.0.1', port: 7703 } as const;
+export const DEFAULT_HEARTBEAT_SECONDS = 5;
+export const DEFAULT_WATCH_SECONDS = 5;
+export const DEFAULT_PRIORITY = 5;
+export const DEFAULT_TIMEZONE = 'UTC';
+export const DEFAULT_CHECK_TIMEOUT_SECONDS = 30;
+
+export function defaultHub(): HubConfig {
+  return {
+    name: DEFAULT_HUB_NAME,
+    data: null,
+    listen: { agents: { ...DEFAULT_AGENTS_LISTEN }, apiTcp: null, http: { ...DEFAULT_HTTP_LISTEN } },
+    tls: null,
+    apiToken: null,
+  };
+}
+
+/** The configuration in effect when there is no config file. */
+export function emptyConfig(): DrcConfig {
+  return {
+    source: null,
+    hub: defaultHub(),
+    tiers: [],
+    hosts: [],
+    agent: null,
+    schedules: [],
+    retention: null,
+    alarms: [],
+    channels: [],
+    targets: [],
+    checks: [],
+    plans: [],
+  };
+}

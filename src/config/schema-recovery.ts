@@ -1,0 +1,124 @@
+/**
+ * The recovery sections: `targets` (where restores go), `checks` (what proves a
+ * restored host works) and `plans` (recovery groups with a boot order).
+ */
+import { DEFAULT_CHECK_TIMEOUT_SECONDS } from './defaults.js';
+import { definedName, int, listOf, localPath, name, oneOf, readMapping, reference, rejectKeys, requireKeys, str, stringList, uniqueListOf, url, type ValueReader } from './nodes.js';
+import {
+  CHECK_TYPES,
+  IMAGE_FORMATS,
+  TARGET_PURPOSES,
+  type CheckConfig,
+  type PlanConfig,
+  type PlanGroupConfig,
+  type TargetConfig,
+} from './types.js';
+import { connectAddress, duration, positiveDuration } from './values.js';
+
+const readTarget: ValueReader<TargetConfig> = (r, raw, path) => {
+  const m = readMapping(r, raw, path, {
+    name,
+    type: oneOf(['directory', 'command'] as const, 'target type'),
+    path: localPath,
+    format: oneOf(IMAGE_FORMATS, 'image format'),
+    command: str,
+    purpose: oneOf(TARGET_PURPOSES, 'purpose'),
+  });
+  if (m === undefined) return undefined;
+  requireKeys(r, m, [
+    ['name', 'expected a string'],
+    ['type', 'expected one of: directory, command'],
+  ]);
+  const v = m.values;
+  if (v.type === 'directory') {
+    rejectKeys(r, m, ['command'], 'does not apply to directory targets', 'expected only with type: command');
+    requireKeys(r, m, [['path', 'expected a directory for directory targets']]);
+  } else if (v.type === 'command') {
+    rejectKeys(r, m, ['path'], 'does not apply to command targets', 'expected only with type: directory');
+    requireKeys(r, m, [['command', 'expected a shell command for command targets']]);
+  }
+  if (v.name === undefined) return undefined;
+  const base = { name: v.name, format: v.format ?? 'raw', purpose: v.purpose ?? 'both' };
+  if (v.type === 'directory' && v.path !== undefined) return { ...base, type: 'directory', path: v.path };
+  if (v.type === 'command' && v.command !== undefined) return { ...base, type: 'command', command: v.command };
+  return undefined;
+};
+
+export const readTargets: ValueReader<TargetConfig[]> = uniqueListOf(readTarget, 'target');
+
+const CHECK_KEYS = ['command', 'address', 'url', 'expect_status'] as const;
+const CHECK_REQUIRED: Readonly<Record<string, readonly [(typeof CHECK_KEYS)[number], string] | undefined>> = {
+  command: ['command', 'expected a shell command for command checks'],
+  tcp: ['address', 'expected HOST:PORT for tcp checks'],
+  http: ['url', 'expected an http:// or https:// URL for http checks'],
+};
+
+const readCheck: ValueReader<CheckConfig> = (r, raw, path) => {
+  const m = readMapping(r, raw, path, {
+    name: definedName('check'),
+    type: oneOf(CHECK_TYPES, 'check type'),
+    command: str,
+    address: connectAddress,
+    url: url(['http:', 'https:']),
+    expect_status: int(100, 599),
+    timeout: positiveDuration,
+    hosts: stringList,
+  });
+  if (m === undefined) return undefined;
+  requireKeys(r, m, [
+    ['name', 'expected a string'],
+    ['type', `expected one of: ${CHECK_TYPES.join(', ')}`],
+  ]);
+  const v = m.values;
+  if (v.type !== undefined) {
+    const required = CHECK_REQUIRED[v.type];
+    const allowed: readonly string[] = v.type === 'http' ? ['url', 'expect_status'] : required ? [required[0]] : [];
+    rejectKeys(
+      r,
+      m,
+      CHECK_KEYS.filter((k) => !allowed.includes(k)),
+      `does not apply to ${v.type} checks`,
+      allowed.length > 0 ? `expected only ${allowed.join(', ')} besides name, type, timeout, hosts` : 'expected only name, type, timeout, hosts',
+    );
+    if (required) requireKeys(r, m, [required]);
+  }
+  if (v.name === undefined || v.type === undefined) return undefined;
+  const base = { name: v.name, timeout: v.timeout ?? DEFAULT_CHECK_TIMEOUT_SECONDS, hosts: v.hosts ?? [] };
+  switch (v.type) {
+    case 'command':
+      return v.command === undefined ? undefined : { ...base, type: v.type, command: v.command };
+    case 'tcp':
+      return v.address === undefined ? undefined : { ...base, type: v.type, address: v.address };
+    case 'http':
+      return v.url === undefined ? undefined : { ...base, type: v.type, url: v.url, expectStatus: v.expect_status ?? null };
+    default:
+      return { ...base, type: v.type };
+  }
+};
+
+export const readChecks: ValueReader<CheckConfig[]> = uniqueListOf(readCheck, 'check');
+
+const readPlanGroup: ValueReader<PlanGroupConfig> = (r, raw, path) => {
+  const m = readMapping(r, raw, path, { hosts: listOf(str, { nonEmpty: true }), wait: duration });
+  if (m === undefined) return undefined;
+  requireKeys(r, m, [['hosts', 'expected a non-empty list of host names']]);
+  return m.values.hosts === undefined ? undefined : { hosts: m.values.hosts, wait: m.values.wait ?? 0 };
+};
+
+const readPlan: ValueReader<PlanConfig> = (r, raw, path) => {
+  const m = readMapping(r, raw, path, {
+    name,
+    groups: listOf(readPlanGroup, { nonEmpty: true }),
+    checks: listOf(reference('check')),
+  });
+  if (m === undefined) return undefined;
+  requireKeys(r, m, [
+    ['name', 'expected a string'],
+    ['groups', 'expected a non-empty list of host groups'],
+  ]);
+  const v = m.values;
+  if (v.name === undefined || v.groups === undefined) return undefined;
+  return { name: v.name, groups: v.groups, checks: v.checks ?? [] };
+};
+
+export const readPlans: ValueReader<PlanConfig[]> = uniqueListOf(readPlan, 'plan');

@@ -1,0 +1,325 @@
+/**
+ * The validated configuration. Every duration is in seconds, every size in bytes,
+ * every local file path absolute. After parseConfig returns, these types are trusted.
+ */
+import type { HostPort } from './units.js';
+
+export type { HostPort } from './units.js';
+
+export interface DrcConfig {
+  /** The file this config came from (absolute), or null for emptyConfig(). */
+  source: string | null;
+  hub: HubConfig;
+  tiers: TierConfig[];
+  hosts: HostConfig[];
+  /** Present only when the file has an `agent:` section. */
+  agent: AgentConfig | null;
+  schedules: ScheduleConfig[];
+  /** Global retention default, used by schedules without their own. */
+  retention: RetentionConfig | null;
+  alarms: AlarmRuleConfig[];
+  channels: ChannelConfig[];
+  targets: TargetConfig[];
+  checks: CheckConfig[];
+  plans: PlanConfig[];
+}
+
+export interface HubConfig {
+  name: string;
+  /** Data directory; null when not configured (the CLI falls back to --data or $XDG_DATA_HOME/drc). */
+  data: string | null;
+  listen: HubListenConfig;
+  /** wss:// and https when set. */
+  tls: TlsConfig | null;
+  /** Bearer token for the operator API over TCP; required when listen.apiTcp is set. */
+  apiToken: string | null;
+}
+
+export interface HubListenConfig {
+  /** Where agents connect (ws/wss). Default 127.0.0.1:7701. */
+  agents: HostPort;
+  /** Operator API over TCP; null = unix socket only (the default). */
+  apiTcp: HostPort | null;
+  /** /metrics and /healthz. Default 127.0.0.1:7703. */
+  http: HostPort;
+}
+
+export interface TlsConfig {
+  cert: string;
+  key: string;
+}
+
+export interface TierConfig {
+  name: string;
+  /** Recovery point objective, seconds (> 0). */
+  rpo: number;
+  /** Recovery time objective, seconds (> 0). */
+  rto: number;
+}
+
+export interface HostConfig {
+  name: string;
+  tags: string[];
+  /** Name of a tier in DrcConfig.tiers, or null. */
+  tier: string | null;
+  volumes: VolumeConfig[];
+}
+
+export interface VolumeConfig {
+  name: string;
+  /** The path on the source host, as written (not resolved: it is not a path on this machine). */
+  path: string;
+  /** Bytes; a power of two between 4 KiB and 4 MiB. Default 65536. */
+  blockSize: number;
+}
+
+export const TRACKERS = ['scan', 'qemu-dirty-bitmap'] as const;
+export type TrackerKind = (typeof TRACKERS)[number];
+
+export interface AgentConfig {
+  /** ws:// or wss:// URL of the hub; null = given on the command line. */
+  hub: string | null;
+  host: string | null;
+  /** At most one of token and tokenFile is set. */
+  token: string | null;
+  tokenFile: string | null;
+  data: string | null;
+  /** CA certificate to trust for wss://. */
+  ca: string | null;
+  /** Seconds between heartbeats. Default 5. */
+  heartbeat: number;
+  /** Seconds between refreshes of the live dirty bitmap; 0 = off. Default 5. */
+  watch: number;
+  volumes: AgentVolumeConfig[];
+}
+
+export interface AgentVolumeConfig {
+  name: string;
+  /** Absolute path of the device or image file. */
+  path: string;
+  blockSize: number;
+  tracker: TrackerKind;
+  /** QMP socket (qemu-dirty-bitmap only). */
+  qmp: string | null;
+  /** NBD export as a socket path or HOST:PORT, as written (qemu-dirty-bitmap only). */
+  nbd: string | null;
+}
+
+export const BACKUP_TYPES = ['full', 'incremental', 'verify'] as const;
+export type BackupType = (typeof BACKUP_TYPES)[number];
+
+export interface ScheduleConfig {
+  name: string;
+  /** Five-field cron expression, as written. */
+  cron: string;
+  /** IANA time zone. Default "UTC". */
+  timezone: string;
+  /** 0..100, higher runs first. Default 5. */
+  priority: number;
+  /** Host name globs and `tag:NAME` selectors; never empty. */
+  targets: string[];
+  type: BackupType;
+  window: TimeWindow | null;
+  stopAtWindowEnd: boolean;
+  /** Overrides DrcConfig.retention for this schedule. */
+  retention: RetentionConfig | null;
+}
+
+/** A daily time window; it wraps past midnight when endMinute < startMinute. */
+export interface TimeWindow {
+  /** As written, e.g. "22:00-06:00". */
+  text: string;
+  /** Minutes after midnight, 0..1439. */
+  startMinute: number;
+  endMinute: number;
+}
+
+export interface RetentionConfig {
+  keepLast: number;
+  daily: number;
+  weekly: number;
+  monthly: number;
+  yearly: number;
+  /** Merge deltas into a new base after this many; null = never (global retention only). */
+  consolidateAfter: number | null;
+}
+
+export const ALARM_LEVELS = ['info', 'warning', 'critical', 'urgent'] as const;
+export type AlarmLevel = (typeof ALARM_LEVELS)[number];
+
+export const ALARM_METRICS = [
+  'cpu',
+  'memory',
+  'disk',
+  'process',
+  'link_latency',
+  'rpo',
+  'rpo_forecast',
+  'failure_rate',
+  'consecutive_failures',
+  'dead_man',
+  'token_expiry',
+  'cert_expiry',
+] as const;
+export type AlarmMetric = (typeof ALARM_METRICS)[number];
+
+export const ALARM_EVENTS = [
+  'host_disconnected',
+  'sync_failed',
+  'host_start_failed',
+  'verify_failed',
+  'bitmap_invalidated',
+] as const;
+export type AlarmEvent = (typeof ALARM_EVENTS)[number];
+
+export const ALARM_OPS = ['>', '>=', '<', '<=', '==', '!='] as const;
+export type AlarmOp = (typeof ALARM_OPS)[number];
+
+interface AlarmRuleBase {
+  name: string;
+  level: AlarmLevel;
+  /** Seconds the condition must hold before firing; 0 = at once. */
+  for: number;
+  /** Evaluation window in seconds (failure_rate, dead_man…), or null. */
+  window: number | null;
+  /** Host selectors (globs, `tag:NAME`); empty = every host. */
+  hosts: string[];
+  /** Only events/tasks with this result, or null for any. */
+  result: string | null;
+  /** Channel names; empty = every channel whose routing matches. */
+  channels: string[];
+}
+
+export interface MetricAlarmRuleConfig extends AlarmRuleBase {
+  kind: 'metric';
+  metric: AlarmMetric;
+  op: AlarmOp;
+  threshold: number | null;
+  /** Process name; set exactly when metric is "process". */
+  process: string | null;
+}
+
+export interface EventAlarmRuleConfig extends AlarmRuleBase {
+  kind: 'event';
+  event: AlarmEvent;
+}
+
+export type AlarmRuleConfig = MetricAlarmRuleConfig | EventAlarmRuleConfig;
+
+export const CHANNEL_TYPES = ['webhook', 'slack', 'dingtalk', 'wecom', 'alertmanager', 'email', 'sms'] as const;
+export type ChannelType = (typeof CHANNEL_TYPES)[number];
+
+interface ChannelBase {
+  name: string;
+  /** Only alarms of these levels; empty = all levels. */
+  levels: AlarmLevel[];
+  /** Only alarms on these hosts (selectors); empty = all hosts. */
+  hosts: string[];
+}
+
+export interface WebhookChannelConfig extends ChannelBase {
+  type: 'webhook' | 'slack' | 'dingtalk' | 'wecom' | 'alertmanager';
+  url: string;
+}
+
+export interface SmsChannelConfig extends ChannelBase {
+  type: 'sms';
+  url: string;
+  method: 'GET' | 'POST';
+  /** Request body template, or null for the gateway's default. */
+  body: string | null;
+  to: string[];
+}
+
+export interface EmailChannelConfig extends ChannelBase {
+  type: 'email';
+  smtp: SmtpConfig;
+  from: string;
+  to: string[];
+}
+
+export interface SmtpConfig {
+  host: string;
+  /** Default 465 when secure, else 25. */
+  port: number;
+  /** Implicit TLS. Default false. */
+  secure: boolean;
+  user: string | null;
+  pass: string | null;
+}
+
+export type ChannelConfig = WebhookChannelConfig | SmsChannelConfig | EmailChannelConfig;
+
+export const IMAGE_FORMATS = ['raw', 'qcow2', 'vmdk', 'vhdx'] as const;
+export type ImageFormat = (typeof IMAGE_FORMATS)[number];
+
+export const TARGET_PURPOSES = ['drill', 'failover', 'both'] as const;
+export type TargetPurpose = (typeof TARGET_PURPOSES)[number];
+
+interface TargetBase {
+  name: string;
+  format: ImageFormat;
+  purpose: TargetPurpose;
+}
+
+export interface DirectoryTargetConfig extends TargetBase {
+  type: 'directory';
+  /** Absolute directory path. */
+  path: string;
+}
+
+export interface CommandTargetConfig extends TargetBase {
+  type: 'command';
+  command: string;
+}
+
+export type TargetConfig = DirectoryTargetConfig | CommandTargetConfig;
+
+export const CHECK_TYPES = ['digest', 'qemu_img_check', 'command', 'tcp', 'http'] as const;
+export type CheckType = (typeof CHECK_TYPES)[number];
+
+interface CheckBase {
+  name: string;
+  /** Seconds. Default 30. */
+  timeout: number;
+  /** Host selectors; empty = every host. */
+  hosts: string[];
+}
+
+export interface ImageCheckConfig extends CheckBase {
+  type: 'digest' | 'qemu_img_check';
+}
+
+export interface CommandCheckConfig extends CheckBase {
+  type: 'command';
+  command: string;
+}
+
+export interface TcpCheckConfig extends CheckBase {
+  type: 'tcp';
+  address: HostPort;
+}
+
+export interface HttpCheckConfig extends CheckBase {
+  type: 'http';
+  url: string;
+  /** Required status, or null for any 2xx. */
+  expectStatus: number | null;
+}
+
+export type CheckConfig = ImageCheckConfig | CommandCheckConfig | TcpCheckConfig | HttpCheckConfig;
+
+export interface PlanConfig {
+  name: string;
+  /** Started in order; never empty. */
+  groups: PlanGroupConfig[];
+  /** Check names, run after the plan's hosts are up. */
+  checks: string[];
+}
+
+export interface PlanGroupConfig {
+  /** Host names; never empty. */
+  hosts: string[];
+  /** Seconds to wait after this group before starting the next. Default 0. */
+  wait: number;
+}

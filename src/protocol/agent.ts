@@ -1,0 +1,127 @@
+// Wire messages between `drc agent` and the hub's gateway. JSON text frames for control,
+// binary frames (see frames.ts) for block data. Every message is validated on receipt.
+import { ProtocolError } from './errors.js';
+import { base64, bool, int, list, name, nullable, obj, oneOf, optional, str, type Reader } from './schema.js';
+
+export const PROTOCOL_VERSION = 1;
+/** Largest WebSocket message either side accepts: a 4 MiB block plus header, with margin. */
+export const MAX_PAYLOAD = 5 * 1024 * 1024;
+export const MIN_BLOCK_SIZE = 4096;
+export const MAX_BLOCK_SIZE = 4 * 1024 * 1024;
+/** Offer entry: u32 block index, u8 flags, 32-byte sha256. */
+export const OFFER_ENTRY_BYTES = 37;
+export const OFFER_MAX_ENTRIES = 4096;
+export const FLAG_ZERO = 1;
+
+const blockSize = int(MIN_BLOCK_SIZE, MAX_BLOCK_SIZE);
+const jobId = int(1, 0xffffffff);
+const maxBlocks = 1 << 28;
+
+const volumeInfo = obj({ name, path: str(4096), size: int(0), blockSize, tracker: oneOf('scan', 'qemu-dirty-bitmap') });
+
+const agentReaders = {
+  hello: obj({
+    type: oneOf('hello'),
+    version: int(0, 1000),
+    host: name,
+    agentVersion: str(64),
+    volumes: list(volumeInfo, 256),
+  }),
+  heartbeat: obj({ type: oneOf('heartbeat'), time: int(0) }),
+  bitmap: obj({
+    type: oneOf('bitmap'),
+    jobId: optional(jobId),
+    volume: name,
+    blockSize,
+    blockCount: int(0, maxBlocks),
+    size: int(0),
+    dirtyCount: int(0, maxBlocks),
+    mode: oneOf('full', 'incremental'),
+    bitmap: base64(maxBlocks / 8),
+    time: int(0),
+  }),
+  offer: obj({ type: oneOf('offer'), jobId, volume: name, seq: int(0), entries: base64(OFFER_MAX_ENTRIES * OFFER_ENTRY_BYTES) }),
+  progress: obj({ type: oneOf('progress'), jobId, volume: name, phase: oneOf('scan', 'transfer'), doneBytes: int(0), totalBytes: int(0) }),
+  end: obj({
+    type: oneOf('end'),
+    jobId,
+    volume: name,
+    blockCount: int(0, maxBlocks),
+    size: int(0),
+    merkleRoot: str(64),
+  }),
+  failed: obj({ type: oneOf('failed'), jobId, reason: str(2000) }),
+  log: obj({ type: oneOf('log'), level: oneOf('info', 'warning', 'error'), message: str(4000), time: int(0) }),
+} as const;
+
+const hubReaders = {
+  welcome: obj({ type: oneOf('welcome'), version: int(0, 1000), hub: str(200) }),
+  start: obj({
+    type: oneOf('start'),
+    jobId,
+    full: bool,
+    volumes: list(obj({ name, basePointId: nullable(int(1)) }), 256),
+  }),
+  need: obj({ type: oneOf('need'), jobId, volume: name, seq: int(0), indices: base64(OFFER_MAX_ENTRIES * 4) }),
+  committed: obj({ type: oneOf('committed'), jobId, volume: name, pointId: int(1) }),
+  abort: obj({ type: oneOf('abort'), jobId, reason: str(2000) }),
+} as const;
+
+type ReaderMap = Record<string, Reader<unknown>>;
+type Messages<M extends ReaderMap> = { [K in keyof M]: ReturnType<M[K]> }[keyof M];
+
+export type AgentMessage = Messages<typeof agentReaders>;
+export type HubMessage = Messages<typeof hubReaders>;
+export type AgentMessageOf<T extends AgentMessage['type']> = Extract<AgentMessage, { type: T }>;
+export type HubMessageOf<T extends HubMessage['type']> = Extract<HubMessage, { type: T }>;
+
+function parseWith<M extends ReaderMap>(readers: M, text: string): Messages<M> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new ProtocolError('malformed', 'message is not JSON');
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ProtocolError('malformed', 'message is not an object');
+  const type = (v as { type?: unknown }).type;
+  if (typeof type !== 'string' || !Object.hasOwn(readers, type)) {
+    throw new ProtocolError('unknown', `unknown message type ${JSON.stringify(type)?.slice(0, 40)}`);
+  }
+  return readers[type]!(v, type) as Messages<M>;
+}
+
+export const parseAgentMessage = (text: string): AgentMessage => parseWith(agentReaders, text);
+export const parseHubMessage = (text: string): HubMessage => parseWith(hubReaders, text);
+
+export function encodeOffer(entries: { index: number; flags: number; hash: Buffer }[]): string {
+  const buf = Buffer.allocUnsafe(entries.length * OFFER_ENTRY_BYTES);
+  entries.forEach((e, i) => {
+    const o = i * OFFER_ENTRY_BYTES;
+    buf.writeUInt32LE(e.index, o);
+    buf[o + 4] = e.flags;
+    e.hash.copy(buf, o + 5);
+  });
+  return buf.toString('base64');
+}
+
+export function decodeOffer(buf: Buffer): { index: number; flags: number; hash: Buffer }[] {
+  if (buf.length % OFFER_ENTRY_BYTES !== 0) throw new ProtocolError('malformed', 'offer.entries: length not a multiple of 37');
+  const out = [];
+  for (let o = 0; o < buf.length; o += OFFER_ENTRY_BYTES) {
+    out.push({ index: buf.readUInt32LE(o), flags: buf[o + 4]!, hash: buf.subarray(o + 5, o + OFFER_ENTRY_BYTES) });
+  }
+  return out;
+}
+
+export function encodeIndices(indices: number[]): string {
+  const buf = Buffer.allocUnsafe(indices.length * 4);
+  indices.forEach((x, i) => buf.writeUInt32LE(x, i * 4));
+  return buf.toString('base64');
+}
+
+export function decodeIndices(buf: Buffer): number[] {
+  if (buf.length % 4 !== 0) throw new ProtocolError('malformed', 'indices: length not a multiple of 4');
+  const out: number[] = [];
+  for (let o = 0; o < buf.length; o += 4) out.push(buf.readUInt32LE(o));
+  return out;
+}

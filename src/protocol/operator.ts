@@ -1,0 +1,203 @@
+// The operator API: what the hub tells cockpits and CLI clients, and what they may ask.
+// Transport: WebSocket (unix socket DATA/api.sock, or TCP with a token), JSON text frames.
+// A client sends requests {id, method, params}; the hub answers {id, result} or {id, error}.
+// After `subscribe` the hub sends one {type:"snapshot"} and then incremental updates.
+
+export const OPERATOR_API_VERSION = 1;
+
+export type Level = 'info' | 'warning' | 'critical' | 'urgent';
+export type LinkState = 'connected' | 'disconnected' | 'never';
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type JobKind = 'backup' | 'restore';
+export type BackupType = 'full' | 'incremental';
+
+/** Changed blocks of one volume against its last committed generation. */
+export interface DirtyBitmapView {
+  blockCount: number;
+  blockSize: number;
+  dirtyCount: number;
+  dirtyBytes: number;
+  /** base64 of the bitmap, bit i (LSB first in byte i>>3) = block i changed */
+  bitmap: string;
+  /** ISO time the agent produced it */
+  time: string;
+}
+
+export interface VolumeView {
+  name: string;
+  path: string;
+  size: number;
+  blockSize: number;
+  dirty: DirtyBitmapView | null;
+}
+
+export interface HostView {
+  name: string;
+  tags: string[];
+  tier: string | null;
+  link: LinkState;
+  /** ISO time of the last message from its agent */
+  lastSeen: string | null;
+  agentVersion: string | null;
+  /** RPO/RTO of the host's tier, seconds; null when the host has no tier */
+  rpoSeconds: number | null;
+  rtoSeconds: number | null;
+  /** ISO time of the newest committed recovery point (any volume) */
+  lastPointTime: string | null;
+  /** changed bytes not yet in a recovery point (from the latest bitmap) */
+  backlogBytes: number;
+  /** bytes/s received from this host, one sample per 10 s, oldest first (max 60) */
+  throughput: number[];
+  volumes: VolumeView[];
+  failedOver: boolean;
+  revoked: boolean;
+}
+
+export interface JobProgress {
+  phase: 'queued' | 'scan' | 'transfer' | 'commit' | 'restore' | 'done';
+  doneBytes: number;
+  totalBytes: number;
+  /** bytes/s over the last seconds */
+  rate: number;
+  etaSeconds: number | null;
+}
+
+export interface JobView {
+  id: number;
+  kind: JobKind;
+  host: string;
+  volumes: string[];
+  type: BackupType | null;
+  state: JobState;
+  priority: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  progress: JobProgress;
+  /** why a queued job waits, or why a failed job failed */
+  waitReason: string | null;
+  error: string | null;
+  bytesWire: number;
+  bytesNew: number;
+  pointIds: number[];
+  /** who asked for it: "operator:root", "schedule:nightly", "demo" */
+  origin: string;
+}
+
+export interface PointView {
+  id: number;
+  host: string;
+  volume: string;
+  /** ISO 8601 */
+  time: string;
+  type: BackupType;
+  parentId: number | null;
+  size: number;
+  blockSize: number;
+  changedBlocks: number;
+  bytesNew: number;
+  merkleRoot: string;
+  verifiedAt: string | null;
+}
+
+export interface EventView {
+  id: number;
+  time: string;
+  level: Level;
+  kind: string;
+  host: string | null;
+  message: string;
+}
+
+export interface ThroughputSample {
+  /** ISO time, whole second */
+  time: string;
+  bytesPerSec: number;
+}
+
+export interface TierView {
+  name: string;
+  rpoSeconds: number;
+  rtoSeconds: number;
+}
+
+export interface StoreStats {
+  /** bytes in pack files */
+  bytesStored: number;
+  /** logical bytes referenced by all points (sum of volume sizes) */
+  bytesLogical: number;
+  chunks: number;
+  packs: number;
+  /** logical / stored, >= 1 */
+  dedupRatio: number;
+}
+
+export interface JobStats {
+  succeeded24h: number;
+  failed24h: number;
+  succeeded7d: number;
+  failed7d: number;
+}
+
+export interface HubView {
+  name: string;
+  version: string;
+  startedAt: string;
+  dataDir: string;
+  agentsUrl: string;
+  store: StoreStats;
+  stats: JobStats;
+  tiers: TierView[];
+}
+
+export interface Snapshot {
+  hub: HubView;
+  hosts: HostView[];
+  jobs: JobView[];
+  points: PointView[];
+  events: EventView[];
+  throughput: ThroughputSample[];
+}
+
+export type Update =
+  | { type: 'snapshot'; snapshot: Snapshot }
+  | { type: 'hub'; hub: HubView }
+  | { type: 'host'; host: HostView }
+  | { type: 'host.removed'; name: string }
+  | { type: 'job'; job: JobView }
+  | { type: 'point'; point: PointView }
+  | { type: 'point.removed'; id: number }
+  | { type: 'event'; event: EventView }
+  | { type: 'throughput'; sample: ThroughputSample }
+  | { type: 'bitmap'; host: string; volume: string; dirty: DirtyBitmapView };
+
+/** Methods a client may call; params and results per method. */
+export interface OperatorMethods {
+  'hub.status': { params: Record<string, never>; result: Snapshot };
+  'subscribe': { params: Record<string, never>; result: { ok: true } };
+  'hosts.add': { params: { name: string; tags?: string[]; tier?: string | null }; result: { host: HostView; token: string } };
+  'hosts.list': { params: Record<string, never>; result: HostView[] };
+  'hosts.revoke': { params: { name: string }; result: { ok: true } };
+  'backup.start': { params: { host: string; volume?: string; full?: boolean; origin?: string }; result: JobView };
+  'job.get': { params: { id: number }; result: JobView };
+  'job.cancel': { params: { id: number }; result: JobView };
+  'job.retry': { params: { id: number }; result: JobView };
+  'jobs.list': { params: Record<string, never>; result: JobView[] };
+  'points.list': { params: { host: string; volume?: string }; result: PointView[] };
+  'restore.start': {
+    params: { host: string; volume: string; point: string; to: string; format?: 'raw' | 'qcow2' | 'vmdk' | 'vhdx'; origin?: string };
+    result: JobView;
+  };
+}
+
+export type MethodName = keyof OperatorMethods;
+
+export interface ApiRequest {
+  id: number;
+  method: string;
+  params?: unknown;
+}
+
+export type ApiResponse =
+  | { id: number; result: unknown }
+  | { id: number; error: { code: string; message: string } };

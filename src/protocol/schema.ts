@@ -1,0 +1,78 @@
+// A tiny schema library for wire messages: each reader checks one value and returns it typed.
+import { ProtocolError } from './errors.js';
+
+export type Reader<T> = (v: unknown, path: string) => T;
+
+function fail(path: string, what: string): never {
+  throw new ProtocolError('malformed', `${path}: ${what}`);
+}
+
+export const str = (max = 4096): Reader<string> => (v, p) => {
+  if (typeof v !== 'string') fail(p, 'expected a string');
+  if (v.length > max) fail(p, `string longer than ${max}`);
+  return v;
+};
+
+export const name: Reader<string> = (v, p) => {
+  const s = str(63)(v, p);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(s)) fail(p, `invalid name "${s}"`);
+  return s;
+};
+
+export const int = (min = 0, max = Number.MAX_SAFE_INTEGER): Reader<number> => (v, p) => {
+  if (typeof v !== 'number' || !Number.isInteger(v)) fail(p, 'expected an integer');
+  if (v < min || v > max) fail(p, `integer out of range ${min}..${max}`);
+  return v;
+};
+
+export const bool: Reader<boolean> = (v, p) => {
+  if (typeof v !== 'boolean') fail(p, 'expected a boolean');
+  return v;
+};
+
+export const base64 = (maxBytes: number): Reader<Buffer> => (v, p) => {
+  const s = str(Math.ceil((maxBytes * 4) / 3) + 4)(v, p);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s)) fail(p, 'expected base64');
+  return Buffer.from(s, 'base64');
+};
+
+export function oneOf<const T extends string>(...values: T[]): Reader<T> {
+  return (v, p) => {
+    if (typeof v !== 'string' || !(values as string[]).includes(v)) fail(p, `expected one of ${values.join(', ')}`);
+    return v as T;
+  };
+}
+
+export function nullable<T>(r: Reader<T>): Reader<T | null> {
+  return (v, p) => (v === null || v === undefined ? null : r(v, p));
+}
+
+export function optional<T>(r: Reader<T>): Reader<T | undefined> {
+  return (v, p) => (v === undefined ? undefined : r(v, p));
+}
+
+export function list<T>(r: Reader<T>, max: number): Reader<T[]> {
+  return (v, p) => {
+    if (!Array.isArray(v)) fail(p, 'expected a list');
+    if (v.length > max) fail(p, `list longer than ${max}`);
+    return v.map((x, i) => r(x, `${p}[${i}]`));
+  };
+}
+
+type Shape = Record<string, Reader<unknown>>;
+export type Of<S extends Shape> = { [K in keyof S]: ReturnType<S[K]> };
+
+/** A mapping with exactly these keys (unknown keys are rejected). */
+export function obj<S extends Shape>(shape: S): Reader<Of<S>> {
+  return (v, p) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(p, 'expected an object');
+    const rec = v as Record<string, unknown>;
+    for (const k of Object.keys(rec)) if (!(k in shape)) fail(p, `unknown field "${k}"`);
+    const out: Record<string, unknown> = {};
+    for (const [k, r] of Object.entries(shape)) {
+      const val = r(rec[k], `${p}.${k}`);
+      if (val !== undefined) out[k] = val;
+    }
+    return out as Of<S>;
+  };
+}

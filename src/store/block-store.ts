@@ -1,0 +1,160 @@
+// The content-addressed block store: packs through a ChunkBackend, chunk index and
+// manifests in the catalog, base + delta recovery points with a Merkle root each.
+import { createHash } from 'node:crypto';
+import { decompress } from 'zstd-napi';
+import type { Catalog, PointRow } from '../catalog/catalog.js';
+import { merkleRootPacked } from '../protocol/merkle.js';
+import type { ChunkBackend } from './backend.js';
+import { ChunkWriter } from './chunk-writer.js';
+import { StoreError } from './errors.js';
+import { ENTRY_BYTES, FLAG_ZERO, blockLength, encodeManifest, manifestEntries, zeroHash, type ManifestEntry } from './manifest.js';
+
+export const CODEC_RAW = 0;
+export const CODEC_ZSTD = 1;
+
+/** The full image of a volume at one point: a hash and flags per block. */
+export interface BlockMap {
+  point: PointRow;
+  hashes: Buffer;
+  flags: Uint8Array;
+}
+
+export interface NewPoint {
+  volumeId: number;
+  jobId: number | null;
+  time: string;
+  type: 'full' | 'incremental';
+  parentId: number | null;
+  size: number;
+  blockSize: number;
+  blockCount: number;
+  entries: ManifestEntry[];
+  merkleRoot: string;
+}
+
+export class BlockStore {
+  constructor(
+    readonly catalog: Catalog,
+    readonly backend: ChunkBackend,
+  ) {}
+
+  /** Remove pack files the catalog does not know (left by a crash before commit). */
+  recover(): string[] {
+    const known = this.catalog.packNames();
+    const orphans = this.backend.list().filter((p) => !known.has(p));
+    for (const p of orphans) this.backend.remove(p);
+    return orphans;
+  }
+
+  openWriter(): ChunkWriter {
+    return new ChunkWriter(this.backend);
+  }
+
+  hasChunk(hash: Buffer): boolean {
+    return this.catalog.hasChunk(hash);
+  }
+
+  /** Build the full block map of a point by replaying its chain from the nearest full. */
+  blockMap(pointId: number): BlockMap {
+    const chain: PointRow[] = [];
+    let p = this.catalog.point(pointId);
+    if (!p) throw new StoreError(`recovery point ${pointId} does not exist`);
+    const target = p;
+    while (p) {
+      chain.unshift(p);
+      if (p.type === 'full' || p.parentId === null) break;
+      const parent: PointRow | undefined = this.catalog.point(p.parentId);
+      if (!parent) throw new StoreError(`recovery point ${p.id}: parent ${p.parentId} is missing`);
+      p = parent;
+    }
+    const n = target.blockCount;
+    const hashes = Buffer.alloc(n * 32);
+    const flags = new Uint8Array(n);
+    const present = new Uint8Array(n);
+    for (const cp of chain) {
+      for (const e of manifestEntries(this.catalog.manifest(cp.id))) {
+        if (e.index >= n) continue;
+        e.hash.copy(hashes, e.index * 32);
+        flags[e.index] = e.flags;
+        present[e.index] = 1;
+      }
+    }
+    const missing = present.indexOf(0);
+    if (missing >= 0) throw new StoreError(`recovery point ${pointId}: block ${missing} is in no manifest of its chain`);
+    return { point: target, hashes, flags };
+  }
+
+  /**
+   * Make a job-volume's chunks durable and commit its recovery point in one transaction.
+   * Refuses (and commits nothing) when the Merkle root of the resulting image differs
+   * from the agent's.
+   */
+  commitPoint(np: NewPoint, writer: ChunkWriter): number {
+    const hashes = Buffer.alloc(np.blockCount * 32);
+    if (np.type === 'incremental') {
+      if (np.parentId === null) throw new StoreError('an incremental point needs a parent');
+      const parent = this.blockMap(np.parentId);
+      parent.hashes.copy(hashes, 0, 0, Math.min(parent.hashes.length, hashes.length));
+    }
+    const seen = new Uint8Array(np.blockCount);
+    for (const e of np.entries) {
+      if (e.index >= np.blockCount) throw new StoreError(`block ${e.index} beyond the volume's ${np.blockCount} blocks`);
+      const len = blockLength(e.index, np.blockSize, np.size);
+      const h = e.flags & FLAG_ZERO ? zeroHash(len) : e.hash;
+      h.copy(hashes, e.index * 32);
+      seen[e.index] = 1;
+      if (!(e.flags & FLAG_ZERO) && !writer.has(e.hash) && !this.catalog.hasChunk(e.hash)) {
+        throw new StoreError(`block ${e.index}: chunk ${e.hash.toString('hex').slice(0, 16)} was never received`);
+      }
+    }
+    if (np.type === 'full' && seen.indexOf(0) >= 0) throw new StoreError(`full point lacks block ${seen.indexOf(0)}`);
+    const root = merkleRootPacked(hashes);
+    if (root !== np.merkleRoot) {
+      throw new StoreError(`Merkle root mismatch: agent ${np.merkleRoot.slice(0, 16)}, hub ${root.slice(0, 16)}`);
+    }
+    const sealed = writer.seal();
+    const bytesNew = sealed.packs.reduce((a, p) => a + p.size, 0);
+    const entries = np.entries.map((e) => ({ ...e, hash: e.flags & FLAG_ZERO ? zeroHash(blockLength(e.index, np.blockSize, np.size)) : e.hash }));
+    return this.catalog.tx(() => {
+      const packIds = new Map<string, number>();
+      for (const p of sealed.packs) packIds.set(p.name, this.catalog.insertPack(p.name, p.size, np.time));
+      for (const c of sealed.chunks) this.catalog.insertChunk(c.hash, packIds.get(c.packName)!, c.offset, c.length, c.rawLength, c.codec);
+      return this.catalog.insertPoint(
+        {
+          volumeId: np.volumeId,
+          jobId: np.jobId,
+          time: np.time,
+          type: np.type,
+          parentId: np.type === 'full' ? null : np.parentId,
+          size: np.size,
+          blockSize: np.blockSize,
+          blockCount: np.blockCount,
+          changedBlocks: np.entries.length,
+          bytesNew,
+          merkleRoot: np.merkleRoot,
+        },
+        encodeManifest(entries),
+      );
+    });
+  }
+
+  /** Read a chunk, decompress it and check its hash; `where` names it in errors. */
+  readChunk(hash: Buffer, where: string): Buffer {
+    const loc = this.catalog.chunk(hash);
+    if (!loc) throw new StoreError(`${where}: chunk ${hash.toString('hex').slice(0, 16)} is not in the index`);
+    const stored = this.backend.read(loc.packName, loc.offset, loc.length);
+    if (stored.length !== loc.length) throw new StoreError(`${where}: pack ${loc.packName} is truncated at offset ${loc.offset}`);
+    let raw: Buffer;
+    try {
+      raw = loc.codec === CODEC_ZSTD ? decompress(stored) : stored;
+    } catch (e) {
+      throw new StoreError(`${where}: chunk in pack ${loc.packName} at offset ${loc.offset} is damaged (${(e as Error).message})`);
+    }
+    if (raw.length !== loc.rawLength || !createHash('sha256').update(raw).digest().equals(hash)) {
+      throw new StoreError(`${where}: chunk in pack ${loc.packName} at offset ${loc.offset} is damaged (hash mismatch)`);
+    }
+    return raw;
+  }
+}
+
+export { ENTRY_BYTES };

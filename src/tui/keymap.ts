@@ -1,0 +1,195 @@
+// Every key binding and `:` command of the cockpit, in one table. Footer hints and the
+// help overlay are generated from it, so a binding that exists is a binding that shows.
+import type { Key } from 'ink';
+import type { ViewRef } from './route.js';
+
+export type Scope = 'global' | 'table' | 'overview' | 'hosts' | 'host' | 'tasks' | 'points';
+
+export type Action =
+  | 'command' | 'filter' | 'help' | 'back' | 'quit'
+  | 'down' | 'up' | 'top' | 'bottom' | 'pageDown' | 'pageUp'
+  | 'open' | 'sort' | 'sortReverse' | 'showHosts' | 'showTasks' | 'showPoints'
+  | 'backup' | 'fullBackup' | 'restore' | 'cancel' | 'retry';
+
+export interface Binding {
+  scope: Scope;
+  keys: readonly string[];
+  action: Action;
+  help: string;
+  /** starts work on the hub: hidden and refused when read-only */
+  mutating?: boolean;
+  /** shown in the footer of views in this scope */
+  footer?: boolean;
+}
+
+export const BINDINGS: readonly Binding[] = [
+  { scope: 'global', keys: [':'], action: 'command', help: 'command mode', footer: true },
+  { scope: 'global', keys: ['/'], action: 'filter', help: 'filter rows (/!text inverts)', footer: true },
+  { scope: 'global', keys: ['?'], action: 'help', help: 'help', footer: true },
+  { scope: 'global', keys: ['esc'], action: 'back', help: 'back / clear filter', footer: true },
+  { scope: 'global', keys: ['q', 'ctrl+c'], action: 'quit', help: 'quit', footer: true },
+  { scope: 'table', keys: ['j', 'down'], action: 'down', help: 'next row' },
+  { scope: 'table', keys: ['k', 'up'], action: 'up', help: 'previous row' },
+  { scope: 'table', keys: ['g'], action: 'top', help: 'first row' },
+  { scope: 'table', keys: ['G'], action: 'bottom', help: 'last row' },
+  { scope: 'table', keys: ['pgdn', 'ctrl+f'], action: 'pageDown', help: 'page down' },
+  { scope: 'table', keys: ['pgup', 'ctrl+b'], action: 'pageUp', help: 'page up' },
+  { scope: 'overview', keys: ['h'], action: 'showHosts', help: 'hosts', footer: true },
+  { scope: 'overview', keys: ['t'], action: 'showTasks', help: 'tasks', footer: true },
+  { scope: 'overview', keys: ['p'], action: 'showPoints', help: 'points', footer: true },
+  { scope: 'hosts', keys: ['enter'], action: 'open', help: 'host detail', footer: true },
+  { scope: 'hosts', keys: ['s'], action: 'sort', help: 'next sort column', footer: true },
+  { scope: 'hosts', keys: ['S'], action: 'sortReverse', help: 'reverse sort' },
+  { scope: 'hosts', keys: ['b'], action: 'backup', help: 'backup selected host now', mutating: true, footer: true },
+  { scope: 'host', keys: ['b'], action: 'backup', help: 'backup now', mutating: true, footer: true },
+  { scope: 'host', keys: ['f'], action: 'fullBackup', help: 'full backup (asks y/n)', mutating: true, footer: true },
+  { scope: 'host', keys: ['r'], action: 'restore', help: 'restore a point', mutating: true, footer: true },
+  { scope: 'host', keys: ['p'], action: 'showPoints', help: 'all points of this host', footer: true },
+  { scope: 'tasks', keys: ['enter'], action: 'open', help: 'host of the task', footer: true },
+  { scope: 'tasks', keys: ['c'], action: 'cancel', help: 'cancel task (asks y/n)', mutating: true, footer: true },
+  { scope: 'tasks', keys: ['R'], action: 'retry', help: 'retry failed task', mutating: true, footer: true },
+  { scope: 'points', keys: ['enter'], action: 'open', help: 'host of the point', footer: true },
+  { scope: 'points', keys: ['r'], action: 'restore', help: 'restore selected point', mutating: true, footer: true },
+];
+
+export const SCOPE_TITLES: Record<Scope, string> = {
+  global: 'Everywhere', table: 'Tables', overview: 'Overview', hosts: 'Hosts',
+  host: 'Host detail', tasks: 'Tasks', points: 'Points',
+};
+
+export interface CommandSpec {
+  name: string;
+  aliases: readonly string[];
+  arg?: { name: string; optional: boolean };
+  help: string;
+}
+
+export const COMMANDS: readonly CommandSpec[] = [
+  { name: 'overview', aliases: ['ov'], help: 'dashboard' },
+  { name: 'hosts', aliases: ['ho'], help: 'hosts table' },
+  { name: 'host', aliases: [], arg: { name: 'NAME', optional: false }, help: 'one host in detail' },
+  { name: 'tasks', aliases: ['jobs'], help: 'running, queued and finished tasks' },
+  { name: 'points', aliases: ['pt'], arg: { name: 'HOST', optional: true }, help: 'recovery points (of one host)' },
+  { name: 'help', aliases: [], help: 'this help' },
+  { name: 'quit', aliases: ['q'], help: 'leave the cockpit' },
+];
+
+export type ParsedCommand =
+  | { kind: 'view'; view: ViewRef }
+  | { kind: 'help' }
+  | { kind: 'quit' }
+  | { kind: 'error'; message: string };
+
+export function findCommand(word: string): CommandSpec | undefined {
+  const w = word.toLowerCase();
+  return COMMANDS.find((c) => c.name === w || c.aliases.includes(w));
+}
+
+export function parseCommand(text: string, hostNames: readonly string[]): ParsedCommand {
+  const [word = '', arg, ...rest] = text.trim().split(/\s+/);
+  if (word === '') return { kind: 'error', message: 'empty command (try :help)' };
+  const spec = findCommand(word);
+  if (!spec) return { kind: 'error', message: `unknown command: ${word} (try :help)` };
+  if (rest.length > 0 || (arg !== undefined && !spec.arg)) return { kind: 'error', message: `usage: ${usage(spec)}` };
+  if (spec.arg && !spec.arg.optional && arg === undefined) return { kind: 'error', message: `usage: ${usage(spec)}` };
+  if (arg !== undefined && !hostNames.includes(arg)) return { kind: 'error', message: `no such host: ${arg}` };
+  switch (spec.name) {
+    case 'overview': return { kind: 'view', view: { kind: 'overview' } };
+    case 'hosts': return { kind: 'view', view: { kind: 'hosts' } };
+    case 'host': return { kind: 'view', view: { kind: 'host', host: arg! } };
+    case 'tasks': return { kind: 'view', view: { kind: 'tasks' } };
+    case 'points': return { kind: 'view', view: { kind: 'points', host: arg ?? null } };
+    case 'help': return { kind: 'help' };
+    default: return { kind: 'quit' };
+  }
+}
+
+export function usage(spec: CommandSpec): string {
+  const names = [spec.name, ...spec.aliases].map((n) => `:${n}`).join('|');
+  if (!spec.arg) return names;
+  return spec.arg.optional ? `${names} [${spec.arg.name}]` : `${names} ${spec.arg.name}`;
+}
+
+export interface Completion {
+  /** the text after completing as far as is unambiguous */
+  text: string;
+  candidates: string[];
+}
+
+/** Tab completion of command names and aliases, then of host names for commands taking one. */
+export function completeCommand(text: string, hostNames: readonly string[]): Completion {
+  const space = text.indexOf(' ');
+  if (space < 0) {
+    const words = COMMANDS.flatMap((c) => [c.name, ...c.aliases]).filter((w) => w.startsWith(text.toLowerCase()));
+    const exact = words.length === 1 ? findCommand(words[0]!) : undefined;
+    if (exact) return { text: words[0]! + (exact.arg ? ' ' : ''), candidates: words };
+    return { text: commonPrefix(words) || text, candidates: words };
+  }
+  const spec = findCommand(text.slice(0, space));
+  if (!spec?.arg) return { text, candidates: [] };
+  const head = text.slice(0, space + 1);
+  const partial = text.slice(space + 1).trimStart();
+  const hosts = hostNames.filter((h) => h.startsWith(partial));
+  if (hosts.length === 1) return { text: head + hosts[0]!, candidates: hosts };
+  return { text: head + (commonPrefix(hosts) || partial), candidates: hosts };
+}
+
+function commonPrefix(words: readonly string[]): string {
+  if (words.length === 0) return '';
+  let prefix = words[0]!;
+  for (const w of words) while (!w.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix;
+}
+
+/** Ink's (input, key) as one name as written in BINDINGS: 'j', 'G', 'enter', 'ctrl+c'. */
+export function keyName(input: string, key: Key): string {
+  if (key.upArrow) return 'up';
+  if (key.downArrow) return 'down';
+  if (key.leftArrow) return 'left';
+  if (key.rightArrow) return 'right';
+  if (key.pageUp) return 'pgup';
+  if (key.pageDown) return 'pgdn';
+  if (key.return) return 'enter';
+  if (key.escape) return 'esc';
+  if (key.tab) return 'tab';
+  if (key.backspace || key.delete) return 'backspace';
+  if (key.ctrl && input) return `ctrl+${input}`;
+  return input;
+}
+
+/** The binding a key triggers in the first scope (in order) that binds it. */
+export function bindingFor(scopes: readonly Scope[], name: string): Binding | undefined {
+  for (const scope of scopes) {
+    const b = BINDINGS.find((x) => x.scope === scope && x.keys.includes(name));
+    if (b) return b;
+  }
+  return undefined;
+}
+
+const KEY_LABELS: Record<string, string> = { up: '↑', down: '↓', enter: '⏎' };
+
+export function keyLabel(b: Binding): string {
+  return b.keys.map((k) => KEY_LABELS[k] ?? k).join('/');
+}
+
+export interface HelpSection {
+  title: string;
+  entries: { keys: string; help: string }[];
+}
+
+/** The help overlay's content: every binding by scope, then every command. */
+export function helpSections(readonly: boolean): HelpSection[] {
+  const scopes = Object.keys(SCOPE_TITLES) as Scope[];
+  const sections: HelpSection[] = scopes.map((scope) => ({
+    title: SCOPE_TITLES[scope],
+    entries: BINDINGS.filter((b) => b.scope === scope && !(readonly && b.mutating))
+      .map((b) => ({ keys: keyLabel(b), help: b.help })),
+  })).filter((s) => s.entries.length > 0);
+  sections.push({ title: 'Commands', entries: COMMANDS.map((c) => ({ keys: usage(c), help: c.help })) });
+  return sections;
+}
+
+export function footerHints(scopes: readonly Scope[], readonly: boolean): { keys: string; help: string }[] {
+  return scopes.flatMap((scope) => BINDINGS.filter((b) => b.scope === scope && b.footer && !(readonly && b.mutating)))
+    .map((b) => ({ keys: keyLabel(b), help: b.help.replace(/ \(.*\)$/, '') }));
+}

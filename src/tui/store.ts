@@ -1,0 +1,204 @@
+// The cockpit's client-side model: one immutable state fed by hub updates. Views read
+// it through useCockpitState; nothing here renders or fetches on its own.
+import type {
+  DirtyBitmapView, EventView, HostView, HubView, JobView, PointView, Snapshot,
+  ThroughputSample, Update,
+} from '../protocol/operator.js';
+import type { CockpitClient, ConnectionState } from './client.js';
+
+export const EVENT_LIMIT = 500;
+export const FINISHED_JOB_LIMIT = 300;
+export const THROUGHPUT_WINDOW_MS = 15 * 60_000;
+
+export interface CockpitState {
+  readonly hub: HubView | null;
+  readonly hosts: readonly HostView[];
+  readonly jobs: readonly JobView[];
+  readonly points: readonly PointView[];
+  readonly events: readonly EventView[];
+  readonly throughput: readonly ThroughputSample[];
+  readonly connection: ConnectionState;
+  /** true once a snapshot has arrived */
+  readonly synced: boolean;
+}
+
+export const EMPTY_STATE: CockpitState = {
+  hub: null, hosts: [], jobs: [], points: [], events: [], throughput: [],
+  connection: 'connecting', synced: false,
+};
+
+export function isFinished(job: JobView): boolean {
+  return job.state === 'succeeded' || job.state === 'failed' || job.state === 'cancelled';
+}
+
+/** Pure: the state after one update. Returns the same object when nothing changed. */
+export function applyUpdate(state: CockpitState, update: Update): CockpitState {
+  switch (update.type) {
+    case 'snapshot': return fromSnapshot(update.snapshot, state.connection);
+    case 'hub': return { ...state, hub: update.hub };
+    case 'host': return { ...state, hosts: upsert(state.hosts, update.host, (h) => h.name === update.host.name) };
+    case 'host.removed': {
+      const hosts = state.hosts.filter((h) => h.name !== update.name);
+      return hosts.length === state.hosts.length ? state : { ...state, hosts };
+    }
+    case 'job': return { ...state, jobs: capJobs(upsert(state.jobs, update.job, (j) => j.id === update.job.id)) };
+    case 'point': return { ...state, points: upsert(state.points, update.point, (p) => p.id === update.point.id) };
+    case 'point.removed': {
+      const points = state.points.filter((p) => p.id !== update.id);
+      return points.length === state.points.length ? state : { ...state, points };
+    }
+    case 'event': {
+      const events = upsert(state.events, update.event, (e) => e.id === update.event.id);
+      return { ...state, events: events.length > EVENT_LIMIT ? events.slice(-EVENT_LIMIT) : events };
+    }
+    case 'throughput': return { ...state, throughput: appendSample(state.throughput, update.sample) };
+    case 'bitmap': return applyBitmap(state, update.host, update.volume, update.dirty);
+  }
+}
+
+function fromSnapshot(s: Snapshot, connection: ConnectionState): CockpitState {
+  const events = [...s.events].sort((a, b) => a.time.localeCompare(b.time) || a.id - b.id);
+  const throughput = [...s.throughput].sort((a, b) => a.time.localeCompare(b.time));
+  return {
+    hub: s.hub,
+    hosts: s.hosts,
+    jobs: capJobs(s.jobs),
+    points: s.points,
+    events: events.slice(-EVENT_LIMIT),
+    throughput: pruneSamples(throughput),
+    connection,
+    synced: true,
+  };
+}
+
+function upsert<T>(list: readonly T[], item: T, same: (x: T) => boolean): readonly T[] {
+  const i = list.findIndex(same);
+  if (i < 0) return [...list, item];
+  const next = list.slice();
+  next[i] = item;
+  return next;
+}
+
+function finishedTime(j: JobView): string {
+  return j.finishedAt ?? j.createdAt;
+}
+
+function capJobs(jobs: readonly JobView[]): readonly JobView[] {
+  let finished = 0;
+  for (const j of jobs) if (isFinished(j)) finished++;
+  if (finished <= FINISHED_JOB_LIMIT) return jobs;
+  const keep = new Set(
+    jobs.filter(isFinished)
+      .sort((a, b) => finishedTime(b).localeCompare(finishedTime(a)) || b.id - a.id)
+      .slice(0, FINISHED_JOB_LIMIT),
+  );
+  return jobs.filter((j) => !isFinished(j) || keep.has(j));
+}
+
+function appendSample(samples: readonly ThroughputSample[], sample: ThroughputSample): readonly ThroughputSample[] {
+  const last = samples[samples.length - 1];
+  if (last && last.time === sample.time) return pruneSamples([...samples.slice(0, -1), sample]);
+  if (last && last.time > sample.time) {
+    const merged = [...samples.filter((s) => s.time !== sample.time), sample];
+    return pruneSamples(merged.sort((a, b) => a.time.localeCompare(b.time)));
+  }
+  return pruneSamples([...samples, sample]);
+}
+
+function pruneSamples(samples: readonly ThroughputSample[]): readonly ThroughputSample[] {
+  const newest = samples[samples.length - 1];
+  if (!newest) return samples;
+  const cutoff = Date.parse(newest.time) - THROUGHPUT_WINDOW_MS;
+  let first = 0;
+  while (first < samples.length && Date.parse(samples[first]!.time) < cutoff) first++;
+  return first === 0 ? samples : samples.slice(first);
+}
+
+function applyBitmap(state: CockpitState, hostName: string, volume: string, dirty: DirtyBitmapView): CockpitState {
+  const host = state.hosts.find((h) => h.name === hostName);
+  if (!host || !host.volumes.some((v) => v.name === volume)) return state;
+  const volumes = host.volumes.map((v) => (v.name === volume ? { ...v, dirty } : v));
+  // the backlog is derived from the newest bitmaps, so keep it in step with them
+  const backlogBytes = volumes.reduce((sum, v) => sum + (v.dirty?.dirtyBytes ?? 0), 0);
+  const next: HostView = { ...host, volumes, backlogBytes };
+  return { ...state, hosts: state.hosts.map((h) => (h === host ? next : h)) };
+}
+
+export class CockpitStore {
+  private state: CockpitState;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(initial: CockpitState = EMPTY_STATE) {
+    this.state = initial;
+  }
+
+  getState(): CockpitState {
+    return this.state;
+  }
+
+  apply(update: Update): void {
+    this.set(applyUpdate(this.state, update));
+  }
+
+  setConnection(connection: ConnectionState): void {
+    if (connection !== this.state.connection) this.set({ ...this.state, connection });
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => { this.listeners.delete(listener); };
+  }
+
+  private set(next: CockpitState): void {
+    if (next === this.state) return;
+    this.state = next;
+    for (const l of [...this.listeners]) l();
+  }
+}
+
+/**
+ * Feeds the store from a client: updates, connection state, and `subscribe` calls —
+ * once now, and again after every reconnection (the hub then sends a fresh snapshot).
+ */
+export function attachClient(store: CockpitStore, client: CockpitClient, onError?: (e: unknown) => void): () => void {
+  let subscribed = false;
+  let inFlight = false;
+  let again = false; // asked to subscribe while a call was in flight
+  let generation = 0; // bumped on every disconnection
+  let detached = false;
+  const subscribe = (): void => {
+    if (detached || subscribed) return;
+    if (inFlight) { again = true; return; }
+    inFlight = true;
+    again = false;
+    const gen = generation;
+    client.call('subscribe', {}).then(
+      () => {
+        inFlight = false;
+        if (gen === generation) {
+          subscribed = true;
+          // a client that was already connected when we attached never says so
+          if (store.getState().connection === 'connecting') store.setConnection('connected');
+        }
+        if (again) subscribe();
+      },
+      (e: unknown) => {
+        inFlight = false;
+        if (again) subscribe();
+        else if (!detached) onError?.(e);
+      },
+    );
+  };
+  const offUpdate = client.onUpdate((u) => store.apply(u));
+  const offConn = client.onConnection((s) => {
+    store.setConnection(s);
+    if (s === 'connected') {
+      subscribe();
+    } else {
+      generation++;
+      subscribed = false;
+    }
+  });
+  subscribe();
+  return () => { detached = true; offUpdate(); offConn(); };
+}
