@@ -133,6 +133,17 @@ function jobOf(r: Raw): JobRow {
 export class Catalog {
   readonly db: Db;
 
+  private stmts = new Map<string, Database.Statement>();
+  /** prepared statements are compiled once and reused */
+  private stmt(sql: string): Database.Statement {
+    let st = this.stmts.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.stmts.set(sql, st);
+    }
+    return st;
+  }
+
   constructor(file: string) {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -144,19 +155,19 @@ export class Catalog {
 
   private migrate(): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-    const row = this.db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
+    const row = this.stmt('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
     const current = row.v ?? 0;
     for (const m of MIGRATIONS) {
       if (m.version <= current) continue;
       this.db.transaction(() => {
         this.db.exec(m.sql);
-        this.db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(m.version);
+        this.stmt('INSERT INTO schema_version (version) VALUES (?)').run(m.version);
       })();
     }
   }
 
   schemaVersion(): number {
-    return (this.db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v;
+    return (this.stmt('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v;
   }
 
   close(): void {
@@ -177,28 +188,28 @@ export class Catalog {
   upsertConfiguredHost(name: string, tags: string[], tier: string | null, now: string): HostRow {
     const h = this.hostByName(name);
     if (!h) {
-      this.db.prepare('INSERT INTO hosts (name, tags, tier, created_at) VALUES (?, ?, ?, ?)').run(name, JSON.stringify(tags), tier, now);
+      this.stmt('INSERT INTO hosts (name, tags, tier, created_at) VALUES (?, ?, ?, ?)').run(name, JSON.stringify(tags), tier, now);
     } else {
-      this.db.prepare('UPDATE hosts SET tags = ?, tier = ? WHERE id = ?').run(JSON.stringify(tags), tier, h.id);
+      this.stmt('UPDATE hosts SET tags = ?, tier = ? WHERE id = ?').run(JSON.stringify(tags), tier, h.id);
     }
     return this.hostByName(name)!;
   }
   setHostToken(id: number, tokenHash: string): void {
-    this.db.prepare('UPDATE hosts SET token_hash = ?, revoked = 0 WHERE id = ?').run(tokenHash, id);
+    this.stmt('UPDATE hosts SET token_hash = ?, revoked = 0 WHERE id = ?').run(tokenHash, id);
   }
   revokeHost(id: number): void {
-    this.db.prepare('UPDATE hosts SET revoked = 1 WHERE id = ?').run(id);
+    this.stmt('UPDATE hosts SET revoked = 1 WHERE id = ?').run(id);
   }
   hostByName(name: string): HostRow | undefined {
-    const r = this.db.prepare('SELECT * FROM hosts WHERE name = ?').get(name) as Raw | undefined;
+    const r = this.stmt('SELECT * FROM hosts WHERE name = ?').get(name) as Raw | undefined;
     return r && hostOf(r);
   }
   hostById(id: number): HostRow | undefined {
-    const r = this.db.prepare('SELECT * FROM hosts WHERE id = ?').get(id) as Raw | undefined;
+    const r = this.stmt('SELECT * FROM hosts WHERE id = ?').get(id) as Raw | undefined;
     return r && hostOf(r);
   }
   hosts(): HostRow[] {
-    return (this.db.prepare('SELECT * FROM hosts ORDER BY name').all() as Raw[]).map(hostOf);
+    return (this.stmt('SELECT * FROM hosts ORDER BY name').all() as Raw[]).map(hostOf);
   }
 
   // volumes
@@ -212,34 +223,34 @@ export class Catalog {
     return this.volume(hostId, name)!;
   }
   volume(hostId: number, name: string): VolumeRow | undefined {
-    const r = this.db.prepare('SELECT * FROM volumes WHERE host_id = ? AND name = ?').get(hostId, name) as Raw | undefined;
+    const r = this.stmt('SELECT * FROM volumes WHERE host_id = ? AND name = ?').get(hostId, name) as Raw | undefined;
     return r && volumeOf(r);
   }
   volumeById(id: number): VolumeRow | undefined {
-    const r = this.db.prepare('SELECT * FROM volumes WHERE id = ?').get(id) as Raw | undefined;
+    const r = this.stmt('SELECT * FROM volumes WHERE id = ?').get(id) as Raw | undefined;
     return r && volumeOf(r);
   }
   volumesOf(hostId: number): VolumeRow[] {
-    return (this.db.prepare('SELECT * FROM volumes WHERE host_id = ? ORDER BY name').all(hostId) as Raw[]).map(volumeOf);
+    return (this.stmt('SELECT * FROM volumes WHERE host_id = ? ORDER BY name').all(hostId) as Raw[]).map(volumeOf);
   }
 
   // points
   points(volumeId: number): PointRow[] {
-    return (this.db.prepare('SELECT * FROM points WHERE volume_id = ? ORDER BY id').all(volumeId) as Raw[]).map(pointOf);
+    return (this.stmt('SELECT * FROM points WHERE volume_id = ? ORDER BY id').all(volumeId) as Raw[]).map(pointOf);
   }
   allPoints(): PointRow[] {
-    return (this.db.prepare('SELECT * FROM points ORDER BY id').all() as Raw[]).map(pointOf);
+    return (this.stmt('SELECT * FROM points ORDER BY id').all() as Raw[]).map(pointOf);
   }
   point(id: number): PointRow | undefined {
-    const r = this.db.prepare('SELECT * FROM points WHERE id = ?').get(id) as Raw | undefined;
+    const r = this.stmt('SELECT * FROM points WHERE id = ?').get(id) as Raw | undefined;
     return r && pointOf(r);
   }
   latestPoint(volumeId: number): PointRow | undefined {
-    const r = this.db.prepare('SELECT * FROM points WHERE volume_id = ? ORDER BY id DESC LIMIT 1').get(volumeId) as Raw | undefined;
+    const r = this.stmt('SELECT * FROM points WHERE volume_id = ? ORDER BY id DESC LIMIT 1').get(volumeId) as Raw | undefined;
     return r && pointOf(r);
   }
   manifest(pointId: number): Buffer {
-    return (this.db.prepare('SELECT manifest FROM points WHERE id = ?').get(pointId) as { manifest: Buffer }).manifest;
+    return (this.stmt('SELECT manifest FROM points WHERE id = ?').get(pointId) as { manifest: Buffer }).manifest;
   }
   insertPoint(p: Omit<PointRow, 'id' | 'verifiedAt'>, manifest: Buffer): number {
     const info = this.db
@@ -253,13 +264,13 @@ export class Catalog {
 
   // packs and chunks
   insertPack(name: string, size: number, now: string): number {
-    return Number(this.db.prepare('INSERT INTO packs (name, size, created_at) VALUES (?, ?, ?)').run(name, size, now).lastInsertRowid);
+    return Number(this.stmt('INSERT INTO packs (name, size, created_at) VALUES (?, ?, ?)').run(name, size, now).lastInsertRowid);
   }
   packNames(): Set<string> {
-    return new Set((this.db.prepare('SELECT name FROM packs').all() as { name: string }[]).map((r) => r.name));
+    return new Set((this.stmt('SELECT name FROM packs').all() as { name: string }[]).map((r) => r.name));
   }
   hasChunk(hash: Buffer): boolean {
-    return this.db.prepare('SELECT 1 FROM chunks WHERE hash = ?').get(hash) !== undefined;
+    return this.stmt('SELECT 1 FROM chunks WHERE hash = ?').get(hash) !== undefined;
   }
   insertChunk(hash: Buffer, packId: number, offset: number, length: number, rawLength: number, codec: number): void {
     this.db
@@ -272,10 +283,21 @@ export class Catalog {
       .get(hash) as Raw | undefined;
     return r && { packId: n(r.pack_id), packName: s(r.name), offset: n(r.offset), length: n(r.length), rawLength: n(r.raw_length), codec: n(r.codec) };
   }
+  /** A fast lookup for many chunks at once (restore, verify): pack names resolved once. */
+  chunkLocator(): (hash: Buffer) => ChunkLocation | undefined {
+    const packs = new Map((this.stmt('SELECT id, name FROM packs').all() as { id: number; name: string }[]).map((r) => [r.id, r.name]));
+    const st = this.db.prepare('SELECT pack_id, offset, length, raw_length, codec FROM chunks WHERE hash = ?').raw(true);
+    return (hash) => {
+      const r = st.get(hash) as [number, number, number, number, number] | undefined;
+      if (!r) return undefined;
+      return { packId: r[0], packName: packs.get(r[0])!, offset: r[1], length: r[2], rawLength: r[3], codec: r[4] };
+    };
+  }
+
   storeStats(): { bytesStored: number; chunks: number; packs: number; bytesLogical: number } {
-    const p = this.db.prepare('SELECT COUNT(*) AS c, COALESCE(SUM(size),0) AS b FROM packs').get() as { c: number; b: number };
-    const c = this.db.prepare('SELECT COUNT(*) AS c FROM chunks').get() as { c: number };
-    const l = this.db.prepare('SELECT COALESCE(SUM(size),0) AS b FROM points').get() as { b: number };
+    const p = this.stmt('SELECT COUNT(*) AS c, COALESCE(SUM(size),0) AS b FROM packs').get() as { c: number; b: number };
+    const c = this.stmt('SELECT COUNT(*) AS c FROM chunks').get() as { c: number };
+    const l = this.stmt('SELECT COALESCE(SUM(size),0) AS b FROM points').get() as { b: number };
     return { bytesStored: p.b, packs: p.c, chunks: c.c, bytesLogical: l.b };
   }
 
@@ -287,14 +309,14 @@ export class Catalog {
     return this.job(Number(info.lastInsertRowid))!;
   }
   job(id: number): JobRow | undefined {
-    const r = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Raw | undefined;
+    const r = this.stmt('SELECT * FROM jobs WHERE id = ?').get(id) as Raw | undefined;
     return r && jobOf(r);
   }
   recentJobs(limit: number): JobRow[] {
-    return (this.db.prepare('SELECT * FROM jobs ORDER BY id DESC LIMIT ?').all(limit) as Raw[]).map(jobOf).reverse();
+    return (this.stmt('SELECT * FROM jobs ORDER BY id DESC LIMIT ?').all(limit) as Raw[]).map(jobOf).reverse();
   }
   jobsInState(state: JobRow['state']): JobRow[] {
-    return (this.db.prepare('SELECT * FROM jobs WHERE state = ? ORDER BY id').all(state) as Raw[]).map(jobOf);
+    return (this.stmt('SELECT * FROM jobs WHERE state = ? ORDER BY id').all(state) as Raw[]).map(jobOf);
   }
   updateJob(id: number, fields: Partial<Pick<JobRow, 'state' | 'startedAt' | 'finishedAt' | 'error' | 'bytesWire' | 'bytesNew' | 'bytesTotal'>>): void {
     const cols: Record<string, string> = {
@@ -304,7 +326,7 @@ export class Catalog {
     const keys = Object.keys(fields) as (keyof typeof fields)[];
     if (keys.length === 0) return;
     const sql = `UPDATE jobs SET ${keys.map((k) => `${cols[k]} = ?`).join(', ')} WHERE id = ?`;
-    this.db.prepare(sql).run(...keys.map((k) => fields[k] ?? null), id);
+    this.stmt(sql).run(...keys.map((k) => fields[k] ?? null), id);
   }
   jobCounts(sinceIso: string): { succeeded: number; failed: number } {
     const r = this.db
@@ -315,7 +337,7 @@ export class Catalog {
     return { succeeded: r.s ?? 0, failed: r.f ?? 0 };
   }
   pointsOfJob(jobId: number): number[] {
-    return (this.db.prepare('SELECT id FROM points WHERE job_id = ? ORDER BY id').all(jobId) as { id: number }[]).map((r) => r.id);
+    return (this.stmt('SELECT id FROM points WHERE job_id = ? ORDER BY id').all(jobId) as { id: number }[]).map((r) => r.id);
   }
 
   // events and audit
@@ -326,10 +348,10 @@ export class Catalog {
     return { id: Number(info.lastInsertRowid), time, level, kind, host, message };
   }
   recentEvents(limit: number): EventRow[] {
-    return (this.db.prepare('SELECT id, time, level, kind, host, message FROM events ORDER BY id DESC LIMIT ?').all(limit) as EventRow[]).reverse();
+    return (this.stmt('SELECT id, time, level, kind, host, message FROM events ORDER BY id DESC LIMIT ?').all(limit) as EventRow[]).reverse();
   }
   eventsOfKind(kind: string): EventRow[] {
-    return this.db.prepare('SELECT id, time, level, kind, host, message FROM events WHERE kind = ? ORDER BY id').all(kind) as EventRow[];
+    return this.stmt('SELECT id, time, level, kind, host, message FROM events WHERE kind = ? ORDER BY id').all(kind) as EventRow[];
   }
   audit(time: string, actor: string, action: string, target: string | null, outcome: string, details: object = {}): void {
     this.db
@@ -338,7 +360,7 @@ export class Catalog {
   }
   auditEntries(action?: string): { time: string; actor: string; action: string; target: string | null; outcome: string; details: string }[] {
     const sql = action ? 'SELECT * FROM audit WHERE action = ? ORDER BY id' : 'SELECT * FROM audit ORDER BY id';
-    return (action ? this.db.prepare(sql).all(action) : this.db.prepare(sql).all()) as {
+    return (action ? this.stmt(sql).all(action) : this.stmt(sql).all()) as {
       time: string; actor: string; action: string; target: string | null; outcome: string; details: string;
     }[];
   }

@@ -2,25 +2,47 @@
 import { HubError } from '../client/api-client.js';
 import { ConfigError, ValueFormatError } from '../config/index.js';
 import { StoreError } from '../store/errors.js';
-import { agent, agentHelp } from './commands/agent.js';
-import { backup, backupHelp } from './commands/backup.js';
-import { hosts, hostsHelp } from './commands/hosts.js';
-import { points, pointsHelp } from './commands/points.js';
-import { restore, restoreHelp } from './commands/restore.js';
-import { serve, serveHelp } from './commands/serve.js';
-import { status, statusHelp } from './commands/status.js';
 import { OperationError, UsageError } from './errors.js';
 
-type Command = { run: (argv: string[]) => Promise<number>; help: string; about: string };
+type Command = { load: () => Promise<(argv: string[]) => Promise<number>>; help: string; about: string };
 
+// commands load lazily so that `drc backup` does not pay for the cockpit's imports
 export const COMMANDS: Record<string, Command> = {
-  serve: { run: serve, help: serveHelp, about: 'run the hub in the foreground (SIGTERM stops it cleanly)' },
-  agent: { run: agent, help: agentHelp, about: 'run an agent that protects this host\'s volumes' },
-  hosts: { run: hosts, help: hostsHelp, about: 'list hosts, add one (prints its token once), revoke a token' },
-  backup: { run: backup, help: backupHelp, about: 'back a host up now' },
-  points: { run: points, help: pointsHelp, about: 'list a host\'s recovery points' },
-  restore: { run: restore, help: restoreHelp, about: 'rebuild a volume at a recovery point into a file' },
-  status: { run: status, help: statusHelp, about: 'hub, hosts, jobs and store at a glance' },
+  serve: {
+    load: async () => (await import('./commands/serve.js')).serve,
+    help: 'serve [--config FILE] [--data DIR] [--listen-agents HOST:PORT] [--listen-http HOST:PORT|off]',
+    about: 'run the hub in the foreground (SIGTERM stops it cleanly)',
+  },
+  agent: {
+    load: async () => (await import('./commands/agent.js')).agent,
+    help: 'agent [--config FILE] [--hub URL --host NAME --token TOKEN --volume NAME=PATH ... --data DIR]',
+    about: "run an agent that protects this host's volumes",
+  },
+  hosts: {
+    load: async () => (await import('./commands/hosts.js')).hosts,
+    help: 'hosts [--json] | hosts add NAME [--tags a,b] [--tier NAME] [--json] | hosts revoke NAME',
+    about: 'list hosts, add one (prints its token once), revoke a token',
+  },
+  backup: {
+    load: async () => (await import('./commands/backup.js')).backup,
+    help: 'backup HOST [--volume NAME] [--full] [--wait] [--json]',
+    about: 'back a host up now',
+  },
+  points: {
+    load: async () => (await import('./commands/points.js')).points,
+    help: 'points HOST [--volume NAME] [--json]',
+    about: "list a host's recovery points",
+  },
+  restore: {
+    load: async () => (await import('./commands/restore.js')).restore,
+    help: 'restore HOST --volume NAME --point ID|latest|ISO-TIME --to PATH [--format raw|qcow2|vmdk|vhdx] [--json]',
+    about: 'rebuild a volume at a recovery point into a file (Merkle root verified)',
+  },
+  status: {
+    load: async () => (await import('./commands/status.js')).status,
+    help: 'status [--json]',
+    about: 'hub, hosts, jobs and store at a glance',
+  },
 };
 
 export function helpText(): string {
@@ -36,13 +58,13 @@ export async function main(argv: string[]): Promise<void> {
   let code = 0;
   try {
     if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
-      if (cmd === undefined && COMMANDS.cockpit) code = await COMMANDS.cockpit.run([]);
+      if (cmd === undefined && COMMANDS.cockpit) code = await (await COMMANDS.cockpit.load())([]);
       else process.stdout.write(helpText());
     } else {
       const c = COMMANDS[cmd];
       if (!c) throw new UsageError(`unknown command ${cmd} (see drc --help)`);
       if (rest.includes('--help')) process.stdout.write(`drc ${c.help}\n  ${c.about}\n`);
-      else code = await c.run(rest);
+      else code = await (await c.load())(rest);
     }
   } catch (e) {
     code = e instanceof UsageError || e instanceof ConfigError || e instanceof ValueFormatError ? 2 : 1;

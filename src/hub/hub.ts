@@ -54,6 +54,8 @@ export class Hub implements SessionHost {
   private gateway: Gateway;
   private http: HubHttp | null = null;
   private timers: NodeJS.Timeout[] = [];
+  /** set by stop(): sessions still closing must not touch the catalog being closed */
+  private stopping = false;
   readonly startedAt: string;
   readonly now: () => number;
   agentsUrl = '';
@@ -109,9 +111,13 @@ export class Hub implements SessionHost {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     this.jobs.stopAll('hub stopping');
-    for (const s of this.sessions.values()) s.close(CLOSE.shutdown, 'hub stopping');
+    for (const s of this.sessions.values()) {
+      s.close(CLOSE.shutdown, 'hub stopping');
+      s.closed = true; // ignore whatever the agent still sends
+    }
     await this.gateway.close();
     await this.api.close();
     await this.http?.close();
@@ -290,7 +296,7 @@ export class Hub implements SessionHost {
   }
 
   onClosed(s: AgentSession): void {
-    if (this.sessions.get(s.host) !== s) return;
+    if (this.stopping || this.sessions.get(s.host) !== s) return;
     this.sessions.delete(s.host);
     const l = this.live.host(s.host);
     l.link = 'disconnected';

@@ -174,7 +174,8 @@ export type Update =
 /** Methods a client may call; params and results per method. */
 export interface OperatorMethods {
   'hub.status': { params: Record<string, never>; result: Snapshot };
-  'subscribe': { params: Record<string, never>; result: { ok: true } };
+  /** snapshot: false subscribes to updates only (CLI waiting for a job) */
+  'subscribe': { params: { snapshot?: boolean }; result: { ok: true } };
   'hosts.add': { params: { name: string; tags?: string[]; tier?: string | null }; result: { host: HostView; token: string } };
   'hosts.list': { params: Record<string, never>; result: HostView[] };
   'hosts.revoke': { params: { name: string }; result: { ok: true } };

@@ -1,12 +1,15 @@
 // Rebuild a volume at a recovery point into a file: sparse writes, every chunk verified,
 // the Merkle root recomputed; written to a temporary name and renamed only when good.
 import { spawn } from 'node:child_process';
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
 import fs from 'node:fs';
 import path from 'node:path';
 import { merkleRootPacked } from '../protocol/merkle.js';
 import type { BlockStore } from './block-store.js';
 import { StoreError } from './errors.js';
-import { FLAG_ZERO, blockLength } from './manifest.js';
+import { FLAG_ZERO } from './manifest.js';
+import type { RestoreBatch, RestoreBatchResult, RestoreItem } from './restore-worker.js';
 
 export type ImageFormat = 'raw' | 'qcow2' | 'vmdk' | 'vhdx';
 
@@ -23,7 +26,68 @@ export interface RestoreResult {
   merkleRoot: string;
 }
 
-const YIELD_EVERY = 64;
+const BATCH_BLOCKS_BYTES = 4 * 1024 * 1024;
+const here = import.meta.url;
+const workerUrl = new URL(here.endsWith('.ts') ? '../../dist/src/store/restore-worker.js' : './restore-worker.js', here);
+
+/** A small pool of restore workers, created on first use and kept (unref'd) for the next. */
+class RestorePool {
+  private workers: Worker[] = [];
+  private idle: Worker[] = [];
+  private waiting: ((w: Worker) => void)[] = [];
+  constructor(readonly size = Math.max(1, Math.min(4, os.availableParallelism()))) {}
+  private acquire(): Promise<Worker> {
+    const w = this.idle.pop();
+    if (w) return Promise.resolve(w);
+    if (this.workers.length < this.size) {
+      const nw = new Worker(workerUrl);
+      nw.unref();
+      this.workers.push(nw);
+      return Promise.resolve(nw);
+    }
+    return new Promise((r) => this.waiting.push(r));
+  }
+  private release(w: Worker): void {
+    const next = this.waiting.shift();
+    if (next) next(w);
+    else this.idle.push(w);
+  }
+  async run(batch: RestoreBatch): Promise<RestoreBatchResult> {
+    const w = await this.acquire();
+    try {
+      return await new Promise<RestoreBatchResult>((resolve, reject) => {
+        const onMsg = (m: { result: RestoreBatchResult }) => {
+          w.off('error', onErr);
+          resolve(m.result);
+        };
+        const onErr = (e: Error) => {
+          w.off('message', onMsg);
+          reject(e);
+        };
+        w.once('message', onMsg);
+        w.once('error', onErr);
+        w.postMessage({ id: 0, batch });
+      });
+    } finally {
+      this.release(w);
+    }
+  }
+  /** every worker closes its descriptor of `file` */
+  async closeFile(file: string): Promise<void> {
+    await Promise.all(
+      this.workers.map(async () => {
+        const w = await this.acquire();
+        await new Promise<void>((resolve) => {
+          w.once('message', () => resolve());
+          w.postMessage({ close: file });
+        });
+        this.release(w);
+      }),
+    );
+  }
+}
+
+let pool: RestorePool | null = null;
 
 export async function restoreVolume(
   store: BlockStore,
@@ -40,25 +104,45 @@ export async function restoreVolume(
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   const tmp = `${dest}.partial-${process.pid}`;
   const rawTmp = format === 'raw' ? tmp : `${dest}.raw-${process.pid}`;
+  pool ??= new RestorePool();
   const fd = fs.openSync(rawTmp, 'w');
   let written = 0;
   try {
     fs.ftruncateSync(fd, point.size);
-    for (let i = 0; i < point.blockCount; i++) {
-      if (opts.signal?.aborted) throw new StoreError('restore cancelled');
-      const len = blockLength(i, point.blockSize, point.size);
-      if (!(map.flags[i]! & FLAG_ZERO)) {
+    const locate = store.catalog.chunkLocator();
+    const perBatch = Math.max(1, Math.floor(BATCH_BLOCKS_BYTES / point.blockSize));
+    const batches: RestoreBatch[] = [];
+    for (let start = 0; start < point.blockCount; start += perBatch) {
+      const end = Math.min(point.blockCount, start + perBatch);
+      const items: RestoreItem[] = [];
+      for (let i = start; i < end; i++) {
+        if (map.flags[i]! & FLAG_ZERO) continue;
         const hash = map.hashes.subarray(i * 32, i * 32 + 32);
-        const data = store.readChunk(hash, `volume ${volumeName} block ${i}`);
-        if (data.length !== len) throw new StoreError(`volume ${volumeName} block ${i}: chunk is ${data.length} bytes, expected ${len}`);
-        fs.writeSync(fd, data, 0, len, i * point.blockSize);
-        written++;
+        const loc = locate(hash);
+        if (!loc) throw new StoreError(`volume ${volumeName} block ${i}: chunk ${hash.toString('hex').slice(0, 16)} is not in the index`);
+        items.push({ index: i, pack: store.backend.pathOf(loc.packName), offset: loc.offset, length: loc.length, codec: loc.codec, rawLength: loc.rawLength, hash });
       }
-      if (i % YIELD_EVERY === YIELD_EVERY - 1) {
-        opts.onProgress?.({ doneBytes: Math.min(point.size, (i + 1) * point.blockSize), totalBytes: point.size });
-        await new Promise<void>((r) => setImmediate(r));
-      }
+      const bytes = Math.min(point.size, end * point.blockSize) - start * point.blockSize;
+      if (items.length) batches.push({ out: rawTmp, blockSize: point.blockSize, start, bytes, items });
     }
+    let doneBytes = 0;
+    let failure: StoreError | null = null;
+    await Promise.all(
+      batches.map(async (b) => {
+        if (failure || opts.signal?.aborted) return;
+        const r = await pool!.run(b);
+        if (!r.ok) {
+          failure ??= new StoreError(`volume ${volumeName} block ${r.index}: ${r.message}`);
+          return;
+        }
+        written += r.written;
+        doneBytes += b.bytes;
+        opts.onProgress?.({ doneBytes, totalBytes: point.size });
+      }),
+    );
+    await pool.closeFile(rawTmp);
+    if (opts.signal?.aborted) throw new StoreError('restore cancelled');
+    if (failure) throw failure;
     // every chunk's hash was checked against the manifest, so the image's root is the map's
     const root = merkleRootPacked(map.hashes);
     if (root !== point.merkleRoot) {
@@ -79,6 +163,7 @@ export async function restoreVolume(
     } catch {
       /* already closed */
     }
+    await pool.closeFile(rawTmp).catch(() => undefined);
     fs.rmSync(rawTmp, { force: true });
     fs.rmSync(tmp, { force: true });
     throw e;

@@ -7,7 +7,6 @@ import { parseArgs, value } from '../args.js';
 import { resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 
-export const agentHelp = 'agent [--config FILE] [--hub URL --host NAME --token TOKEN --volume NAME=PATH ... --data DIR]';
 
 export async function agent(argv: string[]): Promise<number> {
   const a = parseArgs('agent', argv, { values: ['host', 'token', 'token-file', 'block-size', 'watch', 'ca'], repeat: ['volume'] });

@@ -4,7 +4,6 @@ import { OperationError, UsageError } from '../errors.js';
 import { bytes, printJson } from '../output.js';
 import { waitForJob } from './wait.js';
 
-export const backupHelp = 'backup HOST [--volume NAME] [--full] [--wait] [--json]';
 
 export async function backup(argv: string[]): Promise<number> {
   const a = parseArgs('backup', argv, { values: ['volume', 'priority'], switches: ['full', 'wait'] });

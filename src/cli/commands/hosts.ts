@@ -3,7 +3,6 @@ import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printJson, table } from '../output.js';
 
-export const hostsHelp = 'hosts [--json] | hosts add NAME [--tags a,b] [--tier NAME] [--json] | hosts revoke NAME';
 
 export async function hosts(argv: string[]): Promise<number> {
   const a = parseArgs('hosts', argv, { values: ['tags', 'tier'] });

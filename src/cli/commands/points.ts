@@ -3,7 +3,6 @@ import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { bytes, printJson, table } from '../output.js';
 
-export const pointsHelp = 'points HOST [--volume NAME] [--json]';
 
 export async function points(argv: string[]): Promise<number> {
   const a = parseArgs('points', argv, { values: ['volume'] });

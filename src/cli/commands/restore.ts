@@ -5,7 +5,6 @@ import { OperationError, UsageError } from '../errors.js';
 import { printJson } from '../output.js';
 import { waitForJob } from './wait.js';
 
-export const restoreHelp = 'restore HOST --volume NAME --point ID|latest|ISO-TIME --to PATH [--format raw|qcow2|vmdk|vhdx] [--json]';
 
 const FORMATS = ['raw', 'qcow2', 'vmdk', 'vhdx'] as const;
 type Format = (typeof FORMATS)[number];

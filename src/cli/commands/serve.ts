@@ -6,7 +6,6 @@ import { parseArgs, value } from '../args.js';
 import { resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 
-export const serveHelp = 'serve [--config FILE] [--data DIR] [--listen-agents HOST:PORT] [--listen-http HOST:PORT|off]';
 
 function hostPort(flag: string, s: string) {
   try {

@@ -3,7 +3,6 @@ import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { bytes, printJson } from '../output.js';
 
-export const statusHelp = 'status [--json]';
 
 export async function status(argv: string[]): Promise<number> {
   const a = parseArgs('status', argv, {});

@@ -20,7 +20,7 @@ export async function waitForJob(client: ApiClient, job: JobView, label: string,
       if (done(j)) resolve(j);
     });
   });
-  await client.call('subscribe', {});
+  await client.call('subscribe', { snapshot: false });
   const now = await client.call('job.get', { id: job.id });
   const final = done(now) ? now : await result;
   bar.end();

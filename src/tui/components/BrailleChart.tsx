@@ -7,7 +7,9 @@ import { fit } from './format.js';
 
 export interface BrailleChartProps {
   /** one value per dot column, oldest first; null = no data */
-  values: readonly (number | null)[];
+  values?: readonly (number | null)[];
+  /** or: the values for a plot that is `columns` dots wide (with `max` given) */
+  valuesFor?: (columns: number) => readonly (number | null)[];
   /** total width, axis labels included */
   width: number;
   /** plot height in lines (the x axis adds one) */
@@ -21,13 +23,14 @@ export interface BrailleChartProps {
 }
 
 export function BrailleChart(props: BrailleChartProps): React.ReactElement {
-  const { values, height, formatValue } = props;
+  const { height, formatValue } = props;
   const theme = useTheme();
-  const dataMax = values.reduce<number>((m, v) => (v !== null && v > m ? v : m), 0);
+  const dataMax = (props.values ?? []).reduce<number>((m, v) => (v !== null && v > m ? v : m), 0);
   const max = props.max ?? niceMax(dataMax);
   const labels = [formatValue(max), formatValue(max / 2), formatValue(0)];
   const gutter = Math.max(...labels.map((l) => l.length)) + 1;
   const plotWidth = Math.max(1, props.width - gutter);
+  const values = props.valuesFor ? props.valuesFor(plotWidth * 2) : props.values ?? [];
   const rows = brailleRows(values, plotWidth, Math.max(1, height), max, props.area ?? true);
   const labelAt = (i: number): string => {
     if (i === 0) return labels[0]!;

@@ -1,0 +1,201 @@
+// npm run bench:backup — a 2 GiB image (half random, half compressible): full backup,
+// 5% of 64 KiB blocks rewritten, incremental, restore of the latest point. The same image
+// states go through borg (default chunker and fixed,65536) and restic when installed.
+// Prints wall seconds and bytes per step, then drc/peer ratios; the last line is the headline.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { AgentProc, HubProc, makeImage, rewriteBlocks, sha256File, tempDir, waitConnected } from '../test/helpers/cluster.js';
+
+const MIB = Number(process.env.BENCH_MIB ?? 2048);
+const BLOCK = 65536;
+const keep = process.env.BENCH_KEEP === '1';
+
+interface Row {
+  tool: string;
+  step: string;
+  seconds: number;
+  bytes: number | null;
+  note?: string;
+}
+const rows: Row[] = [];
+
+function du(dir: string): number {
+  let total = 0;
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) total += fs.statSync(p).size;
+    }
+  };
+  walk(dir);
+  return total;
+}
+
+function timed<T>(fn: () => T): [T, number] {
+  const t = process.hrtime.bigint();
+  const r = fn();
+  return [r, Number(process.hrtime.bigint() - t) / 1e9];
+}
+
+async function timedAsync<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t = process.hrtime.bigint();
+  const r = await fn();
+  return [r, Number(process.hrtime.bigint() - t) / 1e9];
+}
+
+function have(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): void {
+  const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.toString().slice(-400)}`);
+}
+
+function dropCaches(): void {
+  // keep every tool on the same footing: the image stays in the page cache for all of them
+}
+
+interface Peer {
+  name: string;
+  backup(image: string, tag: string): void;
+  restore(tag: string, out: string): void;
+  repo: string;
+}
+
+function borgPeer(root: string, name: string, chunker: string[]): Peer {
+  const repo = path.join(root, name);
+  const env = { BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes', BORG_RELOCATED_REPO_ACCESS_IS_OK: 'yes', BORG_BASE_DIR: path.join(root, `${name}-base`) };
+  run('borg', ['init', '-e', 'none', repo], env);
+  return {
+    name,
+    repo,
+    backup: (image, tag) => run('borg', ['create', ...chunker, `${repo}::${tag}`, path.basename(image)], env, path.dirname(image)),
+    restore: (tag, out) => {
+      const dir = `${out}.d`;
+      fs.mkdirSync(dir, { recursive: true });
+      run('borg', ['extract', `${repo}::${tag}`], env, dir);
+      const [f] = fs.readdirSync(dir);
+      fs.renameSync(path.join(dir, f!), out);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function resticPeer(root: string): Peer {
+  const repo = path.join(root, 'restic');
+  const env = { RESTIC_PASSWORD: 'bench', RESTIC_CACHE_DIR: path.join(root, 'restic-cache') };
+  run('restic', ['init', '-r', repo], env);
+  return {
+    name: 'restic',
+    repo,
+    backup: (image, tag) => run('restic', ['-r', repo, 'backup', '--tag', tag, path.basename(image)], env, path.dirname(image)),
+    restore: (tag, out) => {
+      const dir = `${out}.d`;
+      run('restic', ['-r', repo, 'restore', 'latest', '--tag', tag, '--target', dir], env);
+      const f = fs.readdirSync(dir).find((x) => x.endsWith('.img'))!;
+      fs.renameSync(path.join(dir, f), out);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const root = tempDir('drc-bench-');
+  const image = path.join(root, 'disk.img');
+  process.stderr.write(`bench: generating a ${MIB} MiB image in ${root}\n`);
+  makeImage(image, MIB);
+  const hub = await new HubProc(path.join(root, 'hub')).start();
+  const token = await hub.addHost('bench');
+  const agent = new AgentProc(hub.agentsUrl, 'bench', token, { disk: image }, path.join(root, 'agent'), ['--watch', '0']).start();
+  const peers: Peer[] = [];
+  try {
+    await waitConnected(hub, 'bench');
+    const packs = path.join(hub.dataDir, 'store', 'packs');
+    const backup = async (full: boolean) => {
+      const before = du(packs);
+      const [job, s] = await timedAsync(() => hub.json<{ state: string; bytesWire: number; error: string | null }>(['backup', 'bench', '--wait', ...(full ? ['--full'] : [])]));
+      if (job.state !== 'succeeded') throw new Error(`drc backup failed: ${job.error}`);
+      return { s, wire: job.bytesWire, added: du(packs) - before };
+    };
+    process.stderr.write('bench: drc full backup\n');
+    const full = await backup(true);
+    rows.push({ tool: 'drc', step: 'full', seconds: full.s, bytes: full.added, note: `wire ${full.wire}` });
+
+    if (have('borg')) {
+      peers.push(borgPeer(root, 'borg', []));
+      peers.push(borgPeer(root, 'borg-fixed', ['--chunker-params', `fixed,${BLOCK}`]));
+    }
+    if (have('restic')) peers.push(resticPeer(root));
+    for (const p of peers) {
+      process.stderr.write(`bench: ${p.name} full backup\n`);
+      const before = du(p.repo);
+      const [, s] = timed(() => p.backup(image, 'full'));
+      rows.push({ tool: p.name, step: 'full', seconds: s, bytes: du(p.repo) - before });
+    }
+
+    const changed = rewriteBlocks(image, Math.round((MIB * 1024 * 1024) / BLOCK / 20));
+    const changedBytes = changed.length * BLOCK;
+    const want = sha256File(image);
+    process.stderr.write(`bench: rewrote ${changed.length} blocks (${(changedBytes / 1048576).toFixed(1)} MiB); drc incremental\n`);
+    const inc = await backup(false);
+    rows.push({ tool: 'drc', step: 'incremental', seconds: inc.s, bytes: inc.added, note: `wire ${inc.wire}` });
+    for (const p of peers) {
+      process.stderr.write(`bench: ${p.name} incremental\n`);
+      const before = du(p.repo);
+      const [, s] = timed(() => p.backup(image, 'inc'));
+      rows.push({ tool: p.name, step: 'incremental', seconds: s, bytes: du(p.repo) - before });
+    }
+
+    dropCaches();
+    const out = path.join(root, 'restore-drc.img');
+    process.stderr.write('bench: drc restore\n');
+    const [r, rs] = await timedAsync(() => hub.run(['restore', 'bench', '--volume', 'disk', '--point', 'latest', '--to', out]));
+    if (r.code !== 0) throw new Error(`drc restore failed: ${r.stderr}`);
+    if (sha256File(out) !== want) throw new Error('drc restore is not byte-identical');
+    rows.push({ tool: 'drc', step: 'restore', seconds: rs, bytes: fs.statSync(out).size });
+    fs.rmSync(out);
+    for (const p of peers) {
+      process.stderr.write(`bench: ${p.name} restore\n`);
+      const o = path.join(root, `restore-${p.name}.img`);
+      const [, s] = timed(() => p.restore('inc', o));
+      if (sha256File(o) !== want) throw new Error(`${p.name} restore is not byte-identical`);
+      rows.push({ tool: p.name, step: 'restore', seconds: s, bytes: fs.statSync(o).size });
+      fs.rmSync(o);
+    }
+
+    const fmt = (n: number | null) => (n === null ? '-' : `${(n / 1048576).toFixed(1)} MiB`);
+    console.log(`drc bench:backup — ${MIB} MiB image, ${changed.length} blocks (${fmt(changedBytes)}) rewritten, 2-core machine`);
+    console.log(`${'tool'.padEnd(12)}${'step'.padEnd(13)}${'wall s'.padStart(9)}${'bytes added'.padStart(14)}  note`);
+    for (const x of rows) console.log(`${x.tool.padEnd(12)}${x.step.padEnd(13)}${x.seconds.toFixed(2).padStart(9)}${fmt(x.bytes).padStart(14)}  ${x.note ?? ''}`);
+    const get = (tool: string, step: string) => rows.find((x) => x.tool === tool && x.step === step);
+    const ratio = (a?: Row, b?: Row) => (a && b ? (a.seconds / b.seconds).toFixed(2) : 'n/a');
+    const bf = get('borg-fixed', 'incremental') ? 'borg-fixed' : null;
+    console.log('');
+    console.log(`bytes added by the incremental / changed data: ${(inc.added / changedBytes).toFixed(3)} (target <= 1.1)`);
+    console.log(`bytes on the wire for the incremental / changed data: ${(inc.wire / changedBytes).toFixed(3)}`);
+    if (bf) {
+      for (const peer of ['borg', 'restic']) {
+        if (get(peer, 'incremental')) console.log(`drc/${peer}: incremental ${ratio(get('drc', 'incremental'), get(peer, 'incremental'))}, restore ${ratio(get('drc', 'restore'), get(peer, 'restore'))}`);
+      }
+      console.log(
+        `headline drc/borg-fixed: incremental ${ratio(get('drc', 'incremental'), get(bf, 'incremental'))} (target <= 0.5), restore ${ratio(get('drc', 'restore'), get(bf, 'restore'))} (target <= 0.5), bytes added/changed ${(inc.added / changedBytes).toFixed(3)} (target <= 1.1)`,
+      );
+    } else {
+      console.log(`headline (borg not installed): incremental ${get('drc', 'incremental')!.seconds.toFixed(2)} s, restore ${rs.toFixed(2)} s, bytes added/changed ${(inc.added / changedBytes).toFixed(3)}`);
+    }
+  } finally {
+    await agent.stop();
+    await hub.stop();
+    if (!keep) fs.rmSync(root, { recursive: true, force: true });
+    else process.stderr.write(`bench: kept ${root}\n`);
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench:backup failed: ${(e as Error).message}\n`);
+  process.exit(1);
+});
+

@@ -1,0 +1,88 @@
+// Worker thread of a restore: rebuilds runs of blocks into 4 MiB buffers (decompress,
+// verify each chunk's sha256) and writes each run with one pwrite into the target file.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { decompress } from 'zstd-napi';
+
+export interface RestoreItem {
+  index: number;
+  pack: string;
+  offset: number;
+  length: number;
+  codec: number;
+  rawLength: number;
+  hash: Uint8Array;
+}
+
+export interface RestoreBatch {
+  out: string;
+  blockSize: number;
+  start: number;
+  /** total bytes this batch covers in the image */
+  bytes: number;
+  items: RestoreItem[];
+}
+
+export type RestoreBatchResult = { ok: true; written: number } | { ok: false; index: number; message: string };
+
+const packFds = new Map<string, number>();
+const outFds = new Map<string, number>();
+
+function fdOf(map: Map<string, number>, file: string, flags: string): number {
+  let fd = map.get(file);
+  if (fd === undefined) {
+    fd = fs.openSync(file, flags);
+    map.set(file, fd);
+  }
+  return fd;
+}
+
+function restoreBatch(b: RestoreBatch): RestoreBatchResult {
+  const buf = Buffer.alloc(b.bytes);
+  const out = fdOf(outFds, b.out, 'r+');
+  let runStart = -1;
+  let runEnd = -1;
+  let written = 0;
+  const flush = (): void => {
+    if (runStart < 0) return;
+    fs.writeSync(out, buf, runStart, runEnd - runStart, b.start * b.blockSize + runStart);
+    runStart = runEnd = -1;
+  };
+  for (const it of b.items) {
+    const at = (it.index - b.start) * b.blockSize;
+    let data: Buffer;
+    try {
+      const fd = fdOf(packFds, it.pack, 'r');
+      const stored = Buffer.allocUnsafe(it.length);
+      const got = fs.readSync(fd, stored, 0, it.length, it.offset);
+      if (got !== it.length) return { ok: false, index: it.index, message: `pack ${it.pack} is truncated at offset ${it.offset}` };
+      data = it.codec === 1 ? decompress(stored) : stored;
+    } catch (e) {
+      return { ok: false, index: it.index, message: `chunk at offset ${it.offset} of pack ${it.pack} is damaged (${(e as Error).message})` };
+    }
+    if (data.length !== it.rawLength || !createHash('sha256').update(data).digest().equals(Buffer.from(it.hash))) {
+      return { ok: false, index: it.index, message: `chunk at offset ${it.offset} of pack ${it.pack} is damaged (hash mismatch)` };
+    }
+    data.copy(buf, at);
+    written++;
+    if (runStart >= 0 && runEnd !== at) flush();
+    if (runStart < 0) runStart = at;
+    runEnd = at + data.length;
+  }
+  flush();
+  return { ok: true, written };
+}
+
+parentPort?.on('message', (m: { id: number; batch: RestoreBatch } | { close: string }) => {
+  if ('close' in m) {
+    const fd = outFds.get(m.close);
+    if (fd !== undefined) {
+      fs.closeSync(fd);
+      outFds.delete(m.close);
+    }
+    parentPort!.postMessage({ closed: m.close });
+    return;
+  }
+  parentPort!.postMessage({ id: m.id, result: restoreBatch(m.batch) });
+});

@@ -1,0 +1,141 @@
+// One host: a live changed-block heatmap per volume, its recovery points and tasks, and
+// the actions b (backup now), f (full backup, asks y/n), r (restore: pick a point, then
+// a target path), p (all its points).
+import React, { useMemo } from 'react';
+import { Box, Text } from 'ink';
+import type { HostView, JobView, PointView } from '../../protocol/operator.js';
+import { Heatmap } from '../components/Heatmap.js';
+import { progressBar } from '../components/ProgressBar.js';
+import { ageSeconds, fit, formatAge, formatBytes, formatDuration, formatTime } from '../components/format.js';
+import { useCockpit, useViewActions } from '../hooks/useCockpit.js';
+import { useCockpitState } from '../hooks/useCockpitState.js';
+import { AGE_TICK_MS, useNow } from '../hooks/useNow.js';
+import { useTheme } from '../theme.js';
+import { backupNow, fullBackup, newestFirst, restoreFromHost } from './actions.js';
+import { linkText, linkTone, rpoStatus, rpoText, rpoTone } from './hostModel.js';
+import { STATE_TONE, orderTasks, ratio, taskInfo } from './taskModel.js';
+import type { ViewProps } from './types.js';
+import { ViewTitle } from './ViewTitle.js';
+
+function Summary({ host, now }: { host: HostView; now: number }): React.ReactElement {
+  const theme = useTheme();
+  const rpo = rpoStatus(host, now);
+  const tier = host.tier === null ? 'no tier'
+    : `tier ${host.tier} (RPO ${formatDuration(host.rpoSeconds ?? 0)}, RTO ${formatDuration(host.rtoSeconds ?? 0)})`;
+  const seen = ageSeconds(host.lastSeen, now);
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate">
+        <Text bold>{` ${host.name}`}</Text>
+        {` · ${tier} · `}
+        <Text color={theme.color(linkTone(host))}>{linkText(host)}</Text>
+        {` · last point `}
+        <Text color={theme.color(rpoTone(rpo))}>{rpoText(host, rpo)}</Text>
+        {` · backlog ${formatBytes(host.backlogBytes)}`}
+      </Text>
+      <Text dimColor wrap="truncate">
+        {` tags ${host.tags.join(',') || '—'} · agent ${host.agentVersion ?? '—'} · seen ${seen === null ? 'never' : `${formatAge(seen)} ago`}`}
+      </Text>
+    </Box>
+  );
+}
+
+function Volumes({ host, width, height }: { host: HostView; width: number; height: number }): React.ReactElement {
+  const vols = host.volumes;
+  if (vols.length === 0) return <Box height={height}><Text dimColor> no volumes reported by the agent yet</Text></Box>;
+  const shown = Math.max(1, Math.min(vols.length, Math.floor(height / 3)));
+  const each = Math.floor(height / shown);
+  return (
+    <Box flexDirection="column" height={height} overflow="hidden">
+      {vols.slice(0, shown).map((v, i) => (
+        <Box key={v.name} flexDirection="column" height={each}>
+          <Text wrap="truncate">
+            <Text bold>{` volume ${v.name}`}</Text>
+            <Text dimColor>{` ${v.path} · ${formatBytes(v.size)} · ${formatBytes(v.blockSize)} blocks`}
+              {i === shown - 1 && shown < vols.length ? ` · +${vols.length - shown} more volumes` : ''}</Text>
+          </Text>
+          <Box paddingLeft={1}>
+            <Heatmap dirty={v.dirty} volumeSize={v.size} width={width - 2} height={each - 1} />
+          </Box>
+        </Box>
+      ))}
+    </Box>
+  );
+}
+
+function PointList({ points, width, height }: { points: readonly PointView[]; width: number; height: number }): React.ReactElement {
+  return (
+    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+      <ViewTitle title={`Recovery points (${points.length})`} details={['r restores']} />
+      {points.length === 0 ? <Text dimColor> none yet</Text> : null}
+      {points.slice(0, Math.max(0, height - 1)).map((p) => (
+        <Text key={p.id} wrap="truncate">
+          {` ${fit(String(p.id), 5, 'right')} ${formatTime(p.time)} ${fit(p.volume, 8)} ${fit(p.type, 11)} ${fit(formatBytes(p.size), 9, 'right')} ${p.verifiedAt ? '✓' : ' '}`}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+function TaskList({ jobs, width, height }: { jobs: readonly JobView[]; width: number; height: number }): React.ReactElement {
+  const theme = useTheme();
+  return (
+    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+      <ViewTitle title={`Tasks (${jobs.length})`} />
+      {jobs.length === 0 ? <Text dimColor> none yet</Text> : null}
+      {jobs.slice(0, Math.max(0, height - 1)).map((j) => (
+        <Text key={j.id} wrap="truncate">
+          {` #${fit(String(j.id), 4)} ${fit(j.kind, 7)} `}
+          <Text color={theme.color(STATE_TONE[j.state])}>{fit(j.state, 9)}</Text>
+          {j.state === 'running' ? ` ${progressBar(ratio(j), 10)} ` : ' '}
+          {taskInfo(j)}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+export function HostDetailView({ view, width, height }: ViewProps<{ kind: 'host'; host: string }>): React.ReactElement {
+  const hosts = useCockpitState((s) => s.hosts);
+  const allPoints = useCockpitState((s) => s.points);
+  const allJobs = useCockpitState((s) => s.jobs);
+  const now = useNow(AGE_TICK_MS);
+  const cockpit = useCockpit();
+  const host = hosts.find((h) => h.name === view.host);
+  const points = useMemo(() => newestFirst(allPoints.filter((p) => p.host === view.host)), [allPoints, view.host]);
+  const jobs = useMemo(() => orderTasks(allJobs.filter((j) => j.host === view.host)), [allJobs, view.host]);
+
+  useViewActions((action) => {
+    switch (action) {
+      case 'backup': backupNow(cockpit, view.host); return true;
+      case 'fullBackup': fullBackup(cockpit, view.host); return true;
+      case 'restore': restoreFromHost(cockpit, view.host, allPoints); return true;
+      case 'showPoints': cockpit.navigate({ kind: 'points', host: view.host }); return true;
+      default: return false;
+    }
+  });
+
+  if (!host) return <Box height={height}><Text dimColor>{` no host named ${view.host} (esc goes back)`}</Text></Box>;
+  const rest = height - 2;
+  const volumeHeight = Math.max(3, Math.floor(rest * 0.55));
+  const listHeight = rest - volumeHeight;
+  const sideBySide = width >= 100;
+  const half = Math.floor(width / 2);
+  return (
+    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+      <Summary host={host} now={now} />
+      <Volumes host={host} width={width} height={volumeHeight} />
+      {sideBySide ? (
+        <Box flexDirection="row" height={listHeight}>
+          <PointList points={points} width={half} height={listHeight} />
+          <TaskList jobs={jobs} width={width - half} height={listHeight} />
+        </Box>
+      ) : (
+        <Box flexDirection="column" height={listHeight}>
+          <PointList points={points} width={width} height={Math.ceil(listHeight / 2)} />
+          <TaskList jobs={jobs} width={width} height={Math.floor(listHeight / 2)} />
+        </Box>
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,70 @@
+// Recovery points of one host (or all), newest first; r restores the selected one.
+import React, { useMemo } from 'react';
+import { Box } from 'ink';
+import type { PointView } from '../../protocol/operator.js';
+import { Table, type Column } from '../components/Table.js';
+import { applyFilter } from '../components/FilterLine.js';
+import { ageSeconds, formatAge, formatBytes, formatTime } from '../components/format.js';
+import { useCockpit, useViewActions } from '../hooks/useCockpit.js';
+import { useCockpitState } from '../hooks/useCockpitState.js';
+import { AGE_TICK_MS, useNow } from '../hooks/useNow.js';
+import { useTableSelection } from '../hooks/useTableSelection.js';
+import { newestFirst, restorePoint } from './actions.js';
+import type { ViewProps } from './types.js';
+import { ViewTitle, filterDetail } from './ViewTitle.js';
+
+export function pointColumns(now: number, withHost: boolean): Column<PointView>[] {
+  const cols: Column<PointView>[] = [
+    { key: 'id', title: 'ID', width: 5, align: 'right', cell: (p) => String(p.id) },
+    { key: 'host', title: 'HOST', width: 8, flex: 1, cell: (p) => p.host },
+    { key: 'volume', title: 'VOLUME', width: 7, flex: 1, cell: (p) => p.volume },
+    { key: 'time', title: 'TIME', width: 16, cell: (p) => formatTime(p.time) },
+    { key: 'age', title: 'AGE', width: 7, align: 'right', cell: (p) => formatAge(ageSeconds(p.time, now) ?? 0) },
+    { key: 'type', title: 'TYPE', width: 11, cell: (p) => p.type },
+    { key: 'size', title: 'SIZE', width: 9, align: 'right', cell: (p) => formatBytes(p.size) },
+    { key: 'new', title: 'NEW', width: 9, align: 'right', cell: (p) => formatBytes(p.bytesNew) },
+    { key: 'verified', title: 'VERIFIED', width: 8, cell: (p) => (p.verifiedAt ? '✓' : ''), tone: () => 'ok' },
+  ];
+  return withHost ? cols : cols.filter((c) => c.key !== 'host');
+}
+
+function pointSearchText(p: PointView): string {
+  return [String(p.id), p.host, p.volume, p.type, formatTime(p.time)].join(' ');
+}
+
+export function PointsView({ view, width, height, ui, setUi }: ViewProps<{ kind: 'points'; host: string | null }>): React.ReactElement {
+  const points = useCockpitState((s) => s.points);
+  const now = useNow(AGE_TICK_MS);
+  const cockpit = useCockpit();
+  const rows = useMemo(() => {
+    const mine = view.host === null ? points : points.filter((p) => p.host === view.host);
+    return newestFirst(applyFilter(mine, ui.filter, pointSearchText));
+  }, [points, view.host, ui.filter]);
+  const columns = useMemo(() => pointColumns(now, view.host === null), [now, view.host]);
+  const sel = useTableSelection(rows, (p) => String(p.id), ui, setUi);
+  const tableHeight = height - 1;
+
+  useViewActions((action) => {
+    if (sel.move(action, tableHeight - 1)) return true;
+    switch (action) {
+      case 'open':
+        if (sel.row) cockpit.navigate({ kind: 'host', host: sel.row.host });
+        return true;
+      case 'restore':
+        if (sel.row) restorePoint(cockpit, sel.row);
+        return true;
+      default:
+        return false;
+    }
+  });
+
+  const verified = rows.filter((p) => p.verifiedAt).length;
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <ViewTitle title={`${view.host ? `Points of ${view.host}` : 'Points'} (${rows.length})`}
+        details={[`${verified} verified`, filterDetail(ui.filter)]} />
+      <Table columns={columns} rows={rows} rowKey={(p) => String(p.id)} width={width} height={tableHeight}
+        selected={sel.index} empty={points.length === 0 ? 'no recovery points yet' : 'no point matches'} />
+    </Box>
+  );
+}

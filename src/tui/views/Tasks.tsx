@@ -1,0 +1,53 @@
+// Tasks: running with progress, rate and ETA; queued with why they wait; finished with
+// their outcome. c cancels (asks y/n), R retries.
+import React, { useMemo } from 'react';
+import { Box } from 'ink';
+import { Table } from '../components/Table.js';
+import { applyFilter } from '../components/FilterLine.js';
+import { useCockpit, useViewActions } from '../hooks/useCockpit.js';
+import { useCockpitState } from '../hooks/useCockpitState.js';
+import { useTableSelection } from '../hooks/useTableSelection.js';
+import { cancelTask, retryTask } from './actions.js';
+import { orderTasks, taskColumns, taskSearchText } from './taskModel.js';
+import type { ViewProps } from './types.js';
+import { ViewTitle, filterDetail } from './ViewTitle.js';
+
+const COLUMNS = taskColumns();
+
+export function TasksView({ width, height, ui, setUi }: ViewProps<{ kind: 'tasks' }>): React.ReactElement {
+  const jobs = useCockpitState((s) => s.jobs);
+  const cockpit = useCockpit();
+  const rows = useMemo(() => orderTasks(applyFilter(jobs, ui.filter, taskSearchText)), [jobs, ui.filter]);
+  const sel = useTableSelection(rows, (j) => String(j.id), ui, setUi);
+  const tableHeight = height - 1;
+
+  useViewActions((action) => {
+    if (sel.move(action, tableHeight - 1)) return true;
+    const job = sel.row;
+    switch (action) {
+      case 'open':
+        if (job) cockpit.navigate({ kind: 'host', host: job.host });
+        return true;
+      case 'cancel':
+        if (job) cancelTask(cockpit, job);
+        return true;
+      case 'retry':
+        if (job) retryTask(cockpit, job);
+        return true;
+      default:
+        return false;
+    }
+  });
+
+  const count = (state: string): number => jobs.filter((j) => j.state === state).length;
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <ViewTitle
+        title={`Tasks (${rows.length})`}
+        details={[`${count('running')} running`, `${count('queued')} queued`, `${count('failed')} failed`, filterDetail(ui.filter)]}
+      />
+      <Table columns={COLUMNS} rows={rows} rowKey={(j) => String(j.id)} width={width} height={tableHeight}
+        selected={sel.index} empty={jobs.length === 0 ? 'no tasks yet' : 'no task matches the filter'} />
+    </Box>
+  );
+}

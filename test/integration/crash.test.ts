@@ -1,0 +1,131 @@
+// Crashes in the middle of a big full backup: an agent or the hub killed with SIGKILL.
+// Nothing half-done may become visible: no point, no pack outside the catalog, and the
+// next backup after recovery restores byte-identical.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HubProc } from '../helpers/cluster.js';
+import {
+  Cluster,
+  PinnedHubProc,
+  backup,
+  backupOk,
+  freePort,
+  jobRow,
+  packFilesOnDisk,
+  points,
+  randomImage,
+  restoredSha,
+  sha256File,
+  storeConsistency,
+  waitFor,
+  type JobView,
+} from './support.js';
+
+// large enough that the transfer is still running when the first pack file shows up
+const IMAGE_MIB = 256;
+
+const c = new Cluster();
+let image: string;
+let imageSha: string;
+
+beforeAll(() => {
+  image = c.file('big.img');
+  randomImage(image, IMAGE_MIB);
+  imageSha = sha256File(image);
+});
+
+afterAll(() => c.stop());
+
+/** Queue a backup and return once its first pack file exists (the transfer is under way). */
+async function startBackupAndWaitForPack(hub: HubProc, host: string): Promise<JobView> {
+  const job = await hub.json<JobView>(['backup', host]);
+  await waitFor(`a pack file of job ${job.id}`, () => packFilesOnDisk(hub.dataDir).length > 0, 30_000);
+  return job;
+}
+
+describe('an agent killed mid-transfer', () => {
+  let hub: HubProc;
+  let token: string;
+  let job: JobView;
+
+  beforeAll(async () => {
+    hub = await c.startHub(new HubProc(c.file('hub-a')));
+    token = await hub.addHost('a1');
+    const agent = await c.startAgent(hub, 'a1', token, { disk: image });
+    job = await startBackupAndWaitForPack(hub, 'a1');
+    await agent.stop('SIGKILL');
+  });
+
+  it('fails the job and commits no recovery point', async () => {
+    const row = await waitFor(`job ${job.id} to end`, () => {
+      const r = jobRow(hub.dataDir, job.id);
+      return r.state !== 'running' && r.state !== 'queued' && r;
+    });
+    expect(row.state).toBe('failed');
+    expect(row.error).toMatch(/agent disconnected/);
+    expect(await points(hub, 'a1')).toEqual([]);
+  });
+
+  it('leaves no pack file behind and none registered in the catalog', () => {
+    const s = storeConsistency(hub.dataDir);
+    expect(s.onDisk).toEqual([]);
+    expect(s.registered).toEqual([]);
+    expect(s.chunks).toBe(0);
+  });
+
+  it('backs up and restores byte-identical once the agent is restarted', async () => {
+    await c.startAgent(hub, 'a1', token, { disk: image });
+    const next = await backupOk(hub, 'a1');
+    expect(next.pointIds).toHaveLength(1);
+    expect(await restoredSha(hub, 'a1', 'disk', 'latest', c.file('a1-restored.img'))).toBe(imageSha);
+    const s = storeConsistency(hub.dataDir);
+    expect(s.onDisk).toEqual(s.registered);
+    expect(s.danglingChunks).toBe(0);
+  });
+});
+
+describe('the hub killed mid-transfer and restarted on the same data directory', () => {
+  let hub: PinnedHubProc;
+  let job: JobView;
+  let orphans: string[];
+
+  beforeAll(async () => {
+    hub = new PinnedHubProc(c.file('hub-b'), await freePort());
+    await c.startHub(hub);
+    const token = await hub.addHost('b1');
+    await c.startAgent(hub, 'b1', token, { disk: image });
+    job = await startBackupAndWaitForPack(hub, 'b1');
+    await hub.kill9();
+    orphans = packFilesOnDisk(hub.dataDir);
+    await hub.start();
+  });
+
+  it('was killed with uncommitted pack files on disk', () => {
+    expect(orphans.length).toBeGreaterThan(0);
+  });
+
+  it('removes every pack file the catalog does not know and keeps every chunk in an existing pack', () => {
+    const s = storeConsistency(hub.dataDir);
+    expect(s.onDisk).toEqual(s.registered);
+    expect(s.danglingChunks).toBe(0);
+    for (const o of orphans) expect(s.onDisk).not.toContain(o);
+  });
+
+  it('shows the interrupted job as failed and commits no partial point', async () => {
+    expect(jobRow(hub.dataDir, job.id)).toMatchObject({ state: 'failed', error: expect.stringMatching(/hub restarted/) });
+    expect(await points(hub, 'b1')).toEqual([]);
+  });
+
+  it('is rejoined by the agent on its own, and the next backup restores byte-identical', async () => {
+    await waitFor('b1 to reconnect', async () => {
+      const hosts = await hub.json<{ name: string; link: string }[]>(['hosts']);
+      return hosts.some((h) => h.name === 'b1' && h.link === 'connected');
+    }, 30_000);
+    const next = await backup(hub, 'b1');
+    expect(next.state, next.error ?? '').toBe('succeeded');
+    expect(await restoredSha(hub, 'b1', 'disk', 'latest', c.file('b1-restored.img'))).toBe(imageSha);
+    const s = storeConsistency(hub.dataDir);
+    expect(s.registered.length).toBeGreaterThan(0);
+    expect(s.onDisk).toEqual(s.registered);
+    expect(s.danglingChunks).toBe(0);
+  });
+});
