@@ -43,6 +43,16 @@ export const COMMANDS: Record<string, Command> = {
     help: 'status [--json]',
     about: 'hub, hosts, jobs and store at a glance',
   },
+  cockpit: {
+    load: async () => (await import('./commands/cockpit.js')).cockpit,
+    help: 'cockpit [--readonly]   (bare `drc` does the same)',
+    about: 'the full-screen cockpit (Ink TUI) on the running hub',
+  },
+  demo: {
+    load: async () => (await import('./commands/demo.js')).demo,
+    help: 'demo [--readonly] [--keep] [--dir DIR]',
+    about: 'embedded hub + three local agents + a workload, then the cockpit (npm start)',
+  },
 };
 
 export function helpText(): string {

@@ -36,6 +36,8 @@ export class AgentSession {
   private volumeIndex = 0;
   private current: VolumeReceive | null = null;
   closed = false;
+  /** hello received: volumes registered, jobs may start */
+  ready = false;
 
   constructor(
     readonly ws: WebSocket,
@@ -128,8 +130,9 @@ export class AgentSession {
         if (m.version !== PROTOCOL_VERSION) throw new ProtocolError('version', `protocol version ${m.version}, hub speaks ${PROTOCOL_VERSION}`);
         if (m.host !== this.host) throw new ProtocolError('auth', `hello names host ${m.host}, token is for ${this.host}`);
         this.helloSeen = true;
-        this.hub.onHello(this, m);
         this.send({ type: 'welcome', version: PROTOCOL_VERSION, hub: this.hub.hubName });
+        this.ready = true;
+        this.hub.onHello(this, m);
         return;
       case 'heartbeat':
       case 'log':

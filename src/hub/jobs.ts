@@ -67,7 +67,7 @@ export class JobRunner {
       let why: string | null = null;
       if (this.running.size >= this.limit()) why = `waiting: concurrency limit ${this.limit()} reached`;
       else if (busyHosts.has(host.name)) why = `waiting: host ${host.name} is busy with another job`;
-      else if (j.kind === 'backup' && !this.hub.sessions.has(host.name)) why = `waiting: agent of ${host.name} is not connected`;
+      else if (j.kind === 'backup' && !this.hub.sessions.get(host.name)?.ready) why = `waiting: agent of ${host.name} is not connected`;
       if (why) {
         if (this.waitReasons.get(j.id) !== why) {
           this.waitReasons.set(j.id, why);

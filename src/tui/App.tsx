@@ -6,7 +6,7 @@ import { Box, Text, useApp, useInput } from 'ink';
 import type { CockpitClient } from './client.js';
 import { Footer } from './components/Footer.js';
 import { Header } from './components/Header.js';
-import { HelpOverlay } from './components/HelpOverlay.js';
+import { HelpOverlay, helpMaxOffset } from './components/HelpOverlay.js';
 import { Picker } from './components/Picker.js';
 import { CommandLine } from './components/CommandLine.js';
 import { FilterLine } from './components/FilterLine.js';
@@ -77,9 +77,12 @@ function Shell(props: AppProps & { store: CockpitStore }): React.ReactElement {
     props.onExit?.(reason);
     exit();
   };
+  const width = size.columns;
+  const bodyHeight = Math.max(1, size.rows - 4);
   const shell = useShell({
     client: props.client, store: props.store, readonly, notify, quit,
     initialView: props.initialView ?? { kind: 'overview' },
+    helpMaxOffset: helpMaxOffset(readonly, width, bodyHeight),
   });
   const connection = useCockpitState((s) => s.connection);
   const hubName = useCockpitState((s) => s.hub?.name ?? null);
@@ -104,11 +107,9 @@ function Shell(props: AppProps & { store: CockpitStore }): React.ReactElement {
 
   const { state } = shell;
   const top = state.stack[state.stack.length - 1]!;
-  const width = size.columns;
-  const bodyHeight = Math.max(1, size.rows - 4);
   const hostNames = props.store.getState().hosts.map((h) => h.name);
   let body: React.ReactElement;
-  if (state.help) body = <HelpOverlay width={width} height={bodyHeight} readonly={readonly} />;
+  if (state.help) body = <HelpOverlay width={width} height={bodyHeight} readonly={readonly} offset={state.helpOffset} />;
   else if (state.pick) body = <Picker spec={state.pick.spec} selected={state.pick.selected} width={width} height={bodyHeight} />;
   else body = <CurrentView key={top.id} entry={top} width={width} height={bodyHeight} setUi={(patch) => shell.setUi(top.id, patch)} />;
 

@@ -18,38 +18,38 @@ export interface Binding {
   help: string;
   /** starts work on the hub: hidden and refused when read-only */
   mutating?: boolean;
-  /** shown in the footer of views in this scope */
-  footer?: boolean;
+  /** the word shown in the footer of views in this scope; none = help only */
+  short?: string;
 }
 
 export const BINDINGS: readonly Binding[] = [
-  { scope: 'global', keys: [':'], action: 'command', help: 'command mode', footer: true },
-  { scope: 'global', keys: ['/'], action: 'filter', help: 'filter rows (/!text inverts)', footer: true },
-  { scope: 'global', keys: ['?'], action: 'help', help: 'help', footer: true },
-  { scope: 'global', keys: ['esc'], action: 'back', help: 'back / clear filter', footer: true },
-  { scope: 'global', keys: ['q', 'ctrl+c'], action: 'quit', help: 'quit', footer: true },
+  { scope: 'global', keys: [':'], action: 'command', help: 'command mode', short: 'cmd' },
+  { scope: 'global', keys: ['/'], action: 'filter', help: 'filter rows (/!text inverts)', short: 'filter' },
+  { scope: 'global', keys: ['?'], action: 'help', help: 'help', short: 'help' },
+  { scope: 'global', keys: ['esc'], action: 'back', help: 'back / clear filter', short: 'back' },
+  { scope: 'global', keys: ['q', 'ctrl+c'], action: 'quit', help: 'quit', short: 'quit' },
   { scope: 'table', keys: ['j', 'down'], action: 'down', help: 'next row' },
   { scope: 'table', keys: ['k', 'up'], action: 'up', help: 'previous row' },
   { scope: 'table', keys: ['g'], action: 'top', help: 'first row' },
   { scope: 'table', keys: ['G'], action: 'bottom', help: 'last row' },
   { scope: 'table', keys: ['pgdn', 'ctrl+f'], action: 'pageDown', help: 'page down' },
   { scope: 'table', keys: ['pgup', 'ctrl+b'], action: 'pageUp', help: 'page up' },
-  { scope: 'overview', keys: ['h'], action: 'showHosts', help: 'hosts', footer: true },
-  { scope: 'overview', keys: ['t'], action: 'showTasks', help: 'tasks', footer: true },
-  { scope: 'overview', keys: ['p'], action: 'showPoints', help: 'points', footer: true },
-  { scope: 'hosts', keys: ['enter'], action: 'open', help: 'host detail', footer: true },
-  { scope: 'hosts', keys: ['s'], action: 'sort', help: 'next sort column', footer: true },
+  { scope: 'overview', keys: ['h'], action: 'showHosts', help: 'hosts', short: 'hosts' },
+  { scope: 'overview', keys: ['t'], action: 'showTasks', help: 'tasks', short: 'tasks' },
+  { scope: 'overview', keys: ['p'], action: 'showPoints', help: 'points', short: 'points' },
+  { scope: 'hosts', keys: ['enter'], action: 'open', help: 'host detail', short: 'open' },
+  { scope: 'hosts', keys: ['s'], action: 'sort', help: 'next sort column', short: 'sort' },
   { scope: 'hosts', keys: ['S'], action: 'sortReverse', help: 'reverse sort' },
-  { scope: 'hosts', keys: ['b'], action: 'backup', help: 'backup selected host now', mutating: true, footer: true },
-  { scope: 'host', keys: ['b'], action: 'backup', help: 'backup now', mutating: true, footer: true },
-  { scope: 'host', keys: ['f'], action: 'fullBackup', help: 'full backup (asks y/n)', mutating: true, footer: true },
-  { scope: 'host', keys: ['r'], action: 'restore', help: 'restore a point', mutating: true, footer: true },
-  { scope: 'host', keys: ['p'], action: 'showPoints', help: 'all points of this host', footer: true },
-  { scope: 'tasks', keys: ['enter'], action: 'open', help: 'host of the task', footer: true },
-  { scope: 'tasks', keys: ['c'], action: 'cancel', help: 'cancel task (asks y/n)', mutating: true, footer: true },
-  { scope: 'tasks', keys: ['R'], action: 'retry', help: 'retry failed task', mutating: true, footer: true },
-  { scope: 'points', keys: ['enter'], action: 'open', help: 'host of the point', footer: true },
-  { scope: 'points', keys: ['r'], action: 'restore', help: 'restore selected point', mutating: true, footer: true },
+  { scope: 'hosts', keys: ['b'], action: 'backup', help: 'backup selected host now', short: 'backup', mutating: true },
+  { scope: 'host', keys: ['b'], action: 'backup', help: 'backup now', short: 'backup', mutating: true },
+  { scope: 'host', keys: ['f'], action: 'fullBackup', help: 'full backup (asks y/n)', short: 'full', mutating: true },
+  { scope: 'host', keys: ['r'], action: 'restore', help: 'restore a point', short: 'restore', mutating: true },
+  { scope: 'host', keys: ['p'], action: 'showPoints', help: 'all points of this host', short: 'points' },
+  { scope: 'tasks', keys: ['enter'], action: 'open', help: 'host of the task', short: 'host' },
+  { scope: 'tasks', keys: ['c'], action: 'cancel', help: 'cancel task (asks y/n)', short: 'cancel', mutating: true },
+  { scope: 'tasks', keys: ['R'], action: 'retry', help: 'retry failed task', short: 'retry', mutating: true },
+  { scope: 'points', keys: ['enter'], action: 'open', help: 'host of the point', short: 'host' },
+  { scope: 'points', keys: ['r'], action: 'restore', help: 'restore selected point', short: 'restore', mutating: true },
 ];
 
 export const SCOPE_TITLES: Record<Scope, string> = {
@@ -189,7 +189,8 @@ export function helpSections(readonly: boolean): HelpSection[] {
   return sections;
 }
 
+/** The footer: the view's own keys first, then the global ones. */
 export function footerHints(scopes: readonly Scope[], readonly: boolean): { keys: string; help: string }[] {
-  return scopes.flatMap((scope) => BINDINGS.filter((b) => b.scope === scope && b.footer && !(readonly && b.mutating)))
-    .map((b) => ({ keys: keyLabel(b), help: b.help.replace(/ \(.*\)$/, '') }));
+  return scopes.flatMap((scope) => BINDINGS.filter((b) => b.scope === scope && b.short && !(readonly && b.mutating)))
+    .map((b) => ({ keys: KEY_LABELS[b.keys[0]!] ?? b.keys[0]!, help: b.short ?? '' }));
 }

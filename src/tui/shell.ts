@@ -34,6 +34,7 @@ export interface ShellState {
   stack: readonly Entry[];
   prompt: Prompt | null;
   help: boolean;
+  helpOffset: number;
   pick: { spec: PickSpec; selected: number } | null;
 }
 
@@ -44,6 +45,8 @@ export interface ShellDeps {
   notify: (text: string, tone?: MessageTone) => void;
   quit: (reason: 'quit') => void;
   initialView: ViewRef;
+  /** how far the help overlay can scroll at the current size */
+  helpMaxOffset: number;
 }
 
 let nextId = 1;
@@ -54,7 +57,7 @@ function errorText(e: unknown): string {
 }
 
 export function useShell(deps: ShellDeps) {
-  const [state, setState] = useState<ShellState>(() => ({ stack: [entry(deps.initialView)], prompt: null, help: false, pick: null }));
+  const [state, setState] = useState<ShellState>(() => ({ stack: [entry(deps.initialView)], prompt: null, help: false, helpOffset: 0, pick: null }));
   // keys of one chunk are handled in a row, each must see the state the previous left
   const ref = useRef(state);
   const depsRef = useRef(deps);
@@ -96,7 +99,7 @@ export function useShell(deps: ShellDeps) {
   function runCommand(text: string): void {
     const parsed = parseCommand(text, hostNames());
     if (parsed.kind === 'view') cockpit.navigate(parsed.view);
-    else if (parsed.kind === 'help') update((s) => ({ ...s, help: true }));
+    else if (parsed.kind === 'help') update((s) => ({ ...s, help: true, helpOffset: 0 }));
     else if (parsed.kind === 'quit') depsRef.current.quit('quit');
     else depsRef.current.notify(parsed.message, 'bad');
   }
@@ -152,6 +155,16 @@ export function useShell(deps: ShellDeps) {
     update((s) => ({ ...s, pick: s.pick ? { ...s.pick, selected } : null }));
   }
 
+  function helpKey(k: KeyPress): void {
+    if (k.name === 'esc' || k.name === '?') { update((x) => ({ ...x, help: false })); return; }
+    if (k.name === 'q') { depsRef.current.quit('quit'); return; }
+    const b = bindingFor(['table'], k.name);
+    const max = depsRef.current.helpMaxOffset;
+    const moves: Record<string, number> = { down: 1, up: -1, top: -max, bottom: max, pageDown: 10, pageUp: -10 };
+    const delta = b ? moves[b.action] : undefined;
+    if (delta !== undefined) update((x) => ({ ...x, helpOffset: Math.max(0, Math.min(max, x.helpOffset + delta)) }));
+  }
+
   function handleKey(k: KeyPress): void {
     const s = ref.current;
     const d = depsRef.current;
@@ -159,11 +172,7 @@ export function useShell(deps: ShellDeps) {
     if (k.name === 'ctrl+c') { d.quit('quit'); return; }
     if (s.prompt) { promptKey(s.prompt, k, top); return; }
     if (s.pick) { pickKey(s.pick, k); return; }
-    if (s.help) {
-      if (k.name === 'esc' || k.name === '?') update((x) => ({ ...x, help: false }));
-      else if (k.name === 'q') d.quit('quit');
-      return;
-    }
+    if (s.help) { helpKey(k); return; }
     const b = bindingFor([...VIEW_SCOPES[top.view.kind], 'global'], k.name);
     if (!b) return;
     if (b.mutating && d.readonly) { d.notify(READONLY_MESSAGE, 'bad'); return; }
@@ -174,7 +183,7 @@ export function useShell(deps: ShellDeps) {
         if (FILTERABLE.has(top.view.kind)) setPrompt({ kind: 'filter', text: top.ui.filter });
         else d.notify('nothing to filter here: / works in hosts, tasks and points');
         break;
-      case 'help': update((x) => ({ ...x, help: true })); break;
+      case 'help': update((x) => ({ ...x, help: true, helpOffset: 0 })); break;
       case 'back':
         if (top.ui.filter !== '') setUi(top.id, { filter: '' });
         else cockpit.back();

@@ -1,5 +1,5 @@
-// Every key and command, generated from the keymap, flowed into as many columns as the
-// body needs.
+// Every key and command, generated from the keymap, flowed into columns; j/k scroll
+// when the terminal is too small to show it all.
 import React from 'react';
 import { Box, Text } from 'ink';
 import { helpSections } from '../keymap.js';
@@ -9,24 +9,46 @@ export interface HelpOverlayProps {
   width: number;
   height: number;
   readonly: boolean;
+  /** first line shown, when it does not all fit */
+  offset?: number;
 }
 
 type Line = { kind: 'title'; text: string } | { kind: 'entry'; keys: string; help: string };
 
-export function HelpOverlay(props: HelpOverlayProps): React.ReactElement {
-  const lines: Line[] = helpSections(props.readonly).flatMap((s): Line[] => [
+const MIN_COLUMN = 38;
+
+export function helpLines(readonly: boolean): Line[] {
+  return helpSections(readonly).flatMap((s): Line[] => [
     { kind: 'title', text: s.title },
     ...s.entries.map((e): Line => ({ kind: 'entry', keys: e.keys, help: e.help })),
   ]);
-  const perColumn = Math.max(1, props.height - 1);
+}
+
+function layout(width: number, height: number): { columns: number; perColumn: number } {
+  return { columns: Math.max(1, Math.floor(width / MIN_COLUMN)), perColumn: Math.max(1, height - 1) };
+}
+
+/** How far the help can scroll at this size (0 when it all fits). */
+export function helpMaxOffset(readonly: boolean, width: number, height: number): number {
+  const { columns, perColumn } = layout(width, height);
+  return Math.max(0, helpLines(readonly).length - columns * perColumn);
+}
+
+export function HelpOverlay(props: HelpOverlayProps): React.ReactElement {
+  const all = helpLines(props.readonly);
+  const { columns: n, perColumn } = layout(props.width, props.height);
+  const maxOffset = helpMaxOffset(props.readonly, props.width, props.height);
+  const offset = Math.max(0, Math.min(props.offset ?? 0, maxOffset));
+  const lines = all.slice(offset, offset + n * perColumn);
   const columns: Line[][] = [];
   for (let i = 0; i < lines.length; i += perColumn) columns.push(lines.slice(i, i + perColumn));
-  const colWidth = Math.max(10, Math.floor(props.width / Math.max(1, columns.length)));
+  const colWidth = Math.floor(props.width / n);
+  const more = maxOffset > 0 ? ` · j/k scroll (${offset}/${maxOffset})` : '';
   return (
     <Box flexDirection="column" width={props.width} height={props.height} overflow="hidden">
       <Text bold wrap="truncate">
         {' Help — keys and commands'}
-        <Text dimColor>{props.readonly ? ' (read-only: actions hidden)' : ''} · esc or ? closes</Text>
+        <Text dimColor>{props.readonly ? ' (read-only: actions hidden)' : ''} · esc or ? closes{more}</Text>
       </Text>
       <Box flexDirection="row">
         {columns.map((col, c) => {

@@ -65,9 +65,13 @@ export interface TimedValue {
 /**
  * Averages samples into `count` buckets aligned to absolute time (multiples of the
  * bucket length), ending at the bucket of `end`. Alignment keeps the chart still between
- * bucket boundaries instead of shifting every second. Empty buckets are null.
+ * bucket boundaries instead of shifting every second. Samples are sparser than buckets
+ * when the chart is wide, so a gap of up to `holdMs` repeats the previous value; longer
+ * gaps (no data) stay empty (null).
  */
-export function bucketByTime(samples: readonly TimedValue[], count: number, windowMs: number, end: number): (number | null)[] {
+export function bucketByTime(
+  samples: readonly TimedValue[], count: number, windowMs: number, end: number, holdMs = 30_000,
+): (number | null)[] {
   const bucketMs = windowMs / count;
   const last = Math.floor(end / bucketMs);
   const first = last - count + 1;
@@ -79,5 +83,23 @@ export function bucketByTime(samples: readonly TimedValue[], count: number, wind
     sums[i] = sums[i]! + s.value;
     ns[i] = ns[i]! + 1;
   }
-  return sums.map((sum, i) => (ns[i] ? sum / ns[i]! : null));
+  const values = sums.map((sum, i) => (ns[i] ? sum / ns[i]! : null));
+  return holdShortGaps(values, Math.ceil(holdMs / bucketMs));
+}
+
+/** Repeats the previous value over runs of at most `max` empty buckets after it. */
+function holdShortGaps(values: (number | null)[], max: number): (number | null)[] {
+  let previous: number | null = null;
+  let runStart = -1;
+  const fill = (end: number): void => {
+    if (previous !== null && runStart >= 0 && end - runStart <= max) values.fill(previous, runStart, end);
+  };
+  values.forEach((v, i) => {
+    if (v === null) { if (runStart < 0) runStart = i; return; }
+    fill(i);
+    runStart = -1;
+    previous = v;
+  });
+  fill(values.length);
+  return values;
 }

@@ -13,6 +13,7 @@ import { AGE_TICK_MS, useNow } from '../hooks/useNow.js';
 import { useTheme } from '../theme.js';
 import { backupNow, fullBackup, newestFirst, restoreFromHost } from './actions.js';
 import { linkText, linkTone, rpoStatus, rpoText, rpoTone } from './hostModel.js';
+import { shortType } from './Points.js';
 import { STATE_TONE, orderTasks, ratio, taskInfo } from './taskModel.js';
 import type { ViewProps } from './types.js';
 import { ViewTitle } from './ViewTitle.js';
@@ -70,7 +71,7 @@ function PointList({ points, width, height }: { points: readonly PointView[]; wi
       {points.length === 0 ? <Text dimColor> none yet</Text> : null}
       {points.slice(0, Math.max(0, height - 1)).map((p) => (
         <Text key={p.id} wrap="truncate">
-          {` ${fit(String(p.id), 5, 'right')} ${formatTime(p.time)} ${fit(p.volume, 8)} ${fit(p.type, 11)} ${fit(formatBytes(p.size), 9, 'right')} ${p.verifiedAt ? '✓' : ' '}`}
+          {` ${fit(String(p.id), 5, 'right')} ${formatTime(p.time)} ${fit(p.volume, 8)} ${shortType(p)} ${fit(formatBytes(p.size), 9, 'right')} ${p.verifiedAt ? '✓' : ' '}`}
         </Text>
       ))}
     </Box>

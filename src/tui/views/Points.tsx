@@ -13,19 +13,23 @@ import { newestFirst, restorePoint } from './actions.js';
 import type { ViewProps } from './types.js';
 import { ViewTitle, filterDetail } from './ViewTitle.js';
 
-export function pointColumns(now: number, withHost: boolean): Column<PointView>[] {
+export function pointColumns(now: number, withHost: boolean, width: number): Column<PointView>[] {
   const cols: Column<PointView>[] = [
     { key: 'id', title: 'ID', width: 5, align: 'right', cell: (p) => String(p.id) },
     { key: 'host', title: 'HOST', width: 8, flex: 1, cell: (p) => p.host },
     { key: 'volume', title: 'VOLUME', width: 7, flex: 1, cell: (p) => p.volume },
     { key: 'time', title: 'TIME', width: 16, cell: (p) => formatTime(p.time) },
     { key: 'age', title: 'AGE', width: 7, align: 'right', cell: (p) => formatAge(ageSeconds(p.time, now) ?? 0) },
-    { key: 'type', title: 'TYPE', width: 11, cell: (p) => p.type },
+    { key: 'type', title: 'TYPE', width: 5, cell: (p) => shortType(p) },
     { key: 'size', title: 'SIZE', width: 9, align: 'right', cell: (p) => formatBytes(p.size) },
     { key: 'new', title: 'NEW', width: 9, align: 'right', cell: (p) => formatBytes(p.bytesNew) },
     { key: 'verified', title: 'VERIFIED', width: 8, cell: (p) => (p.verifiedAt ? '✓' : ''), tone: () => 'ok' },
   ];
-  return withHost ? cols : cols.filter((c) => c.key !== 'host');
+  return cols.filter((c) => (c.key !== 'host' || withHost) && (c.key !== 'new' || width >= 90));
+}
+
+export function shortType(p: PointView): string {
+  return p.type === 'incremental' ? 'incr' : 'full';
 }
 
 function pointSearchText(p: PointView): string {
@@ -40,7 +44,7 @@ export function PointsView({ view, width, height, ui, setUi }: ViewProps<{ kind:
     const mine = view.host === null ? points : points.filter((p) => p.host === view.host);
     return newestFirst(applyFilter(mine, ui.filter, pointSearchText));
   }, [points, view.host, ui.filter]);
-  const columns = useMemo(() => pointColumns(now, view.host === null), [now, view.host]);
+  const columns = useMemo(() => pointColumns(now, view.host === null, width), [now, view.host, width]);
   const sel = useTableSelection(rows, (p) => String(p.id), ui, setUi);
   const tableHeight = height - 1;
 

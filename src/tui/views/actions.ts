@@ -57,13 +57,13 @@ export function restoreFromHost(cockpit: Cockpit, host: string, points: readonly
       { title: 'ID', width: 5, align: 'right' },
       { title: 'TIME', width: 16 },
       { title: 'VOLUME', width: 8, flex: 1 },
-      { title: 'TYPE', width: 11 },
+      { title: 'TYPE', width: 5 },
       { title: 'SIZE', width: 9, align: 'right' },
       { title: 'VERIFIED', width: 8 },
     ],
     rows: mine.map((p) => ({
       key: String(p.id),
-      cells: [String(p.id), formatTime(p.time), p.volume, p.type, formatBytes(p.size), p.verifiedAt ? '✓' : ''],
+      cells: [String(p.id), formatTime(p.time), p.volume, p.type === 'incremental' ? 'incr' : 'full', formatBytes(p.size), p.verifiedAt ? '✓' : ''],
     })),
     empty: `no recovery points of ${host} yet`,
     onPick: (row) => {

@@ -1,0 +1,14 @@
+import { parseArgs } from '../args.js';
+import { connect, resolveContext } from '../context.js';
+import { UsageError } from '../errors.js';
+
+export async function cockpit(argv: string[]): Promise<number> {
+  const a = parseArgs('cockpit', argv, { switches: ['readonly'] });
+  if (a.positionals.length) throw new UsageError(`cockpit: unexpected argument ${a.positionals[0]}`);
+  if (!process.stdout.isTTY) throw new UsageError('cockpit: needs a terminal (use the drc commands with --json in scripts)');
+  const ctx = resolveContext(a);
+  const client = await connect(ctx);
+  const { runCockpit } = await import('../../tui/run.js');
+  await runCockpit({ client, readonly: a.switches.has('readonly') });
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}

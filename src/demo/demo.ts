@@ -1,0 +1,111 @@
+// `drc demo` / `npm start`: an embedded hub on a data dir of its own, three real agents
+// (over loopback WebSocket) on generated sparse disk images, a workload writing to them,
+// a full backup of each at start and an incremental every minute per host.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Agent } from '../../agent/agent.js';
+import { fileLogger } from '../../agent/log.js';
+import { Hub } from '../hub/hub.js';
+import * as tokens from '../hub/tokens.js';
+import { startWorkload, makeDemoImage, type Workload } from './workload.js';
+
+export interface DemoHost {
+  name: string;
+  tags: string[];
+  tier: string;
+  mib: number;
+}
+
+export const DEMO_HOSTS: DemoHost[] = [
+  { name: 'web-01', tags: ['prod', 'web'], tier: 'gold', mib: 256 },
+  { name: 'db-01', tags: ['prod', 'db'], tier: 'gold', mib: 384 },
+  { name: 'app-01', tags: ['dev', 'app'], tier: 'silver', mib: 192 },
+];
+
+export interface Demo {
+  hub: Hub;
+  dir: string;
+  socket: string;
+  stop(): Promise<void>;
+}
+
+export async function startDemo(opts: { dir?: string; incrementalEveryMs?: number; keep?: boolean } = {}): Promise<Demo> {
+  const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'drc-demo-'));
+  const hubDir = path.join(dir, 'hub');
+  const log = fileLogger(dir, 'demo', false);
+  const hub = new Hub({
+    dataDir: hubDir,
+    name: 'demo-hub',
+    agents: { host: '127.0.0.1', port: 0 },
+    http: null,
+    apiTcp: null,
+    tiers: [
+      { name: 'gold', rpoSeconds: 5 * 60, rtoSeconds: 30 * 60 },
+      { name: 'silver', rpoSeconds: 60 * 60, rtoSeconds: 4 * 3600 },
+    ],
+    hosts: [],
+    concurrency: 2,
+    log: fileLogger(hubDir, 'hub', false),
+  });
+  await hub.start();
+  const agents: Agent[] = [];
+  const workloads: Workload[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  for (const h of DEMO_HOSTS) {
+    const image = path.join(dir, `${h.name}.img`);
+    makeDemoImage(image, h.mib);
+    const { token } = addHost(hub, h);
+    const agent = new Agent({
+      hub: hub.agentsUrl,
+      host: h.name,
+      token,
+      dataDir: path.join(dir, 'agents', h.name),
+      volumes: [{ name: 'root', path: image, blockSize: 65536 }],
+      heartbeatMs: 2000,
+      watchMs: 2000,
+      log: fileLogger(path.join(dir, 'agents', h.name), 'agent', false),
+    });
+    agent.start();
+    agents.push(agent);
+    workloads.push(startWorkload(image));
+  }
+  log('info', `demo started in ${dir}`);
+  // a full backup of each host as soon as its agent is in, then incrementals every minute
+  const enqueue = (name: string, full: boolean): void => {
+    const h = hub.catalog.hostByName(name)!;
+    hub.jobs.enqueue({ kind: 'backup', hostId: h.id, volumes: [], type: full ? 'full' : 'incremental', priority: 5, origin: 'demo', params: {} });
+  };
+  DEMO_HOSTS.forEach((h, i) => {
+    enqueue(h.name, true);
+    const every = opts.incrementalEveryMs ?? 60_000;
+    const t = setTimeout(() => {
+      enqueue(h.name, false);
+      timers.push(setInterval(() => enqueue(h.name, false), every));
+    }, every / 3 + i * (every / DEMO_HOSTS.length / 2));
+    timers.push(t);
+  });
+  let stopped = false;
+  return {
+    hub,
+    dir,
+    socket: path.join(hubDir, 'api.sock'),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const t of timers) clearTimeout(t);
+      for (const w of workloads) w.stop();
+      await Promise.all(agents.map((a) => a.stop()));
+      await hub.stop();
+      if (!opts.keep) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function addHost(hub: Hub, h: DemoHost): { token: string } {
+  // the demo's own hosts, created the way `drc hosts add` does
+  const { newToken, hashToken } = tokens;
+  const token = newToken();
+  hub.catalog.addHost(h.name, h.tags, h.tier, hashToken(token), hub.iso());
+  return { token };
+}

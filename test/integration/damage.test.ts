@@ -1,0 +1,113 @@
+// A flipped byte inside a stored chunk: restore must refuse, say which volume and block,
+// and leave no image (partial or wrong) behind.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeImage, type HubProc } from '../helpers/cluster.js';
+import { Cluster, backupOk, packDir, restore, restoredSha, sha256File, withCatalog } from './support.js';
+
+const BLOCK = 65536;
+
+interface StoredChunk {
+  hash: Buffer;
+  pack: string;
+  offset: number;
+  length: number;
+  codec: number;
+}
+
+describe('restore of a damaged store', () => {
+  const c = new Cluster();
+  let hub: HubProc;
+  let image: string;
+  let imageSha: string;
+  /** block indices of the image by the sha256 of their content */
+  const blocksByHash = new Map<string, number[]>();
+
+  beforeAll(async () => {
+    hub = await c.startHub();
+    const token = await hub.addHost('h1');
+    image = c.file('disk.img');
+    makeImage(image, 8);
+    imageSha = sha256File(image);
+    const bytes = fs.readFileSync(image);
+    for (let i = 0; i * BLOCK < bytes.length; i++) {
+      const h = createHash('sha256').update(bytes.subarray(i * BLOCK, (i + 1) * BLOCK)).digest('hex');
+      blocksByHash.set(h, [...(blocksByHash.get(h) ?? []), i]);
+    }
+    await c.startAgent(hub, 'h1', token, { disk: image });
+    await backupOk(hub, 'h1');
+  });
+
+  afterAll(() => c.stop());
+
+  function storedChunk(codec: number): StoredChunk {
+    return withCatalog(hub.dataDir, (db) =>
+      db
+        .prepare('SELECT c.hash AS hash, p.name AS pack, c.offset AS offset, c.length AS length, c.codec AS codec FROM chunks c JOIN packs p ON p.id = c.pack_id WHERE c.codec = ? ORDER BY c.offset LIMIT 1 OFFSET 3')
+        .get(codec) as StoredChunk,
+    );
+  }
+
+  /** Flip one byte in the middle of the chunk's stored bytes; returns a function that undoes it. */
+  function flipByte(ch: StoredChunk): () => void {
+    const file = path.join(packDir(hub.dataDir), `${ch.pack}.pack`);
+    const at = ch.offset + Math.floor(ch.length / 2);
+    const fd = fs.openSync(file, 'r+');
+    const b = Buffer.alloc(1);
+    fs.readSync(fd, b, 0, 1, at);
+    fs.writeSync(fd, Buffer.from([b[0]! ^ 0xff]), 0, 1, at);
+    fs.closeSync(fd);
+    return () => {
+      const fd2 = fs.openSync(file, 'r+');
+      fs.writeSync(fd2, b, 0, 1, at);
+      fs.closeSync(fd2);
+    };
+  }
+
+  function leftovers(target: string): string[] {
+    return fs.readdirSync(path.dirname(target)).filter((f) => f.startsWith(path.basename(target)));
+  }
+
+  it('refuses to restore over a damaged raw chunk, naming the volume and its only block, and leaves no file', async () => {
+    const ch = storedChunk(0);
+    const blocks = blocksByHash.get(ch.hash.toString('hex'));
+    expect(blocks).toHaveLength(1); // random data: the chunk belongs to exactly one block
+    const undo = flipByte(ch);
+    try {
+      const target = c.file('out/raw-damage.img');
+      const r = await restore(hub, 'h1', 'disk', 'latest', target);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`volume disk block ${blocks![0]}:`);
+      expect(r.stderr).toMatch(/damaged/);
+      expect(fs.existsSync(target)).toBe(false);
+      expect(leftovers(target)).toEqual([]);
+    } finally {
+      undo();
+    }
+  });
+
+  it('refuses to restore over a damaged compressed chunk, naming a block that uses it, and leaves no file', async () => {
+    const ch = storedChunk(1);
+    const blocks = blocksByHash.get(ch.hash.toString('hex'))!;
+    expect(blocks.length).toBeGreaterThan(0);
+    const undo = flipByte(ch);
+    try {
+      const target = c.file('out/zstd-damage.img');
+      const r = await restore(hub, 'h1', 'disk', 'latest', target);
+      expect(r.code).toBe(1);
+      const named = /volume disk block (\d+):/.exec(r.stderr);
+      expect(named, r.stderr).not.toBeNull();
+      expect(blocks).toContain(Number(named![1]));
+      expect(fs.existsSync(target)).toBe(false);
+      expect(leftovers(target)).toEqual([]);
+    } finally {
+      undo();
+    }
+  });
+
+  it('restores byte-identical again once the damage is undone', async () => {
+    expect(await restoredSha(hub, 'h1', 'disk', 'latest', c.file('out/undamaged.img'))).toBe(imageSha);
+  });
+});

@@ -1,0 +1,89 @@
+// An in-memory CockpitClient: answers from a snapshot, records every call, and lets a
+// test push updates and connection changes.
+import type { ConnectionState, CockpitClient } from '../../src/tui/client.js';
+import type { JobView, MethodName, OperatorMethods, Snapshot, Update } from '../../src/protocol/operator.js';
+import { job, snapshot as fixtureSnapshot } from './fixtures.js';
+
+export interface RecordedCall {
+  method: MethodName;
+  params: unknown;
+}
+
+type Handlers = { [M in MethodName]: (p: OperatorMethods[M]['params']) => OperatorMethods[M]['result'] };
+
+export class FakeClient implements CockpitClient {
+  readonly target = 'unix:/tmp/drc-test/api.sock';
+  readonly calls: RecordedCall[] = [];
+  /** method → error message: the next calls of it fail */
+  readonly failures = new Map<MethodName, string>();
+  closed = false;
+  private nextJob = 500;
+  private readonly updates = new Set<(u: Update) => void>();
+  private readonly connections = new Set<(s: ConnectionState) => void>();
+
+  constructor(public snapshot: Snapshot = fixtureSnapshot()) {}
+
+  private readonly handlers: Handlers = {
+    'hub.status': () => this.snapshot,
+    'subscribe': () => {
+      queueMicrotask(() => this.emit({ type: 'snapshot', snapshot: this.snapshot }));
+      return { ok: true };
+    },
+    'hosts.add': (p) => ({ host: { ...this.snapshot.hosts[0]!, name: p.name }, token: 'tok' }),
+    'hosts.list': () => this.snapshot.hosts,
+    'hosts.revoke': () => ({ ok: true }),
+    'backup.start': (p) => this.newJob({ host: p.host, type: p.full ? 'full' : 'incremental' }),
+    'job.get': (p) => this.findJob(p.id),
+    'job.cancel': (p) => ({ ...this.findJob(p.id), state: 'cancelled' }),
+    'job.retry': (p) => this.newJob({ host: this.findJob(p.id).host }),
+    'jobs.list': () => this.snapshot.jobs,
+    'points.list': (p) => this.snapshot.points.filter((x) => x.host === p.host),
+    'restore.start': (p) => this.newJob({ kind: 'restore', host: p.host, volumes: [p.volume], type: null }),
+  };
+
+  call<M extends MethodName>(method: M, params: OperatorMethods[M]['params']): Promise<OperatorMethods[M]['result']> {
+    this.calls.push({ method, params });
+    const failure = this.failures.get(method);
+    if (failure !== undefined) return Promise.reject(new Error(failure));
+    const handler: (p: OperatorMethods[M]['params']) => OperatorMethods[M]['result'] = this.handlers[method];
+    return Promise.resolve(handler(params));
+  }
+
+  callsOf(method: MethodName): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  onUpdate(listener: (u: Update) => void): () => void {
+    this.updates.add(listener);
+    return () => { this.updates.delete(listener); };
+  }
+
+  onConnection(listener: (s: ConnectionState) => void): () => void {
+    this.connections.add(listener);
+    return () => { this.connections.delete(listener); };
+  }
+
+  emit(update: Update): void {
+    for (const l of [...this.updates]) l(update);
+  }
+
+  setConnection(state: ConnectionState): void {
+    for (const l of [...this.connections]) l(state);
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private findJob(id: number): JobView {
+    const found = this.snapshot.jobs.find((j) => j.id === id);
+    if (!found) throw new Error(`no job ${id}`);
+    return found;
+  }
+
+  private newJob(over: Partial<JobView>): JobView {
+    return job(this.nextJob++, {
+      state: 'queued', startedAt: null, finishedAt: null, origin: 'operator:test', waitReason: 'waiting for a slot', ...over,
+    });
+  }
+}
