@@ -38,6 +38,7 @@ export class Agent {
   private readonly state: AgentState;
   private readonly pool = new ScanPool();
   private busy = false;
+  private jobChain: Promise<void> = Promise.resolve();
   private abortedJobs = new Set<number>();
 
   constructor(private readonly o: AgentOptions) {
@@ -130,7 +131,8 @@ export class Agent {
         }
         return;
       case 'start':
-        void this.runJob(m);
+        // one job at a time, and the next only after the previous saved its generation
+        this.jobChain = this.jobChain.then(() => this.runJob(m));
         return;
       case 'abort':
         this.abortedJobs.add(m.jobId);

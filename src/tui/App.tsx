@@ -19,7 +19,7 @@ import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { splitKeys } from './input.js';
 import { footerHints } from './keymap.js';
 import type { ViewRef } from './route.js';
-import { VIEW_SCOPES, useShell, type Entry } from './shell.js';
+import { FILTERABLE, VIEW_SCOPES, useShell, type Entry } from './shell.js';
 import { CockpitStore, attachClient } from './store.js';
 import { ThemeContext, colorsFromEnv, makeTheme } from './theme.js';
 import { HostDetailView } from './views/HostDetail.js';
@@ -48,6 +48,9 @@ export interface AppProps {
   initialView?: ViewRef;
   onExit?: (reason: ExitReason) => void;
 }
+
+const HELP_HINTS = [{ keys: 'j/k', help: 'scroll' }, { keys: 'esc', help: 'close' }, { keys: 'q', help: 'quit' }];
+const PICK_HINTS = [{ keys: '↑/↓', help: 'choose' }, { keys: '⏎', help: 'pick' }, { keys: 'esc', help: 'cancel' }];
 
 /** How long "hub connection lost" stays on screen before the cockpit exits. */
 export const LOST_EXIT_MS = 1_500;
@@ -123,7 +126,12 @@ function Shell(props: AppProps & { store: CockpitStore }): React.ReactElement {
   else if (top.ui.filter) status = <Text dimColor wrap="truncate">{`${filterDetail(top.ui.filter)} (esc clears)`}</Text>;
   else status = <Text> </Text>;
 
-  const hints = useMemo(() => footerHints([...VIEW_SCOPES[top.view.kind], 'global'], readonly), [top.view.kind, readonly]);
+  const hints = useMemo(() => {
+    if (state.help) return HELP_HINTS;
+    if (state.pick) return PICK_HINTS;
+    const all = footerHints([...VIEW_SCOPES[top.view.kind], 'global'], readonly);
+    return FILTERABLE.has(top.view.kind) ? all : all.filter((h) => h.keys !== '/');
+  }, [top.view.kind, readonly, state.help, state.pick]);
   return (
     <CockpitContext.Provider value={shell.cockpit}>
       <ViewActionsContext.Provider value={shell.viewActions}>

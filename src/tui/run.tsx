@@ -8,6 +8,23 @@ import type { CockpitClient } from './client.js';
 export const ENTER_SCREEN = '\x1b[?1049h\x1b[H\x1b[2J\x1b[?25l';
 export const LEAVE_SCREEN = '\x1b[?25h\x1b[?1049l';
 
+/**
+ * Catches render errors before Ink's own boundary does: Ink would unmount during the
+ * first render, before anyone can wait for the exit, and the cockpit would hang.
+ */
+class CrashBoundary extends React.Component<{ onCrash: (e: unknown) => void; children: React.ReactNode }, { failed: boolean }> {
+  override state = { failed: false };
+  static getDerivedStateFromError(): { failed: boolean } {
+    return { failed: true };
+  }
+  override componentDidCatch(error: unknown): void {
+    this.props.onCrash(error);
+  }
+  override render(): React.ReactNode {
+    return this.state.failed ? null : this.props.children;
+  }
+}
+
 export interface RunCockpitOptions {
   client: CockpitClient;
   readonly?: boolean;
@@ -24,6 +41,7 @@ export async function runCockpit(opts: RunCockpitOptions): Promise<void> {
   const stdout = opts.stdout ?? process.stdout;
   const stdin = opts.stdin ?? process.stdin;
   const { client } = opts;
+  if (!stdin.isTTY) throw new Error('the cockpit needs a terminal: stdin is not a TTY (use the drc commands with --json in scripts)');
   let reason: ExitReason | 'signal' = 'quit';
   let restored = false;
   const write = (s: string): void => {
@@ -35,22 +53,26 @@ export async function runCockpit(opts: RunCockpitOptions): Promise<void> {
     write(LEAVE_SCREEN);
   };
 
+  let crash: unknown = null;
+  const onCrash = (error: unknown): void => {
+    crash = crash ?? error;
+    // after render() has returned and the exit is being waited for
+    setImmediate(() => instance.unmount());
+  };
+
   write(ENTER_SCREEN);
   const instance = render(
-    <App client={client} readonly={opts.readonly ?? false} onExit={(r) => { reason = r; }} />,
+    <CrashBoundary onCrash={onCrash}>
+      <App client={client} readonly={opts.readonly ?? false} onExit={(r) => { reason = r; }} />
+    </CrashBoundary>,
     { stdout, stdin, exitOnCtrlC: false, patchConsole: false, incrementalRendering: true, maxFps: 10 },
   );
 
   return new Promise<void>((resolve, reject) => {
-    let crash: unknown = null;
     const onSignal = (): void => {
       reason = 'signal';
       stdout.on('error', () => { /* EIO/EPIPE after a hang-up */ });
       instance.unmount();
-    };
-    const onCrash = (error: unknown): void => {
-      crash = error;
-      instance.unmount(error instanceof Error ? error : new Error(String(error)));
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGHUP', onSignal);

@@ -16,7 +16,7 @@ const MAX_STACK = 32;
 export const VIEW_SCOPES: Record<ViewRef['kind'], readonly Scope[]> = {
   overview: ['overview'], hosts: ['hosts', 'table'], host: ['host'], tasks: ['tasks', 'table'], points: ['points', 'table'],
 };
-const FILTERABLE = new Set<ViewRef['kind']>(['hosts', 'tasks', 'points']);
+export const FILTERABLE = new Set<ViewRef['kind']>(['hosts', 'tasks', 'points']);
 
 export interface Entry {
   id: number;

@@ -73,8 +73,8 @@ export class Cluster {
   }
 
   /** Start an agent for `host` protecting `volumes` and wait until the hub lists it connected. */
-  async startAgent(hub: HubProc, host: string, token: string, volumes: Record<string, string>, extra: string[] = [], url = hub.agentsUrl): Promise<AgentProc> {
-    const a = new AgentProc(url, host, token, volumes, path.join(this.dir, `agent-${host}`), ['--watch', '0', ...extra]);
+  async startAgent(hub: HubProc, host: string, token: string, volumes: Record<string, string>, extra: string[] = []): Promise<AgentProc> {
+    const a = new AgentProc(hub.agentsUrl, host, token, volumes, path.join(this.dir, `agent-${host}`), ['--watch', '0', ...extra]);
     this.agents.push(a);
     a.start();
     await waitConnected(hub, host).catch((e: Error) => {
@@ -83,18 +83,29 @@ export class Cluster {
     return a;
   }
 
-  /** Stop agents, then hubs (SIGTERM), remove the directory; fails when a hub did not exit cleanly. */
+  /**
+   * Stop hubs first (SIGTERM, with their agents still connected: a hub must exit 0 then),
+   * then agents; remove the directory; fail when a hub did not exit cleanly.
+   */
   async stop(): Promise<void> {
-    await Promise.all(this.agents.map((a) => (a.proc ? a.stop('SIGKILL') : undefined)));
     const unclean: string[] = [];
-    await Promise.all(
-      this.hubs.map(async (h) => {
-        if (!h.proc || h.proc.exitCode !== null || h.proc.signalCode !== null) return;
-        await h.stop();
-        if (h.proc.exitCode !== 0) unclean.push(`hub ${h.dataDir} exited ${h.proc.exitCode} on SIGTERM: ${h.log.slice(-600)}`);
-      }),
-    );
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    try {
+      await Promise.all(
+        this.hubs.map(async (h) => {
+          if (!h.proc || h.proc.exitCode !== null || h.proc.signalCode !== null) return;
+          const exited = await Promise.race([h.stop().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 10_000))]);
+          if (!exited) {
+            await h.kill9();
+            unclean.push(`hub ${h.dataDir} did not exit within 10 s of SIGTERM: ${h.log.slice(-600)}`);
+          } else if (h.proc.exitCode !== 0) {
+            unclean.push(`hub ${h.dataDir} exited ${h.proc.exitCode} on SIGTERM: ${h.log.slice(-600)}`);
+          }
+        }),
+      );
+    } finally {
+      await Promise.all(this.agents.map((a) => (a.proc ? a.stop('SIGKILL') : undefined)));
+      fs.rmSync(this.dir, { recursive: true, force: true });
+    }
     if (unclean.length) throw new Error(unclean.join('\n'));
   }
 }

@@ -8,12 +8,23 @@ import { NOW } from './fixtures.js';
 
 export const delay = (ms = 30): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** polls until `check` holds (Ink renders on its own schedule) */
+export async function waitFor(check: () => boolean, timeoutMs = 3_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting for the condition');
+    await delay(20);
+  }
+}
+
 export const KEYS = {
   enter: '\r', esc: '\x1b', down: '\x1b[B', up: '\x1b[A', tab: '\t', backspace: '\x7f', ctrlC: '\x03',
 } as const;
 
 export interface RenderAppOptions extends Partial<AppProps> {
   view?: ViewRef;
+  /** wait until the hub's snapshot is on screen (default true) */
+  synced?: boolean;
 }
 
 export async function renderApp(opts: RenderAppOptions = {}) {
@@ -24,8 +35,9 @@ export async function renderApp(opts: RenderAppOptions = {}) {
       throttleMs={opts.throttleMs ?? 0} colors={opts.colors ?? false} readonly={opts.readonly ?? false}
       initialView={opts.view ?? { kind: 'overview' }} onExit={(reason) => { exits.push(reason); }} />,
   );
-  await delay(60);
   const frame = (): string => r.lastFrame() ?? '';
+  if (opts.synced === false) await delay(60);
+  else await waitFor(() => frame().includes('hub-test'));
   /** writes keys one chunk each, waiting for Ink between them */
   const press = async (...keys: string[]): Promise<void> => {
     for (const k of keys) {

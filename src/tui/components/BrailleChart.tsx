@@ -7,9 +7,7 @@ import { fit } from './format.js';
 
 export interface BrailleChartProps {
   /** one value per dot column, oldest first; null = no data */
-  values?: readonly (number | null)[];
-  /** or: the values for a plot that is `columns` dots wide (with `max` given) */
-  valuesFor?: (columns: number) => readonly (number | null)[];
+  values: readonly (number | null)[];
   /** total width, axis labels included */
   width: number;
   /** plot height in lines (the x axis adds one) */
@@ -22,16 +20,24 @@ export interface BrailleChartProps {
   max?: number;
 }
 
+function axisLabels(max: number, formatValue: (v: number) => string): string[] {
+  return [formatValue(max), formatValue(max / 2), formatValue(0)];
+}
+
+/** Columns taken by the y-axis labels and the axis line. */
+export function chartGutter(max: number, formatValue: (v: number) => string): number {
+  return Math.max(...axisLabels(max, formatValue).map((l) => l.length)) + 1;
+}
+
 export function BrailleChart(props: BrailleChartProps): React.ReactElement {
   const { height, formatValue } = props;
   const theme = useTheme();
-  const dataMax = (props.values ?? []).reduce<number>((m, v) => (v !== null && v > m ? v : m), 0);
+  const dataMax = props.values.reduce<number>((m, v) => (v !== null && v > m ? v : m), 0);
   const max = props.max ?? niceMax(dataMax);
-  const labels = [formatValue(max), formatValue(max / 2), formatValue(0)];
-  const gutter = Math.max(...labels.map((l) => l.length)) + 1;
+  const labels = axisLabels(max, formatValue);
+  const gutter = chartGutter(max, formatValue);
   const plotWidth = Math.max(1, props.width - gutter);
-  const values = props.valuesFor ? props.valuesFor(plotWidth * 2) : props.values ?? [];
-  const rows = brailleRows(values, plotWidth, Math.max(1, height), max, props.area ?? true);
+  const rows = brailleRows(props.values, plotWidth, Math.max(1, height), max, props.area ?? true);
   const labelAt = (i: number): string => {
     if (i === 0) return labels[0]!;
     if (i === rows.length - 1) return labels[2]!;

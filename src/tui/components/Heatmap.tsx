@@ -41,7 +41,7 @@ export const Heatmap = memo(function Heatmap(props: HeatmapProps): React.ReactEl
       {lines.map((line, i) => <Text key={i} wrap="truncate">{segments(line, theme.colors)}</Text>)}
       <Text wrap="truncate">
         {legendText(dirty, props.volumeSize)}
-        <Text dimColor>{` · cell ≈ ${perCell} blocks ·${key}`}</Text>
+        <Text dimColor>{` · cell ≈ ${perCell} blocks ${key}`}</Text>
       </Text>
     </Box>
   );

@@ -24,19 +24,23 @@ export function helpLines(readonly: boolean): Line[] {
   ]);
 }
 
-function layout(width: number, height: number): { columns: number; perColumn: number } {
-  return { columns: Math.max(1, Math.floor(width / MIN_COLUMN)), perColumn: Math.max(1, height - 1) };
+/** As few columns as it takes, at least MIN_COLUMN wide each. */
+function layout(width: number, height: number, lineCount: number): { columns: number; perColumn: number } {
+  const perColumn = Math.max(1, height - 1);
+  const fit = Math.max(1, Math.floor(width / MIN_COLUMN));
+  return { columns: Math.max(1, Math.min(fit, Math.ceil(lineCount / perColumn))), perColumn };
 }
 
 /** How far the help can scroll at this size (0 when it all fits). */
 export function helpMaxOffset(readonly: boolean, width: number, height: number): number {
-  const { columns, perColumn } = layout(width, height);
-  return Math.max(0, helpLines(readonly).length - columns * perColumn);
+  const count = helpLines(readonly).length;
+  const { columns, perColumn } = layout(width, height, count);
+  return Math.max(0, count - columns * perColumn);
 }
 
 export function HelpOverlay(props: HelpOverlayProps): React.ReactElement {
   const all = helpLines(props.readonly);
-  const { columns: n, perColumn } = layout(props.width, props.height);
+  const { columns: n, perColumn } = layout(props.width, props.height, all.length);
   const maxOffset = helpMaxOffset(props.readonly, props.width, props.height);
   const offset = Math.max(0, Math.min(props.offset ?? 0, maxOffset));
   const lines = all.slice(offset, offset + n * perColumn);

@@ -32,10 +32,9 @@ function Summary({ host, now }: { host: HostView; now: number }): React.ReactEle
         <Text color={theme.color(linkTone(host))}>{linkText(host)}</Text>
         {` · last point `}
         <Text color={theme.color(rpoTone(rpo))}>{rpoText(host, rpo)}</Text>
-        {` · backlog ${formatBytes(host.backlogBytes)}`}
       </Text>
       <Text dimColor wrap="truncate">
-        {` tags ${host.tags.join(',') || '—'} · agent ${host.agentVersion ?? '—'} · seen ${seen === null ? 'never' : `${formatAge(seen)} ago`}`}
+        {` backlog ${formatBytes(host.backlogBytes)} · tags ${host.tags.join(',') || '—'} · agent ${host.agentVersion ?? '—'} · seen ${seen === null ? 'never' : `${formatAge(seen)} ago`}`}
       </Text>
     </Box>
   );

@@ -3,8 +3,8 @@
 import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { EventView, Level } from '../../protocol/operator.js';
-import { BrailleChart } from '../components/BrailleChart.js';
-import { bucketByTime, niceMax } from '../components/braille.js';
+import { BrailleChart, chartGutter } from '../components/BrailleChart.js';
+import { bucketByTime, niceMax, type TimedValue } from '../components/braille.js';
 import { formatBytes, formatPercent, formatRate, fit } from '../components/format.js';
 import { useViewActions, useCockpit } from '../hooks/useCockpit.js';
 import { useCockpitState } from '../hooks/useCockpitState.js';
@@ -47,6 +47,25 @@ function eventLine(e: EventView): string {
   return `${hh} ${fit(e.level, 8)} ${fit(e.host ?? '—', 10)} ${e.message}`;
 }
 
+const BUCKET_MS = 10_000;
+const BUCKETS = THROUGHPUT_WINDOW_MS / BUCKET_MS;
+
+/**
+ * The last 15 minutes in whole 10-second buckets, the bucket still filling left out: the
+ * chart then moves once every 10 s, not with every sample (cheap over slow links). Each
+ * bucket is one or more dot columns, so the chart is as wide as fits a whole number.
+ */
+export function throughputChart(samples: readonly TimedValue[], latest: number, width: number, max: number): { width: number; values: (number | null)[] } {
+  const gutter = chartGutter(max, formatRate);
+  const dotsPerBucket = Math.max(1, Math.floor(((width - gutter) * 2) / BUCKETS));
+  const lastComplete = Math.floor(latest / BUCKET_MS) * BUCKET_MS - 1;
+  const buckets = bucketByTime(samples, BUCKETS, THROUGHPUT_WINDOW_MS, lastComplete, 0);
+  return {
+    width: Math.min(width, gutter + Math.ceil((BUCKETS * dotsPerBucket) / 2)),
+    values: buckets.flatMap((v) => new Array<number | null>(dotsPerBucket).fill(v)),
+  };
+}
+
 export function OverviewView({ width, height }: ViewProps<{ kind: 'overview' }>): React.ReactElement {
   const state = useCockpitState((s) => s);
   const now = useNow(AGE_TICK_MS);
@@ -66,14 +85,16 @@ export function OverviewView({ width, height }: ViewProps<{ kind: 'overview' }>)
   const samples = useMemo(() => throughput.map((s) => ({ time: s.time, value: s.bytesPerSec })), [throughput]);
   const peak = samples.reduce((m, s) => Math.max(m, s.value), 0);
   const latest = throughput[throughput.length - 1];
-  const end = latest ? Date.parse(latest.time) : now;
+  const max = niceMax(peak);
+  const chart = useMemo(() => throughputChart(samples, latest ? Date.parse(latest.time) : now, width, max), [samples, latest, now, width, max]);
 
   if (!hub) {
     return <Box width={width} height={height}><Text dimColor>{` waiting for the hub's snapshot (${state.connection})…`}</Text></Box>;
   }
   const rates = successRates(hub.stats);
   const chartHeight = Math.max(2, Math.min(10, Math.floor((height - 6) / 2) - 2));
-  const eventRows = Math.max(0, height - 6 - chartHeight - 3);
+  // at most 10: a new event shifts every line of the list, and each line costs bytes
+  const eventRows = Math.max(0, Math.min(10, height - 6 - chartHeight - 3));
   const recent = events.slice(-eventRows).reverse();
 
   return (
@@ -102,9 +123,8 @@ export function OverviewView({ width, height }: ViewProps<{ kind: 'overview' }>)
       ]} />
       <Text> </Text>
       <ViewTitle title="Throughput, last 15 min" details={[`now ${formatRate(latest?.bytesPerSec ?? 0)}`, `peak ${formatRate(peak)}`]} />
-      <BrailleChart width={width} height={chartHeight} formatValue={formatRate} max={niceMax(peak)} tone="accent"
-        valuesFor={(n) => bucketByTime(samples, n, THROUGHPUT_WINDOW_MS, end)}
-        xLabels={{ left: '-15m', middle: '-7m30s', right: 'now' }} />
+      <BrailleChart width={chart.width} height={chartHeight} formatValue={formatRate} max={max} tone="accent"
+        values={chart.values} xLabels={{ left: '-15m', middle: '-7m30s', right: 'now' }} />
       <ViewTitle title="Recent events" details={[`${events.length} kept`]} />
       {recent.map((e) => (
         <Text key={e.id} wrap="truncate" color={theme.color(LEVEL_TONE[e.level])} bold={e.level === 'urgent'}>

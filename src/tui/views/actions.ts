@@ -56,7 +56,7 @@ export function restoreFromHost(cockpit: Cockpit, host: string, points: readonly
     columns: [
       { title: 'ID', width: 5, align: 'right' },
       { title: 'TIME', width: 16 },
-      { title: 'VOLUME', width: 8, flex: 1 },
+      { title: 'VOLUME', width: 12 },
       { title: 'TYPE', width: 5 },
       { title: 'SIZE', width: 9, align: 'right' },
       { title: 'VERIFIED', width: 8 },

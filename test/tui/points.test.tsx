@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { KEYS, renderApp } from './helpers.js';
+
+describe('Points view', () => {
+  it('lists the points of one host newest first, marking verified ones', async () => {
+    const { frame, press, unmount } = await renderApp();
+    await press(':points web-01', KEYS.enter);
+    const f = frame();
+    expect(f).toContain('Points of web-01 (3)');
+    const order = [' 11 ', ' 15 ', ' 10 '].map((id) => f.indexOf(id));
+    expect(order.every((i) => i > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(f).not.toContain('db-01');
+    expect(f.split('\n').find((l) => l.includes(' 10 '))).toContain('✓');
+    unmount();
+  });
+
+  it('lists every host with :points, and restores the selected point with r', async () => {
+    const { frame, press, client, unmount } = await renderApp();
+    await press(':points', KEYS.enter);
+    expect(frame()).toContain('Points (6)');
+    await press('j', 'r');
+    expect(frame()).toContain('./restore-web-01-data-15.img');
+    await press(KEYS.enter);
+    expect(client.callsOf('restore.start')[0]!.params).toEqual({
+      host: 'web-01', volume: 'data', point: '15', to: './restore-web-01-data-15.img',
+    });
+    unmount();
+  });
+});
