@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import WebSocket from 'ws';
 import { MAX_PAYLOAD, PROTOCOL_VERSION, parseHubMessage, type HubMessage, type HubMessageOf } from '../src/protocol/agent.js';
 import { ProtocolError } from '../src/protocol/errors.js';
+import { AgentInspection } from './inspection.js';
 import type { LogFn } from './log.js';
 import { AgentState } from './state.js';
 import { ScanPool, scanVolume } from './trackers/scan.js';
@@ -23,6 +24,10 @@ export interface AgentOptions {
   log: LogFn;
   backoffMinMs?: number;
   backoffMaxMs?: number;
+  /** resource sampling interval; 0 = off; default 5000 */
+  metricsMs?: number;
+  /** the agent's log file, whose tail the hub may fetch for `drc logs export` */
+  logFile?: string;
 }
 
 type Waiter = { type: string; jobId: number; volume?: string; seq?: number; resolve: (m: HubMessage) => void; reject: (e: Error) => void };
@@ -40,9 +45,11 @@ export class Agent {
   private busy = false;
   private jobChain: Promise<void> = Promise.resolve();
   private abortedJobs = new Set<number>();
+  private readonly inspection: AgentInspection;
 
   constructor(private readonly o: AgentOptions) {
     this.state = new AgentState(o.dataDir);
+    this.inspection = new AgentInspection({ logFile: o.logFile ?? null, intervalMs: o.metricsMs ?? 5000, send: (m) => this.send(m) });
   }
 
   start(): void {
@@ -60,6 +67,7 @@ export class Agent {
   private clearTimers(): void {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    this.inspection.stop();
   }
 
   private connect(): void {
@@ -129,6 +137,12 @@ export class Agent {
           this.timers.push(setInterval(() => void this.watch(), this.o.watchMs ?? 5000));
           setTimeout(() => void this.watch(), 200);
         }
+        this.inspection.start();
+        return;
+      case 'ping':
+      case 'watch':
+      case 'logs.get':
+        this.inspection.handle(m);
         return;
       case 'start':
         // one job at a time, and the next only after the previous saved its generation
@@ -188,7 +202,7 @@ export class Agent {
         const spec = this.o.volumes.find((x) => x.name === v.name);
         if (!spec) throw new Error(`volume ${v.name} is not in this agent's config`);
         const r = await uploadVolume(this.link(ws), { jobId: m.jobId, full: m.full, volumeIndex, basePointId: v.basePointId }, spec, this.state, this.pool);
-        this.o.log('info', `job ${m.jobId} volume ${v.name}: point ${r.pointId}, ${r.changed} changed blocks, ${r.sent} sent`);
+        this.o.log('info', `job ${m.jobId} volume ${v.name}: point ${r.pointId}, ${r.changed} changed blocks, ${r.sent} sent; scan ${r.ms.scan} ms, transfer ${r.ms.transfer} ms, commit ${r.ms.commit} ms`);
       }
     } catch (e) {
       const reason = (e as Error).message;

@@ -1,16 +1,14 @@
 // Runs one volume of a backup job on the agent: scan, bitmap, offer hashes, send only the
 // blocks the hub lacks, end with the Merkle root, and advance the local generation only
 // after the hub's commit ack.
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { createXXHash3, type IHasher } from 'hash-wasm';
-import { compress } from 'zstd-napi';
 import { FLAG_ZERO, OFFER_MAX_ENTRIES, decodeIndices, encodeOffer, type HubMessageOf } from '../src/protocol/agent.js';
 import { ChangedBlockBitmap } from '../src/protocol/bitmap.js';
-import { CODEC_RAW, CODEC_ZSTD, encodeBlockFrame } from '../src/protocol/frames.js';
 import { merkleRootPacked } from '../src/protocol/merkle.js';
 import { scanVolume, type ScanPool } from './trackers/scan.js';
+import type { SendItem, SendResult, SendTask } from './send-worker.js';
 import type { AgentState } from './state.js';
+import { WorkerPool, workerUrl } from './worker-pool.js';
 
 export interface JobLink {
   send(msg: object): void;
@@ -27,7 +25,8 @@ export interface VolumeSpec {
 
 const OFFER_BATCH = 1024;
 const OFFER_WINDOW = 4;
-let xxhasher: IHasher | null = null;
+const SEND_TASK_BLOCKS = 64;
+const senders = new WorkerPool<SendTask, SendResult>(workerUrl(import.meta.url, '../dist/agent/send-worker.js', './send-worker.js'));
 
 export function volumeSize(p: string): number {
   return fs.statSync(p).size;
@@ -45,13 +44,14 @@ export async function uploadVolume(
   vol: VolumeSpec,
   state: AgentState,
   pool: ScanPool,
-): Promise<{ pointId: number; changed: number; sent: number }> {
-  xxhasher ??= await createXXHash3();
+): Promise<{ pointId: number; changed: number; sent: number; ms: { scan: number; transfer: number; commit: number } }> {
   const size = volumeSize(vol.path);
   const prev = state.load(vol.name);
   const incremental = !job.full && prev !== null && prev.generation === job.basePointId && prev.blockSize === vol.blockSize;
   link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'scan', doneBytes: 0, totalBytes: size });
+  const t0 = performance.now();
   const scan = await scanVolume(pool, vol.path, size, vol.blockSize, incremental ? prev.xxh : null);
+  const t1 = performance.now();
   const bitmap = bitmapOf(scan.blockCount, scan.changed);
   link.send({
     type: 'bitmap',
@@ -74,62 +74,54 @@ export async function uploadVolume(
   let doneBytes = 0;
   let sent = 0;
   let lastProgress = 0;
-  const fd = fs.openSync(vol.path, 'r');
-  const block = Buffer.allocUnsafe(vol.blockSize);
-  try {
-    const batches: number[][] = [];
-    for (let k = 0; k < scan.changed.length; k += OFFER_BATCH) batches.push(scan.changed.slice(k, k + OFFER_BATCH).map((_, j) => k + j));
-    const inflight: { seq: number; ks: number[]; need: Promise<HubMessageOf<'need'>> }[] = [];
-    let next = 0;
-    while (next < batches.length || inflight.length > 0) {
-      while (next < batches.length && inflight.length < OFFER_WINDOW) {
-        const ks = batches[next]!;
-        const seq = next++;
-        const need = link.expect('need', job.jobId, vol.name, seq);
-        const entries = ks.map((k) => ({ index: scan.changed[k]!, flags: scan.zero[k] ? FLAG_ZERO : 0, hash: scan.sha.subarray(k * 32, k * 32 + 32) }));
-        link.send({ type: 'offer', jobId: job.jobId, volume: vol.name, seq, entries: encodeOffer(entries.slice(0, OFFER_MAX_ENTRIES)) });
-        inflight.push({ seq, ks, need });
-      }
-      const head = inflight.shift()!;
-      const needed = new Set(decodeIndices((await head.need).indices));
-      for (const k of head.ks) {
-        const i = scan.changed[k]!;
-        const len = Math.min(vol.blockSize, size - i * vol.blockSize);
-        doneBytes += len;
-        if (!needed.has(i)) continue;
-        const got = fs.readSync(fd, block, 0, len, i * vol.blockSize);
-        if (got < len) block.fill(0, got, len);
-        const data = block.subarray(0, len);
-        // the source may have changed since the scan: send what is there now, with its own hash
-        let hash = scan.sha.subarray(k * 32, k * 32 + 32);
-        const x = Buffer.from(xxhasher.init().update(data).digest('binary'));
-        if (!x.equals(scan.xxh.subarray(i * 8, i * 8 + 8))) {
-          hash = createHash('sha256').update(data).digest();
-          hash.copy(sha, i * 32);
-        }
-        const z = compress(data, { compressionLevel: 1 });
-        const useZ = z.length < len;
-        await link.sendBinary(
-          encodeBlockFrame(
-            { codec: useZ ? CODEC_ZSTD : CODEC_RAW, volumeIndex: job.volumeIndex, jobId: job.jobId, blockIndex: i, rawLength: len, hash },
-            useZ ? z : data,
-          ),
-        );
+  const batches: number[][] = [];
+  for (let k = 0; k < scan.changed.length; k += OFFER_BATCH) batches.push(scan.changed.slice(k, k + OFFER_BATCH).map((_, j) => k + j));
+  const inflight: { seq: number; ks: number[]; need: Promise<HubMessageOf<'need'>> }[] = [];
+  let next = 0;
+  while (next < batches.length || inflight.length > 0) {
+    while (next < batches.length && inflight.length < OFFER_WINDOW) {
+      const ks = batches[next]!;
+      const seq = next++;
+      const need = link.expect('need', job.jobId, vol.name, seq);
+      const entries = ks.map((k) => ({ index: scan.changed[k]!, flags: scan.zero[k] ? FLAG_ZERO : 0, hash: scan.sha.subarray(k * 32, k * 32 + 32) }));
+      link.send({ type: 'offer', jobId: job.jobId, volume: vol.name, seq, entries: encodeOffer(entries.slice(0, OFFER_MAX_ENTRIES)) });
+      inflight.push({ seq, ks, need });
+    }
+    const head = inflight.shift()!;
+    const needed = new Set(decodeIndices((await head.need).indices));
+    const items: SendItem[] = [];
+    for (const k of head.ks) {
+      const i = scan.changed[k]!;
+      if (!needed.has(i)) continue;
+      items.push({ index: i, xxh: new Uint8Array(scan.xxh.subarray(i * 8, i * 8 + 8)), sha: new Uint8Array(scan.sha.subarray(k * 32, k * 32 + 32)) });
+    }
+    // read, check and compress in worker threads; send from here in order, with backpressure
+    const tasks: Promise<SendResult>[] = [];
+    for (let o = 0; o < items.length; o += SEND_TASK_BLOCKS) {
+      tasks.push(senders.run({ path: vol.path, blockSize: vol.blockSize, size, jobId: job.jobId, volumeIndex: job.volumeIndex, items: items.slice(o, o + SEND_TASK_BLOCKS) }));
+    }
+    for (const t of tasks) {
+      const r = await t;
+      for (const a of r.amended) Buffer.from(a.sha).copy(sha, a.index * 32);
+      for (const f of r.frames) {
+        await link.sendBinary(Buffer.from(f.buffer, f.byteOffset, f.byteLength));
         sent++;
-        const now = Date.now();
-        if (now - lastProgress > 250) {
-          lastProgress = now;
-          link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'transfer', doneBytes, totalBytes });
-        }
+      }
+      const now = Date.now();
+      if (now - lastProgress > 250) {
+        lastProgress = now;
+        link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'transfer', doneBytes: Math.min(totalBytes, sent * vol.blockSize), totalBytes });
       }
     }
-  } finally {
-    fs.closeSync(fd);
+    doneBytes += head.ks.length * vol.blockSize;
   }
+  void doneBytes;
   link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'transfer', doneBytes: totalBytes, totalBytes });
+  const t2 = performance.now();
   const committed = link.expect('committed', job.jobId, vol.name);
   link.send({ type: 'end', jobId: job.jobId, volume: vol.name, blockCount: scan.blockCount, size, merkleRoot: merkleRootPacked(sha) });
   const ack = await committed;
   state.save(vol.name, { generation: ack.pointId, blockSize: vol.blockSize, blockCount: scan.blockCount, size, xxh: scan.xxh, sha });
-  return { pointId: ack.pointId, changed: scan.changed.length, sent };
+  const t3 = performance.now();
+  return { pointId: ack.pointId, changed: scan.changed.length, sent, ms: { scan: Math.round(t1 - t0), transfer: Math.round(t2 - t1), commit: Math.round(t3 - t2) } };
 }

@@ -155,10 +155,10 @@ export class Catalog {
 
   private migrate(): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-    const row = this.stmt('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
-    const current = row.v ?? 0;
-    for (const m of MIGRATIONS) {
-      if (m.version <= current) continue;
+    // by set, not by maximum: versions land out of order (3 before 2) on parallel branches
+    const applied = new Set((this.stmt('SELECT version FROM schema_version').all() as { version: number }[]).map((r) => r.version));
+    for (const m of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
+      if (applied.has(m.version)) continue;
       this.db.transaction(() => {
         this.db.exec(m.sql);
         this.stmt('INSERT INTO schema_version (version) VALUES (?)').run(m.version);

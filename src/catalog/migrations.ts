@@ -94,4 +94,59 @@ CREATE TABLE audit (
 );
 `,
   },
+  {
+    // alarms and notifications (Step 4): alarm lifecycle, delivery log, metric history
+    // downsampled to three resolutions, link health, and an optional host token expiry
+    version: 3,
+    sql: `
+CREATE TABLE alarms (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  level TEXT NOT NULL,
+  host TEXT,
+  subject TEXT,
+  state TEXT NOT NULL,
+  message TEXT NOT NULL,
+  value REAL,
+  fired_at TEXT NOT NULL,
+  last_fired_at TEXT NOT NULL,
+  count INTEGER NOT NULL DEFAULT 1,
+  flapping INTEGER NOT NULL DEFAULT 0,
+  sla_due_at TEXT,
+  sla_breached INTEGER NOT NULL DEFAULT 0,
+  acked_at TEXT,
+  acked_by TEXT,
+  ack_note TEXT,
+  resolved_at TEXT,
+  resolved_by TEXT,
+  resolve_note TEXT
+);
+CREATE INDEX alarms_key ON alarms(key, state);
+CREATE INDEX alarms_state ON alarms(state, id);
+CREATE TABLE alarm_deliveries (
+  id INTEGER PRIMARY KEY,
+  alarm_id INTEGER REFERENCES alarms(id) ON DELETE CASCADE,
+  channel TEXT NOT NULL,
+  transition TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  time TEXT NOT NULL,
+  ok INTEGER NOT NULL,
+  error TEXT
+);
+CREATE INDEX alarm_deliveries_alarm ON alarm_deliveries(alarm_id, id);
+CREATE TABLE metric_samples (
+  host TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  resolution INTEGER NOT NULL,
+  bucket INTEGER NOT NULL,
+  sum REAL NOT NULL,
+  n INTEGER NOT NULL,
+  max REAL NOT NULL,
+  PRIMARY KEY (host, metric, resolution, bucket)
+) WITHOUT ROWID;
+CREATE INDEX metric_samples_age ON metric_samples(resolution, bucket);
+ALTER TABLE hosts ADD COLUMN token_expires_at TEXT;
+`,
+  },
 ];

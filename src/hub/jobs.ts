@@ -110,11 +110,12 @@ export class JobRunner {
   private async runRestore(j: JobRow, host: string): Promise<void> {
     const abort = new AbortController();
     this.begin(j, host, abort);
-    const p = j.params as { pointId: number; volume: string; to: string; format: ImageFormat };
+    const p = j.params as { pointId: number; volume: string; to: string; format: ImageFormat; sync?: boolean };
     try {
       this.progress(j.id, 'restore', 0, 0);
       await restoreVolume(this.hub.store, p.pointId, p.volume, p.to, {
         format: p.format,
+        sync: p.sync ?? true,
         signal: abort.signal,
         onProgress: (r) => this.progress(j.id, 'restore', r.doneBytes, r.totalBytes),
       });

@@ -23,6 +23,7 @@ const schemas = {
     to: str(4096),
     format: optional(oneOf('raw', 'qcow2', 'vmdk', 'vhdx')),
     origin: optional(str(100)),
+    sync: optional(bool),
   }),
 };
 
@@ -153,7 +154,7 @@ export async function handleRequest(hub: Hub, method: string, params: unknown, c
         type: null,
         priority: 50,
         origin: p.origin ?? client.actor,
-        params: { pointId, volume: p.volume, to: p.to, format: p.format ?? 'raw' },
+        params: { pointId, volume: p.volume, to: p.to, format: p.format ?? 'raw', sync: p.sync ?? true },
       });
       hub.audit(client.actor, 'restore.start', p.host, 'queued', { job: j.id, point: pointId, to: p.to });
       return hub.jobs.view(hub.catalog.job(j.id)!);

@@ -1,7 +1,7 @@
 // Wire messages between `drc agent` and the hub's gateway. JSON text frames for control,
 // binary frames (see frames.ts) for block data. Every message is validated on receipt.
 import { ProtocolError } from './errors.js';
-import { base64, bool, int, list, name, nullable, obj, oneOf, optional, str, type Reader } from './schema.js';
+import { base64, bool, int, list, name, nullable, num, obj, oneOf, optional, str, type Reader } from './schema.js';
 
 export const PROTOCOL_VERSION = 1;
 /** Largest WebSocket message either side accepts: a 4 MiB block plus header, with margin. */
@@ -16,6 +16,24 @@ export const FLAG_ZERO = 1;
 const blockSize = int(MIN_BLOCK_SIZE, MAX_BLOCK_SIZE);
 const jobId = int(1, 0xffffffff);
 const maxBlocks = 1 << 28;
+
+/** Largest log tail an agent sends in one `logs` reply (raw bytes, before base64). */
+export const MAX_LOG_TAIL = 2 * 1024 * 1024;
+export const MAX_WATCHED_PROCESSES = 64;
+
+const percent = num(0, 100);
+const counter = int(0);
+/** One resource sample of a host: CPU, memory, disks per mount, named processes, network. */
+const metricsSample = obj({
+  type: oneOf('metrics'),
+  time: int(0),
+  /** busy share of all CPUs over the last interval, 0..100 */
+  cpu: percent,
+  memory: obj({ usedBytes: counter, totalBytes: counter }),
+  disks: list(obj({ mount: str(512), usedBytes: counter, totalBytes: counter }), 64),
+  processes: list(obj({ name: str(64), count: int(0, 1_000_000) }), MAX_WATCHED_PROCESSES),
+  net: obj({ rxBytesPerSec: num(0), txBytesPerSec: num(0) }),
+});
 
 const volumeInfo = obj({ name, path: str(4096), size: int(0), blockSize, tracker: oneOf('scan', 'qemu-dirty-bitmap') });
 
@@ -52,6 +70,11 @@ const agentReaders = {
   }),
   failed: obj({ type: oneOf('failed'), jobId, reason: str(2000) }),
   log: obj({ type: oneOf('log'), level: oneOf('info', 'warning', 'error'), message: str(4000), time: int(0) }),
+  metrics: metricsSample,
+  /** answer to `ping`: `time` is the hub's own, echoed, so the hub measures the round trip */
+  pong: obj({ type: oneOf('pong'), id: int(0), time: int(0) }),
+  /** answer to `logs.get`: the tail of the agent's log file */
+  logs: obj({ type: oneOf('logs'), requestId: int(0), data: base64(MAX_LOG_TAIL), size: int(0), truncated: bool }),
 } as const;
 
 const hubReaders = {
@@ -65,6 +88,10 @@ const hubReaders = {
   need: obj({ type: oneOf('need'), jobId, volume: name, seq: int(0), indices: base64(OFFER_MAX_ENTRIES * 4) }),
   committed: obj({ type: oneOf('committed'), jobId, volume: name, pointId: int(1) }),
   abort: obj({ type: oneOf('abort'), jobId, reason: str(2000) }),
+  ping: obj({ type: oneOf('ping'), id: int(0), time: int(0) }),
+  /** what the agent samples besides the machine itself: named processes (from the hub's alarm rules) */
+  watch: obj({ type: oneOf('watch'), processes: list(str(64), MAX_WATCHED_PROCESSES), intervalMs: int(1000, 3_600_000) }),
+  'logs.get': obj({ type: oneOf('logs.get'), requestId: int(0), maxBytes: int(1, MAX_LOG_TAIL) }),
 } as const;
 
 type ReaderMap = Record<string, Reader<unknown>>;

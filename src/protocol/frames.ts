@@ -28,7 +28,8 @@ export interface BlockFrame {
 }
 
 export function encodeBlockFrame(f: Omit<BlockFrame, 'payload'>, payload: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
+  // its own ArrayBuffer (never the shared pool): frames are transferred between threads
+  const out = Buffer.allocUnsafeSlow(FRAME_HEADER_BYTES + payload.length);
   out.writeUInt32LE(FRAME_MAGIC, 0);
   out[4] = FRAME_VERSION;
   out[5] = f.codec;

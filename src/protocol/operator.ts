@@ -150,6 +150,102 @@ export interface HubView {
   tiers: TierView[];
 }
 
+// ---- alarms, metrics, inspection (Step 4) ---------------------------------------------
+
+export type AlarmState = 'firing' | 'acknowledged' | 'resolved';
+
+/** Acknowledgement SLA of an alarm: ack within this many seconds of firing. */
+export interface AlarmSlaView {
+  ackWithinSeconds: number;
+  /** ISO time the SLA runs out; null once acknowledged or resolved */
+  dueAt: string | null;
+  breached: boolean;
+}
+
+/** The outcome of one notification of one alarm transition on one channel. */
+export interface AlarmDeliveryView {
+  channel: string;
+  transition: string;
+  ok: boolean;
+  attempts: number;
+  error: string | null;
+  /** ISO time of the last attempt */
+  time: string;
+}
+
+export interface AlarmView {
+  id: number;
+  /** dedup key: rule|host|subject */
+  key: string;
+  rule: string;
+  level: Level;
+  state: AlarmState;
+  host: string | null;
+  /** what within the host: a mount, a process, a certificate */
+  subject: string | null;
+  message: string;
+  value: number | null;
+  firedAt: string;
+  lastFiredAt: string;
+  /** times the condition or event fired under this alarm */
+  count: number;
+  /** held open by flap damping */
+  flapping: boolean;
+  ackedAt: string | null;
+  ackedBy: string | null;
+  ackNote: string | null;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  resolveNote: string | null;
+  sla: AlarmSlaView;
+  /** latest delivery per channel and transition */
+  deliveries: AlarmDeliveryView[];
+}
+
+/** Link health of an agent: round trip from ping/pong, bandwidth measured from transfers. */
+export interface LinkHealthView {
+  latencyMs: number | null;
+  bandwidthBps: number | null;
+  /** ISO time of the last pong */
+  lastPong: string | null;
+  state: 'good' | 'degraded' | 'down' | 'unknown';
+}
+
+/** The newest resource sample of a host. */
+export interface HostMetricsView {
+  time: string;
+  cpu: number;
+  memoryPercent: number;
+  memoryUsedBytes: number;
+  memoryTotalBytes: number;
+  disks: { mount: string; usedBytes: number; totalBytes: number; percent: number }[];
+  processes: { name: string; count: number }[];
+  netRxBytesPerSec: number;
+  netTxBytesPerSec: number;
+}
+
+/** Downsampled history of one metric: 1 s buckets for 1 h, 1 min for 7 d, 1 h for 90 d. */
+export interface MetricHistoryView {
+  host: string;
+  metric: string;
+  resolutionSeconds: number;
+  points: { time: string; avg: number; max: number }[];
+}
+
+/** The daily inspection: what an operator checks every morning, in one answer. */
+export interface InspectionView {
+  time: string;
+  alarmsByLevel: Record<Level, number>;
+  /** events per day and level, oldest first, the last 30 days (UTC dates) */
+  eventTrend: { date: string; info: number; warning: number; critical: number; urgent: number }[];
+  failedTasks: JobView[];
+  /** hosts whose newest point is older than their tier's RPO */
+  delayedHosts: { host: string; lastPointTime: string | null; rpoSeconds: number }[];
+  badLinks: { host: string; link: LinkState; latencyMs: number | null; state: LinkHealthView['state'] }[];
+  expiringCredentials: { kind: 'token' | 'certificate'; name: string; expiresAt: string; secondsLeft: number }[];
+  storage: { bytesStored: number; capacityBytes: number; freeBytes: number; growthBytesPerDay: number; daysUntilFull: number | null };
+}
+
 export interface Snapshot {
   hub: HubView;
   hosts: HostView[];
@@ -157,6 +253,8 @@ export interface Snapshot {
   points: PointView[];
   events: EventView[];
   throughput: ThroughputSample[];
+  /** open alarms, and those resolved in the last 24 h */
+  alarms?: AlarmView[];
 }
 
 export type Update =
@@ -169,7 +267,9 @@ export type Update =
   | { type: 'point.removed'; id: number }
   | { type: 'event'; event: EventView }
   | { type: 'throughput'; sample: ThroughputSample }
-  | { type: 'bitmap'; host: string; volume: string; dirty: DirtyBitmapView };
+  | { type: 'bitmap'; host: string; volume: string; dirty: DirtyBitmapView }
+  | { type: 'alarm'; alarm: AlarmView }
+  | { type: 'metrics'; host: string; metrics: HostMetricsView; link: LinkHealthView };
 
 /** Methods a client may call; params and results per method. */
 export interface OperatorMethods {
@@ -186,9 +286,28 @@ export interface OperatorMethods {
   'jobs.list': { params: Record<string, never>; result: JobView[] };
   'points.list': { params: { host: string; volume?: string }; result: PointView[] };
   'restore.start': {
-    params: { host: string; volume: string; point: string; to: string; format?: 'raw' | 'qcow2' | 'vmdk' | 'vhdx'; origin?: string };
+    params: {
+      host: string;
+      volume: string;
+      point: string;
+      to: string;
+      format?: 'raw' | 'qcow2' | 'vmdk' | 'vhdx';
+      origin?: string;
+      /** false: do not wait for the image to reach the disk (faster, not crash-safe) */
+      sync?: boolean;
+    };
     result: JobView;
   };
+  /** open: only firing and acknowledged ones; limit: newest first, default 200 */
+  'alarms.list': { params: { open?: boolean; limit?: number }; result: AlarmView[] };
+  'alarms.ack': { params: { id: number; note?: string }; result: AlarmView };
+  'alarms.resolve': { params: { id: number; note: string }; result: AlarmView };
+  'alarms.testChannel': { params: { name: string }; result: AlarmDeliveryView };
+  /** range: seconds back from now, at most 90 days; metric: cpu, memory, disk, disk:/MOUNT, net_rx, net_tx, link_latency */
+  'metrics.history': { params: { host: string; metric: string; range: number }; result: MetricHistoryView };
+  'inspection.get': { params: Record<string, never>; result: InspectionView };
+  /** files for `drc logs export`: hub log, each connected agent's log tail, catalog summary */
+  'logs.export': { params: Record<string, never>; result: { files: { name: string; data: string }[]; errors: string[] } };
 }
 
 export type MethodName = keyof OperatorMethods;

@@ -25,6 +25,13 @@ export const int = (min = 0, max = Number.MAX_SAFE_INTEGER): Reader<number> => (
   return v;
 };
 
+/** A finite number (not necessarily an integer) within [min, max]. */
+export const num = (min = -Number.MAX_VALUE, max = Number.MAX_VALUE): Reader<number> => (v, p) => {
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(p, 'expected a number');
+  if (v < min || v > max) fail(p, `number out of range ${min}..${max}`);
+  return v;
+};
+
 export const bool: Reader<boolean> = (v, p) => {
   if (typeof v !== 'boolean') fail(p, 'expected a boolean');
   return v;

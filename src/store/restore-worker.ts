@@ -21,6 +21,8 @@ export interface RestoreBatch {
   start: number;
   /** total bytes this batch covers in the image */
   bytes: number;
+  /** flush to disk as we go (a durable restore) */
+  sync: boolean;
   items: RestoreItem[];
 }
 
@@ -28,6 +30,11 @@ export type RestoreBatchResult = { ok: true; written: number } | { ok: false; in
 
 const packFds = new Map<string, number>();
 const outFds = new Map<string, number>();
+/** bytes written per target since this worker last flushed them to disk */
+const unsynced = new Map<string, number>();
+// flushing as we go overlaps the disk's writeback with the other workers' decompress and
+// hash work, so the final fsync of a restore is short instead of the whole image
+const SYNC_EVERY = 32 * 1024 * 1024;
 
 function fdOf(map: Map<string, number>, file: string, flags: string): number {
   let fd = map.get(file);
@@ -71,6 +78,11 @@ function restoreBatch(b: RestoreBatch): RestoreBatchResult {
     runEnd = at + data.length;
   }
   flush();
+  const pending = (unsynced.get(b.out) ?? 0) + b.bytes;
+  if (b.sync && pending >= SYNC_EVERY) {
+    fs.fdatasyncSync(out);
+    unsynced.set(b.out, 0);
+  } else unsynced.set(b.out, pending);
   return { ok: true, written };
 }
 
@@ -80,6 +92,7 @@ parentPort?.on('message', (m: { id: number; batch: RestoreBatch } | { close: str
     if (fd !== undefined) {
       fs.closeSync(fd);
       outFds.delete(m.close);
+      unsynced.delete(m.close);
     }
     parentPort!.postMessage({ closed: m.close });
     return;

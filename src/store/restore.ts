@@ -35,7 +35,8 @@ class RestorePool {
   private workers: Worker[] = [];
   private idle: Worker[] = [];
   private waiting: ((w: Worker) => void)[] = [];
-  constructor(readonly size = Math.max(1, Math.min(4, os.availableParallelism()))) {}
+  // more workers than cores: while one waits for its fdatasync, the others compute
+  constructor(readonly size = Math.max(2, Math.min(6, os.availableParallelism() * 2))) {}
   private acquire(): Promise<Worker> {
     const w = this.idle.pop();
     if (w) return Promise.resolve(w);
@@ -94,9 +95,10 @@ export async function restoreVolume(
   pointId: number,
   volumeName: string,
   to: string,
-  opts: { format?: ImageFormat; onProgress?: (p: RestoreProgress) => void; signal?: AbortSignal } = {},
+  opts: { format?: ImageFormat; onProgress?: (p: RestoreProgress) => void; signal?: AbortSignal; sync?: boolean } = {},
 ): Promise<RestoreResult> {
   const format = opts.format ?? 'raw';
+  const sync = opts.sync ?? true;
   if (format !== 'raw') await requireQemuImg();
   const map = store.blockMap(pointId);
   const { point } = map;
@@ -123,7 +125,7 @@ export async function restoreVolume(
         items.push({ index: i, pack: store.backend.pathOf(loc.packName), offset: loc.offset, length: loc.length, codec: loc.codec, rawLength: loc.rawLength, hash });
       }
       const bytes = Math.min(point.size, end * point.blockSize) - start * point.blockSize;
-      if (items.length) batches.push({ out: rawTmp, blockSize: point.blockSize, start, bytes, items });
+      if (items.length) batches.push({ out: rawTmp, blockSize: point.blockSize, start, bytes, sync, items });
     }
     let doneBytes = 0;
     let failure: StoreError | null = null;
@@ -148,7 +150,7 @@ export async function restoreVolume(
     if (root !== point.merkleRoot) {
       throw new StoreError(`volume ${volumeName} point ${pointId}: Merkle root ${root.slice(0, 16)} differs from recorded ${point.merkleRoot.slice(0, 16)}`);
     }
-    fs.fsyncSync(fd);
+    if (sync) fs.fsyncSync(fd);
     fs.closeSync(fd);
     if (format !== 'raw') {
       await qemuImg(['convert', '-f', 'raw', '-O', format, rawTmp, tmp]);

@@ -1,7 +1,7 @@
 // The cockpit's root: providers, then the shell — header, the current view (or help, or
 // a picker), the status line and the footer, sized to exactly rows-1 × columns so Ink
 // never scrolls the alternate screen. All keys enter through one useInput here.
-import React, { useEffect, useMemo } from 'react';
+import React, { useEffect, useMemo, useRef } from 'react';
 import { Box, Text, useApp, useInput } from 'ink';
 import type { CockpitClient } from './client.js';
 import { Footer } from './components/Footer.js';
@@ -80,6 +80,8 @@ function Shell(props: AppProps & { store: CockpitStore }): React.ReactElement {
     props.onExit?.(reason);
     exit();
   };
+  const quitRef = useRef(quit);
+  quitRef.current = quit;
   const width = size.columns;
   const bodyHeight = Math.max(1, size.rows - 4);
   const shell = useShell({
@@ -99,10 +101,9 @@ function Shell(props: AppProps & { store: CockpitStore }): React.ReactElement {
   useEffect(() => {
     if (connection !== 'lost') return undefined;
     notify('hub connection lost', 'bad');
-    const t = setTimeout(() => quit('lost'), LOST_EXIT_MS);
+    const t = setTimeout(() => quitRef.current('lost'), LOST_EXIT_MS);
     return () => clearTimeout(t);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [connection]);
+  }, [connection, notify]);
 
   useInput((input, key) => {
     for (const k of splitKeys(input, key)) shell.handleKey(k);

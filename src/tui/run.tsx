@@ -1,5 +1,5 @@
 // Starts the cockpit full screen and puts the terminal back on every way out: q, Ctrl-C,
-// SIGTERM, SIGHUP, an uncaught exception, a render error, and the hub lost for good.
+// SIGTERM, SIGHUP, SIGINT, an uncaught exception, a render error, and the hub lost for good.
 import React from 'react';
 import { render } from 'ink';
 import { App, type ExitReason } from './App.js';
@@ -7,6 +7,8 @@ import type { CockpitClient } from './client.js';
 
 export const ENTER_SCREEN = '\x1b[?1049h\x1b[H\x1b[2J\x1b[?25l';
 export const LEAVE_SCREEN = '\x1b[?25h\x1b[?1049l';
+/** SIGINT too: in raw mode Ctrl-C is a key, but `kill -INT` still arrives as a signal */
+const SIGNALS = ['SIGTERM', 'SIGHUP', 'SIGINT'] as const;
 
 /**
  * Catches render errors before Ink's own boundary does: Ink would unmount during the
@@ -74,13 +76,11 @@ export async function runCockpit(opts: RunCockpitOptions): Promise<void> {
       stdout.on('error', () => { /* EIO/EPIPE after a hang-up */ });
       instance.unmount();
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGHUP', onSignal);
+    for (const s of SIGNALS) process.on(s, onSignal);
     process.on('uncaughtException', onCrash);
     process.on('exit', restore);
     const finish = (): void => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGHUP', onSignal);
+      for (const s of SIGNALS) process.off(s, onSignal);
       process.off('uncaughtException', onCrash);
       process.off('exit', restore);
       restore();

@@ -56,7 +56,16 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export function useShell(deps: ShellDeps) {
+export interface Shell {
+  state: ShellState;
+  cockpit: Cockpit;
+  /** where the current view registers its action handler */
+  viewActions: { current: ActionHandler | null };
+  setUi(id: number, patch: Partial<ViewUi>): void;
+  handleKey(k: KeyPress): void;
+}
+
+export function useShell(deps: ShellDeps): Shell {
   const [state, setState] = useState<ShellState>(() => ({ stack: [entry(deps.initialView)], prompt: null, help: false, helpOffset: 0, pick: null }));
   // keys of one chunk are handled in a row, each must see the state the previous left
   const ref = useRef(state);

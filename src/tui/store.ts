@@ -53,6 +53,10 @@ export function applyUpdate(state: CockpitState, update: Update): CockpitState {
     }
     case 'throughput': return { ...state, throughput: appendSample(state.throughput, update.sample) };
     case 'bitmap': return applyBitmap(state, update.host, update.volume, update.dirty);
+    // Step 4 (alarms feed, host sparklines): kept by the cockpit's alarm view when it lands
+    case 'alarm':
+    case 'metrics':
+      return state;
   }
 }
 

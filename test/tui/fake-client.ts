@@ -1,7 +1,7 @@
 // An in-memory CockpitClient: answers from a snapshot, records every call, and lets a
 // test push updates and connection changes.
 import type { ConnectionState, CockpitClient } from '../../src/tui/client.js';
-import type { JobView, MethodName, OperatorMethods, Snapshot, Update } from '../../src/protocol/operator.js';
+import type { AlarmView, JobView, MethodName, OperatorMethods, Snapshot, Update } from '../../src/protocol/operator.js';
 import { job, snapshot as fixtureSnapshot } from './fixtures.js';
 
 export interface RecordedCall {
@@ -39,7 +39,22 @@ export class FakeClient implements CockpitClient {
     'jobs.list': () => this.snapshot.jobs,
     'points.list': (p) => this.snapshot.points.filter((x) => x.host === p.host),
     'restore.start': (p) => this.newJob({ kind: 'restore', host: p.host, volumes: [p.volume], type: null }),
+    'alarms.list': () => this.snapshot.alarms ?? [],
+    'alarms.ack': (p) => this.findAlarm(p.id),
+    'alarms.resolve': (p) => this.findAlarm(p.id),
+    'alarms.testChannel': (p) => ({ channel: p.name, transition: 'test', ok: true, attempts: 1, error: null, time: '2025-01-01T00:00:00.000Z' }),
+    'metrics.history': (p) => ({ host: p.host, metric: p.metric, resolutionSeconds: 1, points: [] }),
+    'inspection.get': () => {
+      throw new Error('inspection.get: no fixture');
+    },
+    'logs.export': () => ({ files: [], errors: [] }),
   };
+
+  private findAlarm(id: number): AlarmView {
+    const found = this.snapshot.alarms?.find((a) => a.id === id);
+    if (!found) throw new Error(`no alarm ${id}`);
+    return found;
+  }
 
   call<M extends MethodName>(method: M, params: OperatorMethods[M]['params']): Promise<OperatorMethods[M]['result']> {
     this.calls.push({ method, params });

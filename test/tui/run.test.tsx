@@ -78,7 +78,7 @@ describe('runCockpit', () => {
     expectRestored(c.stdout.output);
   });
 
-  for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+  for (const signal of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) {
     it(`restores the terminal on ${signal}`, async () => {
       const listeners = process.listenerCount(signal);
       const c = start();

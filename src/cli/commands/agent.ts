@@ -9,7 +9,7 @@ import { UsageError } from '../errors.js';
 
 
 export async function agent(argv: string[]): Promise<number> {
-  const a = parseArgs('agent', argv, { values: ['host', 'token', 'token-file', 'block-size', 'watch', 'ca'], repeat: ['volume'] });
+  const a = parseArgs('agent', argv, { values: ['host', 'token', 'token-file', 'block-size', 'watch', 'ca', 'metrics'], repeat: ['volume'] });
   const ctx = resolveContext(a);
   const ac = ctx.config.agent;
   const hub = value(a, 'hub') ?? ac?.hub ?? 'ws://127.0.0.1:7701';
@@ -39,6 +39,8 @@ export async function agent(argv: string[]): Promise<number> {
   }
   const dataDir = path.resolve(value(a, 'data') ?? ac?.data ?? path.join(ctx.dataDir, 'agent', host));
   const watch = value(a, 'watch');
+  const metrics = value(a, 'metrics');
+  if (metrics !== undefined && !(Number(metrics) >= 0)) throw new UsageError(`agent: --metrics ${metrics}: expected seconds (0 = off)`);
   const ag = new Agent({
     hub,
     host,
@@ -49,6 +51,8 @@ export async function agent(argv: string[]): Promise<number> {
     watchMs: watch !== undefined ? Number(watch) * 1000 : (ac?.watch ?? 5) * 1000,
     ca: value(a, 'ca') ?? ac?.ca ?? undefined,
     log: fileLogger(dataDir, 'agent'),
+    logFile: path.join(dataDir, 'agent.log'),
+    metricsMs: metrics !== undefined ? Number(metrics) * 1000 : undefined,
   });
   ag.start();
   await new Promise<void>((resolve) => {

@@ -1,4 +1,4 @@
-// The terminal's size, following resizes.
+// The terminal's size, following resizes; `fixed` overrides it (tests).
 import { useEffect, useState } from 'react';
 import { useStdout } from 'ink';
 
@@ -9,19 +9,14 @@ export interface TerminalSize {
 
 export function useTerminalSize(fixed?: Partial<TerminalSize>): TerminalSize {
   const { stdout } = useStdout();
-  const read = (): TerminalSize => ({
-    columns: fixed?.columns ?? (stdout.columns || 80),
-    rows: fixed?.rows ?? (stdout.rows || 24),
-  });
-  const [size, setSize] = useState(read);
+  const [size, setSize] = useState<TerminalSize>(() => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 }));
   useEffect(() => {
     const onResize = (): void => {
-      const next = read();
+      const next = { columns: stdout.columns || 80, rows: stdout.rows || 24 };
       setSize((prev) => (prev.columns === next.columns && prev.rows === next.rows ? prev : next));
     };
     stdout.on('resize', onResize);
     return () => { stdout.off('resize', onResize); };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [stdout, fixed?.columns, fixed?.rows]);
-  return fixed?.columns !== undefined && fixed.rows !== undefined ? { columns: fixed.columns, rows: fixed.rows } : size;
+  }, [stdout]);
+  return { columns: fixed?.columns ?? size.columns, rows: fixed?.rows ?? size.rows };
 }

@@ -1,0 +1,75 @@
+// Worker thread of the uploader: reads the blocks the hub asked for, checks each against the
+// scan's xxh3 (the source may have changed since), compresses it with zstd level 1 and
+// builds its binary frame. The main thread only sends.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { createXXHash3, type IHasher } from 'hash-wasm';
+import { compress } from 'zstd-napi';
+import { CODEC_RAW, CODEC_ZSTD, encodeBlockFrame } from '../src/protocol/frames.js';
+
+export interface SendItem {
+  index: number;
+  /** xxh3 (8 bytes) and sha256 (32 bytes) the scan saw */
+  xxh: Uint8Array;
+  sha: Uint8Array;
+}
+
+export interface SendTask {
+  path: string;
+  blockSize: number;
+  size: number;
+  jobId: number;
+  volumeIndex: number;
+  items: SendItem[];
+}
+
+export interface SendResult {
+  frames: Uint8Array[];
+  /** blocks whose content changed since the scan: their new sha256 */
+  amended: { index: number; sha: Uint8Array }[];
+}
+
+let hasher: IHasher | null = null;
+
+async function build(t: SendTask): Promise<SendResult> {
+  hasher ??= await createXXHash3();
+  const fd = fs.openSync(t.path, 'r');
+  try {
+    return buildFrom(fd, t, hasher);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function buildFrom(fd: number, t: SendTask, hasher: IHasher): SendResult {
+  const block = Buffer.allocUnsafe(t.blockSize);
+  const frames: Uint8Array[] = [];
+  const amended: SendResult['amended'] = [];
+  for (const it of t.items) {
+    const len = Math.min(t.blockSize, t.size - it.index * t.blockSize);
+    const got = fs.readSync(fd, block, 0, len, it.index * t.blockSize);
+    if (got < len) block.fill(0, got, len);
+    const data = block.subarray(0, len);
+    let hash = Buffer.from(it.sha.buffer, it.sha.byteOffset, 32);
+    const x = Buffer.from(hasher.init().update(data).digest('binary'));
+    if (!x.equals(Buffer.from(it.xxh.buffer, it.xxh.byteOffset, 8))) {
+      hash = createHash('sha256').update(data).digest();
+      amended.push({ index: it.index, sha: hash });
+    }
+    const z = compress(data, { compressionLevel: 1 });
+    const useZ = z.length < len;
+    frames.push(
+      encodeBlockFrame({ codec: useZ ? CODEC_ZSTD : CODEC_RAW, volumeIndex: t.volumeIndex, jobId: t.jobId, blockIndex: it.index, rawLength: len, hash }, useZ ? z : data),
+    );
+  }
+  return { frames, amended };
+}
+
+parentPort?.on('message', (m: { id: number; task: SendTask } | { closeAll: true }) => {
+  if ('closeAll' in m) return;
+  build(m.task).then(
+    (result) => parentPort!.postMessage({ id: m.id, result }, result.frames.map((f) => f.buffer as ArrayBuffer)),
+    (e: unknown) => parentPort!.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) }),
+  );
+});

@@ -1,0 +1,29 @@
+// What a channel is given to send, and what it throws when it cannot.
+import type { ChannelConfig } from '../../config/types.js';
+import type { AlarmView } from '../../protocol/operator.js';
+
+export type NoticeKind = 'fired' | 'acknowledged' | 'resolved' | 'sla_breached' | 'test';
+
+export interface AlarmNotice {
+  kind: NoticeKind;
+  hub: string;
+  /** ISO time of the transition */
+  time: string;
+  actor: string;
+  note: string | null;
+  alarm: AlarmView;
+}
+
+export interface Notifier {
+  readonly channel: ChannelConfig;
+  /** Deliver once; throws DeliveryError (the dispatcher retries). */
+  send(n: AlarmNotice): Promise<void>;
+}
+
+/** One failed delivery attempt, as one line: "HTTP 500 from http://…", "SMTP: connection refused". */
+export class DeliveryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeliveryError';
+  }
+}

@@ -1,0 +1,218 @@
+// The operator API of drills and failovers: runs with their step checklists, pre-check
+// gates, RTO/RPO measurements and the reports built from them. Shared by hub, CLI, cockpit.
+
+export type RunKind = 'drill' | 'failover';
+/** running → completed (all steps done; a drill may still have a fail verdict) | failed (stopped at a step) */
+export type RunState = 'running' | 'completed' | 'failed';
+export type StepState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+export type StepKind = 'precheck' | 'prepare' | 'fence' | 'restore' | 'deliver' | 'checks' | 'wait' | 'switch' | 'complete';
+export type Verdict = 'pass' | 'fail';
+export type ImageFormatName = 'raw' | 'qcow2' | 'vmdk' | 'vhdx';
+export type CheckStatus = 'pass' | 'fail' | 'skipped';
+
+/** An objective measured against its target: RTO or RPO, in seconds. */
+export interface ObjectiveView {
+  actualSeconds: number | null;
+  /** the tier's objective; null when no tier applies */
+  targetSeconds: number | null;
+  /** null when there is nothing to compare */
+  pass: boolean | null;
+}
+
+export interface CheckResultView {
+  name: string;
+  type: 'digest' | 'qemu_img_check' | 'command' | 'tcp' | 'http';
+  host: string;
+  volume: string | null;
+  status: CheckStatus;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  detail: string;
+}
+
+export interface StepProgressView {
+  doneBytes: number;
+  totalBytes: number;
+  /** bytes/s since the step started */
+  rate: number;
+}
+
+export interface StepView {
+  index: number;
+  kind: StepKind;
+  host: string | null;
+  volume: string | null;
+  title: string;
+  state: StepState;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  /** >1 when a hub restart interrupted the step and it ran again */
+  attempts: number;
+  detail: string | null;
+  error: string | null;
+  /** live, restore steps only */
+  progress: StepProgressView | null;
+  checks: CheckResultView[];
+}
+
+/** One pre-check of a failover; a failed blocking gate refuses the failover. */
+export interface GateView {
+  name: 'point' | 'rpo' | 'verified' | 'target' | 'link' | 'fenced';
+  ok: boolean;
+  blocking: boolean;
+  detail: string;
+}
+
+export interface RunPointView {
+  volume: string;
+  pointId: number;
+  time: string;
+  type: 'full' | 'incremental';
+  size: number;
+  verified: boolean;
+  /** where the volume is (or will be) restored */
+  image: string;
+}
+
+export interface RunHostView {
+  host: string;
+  tier: string | null;
+  points: RunPointView[];
+  rto: ObjectiveView;
+  rpo: ObjectiveView;
+}
+
+export interface RunTargetView {
+  /** configured target name, or null for the built-in default */
+  name: string | null;
+  type: 'directory' | 'command';
+  format: ImageFormatName;
+  /** where images are written (a command target's staging directory) */
+  dir: string;
+  command: string | null;
+}
+
+export interface RtoForecastView {
+  seconds: number;
+  bytes: number;
+  bytesPerSec: number;
+  /** measured: from earlier restores on this hub; assumed: no measurement yet */
+  basis: 'measured' | 'assumed';
+  samples: number;
+}
+
+export interface OperatorView {
+  user: string;
+  /** SSH_CLIENT of the operator's session, when any */
+  ssh: string | null;
+}
+
+export interface RunView {
+  id: number;
+  kind: RunKind;
+  state: RunState;
+  plan: string | null;
+  /** as asked: latest, a point id or an ISO time */
+  pointSpec: string;
+  hosts: RunHostView[];
+  target: RunTargetView;
+  gates: GateView[];
+  forecast: RtoForecastView;
+  operator: OperatorView;
+  startedAt: string;
+  finishedAt: string | null;
+  /** run start → every host restored and checked, vs the strictest tier RTO */
+  rto: ObjectiveView;
+  /** run start − oldest point time, vs the strictest tier RPO */
+  rpo: ObjectiveView;
+  steps: StepView[];
+  verdict: Verdict | null;
+  verdictBy: 'operator' | 'checks' | null;
+  notes: string | null;
+  issues: string[];
+  error: string | null;
+  /** drills: when the artefacts are removed; null once removed or for failovers */
+  expiresAt: string | null;
+  cleanedAt: string | null;
+}
+
+export interface PreviewHostView {
+  host: string;
+  tier: string | null;
+  rtoSeconds: number | null;
+  rpoSeconds: number | null;
+  points: RunPointView[];
+  checks: string[];
+}
+
+export interface DrillPreview {
+  hosts: PreviewHostView[];
+  target: RunTargetView;
+  forecast: RtoForecastView;
+  ttlSeconds: number;
+}
+
+export interface FailoverPrecheck {
+  host: PreviewHostView;
+  target: RunTargetView;
+  gates: GateView[];
+  /** every blocking gate passed */
+  ready: boolean;
+  forecast: RtoForecastView;
+  switchHook: 'command' | 'webhook' | null;
+}
+
+export interface DrillArtefactView {
+  runId: number;
+  hosts: string[];
+  dir: string;
+  bytes: number;
+  createdAt: string;
+  expiresAt: string | null;
+  cleanedAt: string | null;
+}
+
+export interface ReportSummary {
+  /** the run's id */
+  id: number;
+  kind: RunKind;
+  hosts: string[];
+  /** run start, ISO 8601 */
+  time: string;
+  state: RunState;
+  verdict: Verdict | null;
+  rto: ObjectiveView;
+  rpo: ObjectiveView;
+}
+
+/** Everything a drill or takeover report says; Markdown and HTML are rendered from this. */
+export interface RecoveryReport extends RunView {
+  title: string;
+  hub: string;
+  generatedAt: string;
+  durationSeconds: number | null;
+  checks: CheckResultView[];
+}
+
+export interface RecoveryMethods {
+  'drill.preview': { params: { hosts?: string[]; plan?: string; point?: string; target?: string }; result: DrillPreview };
+  'drill.start': {
+    params: { hosts?: string[]; plan?: string; point?: string; target?: string; ttlSeconds?: number; verdict?: Verdict; notes?: string };
+    result: RunView;
+  };
+  'drill.verdict': { params: { id: number; verdict: Verdict; notes?: string }; result: RunView };
+  'drill.list': { params: { all?: boolean }; result: DrillArtefactView[] };
+  /** id: one drill; otherwise every drill's artefacts (expiredOnly: only past their TTL) */
+  'drill.cleanup': { params: { id?: number; expiredOnly?: boolean }; result: DrillArtefactView[] };
+  'failover.precheck': { params: { host: string; point?: string; target?: string }; result: FailoverPrecheck };
+  /** confirm must equal host exactly */
+  'failover.start': { params: { host: string; point?: string; target?: string; confirm?: string }; result: RunView };
+  'runs.list': { params: { kind?: RunKind }; result: RunView[] };
+  'runs.get': { params: { id: number }; result: RunView };
+  'reports.list': { params: Record<string, never>; result: ReportSummary[] };
+  'reports.get': { params: { id: number }; result: RecoveryReport };
+}
+
+export type RecoveryUpdate = { type: 'run'; run: RunView };

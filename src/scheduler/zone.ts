@@ -1,0 +1,122 @@
+// Wall-clock time in IANA zones without a date library: offsets come from Intl (one cached
+// formatter per zone), conversions from local time to instants resolve DST gaps and overlaps
+// explicitly, so callers decide what a skipped or repeated local time means.
+
+export interface LocalTime {
+  year: number;
+  /** 1..12 */
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  /** 0 = Sunday */
+  weekday: number;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterOf(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+/** True when Intl knows the zone. */
+export function isKnownZone(zone: string): boolean {
+  try {
+    formatterOf(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The zone's offset from UTC at an instant, in minutes (New York in winter: -300). */
+export function offsetMinutes(zone: string, ms: number): number {
+  if (zone === 'UTC' || zone === 'Etc/UTC') return 0;
+  const whole = Math.floor(ms / 1000) * 1000;
+  let y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  for (const p of formatterOf(zone).formatToParts(whole)) {
+    switch (p.type) {
+      case 'year': y = Number(p.value); break;
+      case 'month': mo = Number(p.value); break;
+      case 'day': d = Number(p.value); break;
+      case 'hour': h = Number(p.value); break;
+      case 'minute': mi = Number(p.value); break;
+      case 'second': s = Number(p.value); break;
+    }
+  }
+  return Math.round((Date.UTC(y, mo - 1, d, h, mi, s) - whole) / MINUTE);
+}
+
+/** Local wall-clock time of an instant in a zone. */
+export function localTime(zone: string, ms: number): LocalTime {
+  const shifted = new Date(ms + offsetMinutes(zone, ms) * MINUTE);
+  return {
+    year: shifted.getUTCFullYear(),
+    month: shifted.getUTCMonth() + 1,
+    day: shifted.getUTCDate(),
+    hour: shifted.getUTCHours(),
+    minute: shifted.getUTCMinutes(),
+    weekday: shifted.getUTCDay(),
+  };
+}
+
+/**
+ * The instants at which a local wall-clock time occurs: one normally, two when the clocks
+ * are set back (earliest first), none when they jump over it.
+ */
+export function instantsOf(zone: string, year: number, month: number, day: number, hour: number, minute: number): number[] {
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  const before = offsetMinutes(zone, wall - DAY);
+  const after = offsetMinutes(zone, wall + DAY);
+  const out: number[] = [];
+  for (const off of before === after ? [before] : [before, after]) {
+    const t = wall - off * MINUTE;
+    if (offsetMinutes(zone, t) === off && !out.includes(t)) out.push(t);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/**
+ * The instant of a local time, DST resolved the way java.time and cron-parser do: a time in
+ * a gap moves forward by the gap's length (02:30 on the spring-forward day is 03:30 new
+ * time); a repeated time is its first occurrence.
+ */
+export function instantOf(zone: string, year: number, month: number, day: number, hour: number, minute: number): number {
+  const found = instantsOf(zone, year, month, day, hour, minute);
+  if (found.length > 0) return found[0]!;
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  return wall - offsetMinutes(zone, wall - DAY) * MINUTE;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** ISO 8601 with the zone's offset, e.g. 2025-03-10T02:30:00-04:00. */
+export function localIso(zone: string, ms: number): string {
+  const off = offsetMinutes(zone, ms);
+  const local = new Date(ms + off * MINUTE).toISOString().slice(0, 19);
+  const sign = off < 0 ? '-' : '+';
+  const a = Math.abs(off);
+  return `${local}${sign}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
+}
+
+export { MINUTE, HOUR, DAY };
