@@ -24,12 +24,15 @@ export interface ChunkBackend {
 }
 
 const BUFFER_BYTES = 1 << 20;
+const TRICKLE_SYNC_BYTES = 16 << 20;
 
 class LocalPackAppender implements PackAppender {
   private fd: number;
   private buf = Buffer.allocUnsafe(BUFFER_BYTES);
   private used = 0;
   private written = 0;
+  private unsynced = 0;
+  private syncing = false;
   constructor(
     readonly name: string,
     private readonly file: string,
@@ -55,7 +58,16 @@ class LocalPackAppender implements PackAppender {
     if (this.used === 0) return;
     fs.writeSync(this.fd, this.buf, 0, this.used);
     this.written += this.used;
+    this.unsynced += this.used;
     this.used = 0;
+    // start the disk's writeback early (in the thread pool), so the fsync at commit is short
+    if (this.unsynced >= TRICKLE_SYNC_BYTES && !this.syncing) {
+      this.unsynced = 0;
+      this.syncing = true;
+      fs.fdatasync(this.fd, () => {
+        this.syncing = false;
+      });
+    }
   }
   sync(): void {
     this.flush();
