@@ -42,7 +42,14 @@ export class ApiClient {
     this.opened = new Promise((resolve, reject) => {
       this.ws.once('open', () => resolve());
       this.ws.once('error', (e: NodeJS.ErrnoException) => {
-        const why = e.code === 'ENOENT' || e.code === 'ECONNREFUSED' ? 'no hub is running there' : e.message;
+        const why =
+          e.code === 'ENOENT' || e.code === 'ECONNREFUSED'
+            ? 'no hub is running there'
+            : /\b401\b/.test(e.message)
+              ? 'operator token required or wrong (set DRC_TOKEN)'
+              : e.code === 'EACCES'
+                ? 'permission denied (the socket belongs to the hub\'s user)'
+                : e.message;
         reject(new HubError('unreachable', `cannot reach the hub at ${addr.target}: ${why}`));
       });
     });

@@ -1,6 +1,7 @@
 // The operators' door: WebSocket on a unix socket (mode 0600), and on TCP with a token
 // when configured. Requests {id, method, params} get {id, result|error}; subscribers get
 // a snapshot then every update.
+import { timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -24,6 +25,12 @@ export type ApiHandler = (method: string, params: unknown, client: ApiClientInfo
 
 const MAX_BUFFERED = 8 * 1024 * 1024;
 
+function tokenEquals(given: string | undefined, want: string): boolean {
+  const a = Buffer.from(given ?? '');
+  const b = Buffer.from(want);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 export class OperatorApi {
   private servers: http.Server[] = [];
   private clients = new Map<WebSocket, ApiClientInfo>();
@@ -32,12 +39,14 @@ export class OperatorApi {
   constructor(private readonly handle: ApiHandler) {}
 
   private attach(server: http.Server, token: string | null): void {
-    const wss = new WebSocketServer({ server, maxPayload: 1024 * 1024, perMessageDeflate: false });
+    const wss = new WebSocketServer({
+      server,
+      maxPayload: 1024 * 1024,
+      perMessageDeflate: false,
+      // over TCP the operator token is checked before the upgrade: a wrong one gets HTTP 401
+      verifyClient: (info: { req: http.IncomingMessage }) => token === null || tokenEquals(info.req.headers.authorization, `Bearer ${token}`),
+    });
     wss.on('connection', (ws, req) => {
-      if (token !== null && req.headers.authorization !== `Bearer ${token}`) {
-        ws.close(4001, 'operator token required');
-        return;
-      }
       const user = String(req.headers['x-drc-user'] ?? 'unknown').slice(0, 64);
       const info: ApiClientInfo = { actor: `operator:${user}`, subscribed: false };
       this.clients.set(ws, info);
