@@ -1,7 +1,6 @@
 // The scan tracker: hashes every block of a volume in worker threads and compares each
 // with the hash list of the last committed generation to produce the changed-block bitmap.
-import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { WorkerPool, workerUrl } from '../worker-pool.js';
 import type { ScanResult, ScanTask } from './scan-worker.js';
 
 export interface VolumeScan {
@@ -19,63 +18,10 @@ export interface VolumeScan {
   bytesRead: number;
 }
 
-const here = import.meta.url;
-const workerUrl = new URL(here.endsWith('.ts') ? '../../dist/agent/trackers/scan-worker.js' : './scan-worker.js', here);
-
-export class ScanPool {
-  private workers: Worker[] = [];
-  private idle: Worker[] = [];
-  private queue: { task: ScanTask; resolve: (r: ScanResult) => void; reject: (e: Error) => void }[] = [];
-  private pending = new Map<number, { resolve: (r: ScanResult) => void; reject: (e: Error) => void; worker: Worker }>();
-  private nextId = 1;
-
-  constructor(readonly size = Math.max(1, Math.min(4, os.availableParallelism()))) {}
-
-  private spawn(): Worker {
-    const w = new Worker(workerUrl);
-    w.unref();
-    w.on('message', (m: { id: number; result?: ScanResult; error?: string }) => {
-      const p = this.pending.get(m.id);
-      this.pending.delete(m.id);
-      if (p) {
-        if (m.error !== undefined) p.reject(new Error(m.error));
-        else p.resolve(m.result!);
-      }
-      this.release(w);
-    });
-    w.on('error', (e) => {
-      for (const [id, p] of this.pending) if (p.worker === w) (this.pending.delete(id), p.reject(e));
-      this.workers = this.workers.filter((x) => x !== w);
-      this.idle = this.idle.filter((x) => x !== w);
-    });
-    this.workers.push(w);
-    return w;
-  }
-
-  private release(w: Worker): void {
-    const next = this.queue.shift();
-    if (next) this.dispatch(w, next.task, next.resolve, next.reject);
-    else this.idle.push(w);
-  }
-
-  private dispatch(w: Worker, task: ScanTask, resolve: (r: ScanResult) => void, reject: (e: Error) => void): void {
-    const id = this.nextId++;
-    this.pending.set(id, { resolve, reject, worker: w });
-    w.postMessage({ id, task });
-  }
-
-  run(task: ScanTask): Promise<ScanResult> {
-    return new Promise((resolve, reject) => {
-      const w = this.idle.pop() ?? (this.workers.length < this.size ? this.spawn() : undefined);
-      if (w) this.dispatch(w, task, resolve, reject);
-      else this.queue.push({ task, resolve, reject });
-    });
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
-    this.workers = [];
-    this.idle = [];
+/** The scan tracker's worker threads. */
+export class ScanPool extends WorkerPool<ScanTask, ScanResult> {
+  constructor(size?: number) {
+    super(workerUrl(import.meta.url, '../../dist/agent/trackers/scan-worker.js', './scan-worker.js'), size);
   }
 }
 
