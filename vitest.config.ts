@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    setupFiles: ['test/setup-env.ts'],
     pool: 'forks',
     maxWorkers: 2,
   },
