@@ -7,7 +7,9 @@ import { ProtocolError } from '../src/protocol/errors.js';
 import { AgentInspection } from './inspection.js';
 import type { LogFn } from './log.js';
 import { AgentState } from './state.js';
-import { ScanPool, scanVolume } from './trackers/scan.js';
+import { createTracker } from './trackers/create.js';
+import { ScanPool } from './trackers/scan.js';
+import type { VolumeTracker } from './trackers/tracker.js';
 import { bitmapOf, uploadVolume, volumeSize, type JobLink, type VolumeSpec } from './uploader.js';
 
 export const AGENT_VERSION = '0.1.0';
@@ -24,7 +26,7 @@ export interface AgentOptions {
   log: LogFn;
   backoffMinMs?: number;
   backoffMaxMs?: number;
-  /** resource sampling interval; 0 = off; default 5000 */
+  /** resource sampling interval; 0 = off; default: the hub's (5 s) */
   metricsMs?: number;
   /** the agent's log file, whose tail the hub may fetch for `drc logs export` */
   logFile?: string;
@@ -42,17 +44,28 @@ export class Agent {
   private waiters: Waiter[] = [];
   private readonly state: AgentState;
   private readonly pool = new ScanPool();
+  /** one changed-block tracker per volume (scan or qemu-dirty-bitmap) */
+  private readonly trackers = new Map<string, VolumeTracker>();
   private busy = false;
+  /** why the hub fenced this host (a failover took it over); backups are refused while set */
+  private fenced: string | null = null;
   private jobChain: Promise<void> = Promise.resolve();
   private abortedJobs = new Set<number>();
   private readonly inspection: AgentInspection;
 
   constructor(private readonly o: AgentOptions) {
     this.state = new AgentState(o.dataDir);
-    this.inspection = new AgentInspection({ logFile: o.logFile ?? null, intervalMs: o.metricsMs ?? 5000, send: (m) => this.send(m) });
+    for (const v of o.volumes) {
+      this.trackers.set(v.name, createTracker(v, {
+        dataDir: o.dataDir, pool: this.pool, statSize: volumeSize, generation: (name) => this.state.generation(name), log: o.log,
+        invalidated: (volume, message) => this.send({ type: 'event', kind: 'bitmap_invalidated', volume, message: message.slice(0, 2000) }),
+      }));
+    }
+    this.inspection = new AgentInspection({ logFile: o.logFile ?? null, intervalMs: o.metricsMs ?? null, send: (m) => this.send(m) });
   }
 
   start(): void {
+    for (const [name, t] of this.trackers) t.open().catch((e: Error) => this.o.log('error', `volume ${name}: ${e.message}`));
     this.connect();
   }
 
@@ -61,6 +74,7 @@ export class Agent {
     this.clearTimers();
     this.ws?.close(1000, 'agent stopping');
     this.failWaiters(new Error('agent stopping'));
+    await Promise.all([...this.trackers.values()].map((t) => t.close().catch((e: Error) => this.o.log('warning', `closing tracker: ${e.message}`))));
     await this.pool.close();
   }
 
@@ -115,16 +129,18 @@ export class Agent {
   }
 
   private onOpen(ws: WebSocket): void {
-    const volumes = this.o.volumes.map((v) => {
-      let size = 0;
-      try {
-        size = volumeSize(v.path);
-      } catch (e) {
-        this.o.log('error', `volume ${v.name}: cannot stat ${v.path}: ${(e as Error).message}`);
-      }
-      return { name: v.name, path: v.path, size, blockSize: v.blockSize, tracker: 'scan' as const };
+    void Promise.all(
+      this.o.volumes.map(async (v) => {
+        const tracker = this.trackers.get(v.name)!;
+        const size = await tracker.size().catch((e: Error) => {
+          this.o.log('error', `volume ${v.name}: cannot size ${v.path}: ${e.message}`);
+          return 0;
+        });
+        return { name: v.name, path: v.path, size, blockSize: v.blockSize, tracker: tracker.kind };
+      }),
+    ).then((volumes) => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, host: this.o.host, agentVersion: AGENT_VERSION, volumes }));
     });
-    ws.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, host: this.o.host, agentVersion: AGENT_VERSION, volumes }));
   }
 
   private onMessage(ws: WebSocket, m: HubMessage): void {
@@ -147,6 +163,10 @@ export class Agent {
       case 'start':
         // one job at a time, and the next only after the previous saved its generation
         this.jobChain = this.jobChain.then(() => this.runJob(m));
+        return;
+      case 'fence':
+        if (this.fenced === null) this.o.log('warning', `fenced by the hub: ${m.reason}; replication stopped, backup jobs are refused`);
+        this.fenced = m.reason;
         return;
       case 'abort':
         this.abortedJobs.add(m.jobId);
@@ -198,11 +218,14 @@ export class Agent {
     if (!ws) return;
     this.busy = true;
     try {
+      if (this.fenced !== null) throw new Error(`this host is fenced (${this.fenced}): replication stopped`);
       for (const [volumeIndex, v] of m.volumes.entries()) {
         const spec = this.o.volumes.find((x) => x.name === v.name);
         if (!spec) throw new Error(`volume ${v.name} is not in this agent's config`);
-        const r = await uploadVolume(this.link(ws), { jobId: m.jobId, full: m.full, volumeIndex, basePointId: v.basePointId }, spec, this.state, this.pool);
-        this.o.log('info', `job ${m.jobId} volume ${v.name}: point ${r.pointId}, ${r.changed} changed blocks, ${r.sent} sent; scan ${r.ms.scan} ms, transfer ${r.ms.transfer} ms, commit ${r.ms.commit} ms`);
+        const r = await uploadVolume(this.link(ws), { jobId: m.jobId, full: m.full, volumeIndex, basePointId: v.basePointId }, spec, this.state, this.trackers.get(v.name)!);
+        this.o.log('info', `job ${m.jobId} volume ${v.name}: point ${r.pointId}, ${r.changed} changed blocks, ${r.sent} sent, ${r.bytesRead} bytes read; scan ${r.ms.scan} ms, transfer ${r.ms.transfer} ms, commit ${r.ms.commit} ms`, {
+          job: m.jobId, volume: v.name, changed: r.changed, bytesRead: r.bytesRead, scanMs: r.ms.scan,
+        });
       }
     } catch (e) {
       const reason = (e as Error).message;
@@ -219,14 +242,12 @@ export class Agent {
     this.busy = true;
     try {
       for (const v of this.o.volumes) {
-        const size = volumeSize(v.path);
-        const prev = this.state.load(v.name);
-        const base = prev && prev.blockSize === v.blockSize ? prev.xxh : null;
-        const scan = await scanVolume(this.pool, v.path, size, v.blockSize, base, false);
-        const bits = bitmapOf(scan.blockCount, scan.changed);
+        const live = await this.trackers.get(v.name)!.live(this.state.load(v.name));
+        if (!live) continue;
+        const bits = bitmapOf(live.blockCount, live.changed);
         this.send({
-          type: 'bitmap', volume: v.name, blockSize: v.blockSize, blockCount: scan.blockCount, size,
-          dirtyCount: scan.changed.length, mode: base ? 'incremental' : 'full', bitmap: bits.bits.toString('base64'), time: Date.now(),
+          type: 'bitmap', volume: v.name, blockSize: v.blockSize, blockCount: live.blockCount, size: live.size,
+          dirtyCount: live.changed.length, mode: live.incremental ? 'incremental' : 'full', bitmap: bits.bits.toString('base64'), time: Date.now(),
         });
       }
     } catch (e) {

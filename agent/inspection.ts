@@ -4,13 +4,15 @@ import fs from 'node:fs';
 import type { HubMessageOf } from '../src/protocol/agent.js';
 import { MetricsSampler } from './metrics.js';
 
+const DEFAULT_INTERVAL_MS = 5000;
+
 export type InspectionMessage = HubMessageOf<'ping'> | HubMessageOf<'watch'> | HubMessageOf<'logs.get'>;
 
 export interface InspectionOptions {
   /** the agent's log file, sent (its tail) when the hub asks; null = none */
   logFile: string | null;
-  /** default sampling interval until the hub says otherwise; 0 = off */
-  intervalMs: number;
+  /** sampling interval set locally (0 = off); null = the hub's (5 s until it says) */
+  intervalMs: number | null;
   send(msg: object): void;
 }
 
@@ -42,7 +44,7 @@ export class AgentInspection {
   private intervalMs: number;
 
   constructor(private readonly o: InspectionOptions) {
-    this.intervalMs = o.intervalMs;
+    this.intervalMs = o.intervalMs ?? DEFAULT_INTERVAL_MS;
   }
 
   /** Begin sampling (called once the hub welcomed us). */
@@ -73,7 +75,7 @@ export class AgentInspection {
         return;
       case 'watch': {
         this.sampler.processes = [...new Set(m.processes)];
-        if (this.o.intervalMs <= 0) return; // sampling switched off locally: the hub cannot turn it on
+        if (this.o.intervalMs !== null) return; // set locally: the agent's own choice wins
         const changed = m.intervalMs !== this.intervalMs;
         this.intervalMs = m.intervalMs;
         if (changed || !this.timer) this.start();

@@ -13,6 +13,8 @@ export interface SendItem {
   /** xxh3 (8 bytes) and sha256 (32 bytes) the scan saw */
   xxh: Uint8Array;
   sha: Uint8Array;
+  /** the block's bytes when the tracker already holds them (read from a point-in-time view); else read from `path` */
+  data?: Uint8Array;
 }
 
 export interface SendTask {
@@ -34,6 +36,7 @@ let hasher: IHasher | null = null;
 
 async function build(t: SendTask): Promise<SendResult> {
   hasher ??= await createXXHash3();
+  if (t.items.every((it) => it.data)) return buildFrom(-1, t, hasher);
   const fd = fs.openSync(t.path, 'r');
   try {
     return buildFrom(fd, t, hasher);
@@ -48,9 +51,14 @@ function buildFrom(fd: number, t: SendTask, hasher: IHasher): SendResult {
   const amended: SendResult['amended'] = [];
   for (const it of t.items) {
     const len = Math.min(t.blockSize, t.size - it.index * t.blockSize);
-    const got = fs.readSync(fd, block, 0, len, it.index * t.blockSize);
-    if (got < len) block.fill(0, got, len);
-    const data = block.subarray(0, len);
+    let data: Buffer;
+    if (it.data) {
+      data = Buffer.from(it.data.buffer, it.data.byteOffset, len);
+    } else {
+      const got = fs.readSync(fd, block, 0, len, it.index * t.blockSize);
+      if (got < len) block.fill(0, got, len);
+      data = block.subarray(0, len);
+    }
     let hash = Buffer.from(it.sha.buffer, it.sha.byteOffset, 32);
     const x = Buffer.from(hasher.init().update(data).digest('binary'));
     if (!x.equals(Buffer.from(it.xxh.buffer, it.xxh.byteOffset, 8))) {

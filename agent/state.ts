@@ -43,6 +43,16 @@ export class AgentState {
     }
   }
 
+  /** The committed generation of a volume (its point id), without loading the hash lists. */
+  generation(volume: string): number | null {
+    try {
+      const meta = JSON.parse(fs.readFileSync(path.join(this.volDir(volume), 'meta.json'), 'utf8')) as Meta;
+      return meta.generation;
+    } catch {
+      return null;
+    }
+  }
+
   save(volume: string, g: VolumeGeneration): void {
     const d = this.volDir(volume);
     fs.mkdirSync(d, { recursive: true });

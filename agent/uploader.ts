@@ -5,10 +5,9 @@ import fs from 'node:fs';
 import { FLAG_ZERO, OFFER_MAX_ENTRIES, decodeIndices, encodeOffer, type HubMessageOf } from '../src/protocol/agent.js';
 import { ChangedBlockBitmap } from '../src/protocol/bitmap.js';
 import { merkleRootPacked } from '../src/protocol/merkle.js';
-import { scanVolume, type ScanPool } from './trackers/scan.js';
-import type { SendItem, SendResult, SendTask } from './send-worker.js';
+import type { SendItem, SendResult } from './send-worker.js';
 import type { AgentState } from './state.js';
-import { WorkerPool, workerUrl } from './worker-pool.js';
+import type { TrackerKind, VolumeTracker } from './trackers/tracker.js';
 
 export interface JobLink {
   send(msg: object): void;
@@ -21,12 +20,16 @@ export interface VolumeSpec {
   name: string;
   path: string;
   blockSize: number;
+  /** default scan */
+  tracker?: TrackerKind;
+  /** qemu-dirty-bitmap: QMP socket and NBD server of an existing qemu-storage-daemon (else the agent runs one) */
+  qmp?: string | null;
+  nbd?: string | null;
 }
 
 const OFFER_BATCH = 1024;
 const OFFER_WINDOW = 4;
 const SEND_TASK_BLOCKS = 64;
-const senders = new WorkerPool<SendTask, SendResult>(workerUrl(import.meta.url, '../dist/agent/send-worker.js', './send-worker.js'));
 
 export function volumeSize(p: string): number {
   return fs.statSync(p).size;
@@ -38,19 +41,46 @@ export function bitmapOf(blockCount: number, changed: number[]): ChangedBlockBit
   return b;
 }
 
+export interface UploadResult {
+  pointId: number;
+  changed: number;
+  sent: number;
+  /** bytes the tracker read from the source */
+  bytesRead: number;
+  ms: { scan: number; transfer: number; commit: number };
+}
+
 export async function uploadVolume(
   link: JobLink,
   job: { jobId: number; full: boolean; volumeIndex: number; basePointId: number | null },
   vol: VolumeSpec,
   state: AgentState,
-  pool: ScanPool,
-): Promise<{ pointId: number; changed: number; sent: number; ms: { scan: number; transfer: number; commit: number } }> {
-  const size = volumeSize(vol.path);
+  tracker: VolumeTracker,
+): Promise<UploadResult> {
+  let done = false;
+  try {
+    const r = await uploadTracked(link, job, vol, state, tracker);
+    done = true;
+    return r;
+  } finally {
+    // the tracker logs its own trouble here; the job's error is the one to report
+    if (!done) await tracker.abandon().catch(() => undefined);
+  }
+}
+
+async function uploadTracked(
+  link: JobLink,
+  job: { jobId: number; full: boolean; volumeIndex: number; basePointId: number | null },
+  vol: VolumeSpec,
+  state: AgentState,
+  tracker: VolumeTracker,
+): Promise<UploadResult> {
   const prev = state.load(vol.name);
   const incremental = !job.full && prev !== null && prev.generation === job.basePointId && prev.blockSize === vol.blockSize;
-  link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'scan', doneBytes: 0, totalBytes: size });
+  link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'scan', doneBytes: 0, totalBytes: await tracker.size() });
   const t0 = performance.now();
-  const scan = await scanVolume(pool, vol.path, size, vol.blockSize, incremental ? prev.xxh : null);
+  const scan = await tracker.changedBlocks(incremental ? prev : null);
+  const size = scan.size;
   const t1 = performance.now();
   const bitmap = bitmapOf(scan.blockCount, scan.changed);
   link.send({
@@ -98,7 +128,7 @@ export async function uploadVolume(
     // read, check and compress in worker threads; send from here in order, with backpressure
     const tasks: Promise<SendResult>[] = [];
     for (let o = 0; o < items.length; o += SEND_TASK_BLOCKS) {
-      tasks.push(senders.run({ path: vol.path, blockSize: vol.blockSize, size, jobId: job.jobId, volumeIndex: job.volumeIndex, items: items.slice(o, o + SEND_TASK_BLOCKS) }));
+      tasks.push(tracker.frames(items.slice(o, o + SEND_TASK_BLOCKS), { jobId: job.jobId, volumeIndex: job.volumeIndex }));
     }
     for (const t of tasks) {
       const r = await t;
@@ -121,7 +151,7 @@ export async function uploadVolume(
   const committed = link.expect('committed', job.jobId, vol.name);
   link.send({ type: 'end', jobId: job.jobId, volume: vol.name, blockCount: scan.blockCount, size, merkleRoot: merkleRootPacked(sha) });
   const ack = await committed;
-  state.save(vol.name, { generation: ack.pointId, blockSize: vol.blockSize, blockCount: scan.blockCount, size, xxh: scan.xxh, sha });
+  await tracker.commit(ack.pointId, () => state.save(vol.name, { generation: ack.pointId, blockSize: vol.blockSize, blockCount: scan.blockCount, size, xxh: scan.xxh, sha }));
   const t3 = performance.now();
-  return { pointId: ack.pointId, changed: scan.changed.length, sent, ms: { scan: Math.round(t1 - t0), transfer: Math.round(t2 - t1), commit: Math.round(t3 - t2) } };
+  return { pointId: ack.pointId, changed: scan.changed.length, sent, bytesRead: scan.bytesRead, ms: { scan: Math.round(t1 - t0), transfer: Math.round(t2 - t1), commit: Math.round(t3 - t2) } };
 }

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { agentRun, benchDirtyBitmap, type DirtyBitmapBench } from './backup-cbt.js';
 import { AgentProc, HubProc, makeImage, rewriteBlocks, sha256File, tempDir, waitConnected } from '../test/helpers/cluster.js';
 
 const MIB = Number(process.env.BENCH_MIB ?? 2048);
@@ -116,9 +117,9 @@ async function main(): Promise<void> {
     const packs = path.join(hub.dataDir, 'store', 'packs');
     const backup = async (full: boolean) => {
       const before = du(packs);
-      const [job, s] = await timedAsync(() => hub.json<{ state: string; bytesWire: number; error: string | null }>(['backup', 'bench', '--wait', ...(full ? ['--full'] : [])]));
+      const [job, s] = await timedAsync(() => hub.json<{ id: number; state: string; bytesWire: number; error: string | null }>(['backup', 'bench', '--wait', ...(full ? ['--full'] : [])]));
       if (job.state !== 'succeeded') throw new Error(`drc backup failed: ${job.error}`);
-      return { s, wire: job.bytesWire, added: du(packs) - before };
+      return { s, wire: job.bytesWire, added: du(packs) - before, id: job.id };
     };
     process.stderr.write('bench: drc full backup\n');
     const full = await backup(true);
@@ -141,7 +142,8 @@ async function main(): Promise<void> {
     const want = sha256File(image);
     process.stderr.write(`bench: rewrote ${changed.length} blocks (${(changedBytes / 1048576).toFixed(1)} MiB); drc incremental\n`);
     const inc = await backup(false);
-    rows.push({ tool: 'drc', step: 'incremental', seconds: inc.s, bytes: inc.added, note: `wire ${inc.wire}` });
+    const scanRun = await agentRun(path.join(root, 'agent'), inc.id);
+    rows.push({ tool: 'drc', step: 'incremental', seconds: inc.s, bytes: inc.added, note: `wire ${inc.wire}, scan tracker read ${(scanRun.bytesRead / 1048576).toFixed(1)} MiB in ${(scanRun.scanMs / 1000).toFixed(2)} s` });
     for (const p of peers) {
       process.stderr.write(`bench: ${p.name} incremental\n`);
       const before = du(p.repo);
@@ -165,6 +167,12 @@ async function main(): Promise<void> {
       rows.push({ tool: p.name, step: 'restore', seconds: s, bytes: fs.statSync(o).size });
       fs.rmSync(o);
     }
+    const cbt: DirtyBitmapBench = await benchDirtyBitmap(hub, root, MIB, BLOCK, () => du(packs));
+    if ('full' in cbt) {
+      const note = (r: typeof cbt.full) => `wire ${r.wire}, job ${r.jobSeconds.toFixed(2)} s, tracker read ${(r.bytesRead / 1048576).toFixed(1)} MiB in ${r.trackerSeconds.toFixed(2)} s`;
+      rows.push({ tool: 'drc-cbt', step: 'full', seconds: cbt.full.seconds, bytes: cbt.full.bytesAdded, note: note(cbt.full) });
+      rows.push({ tool: 'drc-cbt', step: 'incremental', seconds: cbt.incremental.seconds, bytes: cbt.incremental.bytesAdded, note: note(cbt.incremental) });
+    }
 
     const fmt = (n: number | null) => (n === null ? '-' : `${(n / 1048576).toFixed(1)} MiB`);
     console.log(`drc bench:backup — ${MIB} MiB image, ${changed.length} blocks (${fmt(changedBytes)}) rewritten, 2-core machine`);
@@ -176,6 +184,15 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`bytes added by the incremental / changed data: ${(inc.added / changedBytes).toFixed(3)} (target <= 1.1)`);
     console.log(`bytes on the wire for the incremental / changed data: ${(inc.wire / changedBytes).toFixed(3)}`);
+    if ('full' in cbt) {
+      const i = cbt.incremental;
+      console.log(
+        `dirty bitmap, 5% incremental: changed blocks found and read in ${i.trackerSeconds.toFixed(3)} s (target <= 0.25; scan tracker ${(scanRun.scanMs / 1000).toFixed(3)} s), ` +
+          `bytes read / changed ${(i.bytesRead / cbt.changedBytes).toFixed(3)} (target ~1.0; scan tracker ${(scanRun.bytesRead / changedBytes).toFixed(1)}), whole job ${i.jobSeconds.toFixed(2)} s`,
+      );
+    } else {
+      console.log(`dirty bitmap: ${cbt.skipped}`);
+    }
     if (bf) {
       for (const peer of ['borg', 'restic']) {
         if (get(peer, 'incremental')) console.log(`drc/${peer}: incremental ${ratio(get('drc', 'incremental'), get(peer, 'incremental'))}, restore ${ratio(get('drc', 'restore'), get(peer, 'restore'))}`);

@@ -52,8 +52,7 @@ export interface DispatcherOptions {
 export class Dispatcher {
   private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
-  private inflight = new Set<Promise<unknown>>();
-  private stopped = false;
+  private readonly abort = new AbortController();
 
   constructor(private readonly o: DispatcherOptions) {
     this.retry = o.retry ?? DEFAULT_RETRY;
@@ -67,10 +66,10 @@ export class Dispatcher {
   /** Send to one channel until it succeeds or the attempts run out; resolves with the outcome. */
   async deliver(notifier: Notifier, notice: AlarmNotice, retry = this.retry): Promise<AlarmDeliveryView> {
     let last: DeliveryAttempt | null = null;
-    for (let attempt = 1; attempt <= retry.maxAttempts && !this.stopped; attempt++) {
+    for (let attempt = 1; attempt <= retry.maxAttempts && !this.abort.signal.aborted; attempt++) {
       let error: string | null = null;
       try {
-        await notifier.send(notice);
+        await notifier.send(notice, this.abort.signal);
       } catch (e) {
         error = (e as Error).message.split('\n')[0] ?? 'delivery failed';
       }
@@ -89,26 +88,17 @@ export class Dispatcher {
     };
   }
 
-  /** Fire and forget, to each routed channel in parallel; `done` runs after each channel. */
-  dispatch(notice: AlarmNotice, channels: ChannelConfig[], done: () => void = () => undefined): void {
+  /** Fire and forget, to each routed channel in parallel. */
+  dispatch(notice: AlarmNotice, channels: ChannelConfig[]): void {
     for (const ch of channels) {
       const n = this.notifier(ch.name);
       if (!n) continue;
-      const p = this.deliver(n, notice).finally(() => {
-        this.inflight.delete(p);
-        done();
-      });
-      this.inflight.add(p);
+      void this.deliver(n, notice);
     }
   }
 
-  /** Wait for every delivery in flight (tests, orderly stop). */
-  async idle(): Promise<void> {
-    while (this.inflight.size) await Promise.allSettled([...this.inflight]);
-  }
-
-  /** No more retries; deliveries in flight end after their current attempt. */
+  /** No more retries; requests in flight are aborted. */
   stop(): void {
-    this.stopped = true;
+    this.abort.abort();
   }
 }

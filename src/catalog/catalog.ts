@@ -39,7 +39,7 @@ export interface PointRow {
 }
 export interface JobRow {
   id: number;
-  kind: 'backup' | 'restore';
+  kind: 'backup' | 'restore' | 'verify';
   hostId: number;
   volumes: string[];
   type: 'full' | 'incremental' | null;
@@ -199,6 +199,10 @@ export class Catalog {
   }
   revokeHost(id: number): void {
     this.stmt('UPDATE hosts SET revoked = 1 WHERE id = ?').run(id);
+  }
+  /** a failover fenced the host: backups are refused until an operator fails back */
+  setHostFailedOver(id: number, failedOver: boolean): void {
+    this.stmt('UPDATE hosts SET failed_over = ? WHERE id = ?').run(failedOver ? 1 : 0, id);
   }
   hostByName(name: string): HostRow | undefined {
     const r = this.stmt('SELECT * FROM hosts WHERE name = ?').get(name) as Raw | undefined;

@@ -95,6 +95,36 @@ CREATE TABLE audit (
 `,
   },
   {
+    // scheduling and store maintenance (Step 3): when each schedule last fired (catch-up
+    // across restarts), per-point verification results, and indexes for point chains,
+    // schedule origins and garbage collection
+    version: 2,
+    sql: `
+CREATE TABLE schedule_state (
+  name TEXT PRIMARY KEY,
+  since TEXT NOT NULL,
+  last_fired_at TEXT,
+  last_due_at TEXT,
+  last_missed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE verify_results (
+  id INTEGER PRIMARY KEY,
+  job_id INTEGER REFERENCES jobs(id),
+  point_id INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  volume TEXT NOT NULL,
+  time TEXT NOT NULL,
+  sample_pct REAL NOT NULL,
+  chunks_checked INTEGER NOT NULL,
+  ok INTEGER NOT NULL,
+  problems TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX verify_results_job ON verify_results(job_id);
+CREATE INDEX points_parent ON points(parent_id);
+CREATE INDEX jobs_origin ON jobs(origin, id);
+`,
+  },
+  {
     // alarms and notifications (Step 4): alarm lifecycle, delivery log, metric history
     // downsampled to three resolutions, link health, and an optional host token expiry
     version: 3,
@@ -147,6 +177,56 @@ CREATE TABLE metric_samples (
 ) WITHOUT ROWID;
 CREATE INDEX metric_samples_age ON metric_samples(resolution, bucket);
 ALTER TABLE hosts ADD COLUMN token_expires_at TEXT;
+`,
+  },
+  {
+    // drills and failovers (Step 5): one row per run, one per runbook step with its
+    // timestamps, so an interrupted run resumes from its last completed step; reports
+    // are rendered from these rows
+    version: 4,
+    sql: `
+CREATE TABLE recovery_runs (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  state TEXT NOT NULL,
+  plan TEXT,
+  point_spec TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  target TEXT NOT NULL,
+  gates TEXT NOT NULL DEFAULT '[]',
+  forecast TEXT NOT NULL DEFAULT '{}',
+  params TEXT NOT NULL DEFAULT '{}',
+  operator TEXT NOT NULL,
+  ssh TEXT,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  verdict TEXT,
+  verdict_by TEXT,
+  notes TEXT,
+  issues TEXT NOT NULL DEFAULT '[]',
+  error TEXT,
+  expires_at TEXT,
+  cleaned_at TEXT
+);
+CREATE INDEX recovery_runs_state ON recovery_runs(state);
+CREATE TABLE recovery_steps (
+  run_id INTEGER NOT NULL REFERENCES recovery_runs(id) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  host TEXT,
+  volume TEXT,
+  title TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  wait_seconds INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL,
+  started_at TEXT,
+  finished_at TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  detail TEXT,
+  error TEXT,
+  result TEXT NOT NULL DEFAULT '{}',
+  PRIMARY KEY (run_id, idx)
+) WITHOUT ROWID;
 `,
   },
 ];

@@ -20,7 +20,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   hosts: {
     load: async () => (await import('./commands/hosts.js')).hosts,
-    help: 'hosts [--json] | hosts add NAME [--tags a,b] [--tier NAME] [--json] | hosts revoke NAME',
+    help: 'hosts [--json] | hosts add NAME [--tags a,b] [--tier NAME] [--expires DURATION] [--json] | hosts revoke NAME',
     about: 'list hosts, add one (prints its token once), revoke a token',
   },
   backup: {
@@ -38,10 +38,55 @@ export const COMMANDS: Record<string, Command> = {
     help: 'restore HOST --volume NAME --point ID|latest|ISO-TIME --to PATH [--format raw|qcow2|vmdk|vhdx] [--no-fsync] [--json]',
     about: 'rebuild a volume at a recovery point into a file (Merkle root verified)',
   },
+  verify: {
+    load: async () => (await import('./commands/verify.js')).verify,
+    help: 'verify [HOST] [--sample PERCENT] [--json]',
+    about: 're-read and re-hash the chunks of recovery points; records "verified at" per point',
+  },
+  schedules: {
+    load: async () => (await import('./commands/schedules.js')).schedules,
+    help: 'schedules [--json] | schedules run NAME [--json]',
+    about: 'schedules with next runs (zone and UTC), windows and last results; run one now',
+  },
+  prune: {
+    load: async () => (await import('./commands/prune.js')).prune,
+    help: 'prune [--dry-run] [--now ISO-TIME] [--json]',
+    about: 'apply GFS retention: delete points no rule keeps (children keep their images)',
+  },
+  gc: {
+    load: async () => (await import('./commands/gc.js')).gc,
+    help: 'gc [--limit MIB-PER-S] [--json]',
+    about: 'remove unreferenced chunks and repack mostly-dead packs (online, resumable)',
+  },
   status: {
     load: async () => (await import('./commands/status.js')).status,
     help: 'status [--json]',
     about: 'hub, hosts, jobs and store at a glance',
+  },
+  alarms: {
+    load: async () => (await import('./commands/alarms.js')).alarms,
+    help: 'alarms [--open] [--json] | alarms ack ID [--note TEXT] | alarms resolve ID --note TEXT | alarms test-channel NAME',
+    about: 'list alarms, acknowledge or resolve one, send a test notification',
+  },
+  logs: {
+    load: async () => (await import('./commands/logs.js')).logs,
+    help: 'logs export --out FILE.tar.gz [--json]',
+    about: "bundle the hub's log, every connected agent's log and a catalog summary",
+  },
+  drill: {
+    load: async () => (await import('./commands/drill.js')).drill,
+    help: 'drill HOST... [--plan NAME] [--point latest|ID|ISO-TIME] [--target NAME] [--ttl DURATION] [--verdict pass|fail] [--notes TEXT] [--yes] [--json] | drill list [--all] | drill cleanup [ID] [--expired] | drill verdict ID pass|fail [--notes TEXT]',
+    about: 'restore hosts into an isolated target, run checks, measure RTO/RPO (production untouched)',
+  },
+  failover: {
+    load: async () => (await import('./commands/failover.js')).failover,
+    help: 'failover HOST [--point latest|ID|ISO-TIME] [--target NAME] --confirm HOST [--json]',
+    about: 'pre-check, fence the source, restore to the production target, post-check, switch',
+  },
+  report: {
+    load: async () => (await import('./commands/report.js')).report,
+    help: 'report list [--json] | report export ID --format md|html|json --out FILE',
+    about: 'drill and takeover reports',
   },
   cockpit: {
     load: async () => (await import('./commands/cockpit.js')).cockpit,

@@ -35,7 +35,12 @@ export class ApiClient {
     this.target = addr.target;
     const url = addr.target.startsWith('ws') ? addr.target : `ws+unix://${addr.target}:/`;
     this.ws = new WebSocket(url, {
-      headers: { 'x-drc-user': os.userInfo().username, ...(addr.token ? { authorization: `Bearer ${addr.token}` } : {}) },
+      headers: {
+        'x-drc-user': process.env.USER || os.userInfo().username,
+        // who is at the keyboard, for the audit log of drills and failovers
+        ...(process.env.SSH_CLIENT ? { 'x-drc-ssh': process.env.SSH_CLIENT } : {}),
+        ...(addr.token ? { authorization: `Bearer ${addr.token}` } : {}),
+      },
       perMessageDeflate: false,
       maxPayload: 256 * 1024 * 1024,
     });

@@ -1,7 +1,7 @@
 /**
  * Defaults that apply when a key (or the whole file) is absent.
  */
-import type { DrcConfig, HubConfig } from './types.js';
+import type { DrcConfig, HubConfig, RecoveryConfig } from './types.js';
 
 export const DEFAULT_HUB_NAME = 'drc-hub';
 export const DEFAULT_AGENTS_LISTEN = { host: '127.0.0.1', port: 7701 } as const;
@@ -12,6 +12,8 @@ export const DEFAULT_WATCH_SECONDS = 5;
 export const DEFAULT_PRIORITY = 5;
 export const DEFAULT_TIMEZONE = 'UTC';
 export const DEFAULT_CHECK_TIMEOUT_SECONDS = 30;
+export const DEFAULT_DRILL_TTL_SECONDS = 24 * 3600;
+export const DEFAULT_SWITCH_TIMEOUT_SECONDS = 60;
 
 export function defaultHub(): HubConfig {
   return {
@@ -38,5 +40,10 @@ export function emptyConfig(): DrcConfig {
     targets: [],
     checks: [],
     plans: [],
+    recovery: defaultRecovery(),
   };
+}
+
+export function defaultRecovery(): RecoveryConfig {
+  return { drillTtl: DEFAULT_DRILL_TTL_SECONDS, switch: null };
 }

@@ -3,13 +3,13 @@
  */
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
-import { defaultHub } from './defaults.js';
+import { defaultHub, defaultRecovery } from './defaults.js';
 import { ConfigError } from './errors.js';
 import { ConfigReader, readMapping, type ReferenceKind } from './nodes.js';
 import { readAgent } from './schema-agent.js';
 import { readAlarms, readChannels } from './schema-alarms.js';
 import { readHosts, readHub, readTiers } from './schema-hub.js';
-import { readChecks, readPlans, readTargets } from './schema-recovery.js';
+import { readChecks, readPlans, readRecovery, readTargets } from './schema-recovery.js';
 import { readGlobalRetention, readSchedules } from './schema-schedules.js';
 import type { DrcConfig } from './types.js';
 
@@ -37,6 +37,7 @@ export function parseConfig(text: string, file: string): DrcConfig {
     targets: readTargets,
     checks: readChecks,
     plans: readPlans,
+    recovery: readRecovery,
   });
   const v = m?.values ?? {};
   const config: DrcConfig = {
@@ -52,6 +53,7 @@ export function parseConfig(text: string, file: string): DrcConfig {
     targets: v.targets ?? [],
     checks: v.checks ?? [],
     plans: v.plans ?? [],
+    recovery: v.recovery ?? defaultRecovery(),
   };
   checkReferences(r);
   const first = r.firstError();

@@ -2,7 +2,7 @@
  * The recovery sections: `targets` (where restores go), `checks` (what proves a
  * restored host works) and `plans` (recovery groups with a boot order).
  */
-import { DEFAULT_CHECK_TIMEOUT_SECONDS } from './defaults.js';
+import { DEFAULT_CHECK_TIMEOUT_SECONDS, DEFAULT_DRILL_TTL_SECONDS, DEFAULT_SWITCH_TIMEOUT_SECONDS } from './defaults.js';
 import { definedName, int, listOf, localPath, name, oneOf, readMapping, reference, rejectKeys, requireKeys, str, stringList, uniqueListOf, url, type ValueReader } from './nodes.js';
 import {
   CHECK_TYPES,
@@ -11,6 +11,8 @@ import {
   type CheckConfig,
   type PlanConfig,
   type PlanGroupConfig,
+  type RecoveryConfig,
+  type SwitchHookConfig,
   type TargetConfig,
 } from './types.js';
 import { connectAddress, duration, positiveDuration } from './values.js';
@@ -122,3 +124,20 @@ const readPlan: ValueReader<PlanConfig> = (r, raw, path) => {
 };
 
 export const readPlans: ValueReader<PlanConfig[]> = uniqueListOf(readPlan, 'plan');
+
+const readSwitch: ValueReader<SwitchHookConfig> = (r, raw, path) => {
+  const m = readMapping(r, raw, path, { command: str, url: url(['http:', 'https:']), timeout: positiveDuration });
+  if (m === undefined) return undefined;
+  if (m.has('command') && m.has('url')) r.fail(m.nodeOf('url'), `${path}.url cannot be combined with command`, 'expected one of command, url');
+  if (!m.has('command') && !m.has('url')) return r.fail(m.node, `${path} has neither command nor url`, 'expected a shell command or an http(s):// URL to POST to');
+  const timeout = m.values.timeout ?? DEFAULT_SWITCH_TIMEOUT_SECONDS;
+  if (m.values.command !== undefined) return { type: 'command', command: m.values.command, timeout };
+  if (m.values.url !== undefined) return { type: 'webhook', url: m.values.url, timeout };
+  return undefined;
+};
+
+export const readRecovery: ValueReader<RecoveryConfig> = (r, raw, path) => {
+  const m = readMapping(r, raw, path, { drill_ttl: positiveDuration, switch: readSwitch });
+  if (m === undefined) return undefined;
+  return { drillTtl: m.values.drill_ttl ?? DEFAULT_DRILL_TTL_SECONDS, switch: m.values.switch ?? null };
+};

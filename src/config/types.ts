@@ -22,6 +22,8 @@ export interface DrcConfig {
   targets: TargetConfig[];
   checks: CheckConfig[];
   plans: PlanConfig[];
+  /** Drills and failovers: drill TTL, the DNS/load-balancer switch hook. */
+  recovery: RecoveryConfig;
 }
 
 export interface HubConfig {
@@ -323,3 +325,14 @@ export interface PlanGroupConfig {
   /** Seconds to wait after this group before starting the next. Default 0. */
   wait: number;
 }
+
+export interface RecoveryConfig {
+  /** Seconds a drill's restored images are kept before automatic cleanup. Default 24 h. */
+  drillTtl: number;
+  /** Run by a failover after its post-checks; null = the switch step is skipped. */
+  switch: SwitchHookConfig | null;
+}
+
+export type SwitchHookConfig =
+  | { type: 'command'; command: string; timeout: number }
+  | { type: 'webhook'; url: string; timeout: number };

@@ -6,6 +6,7 @@ import { CLOSE, ProtocolError } from '../protocol/errors.js';
 import { decodeBlockFrame } from '../protocol/frames.js';
 import type { BlockStore } from '../store/block-store.js';
 import { StoreError } from '../store/errors.js';
+import { LogRequests, type LogTail } from './agent-logs.js';
 import { VolumeReceive } from './receive.js';
 
 export interface SessionJob {
@@ -23,6 +24,9 @@ export interface SessionHost {
   onBitmap(s: AgentSession, m: AgentMessageOf<'bitmap'>): void;
   onProgress(jobId: number, volume: string, phase: 'scan' | 'transfer', doneBytes: number, totalBytes: number): void;
   onBytes(s: AgentSession, n: number): void;
+  onMetrics(s: AgentSession, m: AgentMessageOf<'metrics'>): void;
+  onPong(s: AgentSession, m: AgentMessageOf<'pong'>): void;
+  onAgentEvent(s: AgentSession, m: AgentMessageOf<'event'>): void;
   commit(job: SessionJob, vol: VolumeReceive, merkleRoot: string): number;
   onVolumeCommitted(jobId: number, volume: string, pointId: number, vol: VolumeReceive): void;
   onJobFinished(jobId: number, error: string | null): void;
@@ -38,6 +42,9 @@ export class AgentSession {
   closed = false;
   /** hello received: volumes registered, jobs may start */
   ready = false;
+  /** WebSocket close code once closed (1000/1001: the agent stopped cleanly) */
+  closeCode: number | null = null;
+  private readonly logRequests = new LogRequests();
 
   constructor(
     readonly ws: WebSocket,
@@ -57,8 +64,10 @@ export class AgentSession {
         else this.fail(new ProtocolError('malformed', (e as Error).message));
       }
     });
-    ws.on('close', () => {
+    ws.on('close', (code: number) => {
       this.closed = true;
+      this.closeCode = code;
+      this.logRequests.failAll(`agent ${this.host} disconnected`);
       if (this.job) this.finishJob('agent disconnected during the backup');
       this.hub.onClosed(this);
     });
@@ -82,6 +91,12 @@ export class AgentSession {
     this.closed = true;
     // do not wait for a misbehaving peer's close handshake
     setTimeout(() => this.ws.terminate(), 1000).unref();
+  }
+
+  /** The tail of the agent's log file, fetched over this connection. */
+  fetchLogs(maxBytes: number): Promise<LogTail> {
+    if (this.closed || !this.ready) return Promise.reject(new Error(`agent ${this.host} is not connected`));
+    return this.logRequests.request((m) => this.send(m), maxBytes);
   }
 
   startJob(job: SessionJob): void {
@@ -136,6 +151,18 @@ export class AgentSession {
         return;
       case 'heartbeat':
       case 'log':
+        return;
+      case 'metrics':
+        this.hub.onMetrics(this, m);
+        return;
+      case 'pong':
+        this.hub.onPong(this, m);
+        return;
+      case 'event':
+        this.hub.onAgentEvent(this, m);
+        return;
+      case 'logs':
+        this.logRequests.settle(m); // a reply after its request timed out is dropped
         return;
       case 'bitmap':
         this.onBitmap(m);

@@ -1,11 +1,12 @@
 // The operators' door: WebSocket on a unix socket (mode 0600), and on TCP with a token
 // when configured. Requests {id, method, params} get {id, result|error}; subscribers get
-// a snapshot then every update.
+// a snapshot then every update — changed-block bitmaps in full only for the hosts they
+// watch (bitmaps.watch), the others' as counts when those change.
 import { timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ApiRequest, Update } from '../protocol/operator.js';
+import type { ApiRequest, DirtyBitmapView, Update } from '../protocol/operator.js';
 
 export class ApiError extends Error {
   constructor(
@@ -19,11 +20,35 @@ export class ApiError extends Error {
 export interface ApiClientInfo {
   actor: string;
   subscribed: boolean;
+  /** the operator's SSH_CLIENT (x-drc-ssh), for the audit log */
+  ssh?: string | null;
 }
 
 export type ApiHandler = (method: string, params: unknown, client: ApiClientInfo, ws: WebSocket) => Promise<unknown> | unknown;
 
+/**
+ * A subscriber whose send buffer stays above MAX_BUFFERED for SLOW_GRACE_MS, or ever goes
+ * above HARD_MAX_BUFFERED, is dropped as too slow. The grace lets a large snapshot (some
+ * MB with hundreds of hosts) drain on its own.
+ */
 const MAX_BUFFERED = 8 * 1024 * 1024;
+const HARD_MAX_BUFFERED = 64 * 1024 * 1024;
+const SLOW_GRACE_MS = 5_000;
+const MAX_WATCHED_HOSTS = 10_000;
+
+/** What a subscriber is sent besides what everyone is sent. */
+interface Feed {
+  /** hosts whose bitmaps it gets in full; null: every host's (the default) */
+  bitmapHosts: ReadonlySet<string> | null;
+  /** since when its send buffer is above MAX_BUFFERED */
+  slowSince: number | null;
+}
+
+type BitmapUpdate = Extract<Update, { type: 'bitmap' }>;
+
+function sameCounts(a: DirtyBitmapView, b: DirtyBitmapView): boolean {
+  return a.dirtyCount === b.dirtyCount && a.dirtyBytes === b.dirtyBytes && a.blockCount === b.blockCount && a.blockSize === b.blockSize;
+}
 
 function tokenEquals(given: string | undefined, want: string): boolean {
   const a = Buffer.from(given ?? '');
@@ -34,6 +59,9 @@ function tokenEquals(given: string | undefined, want: string): boolean {
 export class OperatorApi {
   private servers: http.Server[] = [];
   private clients = new Map<WebSocket, ApiClientInfo>();
+  private feeds = new WeakMap<WebSocket, Feed>();
+  /** the latest bitmap per host and volume, for clients that start watching a host */
+  private bitmaps = new Map<string, Map<string, DirtyBitmapView>>();
   tcpPort = 0;
 
   constructor(private readonly handle: ApiHandler) {}
@@ -48,8 +76,10 @@ export class OperatorApi {
     });
     wss.on('connection', (ws, req) => {
       const user = String(req.headers['x-drc-user'] ?? 'unknown').slice(0, 64);
-      const info: ApiClientInfo = { actor: `operator:${user}`, subscribed: false };
+      const ssh = req.headers['x-drc-ssh'] === undefined ? null : String(req.headers['x-drc-ssh']).slice(0, 128);
+      const info: ApiClientInfo = { actor: `operator:${user}`, subscribed: false, ssh };
       this.clients.set(ws, info);
+      this.feeds.set(ws, { bitmapHosts: null, slowSince: null });
       ws.on('close', () => this.clients.delete(ws));
       ws.on('error', () => undefined);
       ws.on('message', (data) => void this.onMessage(ws, info, data.toString()));
@@ -68,7 +98,7 @@ export class OperatorApi {
       return;
     }
     try {
-      const result = await this.handle(req.method, req.params ?? {}, info, ws);
+      const result = req.method === 'bitmaps.watch' ? this.watchBitmaps(ws, info, req.params) : await this.handle(req.method, req.params ?? {}, info, ws);
       ws.send(JSON.stringify({ id: req.id, result: result ?? null }));
     } catch (e) {
       const code = e instanceof ApiError ? e.code : 'internal';
@@ -107,16 +137,83 @@ export class OperatorApi {
 
   /** Send an update to every subscriber; a client too slow to keep up is dropped. */
   broadcast(u: Update): void {
+    if (u.type === 'bitmap') return this.broadcastBitmap(u);
+    // host views carry the volumes' bitmaps too: a committed point resets them this way
+    if (u.type === 'host') for (const v of u.host.volumes) if (v.dirty) this.latestOf(u.host.name).set(v.name, v.dirty);
+    if (u.type === 'host.removed') this.bitmaps.delete(u.name);
     if (this.clients.size === 0) return;
     const text = JSON.stringify(u);
     for (const [ws, info] of this.clients) {
-      if (!info.subscribed) continue;
-      if (ws.bufferedAmount > MAX_BUFFERED) {
-        ws.close(4006, 'client too slow');
-        continue;
-      }
-      ws.send(text);
+      if (info.subscribed && this.keepsUp(ws)) ws.send(text);
     }
+  }
+
+  /**
+   * A bitmap goes in full to the clients watching its host (a few KB to some hundred KB,
+   * every second per volume); the others get its counts, and only when they change.
+   */
+  private broadcastBitmap(u: BitmapUpdate): void {
+    const latest = this.latestOf(u.host);
+    const previous = latest.get(u.volume);
+    latest.set(u.volume, u.dirty);
+    const countsChanged = !previous || !sameCounts(previous, u.dirty);
+    let full: string | null = null;
+    let brief: string | null = null;
+    for (const [ws, info] of this.clients) {
+      if (!info.subscribed) continue;
+      const hosts = this.feeds.get(ws)?.bitmapHosts ?? null;
+      if (hosts === null || hosts.has(u.host)) {
+        if (this.keepsUp(ws)) ws.send((full ??= JSON.stringify(u)));
+      } else if (countsChanged && this.keepsUp(ws)) {
+        const { bitmap: _, ...backlog } = u.dirty;
+        ws.send((brief ??= JSON.stringify({ type: 'backlog', host: u.host, volume: u.volume, backlog } satisfies Update)));
+      }
+    }
+  }
+
+  private latestOf(host: string): Map<string, DirtyBitmapView> {
+    let m = this.bitmaps.get(host);
+    if (!m) {
+      m = new Map();
+      this.bitmaps.set(host, m);
+    }
+    return m;
+  }
+
+  /** `bitmaps.watch`: a question about this connection's own feed, answered here. */
+  private watchBitmaps(ws: WebSocket, info: ApiClientInfo, params: unknown): { ok: true } {
+    const hosts = (params as { hosts?: unknown } | null)?.hosts;
+    if (hosts !== null && !(Array.isArray(hosts) && hosts.length <= MAX_WATCHED_HOSTS && hosts.every((h) => typeof h === 'string'))) {
+      throw new ApiError('bad-request', `bitmaps.watch: hosts must be null or a list of at most ${MAX_WATCHED_HOSTS} host names`);
+    }
+    const feed = this.feeds.get(ws);
+    if (!feed) return { ok: true };
+    const before = feed.bitmapHosts;
+    feed.bitmapHosts = hosts === null ? null : new Set(hosts as string[]);
+    // what it did not get in full until now, it gets now
+    if (info.subscribed && feed.bitmapHosts !== null) {
+      for (const host of feed.bitmapHosts) {
+        if (before === null || before.has(host)) continue;
+        for (const [volume, dirty] of this.bitmaps.get(host) ?? []) ws.send(JSON.stringify({ type: 'bitmap', host, volume, dirty } satisfies Update));
+      }
+    }
+    return { ok: true };
+  }
+
+  /** false, and the client is dropped, when it has been too slow to keep up for too long */
+  private keepsUp(ws: WebSocket): boolean {
+    const feed = this.feeds.get(ws);
+    if (ws.bufferedAmount <= MAX_BUFFERED) {
+      if (feed) feed.slowSince = null;
+      return true;
+    }
+    const now = Date.now();
+    if (feed) feed.slowSince ??= now;
+    if (ws.bufferedAmount > HARD_MAX_BUFFERED || !feed || now - feed.slowSince! > SLOW_GRACE_MS) {
+      ws.close(4006, 'client too slow');
+      return false;
+    }
+    return true;
   }
 
   hasSubscribers(): boolean {

@@ -5,6 +5,8 @@ import path from 'node:path';
 import type { WebSocket } from 'ws';
 import type { LogFn } from '../../agent/log.js';
 import { Catalog, type JobRow } from '../catalog/catalog.js';
+import type { RetentionConfig, ScheduleConfig } from '../config/types.js';
+import type { AlarmRuleConfig, ChannelConfig } from '../config/types.js';
 import type { AgentMessageOf } from '../protocol/agent.js';
 import { CLOSE, type ProtocolError } from '../protocol/errors.js';
 import type { EventView, HubView, Level, Snapshot, TierView, Update } from '../protocol/operator.js';
@@ -14,7 +16,12 @@ import { AgentSession, type SessionHost, type SessionJob } from './agent-session
 import { OperatorApi } from './api.js';
 import { Gateway } from './gateway.js';
 import { HubHttp } from './http.js';
+import { HubInspection } from './inspection.js';
+import { recoveryServiceOf, type HubRecoveryOptions } from './recovery-link.js';
+import type { RecoveryService } from '../recovery/service.js';
 import { JobRunner } from './jobs.js';
+import { HubMaintenance } from './maintenance.js';
+import { HubScheduler } from './schedules.js';
 import { LiveState } from './live.js';
 import { metricsText } from './metrics.js';
 import { handleRequest } from './requests.js';
@@ -42,6 +49,16 @@ export interface HubOptions {
   heartbeatTimeoutMs?: number;
   log: LogFn;
   now?: () => number;
+  /** schedules and the global retention policy (config `schedules:` and `retention:`) */
+  schedules?: ScheduleConfig[];
+  retention?: RetentionConfig | null;
+  /** queue aging: a waiting job gains one priority point per this many seconds (default 60) */
+  agingSeconds?: number;
+  /** alarm rules (the defaults when empty or absent) and notification channels */
+  alarms?: AlarmRuleConfig[];
+  channels?: ChannelConfig[];
+  /** drills and failovers: targets, checks, plans, drill TTL, the switch hook */
+  recovery?: HubRecoveryOptions;
 }
 
 export class Hub implements SessionHost {
@@ -50,7 +67,11 @@ export class Hub implements SessionHost {
   readonly live = new LiveState();
   readonly api: OperatorApi;
   readonly jobs: JobRunner;
+  readonly scheduler: HubScheduler;
+  readonly maintenance: HubMaintenance;
   readonly sessions = new Map<string, AgentSession>();
+  readonly inspection: HubInspection;
+  readonly recovery: RecoveryService;
   private gateway: Gateway;
   private http: HubHttp | null = null;
   private timers: NodeJS.Timeout[] = [];
@@ -68,6 +89,10 @@ export class Hub implements SessionHost {
     this.store = new BlockStore(this.catalog, new LocalDirectoryBackend(path.join(o.dataDir, 'store', 'packs')));
     this.api = new OperatorApi((m, p, c, ws) => handleRequest(this, m, p, c, ws));
     this.jobs = new JobRunner(this);
+    this.scheduler = new HubScheduler(this, o.schedules ?? []);
+    this.maintenance = new HubMaintenance(this);
+    this.inspection = new HubInspection(this);
+    this.recovery = recoveryServiceOf(this, o.recovery);
     this.gateway = new Gateway({
       host: o.agents.host,
       port: o.agents.port,
@@ -90,6 +115,10 @@ export class Hub implements SessionHost {
     if (orphans.length) this.o.log('warning', `removed ${orphans.length} uncommitted pack file(s) left by an interrupted run`);
     this.jobs.recover();
     for (const h of this.o.hosts) this.catalog.upsertConfiguredHost(h.name, h.tags, h.tier, this.iso());
+    this.scheduler.start();
+    this.inspection.start();
+    // drills and failovers a stopped or killed hub left unfinished resume from their last completed step
+    this.recovery.start();
     const port = await this.gateway.listen();
     this.agentsUrl = `${this.gateway.scheme}://${this.o.agents.host}:${port}`;
     await this.api.listenUnix(path.join(this.o.dataDir, 'api.sock'));
@@ -97,7 +126,7 @@ export class Hub implements SessionHost {
     if (this.o.http) {
       this.http = new HubHttp(
         () => metricsText(this),
-        () => ({ ok: true, detail: { hub: this.o.name, agents: this.sessions.size } }),
+        () => ({ ok: !this.stopping, detail: { hub: this.o.name, agents: this.sessions.size, openAlarms: this.inspection.alarms.book.open().length } }),
       );
       await this.http.listen(this.o.http.host, this.o.http.port);
     }
@@ -113,6 +142,8 @@ export class Hub implements SessionHost {
   async stop(): Promise<void> {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
+    this.inspection.stop();
+    await this.recovery.stop();
     this.jobs.stopAll('hub stopping');
     for (const s of this.sessions.values()) {
       s.close(CLOSE.shutdown, 'hub stopping');
@@ -136,6 +167,7 @@ export class Hub implements SessionHost {
     const e = this.catalog.addEvent(this.iso(), level, kind, host, message, data);
     this.o.log(level === 'info' ? 'info' : 'warning', message, { kind, host });
     this.broadcast({ type: 'event', event: e });
+    if (!this.stopping) this.inspection.onEvent(e, data);
     return e;
   }
 
@@ -174,6 +206,7 @@ export class Hub implements SessionHost {
       points: this.catalog.allPoints().map((p) => pointView(this.catalog, p)),
       events: this.catalog.recentEvents(200),
       throughput: [...this.live.throughput],
+      alarms: this.inspection.snapshotAlarms(),
     };
   }
 
@@ -181,6 +214,8 @@ export class Hub implements SessionHost {
     const sample = this.live.tickSecond(this.now());
     this.broadcast({ type: 'throughput', sample });
     this.jobs.tick();
+    this.scheduler.tick();
+    this.inspection.tick();
     const timeout = this.o.heartbeatTimeoutMs ?? 20_000;
     for (const s of this.sessions.values()) {
       const seen = this.live.host(s.host).lastSeen ?? 0;
@@ -205,6 +240,7 @@ export class Hub implements SessionHost {
     else if (!h) why = `unknown host ${host}`;
     else if (h.revoked) why = `token of ${host} is revoked`;
     else if (!tokenMatches(token, h.tokenHash)) why = `wrong token for ${host}`;
+    else if (this.inspection.tokenExpired(h.id)) why = `token of ${host} expired`;
     this.audit(`agent:${host || '?'}`, 'agent.connect', host || null, why ? 'rejected' : 'accepted', { remote, reason: why });
     if (why) this.event('warning', 'agent.auth.rejected', h ? host : null, `agent connection from ${remote} rejected: ${why}`);
     return why;
@@ -226,6 +262,9 @@ export class Hub implements SessionHost {
     l.agentVersion = m.agentVersion;
     this.event('info', 'host.connected', s.host, `host ${s.host} connected from ${s.remote} (agent ${m.agentVersion}, ${m.volumes.length} volume(s))`);
     this.pushHost(s.host);
+    this.inspection.onHello(s);
+    // a failed-over host's agent is told again each time it connects: it must not replicate
+    if (h.failedOver) s.send({ type: 'fence', reason: `host ${s.host} is failed over` });
     this.jobs.pump();
   }
 
@@ -243,6 +282,7 @@ export class Hub implements SessionHost {
       time: new Date(m.time).toISOString(),
     };
     this.live.host(s.host).dirty.set(m.volume, dirty);
+    this.inspection.onBitmap(s, m, dirty.dirtyBytes);
     this.broadcast({ type: 'bitmap', host: s.host, volume: m.volume, dirty });
   }
 
@@ -252,6 +292,19 @@ export class Hub implements SessionHost {
 
   onBytes(s: AgentSession, n: number): void {
     this.live.addBytes(s.host, n);
+    this.inspection.onBytes(s, n);
+  }
+
+  onMetrics(s: AgentSession, m: AgentMessageOf<'metrics'>): void {
+    this.inspection.onMetrics(s, m);
+  }
+
+  onPong(s: AgentSession, m: AgentMessageOf<'pong'>): void {
+    this.inspection.onPong(s, m);
+  }
+
+  onAgentEvent(s: AgentSession, m: AgentMessageOf<'event'>): void {
+    this.event('warning', 'bitmap.invalidated', s.host, `host ${s.host} volume ${m.volume}: ${m.message}`, { volume: m.volume });
   }
 
   commit(job: SessionJob, vol: VolumeReceive, merkleRoot: string): number {
@@ -281,6 +334,7 @@ export class Hub implements SessionHost {
     const l = this.live.host(host);
     const d = l.dirty.get(volume);
     if (d) l.dirty.set(volume, { ...d, dirtyCount: 0, dirtyBytes: 0, bitmap: Buffer.alloc(Math.ceil(d.blockCount / 8)).toString('base64') });
+    this.inspection.onVolumeCommitted(host, volume);
     this.broadcast({ type: 'point', point: pointView(this.catalog, p) });
     this.event('info', 'point.committed', host, `host ${host} volume ${volume}: recovery point ${pointId} (${p.type}, ${p.changedBlocks} changed blocks)`);
     this.pushHost(host);
@@ -300,7 +354,7 @@ export class Hub implements SessionHost {
     this.sessions.delete(s.host);
     const l = this.live.host(s.host);
     l.link = 'disconnected';
-    this.event('warning', 'host.disconnected', s.host, `host ${s.host} disconnected`);
+    this.event('warning', 'host.disconnected', s.host, `host ${s.host} disconnected`, { closeCode: s.closeCode });
     this.pushHost(s.host);
   }
 

@@ -2,8 +2,11 @@
 // backups handed to agents, restores run in the hub; progress, cancel, retry.
 import type { JobRow } from '../catalog/catalog.js';
 import type { JobProgress, JobView } from '../protocol/operator.js';
+import { DEFAULT_AGING_SECONDS, planStarts } from '../scheduler/queue.js';
 import { restoreVolume, type ImageFormat } from '../store/restore.js';
 import type { Hub } from './hub.js';
+import { QueueStore } from '../catalog/queue-store.js';
+import { queueJobs } from './job-queue.js';
 import { jobView } from './views.js';
 
 interface Running {
@@ -11,6 +14,8 @@ interface Running {
   kind: JobRow['kind'];
   abort?: AbortController;
   cancelled?: boolean;
+  /** why it was cancelled, when not by an operator (a schedule's window closed) */
+  cancelReason?: string;
   lastBroadcast: number;
   samples: { t: number; done: number }[];
   bytesWire: number;
@@ -21,8 +26,13 @@ export class JobRunner {
   private running = new Map<number, Running>();
   private waitReasons = new Map<number, string>();
   private dirty = new Set<number>();
+  private pumping = false;
+  private pumpAgain = false;
+  private readonly queue: QueueStore;
 
-  constructor(private readonly hub: Hub) {}
+  constructor(private readonly hub: Hub) {
+    this.queue = new QueueStore(hub.catalog.db);
+  }
 
   /** After a restart: jobs that were running did not finish. */
   recover(): void {
@@ -59,26 +69,57 @@ export class JobRunner {
     return this.hub.o.concurrency ?? 4;
   }
 
+  /** Start what may start now (queue order, limits and windows: scheduler/queue.ts). Re-entrant calls fold into one more pass. */
   pump(): void {
-    const queued = this.hub.catalog.jobsInState('queued').sort((a, b) => b.priority - a.priority || a.id - b.id);
-    const busyHosts = new Set([...this.running.values()].map((r) => r.host));
-    for (const j of queued) {
-      const host = this.hub.catalog.hostById(j.hostId)!;
-      let why: string | null = null;
-      if (this.running.size >= this.limit()) why = `waiting: concurrency limit ${this.limit()} reached`;
-      else if (busyHosts.has(host.name)) why = `waiting: host ${host.name} is busy with another job`;
-      else if (j.kind === 'backup' && !this.hub.sessions.get(host.name)?.ready) why = `waiting: agent of ${host.name} is not connected`;
-      if (why) {
-        if (this.waitReasons.get(j.id) !== why) {
-          this.waitReasons.set(j.id, why);
-          this.push(j.id);
-        }
-        continue;
-      }
-      this.waitReasons.delete(j.id);
-      busyHosts.add(host.name);
-      if (j.kind === 'backup') this.startBackup(j, host.name);
-      else void this.runRestore(j, host.name);
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        this.pumpOnce();
+      } while (this.pumpAgain);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private pumpOnce(): void {
+    const now = this.hub.now();
+    const hostNames = new Map(this.hub.catalog.hosts().map((h) => [h.id, h.name]));
+    const queued = queueJobs(this.queue.queued(), (id) => hostNames.get(id)!);
+    const limits = { global: this.limit(), perHost: 1, agingSeconds: this.hub.o.agingSeconds ?? DEFAULT_AGING_SECONDS };
+    // only backups need their agent; the kind is looked up for the few jobs that could start
+    const plan = planStarts(queued, [...this.running.values()], limits, now, (q) =>
+      this.hub.catalog.job(q.id)?.kind === 'backup' && !this.hub.sessions.get(q.host)?.ready ? `waiting: agent of ${q.host} is not connected` : null,
+    );
+    for (const [id, why] of plan.waiting) {
+      if (this.waitReasons.get(id) === why) continue;
+      this.waitReasons.set(id, why);
+      this.push(id);
+    }
+    for (const q of plan.start) {
+      const row = this.hub.catalog.job(q.id);
+      if (!row || row.state !== 'queued') continue;
+      this.waitReasons.delete(q.id);
+      if (row.kind === 'backup') this.startBackup(row, q.host);
+      else if (row.kind === 'verify') void this.runInHub(row, q.host);
+      else void this.runRestore(row, q.host);
+    }
+  }
+
+  /** Jobs the hub carries out itself on the store (verify); progress and result as for any job. */
+  private async runInHub(j: JobRow, host: string): Promise<void> {
+    const abort = new AbortController();
+    this.begin(j, host, abort);
+    try {
+      this.progress(j.id, 'verify', 0, 0);
+      await this.hub.maintenance.runVerifyJob(j, abort.signal, (done, total) => this.progress(j.id, 'verify', done, total));
+      this.finished(j.id, null);
+    } catch (e) {
+      this.finished(j.id, (e as Error).message);
     }
   }
 
@@ -164,29 +205,30 @@ export class JobRunner {
     const prog = this.hub.live.progress.get(jobId);
     this.hub.live.progress.delete(jobId);
     const state = r.cancelled ? 'cancelled' : error ? 'failed' : 'succeeded';
-    this.hub.catalog.updateJob(jobId, { state, error: r.cancelled ? 'cancelled by operator' : error, finishedAt: this.hub.iso(), bytesTotal: prog?.totalBytes ?? 0 });
+    this.hub.catalog.updateJob(jobId, { state, error: r.cancelled ? (r.cancelReason ?? 'cancelled by operator') : error, finishedAt: this.hub.iso(), bytesTotal: prog?.totalBytes ?? 0 });
     const j = this.hub.catalog.job(jobId)!;
     const what = `${j.kind} job ${jobId} of ${r.host}`;
     if (state === 'succeeded') this.hub.event('info', `${j.kind}.succeeded`, r.host, `${what} succeeded`);
     else if (state === 'cancelled') this.hub.event('info', `${j.kind}.cancelled`, r.host, `${what} cancelled`);
-    else this.hub.event('critical', j.kind === 'backup' ? 'backup.failed' : 'restore.failed', r.host, `${what} failed: ${error}`);
+    else this.hub.event('critical', `${j.kind}.failed`, r.host, `${what} failed: ${error}`);
     this.push(jobId);
     this.hub.broadcast({ type: 'hub', hub: this.hub.hubView() });
     this.pump();
   }
 
-  cancel(jobId: number): JobRow {
+  cancel(jobId: number, reason = 'cancelled by operator'): JobRow {
     const j = this.hub.catalog.job(jobId)!;
     if (j.state === 'queued') {
-      this.hub.catalog.updateJob(jobId, { state: 'cancelled', error: 'cancelled by operator', finishedAt: this.hub.iso() });
+      this.hub.catalog.updateJob(jobId, { state: 'cancelled', error: reason, finishedAt: this.hub.iso() });
       this.waitReasons.delete(jobId);
       this.push(jobId);
     } else if (j.state === 'running') {
       const r = this.running.get(jobId)!;
       r.cancelled = true;
+      r.cancelReason = reason;
       if (r.abort) r.abort.abort();
-      else this.hub.sessions.get(r.host)?.abortJob('cancelled by operator');
-      if (this.running.has(jobId)) this.finished(jobId, 'cancelled by operator');
+      else this.hub.sessions.get(r.host)?.abortJob(reason);
+      if (this.running.has(jobId)) this.finished(jobId, reason);
     }
     return this.hub.catalog.job(jobId)!;
   }

@@ -1,32 +1,100 @@
-// Prometheus text exposition of the hub's state.
+// Prometheus text exposition of the hub's state: hosts and links, resources, recovery
+// point age and RPO compliance, jobs, bytes in, the store, alarms and deliveries.
+// The series are listed in docs/metrics.md.
+import { LEVEL_ORDER } from '../alarms/rules.js';
 import type { Hub } from './hub.js';
+
+type Sample = [labels: Record<string, string>, value: number];
+
+const escape = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+const labelText = (l: Record<string, string>): string => {
+  const parts = Object.entries(l).map(([k, v]) => `${k}="${escape(v)}"`);
+  return parts.length ? `{${parts.join(',')}}` : '';
+};
 
 export function metricsText(hub: Hub): string {
   const c = hub.catalog;
-  const hosts = c.hosts();
-  const connected = hosts.filter((h) => hub.sessions.has(h.name)).length;
-  const s = c.storeStats();
-  const lines: string[] = [];
-  const metric = (name: string, help: string, type: string, values: [string, number][]): void => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [labels, v] of values) lines.push(`${name}${labels} ${v}`);
-  };
-  metric('drc_hosts', 'Protected hosts known to the hub.', 'gauge', [['', hosts.length]]);
-  metric('drc_hosts_connected', 'Hosts whose agent is connected.', 'gauge', [['', connected]]);
-  metric('drc_host_link_up', 'Agent link state per host (1 connected).', 'gauge', hosts.map((h) => [`{host="${h.name}"}`, hub.sessions.has(h.name) ? 1 : 0]));
   const now = hub.now();
-  const ages: [string, number][] = [];
+  const hosts = c.hosts();
+  const tel = hub.inspection.telemetry;
+  const lines: string[] = [];
+  const metric = (name: string, help: string, type: 'gauge' | 'counter', samples: Sample[]): void => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, v] of samples) lines.push(`${name}${labelText(labels)} ${Number.isFinite(v) ? v : 0}`);
+  };
+  const connected = (name: string): boolean => hub.sessions.get(name)?.ready === true;
+
+  metric('drc_up', 'The hub is running.', 'gauge', [[{}, 1]]);
+  metric('drc_hosts', 'Protected hosts known to the hub.', 'gauge', [[{}, hosts.length]]);
+  metric('drc_hosts_connected', 'Hosts whose agent is connected.', 'gauge', [[{}, hosts.filter((h) => connected(h.name)).length]]);
+  metric('drc_host_link_up', 'Agent link state per host (1 connected).', 'gauge', hosts.map((h) => [{ host: h.name }, connected(h.name) ? 1 : 0]));
+  const links = hosts.map((h) => ({ host: h.name, l: tel.linkHealth(h.name, connected(h.name)) }));
+  metric('drc_host_link_latency_seconds', 'Round trip of the last ping to the agent.', 'gauge', links.filter((x) => x.l.latencyMs !== null).map((x) => [{ host: x.host }, x.l.latencyMs! / 1000]));
+  metric('drc_host_link_bandwidth_bytes_per_second', 'Link bandwidth measured from block transfers.', 'gauge', links.filter((x) => x.l.bandwidthBps !== null).map((x) => [{ host: x.host }, Math.round(x.l.bandwidthBps!)]));
+
+  const samples = hosts.map((h) => ({ host: h.name, m: tel.metrics(h.name) })).filter((x) => x.m !== null);
+  metric('drc_host_cpu_percent', 'CPU busy share reported by the agent.', 'gauge', samples.map((x) => [{ host: x.host }, x.m!.cpu]));
+  metric('drc_host_memory_percent', 'Memory in use reported by the agent.', 'gauge', samples.map((x) => [{ host: x.host }, x.m!.memoryPercent]));
+  metric('drc_host_disk_used_percent', 'Disk usage per mount reported by the agent.', 'gauge', samples.flatMap((x) => x.m!.disks.map((d): Sample => [{ host: x.host, mount: d.mount }, d.percent])));
+  metric('drc_host_process_count', 'Running processes of each watched name.', 'gauge', samples.flatMap((x) => x.m!.processes.map((p): Sample => [{ host: x.host, process: p.name }, p.count])));
+
+  const ages: Sample[] = [];
+  const rpo: Sample[] = [];
+  const compliant: Sample[] = [];
+  const backlog: Sample[] = [];
   for (const h of hosts) {
+    let newest: number | null = null;
     for (const v of c.volumesOf(h.id)) {
       const p = c.latestPoint(v.id);
-      if (p) ages.push([`{host="${h.name}",volume="${v.name}"}`, Math.round((now - Date.parse(p.time)) / 1000)]);
+      if (!p) continue;
+      const t = Date.parse(p.time);
+      ages.push([{ host: h.name, volume: v.name }, Math.round((now - t) / 1000)]);
+      newest = newest === null ? t : Math.max(newest, t);
     }
+    backlog.push([{ host: h.name }, hub.inspection.backlogBytes(h.name)]);
+    const tier = hub.o.tiers.find((t) => t.name === h.tier);
+    if (!tier) continue;
+    rpo.push([{ host: h.name, tier: tier.name }, tier.rpoSeconds]);
+    compliant.push([{ host: h.name, tier: tier.name }, newest !== null && now - newest <= tier.rpoSeconds * 1000 ? 1 : 0]);
   }
   metric('drc_last_point_age_seconds', 'Age of the newest recovery point per volume.', 'gauge', ages);
-  const counts = c.db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as { state: string; n: number }[];
-  metric('drc_jobs', 'Jobs by state.', 'gauge', counts.map((r) => [`{state="${r.state}"}`, r.n]));
-  metric('drc_store_bytes', 'Bytes in pack files.', 'gauge', [['', s.bytesStored]]);
-  metric('drc_store_logical_bytes', 'Logical bytes referenced by recovery points.', 'gauge', [['', s.bytesLogical]]);
-  metric('drc_store_chunks', 'Chunks in the index.', 'gauge', [['', s.chunks]]);
+  metric('drc_host_rpo_seconds', 'Recovery point objective of the host\'s tier.', 'gauge', rpo);
+  metric('drc_host_rpo_compliant', 'The newest point is within the RPO (1) or not (0).', 'gauge', compliant);
+  metric('drc_rpo_compliance_ratio', 'Share of hosts with a tier that meet their RPO.', 'gauge', [[{}, compliant.length ? compliant.filter((s) => s[1] === 1).length / compliant.length : 1]]);
+  metric('drc_host_backlog_bytes', 'Changed bytes not yet in a recovery point.', 'gauge', backlog);
+
+  const jobs = c.db.prepare('SELECT kind, state, COUNT(*) AS n FROM jobs GROUP BY kind, state').all() as { kind: string; state: string; n: number }[];
+  metric('drc_jobs', 'Jobs by kind and state.', 'gauge', jobs.map((r) => [{ kind: r.kind, state: r.state }, r.n]));
+  const durations = c.db
+    .prepare(
+      `SELECT kind, state, COUNT(*) AS n, SUM((julianday(finished_at) - julianday(started_at)) * 86400.0) AS s
+       FROM jobs WHERE started_at IS NOT NULL AND finished_at IS NOT NULL GROUP BY kind, state`,
+    )
+    .all() as { kind: string; state: string; n: number; s: number | null }[];
+  lines.push('# HELP drc_job_duration_seconds Run time of finished jobs.', '# TYPE drc_job_duration_seconds summary');
+  for (const d of durations) {
+    const l = labelText({ kind: d.kind, state: d.state });
+    lines.push(`drc_job_duration_seconds_sum${l} ${Math.round((d.s ?? 0) * 1000) / 1000}`, `drc_job_duration_seconds_count${l} ${d.n}`);
+  }
+  const bytes = c.db.prepare('SELECT COALESCE(SUM(bytes_wire), 0) AS wire, COALESCE(SUM(bytes_new), 0) AS fresh FROM jobs').get() as { wire: number; fresh: number };
+  metric('drc_bytes_received_total', 'Block bytes received from agents in committed volumes.', 'counter', [[{}, bytes.wire]]);
+  metric('drc_bytes_stored_new_total', 'New (deduplicated, compressed) bytes written to the store.', 'counter', [[{}, bytes.fresh]]);
+
+  const s = c.storeStats();
+  metric('drc_store_bytes', 'Bytes in pack files.', 'gauge', [[{}, s.bytesStored]]);
+  metric('drc_store_logical_bytes', 'Logical bytes referenced by recovery points.', 'gauge', [[{}, s.bytesLogical]]);
+  metric('drc_store_chunks', 'Chunks in the index.', 'gauge', [[{}, s.chunks]]);
+  metric('drc_store_packs', 'Pack files.', 'gauge', [[{}, s.packs]]);
+  metric('drc_recovery_points', 'Recovery points in the catalog.', 'gauge', [[{}, (c.db.prepare('SELECT COUNT(*) AS n FROM points').get() as { n: number }).n]]);
+
+  const store = hub.inspection.alarms.store;
+  const counts = store.countsByLevel();
+  const open: Sample[] = LEVEL_ORDER.map((level) => [
+    { level },
+    counts.filter((r) => r.level === level && r.state !== 'resolved').reduce((a, r) => a + r.n, 0),
+  ]);
+  metric('drc_alarms_open', 'Open (firing or acknowledged) alarms by level.', 'gauge', open);
+  metric('drc_alarms', 'Alarms by level and state, all time.', 'gauge', counts.map((r) => [{ level: r.level, state: r.state }, r.n]));
+  metric('drc_alarm_deliveries_total', 'Notification attempts by channel and outcome.', 'counter', store.deliveryCounts().map((r) => [{ channel: r.channel, outcome: r.ok ? 'ok' : 'failed' }, r.n]));
   return lines.join('\n') + '\n';
 }

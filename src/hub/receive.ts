@@ -46,7 +46,7 @@ export class VolumeReceive {
       this.entries.set(e.index, { flags: e.flags & FLAG_ZERO, hash });
       if (e.flags & FLAG_ZERO) continue;
       const key = hash.toString('hex');
-      if (this.requested.has(key) || this.writer.has(hash) || this.store.hasChunk(hash)) continue;
+      if (this.requested.has(key) || this.writer.has(hash) || this.store.reuseChunk(this.writer, hash)) continue;
       this.requested.add(key);
       this.needed.set(e.index, key);
       need.push(e.index);

@@ -5,11 +5,14 @@ import { bool, int, list, name, nullable, obj, oneOf, optional, str } from '../p
 import { ProtocolError } from '../protocol/errors.js';
 import { ApiError, type ApiClientInfo } from './api.js';
 import type { Hub } from './hub.js';
+import { INSPECTION_METHODS, handleInspectionRequest } from './inspection-requests.js';
+import { MAINTENANCE_METHODS, handleMaintenanceRequest } from './maintenance-requests.js';
+import { RECOVERY_METHODS, handleRecoveryRequest } from './recovery-requests.js';
 import { hashToken, newToken } from './tokens.js';
 import { hostView, pointView } from './views.js';
 
 const schemas = {
-  'hosts.add': obj({ name, tags: optional(list(str(63), 64)), tier: optional(nullable(str(63))) }),
+  'hosts.add': obj({ name, tags: optional(list(str(63), 64)), tier: optional(nullable(str(63))), expiresInSeconds: optional(int(60, 10 * 366 * 86_400)) }),
   'hosts.revoke': obj({ name }),
   'backup.start': obj({ host: name, volume: optional(name), full: optional(bool), origin: optional(str(100)), priority: optional(int(0, 100)) }),
   'job.get': obj({ id: int(1) }),
@@ -66,6 +69,9 @@ export function resolvePoint(hub: Hub, volumeId: number, spec: string, where: st
 
 export async function handleRequest(hub: Hub, method: string, params: unknown, client: ApiClientInfo, ws: WebSocket): Promise<unknown> {
   const c = hub.catalog;
+  if (INSPECTION_METHODS.has(method)) return handleInspectionRequest(hub, method, params, client);
+  if (RECOVERY_METHODS.has(method)) return handleRecoveryRequest(hub, method, params, client);
+  if (MAINTENANCE_METHODS.has(method)) return handleMaintenanceRequest(hub, method, params, client);
   switch (method) {
     case 'hub.status':
       return hub.snapshot();
@@ -86,6 +92,7 @@ export async function handleRequest(hub: Hub, method: string, params: unknown, c
       const h = existing
         ? (c.setHostToken(existing.id, hashToken(token)), c.hostById(existing.id)!)
         : c.addHost(p.name, p.tags ?? [], p.tier ?? null, hashToken(token), hub.iso());
+      hub.inspection.setTokenExpiry(h.id, p.expiresInSeconds ?? null);
       hub.audit(client.actor, 'hosts.add', p.name, 'ok');
       hub.event('info', 'host.added', p.name, `host ${p.name} added by ${client.actor}`);
       hub.pushHost(p.name);

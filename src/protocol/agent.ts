@@ -75,6 +75,8 @@ const agentReaders = {
   pong: obj({ type: oneOf('pong'), id: int(0), time: int(0) }),
   /** answer to `logs.get`: the tail of the agent's log file */
   logs: obj({ type: oneOf('logs'), requestId: int(0), data: base64(MAX_LOG_TAIL), size: int(0), truncated: bool }),
+  /** something the hub should record: `bitmap_invalidated` = changed-block tracking lost its base, a full scan follows */
+  event: obj({ type: oneOf('event'), kind: oneOf('bitmap_invalidated'), volume: name, message: str(2000) }),
 } as const;
 
 const hubReaders = {
@@ -92,6 +94,8 @@ const hubReaders = {
   /** what the agent samples besides the machine itself: named processes (from the hub's alarm rules) */
   watch: obj({ type: oneOf('watch'), processes: list(str(64), MAX_WATCHED_PROCESSES), intervalMs: int(1000, 3_600_000) }),
   'logs.get': obj({ type: oneOf('logs.get'), requestId: int(0), maxBytes: int(1, MAX_LOG_TAIL) }),
+  /** a failover took the host over: stop replicating (refuse backup jobs) until the agent restarts unfenced */
+  fence: obj({ type: oneOf('fence'), reason: str(2000) }),
 } as const;
 
 type ReaderMap = Record<string, Reader<unknown>>;

@@ -3,12 +3,18 @@
 // A client sends requests {id, method, params}; the hub answers {id, result} or {id, error}.
 // After `subscribe` the hub sends one {type:"snapshot"} and then incremental updates.
 
+import type { GcReportView, MaintenanceStatusView, PruneReport, ScheduleView, VerifyResultView } from './maintenance.js';
+
+export type * from './maintenance.js';
+import type { RecoveryMethods, RecoveryUpdate } from './recovery.js';
+export type * from './recovery.js';
+
 export const OPERATOR_API_VERSION = 1;
 
 export type Level = 'info' | 'warning' | 'critical' | 'urgent';
 export type LinkState = 'connected' | 'disconnected' | 'never';
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export type JobKind = 'backup' | 'restore';
+export type JobKind = 'backup' | 'restore' | 'verify';
 export type BackupType = 'full' | 'incremental';
 
 /** Changed blocks of one volume against its last committed generation. */
@@ -22,6 +28,9 @@ export interface DirtyBitmapView {
   /** ISO time the agent produced it */
   time: string;
 }
+
+/** A DirtyBitmapView without the bitmap. */
+export type BacklogView = Omit<DirtyBitmapView, 'bitmap'>;
 
 export interface VolumeView {
   name: string;
@@ -54,7 +63,7 @@ export interface HostView {
 }
 
 export interface JobProgress {
-  phase: 'queued' | 'scan' | 'transfer' | 'commit' | 'restore' | 'done';
+  phase: 'queued' | 'scan' | 'transfer' | 'commit' | 'restore' | 'verify' | 'done';
   doneBytes: number;
   totalBytes: number;
   /** bytes/s over the last seconds */
@@ -268,15 +277,26 @@ export type Update =
   | { type: 'event'; event: EventView }
   | { type: 'throughput'; sample: ThroughputSample }
   | { type: 'bitmap'; host: string; volume: string; dirty: DirtyBitmapView }
+  /** the changed-block counts of a volume whose bitmap this client does not watch (see bitmaps.watch); sent when they change */
+  | { type: 'backlog'; host: string; volume: string; backlog: BacklogView }
   | { type: 'alarm'; alarm: AlarmView }
-  | { type: 'metrics'; host: string; metrics: HostMetricsView; link: LinkHealthView };
+  | { type: 'metrics'; host: string; metrics: HostMetricsView; link: LinkHealthView }
+  | RecoveryUpdate;
 
 /** Methods a client may call; params and results per method. */
-export interface OperatorMethods {
+export interface OperatorMethods extends RecoveryMethods {
   'hub.status': { params: Record<string, never>; result: Snapshot };
   /** snapshot: false subscribes to updates only (CLI waiting for a job) */
   'subscribe': { params: { snapshot?: boolean }; result: { ok: true } };
-  'hosts.add': { params: { name: string; tags?: string[]; tier?: string | null }; result: { host: HostView; token: string } };
+  /**
+   * Whose changed-block bitmaps this connection wants in full (a cockpit: the hosts whose
+   * heatmaps are on screen); null: every host's, the default. For the other hosts the hub
+   * sends `backlog` updates, and only when the counts change. Newly watched hosts get their
+   * latest bitmaps at once.
+   */
+  'bitmaps.watch': { params: { hosts: string[] | null }; result: { ok: true } };
+  /** expiresInSeconds: the token stops working after this long (token_expiry alarms warn ahead) */
+  'hosts.add': { params: { name: string; tags?: string[]; tier?: string | null; expiresInSeconds?: number }; result: { host: HostView; token: string } };
   'hosts.list': { params: Record<string, never>; result: HostView[] };
   'hosts.revoke': { params: { name: string }; result: { ok: true } };
   'backup.start': { params: { host: string; volume?: string; full?: boolean; origin?: string }; result: JobView };
@@ -308,6 +328,18 @@ export interface OperatorMethods {
   'inspection.get': { params: Record<string, never>; result: InspectionView };
   /** files for `drc logs export`: hub log, each connected agent's log tail, catalog summary */
   'logs.export': { params: Record<string, never>; result: { files: { name: string; data: string }[]; errors: string[] } };
+  /** schedules with next runs (UTC and zone), window state, last result and queue */
+  'schedules.list': { params: Record<string, never>; result: ScheduleView[] };
+  /** run a schedule now on every host it targets (its window does not apply) */
+  'schedules.run': { params: { name: string }; result: JobView[] };
+  /** apply retention (or only preview it); now: evaluate as of this ISO time (default: the hub's clock) */
+  'retention.prune': { params: { dryRun?: boolean; now?: string }; result: PruneReport };
+  /** remove unreferenced chunks and repack mostly-dead packs; bytesPerSecond throttles reading */
+  'store.gc': { params: { bytesPerSecond?: number }; result: GcReportView };
+  /** queue a verify job per host (all hosts with points, or one); sample: percent of chunks */
+  'store.verify': { params: { host?: string; sample?: number }; result: JobView[] };
+  'verify.results': { params: { jobs: number[] }; result: VerifyResultView[] };
+  'maintenance.status': { params: Record<string, never>; result: MaintenanceStatusView };
 }
 
 export type MethodName = keyof OperatorMethods;

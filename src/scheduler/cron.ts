@@ -9,7 +9,7 @@
 // - a local time that occurs twice runs once, at its first occurrence, unless the
 //   expression runs every hour, in which case it runs in both hours (they are real hours).
 import { CronExpressionParser } from 'cron-parser';
-import { DAY, instantOf, instantsOf, localTime, offsetMinutes } from './zone.js';
+import { DAY, HOUR, MINUTE, isKnownZone, localTime, offsetMinutes, transitionBetween } from './zone.js';
 import { ScheduleError } from './errors.js';
 
 export interface CronSpec {
@@ -37,15 +37,29 @@ function flags(values: readonly (number | string)[], size: number, map: (n: numb
   return out;
 }
 
+type Fields = ReturnType<typeof CronExpressionParser.parse>['fields'];
+
+/** cron-parser takes ~70 µs per expression; schedules share a few, so parse each text once */
+const parsedFields = new Map<string, Fields>();
+
+function fieldsOf(text: string): Fields {
+  let f = parsedFields.get(text);
+  if (!f) {
+    try {
+      f = CronExpressionParser.parse(text).fields;
+    } catch (e) {
+      throw new ScheduleError(`cron "${text}": ${(e as Error).message}`);
+    }
+    if (parsedFields.size > 10_000) parsedFields.clear();
+    parsedFields.set(text, f);
+  }
+  return f;
+}
+
 /** Parse and check a cron expression for a zone; throws ScheduleError naming what is wrong. */
 export function parseCron(text: string, zone: string): CronSpec {
-  let parsed;
-  try {
-    parsed = CronExpressionParser.parse(text.trim(), { tz: zone });
-  } catch (e) {
-    throw new ScheduleError(`cron "${text}": ${(e as Error).message}`);
-  }
-  const f = parsed.fields;
+  if (!isKnownZone(zone)) throw new ScheduleError(`time zone "${zone}" is not known`);
+  const f = fieldsOf(text.trim());
   const nums = (vs: readonly (number | string)[]) => vs.filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
   const hours = nums(f.hour.values);
   return {
@@ -68,26 +82,43 @@ function dayMatches(s: CronSpec, month: number, day: number, weekday: number): b
   return s.dayOr ? dom || dow : dom && dow;
 }
 
-/** The run instants of one local day, ascending, DST resolved as described above. */
-function runsOfDay(s: CronSpec, y: number, m: number, d: number): number[] {
+/** The first run of one local day after `afterMs`, DST resolved as described above; null if none. */
+function firstRunOfDayAfter(s: CronSpec, y: number, m: number, d: number, afterMs: number): number | null {
   const wallStart = Date.UTC(y, m - 1, d);
-  const off0 = offsetMinutes(s.zone, wallStart - DAY);
-  const off1 = offsetMinutes(s.zone, wallStart + 2 * DAY);
-  const out: number[] = [];
-  if (off0 === off1) {
-    // no transition near this day: plain arithmetic
-    for (const h of s.hours) for (const mi of s.minutes) out.push(wallStart + (h * 60 + mi - off0) * 60_000);
-    return out;
+  // the day's instants lie within 14 h (the largest offset) of its wall-clock span
+  const tr = transitionBetween(s.zone, wallStart - 14 * HOUR, wallStart + DAY + 14 * HOUR);
+  if (!tr) {
+    // one offset all day: runs are in field order
+    const off = offsetMinutes(s.zone, wallStart);
+    for (const h of s.hours) {
+      for (const mi of s.minutes) {
+        const t = wallStart + (h * 60 + mi - off) * MINUTE;
+        if (t > afterMs) return t;
+      }
+    }
+    return null;
   }
+  let best: number | null = null;
+  const consider = (t: number) => {
+    if (t > afterMs && (best === null || t < best)) best = t;
+  };
   for (const h of s.hours) {
     for (const mi of s.minutes) {
-      const found = instantsOf(s.zone, y, m, d, h, mi);
-      if (found.length === 0) out.push(instantOf(s.zone, y, m, d, h, mi));
-      else if (s.everyHour) out.push(...found);
-      else out.push(found[0]!);
+      const wall = wallStart + (h * 60 + mi) * MINUTE;
+      const early = wall - tr.before * MINUTE;
+      const late = wall - tr.after * MINUTE;
+      const earlyValid = early < tr.at;
+      const lateValid = late >= tr.at;
+      if (earlyValid && lateValid) {
+        // clocks set back: this wall time happens twice
+        consider(early);
+        if (s.everyHour) consider(late);
+      } else if (lateValid) consider(late);
+      // valid before the change, or jumped over by it (then: old offset, moved forward by the gap)
+      else consider(early);
     }
   }
-  return [...new Set(out)].sort((a, b) => a - b);
+  return best;
 }
 
 /** The first run strictly after `afterMs`. */
@@ -96,11 +127,11 @@ export function nextRun(s: CronSpec, afterMs: number): number {
   const start = localTime(s.zone, afterMs - DAY);
   for (let k = 0; k < HORIZON_DAYS; k++) {
     const date = new Date(Date.UTC(start.year, start.month - 1, start.day + k));
-    const y = date.getUTCFullYear();
     const m = date.getUTCMonth() + 1;
     const d = date.getUTCDate();
     if (!dayMatches(s, m, d, date.getUTCDay())) continue;
-    for (const t of runsOfDay(s, y, m, d)) if (t > afterMs) return t;
+    const t = firstRunOfDayAfter(s, date.getUTCFullYear(), m, d, afterMs);
+    if (t !== null) return t;
   }
   throw new ScheduleError(`cron "${s.text}" never runs`);
 }

@@ -7,7 +7,7 @@
 // work it waits at most (P - p) * agingSeconds plus the run time of the jobs that were queued
 // before that moment. With the default 60 s, priority 1 under priority 10 is first in line
 // after 9 minutes.
-import { shortDuration, windowState } from './window.js';
+import { isOpenAt, minuteOfDay } from './window.js';
 
 export const DEFAULT_AGING_SECONDS = 60;
 
@@ -55,7 +55,9 @@ export function queueOrder<J extends QueueJob>(queued: readonly J[], now: number
 
 /**
  * Decide which queued jobs start. `running` lists the hosts of running jobs; `blocked` adds
- * conditions of the caller (agent not connected) and returns a reason or null.
+ * conditions of the caller (agent not connected) and returns a reason or null. Reasons are
+ * stable texts (no countdowns, no queue positions) so that they change only when the cause
+ * does: views show "opens in" and queue order from the schedules API.
  */
 export function planStarts<J extends QueueJob>(
   queued: readonly J[],
@@ -75,22 +77,20 @@ export function planStarts<J extends QueueJob>(
     const key = `${w.zone}|${w.startMinute}|${w.endMinute}`;
     let why = windows.get(key);
     if (why === undefined) {
-      const st = windowState(w, w.zone, now);
-      why = st.open ? null : `waiting: window ${w.text} (${w.zone}) is closed; opens in ${shortDuration(st.opensAt - now)}`;
+      // no countdown in the text: a reason that changes every minute would re-broadcast every waiting job
+      why = isOpenAt(w, minuteOfDay(w.zone, now)) ? null : `waiting: window ${w.text} (${w.zone}) is closed`;
       windows.set(key, why);
     }
     return why;
   };
-  let position = 0;
   for (const j of queueOrder(queued, now, limits.agingSeconds)) {
-    position++;
     const shut = j.window ? closed(j.window) : null;
     if (shut) {
       waiting.set(j.id, shut);
       continue;
     }
     if (slots <= 0) {
-      waiting.set(j.id, `waiting: concurrency limit ${limits.global} reached; #${position} in the queue by priority`);
+      waiting.set(j.id, `waiting: concurrency limit ${limits.global} reached`);
       continue;
     }
     const onHost = perHost.get(j.host) ?? 0;

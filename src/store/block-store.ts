@@ -46,8 +46,52 @@ export class BlockStore {
     return orphans;
   }
 
+  /** existing chunks each open writer's point will rely on; gc keeps them (see reuseChunk) */
+  private readonly reusedBy = new Map<ChunkWriter, Set<string>>();
+
   openWriter(): ChunkWriter {
-    return new ChunkWriter(this.backend);
+    const w: ChunkWriter = new ChunkWriter(this.backend, () => this.reusedBy.delete(w));
+    this.reusedBy.set(w, new Set());
+    return w;
+  }
+
+  /**
+   * Whether the index has a chunk. When it does, the writer's point will reference it
+   * without sending it again, so it stays pinned (gc keeps it) until the writer is
+   * sealed or discarded.
+   */
+  reuseChunk(writer: ChunkWriter, hash: Buffer): boolean {
+    if (!this.catalog.hasChunk(hash)) return false;
+    this.reusedBy.get(writer)?.add(hash.toString('hex'));
+    return true;
+  }
+
+  /** points being read by restores (id → how many restores) */
+  private readonly reading = new Map<number, number>();
+
+  /** Mark a point as being read until the returned function is called (see restoreVolume). */
+  beginRead(pointId: number): () => void {
+    this.reading.set(pointId, (this.reading.get(pointId) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const n = (this.reading.get(pointId) ?? 1) - 1;
+      if (n > 0) this.reading.set(pointId, n);
+      else this.reading.delete(pointId);
+    };
+  }
+
+  /** Points restores are reading now: retention keeps them, gc keeps the old pack files. */
+  pointsBeingRead(): Set<number> {
+    return new Set(this.reading.keys());
+  }
+
+  /** Hex hashes of the chunks open writers rely on. */
+  pinnedChunks(): Set<string> {
+    const out = new Set<string>();
+    for (const s of this.reusedBy.values()) for (const h of s) out.add(h);
+    return out;
   }
 
   hasChunk(hash: Buffer): boolean {

@@ -23,7 +23,11 @@ export class ChunkWriter {
   private readonly pending = new Map<string, PendingChunk>();
   bytesWritten = 0;
 
-  constructor(private readonly backend: ChunkBackend) {}
+  constructor(
+    private readonly backend: ChunkBackend,
+    /** called once the writer is sealed or discarded (the store stops pinning its chunks) */
+    private readonly onDone: () => void = () => undefined,
+  ) {}
 
   has(hash: Buffer): boolean {
     return this.pending.has(hash.toString('hex'));
@@ -51,6 +55,7 @@ export class ChunkWriter {
 
   /** fsync every pack; afterwards the chunks may be committed */
   seal(): { packs: { name: string; size: number }[]; chunks: PendingChunk[] } {
+    this.onDone();
     for (const p of this.packs) {
       p.sync();
       p.close();
@@ -60,6 +65,7 @@ export class ChunkWriter {
 
   /** drop everything written (job failed or cancelled) */
   discard(): void {
+    this.onDone();
     for (const p of this.packs) {
       p.close();
       this.backend.remove(p.name);

@@ -90,13 +90,19 @@ class RestorePool {
 
 let pool: RestorePool | null = null;
 
-export async function restoreVolume(
-  store: BlockStore,
-  pointId: number,
-  volumeName: string,
-  to: string,
-  opts: { format?: ImageFormat; onProgress?: (p: RestoreProgress) => void; signal?: AbortSignal; sync?: boolean } = {},
-): Promise<RestoreResult> {
+type RestoreOptions = { format?: ImageFormat; onProgress?: (p: RestoreProgress) => void; signal?: AbortSignal; sync?: boolean };
+
+/** Restore a point; while it runs, gc keeps the pack files it reads and retention keeps the point. */
+export async function restoreVolume(store: BlockStore, pointId: number, volumeName: string, to: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
+  const release = store.beginRead(pointId);
+  try {
+    return await restoreUnguarded(store, pointId, volumeName, to, opts);
+  } finally {
+    release();
+  }
+}
+
+async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: string, to: string, opts: RestoreOptions): Promise<RestoreResult> {
   const format = opts.format ?? 'raw';
   const sync = opts.sync ?? true;
   if (format !== 'raw') await requireQemuImg();

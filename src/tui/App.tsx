@@ -1,7 +1,7 @@
 // The cockpit's root: providers, then the shell — header, the current view (or help, or
 // a picker), the status line and the footer, sized to exactly rows-1 × columns so Ink
 // never scrolls the alternate screen. All keys enter through one useInput here.
-import React, { useEffect, useMemo, useRef } from 'react';
+import React, { useCallback, useEffect, useMemo, useRef } from 'react';
 import { Box, Text, useApp, useInput } from 'ink';
 import type { CockpitClient } from './client.js';
 import { Footer } from './components/Footer.js';
@@ -11,6 +11,8 @@ import { Picker } from './components/Picker.js';
 import { CommandLine } from './components/CommandLine.js';
 import { FilterLine } from './components/FilterLine.js';
 import { AskLine, ConfirmLine, MessageLine } from './components/StatusLine.js';
+import { useBitmapWatch } from './hooks/useBitmapWatch.js';
+import { useViewPolls } from './hooks/useViewPolls.js';
 import { CockpitContext, ViewActionsContext } from './hooks/useCockpit.js';
 import { FeedContext, RENDER_INTERVAL_MS, ThrottledFeed, useCockpitState } from './hooks/useCockpitState.js';
 import { ClockContext, type Clock } from './hooks/useNow.js';
@@ -27,6 +29,11 @@ import { HostsView } from './views/Hosts.js';
 import { OverviewView } from './views/Overview.js';
 import { PointsView } from './views/Points.js';
 import { TasksView } from './views/Tasks.js';
+import { AlarmsView } from './views/Alarms.js';
+import { SchedulesView } from './views/Schedules.js';
+import { ReportsView, ReportView } from './views/Reports.js';
+import { DrillView } from './views/Drill.js';
+import { FailoverView } from './views/Failover.js';
 import type { ViewUi } from './views/types.js';
 import { filterDetail } from './views/ViewTitle.js';
 
@@ -111,6 +118,10 @@ function Shell(props: AppProps & { store: CockpitStore }): React.ReactElement {
 
   const { state } = shell;
   const top = state.stack[state.stack.length - 1]!;
+  // only a host's own view shows its heatmaps
+  useBitmapWatch(props.client, top.view.kind === 'host' ? [top.view.host] : [], connection);
+  const pollFailed = useCallback((m: string) => notify(m, 'bad'), [notify]);
+  useViewPolls(props.client, props.store, top.view.kind, connection, pollFailed);
   const hostNames = props.store.getState().hosts.map((h) => h.name);
   let body: React.ReactElement;
   if (state.help) body = <HelpOverlay width={width} height={bodyHeight} readonly={readonly} offset={state.helpOffset} />;
@@ -136,10 +147,10 @@ function Shell(props: AppProps & { store: CockpitStore }): React.ReactElement {
   return (
     <CockpitContext.Provider value={shell.cockpit}>
       <ViewActionsContext.Provider value={shell.viewActions}>
-        <Box flexDirection="column" width={width} height={size.rows - 1} overflow="hidden">
+        <Box flexDirection="column" width={width} height={size.rows - 1} overflowY="hidden">
           <Header width={width} hubName={hubName} target={props.client.target} connection={connection}
             hostsConnected={hostsConnected} hostsTotal={hostsTotal} readonly={readonly} />
-          <Box height={bodyHeight} flexDirection="column" overflow="hidden">{body}</Box>
+          <Box height={bodyHeight} flexDirection="column" overflowY="hidden">{body}</Box>
           <Box height={1}>{status}</Box>
           <Box height={1}><Footer hints={hints} width={width} /></Box>
         </Box>
@@ -158,5 +169,11 @@ function CurrentView(props: { entry: Entry; width: number; height: number; setUi
     case 'host': return <HostDetailView view={v} {...common} />;
     case 'tasks': return <TasksView view={v} {...common} />;
     case 'points': return <PointsView view={v} {...common} />;
+    case 'alarms': return <AlarmsView view={v} {...common} />;
+    case 'schedules': return <SchedulesView view={v} {...common} />;
+    case 'reports': return <ReportsView view={v} {...common} />;
+    case 'report': return <ReportView view={v} {...common} />;
+    case 'drill': return <DrillView view={v} {...common} />;
+    case 'failover': return <FailoverView view={v} {...common} />;
   }
 }

@@ -3,13 +3,16 @@
 import type { Key } from 'ink';
 import type { ViewRef } from './route.js';
 
-export type Scope = 'global' | 'table' | 'overview' | 'hosts' | 'host' | 'tasks' | 'points';
+export type Scope =
+  | 'global' | 'table' | 'overview' | 'hosts' | 'host' | 'tasks' | 'points'
+  | 'alarms' | 'schedules' | 'reports' | 'drill' | 'failover';
 
 export type Action =
   | 'command' | 'filter' | 'help' | 'back' | 'quit'
   | 'down' | 'up' | 'top' | 'bottom' | 'pageDown' | 'pageUp'
   | 'open' | 'sort' | 'sortReverse' | 'showHosts' | 'showTasks' | 'showPoints'
-  | 'backup' | 'fullBackup' | 'restore' | 'cancel' | 'retry';
+  | 'backup' | 'fullBackup' | 'restore' | 'cancel' | 'retry'
+  | 'showAlarms' | 'ack' | 'resolve' | 'runNow' | 'drill' | 'failover' | 'start' | 'pass' | 'fail';
 
 export interface Binding {
   scope: Scope;
@@ -37,30 +40,45 @@ export const BINDINGS: readonly Binding[] = [
   { scope: 'overview', keys: ['h'], action: 'showHosts', help: 'hosts', short: 'hosts' },
   { scope: 'overview', keys: ['t'], action: 'showTasks', help: 'tasks', short: 'tasks' },
   { scope: 'overview', keys: ['p'], action: 'showPoints', help: 'points', short: 'points' },
+  { scope: 'overview', keys: ['a'], action: 'showAlarms', help: 'alarms', short: 'alarms' },
   { scope: 'hosts', keys: ['enter'], action: 'open', help: 'host detail', short: 'open' },
   { scope: 'hosts', keys: ['s'], action: 'sort', help: 'next sort column', short: 'sort' },
   { scope: 'hosts', keys: ['S'], action: 'sortReverse', help: 'reverse sort' },
   { scope: 'hosts', keys: ['b'], action: 'backup', help: 'backup selected host now', short: 'backup', mutating: true },
+  { scope: 'hosts', keys: ['d'], action: 'drill', help: 'drill wizard for the selected host', short: 'drill', mutating: true },
+  { scope: 'hosts', keys: ['F'], action: 'failover', help: 'failover wizard (type the host name to start)', short: 'failover', mutating: true },
   { scope: 'host', keys: ['b'], action: 'backup', help: 'backup now', short: 'backup', mutating: true },
   { scope: 'host', keys: ['f'], action: 'fullBackup', help: 'full backup (asks y/n)', short: 'full', mutating: true },
   { scope: 'host', keys: ['r'], action: 'restore', help: 'restore a point', short: 'restore', mutating: true },
   { scope: 'host', keys: ['p'], action: 'showPoints', help: 'all points of this host', short: 'points' },
+  { scope: 'host', keys: ['d'], action: 'drill', help: 'drill wizard', short: 'drill', mutating: true },
+  { scope: 'host', keys: ['F'], action: 'failover', help: 'failover wizard (type the host name to start)', short: 'failover', mutating: true },
   { scope: 'tasks', keys: ['enter'], action: 'open', help: 'host of the task', short: 'host' },
   { scope: 'tasks', keys: ['c'], action: 'cancel', help: 'cancel task (asks y/n)', short: 'cancel', mutating: true },
   { scope: 'tasks', keys: ['R'], action: 'retry', help: 'retry failed task', short: 'retry', mutating: true },
   { scope: 'points', keys: ['enter'], action: 'open', help: 'host of the point', short: 'host' },
   { scope: 'points', keys: ['r'], action: 'restore', help: 'restore selected point', short: 'restore', mutating: true },
+  { scope: 'alarms', keys: ['a'], action: 'ack', help: 'acknowledge (optional note)', short: 'ack', mutating: true },
+  { scope: 'alarms', keys: ['R'], action: 'resolve', help: 'resolve (asks for a note)', short: 'resolve', mutating: true },
+  { scope: 'alarms', keys: ['enter'], action: 'open', help: 'host of the alarm', short: 'host' },
+  { scope: 'schedules', keys: ['r'], action: 'runNow', help: 'run the schedule now (asks y/n)', short: 'run now', mutating: true },
+  { scope: 'reports', keys: ['enter'], action: 'open', help: 'report summary', short: 'open' },
+  { scope: 'drill', keys: ['s'], action: 'start', help: 'start the drill (asks y/n)', short: 'start', mutating: true },
+  { scope: 'drill', keys: ['p'], action: 'pass', help: 'verdict: pass (then notes)', short: 'pass', mutating: true },
+  { scope: 'drill', keys: ['f'], action: 'fail', help: 'verdict: fail (then notes)', short: 'fail', mutating: true },
+  { scope: 'failover', keys: ['enter'], action: 'start', help: 'type the host name to start the failover', short: 'confirm', mutating: true },
 ];
 
 export const SCOPE_TITLES: Record<Scope, string> = {
   global: 'Everywhere', table: 'Tables', overview: 'Overview', hosts: 'Hosts',
   host: 'Host detail', tasks: 'Tasks', points: 'Points',
+  alarms: 'Alarms', schedules: 'Schedules', reports: 'Reports', drill: 'Drill wizard', failover: 'Failover wizard',
 };
 
 export interface CommandSpec {
   name: string;
   aliases: readonly string[];
-  arg?: { name: string; optional: boolean };
+  arg?: { name: string; optional: boolean; /** several words, each a host name or glob */ many?: boolean };
   help: string;
 }
 
@@ -70,6 +88,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'host', aliases: [], arg: { name: 'NAME', optional: false }, help: 'one host in detail' },
   { name: 'tasks', aliases: ['jobs'], help: 'running, queued and finished tasks' },
   { name: 'points', aliases: ['pt'], arg: { name: 'HOST', optional: true }, help: 'recovery points (of one host)' },
+  { name: 'alarms', aliases: ['al'], help: 'alarm feed: ack and resolve' },
+  { name: 'schedules', aliases: ['sc'], help: 'schedules, next runs, windows, queue' },
+  { name: 'drill', aliases: [], arg: { name: 'HOST…', optional: false, many: true }, help: 'drill wizard (globs: web-*)' },
+  { name: 'failover', aliases: [], arg: { name: 'HOST', optional: false }, help: 'failover wizard (not when read-only)' },
+  { name: 'reports', aliases: ['rep'], help: 'drill and takeover reports' },
+  { name: 'logs', aliases: [], help: 'export hub and agent logs to a .tar.gz' },
   { name: 'help', aliases: [], help: 'this help' },
   { name: 'quit', aliases: ['q'], help: 'leave the cockpit' },
 ];
@@ -77,6 +101,7 @@ export const COMMANDS: readonly CommandSpec[] = [
 export type ParsedCommand =
   | { kind: 'view'; view: ViewRef }
   | { kind: 'help' }
+  | { kind: 'logs' }
   | { kind: 'quit' }
   | { kind: 'error'; message: string };
 
@@ -90,6 +115,12 @@ export function parseCommand(text: string, hostNames: readonly string[]): Parsed
   if (word === '') return { kind: 'error', message: 'empty command (try :help)' };
   const spec = findCommand(word);
   if (!spec) return { kind: 'error', message: `unknown command: ${word} (try :help)` };
+  if (spec.arg?.many) {
+    if (arg === undefined) return { kind: 'error', message: `usage: ${usage(spec)}` };
+    const hosts = expandHosts([arg, ...rest], hostNames);
+    if (typeof hosts === 'string') return { kind: 'error', message: hosts };
+    return { kind: 'view', view: { kind: 'drill', hosts } };
+  }
   if (rest.length > 0 || (arg !== undefined && !spec.arg)) return { kind: 'error', message: `usage: ${usage(spec)}` };
   if (spec.arg && !spec.arg.optional && arg === undefined) return { kind: 'error', message: `usage: ${usage(spec)}` };
   if (arg !== undefined && !hostNames.includes(arg)) return { kind: 'error', message: `no such host: ${arg}` };
@@ -99,9 +130,26 @@ export function parseCommand(text: string, hostNames: readonly string[]): Parsed
     case 'host': return { kind: 'view', view: { kind: 'host', host: arg! } };
     case 'tasks': return { kind: 'view', view: { kind: 'tasks' } };
     case 'points': return { kind: 'view', view: { kind: 'points', host: arg ?? null } };
+    case 'alarms': return { kind: 'view', view: { kind: 'alarms' } };
+    case 'schedules': return { kind: 'view', view: { kind: 'schedules' } };
+    case 'failover': return { kind: 'view', view: { kind: 'failover', host: arg! } };
+    case 'reports': return { kind: 'view', view: { kind: 'reports' } };
+    case 'logs': return { kind: 'logs' };
     case 'help': return { kind: 'help' };
     default: return { kind: 'quit' };
   }
+}
+
+/** Host names and globs (`*`, `?`) to the hosts they name, in order, once each; or an error. */
+export function expandHosts(words: readonly string[], hostNames: readonly string[]): string[] | string {
+  const out: string[] = [];
+  for (const w of words) {
+    const re = new RegExp(`^${w.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    const hits = hostNames.filter((h) => re.test(h));
+    if (hits.length === 0) return w.includes('*') || w.includes('?') ? `no host matches ${w}` : `no such host: ${w}`;
+    for (const h of hits) if (!out.includes(h)) out.push(h);
+  }
+  return out;
 }
 
 export function usage(spec: CommandSpec): string {

@@ -7,6 +7,12 @@ import type { CockpitClient } from './client.js';
 
 export const ENTER_SCREEN = '\x1b[?1049h\x1b[H\x1b[2J\x1b[?25l';
 export const LEAVE_SCREEN = '\x1b[?25h\x1b[?1049l';
+/**
+ * Ink's cap on frames: what the hub sends is already limited by the store feed (4 frames/s
+ * at most), so this only bounds how soon a key shows; Ink holds a frame back up to
+ * 1000/MAX_FPS ms after the previous one.
+ */
+const MAX_FPS = 60;
 /** SIGINT too: in raw mode Ctrl-C is a key, but `kill -INT` still arrives as a signal */
 const SIGNALS = ['SIGTERM', 'SIGHUP', 'SIGINT'] as const;
 
@@ -67,7 +73,7 @@ export async function runCockpit(opts: RunCockpitOptions): Promise<void> {
     <CrashBoundary onCrash={onCrash}>
       <App client={client} readonly={opts.readonly ?? false} onExit={(r) => { reason = r; }} />
     </CrashBoundary>,
-    { stdout, stdin, exitOnCtrlC: false, patchConsole: false, incrementalRendering: true, maxFps: 10 },
+    { stdout, stdin, exitOnCtrlC: false, patchConsole: false, incrementalRendering: true, maxFps: MAX_FPS },
   );
 
   return new Promise<void>((resolve, reject) => {

@@ -8,6 +8,7 @@ import type { KeyPress } from './input.js';
 import { bindingFor, completeCommand, parseCommand, type Scope } from './keymap.js';
 import { sameView, type ViewRef } from './route.js';
 import type { CockpitStore } from './store.js';
+import { exportLogs } from '../client/log-export.js';
 import { INITIAL_UI, type ViewUi } from './views/types.js';
 
 export const READONLY_MESSAGE = 'read-only: actions disabled';
@@ -15,8 +16,12 @@ const MAX_STACK = 32;
 
 export const VIEW_SCOPES: Record<ViewRef['kind'], readonly Scope[]> = {
   overview: ['overview'], hosts: ['hosts', 'table'], host: ['host'], tasks: ['tasks', 'table'], points: ['points', 'table'],
+  alarms: ['alarms', 'table'], schedules: ['schedules', 'table'], reports: ['reports', 'table'], report: [],
+  drill: ['drill'], failover: ['failover'],
 };
-export const FILTERABLE = new Set<ViewRef['kind']>(['hosts', 'tasks', 'points']);
+export const FILTERABLE = new Set<ViewRef['kind']>(['hosts', 'tasks', 'points', 'alarms', 'schedules', 'reports']);
+/** views that start work on the hub: a read-only cockpit cannot open them */
+const MUTATING_VIEWS = new Set<ViewRef['kind']>(['drill', 'failover']);
 
 export interface Entry {
   id: number;
@@ -28,7 +33,7 @@ export type Prompt =
   | { kind: 'command'; text: string }
   | { kind: 'filter'; text: string }
   | { kind: 'confirm'; question: string; onYes: () => void }
-  | { kind: 'ask'; label: string; text: string; onSubmit: (value: string) => void };
+  | { kind: 'ask'; label: string; text: string; onSubmit: (value: string) => void; allowEmpty?: boolean };
 
 export interface ShellState {
   stack: readonly Entry[];
@@ -84,6 +89,10 @@ export function useShell(deps: ShellDeps): Shell {
   const cockpit = useMemo<Cockpit>(() => ({
     readonly: deps.readonly,
     navigate: (view) => update((s) => {
+      if (MUTATING_VIEWS.has(view.kind) && depsRef.current.readonly) {
+        depsRef.current.notify(READONLY_MESSAGE, 'bad');
+        return s;
+      }
       if (sameView(s.stack[s.stack.length - 1]!.view, view)) return s;
       if (view.kind === 'overview') return { ...s, stack: [s.stack[0]!.view.kind === 'overview' ? s.stack[0]! : entry(view)] };
       return { ...s, stack: [...s.stack, entry(view)].slice(-MAX_STACK) };
@@ -91,8 +100,22 @@ export function useShell(deps: ShellDeps): Shell {
     back: () => update((s) => (s.stack.length > 1 ? { ...s, stack: s.stack.slice(0, -1) } : s)),
     notify: (text, tone) => depsRef.current.notify(text, tone),
     confirm: (question, onYes) => update((s) => ({ ...s, prompt: { kind: 'confirm', question, onYes } })),
-    ask: (label, initial, onSubmit) => update((s) => ({ ...s, prompt: { kind: 'ask', label, text: initial, onSubmit } })),
-    pick: (spec) => update((s) => ({ ...s, pick: { spec, selected: 0 } })),
+    ask: (label, initial, onSubmit, opts) => update((s) => ({
+      ...s, prompt: { kind: 'ask', label, text: initial, onSubmit, allowEmpty: opts?.allowEmpty ?? false },
+    })),
+    pick: (spec) => update((s) => ({
+      ...s, pick: { spec, selected: Math.max(0, Math.min(spec.rows.length - 1, spec.initial ?? 0)) },
+    })),
+    call: (method, params, opts) => {
+      const d = depsRef.current;
+      if (opts?.mutating && d.readonly) { d.notify(READONLY_MESSAGE, 'bad'); return Promise.resolve(null); }
+      return d.client.call(method, params).catch((e: unknown) => {
+        depsRef.current.notify(`${method} failed: ${errorText(e)}`, 'bad');
+        return null;
+      });
+    },
+    record: (u) => depsRef.current.store.apply(u),
+    state: () => depsRef.current.store.getState(),
     run: (method, params, describe) => {
       const d = depsRef.current;
       if (d.readonly) { d.notify(READONLY_MESSAGE, 'bad'); return; }
@@ -109,6 +132,7 @@ export function useShell(deps: ShellDeps): Shell {
     const parsed = parseCommand(text, hostNames());
     if (parsed.kind === 'view') cockpit.navigate(parsed.view);
     else if (parsed.kind === 'help') update((s) => ({ ...s, help: true, helpOffset: 0 }));
+    else if (parsed.kind === 'logs') exportLogsTo(cockpit, depsRef.current.client);
     else if (parsed.kind === 'quit') depsRef.current.quit('quit');
     else depsRef.current.notify(parsed.message, 'bad');
   }
@@ -130,7 +154,8 @@ export function useShell(deps: ShellDeps): Shell {
       setPrompt(null);
       if (p.kind === 'command') runCommand(p.text);
       if (p.kind === 'ask') {
-        if (p.text.trim() === '') cockpit.notify('cancelled: nothing entered');
+        if (p.text.trim() === '' && p.allowEmpty) p.onSubmit('');
+        else if (p.text.trim() === '') cockpit.notify('cancelled: nothing entered');
         else p.onSubmit(p.text.trim());
       }
       return;
@@ -190,7 +215,7 @@ export function useShell(deps: ShellDeps): Shell {
       case 'command': setPrompt({ kind: 'command', text: '' }); break;
       case 'filter':
         if (FILTERABLE.has(top.view.kind)) setPrompt({ kind: 'filter', text: top.ui.filter });
-        else d.notify('nothing to filter here: / works in hosts, tasks and points');
+        else d.notify('nothing to filter here: / works in tables (hosts, tasks, points, alarms, schedules, reports)');
         break;
       case 'help': update((x) => ({ ...x, help: true, helpOffset: 0 })); break;
       case 'back':
@@ -203,4 +228,16 @@ export function useShell(deps: ShellDeps): Shell {
   }
 
   return { state, cockpit, viewActions, setUi, handleKey };
+}
+
+/** `:logs`: asks where to write the bundle, then has the hub collect it. */
+function exportLogsTo(cockpit: Cockpit, client: CockpitClient): void {
+  const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+  cockpit.ask('write logs bundle to', `./drc-logs-${stamp}.tar.gz`, (out) => {
+    cockpit.notify(`collecting logs for ${out}…`);
+    exportLogs(client, out).then(
+      (r) => cockpit.notify(`wrote ${out}: ${r.files.length} files${r.errors.length ? `, ${r.errors.length} errors: ${r.errors[0]}` : ''}`, r.errors.length ? 'bad' : 'ok'),
+      (e: unknown) => cockpit.notify(`logs export failed: ${errorText(e)}`, 'bad'),
+    );
+  });
 }

@@ -1,14 +1,29 @@
 // The cockpit's client-side model: one immutable state fed by hub updates. Views read
 // it through useCockpitState; nothing here renders or fetches on its own.
 import type {
-  DirtyBitmapView, EventView, HostView, HubView, JobView, PointView, Snapshot,
-  ThroughputSample, Update,
+  AlarmView, BacklogView, DirtyBitmapView, EventView, HostMetricsView, HostView, HubView, InspectionView, JobView,
+  LinkHealthView, PointView, ReportSummary, RunView, ScheduleView, Snapshot, ThroughputSample, Update,
 } from '../protocol/operator.js';
 import type { CockpitClient, ConnectionState } from './client.js';
 
 export const EVENT_LIMIT = 500;
 export const FINISHED_JOB_LIMIT = 300;
 export const THROUGHPUT_WINDOW_MS = 15 * 60_000;
+export const ALARM_LIMIT = 500;
+/** metric samples kept per host for the host detail's sparklines */
+export const METRIC_SAMPLES = 60;
+export const RUN_LIMIT = 100;
+
+/** A host's newest metrics and the recent history the sparklines draw. */
+export interface HostMetricsState {
+  latest: HostMetricsView;
+  link: LinkHealthView;
+  /** percent, oldest first, at most METRIC_SAMPLES */
+  cpu: readonly number[];
+  memory: readonly number[];
+  /** the fullest disk's percent */
+  disk: readonly number[];
+}
 
 export interface CockpitState {
   readonly hub: HubView | null;
@@ -17,6 +32,15 @@ export interface CockpitState {
   readonly points: readonly PointView[];
   readonly events: readonly EventView[];
   readonly throughput: readonly ThroughputSample[];
+  /** open alarms and recently resolved ones, by id */
+  readonly alarms: readonly AlarmView[];
+  readonly metrics: Readonly<Record<string, HostMetricsState>>;
+  /** null until schedules.list answered (the schedules view polls it) */
+  readonly schedules: readonly ScheduleView[] | null;
+  /** drills and failovers this cockpit has seen (run updates, wizard results) */
+  readonly runs: readonly RunView[];
+  readonly reports: readonly ReportSummary[] | null;
+  readonly inspection: InspectionView | null;
   readonly connection: ConnectionState;
   /** true once a snapshot has arrived */
   readonly synced: boolean;
@@ -24,6 +48,7 @@ export interface CockpitState {
 
 export const EMPTY_STATE: CockpitState = {
   hub: null, hosts: [], jobs: [], points: [], events: [], throughput: [],
+  alarms: [], metrics: {}, schedules: null, runs: [], reports: null, inspection: null,
   connection: 'connecting', synced: false,
 };
 
@@ -31,10 +56,17 @@ export function isFinished(job: JobView): boolean {
   return job.state === 'succeeded' || job.state === 'failed' || job.state === 'cancelled';
 }
 
+/** Answers to the cockpit's own calls, applied like hub updates. */
+export type LocalUpdate =
+  | { type: 'alarms.list'; alarms: readonly AlarmView[] }
+  | { type: 'schedules'; schedules: readonly ScheduleView[] }
+  | { type: 'reports'; reports: readonly ReportSummary[] }
+  | { type: 'inspection'; inspection: InspectionView };
+
 /** Pure: the state after one update. Returns the same object when nothing changed. */
-export function applyUpdate(state: CockpitState, update: Update): CockpitState {
+export function applyUpdate(state: CockpitState, update: Update | LocalUpdate): CockpitState {
   switch (update.type) {
-    case 'snapshot': return fromSnapshot(update.snapshot, state.connection);
+    case 'snapshot': return fromSnapshot(update.snapshot, state);
     case 'hub': return { ...state, hub: update.hub };
     case 'host': return { ...state, hosts: upsert(state.hosts, update.host, (h) => h.name === update.host.name) };
     case 'host.removed': {
@@ -53,14 +85,65 @@ export function applyUpdate(state: CockpitState, update: Update): CockpitState {
     }
     case 'throughput': return { ...state, throughput: appendSample(state.throughput, update.sample) };
     case 'bitmap': return applyBitmap(state, update.host, update.volume, update.dirty);
-    // Step 4 (alarms feed, host sparklines): kept by the cockpit's alarm view when it lands
-    case 'alarm':
-    case 'metrics':
-      return state;
+    case 'backlog': return applyBacklog(state, update.host, update.volume, update.backlog);
+    case 'alarm': return { ...state, alarms: capAlarms(upsert(state.alarms, update.alarm, (a) => a.id === update.alarm.id)) };
+    case 'alarms.list': return { ...state, alarms: capAlarms(mergeAlarms(state.alarms, update.alarms)) };
+    case 'metrics': return { ...state, metrics: { ...state.metrics, [update.host]: nextMetrics(state.metrics[update.host], update.metrics, update.link) } };
+    case 'run': {
+      const runs = upsert(state.runs, update.run, (r) => r.id === update.run.id);
+      return { ...state, runs: runs.length > RUN_LIMIT ? runs.slice(-RUN_LIMIT) : runs };
+    }
+    case 'schedules': return { ...state, schedules: update.schedules };
+    case 'reports': return { ...state, reports: update.reports };
+    case 'inspection': return { ...state, inspection: update.inspection };
   }
 }
 
-function fromSnapshot(s: Snapshot, connection: ConnectionState): CockpitState {
+/** Firing or acknowledged: not yet resolved. */
+export function isOpenAlarm(a: AlarmView): boolean {
+  return a.state !== 'resolved';
+}
+
+function mergeAlarms(current: readonly AlarmView[], listed: readonly AlarmView[]): readonly AlarmView[] {
+  const byId = new Map(current.map((a) => [a.id, a] as const));
+  // an alarm update may have overtaken the list call: the newer of the two stays
+  for (const a of listed) {
+    const had = byId.get(a.id);
+    if (!had || alarmStamp(a) >= alarmStamp(had)) byId.set(a.id, a);
+  }
+  return [...byId.values()].sort((a, b) => a.id - b.id);
+}
+
+function alarmStamp(a: AlarmView): string {
+  return [a.lastFiredAt, a.ackedAt ?? '', a.resolvedAt ?? ''].reduce((m, t) => (t > m ? t : m), '');
+}
+
+/** Open alarms are always kept; resolved ones, newest first, up to the limit. */
+function capAlarms(alarms: readonly AlarmView[]): readonly AlarmView[] {
+  if (alarms.length <= ALARM_LIMIT) return alarms;
+  const resolved = alarms.filter((a) => !isOpenAlarm(a)).sort((a, b) => b.id - a.id);
+  const keep = new Set(resolved.slice(0, Math.max(0, ALARM_LIMIT - (alarms.length - resolved.length))));
+  return alarms.filter((a) => isOpenAlarm(a) || keep.has(a));
+}
+
+function pushCapped(values: readonly number[], v: number): readonly number[] {
+  const next = [...values, v];
+  return next.length > METRIC_SAMPLES ? next.slice(-METRIC_SAMPLES) : next;
+}
+
+function nextMetrics(prev: HostMetricsState | undefined, m: HostMetricsView, link: LinkHealthView): HostMetricsState {
+  const disk = m.disks.reduce((max, d) => Math.max(max, d.percent), 0);
+  if (prev && prev.latest.time === m.time) return { ...prev, latest: m, link };
+  return {
+    latest: m, link,
+    cpu: pushCapped(prev?.cpu ?? [], m.cpu),
+    memory: pushCapped(prev?.memory ?? [], m.memoryPercent),
+    disk: pushCapped(prev?.disk ?? [], disk),
+  };
+}
+
+function fromSnapshot(s: Snapshot, prev: CockpitState): CockpitState {
+  const connection = prev.connection;
   const events = [...s.events].sort((a, b) => a.time.localeCompare(b.time) || a.id - b.id);
   const throughput = [...s.throughput].sort((a, b) => a.time.localeCompare(b.time));
   return {
@@ -70,6 +153,13 @@ function fromSnapshot(s: Snapshot, connection: ConnectionState): CockpitState {
     points: s.points,
     events: events.slice(-EVENT_LIMIT),
     throughput: pruneSamples(throughput),
+    // a hub that does not send alarms with its snapshot leaves ours (from alarms.list) alone
+    alarms: s.alarms ? capAlarms(mergeAlarms([], s.alarms)) : prev.alarms,
+    metrics: prev.metrics,
+    schedules: prev.schedules,
+    runs: prev.runs,
+    reports: prev.reports,
+    inspection: prev.inspection,
     connection,
     synced: true,
   };
@@ -128,6 +218,19 @@ function applyBitmap(state: CockpitState, hostName: string, volume: string, dirt
   return { ...state, hosts: state.hosts.map((h) => (h === host ? next : h)) };
 }
 
+/**
+ * New counts for a volume whose bitmap the cockpit does not watch (no heatmap of it on
+ * screen): its last bitmap is kept, to be replaced as soon as the host is watched.
+ */
+function applyBacklog(state: CockpitState, hostName: string, volume: string, backlog: BacklogView): CockpitState {
+  const host = state.hosts.find((h) => h.name === hostName);
+  const old = host?.volumes.find((v) => v.name === volume)?.dirty;
+  if (!host || old === undefined) return state;
+  if (old && old.dirtyCount === backlog.dirtyCount && old.dirtyBytes === backlog.dirtyBytes && old.blockCount === backlog.blockCount) return state;
+  const bitmap = old && old.blockCount === backlog.blockCount ? old.bitmap : '';
+  return applyBitmap(state, hostName, volume, { ...backlog, bitmap });
+}
+
 export class CockpitStore {
   private state: CockpitState;
   private readonly listeners = new Set<() => void>();
@@ -140,7 +243,7 @@ export class CockpitStore {
     return this.state;
   }
 
-  apply(update: Update): void {
+  apply(update: Update | LocalUpdate): void {
     this.set(applyUpdate(this.state, update));
   }
 
@@ -181,6 +284,11 @@ export function attachClient(store: CockpitStore, client: CockpitClient, onError
         inFlight = false;
         if (gen === generation) {
           subscribed = true;
+          // alarms resolved within the day, and older open ones the snapshot may leave out
+          client.call('alarms.list', {}).then(
+            (alarms) => { if (!detached) store.apply({ type: 'alarms.list', alarms }); },
+            () => { /* a hub without alarms: the feed stays empty */ },
+          );
           // a client that was already connected when we attached never says so
           if (store.getState().connection === 'connecting') store.setConnection('connected');
         }

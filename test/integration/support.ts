@@ -29,13 +29,14 @@ export class PinnedHubProc extends HubProc {
   constructor(
     dataDir: string,
     readonly agentsPort: number,
+    extra: string[] = [],
   ) {
-    super(dataDir);
+    super(dataDir, extra);
   }
 
   override async start(): Promise<this> {
     fs.rmSync(path.join(this.dataDir, 'hub.json'), { force: true });
-    this.proc = spawn(process.execPath, [DRC, 'serve', '--data', this.dataDir, '--listen-agents', `127.0.0.1:${this.agentsPort}`, '--listen-http', 'off'], {
+    this.proc = spawn(process.execPath, [DRC, 'serve', '--data', this.dataDir, '--listen-agents', `127.0.0.1:${this.agentsPort}`, '--listen-http', 'off', ...this.extra], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc.stdout!.on('data', (d: Buffer) => (this.log += d.toString()));

@@ -1,7 +1,10 @@
 // An in-memory CockpitClient: answers from a snapshot, records every call, and lets a
 // test push updates and connection changes.
 import type { ConnectionState, CockpitClient } from '../../src/tui/client.js';
-import type { AlarmView, JobView, MethodName, OperatorMethods, Snapshot, Update } from '../../src/protocol/operator.js';
+import type {
+  AlarmView, DrillPreview, FailoverPrecheck, InspectionView, JobView, MethodName, OperatorMethods, ReportSummary, RunView,
+  ScheduleView, Snapshot, Update,
+} from '../../src/protocol/operator.js';
 import { job, snapshot as fixtureSnapshot } from './fixtures.js';
 
 export interface RecordedCall {
@@ -11,12 +14,31 @@ export interface RecordedCall {
 
 type Handlers = { [M in MethodName]: (p: OperatorMethods[M]['params']) => OperatorMethods[M]['result'] };
 
+/** Handlers that fail like a hub without the data (tests that need them supply their own). */
+function noFixture<const M extends MethodName>(methods: M[]): { [K in M]: () => never } {
+  const out = {} as { [K in M]: () => never };
+  for (const m of methods) {
+    out[m] = () => {
+      throw new Error(`${m}: no fixture`);
+    };
+  }
+  return out;
+}
+
 export class FakeClient implements CockpitClient {
   readonly target = 'unix:/tmp/drc-test/api.sock';
   readonly calls: RecordedCall[] = [];
   /** method → error message: the next calls of it fail */
   readonly failures = new Map<MethodName, string>();
   closed = false;
+  /** answers of the read-only methods a test may set; null: fail like a hub without them */
+  inspection: InspectionView | null = null;
+  schedules: ScheduleView[] = [];
+  reports: ReportSummary[] = [];
+  drillPreview: DrillPreview | null = null;
+  precheck: FailoverPrecheck | null = null;
+  /** what drill.start / failover.start / drill.verdict answer */
+  startedRun: RunView | null = null;
   private nextJob = 500;
   private readonly updates = new Set<(u: Update) => void>();
   private readonly connections = new Set<(s: ConnectionState) => void>();
@@ -29,6 +51,7 @@ export class FakeClient implements CockpitClient {
       queueMicrotask(() => this.emit({ type: 'snapshot', snapshot: this.snapshot }));
       return { ok: true };
     },
+    'bitmaps.watch': () => ({ ok: true }),
     'hosts.add': (p) => ({ host: { ...this.snapshot.hosts[0]!, name: p.name }, token: 'tok' }),
     'hosts.list': () => this.snapshot.hosts,
     'hosts.revoke': () => ({ ok: true }),
@@ -45,10 +68,34 @@ export class FakeClient implements CockpitClient {
     'alarms.testChannel': (p) => ({ channel: p.name, transition: 'test', ok: true, attempts: 1, error: null, time: '2025-01-01T00:00:00.000Z' }),
     'metrics.history': (p) => ({ host: p.host, metric: p.metric, resolutionSeconds: 1, points: [] }),
     'inspection.get': () => {
-      throw new Error('inspection.get: no fixture');
+      if (!this.inspection) throw new Error('inspection.get: no fixture');
+      return this.inspection;
     },
     'logs.export': () => ({ files: [], errors: [] }),
+    'schedules.list': () => this.schedules,
+    'schedules.run': (p) => (this.schedules.find((x) => x.name === p.name)?.hosts ?? []).map((h) => this.newJob({ host: h, origin: `schedule:${p.name}` })),
+    'retention.prune': (p) => ({ now: '2025-01-01T00:00:00.000Z', dryRun: p.dryRun ?? false, decisions: [], deleted: [], consolidated: [], unmanagedHosts: [] }),
+    'store.gc': () => ({ chunksRemoved: 0, chunksPinned: 0, packsRepacked: 0, packsDropped: 0, packsWritten: 0, bytesBefore: 0, bytesAfter: 0, bytesFreed: 0, durationMs: 0 }),
+    'store.verify': () => [],
+    'verify.results': () => [],
+    'maintenance.status': () => ({ task: null, phase: null, done: 0, total: 0, startedAt: null }),
+    // drills and failovers (Step 5): no fixtures yet; the cockpit's wizards add them
+    'drill.preview': () => this.need(this.drillPreview, 'drill.preview'),
+    'drill.start': () => this.need(this.startedRun, 'drill.start'),
+    'drill.verdict': (p) => ({ ...this.need(this.startedRun, 'drill.verdict'), verdict: p.verdict, verdictBy: 'operator', notes: p.notes ?? null }),
+    'failover.precheck': () => this.need(this.precheck, 'failover.precheck'),
+    'failover.start': () => this.need(this.startedRun, 'failover.start'),
+    ...noFixture(['runs.get', 'reports.get']),
+    'drill.list': () => [],
+    'drill.cleanup': () => [],
+    'runs.list': () => [],
+    'reports.list': () => this.reports,
   };
+
+  private need<T>(value: T | null, method: string): T {
+    if (value === null) throw new Error(`${method}: no fixture`);
+    return value;
+  }
 
   private findAlarm(id: number): AlarmView {
     const found = this.snapshot.alarms?.find((a) => a.id === id);

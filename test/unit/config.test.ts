@@ -103,6 +103,9 @@ plans:
       - { hosts: [db-01], wait: 30s }
       - { hosts: [web-01, web-02] }
     checks: [root-fs, web]
+recovery:
+  drill_ttl: 12h
+  switch: { command: "switch-lb web", timeout: 2m }
 `;
 
 const expected: DrcConfig = {
@@ -264,6 +267,7 @@ const expected: DrcConfig = {
       checks: ['root-fs', 'web'],
     },
   ],
+  recovery: { drillTtl: 43200, switch: { type: 'command', command: 'switch-lb web', timeout: 120 } },
 };
 
 describe('parseConfig', () => {

@@ -9,7 +9,7 @@ const SMTP_TIMEOUT_MS = 10_000;
 export class EmailNotifier implements Notifier {
   constructor(readonly channel: EmailChannelConfig) {}
 
-  async send(n: AlarmNotice): Promise<void> {
+  async send(n: AlarmNotice, signal?: AbortSignal): Promise<void> {
     const s = this.channel.smtp;
     const transport = nodemailer.createTransport({
       host: s.host,
@@ -20,6 +20,8 @@ export class EmailNotifier implements Notifier {
       greetingTimeout: SMTP_TIMEOUT_MS,
       socketTimeout: SMTP_TIMEOUT_MS,
     });
+    const abort = (): void => transport.close();
+    signal?.addEventListener('abort', abort, { once: true });
     try {
       await transport.sendMail({
         from: this.channel.from,
@@ -31,6 +33,7 @@ export class EmailNotifier implements Notifier {
     } catch (e) {
       throw new DeliveryError(`SMTP ${s.host}:${s.port}: ${(e as Error).message.split('\n')[0]}`);
     } finally {
+      signal?.removeEventListener('abort', abort);
       transport.close();
     }
   }

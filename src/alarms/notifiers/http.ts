@@ -3,14 +3,14 @@ import { DeliveryError } from './types.js';
 
 export const HTTP_TIMEOUT_MS = 10_000;
 
-export async function httpSend(url: string, init: { method: 'GET' | 'POST'; body?: string; contentType?: string }): Promise<string> {
+export async function httpSend(url: string, init: { method: 'GET' | 'POST'; body?: string; contentType?: string; signal?: AbortSignal }): Promise<string> {
   let res: Response;
   try {
     res = await fetch(url, {
       method: init.method,
       body: init.method === 'POST' ? init.body : undefined,
       headers: init.method === 'POST' ? { 'content-type': init.contentType ?? 'application/json' } : undefined,
-      signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+      signal: init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(HTTP_TIMEOUT_MS)]) : AbortSignal.timeout(HTTP_TIMEOUT_MS),
     });
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;

@@ -51,10 +51,10 @@ export function smsRequest(ch: SmsChannelConfig, n: AlarmNotice, to: string): { 
 export class SmsNotifier implements Notifier {
   constructor(readonly channel: SmsChannelConfig) {}
 
-  async send(n: AlarmNotice): Promise<void> {
+  async send(n: AlarmNotice, signal?: AbortSignal): Promise<void> {
     for (const to of this.channel.to) {
       const r = smsRequest(this.channel, n, to);
-      await httpSend(r.url, { method: this.channel.method, body: r.body, contentType: r.contentType });
+      await httpSend(r.url, { method: this.channel.method, body: r.body, contentType: r.contentType, signal });
     }
   }
 }

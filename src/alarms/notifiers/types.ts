@@ -16,8 +16,8 @@ export interface AlarmNotice {
 
 export interface Notifier {
   readonly channel: ChannelConfig;
-  /** Deliver once; throws DeliveryError (the dispatcher retries). */
-  send(n: AlarmNotice): Promise<void>;
+  /** Deliver once; throws DeliveryError (the dispatcher retries). `signal` aborts it (hub stopping). */
+  send(n: AlarmNotice, signal?: AbortSignal): Promise<void>;
 }
 
 /** One failed delivery attempt, as one line: "HTTP 500 from http://…", "SMTP: connection refused". */

@@ -16,8 +16,8 @@ const PAYLOADS: Record<WebhookChannelConfig['type'], (n: AlarmNotice) => object>
 export class WebhookNotifier implements Notifier {
   constructor(readonly channel: WebhookChannelConfig) {}
 
-  async send(n: AlarmNotice): Promise<void> {
-    const text = await httpSend(this.channel.url, { method: 'POST', body: JSON.stringify(PAYLOADS[this.channel.type](n)) });
+  async send(n: AlarmNotice, signal?: AbortSignal): Promise<void> {
+    const text = await httpSend(this.channel.url, { method: 'POST', body: JSON.stringify(PAYLOADS[this.channel.type](n)), signal });
     if (this.channel.type === 'dingtalk' || this.channel.type === 'wecom') {
       let reply: { errcode?: unknown; errmsg?: unknown } = {};
       try {

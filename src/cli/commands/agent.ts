@@ -2,14 +2,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Agent } from '../../../agent/agent.js';
 import { fileLogger } from '../../../agent/log.js';
+import { storageDaemonAvailable } from '../../../agent/trackers/qemu-daemon.js';
+import type { VolumeSpec } from '../../../agent/uploader.js';
 import { DEFAULT_BLOCK_SIZE, parseSize } from '../../config/index.js';
+import { TRACKERS, type TrackerKind } from '../../config/types.js';
 import { parseArgs, value } from '../args.js';
+import { followLauncher } from '../launcher.js';
 import { resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 
 
 export async function agent(argv: string[]): Promise<number> {
-  const a = parseArgs('agent', argv, { values: ['host', 'token', 'token-file', 'block-size', 'watch', 'ca', 'metrics'], repeat: ['volume'] });
+  const a = parseArgs('agent', argv, { values: ['host', 'token', 'token-file', 'block-size', 'watch', 'ca', 'metrics', 'tracker', 'qmp', 'nbd'], repeat: ['volume'] });
   const ctx = resolveContext(a);
   const ac = ctx.config.agent;
   const hub = value(a, 'hub') ?? ac?.hub ?? 'ws://127.0.0.1:7701';
@@ -27,15 +31,27 @@ export async function agent(argv: string[]): Promise<number> {
       throw new UsageError(`agent: --block-size: ${(e as Error).message}`);
     }
   }
-  const volumes = (a.values.get('volume') ?? []).map((spec) => {
+  const cliVolumes = a.values.get('volume') ?? [];
+  const tracker = (value(a, 'tracker') ?? 'scan') as TrackerKind;
+  if (!TRACKERS.includes(tracker)) throw new UsageError(`agent: --tracker ${tracker}: expected one of ${TRACKERS.join(', ')}`);
+  const qmp = value(a, 'qmp') ?? null;
+  const nbd = value(a, 'nbd') ?? null;
+  if ((qmp || nbd) && tracker !== 'qemu-dirty-bitmap') throw new UsageError('agent: --qmp and --nbd apply only with --tracker qemu-dirty-bitmap');
+  if ((qmp || nbd) && cliVolumes.length !== 1) throw new UsageError('agent: --qmp and --nbd describe one volume: give exactly one --volume');
+  const volumes: VolumeSpec[] = cliVolumes.map((spec) => {
     const m = /^([A-Za-z0-9][A-Za-z0-9._-]{0,62})=(.+)$/.exec(spec);
     if (!m) throw new UsageError(`agent: --volume ${spec}: expected NAME=PATH`);
-    return { name: m[1]!, path: path.resolve(m[2]!), blockSize };
+    return { name: m[1]!, path: path.resolve(m[2]!), blockSize, tracker, qmp: qmp && path.resolve(qmp), nbd };
   });
-  for (const v of ac?.volumes ?? []) if (!volumes.some((x) => x.name === v.name)) volumes.push({ name: v.name, path: v.path, blockSize: v.blockSize });
+  for (const v of ac?.volumes ?? []) {
+    if (!volumes.some((x) => x.name === v.name)) volumes.push({ name: v.name, path: v.path, blockSize: v.blockSize, tracker: v.tracker, qmp: v.qmp, nbd: v.nbd });
+  }
   if (volumes.length === 0) throw new UsageError('agent: no volumes to protect (give --volume NAME=PATH or agent.volumes in the config)');
   for (const v of volumes) {
     if (!fs.existsSync(v.path)) throw new UsageError(`agent: volume ${v.name}: ${v.path} does not exist`);
+    if (v.tracker !== 'qemu-dirty-bitmap') continue;
+    if (!v.qmp !== !v.nbd) throw new UsageError(`agent: volume ${v.name}: qmp and nbd go together (or neither, and the agent runs qemu-storage-daemon itself)`);
+    if (!v.qmp && !storageDaemonAvailable()) throw new UsageError(`agent: volume ${v.name}: tracker qemu-dirty-bitmap needs qemu-storage-daemon on PATH (or qmp and nbd of a running one)`);
   }
   const dataDir = path.resolve(value(a, 'data') ?? ac?.data ?? path.join(ctx.dataDir, 'agent', host));
   const watch = value(a, 'watch');
@@ -58,6 +74,11 @@ export async function agent(argv: string[]): Promise<number> {
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());
+    followLauncher((pid) => {
+      // killed along with its launcher: the hub sees a lost link, as for a killed agent
+      process.stderr.write(`drc agent: launcher process ${pid} is gone; exiting\n`);
+      process.exit(137);
+    });
   });
   await ag.stop();
   return 0;

@@ -1,3 +1,4 @@
+import { parseDuration } from '../../config/index.js';
 import { parseArgs, value } from '../args.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -5,7 +6,7 @@ import { printJson, table } from '../output.js';
 
 
 export async function hosts(argv: string[]): Promise<number> {
-  const a = parseArgs('hosts', argv, { values: ['tags', 'tier'] });
+  const a = parseArgs('hosts', argv, { values: ['tags', 'tier', 'expires'] });
   const ctx = resolveContext(a);
   const [sub, name, ...rest] = a.positionals;
   if (rest.length) throw new UsageError(`hosts: unexpected argument ${rest[0]}`);
@@ -14,7 +15,14 @@ export async function hosts(argv: string[]): Promise<number> {
     if (sub === 'add') {
       if (!name) throw new UsageError('hosts add: NAME is required');
       const tags = value(a, 'tags')?.split(',').map((t) => t.trim()).filter(Boolean) ?? [];
-      const r = await client.call('hosts.add', { name, tags, tier: value(a, 'tier') ?? null });
+      const expires = value(a, 'expires');
+      let expiresInSeconds: number | undefined;
+      try {
+        expiresInSeconds = expires === undefined ? undefined : parseDuration(expires);
+      } catch (e) {
+        throw new UsageError(`hosts add: --expires ${expires}: ${(e as Error).message}`);
+      }
+      const r = await client.call('hosts.add', { name, tags, tier: value(a, 'tier') ?? null, expiresInSeconds });
       if (ctx.json) printJson(r);
       else {
         process.stdout.write(`host ${r.host.name} added. Its agent token (shown once, keep it secret):\n${r.token}\n`);

@@ -2,7 +2,10 @@ import path from 'node:path';
 import { fileLogger } from '../../../agent/log.js';
 import { parseHostPort } from '../../config/index.js';
 import { Hub } from '../../hub/hub.js';
+import { testClockFromEnv } from '../../hub/test-clock.js';
+import { parseCron } from '../../scheduler/cron.js';
 import { parseArgs, value } from '../args.js';
+import { followLauncher } from '../launcher.js';
 import { resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 
@@ -21,6 +24,13 @@ export async function serve(argv: string[]): Promise<number> {
   const c = ctx.config;
   const la = value(a, 'listen-agents');
   const lh = value(a, 'listen-http');
+  for (const s of c.schedules) {
+    try {
+      parseCron(s.cron, s.timezone);
+    } catch (e) {
+      throw new UsageError(`serve: schedule ${s.name}: ${(e as Error).message}`);
+    }
+  }
   const log = fileLogger(ctx.dataDir, 'hub');
   const hub = new Hub({
     dataDir: ctx.dataDir,
@@ -33,6 +43,12 @@ export async function serve(argv: string[]): Promise<number> {
     hosts: c.hosts.map((h) => ({ name: h.name, tags: h.tags, tier: h.tier })),
     concurrency: value(a, 'concurrency') ? Number(value(a, 'concurrency')) : undefined,
     log,
+    alarms: c.alarms,
+    channels: c.channels,
+    schedules: c.schedules,
+    retention: c.retention,
+    now: testClockFromEnv(),
+    recovery: { targets: c.targets, checks: c.checks, plans: c.plans, drillTtlSeconds: c.recovery.drillTtl, switchHook: c.recovery.switch },
   });
   try {
     await hub.start();
@@ -47,6 +63,10 @@ export async function serve(argv: string[]): Promise<number> {
     const stop = () => resolve();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
+    followLauncher((pid) => {
+      process.stderr.write(`drc serve: launcher process ${pid} is gone; stopping\n`);
+      stop();
+    });
   });
   await hub.stop();
   return 0;

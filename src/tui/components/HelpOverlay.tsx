@@ -49,7 +49,7 @@ export function HelpOverlay(props: HelpOverlayProps): React.ReactElement {
   const colWidth = Math.floor(props.width / n);
   const more = maxOffset > 0 ? ` · j/k scroll (${offset}/${maxOffset})` : '';
   return (
-    <Box flexDirection="column" width={props.width} height={props.height} overflow="hidden">
+    <Box flexDirection="column" width={props.width} height={props.height} overflowY="hidden">
       <Text bold wrap="truncate">
         {' Help — keys and commands'}
         <Text dimColor>{props.readonly ? ' (read-only: actions hidden)' : ''} · esc or ? closes{more}</Text>

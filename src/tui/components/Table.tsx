@@ -79,7 +79,7 @@ export function Table<R>(props: TableProps<R>): React.ReactElement {
   }).join(gap);
 
   return (
-    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+    <Box flexDirection="column" width={width} height={height} overflowY="hidden">
       <Text bold wrap="truncate">{header}</Text>
       {slice.length === 0 && props.empty ? <Text dimColor wrap="truncate">{props.empty}</Text> : null}
       {slice.map((row, n) => {

@@ -10,7 +10,9 @@ import { ageSeconds, fit, formatAge, formatBytes, formatDuration, formatTime } f
 import { useCockpit, useViewActions } from '../hooks/useCockpit.js';
 import { useCockpitState } from '../hooks/useCockpitState.js';
 import { AGE_TICK_MS, useNow } from '../hooks/useNow.js';
-import { useTheme } from '../theme.js';
+import { useTheme, type Tone } from '../theme.js';
+import { sparkline } from '../components/Sparkline.js';
+import type { HostMetricsState } from '../store.js';
 import { backupNow, fullBackup, newestFirst, restoreFromHost } from './actions.js';
 import { linkText, linkTone, rpoStatus, rpoText, rpoTone } from './hostModel.js';
 import { shortType } from './Points.js';
@@ -46,7 +48,7 @@ function Volumes({ host, width, height }: { host: HostView; width: number; heigh
   const shown = Math.max(1, Math.min(vols.length, Math.floor(height / 3)));
   const each = Math.floor(height / shown);
   return (
-    <Box flexDirection="column" height={height} overflow="hidden">
+    <Box flexDirection="column" height={height} overflowY="hidden">
       {vols.slice(0, shown).map((v, i) => (
         <Box key={v.name} flexDirection="column" height={each}>
           <Text wrap="truncate">
@@ -65,7 +67,7 @@ function Volumes({ host, width, height }: { host: HostView; width: number; heigh
 
 function PointList({ points, width, height }: { points: readonly PointView[]; width: number; height: number }): React.ReactElement {
   return (
-    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+    <Box flexDirection="column" width={width} height={height} overflowY="hidden">
       <ViewTitle title={`Recovery points (${points.length})`} details={['r restores']} />
       {points.length === 0 ? <Text dimColor> none yet</Text> : null}
       {points.slice(0, Math.max(0, height - 1)).map((p) => (
@@ -80,7 +82,7 @@ function PointList({ points, width, height }: { points: readonly PointView[]; wi
 function TaskList({ jobs, width, height }: { jobs: readonly JobView[]; width: number; height: number }): React.ReactElement {
   const theme = useTheme();
   return (
-    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+    <Box flexDirection="column" width={width} height={height} overflowY="hidden">
       <ViewTitle title={`Tasks (${jobs.length})`} />
       {jobs.length === 0 ? <Text dimColor> none yet</Text> : null}
       {jobs.slice(0, Math.max(0, height - 1)).map((j) => (
@@ -95,10 +97,41 @@ function TaskList({ jobs, width, height }: { jobs: readonly JobView[]; width: nu
   );
 }
 
+const SPARK = 12;
+
+/** CPU, memory and the fullest disk as sparklines of the recent samples, and link health. */
+function MetricsLine({ metrics, width }: { metrics: HostMetricsState | undefined; width: number }): React.ReactElement {
+  const theme = useTheme();
+  if (!metrics) return <Text dimColor wrap="truncate">{' metrics: none received yet'}</Text>;
+  const m = metrics.latest;
+  const fullest = m.disks.reduce<(typeof m.disks)[number] | null>((a, d) => (a && a.percent >= d.percent ? a : d), null);
+  const tone = (p: number): Tone | undefined => (p >= 90 ? 'bad' : p >= 75 ? 'warn' : 'accent');
+  const spark = width >= 100 ? SPARK : 8;
+  const part = (label: string, values: readonly number[], now: number, extra = ''): React.ReactElement => (
+    <Text>
+      {` ${label} `}
+      <Text color={theme.color(tone(now))}>{sparkline(values, spark, 100)}</Text>
+      {` ${Math.round(now)}%${extra}`}
+    </Text>
+  );
+  const link = metrics.link;
+  return (
+    <Text wrap="truncate">
+      {part('cpu', metrics.cpu, m.cpu)}
+      {part(' mem', metrics.memory, m.memoryPercent)}
+      {part(' disk', metrics.disk, fullest?.percent ?? 0, fullest ? ` ${fullest.mount}` : '')}
+      <Text>{'  link '}</Text>
+      <Text color={theme.color(link.state === 'good' ? 'ok' : link.state === 'unknown' ? undefined : 'bad')}>{link.state}</Text>
+      <Text dimColor>{link.latencyMs !== null ? ` ${Math.round(link.latencyMs)}ms` : ''}</Text>
+    </Text>
+  );
+}
+
 export function HostDetailView({ view, width, height }: ViewProps<{ kind: 'host'; host: string }>): React.ReactElement {
   const hosts = useCockpitState((s) => s.hosts);
   const allPoints = useCockpitState((s) => s.points);
   const allJobs = useCockpitState((s) => s.jobs);
+  const metrics = useCockpitState((s) => s.metrics[view.host]);
   const now = useNow(AGE_TICK_MS);
   const cockpit = useCockpit();
   const host = hosts.find((h) => h.name === view.host);
@@ -111,19 +144,22 @@ export function HostDetailView({ view, width, height }: ViewProps<{ kind: 'host'
       case 'fullBackup': fullBackup(cockpit, view.host); return true;
       case 'restore': restoreFromHost(cockpit, view.host, allPoints); return true;
       case 'showPoints': cockpit.navigate({ kind: 'points', host: view.host }); return true;
+      case 'drill': cockpit.navigate({ kind: 'drill', hosts: [view.host] }); return true;
+      case 'failover': cockpit.navigate({ kind: 'failover', host: view.host }); return true;
       default: return false;
     }
   });
 
   if (!host) return <Box height={height}><Text dimColor>{` no host named ${view.host} (esc goes back)`}</Text></Box>;
-  const rest = height - 2;
+  const rest = height - 3;
   const volumeHeight = Math.max(3, Math.floor(rest * 0.55));
   const listHeight = rest - volumeHeight;
   const sideBySide = width >= 100;
   const half = Math.floor(width / 2);
   return (
-    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+    <Box flexDirection="column" width={width} height={height} overflowY="hidden">
       <Summary host={host} now={now} />
+      <MetricsLine metrics={metrics} width={width} />
       <Volumes host={host} width={width} height={volumeHeight} />
       {sideBySide ? (
         <Box flexDirection="row" height={listHeight}>

@@ -40,6 +40,12 @@ export function HostsView({ width, height, ui, setUi }: ViewProps<{ kind: 'hosts
       case 'backup':
         if (sel.row) backupNow(cockpit, sel.row.name);
         return true;
+      case 'drill':
+        if (sel.row) cockpit.navigate({ kind: 'drill', hosts: [sel.row.name] });
+        return true;
+      case 'failover':
+        if (sel.row) cockpit.navigate({ kind: 'failover', host: sel.row.name });
+        return true;
       default:
         return false;
     }

@@ -2,7 +2,10 @@
 // aggregate throughput of the last 15 minutes, and recent events.
 import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
-import type { EventView, Level } from '../../protocol/operator.js';
+import type { EventView, InspectionView, Level } from '../../protocol/operator.js';
+import { sparkline } from '../components/Sparkline.js';
+import { formatDuration } from '../components/format.js';
+import { LEVELS, eventTrend, severityCounts, type DayCount } from './alarmModel.js';
 import { BrailleChart, chartGutter } from '../components/BrailleChart.js';
 import { bucketByTime, niceMax, type TimedValue } from '../components/braille.js';
 import { formatBytes, formatPercent, formatRate, fit } from '../components/format.js';
@@ -66,6 +69,47 @@ export function throughputChart(samples: readonly TimedValue[], latest: number, 
   };
 }
 
+function alarmParts(counts: Record<Level, number>): Part[] {
+  const open = LEVELS.reduce((n, l) => n + counts[l], 0);
+  if (open === 0) return [{ text: 'none open', tone: 'ok' }];
+  return LEVELS.flatMap((l, i) => [i > 0 ? ' · ' : '', { text: `${counts[l]} ${l}`, tone: counts[l] > 0 ? LEVEL_TONE[l] : undefined }]).concat(' open');
+}
+
+function trendParts(week: readonly DayCount[], month: readonly DayCount[], width: number): Part[] {
+  const sum = (d: readonly DayCount[]): number => d.reduce((n, x) => n + x.total, 0);
+  const bad = (d: readonly DayCount[]): number => d.reduce((n, x) => n + x.bad, 0);
+  const monthBars = width >= 80 ? 30 : 15;
+  return [
+    '7d ', { text: sparkline(week.map((d) => d.total), 7), tone: 'accent' }, ` ${sum(week)}`,
+    bad(week) > 0 ? { text: ` (${bad(week)} crit)`, tone: 'bad' } : '',
+    ' · 30d ', { text: sparkline(month.slice(-monthBars).map((d) => d.total), monthBars), tone: 'accent' }, ` ${sum(month)}`,
+  ];
+}
+
+/** The daily inspection: what needs a look today, and when storage runs out. */
+function inspectionRows(i: InspectionView | null): React.ReactElement[] {
+  if (!i) return [<Row key="insp" label="Today" parts={['daily inspection: waiting for the hub…']} />];
+  const n = (count: number, one: string, many: string): Part => ({ text: `${count} ${count === 1 ? one : many}`, tone: count > 0 ? 'bad' : 'ok' });
+  const soonest = [...i.expiringCredentials].sort((a, b) => a.secondsLeft - b.secondsLeft)[0];
+  const s = i.storage;
+  const used = s.capacityBytes > 0 ? (s.capacityBytes - s.freeBytes) / s.capacityBytes : null;
+  const full = s.daysUntilFull;
+  return [
+    <Row key="insp" label="Today" parts={[
+      n(i.failedTasks.length, 'failed task', 'failed tasks'), ' · ', n(i.delayedHosts.length, 'delayed', 'delayed'), ' · ',
+      n(i.badLinks.length, 'bad link', 'bad links'), ' · ',
+      soonest ? { text: `${soonest.kind} ${soonest.name} expires in ${formatDuration(soonest.secondsLeft)}${i.expiringCredentials.length > 1 ? ` (+${i.expiringCredentials.length - 1})` : ''}`, tone: soonest.secondsLeft < 7 * 86400 ? 'bad' : 'warn' }
+        : { text: 'no credential expiring', tone: 'ok' },
+    ]} />,
+    <Row key="cap" label="Capacity" parts={[
+      s.capacityBytes > 0 ? `${formatBytes(s.capacityBytes - s.freeBytes)}/${formatBytes(s.capacityBytes)} ` : `${formatBytes(s.bytesStored)} stored `,
+      used === null ? '' : { text: `(${formatPercent(used)})`, tone: used >= 0.9 ? 'bad' : used >= 0.75 ? 'warn' : undefined },
+      ` · +${formatBytes(Math.max(0, s.growthBytesPerDay))}/day · `,
+      full === null ? 'not filling' : { text: `full in ${Math.floor(full)} days`, tone: full < 14 ? 'bad' : full < 60 ? 'warn' : 'ok' },
+    ]} />,
+  ];
+}
+
 export function OverviewView({ width, height }: ViewProps<{ kind: 'overview' }>): React.ReactElement {
   const state = useCockpitState((s) => s);
   const now = useNow(AGE_TICK_MS);
@@ -75,10 +119,15 @@ export function OverviewView({ width, height }: ViewProps<{ kind: 'overview' }>)
     if (action === 'showHosts') cockpit.navigate({ kind: 'hosts' });
     else if (action === 'showTasks') cockpit.navigate({ kind: 'tasks' });
     else if (action === 'showPoints') cockpit.navigate({ kind: 'points', host: null });
+    else if (action === 'showAlarms') cockpit.navigate({ kind: 'alarms' });
     else return false;
     return true;
   });
-  const { hub, hosts, jobs, throughput, events } = state;
+  const { hub, hosts, jobs, throughput, events, alarms, inspection } = state;
+  const severity = useMemo(() => severityCounts(alarms), [alarms]);
+  const day = Math.floor(now / 86_400_000);
+  const trend30 = useMemo(() => eventTrend(30, day * 86_400_000, inspection, events, alarms), [day, inspection, events, alarms]);
+  const trend7 = trend30.slice(-7);
   const links = useMemo(() => linkCounts(hosts), [hosts]);
   const compliance = useMemo(() => rpoCompliance(hosts, hub?.tiers ?? [], now), [hosts, hub, now]);
   const tasks = useMemo(() => taskCounts(jobs), [jobs]);
@@ -92,13 +141,23 @@ export function OverviewView({ width, height }: ViewProps<{ kind: 'overview' }>)
     return <Box width={width} height={height}><Text dimColor>{` waiting for the hub's snapshot (${state.connection})…`}</Text></Box>;
   }
   const rates = successRates(hub.stats);
-  const chartHeight = Math.max(2, Math.min(10, Math.floor((height - 6) / 2) - 2));
+  const extra: React.ReactElement[] = [
+    <Row key="alarms" label="Alarms" parts={alarmParts(severity)} />,
+    <Row key="trend" label="Events" parts={trendParts(trend7, trend30, width)} />,
+    ...inspectionRows(inspection),
+  ];
+  // the first five rows and the new ones, then as much chart and events as fits
+  const fixedRows = 5 + extra.length;
+  const left = height - fixedRows;
+  const spacer = left > 14;
+  // the chart takes its title and x labels besides its own lines; it goes before the rows do
+  const chartHeight = left >= 5 ? Math.max(2, Math.min(10, Math.floor((left - 3 - (spacer ? 1 : 0)) / 2))) : 0;
   // at most 10: a new event shifts every line of the list, and each line costs bytes
-  const eventRows = Math.max(0, Math.min(10, height - 6 - chartHeight - 3));
-  const recent = events.slice(-eventRows).reverse();
+  const eventRows = Math.max(0, Math.min(10, left - (chartHeight > 0 ? chartHeight + 2 : 0) - 1 - (spacer ? 1 : 0)));
+  const recent = eventRows > 0 ? events.slice(-eventRows).reverse() : [];
 
   return (
-    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+    <Box flexDirection="column" width={width} height={height} overflowY="hidden">
       <Row label="Hosts" parts={[
         { text: `${links.connected} connected`, tone: 'ok' }, ' · ',
         { text: `${links.disconnected} disconnected`, tone: links.disconnected > 0 ? 'bad' : undefined },
@@ -121,11 +180,12 @@ export function OverviewView({ width, height }: ViewProps<{ kind: 'overview' }>)
         { text: `${hub.store.dedupRatio.toFixed(2)}×`, tone: 'accent' },
         ` · ${hub.store.chunks.toLocaleString('en-US')} chunks in ${hub.store.packs} packs`,
       ]} />
-      <Text> </Text>
-      <ViewTitle title="Throughput, last 15 min" details={[`now ${formatRate(latest?.bytesPerSec ?? 0)}`, `peak ${formatRate(peak)}`]} />
-      <BrailleChart width={chart.width} height={chartHeight} formatValue={formatRate} max={max} tone="accent"
-        values={chart.values} xLabels={{ left: '-15m', middle: '-7m30s', right: 'now' }} />
-      <ViewTitle title="Recent events" details={[`${events.length} kept`]} />
+      {extra}
+      {spacer ? <Text> </Text> : null}
+      {chartHeight > 0 ? <ViewTitle title="Throughput, last 15 min" details={[`now ${formatRate(latest?.bytesPerSec ?? 0)}`, `peak ${formatRate(peak)}`]} /> : null}
+      {chartHeight > 0 ? <BrailleChart width={chart.width} height={chartHeight} formatValue={formatRate} max={max} tone="accent"
+        values={chart.values} xLabels={{ left: '-15m', middle: '-7m30s', right: 'now' }} /> : null}
+      {eventRows > 0 ? <ViewTitle title="Recent events" details={[`${events.length} kept`]} /> : null}
       {recent.map((e) => (
         <Text key={e.id} wrap="truncate" color={theme.color(LEVEL_TONE[e.level])} bold={e.level === 'urgent'}>
           {` ${eventLine(e)}`}

@@ -1,25 +1,40 @@
 // Tasks: running with progress, rate and ETA; queued with why they wait; finished with
 // their outcome. c cancels (asks y/n), R retries.
 import React, { useMemo } from 'react';
-import { Box } from 'ink';
+import { Box, Text } from 'ink';
+import type { JobView } from '../../protocol/operator.js';
+import { useTheme } from '../theme.js';
 import { Table } from '../components/Table.js';
 import { applyFilter } from '../components/FilterLine.js';
 import { useCockpit, useViewActions } from '../hooks/useCockpit.js';
 import { useCockpitState } from '../hooks/useCockpitState.js';
 import { useTableSelection } from '../hooks/useTableSelection.js';
 import { cancelTask, retryTask } from './actions.js';
-import { orderTasks, taskColumns, taskSearchText } from './taskModel.js';
+import { orderTasks, taskColumns, taskInfo, taskSearchText } from './taskModel.js';
 import type { ViewProps } from './types.js';
 import { ViewTitle, filterDetail } from './ViewTitle.js';
 
 const COLUMNS = taskColumns();
+
+/** The selected task in full: a narrow screen cuts the INFO column, and why a job waits matters. */
+function TaskDetail({ job }: { job: JobView | undefined }): React.ReactElement {
+  const theme = useTheme();
+  if (!job) return <Text> </Text>;
+  const label = job.state === 'queued' ? 'waits: ' : job.state === 'failed' ? 'failed: ' : '';
+  return (
+    <Text wrap="truncate">
+      <Text dimColor>{` #${job.id} ${job.kind} ${job.host} · ${job.origin} · prio ${job.priority} · `}</Text>
+      <Text color={theme.color(job.state === 'queued' ? 'warn' : job.state === 'failed' ? 'bad' : undefined)}>{`${label}${taskInfo(job)}`}</Text>
+    </Text>
+  );
+}
 
 export function TasksView({ width, height, ui, setUi }: ViewProps<{ kind: 'tasks' }>): React.ReactElement {
   const jobs = useCockpitState((s) => s.jobs);
   const cockpit = useCockpit();
   const rows = useMemo(() => orderTasks(applyFilter(jobs, ui.filter, taskSearchText)), [jobs, ui.filter]);
   const sel = useTableSelection(rows, (j) => String(j.id), ui, setUi);
-  const tableHeight = height - 1;
+  const tableHeight = height - 2;
 
   useViewActions((action) => {
     if (sel.move(action, tableHeight - 1)) return true;
@@ -48,6 +63,7 @@ export function TasksView({ width, height, ui, setUi }: ViewProps<{ kind: 'tasks
       />
       <Table columns={COLUMNS} rows={rows} rowKey={(j) => String(j.id)} width={width} height={tableHeight}
         selected={sel.index} empty={jobs.length === 0 ? 'no tasks yet' : 'no task matches the filter'} />
+      <TaskDetail job={sel.row} />
     </Box>
   );
 }

@@ -7,9 +7,15 @@ export interface ViewUi extends TableUi {
   filter: string;
   sortIndex: number;
   descending: boolean;
+  /** wizards: the point chosen ('' = the hub's default, latest verified), null = not yet */
+  point: string | null;
+  /** wizards: the run started from this view, once it started */
+  runId: number | null;
 }
 
-export const INITIAL_UI: ViewUi = { selectedKey: null, selectedIndex: 0, filter: '', sortIndex: 0, descending: false };
+export const INITIAL_UI: ViewUi = {
+  selectedKey: null, selectedIndex: 0, filter: '', sortIndex: 0, descending: false, point: null, runId: null,
+};
 
 export interface ViewProps<V extends ViewRef = ViewRef> {
   view: V;

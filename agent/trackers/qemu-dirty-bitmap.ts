@@ -1,0 +1,334 @@
+// The `qemu-dirty-bitmap` tracker: real changed-block tracking. QEMU records every write in
+// a dirty bitmap; a backup freezes a point in time (see qemu-fleece.ts), asks NBD block status
+// for the frozen bitmap's dirty extents and reads only those blocks. When the bitmap cannot be
+// trusted (daemon restarted without it, unclean shutdown, resized volume) the tracker says so,
+// reads the whole point-in-time view once, compares it with the base's hash list, and re-arms.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createXXHash3, type IHasher } from 'hash-wasm';
+import type { LogFn } from '../log.js';
+import { NbdClient, parseNbdAddress, type NbdAddress } from '../nbd/client.js';
+import { STATE_DIRTY, STATE_ZERO } from '../nbd/protocol.js';
+import { QmpClient } from '../qmp/client.js';
+import type { SendItem, SendResult } from '../send-worker.js';
+import type { VolumeGeneration } from '../state.js';
+import { MANAGED_NODE, StorageDaemon } from './qemu-daemon.js';
+import { VolumeNode, findVolumeNode, type BitmapInfo } from './qemu-fleece.js';
+import { blocksOf, readPlan, type BlockRange } from './qemu-reader.js';
+import { senders, type ChangedBlocks, type LiveBitmap, type TrackedVolume, type VolumeTracker } from './tracker.js';
+
+export interface QemuVolume extends TrackedVolume {
+  /** QMP socket and NBD server of a running qemu-storage-daemon; both null: the agent runs one */
+  qmp: string | null;
+  nbd: string | null;
+}
+
+export interface QemuTrackerOptions {
+  volume: QemuVolume;
+  /** the agent's data directory: sockets and records go to DATA/qemu */
+  dataDir: string;
+  /** the committed generation of a volume */
+  generation(volume: string): number | null;
+  log: LogFn;
+  /** tell the hub: the bitmap cannot be trusted, this run reads everything */
+  invalidated(volume: string, message: string): void;
+  /** bytes of changed blocks kept in memory between hashing and sending (default 256 MiB) */
+  keepBytes?: number;
+}
+
+/** Which bitmap belongs to a committed generation (written before the generation itself). */
+interface BitmapRecord {
+  generation: number;
+  bitmap: string;
+  size: number;
+  blockSize: number;
+}
+
+interface Frozen {
+  current: string | null;
+  next: string;
+  size: number;
+  nbd: NbdClient | null;
+  kept: Map<number, Uint8Array>;
+}
+
+/** Test hook: when this file exists after the freeze, the tracker marks it `frozen` and waits until it is deleted. */
+const PAUSE_FILE = process.env.DRC_TEST_PAUSE_AFTER_FREEZE;
+
+export class QemuDirtyBitmapTracker implements VolumeTracker {
+  readonly kind = 'qemu-dirty-bitmap';
+  readonly dir: string;
+  private daemon: StorageDaemon | null = null;
+  private node: VolumeNode | null = null;
+  private nbdAddress: NbdAddress | null = null;
+  private frozen: Frozen | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private xxh3: IHasher | null = null;
+  private zeroCache = new Map<number, { xxh: Buffer; sha: Buffer }>();
+
+  constructor(private readonly o: QemuTrackerOptions) {
+    this.dir = path.join(o.dataDir, 'qemu');
+  }
+
+  private get vol(): QemuVolume {
+    return this.o.volume;
+  }
+
+  /** Where a daemon the agent runs serves the disk (writable export named after the volume). */
+  get managedNbdPath(): string {
+    return path.join(this.dir, `${this.vol.name}.nbd`);
+  }
+
+  /** One operation at a time on the daemon. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const r = this.queue.then(fn);
+    this.queue = r.catch(() => undefined);
+    return r;
+  }
+
+  open(): Promise<void> {
+    return this.serial(async () => void (await this.connect()));
+  }
+
+  size(): Promise<number> {
+    return this.serial(async () => (await this.connect()).size());
+  }
+
+  private async connect(): Promise<VolumeNode> {
+    if (this.node && !this.node.qmp.closed) return this.node;
+    this.node = null;
+    fs.mkdirSync(this.dir, { recursive: true });
+    const external = this.vol.qmp !== null && this.vol.nbd !== null;
+    const qmp = external ? await QmpClient.connect(this.vol.qmp!) : await this.managedMonitor();
+    try {
+      this.nbdAddress = external ? parseNbdAddress(this.vol.nbd!) : { path: this.managedNbdPath };
+      const nodeName = external ? await findVolumeNode(qmp, this.vol.name, this.vol.path) : MANAGED_NODE;
+      const node = new VolumeNode(qmp, nodeName, this.vol.name, path.join(this.dir, `${this.vol.name}.fleece.qcow2`));
+      if (external) await node.ensureNbdServer(this.nbdAddress);
+      await this.recover(node);
+      this.node = node;
+      return node;
+    } catch (e) {
+      await qmp.close(); // a monitor serves one client at a time: do not keep it busy
+      throw e;
+    }
+  }
+
+  /** The monitor of the daemon the agent runs, (re)starting the daemon when it is not there. */
+  private async managedMonitor(): Promise<QmpClient> {
+    const d = this.daemon;
+    const alive = d?.running ? await QmpClient.connect(d.qmpPath, 2000).catch(() => null) : null;
+    if (alive) return alive;
+    if (d) this.o.log('warning', `volume ${this.vol.name}: qemu-storage-daemon is gone (${d.lastError()}); starting it again`);
+    await d?.stop();
+    this.daemon = await StorageDaemon.start({ image: this.vol.path, dir: this.dir, exportName: this.vol.name });
+    this.o.log('info', `volume ${this.vol.name}: qemu-storage-daemon serves ${this.vol.path} (${this.daemon.format}) at ${this.daemon.nbdPath}`);
+    return QmpClient.connect(this.daemon.qmpPath);
+  }
+
+  /** Clean up after a crash: no fleece left, and exactly one bitmap tracking since the generation. */
+  private async recover(node: VolumeNode): Promise<void> {
+    await node.thaw();
+    const peek = `drc-peek-${this.vol.name}`;
+    await node.deleteExport(peek);
+    const rec = this.record();
+    const ours = (await node.bitmaps()).filter((b) => b.name.startsWith(this.prefix) || b.name === peek);
+    const known = rec ? ours.find((b) => b.name === rec.bitmap) : undefined;
+    const others = ours.filter((b) => b !== known).map((b) => b.name);
+    if (known && !known.recording && !known.inconsistent) await node.mergeBack(known.name, others);
+    else for (const b of others) await node.removeBitmap(b);
+  }
+
+  private get prefix(): string {
+    return `drc.${this.vol.name}.`;
+  }
+
+  private recordPath(generation: number): string {
+    return path.join(this.dir, `${this.vol.name}.${generation}.json`);
+  }
+
+  private record(): BitmapRecord | null {
+    const g = this.o.generation(this.vol.name);
+    if (g === null) return null;
+    try {
+      return JSON.parse(fs.readFileSync(this.recordPath(g), 'utf8')) as BitmapRecord;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Why the recorded bitmap cannot stand for the changes since the generation, or null. */
+  private problem(rec: BitmapRecord, b: BitmapInfo | undefined, size: number, node: VolumeNode): string | null {
+    if (!b) return `dirty bitmap ${rec.bitmap} is gone from node ${node.node} (was the daemon restarted?)`;
+    if (b.inconsistent) return `dirty bitmap ${b.name} is inconsistent (the daemon did not shut down cleanly)`;
+    if (!b.recording) return `dirty bitmap ${b.name} is not recording`;
+    if (b.granularity > this.vol.blockSize) return `dirty bitmap ${b.name} has granularity ${b.granularity}, coarser than the ${this.vol.blockSize}-byte blocks`;
+    if (rec.blockSize !== this.vol.blockSize) return `the block size changed from ${rec.blockSize} to ${this.vol.blockSize}`;
+    if (rec.size !== size) return `the volume changed size from ${rec.size} to ${size} bytes`;
+    return null;
+  }
+
+  changedBlocks(prev: VolumeGeneration | null): Promise<ChangedBlocks> {
+    return this.serial(async () => {
+      const node = await this.connect();
+      const size = await node.size();
+      const bs = this.vol.blockSize;
+      const blockCount = Math.ceil(size / bs);
+      const rec = this.record();
+      const bitmap = rec ? (await node.bitmaps()).find((b) => b.name === rec.bitmap) : undefined;
+      const problem = rec ? this.problem(rec, bitmap, size, node) : null;
+      if (problem && bitmap) await node.removeBitmap(bitmap.name);
+      const current = !problem && bitmap ? bitmap.name : null;
+      const useBitmap = prev !== null && current !== null && rec?.generation === prev.generation;
+      if (prev && !useBitmap) {
+        if (problem) {
+          this.o.invalidated(this.vol.name, `${problem}; reading the whole volume once and re-arming the bitmap`);
+          this.o.log('warning', `volume ${this.vol.name}: ${problem}; full scan against generation ${prev.generation}`);
+        } else {
+          this.o.log('info', `volume ${this.vol.name}: no dirty bitmap for generation ${prev.generation} yet; full scan, then the bitmap takes over`);
+        }
+      }
+      const next = `${this.prefix}${Date.now().toString(36)}`;
+      await node.freeze({ current, next, granularity: bs, persistent: await node.canPersist(), size });
+      const frozen: Frozen = { current, next, size, nbd: null, kept: new Map() };
+      this.frozen = frozen;
+      await pauseForTest(this.vol.name);
+      const context = `qemu:dirty-bitmap:${current}`;
+      frozen.nbd = await NbdClient.connect(this.nbdAddress!, node.fleeceId, { metaContexts: useBitmap ? ['base:allocation', context] : ['base:allocation'] });
+      const nbd = frozen.nbd;
+      const zero = blocksOf(await nbd.blockStatus('base:allocation'), STATE_ZERO, bs, size, true);
+      const examine: BlockRange[] = useBitmap ? blocksOf(await nbd.blockStatus(context), STATE_DIRTY, bs, size, false) : [{ first: 0, count: blockCount }];
+      const xxh = Buffer.alloc(blockCount * 8);
+      if (prev) prev.xxh.copy(xxh, 0, 0, Math.min(prev.xxh.length, xxh.length));
+      this.xxh3 ??= await createXXHash3();
+      const out = await readPlan({
+        blockSize: bs,
+        size,
+        examine,
+        zero,
+        compareWith: prev && !useBitmap ? prev.xxh : null,
+        xxh,
+        keepBytes: this.o.keepBytes ?? 256 * 1024 * 1024,
+        zeroHashes: (len) => this.zeroHashes(len),
+        read: (offset, length, into) => nbd.read(offset, length, into),
+      });
+      frozen.kept = out.kept;
+      return { blockCount, size, changed: out.changed, zero: out.zero, sha: out.sha, xxh, bytesRead: out.bytesRead };
+    });
+  }
+
+  private zeroHashes(len: number): { xxh: Buffer; sha: Buffer } {
+    let z = this.zeroCache.get(len);
+    if (!z) {
+      const data = Buffer.alloc(len);
+      z = { xxh: Buffer.from(this.xxh3!.init().update(data).digest('binary')), sha: createHash('sha256').update(data).digest() };
+      this.zeroCache.set(len, z);
+    }
+    return z;
+  }
+
+  async frames(items: SendItem[], job: { jobId: number; volumeIndex: number }): Promise<SendResult> {
+    const f = this.frozen;
+    if (!f?.nbd) throw new Error(`volume ${this.vol.name}: no point-in-time view to read from`);
+    const bs = this.vol.blockSize;
+    await Promise.all(
+      items.map(async (it) => {
+        const kept = f.kept.get(it.index);
+        f.kept.delete(it.index);
+        const len = Math.min(bs, f.size - it.index * bs);
+        it.data = kept ?? (await f.nbd!.read(it.index * bs, len, Buffer.allocUnsafeSlow(len)));
+      }),
+    );
+    const transfer = items.map((it) => it.data!.buffer as ArrayBuffer);
+    return senders.run({ path: '', blockSize: bs, size: f.size, jobId: job.jobId, volumeIndex: job.volumeIndex, items }, transfer);
+  }
+
+  commit(pointId: number, save: () => void): Promise<void> {
+    return this.serial(async () => {
+      const f = this.frozen;
+      if (!f) return save();
+      const rec: BitmapRecord = { generation: pointId, bitmap: f.next, size: f.size, blockSize: this.vol.blockSize };
+      fs.writeFileSync(this.recordPath(pointId), JSON.stringify(rec));
+      save();
+      this.frozen = null;
+      for (const file of fs.readdirSync(this.dir)) {
+        const m = /^(.+)\.(\d+)\.json$/.exec(file);
+        if (m && m[1] === this.vol.name && Number(m[2]) !== pointId) fs.rmSync(path.join(this.dir, file), { force: true });
+      }
+      await this.release(f, async (node) => {
+        if (f.current) await node.removeBitmap(f.current);
+      });
+    });
+  }
+
+  abandon(): Promise<void> {
+    return this.serial(() => this.unfreeze());
+  }
+
+  /** Undo a freeze that was not committed: the current bitmap records again, with what the next one saw. */
+  private async unfreeze(): Promise<void> {
+    const f = this.frozen;
+    this.frozen = null;
+    if (!f) return;
+    await this.release(f, async (node) => {
+      if (f.current) await node.mergeBack(f.current, [f.next]);
+      else await node.removeBitmap(f.next);
+    });
+  }
+
+  /** End the point-in-time view, then settle the bitmaps; a failure is logged (the next connect cleans up). */
+  private async release(f: Frozen, settle: (node: VolumeNode) => Promise<void>): Promise<void> {
+    try {
+      await f.nbd?.close();
+      const node = this.node;
+      if (!node || node.qmp.closed) return;
+      await node.thaw();
+      await settle(node);
+    } catch (e) {
+      this.o.log('warning', `volume ${this.vol.name}: cleaning up after the backup: ${(e as Error).message}`);
+    }
+  }
+
+  live(prev: VolumeGeneration | null): Promise<LiveBitmap | null> {
+    return this.serial(async () => {
+      if (this.frozen) return null;
+      const node = await this.connect();
+      const size = await node.size();
+      const bs = this.vol.blockSize;
+      const blockCount = Math.ceil(size / bs);
+      const rec = this.record();
+      const bitmap = rec ? (await node.bitmaps()).find((b) => b.name === rec.bitmap) : undefined;
+      if (!prev || !rec || rec.generation !== prev.generation || this.problem(rec, bitmap, size, node)) {
+        return { blockCount, size, changed: Array.from({ length: blockCount }, (_, i) => i), incremental: false };
+      }
+      const extents = await node.peek(bitmap!.name, bs, async (exportName, context) => {
+        const nbd = await NbdClient.connect(this.nbdAddress!, exportName, { metaContexts: [context] });
+        try {
+          return await nbd.blockStatus(context);
+        } finally {
+          await nbd.close();
+        }
+      });
+      const changed: number[] = [];
+      for (const r of blocksOf(extents, STATE_DIRTY, bs, size, false)) for (let i = r.first; i < r.first + r.count; i++) changed.push(i);
+      return { blockCount, size, changed, incremental: true };
+    });
+  }
+
+  close(): Promise<void> {
+    return this.serial(async () => {
+      await this.unfreeze();
+      await this.node?.qmp.close();
+      this.node = null;
+      await this.daemon?.stop();
+      this.daemon = null;
+    });
+  }
+}
+
+async function pauseForTest(volume: string): Promise<void> {
+  if (!PAUSE_FILE || !fs.existsSync(PAUSE_FILE)) return;
+  fs.writeFileSync(PAUSE_FILE, `frozen ${volume}\n`);
+  while (fs.existsSync(PAUSE_FILE)) await new Promise((r) => setTimeout(r, 20));
+}

@@ -1,0 +1,172 @@
+// Reads the blocks a plan names from an NBD export (the point-in-time view) in batches of a
+// few MiB, contiguous blocks in one request, several batches in flight, and hashes each batch
+// in worker threads. Blocks known to be zero (base:allocation) are not read at all.
+import type { Extent } from '../nbd/protocol.js';
+import { WorkerPool, workerUrl } from '../worker-pool.js';
+import type { HashResult, HashTask } from './qemu-hash-worker.js';
+
+/** Block ranges, ascending and disjoint. */
+export interface BlockRange {
+  first: number;
+  count: number;
+}
+
+/** Blocks touched by extents having any of `flags` (`whole`: only blocks they cover entirely). */
+export function blocksOf(extents: Extent[], flags: number, blockSize: number, size: number, whole: boolean): BlockRange[] {
+  const out: BlockRange[] = [];
+  for (const e of extents) {
+    if (!(e.flags & flags) || e.length === 0) continue;
+    const end = Math.min(size, e.offset + e.length);
+    let first = whole ? Math.ceil(e.offset / blockSize) : Math.floor(e.offset / blockSize);
+    let last = whole ? (end === size ? Math.ceil(end / blockSize) : Math.floor(end / blockSize)) - 1 : Math.ceil(end / blockSize) - 1;
+    if (last < first) continue;
+    const prev = out[out.length - 1];
+    if (prev && prev.first + prev.count >= first) {
+      first = prev.first;
+      last = Math.max(last, prev.first + prev.count - 1);
+      out.pop();
+    }
+    out.push({ first, count: last - first + 1 });
+  }
+  return out;
+}
+
+export interface ReadPlan {
+  blockSize: number;
+  size: number;
+  /** blocks to look at */
+  examine: BlockRange[];
+  /** blocks known to be all zero: not read */
+  zero: BlockRange[];
+  /** xxh3 of the base generation: a block counts as changed only when it differs; null: every examined block is changed */
+  compareWith: Buffer | null;
+  /** xxh3 of every block, updated in place for the examined ones */
+  xxh: Buffer;
+  /** bytes of changed blocks to keep in memory for sending */
+  keepBytes: number;
+  /** xxh3 and sha256 of an all-zero block of `len` bytes */
+  zeroHashes(len: number): { xxh: Buffer; sha: Buffer };
+  read(offset: number, length: number, into: Buffer): Promise<unknown>;
+}
+
+export interface ReadOutcome {
+  changed: number[];
+  zero: Uint8Array;
+  sha: Buffer;
+  kept: Map<number, Uint8Array>;
+  bytesRead: number;
+}
+
+type Unit = { kind: 'zero'; first: number; count: number } | { kind: 'batch'; indices: number[]; result?: HashResult };
+
+const BATCH_BYTES = 4 * 1024 * 1024;
+const BATCHES_IN_FLIGHT = 4;
+const hashers = new WorkerPool<HashTask, HashResult>(workerUrl(import.meta.url, '../../dist/agent/trackers/qemu-hash-worker.js', './qemu-hash-worker.js'));
+
+/** Split the examined blocks into zero runs and batches to read, in block order. */
+export function* unitsOf(plan: Pick<ReadPlan, 'blockSize' | 'examine' | 'zero'>): Generator<Unit> {
+  const perBatch = Math.max(1, Math.floor(BATCH_BYTES / plan.blockSize));
+  let batch: number[] = [];
+  let z = 0;
+  for (const r of plan.examine) {
+    for (let i = r.first; i < r.first + r.count; ) {
+      while (z < plan.zero.length && plan.zero[z]!.first + plan.zero[z]!.count <= i) z++;
+      const zr = plan.zero[z];
+      if (zr && zr.first <= i) {
+        const count = Math.min(zr.first + zr.count, r.first + r.count) - i;
+        if (batch.length) yield { kind: 'batch', indices: batch };
+        batch = [];
+        yield { kind: 'zero', first: i, count };
+        i += count;
+        continue;
+      }
+      batch.push(i++);
+      if (batch.length === perBatch) {
+        yield { kind: 'batch', indices: batch };
+        batch = [];
+      }
+    }
+  }
+  if (batch.length) yield { kind: 'batch', indices: batch };
+}
+
+async function readBatch(plan: ReadPlan, indices: number[]): Promise<{ buf: Buffer; lastLen: number }> {
+  const bs = plan.blockSize;
+  const buf = Buffer.allocUnsafeSlow(indices.length * bs);
+  const reads: Promise<unknown>[] = [];
+  const lastLen = Math.min(bs, plan.size - indices[indices.length - 1]! * bs);
+  for (let k = 0; k < indices.length; ) {
+    let n = 1;
+    while (k + n < indices.length && indices[k + n] === indices[k]! + n) n++;
+    const len = (n - 1) * bs + (k + n === indices.length ? lastLen : bs);
+    reads.push(plan.read(indices[k]! * bs, len, buf.subarray(k * bs, k * bs + len)));
+    k += n;
+  }
+  await Promise.all(reads);
+  return { buf, lastLen };
+}
+
+export async function readPlan(plan: ReadPlan): Promise<ReadOutcome> {
+  const bs = plan.blockSize;
+  const units: Unit[] = [];
+  const inflight = new Set<Promise<void>>();
+  let failure: unknown = null;
+  let bytesRead = 0;
+  let keepLeft = plan.keepBytes;
+  for (const u of unitsOf(plan)) {
+    units.push(u);
+    if (u.kind !== 'batch') continue;
+    const keep = keepLeft > 0;
+    keepLeft -= u.indices.length * bs;
+    const p = (async () => {
+      const { buf, lastLen } = await readBatch(plan, u.indices);
+      bytesRead += (u.indices.length - 1) * bs + lastLen;
+      const prev = plan.compareWith ? Buffer.concat(u.indices.map((i) => plan.compareWith!.subarray(i * 8, i * 8 + 8))) : null;
+      const task: HashTask = { data: buf, blockSize: bs, count: u.indices.length, lastLen, prev: prev && prev.length === u.indices.length * 8 ? prev : null, keep };
+      u.result = await hashers.run(task, [buf.buffer as ArrayBuffer]);
+    })().catch((e: unknown) => void (failure ??= e));
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
+    if (inflight.size >= BATCHES_IN_FLIGHT) await Promise.race(inflight);
+    if (failure) break;
+  }
+  await Promise.all(inflight);
+  if (failure) throw failure;
+
+  const changed: number[] = [];
+  const zero: number[] = [];
+  const shas: Buffer[] = [];
+  const kept = new Map<number, Uint8Array>();
+  for (const u of units) {
+    if (u.kind === 'zero') {
+      for (let i = u.first; i < u.first + u.count; i++) {
+        const z = plan.zeroHashes(Math.min(bs, plan.size - i * bs));
+        const was = plan.compareWith && plan.compareWith.length >= i * 8 + 8 ? plan.compareWith.subarray(i * 8, i * 8 + 8) : null;
+        z.xxh.copy(plan.xxh, i * 8);
+        if (was && was.equals(z.xxh)) continue;
+        changed.push(i);
+        zero.push(1);
+        shas.push(z.sha);
+      }
+      continue;
+    }
+    const r = u.result!;
+    const sha = Buffer.from(r.sha.buffer, r.sha.byteOffset, r.sha.byteLength);
+    let c = 0;
+    u.indices.forEach((i, k) => {
+      Buffer.from(r.xxh.buffer, r.xxh.byteOffset + k * 8, 8).copy(plan.xxh, i * 8);
+      if (!r.changed[k]) return;
+      changed.push(i);
+      zero.push(r.zero[c]!);
+      shas.push(sha.subarray(c * 32, c * 32 + 32));
+      const b = r.blocks[c];
+      if (b && !r.zero[c]) kept.set(i, b);
+      c++;
+    });
+  }
+  return { changed, zero: Uint8Array.from(zero), sha: Buffer.concat(shas), kept, bytesRead };
+}
+
+export function closeHashers(): Promise<void> {
+  return hashers.close();
+}

@@ -1,0 +1,102 @@
+// The seam between the uploader and a changed-block tracker: which blocks changed since the
+// base generation (with their hashes), the frames of the blocks the hub asked for, and the
+// commit/abandon hooks that let a tracker move its own bookkeeping with the generation.
+import type { SendItem, SendResult, SendTask } from '../send-worker.js';
+import type { VolumeGeneration } from '../state.js';
+import { WorkerPool, workerUrl } from '../worker-pool.js';
+import { scanVolume, type ScanPool } from './scan.js';
+
+export type TrackerKind = 'scan' | 'qemu-dirty-bitmap';
+
+export interface ChangedBlocks {
+  blockCount: number;
+  size: number;
+  /** changed block indices, ascending */
+  changed: number[];
+  /** per changed block: 1 when all zero */
+  zero: Uint8Array;
+  /** per changed block: sha256 (32 bytes each) */
+  sha: Buffer;
+  /** xxh3 of every block of the new generation (8 bytes each), kept as the next base */
+  xxh: Buffer;
+  /** bytes read from the source to find and hash the changed blocks */
+  bytesRead: number;
+}
+
+export interface LiveBitmap {
+  blockCount: number;
+  size: number;
+  changed: number[];
+  /** false: no base to compare with, everything counts as changed */
+  incremental: boolean;
+}
+
+export interface VolumeTracker {
+  readonly kind: TrackerKind;
+  /** Get ready (a tracker that serves the disk starts serving it now). */
+  open(): Promise<void>;
+  /** current size of the volume in bytes */
+  size(): Promise<number>;
+  /** Blocks changed since `prev` (null: every block), from one point in time. */
+  changedBlocks(prev: VolumeGeneration | null): Promise<ChangedBlocks>;
+  /** Read, check and compress these blocks (from the same point in time) into block frames. */
+  frames(items: SendItem[], job: { jobId: number; volumeIndex: number }): Promise<SendResult>;
+  /** The hub committed the point: `save` records it as the agent's generation. */
+  commit(pointId: number, save: () => void): Promise<void>;
+  /** The job ended without a commit: keep tracking against the old base. */
+  abandon(): Promise<void>;
+  /** The dirty backlog since `prev` for the live heatmap, as cheaply as the tracker can; null: not now. */
+  live(prev: VolumeGeneration | null): Promise<LiveBitmap | null>;
+  close(): Promise<void>;
+}
+
+export interface TrackedVolume {
+  name: string;
+  path: string;
+  blockSize: number;
+}
+
+/** Worker threads that read (or take), check and compress blocks into frames. */
+export const senders = new WorkerPool<SendTask, SendResult>(workerUrl(import.meta.url, '../../dist/agent/send-worker.js', '../send-worker.js'));
+
+/** The `scan` tracker: hash every block of the file and compare with the base's hash list. */
+export class ScanTracker implements VolumeTracker {
+  readonly kind = 'scan';
+  private lastSize = 0;
+
+  constructor(
+    private readonly vol: TrackedVolume,
+    private readonly pool: ScanPool,
+    private readonly statSize: (path: string) => number,
+  ) {}
+
+  async open(): Promise<void> {}
+
+  async size(): Promise<number> {
+    return this.statSize(this.vol.path);
+  }
+
+  async changedBlocks(prev: VolumeGeneration | null): Promise<ChangedBlocks> {
+    this.lastSize = await this.size();
+    return scanVolume(this.pool, this.vol.path, this.lastSize, this.vol.blockSize, prev ? prev.xxh : null);
+  }
+
+  frames(items: SendItem[], job: { jobId: number; volumeIndex: number }): Promise<SendResult> {
+    return senders.run({ path: this.vol.path, blockSize: this.vol.blockSize, size: this.lastSize, jobId: job.jobId, volumeIndex: job.volumeIndex, items });
+  }
+
+  async commit(_pointId: number, save: () => void): Promise<void> {
+    save();
+  }
+
+  async abandon(): Promise<void> {}
+
+  async live(prev: VolumeGeneration | null): Promise<LiveBitmap> {
+    const size = await this.size();
+    const base = prev && prev.blockSize === this.vol.blockSize ? prev.xxh : null;
+    const scan = await scanVolume(this.pool, this.vol.path, size, this.vol.blockSize, base, false);
+    return { blockCount: scan.blockCount, size, changed: scan.changed, incremental: base !== null };
+  }
+
+  async close(): Promise<void> {}
+}

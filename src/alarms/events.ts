@@ -1,0 +1,37 @@
+// Which hub events the event rules react to, with the result an operator filters on
+// (Successful, Failed, Cancelled), and which events end a condition.
+import type { AlarmInputEvent } from './types.js';
+
+type Mapping = { event: AlarmInputEvent['event']; result: string; clears: boolean };
+
+const MAP: Record<string, Mapping[]> = {
+  'host.disconnected': [{ event: 'host_disconnected', result: 'Failed', clears: false }],
+  'host.connected': [{ event: 'host_disconnected', result: 'Successful', clears: true }],
+  'backup.failed': [{ event: 'sync_failed', result: 'Failed', clears: false }],
+  'backup.cancelled': [{ event: 'sync_failed', result: 'Cancelled', clears: false }],
+  'backup.succeeded': [
+    { event: 'sync_failed', result: 'Successful', clears: true },
+    { event: 'bitmap_invalidated', result: 'Successful', clears: true },
+  ],
+  'restore.failed': [{ event: 'host_start_failed', result: 'Failed', clears: false }],
+  'restore.succeeded': [{ event: 'host_start_failed', result: 'Successful', clears: true }],
+  'drill.failed': [{ event: 'host_start_failed', result: 'Failed', clears: false }],
+  'drill.completed': [{ event: 'host_start_failed', result: 'Successful', clears: true }],
+  'failover.failed': [{ event: 'host_start_failed', result: 'Failed', clears: false }],
+  'failover.completed': [{ event: 'host_start_failed', result: 'Successful', clears: true }],
+  'verify.failed': [{ event: 'verify_failed', result: 'Failed', clears: false }],
+  'verify.succeeded': [{ event: 'verify_failed', result: 'Successful', clears: true }],
+  'bitmap.invalidated': [{ event: 'bitmap_invalidated', result: 'Successful', clears: false }],
+};
+
+/**
+ * The alarm inputs of one hub event. A disconnect the agent asked for (it stopped cleanly,
+ * close code 1000/1001) has result Successful; a lost link (killed agent, network) Failed.
+ */
+export function alarmInputs(kind: string, host: string | null, message: string, data: { closeCode?: number } = {}): AlarmInputEvent[] {
+  return (MAP[kind] ?? []).map((m) => {
+    let result = m.result;
+    if (kind === 'host.disconnected' && (data.closeCode === 1000 || data.closeCode === 1001)) result = 'Successful';
+    return { event: m.event, host, result, message, clears: m.clears };
+  });
+}

@@ -1,0 +1,113 @@
+// Retention on the hub's points: which policy applies to each host (schedules that target
+// it with their own retention, else the global one), the GFS decision per volume, then the
+// deletions (newest first: each merges into its child) and consolidations, or only the plan.
+import type { HostRow, PointRow } from '../catalog/catalog.js';
+import type { RetentionConfig, ScheduleConfig } from '../config/types.js';
+import type { PruneDecisionView, PruneReport } from '../protocol/maintenance.js';
+import { combineDecisions, selectRetention, type RetentionDecision } from '../scheduler/retention.js';
+import { hostMatches } from '../scheduler/targets.js';
+import { PointChains } from '../store/point-chain.js';
+import type { Hub } from './hub.js';
+import { pointView } from './views.js';
+
+interface Policy {
+  name: string;
+  policy: RetentionConfig;
+  zone: string;
+}
+
+export function policiesOf(host: HostRow, schedules: readonly ScheduleConfig[], global: RetentionConfig | null): Policy[] {
+  const own = schedules.filter((s) => s.retention && hostMatches(s.targets, host)).map((s) => ({ name: s.name, policy: s.retention!, zone: s.timezone }));
+  if (own.length) return own;
+  return global ? [{ name: 'global', policy: global, zone: 'UTC' }] : [];
+}
+
+/**
+ * The points of a volume (oldest first) that consolidation turns into synthetic fulls once
+ * the deleted ones are gone: each survivor that would sit more than `after` deltas away
+ * from its full. A survivor whose chain lost its base becomes a full by the deletion.
+ */
+export function consolidationPlan(all: readonly PointRow[], deleted: ReadonlySet<number>, after: number | null): number[] {
+  if (after === null) return [];
+  const out: number[] = [];
+  let depth = 0;
+  /** a base (full) was deleted since the last survivor: the next survivor becomes a full */
+  let baseLost = false;
+  let first = true;
+  for (const p of all) {
+    const isBase = p.type === 'full' || p.parentId === null;
+    if (deleted.has(p.id)) {
+      if (isBase) baseLost = true;
+      continue;
+    }
+    depth = first || isBase || baseLost ? 0 : depth + 1;
+    first = false;
+    baseLost = false;
+    if (depth > after) {
+      out.push(p.id);
+      depth = 0;
+    }
+  }
+  return out;
+}
+
+export function prune(hub: Hub, o: { dryRun: boolean; now: number }): PruneReport {
+  const c = hub.catalog;
+  const schedules = hub.o.schedules ?? [];
+  const global = hub.o.retention ?? null;
+  // points a queued restore will read, and those restores, drills and failovers read now
+  const restoring = new Set([
+    ...c.jobsInState('queued').filter((j) => j.kind === 'restore' && typeof j.params.pointId === 'number').map((j) => j.params.pointId as number),
+    ...hub.store.pointsBeingRead(),
+  ]);
+  const decisions: PruneDecisionView[] = [];
+  const deleted: number[] = [];
+  const consolidated: number[] = [];
+  const unmanagedHosts: string[] = [];
+  const chains = new PointChains(hub.store);
+  for (const host of c.hosts()) {
+    const policies = policiesOf(host, schedules, global);
+    const vols = c.volumesOf(host.id);
+    if (policies.length === 0) {
+      if (vols.some((v) => c.points(v.id).length > 0)) unmanagedHosts.push(host.name);
+      continue;
+    }
+    for (const v of vols) {
+      const points = c.points(v.id);
+      if (points.length === 0) continue;
+      const input = points.map((p) => ({ id: p.id, time: Date.parse(p.time) }));
+      const combined = combineDecisions(policies.map((p) => ({ policy: p.name, decisions: selectRetention(input, p.policy, o.now, p.zone) })));
+      const byId = new Map<number, RetentionDecision>(combined.map((d) => [d.id, d]));
+      for (const p of points) {
+        const d = byId.get(p.id)!;
+        if (!d.keep && restoring.has(p.id)) {
+          d.keep = true;
+          d.reasons = ['a restore reads it'];
+        }
+      }
+      const gone = new Set(points.filter((p) => !byId.get(p.id)!.keep).map((p) => p.id));
+      const toConsolidate = new Set(consolidationPlan(points, gone, global?.consolidateAfter ?? null));
+      for (const p of points) {
+        const d = byId.get(p.id)!;
+        const action = !d.keep ? 'delete' : toConsolidate.has(p.id) ? 'consolidate' : 'keep';
+        decisions.push({ pointId: p.id, host: host.name, volume: v.name, time: p.time, type: p.type, action, reasons: d.reasons });
+      }
+      const doomed = [...gone].sort((a, b) => b - a);
+      deleted.push(...doomed);
+      consolidated.push(...toConsolidate);
+      if (o.dryRun) continue;
+      const touched = new Set<number>();
+      for (const id of doomed) {
+        for (const u of chains.delete(id).updated) touched.add(u);
+        touched.delete(id);
+        hub.broadcast({ type: 'point.removed', id });
+      }
+      for (const id of toConsolidate) {
+        chains.consolidate(id);
+        touched.add(id);
+      }
+      for (const id of touched) hub.broadcast({ type: 'point', point: pointView(c, c.point(id)!) });
+    }
+  }
+  return { now: new Date(o.now).toISOString(), dryRun: o.dryRun, decisions, deleted: deleted.sort((a, b) => a - b), consolidated, unmanagedHosts };
+}

@@ -1,0 +1,182 @@
+// The hub's scheduler: every tick it asks the planner which schedules are due, enqueues one
+// job per targeted host (priority, window and origin "schedule:NAME" in the job), remembers
+// the firing in the catalog (catch-up after a restart runs once), stops jobs told to end with
+// their window, and pumps the queue so waiting jobs start when their window opens.
+import type { HostRow, JobRow } from '../catalog/catalog.js';
+import { ScheduleStore } from '../catalog/schedule-store.js';
+import type { ScheduleConfig } from '../config/types.js';
+import type { ScheduleLastResult, ScheduleView } from '../protocol/maintenance.js';
+import type { JobView } from '../protocol/operator.js';
+import { SchedulePlanner, type DueRun } from '../scheduler/planner.js';
+import { DEFAULT_AGING_SECONDS, effectivePriority, type QueueWindow } from '../scheduler/queue.js';
+import { describePolicy } from '../scheduler/retention.js';
+import { matchingHosts } from '../scheduler/targets.js';
+import { windowState } from '../scheduler/window.js';
+import { localIso } from '../scheduler/zone.js';
+import { ApiError } from './api.js';
+import type { Hub } from './hub.js';
+import { jobWindow, queuedRow, type ScheduledJobParams } from './job-queue.js';
+
+const NEXT_RUNS_SHOWN = 5;
+/** jobs enqueued this close together belong to one run of a schedule */
+const RUN_SPREAD_MS = 5000;
+
+export const scheduleOrigin = (name: string) => `schedule:${name}`;
+
+function windowOf(s: ScheduleConfig): QueueWindow | null {
+  return s.window ? { text: s.window.text, startMinute: s.window.startMinute, endMinute: s.window.endMinute, zone: s.timezone } : null;
+}
+
+export class HubScheduler {
+  private planner: SchedulePlanner | null = null;
+  private readonly state: ScheduleStore;
+  private readonly byName: Map<string, ScheduleConfig>;
+
+  constructor(
+    private readonly hub: Hub,
+    readonly schedules: readonly ScheduleConfig[],
+  ) {
+    this.state = new ScheduleStore(hub.catalog.db);
+    this.byName = new Map(schedules.map((s) => [s.name, s]));
+  }
+
+  start(): void {
+    const now = this.hub.now();
+    for (const s of this.schedules) this.state.ensure(s.name, new Date(now).toISOString());
+    this.planner = new SchedulePlanner(
+      this.schedules,
+      (name) => {
+        const r = this.state.state(name);
+        return r && { since: Date.parse(r.since), lastFiredAt: r.lastFiredAt ? Date.parse(r.lastFiredAt) : null };
+      },
+      now,
+    );
+  }
+
+  /** Once a second. */
+  tick(): void {
+    if (!this.planner) return;
+    const now = this.hub.now();
+    for (const due of this.planner.due(now)) this.fire(this.byName.get(due.name)!, due, now);
+    this.stopJobsPastTheirWindow(now);
+    this.hub.jobs.pump();
+  }
+
+  private targets(s: ScheduleConfig): HostRow[] {
+    return matchingHosts(s.targets, this.hub.catalog.hosts()).filter((h) => !h.revoked && !h.failedOver);
+  }
+
+  private enqueue(s: ScheduleConfig, host: HostRow, window: QueueWindow | null): JobRow {
+    const params: ScheduledJobParams = { schedule: s.name, window, stopAtWindowEnd: window !== null && s.stopAtWindowEnd };
+    return this.hub.jobs.enqueue({
+      kind: s.type === 'verify' ? 'verify' : 'backup',
+      hostId: host.id,
+      volumes: [],
+      type: s.type === 'verify' ? null : s.type,
+      priority: s.priority,
+      origin: scheduleOrigin(s.name),
+      params: { ...params },
+    });
+  }
+
+  private fire(s: ScheduleConfig, due: DueRun, now: number): void {
+    const origin = scheduleOrigin(s.name);
+    const pending = new Set(
+      [...this.hub.catalog.jobsInState('queued'), ...this.hub.catalog.jobsInState('running')].filter((j) => j.origin === origin).map((j) => j.hostId),
+    );
+    const started: number[] = [];
+    const skipped: string[] = [];
+    for (const h of this.targets(s)) {
+      // a run still queued or running for this host covers this one too: no pile-up
+      if (pending.has(h.id)) skipped.push(h.name);
+      else started.push(this.enqueue(s, h, windowOf(s)).id);
+    }
+    this.state.fired(s.name, new Date(now).toISOString(), new Date(due.dueAt).toISOString(), due.missed);
+    const late = due.missed > 0 || now - due.dueAt > 60_000 ? ` (catch-up of the run due ${new Date(due.dueAt).toISOString()}, ${due.missed} more missed)` : '';
+    const skip = skipped.length ? `; still pending on ${skipped.join(', ')}` : '';
+    this.hub.event('info', 'schedule.fired', null, `schedule ${s.name}: ${started.length} job(s) queued${late}${skip}`, { schedule: s.name, jobs: started, missed: due.missed });
+  }
+
+  private stopJobsPastTheirWindow(now: number): void {
+    for (const j of this.hub.catalog.jobsInState('running')) {
+      if (j.params.stopAtWindowEnd !== true) continue;
+      const w = jobWindow(j.params);
+      if (w && !windowState(w, w.zone, now).open) this.hub.jobs.cancel(j.id, `stopped: window ${w.text} (${w.zone}) closed before the job finished`);
+    }
+  }
+
+  /** Run a schedule now on every host it targets; its window does not apply. */
+  runNow(name: string, actor: string): JobView[] {
+    const s = this.byName.get(name);
+    if (!s) throw new ApiError('not-found', `no schedule named ${name} (defined: ${[...this.byName.keys()].join(', ') || 'none'})`);
+    const jobs = this.targets(s).map((h) => this.enqueue(s, h, null));
+    this.hub.audit(actor, 'schedules.run', name, 'queued', { jobs: jobs.map((j) => j.id) });
+    return jobs.map((j) => this.hub.jobs.view(this.hub.catalog.job(j.id)!));
+  }
+
+  private lastResult(s: ScheduleConfig): ScheduleLastResult | null {
+    const jobs = this.state.jobsOf(scheduleOrigin(s.name), 200);
+    if (jobs.length === 0) return null;
+    const newest = Date.parse(jobs[0]!.createdAt);
+    const run = jobs.filter((j) => newest - Date.parse(j.createdAt) <= RUN_SPREAD_MS);
+    const st = this.state.state(s.name);
+    const state: ScheduleLastResult['state'] = run.some((j) => j.state === 'queued' || j.state === 'running')
+      ? 'running'
+      : run.some((j) => j.state === 'failed')
+        ? 'failed'
+        : run.some((j) => j.state === 'cancelled')
+          ? 'cancelled'
+          : 'succeeded';
+    return {
+      state,
+      firedAt: jobs[0]!.createdAt,
+      missed: st && st.lastFiredAt && Date.parse(st.lastFiredAt) >= newest - RUN_SPREAD_MS ? st.lastMissed : 0,
+      jobIds: run.map((j) => j.id).reverse(),
+      error: run.find((j) => j.error)?.error ?? null,
+    };
+  }
+
+  views(): ScheduleView[] {
+    const now = this.hub.now();
+    const hosts = this.hub.catalog.hosts();
+    const names = new Map(hosts.map((h) => [h.id, h.name]));
+    const aging = this.hub.o.agingSeconds ?? DEFAULT_AGING_SECONDS;
+    const active = [...this.hub.catalog.jobsInState('running'), ...this.hub.catalog.jobsInState('queued')];
+    return this.schedules.map((s) => {
+      const runs = this.planner?.upcoming(s.name, NEXT_RUNS_SHOWN) ?? [];
+      const w = windowOf(s);
+      const ws = w ? windowState(w, w.zone, now) : null;
+      const queue = active
+        .filter((j) => j.origin === scheduleOrigin(s.name))
+        .map((j) => ({ j, q: queuedRow(j, names.get(j.hostId) ?? '?') }))
+        .map(({ j, q }) => ({
+          jobId: j.id,
+          host: q.host,
+          state: j.state as 'queued' | 'running',
+          priority: j.priority,
+          effectivePriority: effectivePriority(q, now, aging),
+          waitReason: this.hub.jobs.view(j).waitReason,
+        }))
+        .sort((a, b) => (a.state === b.state ? b.effectivePriority - a.effectivePriority || a.jobId - b.jobId : a.state === 'running' ? -1 : 1));
+      return {
+        name: s.name,
+        next: runs[0] === undefined ? null : new Date(runs[0]).toISOString(),
+        nextRuns: runs.map((t) => ({ utc: new Date(t).toISOString(), local: localIso(s.timezone, t) })),
+        cron: s.cron,
+        timezone: s.timezone,
+        priority: s.priority,
+        targets: s.targets,
+        hosts: matchingHosts(s.targets, hosts).map((h) => h.name),
+        type: s.type,
+        window:
+          w && ws
+            ? { text: w.text, open: ws.open, opensAt: new Date(ws.opensAt).toISOString(), closesAt: new Date(ws.closesAt).toISOString(), opensInSeconds: ws.open ? 0 : Math.round((ws.opensAt - now) / 1000) }
+            : null,
+        stopAtWindowEnd: s.stopAtWindowEnd,
+        retention: s.retention ? describePolicy(s.retention) : null,
+        lastResult: this.lastResult(s),
+        queue,
+      };
+    });
+  }
+}

@@ -1,0 +1,45 @@
+// What the recovery service needs from the hub, and what it is configured with. The hub
+// hands an adapter in (src/hub/recovery-link.ts); recovery never imports the hub.
+import type { Catalog } from '../catalog/catalog.js';
+import type { CheckConfig, PlanConfig, SwitchHookConfig, TargetConfig } from '../config/types.js';
+import type { Level, LinkState, TierView } from '../protocol/operator.js';
+import type { RunView } from '../protocol/recovery.js';
+import type { BlockStore } from '../store/block-store.js';
+import type { Clock } from './executor.js';
+
+export interface RecoveryHost {
+  catalog: Catalog;
+  store: BlockStore;
+  dataDir: string;
+  hubName: string;
+  tiers: TierView[];
+  clock: Clock;
+  event(level: Level, kind: string, host: string | null, message: string, data?: object): void;
+  audit(actor: string, action: string, target: string | null, outcome: string, details?: object): void;
+  broadcastRun(run: RunView): void;
+  /** tell the host's agent to stop replicating; false when it is not connected */
+  fence(host: string, reason: string): boolean;
+  link(host: string): LinkState;
+  /** cancel the host's queued and running backups; returns their job ids */
+  cancelBackups(host: string): number[];
+  /** the host's view changed (failed over) */
+  pushHost(host: string): void;
+  log(level: 'info' | 'warning', message: string): void;
+}
+
+export interface RecoveryOptions {
+  targets: TargetConfig[];
+  checks: CheckConfig[];
+  plans: PlanConfig[];
+  drillTtlSeconds: number;
+  switchHook: SwitchHookConfig | null;
+  /** seconds a command target's hook may take */
+  deliverTimeoutSeconds?: number;
+}
+
+/** Who asked: the operator's user name and SSH client, for the audit log and the report. */
+export interface Operator {
+  actor: string;
+  user: string;
+  ssh: string | null;
+}

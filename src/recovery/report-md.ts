@@ -1,0 +1,84 @@
+// A drill or takeover report as Markdown (for tickets), and the wording both renderers share.
+import type { ObjectiveView, RecoveryReport } from '../protocol/recovery.js';
+import { duration, size } from './format.js';
+
+export { duration, size };
+
+export function verdictText(o: ObjectiveView): string {
+  return o.pass === null ? 'n/a' : o.pass ? 'PASS' : 'FAIL';
+}
+
+export function objectiveRows(r: RecoveryReport): [string, string, string, string][] {
+  return [
+    ['RTO (start → restored and checked)', duration(r.rto.actualSeconds), duration(r.rto.targetSeconds), verdictText(r.rto)],
+    ['RPO (start − point time)', duration(r.rpo.actualSeconds), duration(r.rpo.targetSeconds), verdictText(r.rpo)],
+  ];
+}
+
+export function stepDuration(ms: number | null): string {
+  return ms === null ? '-' : duration(ms / 1000);
+}
+
+const cell = (s: string | number | null) => String(s ?? '-').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+function table(headers: string[], rows: (string | number | null)[][]): string {
+  return [`| ${headers.join(' | ')} |`, `|${headers.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
+}
+
+export function reportMarkdown(r: RecoveryReport): string {
+  const out: string[] = [];
+  out.push(`# ${r.title}`, '');
+  out.push(
+    `- **Kind:** ${r.kind === 'drill' ? 'recovery drill (isolated target, production untouched)' : 'failover (production target)'}`,
+    `- **State:** ${r.state}${r.error ? ` — ${r.error}` : ''}`,
+    `- **Verdict:** ${r.verdict ? r.verdict.toUpperCase() : 'none'}${r.verdictBy ? ` (by ${r.verdictBy})` : ''}`,
+    `- **Operator:** ${r.operator.user}${r.operator.ssh ? ` (ssh ${r.operator.ssh})` : ''}`,
+    `- **Started:** ${r.startedAt}; **finished:** ${r.finishedAt ?? '-'}; **duration:** ${duration(r.durationSeconds)}`,
+    `- **Hub:** ${r.hub}; **report generated:** ${r.generatedAt}`,
+    '',
+  );
+  out.push('## Objectives and scope', '');
+  out.push(table(['Objective', 'Actual', 'Target', 'Result'], objectiveRows(r)), '');
+  out.push(
+    `- **Hosts:** ${r.hosts.map((h) => h.host).join(', ')}${r.plan ? ` (plan ${r.plan})` : ''}`,
+    `- **Points:** ${r.pointSpec}`,
+    `- **Target:** ${r.target.name ?? 'default'} (${r.target.type}, ${r.target.format}) in ${r.target.dir}${r.target.command ? `; hook \`${r.target.command}\`` : ''}`,
+    `- **RTO forecast:** ${duration(r.forecast.seconds)} for ${size(r.forecast.bytes)} at ${size(r.forecast.bytesPerSec)}/s (${r.forecast.basis}${r.forecast.samples ? `, ${r.forecast.samples} sample(s)` : ''})`,
+    '',
+  );
+  out.push('## Hosts and points', '');
+  out.push(
+    table(
+      ['Host', 'Tier', 'Volume', 'Point', 'Point time', 'Type', 'Size', 'Verified', 'Image', 'RTO', 'RPO'],
+      r.hosts.flatMap((h) =>
+        h.points.map((p) => [h.host, h.tier, p.volume, p.pointId, p.time, p.type, size(p.size), p.verified ? 'yes' : 'no', p.image, `${duration(h.rto.actualSeconds)} ${verdictText(h.rto)}`, `${duration(h.rpo.actualSeconds)} ${verdictText(h.rpo)}`]),
+      ),
+    ),
+    '',
+  );
+  if (r.gates.length) {
+    out.push('## Pre-check gates', '');
+    out.push(table(['Gate', 'Result', 'Blocking', 'Detail'], r.gates.map((g) => [g.name, g.ok ? 'ok' : g.blocking ? 'BLOCKED' : 'warning', g.blocking ? 'yes' : 'no', g.detail])), '');
+  }
+  out.push('## Steps', '');
+  out.push(
+    table(
+      ['#', 'Step', 'State', 'Start', 'End', 'Duration', 'Attempts', 'Detail'],
+      r.steps.map((s) => [s.index + 1, s.title, s.state, s.startedAt, s.finishedAt, stepDuration(s.durationMs), s.attempts, s.error ?? s.detail]),
+    ),
+    '',
+  );
+  out.push('## Checks', '');
+  out.push(
+    r.checks.length
+      ? table(['Host', 'Volume', 'Check', 'Type', 'Result', 'Duration', 'Detail'], r.checks.map((c) => [c.host, c.volume, c.name, c.type, c.status.toUpperCase(), stepDuration(c.durationMs), c.detail]))
+      : 'No checks ran.',
+    '',
+  );
+  out.push('## Issues encountered', '');
+  const issues = [...r.issues, ...r.steps.filter((s) => s.state === 'failed').map((s) => `${s.title}: ${s.error ?? 'failed'}`)];
+  out.push(issues.length ? issues.map((i) => `- ${i}`).join('\n') : 'None.', '');
+  out.push('## Verdict and notes', '');
+  out.push(`**${r.verdict ? r.verdict.toUpperCase() : 'NO VERDICT'}**${r.verdictBy ? ` (${r.verdictBy})` : ''}`, '', r.notes ?? '_No notes._', '');
+  return out.join('\n');
+}

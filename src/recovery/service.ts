@@ -1,0 +1,301 @@
+// Drills and failovers on the hub: previews and pre-checks, gated starts, the executor that
+// drives runs (and resumes them after a restart), drill artefact TTLs, reports. Every
+// operator action is audited with who (user, SSH client), what and the outcome.
+import type {
+  DrillArtefactView,
+  DrillPreview,
+  FailoverPrecheck,
+  RecoveryReport,
+  ReportSummary,
+  RunKind,
+  RunView,
+  StepProgressView,
+  Verdict,
+} from '../protocol/recovery.js';
+import { RecoveryError } from './errors.js';
+import { RunExecutor } from './executor.js';
+import type { Operator, RecoveryHost, RecoveryOptions } from './host.js';
+import { autoVerdict, forecastRto, gatesReady } from './objectives.js';
+import { drillSteps, failoverSteps, type RunRecord } from './runbook.js';
+import { RunStore, type StoredRun } from './run-store.js';
+import { resolveScope, type ResolvedScope, type ScopeRequest } from './scope.js';
+import { gatesNow, stepRunner } from './steps.js';
+import { TargetError, allocatedBytes, drillTarget, failoverTarget, imagePath, removeDrillDir } from './targets.js';
+import { recoveryReport, reportSummary, runView } from './views.js';
+
+const CLEANUP_EVERY_MS = 60_000;
+
+export interface DrillRequest extends ScopeRequest {
+  target?: string;
+  ttlSeconds?: number;
+  verdict?: Verdict;
+  notes?: string;
+}
+
+export interface FailoverRequest {
+  host: string;
+  point?: string;
+  target?: string;
+  confirm?: string;
+}
+
+export class RecoveryService {
+  readonly runs: RunStore;
+  private readonly executor: RunExecutor;
+  private readonly progress = new Map<string, StepProgressView>();
+  private readonly lastPush = new Map<number, number>();
+  private timer: NodeJS.Timeout | null = null;
+  private expiryTimers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly host: RecoveryHost,
+    private readonly opts: RecoveryOptions,
+  ) {
+    this.runs = new RunStore(host.catalog.db);
+    const runner = stepRunner({ host, opts, runs: this.runs, onProgress: (id, i, p) => this.onProgress(id, i, p) });
+    this.executor = new RunExecutor(this.runs, host.clock, runner, (r) => this.onChange(r), (id, e) => host.log('warning', `recovery run ${id}: ${e.message}`));
+  }
+
+  /** Resume runs a stopped or killed hub left unfinished; start the drill TTL sweeper. */
+  start(): void {
+    const resumed = this.executor.resumeAll();
+    for (const id of resumed) this.host.event('warning', 'recovery.resumed', null, `recovery run ${id} resumed after a hub restart`);
+    this.sweep();
+    this.timer = setInterval(() => this.sweep(), CLEANUP_EVERY_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    for (const t of this.expiryTimers) clearTimeout(t);
+    await this.executor.stop();
+  }
+
+  // ---- views ----------------------------------------------------------------------------
+  private stored(id: number): StoredRun {
+    const s = this.runs.get(id);
+    if (!s) throw new RecoveryError('not-found', `no drill or failover run ${id}`);
+    return s;
+  }
+
+  view(id: number): RunView {
+    return runView(this.stored(id), (r, i) => this.progress.get(`${r}:${i}`) ?? null);
+  }
+
+  list(kind?: RunKind): RunView[] {
+    return this.runs.list(kind).map((s) => runView(s, (r, i) => this.progress.get(`${r}:${i}`) ?? null));
+  }
+
+  reports(): ReportSummary[] {
+    return this.runs.list().map((s) => reportSummary(runView(s)));
+  }
+
+  report(id: number, who: Operator): RecoveryReport {
+    const v = this.view(id);
+    this.audit(who, 'report.get', String(id), 'ok');
+    return recoveryReport(v, this.host.hubName, this.host.clock.now());
+  }
+
+  private onProgress(runId: number, index: number, p: StepProgressView): void {
+    this.progress.set(`${runId}:${index}`, p);
+    const now = this.host.clock.now();
+    if (now - (this.lastPush.get(runId) ?? 0) < 500) return;
+    this.lastPush.set(runId, now);
+    this.host.broadcastRun(this.view(runId));
+  }
+
+  private onChange(r: RunRecord): void {
+    for (const s of r.steps) if (s.state !== 'running') this.progress.delete(`${r.id}:${s.index}`);
+    if (r.state !== 'running') this.finished(r);
+    this.host.broadcastRun(this.view(r.id));
+  }
+
+  private finished(r: RunRecord): void {
+    this.lastPush.delete(r.id);
+    const s = this.stored(r.id);
+    const v = runView(s);
+    if (s.meta.verdict === null) this.runs.setVerdict(r.id, autoVerdict(r, [v.rto, v.rpo]), 'checks', null);
+    const hosts = s.meta.hosts.map((h) => h.host).join(', ');
+    const verdict = this.runs.get(r.id)!.meta.verdict;
+    const what = `${r.kind} run ${r.id} of ${hosts} ${r.state}; RTO ${v.rto.actualSeconds ?? '-'} s, RPO ${v.rpo.actualSeconds ?? '-'} s, verdict ${verdict}`;
+    this.host.event(r.state === 'completed' && verdict === 'pass' ? 'info' : 'critical', `${r.kind}.${r.state}`, s.meta.hosts[0]?.host ?? null, r.error ? `${what}: ${r.error}` : what);
+    const expires = this.runs.get(r.id)!.meta.expiresAt;
+    if (expires) this.sweepAt(Date.parse(expires));
+  }
+
+  /** sweep again right after a drill's TTL ends (the periodic sweep covers very long TTLs and restarts) */
+  private sweepAt(at: number): void {
+    const delay = at - this.host.clock.now() + 200;
+    if (delay > CLEANUP_EVERY_MS) return;
+    const t = setTimeout(() => {
+      this.expiryTimers.delete(t);
+      this.sweep();
+    }, Math.max(0, delay));
+    t.unref();
+    this.expiryTimers.add(t);
+  }
+
+  private audit(who: Operator, action: string, target: string | null, outcome: string, details: object = {}): void {
+    this.host.audit(who.actor, action, target, outcome, { ...details, user: who.user, ssh: who.ssh });
+  }
+
+  private forecast(scope: ResolvedScope) {
+    const bytes = scope.hosts.flatMap((h) => h.points).reduce((a, p) => a + p.size, 0);
+    return forecastRto(bytes, [...this.runs.restoreSamples(), ...this.runs.jobRestoreSamples()]);
+  }
+
+  // ---- drills ---------------------------------------------------------------------------
+  private drillScope(req: DrillRequest, runId: number | string) {
+    const target = this.targetOr(() => drillTarget(this.opts.targets, this.host.dataDir, runId, req.target));
+    const scope = resolveScope(this.host.catalog, { plans: this.opts.plans, checks: this.opts.checks, tiers: this.host.tiers }, req, (h, v) => imagePath(target, h, v));
+    return { target, scope };
+  }
+
+  private targetOr<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof TargetError) throw new RecoveryError('bad-request', e.message);
+      throw e;
+    }
+  }
+
+  previewDrill(req: DrillRequest): DrillPreview {
+    const { target, scope } = this.drillScope(req, 'NEW');
+    return {
+      hosts: scope.hosts.map((h) => ({ host: h.host, tier: h.tier, rtoSeconds: h.rtoSeconds, rpoSeconds: h.rpoSeconds, points: h.points, checks: ['digest', ...h.checks] })),
+      target,
+      forecast: this.forecast(scope),
+      ttlSeconds: req.ttlSeconds ?? this.opts.drillTtlSeconds,
+    };
+  }
+
+  startDrill(req: DrillRequest, who: Operator): RunView {
+    const what = req.plan ? `plan ${req.plan}` : (req.hosts ?? []).join(',');
+    let stored: StoredRun;
+    try {
+      this.drillScope(req, 'NEW'); // validate before a run id is spent
+      stored = this.runs.create('drill', this.host.clock.now(), (id) => {
+        const { target, scope } = this.drillScope(req, id);
+        const specs = drillSteps({ groups: scope.groups, deliver: target.type === 'command' });
+        const params = { ttlSeconds: req.ttlSeconds, verdict: req.verdict, notes: req.notes };
+        return { specs, meta: { plan: scope.plan, pointSpec: scope.pointSpec, hosts: scope.hosts, target, gates: [], forecast: this.forecast(scope), params, operator: { user: who.user, ssh: who.ssh } } };
+      });
+    } catch (e) {
+      this.audit(who, 'drill.start', what, `refused: ${(e as Error).message}`);
+      throw e;
+    }
+    const id = stored.record.id;
+    this.audit(who, 'drill.start', what, 'started', { run: id, point: req.point ?? null });
+    this.host.event('info', 'drill.started', stored.meta.hosts[0]?.host ?? null, `drill run ${id} of ${stored.meta.hosts.map((h) => h.host).join(', ')} started by ${who.user}`);
+    void this.executor.start(id);
+    return this.view(id);
+  }
+
+  setVerdict(id: number, verdict: Verdict, notes: string | undefined, who: Operator): RunView {
+    const s = this.stored(id);
+    if (s.record.kind !== 'drill') throw new RecoveryError('bad-request', `run ${id} is a ${s.record.kind}; verdicts are for drills`);
+    this.runs.setVerdict(id, verdict, 'operator', notes ?? null);
+    this.audit(who, 'drill.verdict', String(id), verdict, { notes: notes ?? null });
+    const v = this.view(id);
+    this.host.broadcastRun(v);
+    return v;
+  }
+
+  drills(all = false): DrillArtefactView[] {
+    return this.runs
+      .list('drill')
+      .filter((s) => all || s.meta.cleanedAt === null)
+      .map((s) => ({
+        runId: s.record.id,
+        hosts: s.meta.hosts.map((h) => h.host),
+        dir: s.meta.target.dir,
+        bytes: s.meta.cleanedAt ? 0 : allocatedBytes(s.meta.target.dir),
+        createdAt: new Date(s.record.startedAt).toISOString(),
+        expiresAt: s.meta.cleanedAt ? null : s.meta.expiresAt,
+        cleanedAt: s.meta.cleanedAt,
+      }));
+  }
+
+  /** Remove drill artefacts: one run's, every finished drill's, or only those past their TTL. */
+  cleanup(o: { id?: number; expiredOnly?: boolean }, who: Operator | null): DrillArtefactView[] {
+    const now = this.host.clock.now();
+    const candidates = o.id !== undefined ? [this.stored(o.id)] : this.runs.list('drill');
+    if (o.id !== undefined && candidates[0]!.record.kind !== 'drill') throw new RecoveryError('bad-request', `run ${o.id} is a failover; only drill artefacts are cleaned up`);
+    const removed: DrillArtefactView[] = [];
+    for (const s of candidates) {
+      if (s.meta.cleanedAt !== null || s.record.state === 'running' || this.executor.isActive(s.record.id)) continue;
+      if (o.expiredOnly && (s.meta.expiresAt === null || Date.parse(s.meta.expiresAt) > now)) continue;
+      const bytes = allocatedBytes(s.meta.target.dir);
+      removeDrillDir(s.meta.target.dir, s.record.id);
+      const at = new Date(now).toISOString();
+      this.runs.setCleaned(s.record.id, at);
+      removed.push({ runId: s.record.id, hosts: s.meta.hosts.map((h) => h.host), dir: s.meta.target.dir, bytes, createdAt: new Date(s.record.startedAt).toISOString(), expiresAt: null, cleanedAt: at });
+      this.host.broadcastRun(this.view(s.record.id));
+    }
+    if (who) this.audit(who, 'drill.cleanup', o.id === undefined ? null : String(o.id), 'ok', { removed: removed.map((r) => r.runId) });
+    return removed;
+  }
+
+  private sweep(): void {
+    try {
+      const removed = this.cleanup({ expiredOnly: true }, null);
+      if (removed.length) this.host.event('info', 'drill.cleaned', null, `removed the artefacts of expired drill(s) ${removed.map((r) => r.runId).join(', ')}`);
+    } catch (e) {
+      this.host.log('warning', `drill cleanup: ${(e as Error).message}`);
+    }
+  }
+
+  // ---- failover -------------------------------------------------------------------------
+  private failoverScope(req: FailoverRequest) {
+    const target = this.targetOr(() => failoverTarget(this.opts.targets, this.host.dataDir, req.host, req.target));
+    const scope = resolveScope(this.host.catalog, { plans: [], checks: this.opts.checks, tiers: this.host.tiers }, { hosts: [req.host], point: req.point ?? 'latest' }, (h, v) => imagePath(target, h, v));
+    return { target, scope };
+  }
+
+  precheckFailover(req: FailoverRequest, who: Operator): FailoverPrecheck {
+    const row = this.host.catalog.hostByName(req.host);
+    if (!row) throw new RecoveryError('not-found', `no host named ${req.host}`);
+    const { target, scope } = this.failoverScope(req);
+    const h = scope.hosts[0]!;
+    const gates = gatesNow({ host: this.host, opts: this.opts, runs: this.runs, onProgress: () => undefined }, h, target.dir, row.failedOver);
+    const ready = gatesReady(gates);
+    this.audit(who, 'failover.precheck', req.host, ready ? 'ready' : 'blocked', { gates: gates.filter((g) => !g.ok).map((g) => g.name) });
+    return {
+      host: { host: h.host, tier: h.tier, rtoSeconds: h.rtoSeconds, rpoSeconds: h.rpoSeconds, points: h.points, checks: ['digest', ...h.checks] },
+      target, gates, ready, forecast: this.forecast(scope), switchHook: this.opts.switchHook?.type ?? null,
+    };
+  }
+
+  startFailover(req: FailoverRequest, who: Operator): RunView {
+    const refuse = (code: RecoveryError['code'], message: string): never => {
+      this.audit(who, 'failover.start', req.host, `refused: ${message}`, { confirm: req.confirm ?? null });
+      throw new RecoveryError(code, message);
+    };
+    const row = this.host.catalog.hostByName(req.host);
+    if (!row) refuse('not-found', `no host named ${req.host}`);
+    if (req.confirm === undefined || req.confirm === '') refuse('confirm-required', `failover of ${req.host} needs the host name typed to confirm: --confirm ${req.host}`);
+    if (req.confirm !== req.host) refuse('refused', `confirmation "${req.confirm}" does not match host ${req.host}; nothing was done`);
+    if (this.runs.running().some((s) => s.record.kind === 'failover' && s.meta.hosts.some((h) => h.host === req.host))) {
+      refuse('busy', `a failover of ${req.host} is already running`);
+    }
+    let plan: ReturnType<RecoveryService['failoverScope']>;
+    try {
+      plan = this.failoverScope(req);
+    } catch (e) {
+      return refuse(e instanceof RecoveryError ? e.code : 'refused', (e as Error).message);
+    }
+    const h = plan.scope.hosts[0]!;
+    const gates = gatesNow({ host: this.host, opts: this.opts, runs: this.runs, onProgress: () => undefined }, h, plan.target.dir, row!.failedOver);
+    if (!gatesReady(gates)) refuse('refused', `pre-check failed: ${gates.filter((g) => !g.ok && g.blocking).map((g) => `${g.name}: ${g.detail}`).join('; ')}`);
+    const stored = this.runs.create('failover', this.host.clock.now(), () => ({
+      specs: failoverSteps(plan.scope.groups[0]!.hosts[0]!, { deliver: plan.target.type === 'command' }),
+      meta: { plan: null, pointSpec: plan.scope.pointSpec, hosts: plan.scope.hosts, target: plan.target, gates, forecast: this.forecast(plan.scope), params: {}, operator: { user: who.user, ssh: who.ssh } },
+    }));
+    const id = stored.record.id;
+    this.audit(who, 'failover.start', req.host, 'started', { run: id, confirm: req.confirm, point: h.points.map((p) => p.pointId) });
+    this.host.event('critical', 'failover.started', req.host, `failover run ${id} of ${req.host} started by ${who.user}${who.ssh ? ` (ssh ${who.ssh})` : ''}`);
+    void this.executor.start(id);
+    return this.view(id);
+  }
+}

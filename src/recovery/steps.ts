@@ -1,0 +1,195 @@
+// What each runbook step does. Every handler is safe to run again after a crash: restores
+// write to a temporary name and rename, fencing and marking are idempotent, hooks are the
+// operator's to make idempotent (documented).
+import fs from 'node:fs';
+import type { StepProgressView } from '../protocol/recovery.js';
+import { restoreVolume, type ImageFormat } from '../store/restore.js';
+import { checksFor, runCheck, type CheckSubject } from './checks.js';
+import { size } from './format.js';
+import type { StepContext, StepRunner } from './executor.js';
+import { postWebhook, runCommand } from './hooks.js';
+import type { RecoveryHost, RecoveryOptions } from './host.js';
+import { autoVerdict, failoverGates, gatesReady } from './objectives.js';
+import type { StepOutcome } from './runbook.js';
+import type { RunMeta, RunScopeHost, RunStore } from './run-store.js';
+import { deliverImages, freeBytes, imageEnv } from './targets.js';
+import { runHosts, runObjectives } from './views.js';
+
+export interface StepDeps {
+  host: RecoveryHost;
+  opts: RecoveryOptions;
+  runs: RunStore;
+  onProgress: (runId: number, stepIndex: number, p: StepProgressView) => void;
+}
+
+const secs = (s: number | null) => (s === null ? '-' : `${s} s`);
+
+function scopeHost(meta: RunMeta, host: string | null): RunScopeHost {
+  const h = meta.hosts.find((x) => x.host === host);
+  if (!h) throw new Error(`host ${host} is not in this run`);
+  return h;
+}
+
+function envOf(ctx: StepContext, meta: RunMeta, h: RunScopeHost): Record<string, string> {
+  return imageEnv({ runId: ctx.run.id, kind: ctx.run.kind, host: h.host, format: meta.target.format, images: h.points.map((p) => ({ volume: p.volume, path: p.image })) });
+}
+
+/** Gates of a failover of `h` evaluated now. */
+export function gatesNow(d: StepDeps, h: RunScopeHost, dir: string, failedOver: boolean) {
+  const times = h.points.map((p) => Date.parse(p.time));
+  return failoverGates({
+    now: d.host.clock.now(),
+    rpoSeconds: h.rpoSeconds,
+    pointTime: times.length ? Math.min(...times) : null,
+    missingVolumes: [],
+    allVerified: h.points.every((p) => p.verified),
+    freeBytes: freeBytes(dir),
+    neededBytes: h.points.reduce((a, p) => a + p.size, 0),
+    targetDir: dir,
+    link: d.host.link(h.host),
+    failedOver,
+  });
+}
+
+async function prepare(d: StepDeps, meta: RunMeta): Promise<StepOutcome> {
+  fs.mkdirSync(meta.target.dir, { recursive: true });
+  const needed = meta.hosts.flatMap((h) => h.points).reduce((a, p) => a + p.size, 0);
+  const free = freeBytes(meta.target.dir);
+  const detail = `${meta.target.dir}: ${free === null ? '?' : size(free)} free, ${size(needed)} needed`;
+  if (free !== null && free < needed) return { state: 'failed', detail, error: `not enough space in ${meta.target.dir}` };
+  return { state: 'succeeded', detail };
+}
+
+async function precheck(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
+  const h = scopeHost(meta, ctx.step.host);
+  fs.mkdirSync(meta.target.dir, { recursive: true });
+  const gates = gatesNow(d, h, meta.target.dir, false);
+  const detail = gates.map((g) => `${g.ok ? 'ok' : g.blocking ? 'BLOCKED' : 'warn'} ${g.name}: ${g.detail}`).join('; ');
+  const bad = gates.filter((g) => !g.ok);
+  if (!gatesReady(gates)) return { state: 'failed', detail, error: `pre-check failed: ${bad.map((g) => g.name).join(', ')}` };
+  return { state: 'succeeded', detail, issues: bad.map((g) => `pre-check warning (${g.name}): ${g.detail}`) };
+}
+
+async function fence(d: StepDeps, ctx: StepContext): Promise<StepOutcome> {
+  const name = ctx.step.host!;
+  const h = d.host.catalog.hostByName(name);
+  if (!h) return { state: 'failed', error: `host ${name} no longer exists` };
+  d.host.catalog.setHostFailedOver(h.id, true);
+  const cancelled = d.host.cancelBackups(name);
+  const told = d.host.fence(name, `failover run ${ctx.run.id}`);
+  d.host.pushHost(name);
+  d.host.event('critical', 'host.fenced', name, `host ${name} fenced by failover run ${ctx.run.id}: replication stopped${told ? ', agent told' : ' (agent not connected; told when it reconnects)'}`);
+  const detail = `${name} marked failed over; ${told ? 'agent told to stop replicating' : 'agent not connected: it is told on reconnect'}${cancelled.length ? `; cancelled backup job(s) ${cancelled.join(', ')}` : ''}`;
+  return { state: 'succeeded', detail, result: { fence: { agentTold: told, cancelledJobs: cancelled } } };
+}
+
+async function restore(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
+  const h = scopeHost(meta, ctx.step.host);
+  const p = h.points.find((x) => x.volume === ctx.step.volume);
+  if (!p) throw new Error(`volume ${ctx.step.volume} is not in this run`);
+  const started = d.host.clock.now();
+  const r = await restoreVolume(d.host.store, p.pointId, p.volume, p.image, {
+    format: meta.target.format as ImageFormat,
+    signal: ctx.signal,
+    onProgress: (x) => {
+      const elapsed = (d.host.clock.now() - started) / 1000;
+      d.onProgress(ctx.run.id, ctx.step.index, { doneBytes: x.doneBytes, totalBytes: x.totalBytes, rate: elapsed > 0 ? Math.round(x.doneBytes / elapsed) : 0 });
+    },
+  });
+  const finished = d.host.clock.now();
+  const ms = Math.max(1, finished - started);
+  const digest = {
+    name: 'digest', type: 'digest' as const, host: h.host, volume: p.volume, status: 'pass' as const,
+    startedAt: new Date(started).toISOString(), finishedAt: new Date(finished).toISOString(), durationMs: finished - started,
+    detail: `every chunk verified; Merkle root ${r.merkleRoot.slice(0, 16)}… matches point ${p.pointId}`,
+  };
+  return {
+    state: 'succeeded',
+    detail: `point ${p.pointId} → ${r.path} (${meta.target.format}, ${size(r.size)}, ${Math.round((r.size / ms) * 1000 / 2 ** 20)} MiB/s)`,
+    result: { restore: { pointId: p.pointId, path: r.path, format: r.format, size: r.size, bytesPerSec: Math.round((r.size * 1000) / ms), merkleRoot: r.merkleRoot }, checks: [digest] },
+  };
+}
+
+async function deliver(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
+  const h = scopeHost(meta, ctx.step.host);
+  const r = await deliverImages(meta.target, envOf(ctx, meta, h), d.opts.deliverTimeoutSeconds ?? 3600, ctx.signal);
+  return r.ok
+    ? { state: 'succeeded', detail: r.output, result: { hook: { kind: 'command', output: r.output } } }
+    : { state: 'failed', error: `target hook failed: ${r.output}`, result: { hook: { kind: 'command', output: r.output } } };
+}
+
+async function checks(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
+  const h = scopeHost(meta, ctx.step.host);
+  const row = d.host.catalog.hostByName(h.host);
+  const subject: CheckSubject = {
+    host: h.host, tags: row?.tags ?? [], tier: h.tier, format: meta.target.format,
+    images: h.points.map((p) => ({ volume: p.volume, path: p.image })), env: envOf(ctx, meta, h),
+  };
+  const results = [];
+  for (const c of checksFor(d.opts.checks, h.checks, subject)) results.push(await runCheck(c, subject, d.host.clock, ctx.signal));
+  const failed = results.filter((r) => r.status === 'fail');
+  const detail = results.length ? results.map((r) => `${r.name} ${r.status}`).join(', ') : 'digest verified during restore; no other checks configured';
+  return failed.length
+    ? { state: 'failed', detail, error: `check(s) failed: ${failed.map((r) => `${r.name}: ${r.detail}`).join('; ')}`, result: { checks: results } }
+    : { state: 'succeeded', detail, result: { checks: results } };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+}
+
+async function switchHook(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
+  const hook = d.opts.switchHook;
+  if (!hook) return { state: 'skipped', detail: 'no switch hook configured (recovery.switch); switch DNS/load balancer by hand' };
+  const h = scopeHost(meta, ctx.step.host);
+  const env = envOf(ctx, meta, h);
+  const r =
+    hook.type === 'command'
+      ? await runCommand(hook.command, env, hook.timeout, ctx.signal)
+      : await postWebhook(hook.url, { event: 'failover.switch', run: ctx.run.id, host: h.host, images: h.points.map((p) => p.image), time: new Date(d.host.clock.now()).toISOString() }, hook.timeout, ctx.signal);
+  const result = { hook: { kind: hook.type, output: r.output } };
+  return r.ok ? { state: 'succeeded', detail: r.output, result } : { state: 'failed', error: `switch hook failed: ${r.output}`, result };
+}
+
+function complete(d: StepDeps, meta: RunMeta, ctx: StepContext): StepOutcome {
+  const hosts = runHosts(ctx.run, meta, true);
+  const o = runObjectives(hosts);
+  const auto = autoVerdict(ctx.run, [o.rto, o.rpo]);
+  const verdict = meta.params.verdict ?? auto;
+  d.runs.setVerdict(ctx.run.id, verdict, meta.params.verdict ? 'operator' : 'checks', meta.params.notes ?? null);
+  const now = d.host.clock.now();
+  if (ctx.run.kind === 'drill') d.runs.setExpiry(ctx.run.id, new Date(now + (meta.params.ttlSeconds ?? d.opts.drillTtlSeconds) * 1000).toISOString());
+  const issues = meta.params.verdict && meta.params.verdict !== auto ? [`operator verdict ${meta.params.verdict} differs from the checks' ${auto}`] : [];
+  const detail = `RTO ${secs(o.rto.actualSeconds)} (target ${secs(o.rto.targetSeconds)}), RPO ${secs(o.rpo.actualSeconds)} (target ${secs(o.rpo.targetSeconds)}); verdict ${verdict}`;
+  return { state: 'succeeded', detail, issues };
+}
+
+export function stepRunner(d: StepDeps): StepRunner {
+  return async (ctx) => {
+    const meta = d.runs.get(ctx.run.id)!.meta;
+    switch (ctx.step.kind) {
+      case 'prepare':
+        return prepare(d, meta);
+      case 'precheck':
+        return precheck(d, meta, ctx);
+      case 'fence':
+        return fence(d, ctx);
+      case 'restore':
+        return restore(d, meta, ctx);
+      case 'deliver':
+        return deliver(d, meta, ctx);
+      case 'checks':
+        return checks(d, meta, ctx);
+      case 'wait':
+        await sleep(ctx.step.waitSeconds * 1000, ctx.signal);
+        return { state: 'succeeded', detail: `waited ${ctx.step.waitSeconds} s` };
+      case 'switch':
+        return switchHook(d, meta, ctx);
+      case 'complete':
+        return complete(d, meta, ctx);
+    }
+  };
+}

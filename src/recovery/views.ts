@@ -1,0 +1,85 @@
+// Stored runs as the operator API shows them: live checklists, objectives, report data.
+import type {
+  CheckResultView,
+  ObjectiveView,
+  RecoveryReport,
+  ReportSummary,
+  RunHostView,
+  RunView,
+  StepProgressView,
+  StepView,
+} from '../protocol/recovery.js';
+import { hostObjectives, runObjective } from './objectives.js';
+import type { RunRecord } from './runbook.js';
+import type { StoredRun } from './run-store.js';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export type ProgressOf = (runId: number, stepIndex: number) => StepProgressView | null;
+
+export function runHosts(run: RunRecord, meta: StoredRun['meta'], final?: boolean): RunHostView[] {
+  return meta.hosts.map((h) => {
+    const o = hostObjectives(run, { host: h.host, rtoSeconds: h.rtoSeconds, rpoSeconds: h.rpoSeconds, pointTimes: h.points.map((p) => Date.parse(p.time)) }, final);
+    return { host: h.host, tier: h.tier, points: h.points, rto: o.rto, rpo: o.rpo };
+  });
+}
+
+export function runObjectives(hosts: RunHostView[]): { rto: ObjectiveView; rpo: ObjectiveView } {
+  return { rto: runObjective(hosts.map((h) => h.rto)), rpo: runObjective(hosts.map((h) => h.rpo)) };
+}
+
+export function runView(s: StoredRun, progress: ProgressOf = () => null): RunView {
+  const { record: r, meta } = s;
+  const hosts = runHosts(r, meta);
+  const steps: StepView[] = r.steps.map((x) => ({
+    index: x.index,
+    kind: x.kind,
+    host: x.host,
+    volume: x.volume,
+    title: x.title,
+    state: x.state,
+    startedAt: iso(x.startedAt),
+    finishedAt: iso(x.finishedAt),
+    durationMs: x.startedAt !== null && x.finishedAt !== null ? x.finishedAt - x.startedAt : null,
+    attempts: x.attempts,
+    detail: x.detail,
+    error: x.error,
+    progress: x.state === 'running' ? progress(r.id, x.index) : null,
+    checks: x.result.checks ?? [],
+  }));
+  return {
+    id: r.id,
+    kind: r.kind,
+    state: r.state,
+    plan: meta.plan,
+    pointSpec: meta.pointSpec,
+    hosts,
+    target: meta.target,
+    gates: meta.gates,
+    forecast: meta.forecast,
+    operator: meta.operator,
+    startedAt: iso(r.startedAt)!,
+    finishedAt: iso(r.finishedAt),
+    ...runObjectives(hosts),
+    steps,
+    verdict: meta.verdict,
+    verdictBy: meta.verdictBy,
+    notes: meta.notes,
+    issues: r.issues,
+    error: r.error,
+    expiresAt: meta.cleanedAt ? null : meta.expiresAt,
+    cleanedAt: meta.cleanedAt,
+  };
+}
+
+export function reportSummary(v: RunView): ReportSummary {
+  return { id: v.id, kind: v.kind, hosts: v.hosts.map((h) => h.host), time: v.startedAt, state: v.state, verdict: v.verdict, rto: v.rto, rpo: v.rpo };
+}
+
+export function recoveryReport(v: RunView, hub: string, now: number): RecoveryReport {
+  const checks: CheckResultView[] = v.steps.flatMap((s) => s.checks);
+  const hosts = v.hosts.map((h) => h.host).join(', ');
+  const title = v.kind === 'drill' ? `Recovery drill ${v.id}: ${hosts}` : `Takeover report ${v.id}: failover of ${hosts}`;
+  const durationSeconds = v.finishedAt ? Math.round((Date.parse(v.finishedAt) - Date.parse(v.startedAt)) / 100) / 10 : null;
+  return { ...v, title, hub, generatedAt: new Date(now).toISOString(), durationSeconds, checks };
+}

@@ -1,0 +1,111 @@
+// The failover wizard: the pre-check gates first (each pass/fail with its detail), then
+// the operator types the host name to confirm — no single key starts a failover, and a
+// read-only cockpit cannot open this at all — then the live step checklist with start
+// times and the RTO timer, and the takeover report id at the end.
+import React, { useEffect, useState } from 'react';
+import { Box, Text } from 'ink';
+import type { FailoverPrecheck } from '../../protocol/operator.js';
+import { RunChecklist } from '../components/RunChecklist.js';
+import { fit } from '../components/format.js';
+import { useCockpit, useViewActions } from '../hooks/useCockpit.js';
+import { useCockpitState } from '../hooks/useCockpitState.js';
+import { useNow } from '../hooks/useNow.js';
+import { READONLY_MESSAGE } from '../shell.js';
+import { useTheme } from '../theme.js';
+import { forecastText } from './runModel.js';
+import type { ViewProps } from './types.js';
+import { ViewTitle } from './ViewTitle.js';
+
+export function failoverRefusal(host: string, typed: string): string | null {
+  return typed === host ? null : `refused: "${typed}" is not "${host}" — nothing started`;
+}
+
+function Gates({ precheck, width, height }: { precheck: FailoverPrecheck; width: number; height: number }): React.ReactElement {
+  const theme = useTheme();
+  const blocked = precheck.gates.filter((g) => !g.ok && g.blocking);
+  return (
+    <Box flexDirection="column" width={width} height={height} overflowY="hidden">
+      <Text bold wrap="truncate">{' Pre-check gates'}</Text>
+      {precheck.gates.map((g) => (
+        <Text key={g.name} wrap="truncate">
+          <Text color={theme.color(g.ok ? 'ok' : g.blocking ? 'bad' : 'warn')}>{`  ${g.ok ? '✓ pass' : g.blocking ? '✕ FAIL' : '! warn'} ${fit(g.name, 9)}`}</Text>
+          {` ${g.detail}`}
+        </Text>
+      ))}
+      <Text wrap="truncate" dimColor>{` ${forecastText(precheck.forecast, precheck.host.rtoSeconds)} · images to ${precheck.target.dir} · switch ${precheck.switchHook ?? 'none configured'}`}</Text>
+      <Text wrap="truncate" bold color={theme.color(precheck.ready ? 'warn' : 'bad')}>
+        {precheck.ready
+          ? ` ready: type ${precheck.host.host} at the prompt to fail over (⏎ asks again, esc leaves)`
+          : ` blocked by ${blocked.map((g) => g.name).join(', ')}: the failover cannot start`}
+      </Text>
+    </Box>
+  );
+}
+
+export function FailoverView({ view, width, height, ui, setUi }: ViewProps<{ kind: 'failover'; host: string }>): React.ReactElement {
+  const cockpit = useCockpit();
+  const theme = useTheme();
+  const runs = useCockpitState((s) => s.runs);
+  const run = ui.runId === null ? undefined : runs.find((r) => r.id === ui.runId);
+  const now = useNow(run?.state === 'running' ? 1_000 : 60_000);
+  const [precheck, setPrecheck] = useState<FailoverPrecheck | null>(null);
+
+  function askHostName(p: FailoverPrecheck): void {
+    if (!p.ready) { cockpit.notify(`failover of ${view.host} blocked by its pre-check`, 'bad'); return; }
+    cockpit.ask(`FAILOVER ${view.host}: type the host name to confirm`, '', (typed) => {
+      const refusal = failoverRefusal(view.host, typed);
+      if (refusal) { cockpit.notify(refusal, 'bad'); return; }
+      void cockpit.call('failover.start', { host: view.host, confirm: typed }, { mutating: true }).then((r) => {
+        if (!r) return;
+        cockpit.record({ type: 'run', run: r });
+        setUi({ runId: r.id });
+        cockpit.notify(`failover ${r.id} of ${view.host} started`, 'ok');
+      });
+    });
+  }
+
+  useEffect(() => {
+    if (cockpit.readonly) return;
+    if (ui.runId !== null) {
+      if (!run) void cockpit.call('runs.get', { id: ui.runId }).then((r) => { if (r) cockpit.record({ type: 'run', run: r }); });
+      return;
+    }
+    let live = true;
+    void cockpit.call('failover.precheck', { host: view.host }).then((p) => {
+      if (!live || !p) return;
+      setPrecheck(p);
+      if (p.ready) askHostName(p);
+    });
+    return () => { live = false; };
+  }, [view.host]);
+
+  useViewActions((action) => {
+    if (action !== 'start') return false;
+    if (ui.runId !== null) cockpit.notify(`failover ${ui.runId} already started`);
+    else if (!precheck) cockpit.notify('waiting for the pre-check…');
+    else askHostName(precheck);
+    return true;
+  });
+
+  if (cockpit.readonly) return <Box height={height}><Text color={theme.color('bad')}>{` ${READONLY_MESSAGE}: failover is not available`}</Text></Box>;
+  if (run) {
+    const done = run.state !== 'running';
+    return (
+      <Box flexDirection="column" width={width} height={height}>
+        <ViewTitle title={`Failover ${view.host} · run ${run.id}`} details={[`point ${run.pointSpec}`, `→ ${run.target.dir}`, run.operator.user]} />
+        <RunChecklist run={run} now={now} width={width} height={height - (done ? 2 : 1)} />
+        {done ? (
+          <Text bold wrap="truncate" color={theme.color(run.state === 'completed' ? 'ok' : 'bad')}>
+            {` takeover ${run.state}${run.error ? `: ${run.error}` : ''} · report ${run.id} (:reports)`}
+          </Text>
+        ) : null}
+      </Box>
+    );
+  }
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <ViewTitle title={`Failover ${view.host}`} details={['pre-check', 'nothing starts until the host name is typed']} />
+      {precheck ? <Gates precheck={precheck} width={width} height={height - 1} /> : <Text dimColor>{' running the pre-check…'}</Text>}
+    </Box>
+  );
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClient } from './fake-client.js';
+import { schedules } from './fixtures-ops.js';
+import { delay, renderApp, waitFor } from './helpers.js';
+
+function client(): FakeClient {
+  const c = new FakeClient();
+  c.schedules = schedules();
+  return c;
+}
+
+describe('Schedules', () => {
+  it('opens with :sc and shows next runs in the zone and in UTC, window state and last result', async () => {
+    const c = client();
+    const { frame, press, unmount } = await renderApp({ client: c, columns: 120, rows: 30 });
+    await press(':sc\r');
+    await waitFor(() => frame().includes('nightly-production'));
+    const f = frame();
+    expect(c.callsOf('schedules.list').length).toBeGreaterThan(0);
+    expect(f).toContain('Schedules (2) · 1 windows closed');
+    expect(f).toMatch(/nightly-production\s+0 2 \* \* \*\s+10 2025-03-15 02:00 -04:00\s+2025-03-15 06:00Z\s+always\s+succeeded 10h ago/);
+    expect(f).toMatch(/dev-daily .* 2025-03-14 22:00Z opens in 10h\s+failed 13h 53m ago/);
+    expect(f).toContain('window 22:00-06:00 opens in 10h');
+    unmount();
+  });
+
+  it('shows the selected schedule\'s queue with priorities and why each job waits', async () => {
+    const { frame, press, unmount } = await renderApp({ client: client(), view: { kind: 'schedules' }, columns: 120 });
+    // sorted by next run: dev-daily (22:00Z today) first; its queue is empty
+    await waitFor(() => frame().includes('nothing queued'));
+    await press('j');
+    expect(frame()).toContain('queue (1)');
+    expect(frame()).toContain('#102   db-01        queued   prio 10 (aged 12.5) · waits: host disconnected');
+    expect(frame()).toContain('next: 2025-03-15 02:00 -04:00 (2025-03-15 06:00Z) · 2025-03-16 02:00 -04:00 (2025-03-16 06:00Z)');
+    unmount();
+  });
+
+  it('runs the selected schedule now only after y', async () => {
+    const c = client();
+    const { frame, press, unmount } = await renderApp({ client: c, view: { kind: 'schedules' }, columns: 120 });
+    await waitFor(() => frame().includes('nightly-production'));
+    await press('j', 'r');
+    expect(frame()).toContain('Run schedule nightly-production now on 2 hosts? Its window does not apply. [y/N]');
+    await press('n');
+    expect(c.callsOf('schedules.run')).toHaveLength(0);
+    await press('r', 'y');
+    expect(c.callsOf('schedules.run')).toEqual([{ method: 'schedules.run', params: { name: 'nightly-production' } }]);
+    await delay(20);
+    expect(frame()).toContain('nightly-production: queued job 500 (web-01), job 501 (web-02)');
+    unmount();
+  });
+
+  it('says when no schedule is configured', async () => {
+    const { frame, unmount } = await renderApp({ view: { kind: 'schedules' } });
+    await waitFor(() => frame().includes('no schedules configured'));
+    unmount();
+  });
+});
+
+describe('Tasks', () => {
+  it('shows why the selected queued job waits, in full, below the table', async () => {
+    const { frame, press, unmount } = await renderApp({ view: { kind: 'tasks' }, columns: 80, rows: 24 });
+    await press('j');
+    expect(frame()).toContain('#102 backup db-01 · schedule:nightly · prio 0 · waits: host disconnected');
+    unmount();
+  });
+});

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClient } from './fake-client.js';
+import { drillPreview, precheck, run } from './fixtures-ops.js';
+import { KEYS, delay, renderApp, waitFor } from './helpers.js';
+
+function drillClient(): FakeClient {
+  const c = new FakeClient();
+  c.drillPreview = drillPreview();
+  c.startedRun = run(21);
+  return c;
+}
+
+describe('Drill wizard', () => {
+  it('opens the point picker on the newest verified point with d on a host', async () => {
+    const { frame, press, unmount } = await renderApp({ client: drillClient(), view: { kind: 'host', host: 'web-01' }, columns: 120 });
+    await press('d');
+    await waitFor(() => frame().includes('Drill web-01: choose the recovery point'));
+    // point 10 is the only verified one: selected although 15 and 11 are newer
+    expect(frame()).toMatch(/10 2025-03-13 12:00 root\s+full\s+64.0 MiB ✓/);
+    unmount();
+  });
+
+  it('shows the RTO forecast, starts only on y, then follows the step checklist and RTO timer', async () => {
+    const c = drillClient();
+    const { frame, press, unmount } = await renderApp({ client: c, columns: 120, rows: 30 });
+    await press(':drill web-0*\r');
+    await waitFor(() => frame().includes('choose the recovery point'));
+    await press(KEYS.enter);
+    await waitFor(() => frame().includes('Start drill of web-01, web-02?'));
+    expect(c.callsOf('drill.preview')).toEqual([{ method: 'drill.preview', params: { hosts: ['web-01', 'web-02'], point: '10' } }]);
+    expect(frame()).toContain('forecast RTO 4m ≤ target 1h ✓ (measured over 3 restores)');
+    await press('n');
+    expect(c.callsOf('drill.start')).toHaveLength(0);
+    await press('s', 'y');
+    await waitFor(() => frame().includes('run 21'));
+    expect(c.callsOf('drill.start')).toEqual([{ method: 'drill.start', params: { hosts: ['web-01', 'web-02'], point: '10' } }]);
+    const f = frame();
+    expect(f).toContain('RTO 1m 30s / target 1h within');
+    expect(f).toMatch(/✓ prepare target\s+\d\d:\d\d:\d\d\s+2s/);
+    expect(f).toMatch(/▶ restore web-01\/root\s+\d\d:\d\d:\d\d\s+1m 28s\s+█+░+\s+50% 1.0 MiB\/s/);
+    c.emit({ type: 'run', run: run(21, { state: 'completed', finishedAt: new Date().toISOString(), rto: { actualSeconds: 200, targetSeconds: 3600, pass: true } }) });
+    await waitFor(() => frame().includes('record the verdict: p pass · f fail · report 21'));
+    expect(frame()).toContain('RTO 3m 20s / target 1h ✓ met');
+    unmount();
+  });
+
+  it('records the operator\'s verdict and notes, then shows the report id', async () => {
+    const c = drillClient();
+    c.startedRun = run(21, { state: 'completed', rto: { actualSeconds: 200, targetSeconds: 3600, pass: true } });
+    const { frame, press, unmount } = await renderApp({ client: c, view: { kind: 'drill', hosts: ['web-01'] }, columns: 120 });
+    await waitFor(() => frame().includes('choose the recovery point'));
+    await press(KEYS.enter);
+    await waitFor(() => frame().includes('Start drill'));
+    await press('y');
+    await waitFor(() => frame().includes('record the verdict'));
+    await press('p');
+    expect(frame()).toContain('drill 21 verdict pass — notes (optional):');
+    await press('o', 'k', KEYS.enter);
+    expect(c.callsOf('drill.verdict')).toEqual([{ method: 'drill.verdict', params: { id: 21, verdict: 'pass', notes: 'ok' } }]);
+    await waitFor(() => frame().includes('verdict pass by the operator: ok · report 21'));
+    unmount();
+  });
+});
+
+function failoverClient(ready = true): FakeClient {
+  const c = new FakeClient();
+  c.precheck = precheck(ready);
+  c.startedRun = run(31, { kind: 'failover' });
+  return c;
+}
+
+describe('Failover wizard', () => {
+  it('shows each pre-check gate with its detail, then starts only when the host name is typed', async () => {
+    const c = failoverClient();
+    const { frame, press, unmount } = await renderApp({ client: c, view: { kind: 'host', host: 'web-01' }, columns: 120 });
+    await press('F');
+    await waitFor(() => frame().includes('FAILOVER web-01: type the host name to confirm'));
+    const f = frame();
+    expect(f).toMatch(/✓ pass point\s+point 10 of root, 1d old/);
+    expect(f).toMatch(/! warn link\s+agent still connected: fence it first/);
+    await press('y', KEYS.enter);
+    expect(frame()).toContain('refused: "y" is not "web-01" — nothing started');
+    expect(c.callsOf('failover.start')).toHaveLength(0);
+    await press(KEYS.enter, ...'web-01'.split(''), KEYS.enter);
+    expect(c.callsOf('failover.start')).toEqual([{ method: 'failover.start', params: { host: 'web-01', confirm: 'web-01' } }]);
+    await waitFor(() => frame().includes('Failover web-01 · run 31'));
+    expect(frame()).toContain('RTO 1m 30s / target 1h within');
+    c.emit({ type: 'run', run: run(31, { kind: 'failover', state: 'completed', finishedAt: new Date().toISOString() }) });
+    await waitFor(() => frame().includes('takeover completed · report 31'));
+    unmount();
+  });
+
+  it('refuses to start when a blocking gate failed', async () => {
+    const c = failoverClient(false);
+    const { frame, press, unmount } = await renderApp({ client: c, columns: 120 });
+    await press(':failover web-01\r');
+    await waitFor(() => frame().includes('blocked by verified: the failover cannot start'));
+    expect(frame()).toMatch(/✕ FAIL verified\s+point 10 never verified/);
+    await press(KEYS.enter);
+    expect(frame()).toContain('failover of web-01 blocked by its pre-check');
+    expect(c.callsOf('failover.start')).toHaveLength(0);
+    unmount();
+  });
+
+  it('cannot be opened from a read-only cockpit, by key or command', async () => {
+    const c = failoverClient();
+    const { frame, press, unmount } = await renderApp({ client: c, view: { kind: 'host', host: 'web-01' }, readonly: true });
+    await press('F');
+    expect(frame()).toContain('read-only: actions disabled');
+    await press(':failover web-01\r');
+    await delay(20);
+    expect(frame()).toContain('read-only: actions disabled');
+    expect(frame()).not.toContain('Pre-check');
+    expect(c.callsOf('failover.precheck')).toHaveLength(0);
+    unmount();
+  });
+});
+
+describe('Reports', () => {
+  it('lists reports with kind, hosts, time and verdict', async () => {
+    const c = new FakeClient();
+    const { reports } = await import('./fixtures-ops.js');
+    c.reports = reports();
+    const { frame, press, unmount } = await renderApp({ client: c, columns: 120 });
+    await press(':reports\r');
+    await waitFor(() => frame().includes('Reports (2)'));
+    expect(frame()).toMatch(/8 takeover db-01\s+.*failed/);
+    expect(frame()).toMatch(/7 drill\s+web-01\s+.*pass\s+3m 20s\/1h ✓/);
+    unmount();
+  });
+});

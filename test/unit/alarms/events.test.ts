@@ -1,0 +1,24 @@
+// Which hub events feed which event rules, with which result.
+import { describe, expect, it } from 'vitest';
+import { alarmInputs } from '../../../src/alarms/events.js';
+
+describe('alarmInputs', () => {
+  it('calls a lost link Failed and a clean agent stop Successful', () => {
+    expect(alarmInputs('host.disconnected', 'h1', 'm', { closeCode: 1006 })).toEqual([{ event: 'host_disconnected', host: 'h1', result: 'Failed', message: 'm', clears: false }]);
+    expect(alarmInputs('host.disconnected', 'h1', 'm', { closeCode: 1000 })[0]!.result).toBe('Successful');
+  });
+
+  it('lets a successful backup clear both a failed sync and an invalidated bitmap', () => {
+    expect(alarmInputs('backup.succeeded', 'h1', 'm').map((e) => [e.event, e.clears])).toEqual([
+      ['sync_failed', true],
+      ['bitmap_invalidated', true],
+    ]);
+  });
+
+  it('maps failed and cancelled backups, restores and verifies to their events', () => {
+    expect(alarmInputs('backup.cancelled', 'h1', 'm')[0]).toMatchObject({ event: 'sync_failed', result: 'Cancelled' });
+    expect(alarmInputs('restore.failed', 'h1', 'm')[0]).toMatchObject({ event: 'host_start_failed', result: 'Failed' });
+    expect(alarmInputs('verify.failed', 'h1', 'm')[0]).toMatchObject({ event: 'verify_failed', result: 'Failed' });
+    expect(alarmInputs('point.committed', 'h1', 'm')).toEqual([]);
+  });
+});
