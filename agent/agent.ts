@@ -72,7 +72,8 @@ export class Agent {
   async stop(): Promise<void> {
     this.stopped = true;
     this.clearTimers();
-    this.ws?.close(1000, 'agent stopping');
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.close(1000, 'agent stopping');
+    else this.ws?.terminate();
     this.failWaiters(new Error('agent stopping'));
     await Promise.all([...this.trackers.values()].map((t) => t.close().catch((e: Error) => this.o.log('warning', `closing tracker: ${e.message}`))));
     await this.pool.close();

@@ -130,5 +130,8 @@ export async function main(argv: string[]): Promise<void> {
   }
   process.exitCode = code;
   // commands that leave handles behind (sockets being closed) must not keep the CLI alive
-  if (cmd !== 'serve' && cmd !== 'agent') setTimeout(() => process.exit(code), 50).unref();
+  // a command that has finished must not be kept alive by sockets still closing (a dead
+  // peer's close handshake waits 30 s); the long-running ones get a moment to flush
+  const grace = cmd === 'serve' || cmd === 'agent' ? 2000 : 50;
+  setTimeout(() => process.exit(code), grace).unref();
 }
