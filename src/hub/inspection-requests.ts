@@ -3,11 +3,11 @@
 import { AlarmError } from '../alarms/types.js';
 import { resolutionFor } from '../catalog/metric-store.js';
 import { int, obj, optional, bool, str, name } from '../protocol/schema.js';
-import { ProtocolError } from '../protocol/errors.js';
 import { ApiError, type ApiClientInfo } from './api.js';
 import type { Hub } from './hub.js';
 import { inspectionView } from './inspection-view.js';
 import { logBundle } from './log-bundle.js';
+import { paramsParser } from './params.js';
 
 const MAX_RANGE_S = 90 * 86_400;
 
@@ -23,13 +23,7 @@ const schemas = {
 
 export const INSPECTION_METHODS = new Set(Object.keys(schemas));
 
-function parse<K extends keyof typeof schemas>(method: K, params: unknown): ReturnType<(typeof schemas)[K]> {
-  try {
-    return schemas[method](params, 'params') as ReturnType<(typeof schemas)[K]>;
-  } catch (e) {
-    throw new ApiError('bad-request', e instanceof ProtocolError ? e.message : String(e));
-  }
-}
+const parse = paramsParser(schemas);
 
 function asApiError<T>(fn: () => T): T {
   try {

@@ -1,10 +1,10 @@
 // Operator API requests of schedules, retention, gc and verify; each validated with a
 // schema, then carried out, and audited.
 import { int, list, name, num, obj, optional, bool, str } from '../protocol/schema.js';
-import { ProtocolError } from '../protocol/errors.js';
 import { StoreError } from '../store/errors.js';
 import { ApiError, type ApiClientInfo } from './api.js';
 import type { Hub } from './hub.js';
+import { paramsParser } from './params.js';
 
 const schemas = {
   'schedules.list': obj({}),
@@ -18,13 +18,7 @@ const schemas = {
 
 export const MAINTENANCE_METHODS = new Set(Object.keys(schemas));
 
-function parse<K extends keyof typeof schemas>(method: K, params: unknown): ReturnType<(typeof schemas)[K]> {
-  try {
-    return schemas[method](params, 'params') as ReturnType<(typeof schemas)[K]>;
-  } catch (e) {
-    throw new ApiError('bad-request', e instanceof ProtocolError ? e.message : String(e));
-  }
-}
+const parse = paramsParser(schemas);
 
 async function storeErrorsAsApi<T>(fn: () => T | Promise<T>): Promise<T> {
   try {

@@ -1,11 +1,11 @@
 // Operator API requests of drills, failovers and reports: each validated with a schema,
 // then handed to the recovery service, which audits who did what.
-import { ProtocolError } from '../protocol/errors.js';
 import { bool, int, list, name, obj, oneOf, optional, str } from '../protocol/schema.js';
 import { RecoveryError } from '../recovery/errors.js';
 import type { Operator } from '../recovery/host.js';
 import { ApiError, type ApiClientInfo } from './api.js';
 import type { Hub } from './hub.js';
+import { paramsParser } from './params.js';
 
 const point = str(64);
 const MAX_TTL = 365 * 86_400;
@@ -35,13 +35,7 @@ const schemas = {
 
 export const RECOVERY_METHODS = new Set(Object.keys(schemas));
 
-function parse<K extends keyof typeof schemas>(method: K, params: unknown): ReturnType<(typeof schemas)[K]> {
-  try {
-    return schemas[method](params, 'params') as ReturnType<(typeof schemas)[K]>;
-  } catch (e) {
-    throw new ApiError('bad-request', e instanceof ProtocolError ? e.message : String(e));
-  }
-}
+const parse = paramsParser(schemas);
 
 function operatorOf(c: ApiClientInfo): Operator {
   return { actor: c.actor, user: c.actor.replace(/^operator:/, ''), ssh: c.ssh ?? null };

@@ -2,7 +2,6 @@
 import path from 'node:path';
 import type { WebSocket } from 'ws';
 import { bool, int, list, name, nullable, obj, oneOf, optional, str } from '../protocol/schema.js';
-import { ProtocolError } from '../protocol/errors.js';
 import { ApiError, type ApiClientInfo } from './api.js';
 import type { Hub } from './hub.js';
 import { INSPECTION_METHODS, handleInspectionRequest } from './inspection-requests.js';
@@ -10,6 +9,7 @@ import { MAINTENANCE_METHODS, handleMaintenanceRequest } from './maintenance-req
 import { RECOVERY_METHODS, handleRecoveryRequest } from './recovery-requests.js';
 import { hashToken, newToken } from './tokens.js';
 import { hostView, pointView } from './views.js';
+import { paramsParser } from './params.js';
 
 const schemas = {
   'hosts.add': obj({ name, tags: optional(list(str(63), 64)), tier: optional(nullable(str(63))), expiresInSeconds: optional(int(60, 10 * 366 * 86_400)) }),
@@ -30,13 +30,7 @@ const schemas = {
   }),
 };
 
-function parse<K extends keyof typeof schemas>(method: K, params: unknown): ReturnType<(typeof schemas)[K]> {
-  try {
-    return schemas[method](params, 'params') as ReturnType<(typeof schemas)[K]>;
-  } catch (e) {
-    throw new ApiError('bad-request', e instanceof ProtocolError ? e.message : String(e));
-  }
-}
+const parse = paramsParser(schemas);
 
 function hostOrThrow(hub: Hub, host: string) {
   const h = hub.catalog.hostByName(host);
