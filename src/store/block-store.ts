@@ -33,6 +33,8 @@ export interface NewPoint {
 }
 
 export class BlockStore {
+  private readonly lastImage = new Map<number, { pointId: number; hashes: Buffer }>();
+
   constructor(
     readonly catalog: Catalog,
     readonly backend: ChunkBackend,
@@ -137,8 +139,8 @@ export class BlockStore {
     const hashes = Buffer.alloc(np.blockCount * 32);
     if (np.type === 'incremental') {
       if (np.parentId === null) throw new StoreError('an incremental point needs a parent');
-      const parent = this.blockMap(np.parentId);
-      parent.hashes.copy(hashes, 0, 0, Math.min(parent.hashes.length, hashes.length));
+      const parentHashes = this.imageHashes(np.volumeId, np.parentId);
+      parentHashes.copy(hashes, 0, 0, Math.min(parentHashes.length, hashes.length));
     }
     const seen = new Uint8Array(np.blockCount);
     for (const e of np.entries) {
@@ -159,7 +161,7 @@ export class BlockStore {
     const sealed = writer.seal();
     const bytesNew = sealed.packs.reduce((a, p) => a + p.size, 0);
     const entries = np.entries.map((e) => ({ ...e, hash: e.flags & FLAG_ZERO ? zeroHash(blockLength(e.index, np.blockSize, np.size)) : e.hash }));
-    return this.catalog.tx(() => {
+    const pointId = this.catalog.tx(() => {
       const packIds = new Map<string, number>();
       for (const p of sealed.packs) packIds.set(p.name, this.catalog.insertPack(p.name, p.size, np.time));
       for (const c of sealed.chunks) this.catalog.insertChunk(c.hash, packIds.get(c.packName)!, c.offset, c.length, c.rawLength, c.codec);
@@ -180,6 +182,19 @@ export class BlockStore {
         encodeManifest(entries),
       );
     });
+    this.lastImage.set(np.volumeId, { pointId, hashes });
+    return pointId;
+  }
+
+  /**
+   * The block hashes of a point's whole image. The newest committed image of each volume is
+   * kept in memory, so an incremental's commit does not replay the chain from its full.
+   * A point's image never changes (pruning merges deltas without changing images).
+   */
+  private imageHashes(volumeId: number, pointId: number): Buffer {
+    const cached = this.lastImage.get(volumeId);
+    if (cached && cached.pointId === pointId && this.catalog.point(pointId)) return cached.hashes;
+    return this.blockMap(pointId).hashes;
   }
 
   /** Read a chunk, decompress it and check its hash; `where` names it in errors. */
