@@ -243,7 +243,7 @@ export class Agent {
     this.busy = true;
     try {
       for (const v of this.o.volumes) {
-        const live = await this.trackers.get(v.name)!.live(this.state.load(v.name));
+        const live = await this.trackers.get(v.name)!.live(() => this.state.load(v.name));
         if (!live) continue;
         const bits = bitmapOf(live.blockCount, live.changed);
         this.send({

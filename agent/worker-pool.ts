@@ -16,7 +16,6 @@ export class WorkerPool<Task, Result> {
 
   private spawn(): Worker {
     const w = new Worker(this.url);
-    w.unref();
     w.on('message', (m: { id: number; result?: Result; error?: string }) => {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
@@ -33,6 +32,8 @@ export class WorkerPool<Task, Result> {
       this.workers = this.workers.filter((x) => x !== w);
       this.idle = this.idle.filter((x) => x !== w);
     });
+    // after the listeners: adding a 'message' listener refs the worker's port again
+    w.unref();
     this.workers.push(w);
     return w;
   }

@@ -80,6 +80,11 @@ export async function benchDirtyBitmap(hub: HubProc, root: string, mib: number, 
     const incremental = await timedBackup(hub, 'bench-cbt', agentDir, false, added);
     return { full, incremental, changedBytes };
   } finally {
-    await agent.stop();
+    const stopped = agent.stop();
+    await Promise.race([stopped, new Promise((r) => setTimeout(r, 15_000))]);
+    if (agent.proc.exitCode === null && agent.proc.signalCode === null) {
+      process.stderr.write('bench: the dirty-bitmap agent did not stop within 15 s of SIGTERM; killing it\n');
+      await agent.stop('SIGKILL');
+    }
   }
 }

@@ -1,6 +1,7 @@
 // npm run bench:backup — a 2 GiB image (half random, half compressible): full backup,
 // 5% of 64 KiB blocks rewritten, incremental, restore of the latest point. The same image
-// states go through borg (default chunker and fixed,65536) and restic when installed.
+// states go through borg (default chunker and fixed,65536) and restic when installed; a
+// second image served by qemu-storage-daemon shows the qemu-dirty-bitmap tracker (see backup-cbt.ts).
 // Prints wall seconds and bytes per step, then drc/peer ratios; the last line is the headline.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -34,7 +34,11 @@ export interface WindowStats {
   frames: number[];
   frameCpu: number[];
   cpuMs: number;
+  /** hub updates received in the window, by type */
+  updates: Record<string, number>;
   rss: number;
+  /** highest RSS sampled (4/s) during the window */
+  rssMax: number;
   heapUsed: number;
 }
 
@@ -92,6 +96,11 @@ globalThis.setImmediate = Object.assign(
 // ---- the fake terminal --------------------------------------------------------------------
 let bytes = 0;
 let writes = 0;
+/** hub updates received, by type */
+const updates: Record<string, number> = {};
+/** highest RSS since the last window began (sampled off the frame path, 4/s) */
+let rssMax = 0;
+origSetInterval(() => { rssMax = Math.max(rssMax, process.memoryUsage.rss()); }, 250).unref();
 let lastWriteAt = 0;
 let writeWaiter: ((at: number) => void) | null = null;
 /** armed when a key is pushed, moved to writeWaiter once Ink reads it: a write that was already on its way before the key was read does not count */
@@ -101,7 +110,12 @@ let keyWaiter: ((at: number) => void) | null = null;
 class Screen {
   lines: string[] = [];
   row = 0;
+  /** written but not yet applied: parsing waits until someone looks, out of the frames being timed */
+  private pending: string[] = [];
   feed(s: string): void {
+    this.pending.push(s);
+  }
+  private apply(s: string): void {
     // eslint-disable-next-line no-control-regex
     const re = /\x1b\[([0-9;?]*)([A-Za-z])|\n|[^\x1b\n]+/g;
     for (const m of s.matchAll(re)) {
@@ -120,6 +134,7 @@ class Screen {
     }
   }
   text(): string {
+    for (const s of this.pending.splice(0)) this.apply(s);
     return this.lines.map((l) => l ?? '').join('\n');
   }
 }
@@ -189,6 +204,7 @@ async function start(c: Extract<CockpitCommand, { cmd: 'start' }>): Promise<void
   const { ApiClient } = await import('../src/client/api-client.js');
   const { runCockpit } = await import('../src/tui/run.js');
   const client = await ApiClient.connect({ target: c.target });
+  client.onUpdate((u) => { updates[u.type] = (updates[u.type] ?? 0) + 1; });
   const out = new FakeTtyOut(c.columns, c.rows);
   stdin = new FakeTtyIn();
   runCockpit({ client, stdout: out as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream }).then(
@@ -205,6 +221,8 @@ async function window(ms: number): Promise<void> {
   const b0 = bytes;
   const w0 = writes;
   const f0 = frames.length;
+  const u0 = { ...updates };
+  rssMax = 0;
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   await sleep(ms);
@@ -214,7 +232,8 @@ async function window(ms: number): Promise<void> {
     ev: 'window',
     stats: {
       ms: performance.now() - t0, bytes: bytes - b0, writes: writes - w0,
-      frames: frames.slice(f0).map((f) => f.ms), frameCpu: frames.slice(f0).map((f) => f.cpuMs), cpuMs: (c.user + c.system) / 1000, rss: mem.rss, heapUsed: mem.heapUsed,
+      frames: frames.slice(f0).map((f) => f.ms), frameCpu: frames.slice(f0).map((f) => f.cpuMs), cpuMs: (c.user + c.system) / 1000,
+      updates: Object.fromEntries(Object.entries(updates).map(([k, n]) => [k, n - (u0[k] ?? 0)]).filter(([, n]) => n !== 0)), rss: mem.rss, rssMax: Math.max(rssMax, mem.rss), heapUsed: mem.heapUsed,
     },
   });
 }

@@ -1,11 +1,13 @@
 // npm run bench:tui — the cockpit at 120×40 against a real hub with 500 simulated agents.
 // A hub (`drc serve`, tiers from a drc.yaml) gets its hosts through the operator API; a
 // child process runs one protocol-level agent per host (real WebSockets, host tokens;
-// heartbeat, changed-block bitmap per volume and resource sample at 1 Hz); another child
-// runs the real cockpit (runCockpit → ApiClient) into a fake TTY. Measured over fixed
-// windows: bytes/s written to the terminal on the overview and hosts views with live data
-// and with nothing changing, render time per frame, keypress→frame latency, the cockpit's
-// RSS, and the hub's CPU. Prints a table; the last line is the headline against the targets.
+// heartbeat and changed-block bitmap per volume at 1 Hz, resource samples as often as the
+// hub's `watch` asks); another child runs the real cockpit (runCockpit → ApiClient) into a
+// fake 256-colour TTY. Measured over fixed windows: bytes/s written to the terminal on the
+// overview and hosts views with live data and with nothing changing (the agents keep
+// sending at the same rate, with frozen values), render time per frame (CPU of each task
+// that wrote to the terminal: React, layout, Ink's output), keypress→frame latency, the
+// cockpit's RSS, and the hub's CPU. Prints a table; the last line is the headline.
 //   BENCH_HOSTS=500  BENCH_WINDOW_S=20  BENCH_SHOW=1 (print the screens)  BENCH_KEEP=1 (keep the data dir)
 //   BENCH_METRICS_MS=1000  force the agents' resource sample interval (default: as the hub's watch asks)
 //   BENCH_HEAP=DIR   a heap snapshot of the cockpit at the end, into DIR
@@ -189,6 +191,8 @@ interface Measured {
 const children: { hub: HubProc | null; sim: Peer<SimCommand, SimEvent> | null; cockpit: Peer<CockpitCommand, CockpitReply> | null } = { hub: null, sim: null, cockpit: null };
 let root = '';
 let metricsNote = '';
+/** stopped by a signal: what fails afterwards is the stopping, not the bench */
+let interrupted = false;
 const loadAtStart = os.loadavg()[0]!;
 
 async function cleanup(): Promise<void> {
@@ -212,6 +216,7 @@ process.on('exit', () => {
 });
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(sig, () => {
+    interrupted = true;
     log(`${sig}: stopping`);
     void cleanup().finally(() => process.exit(130));
   });
@@ -278,6 +283,7 @@ async function main(): Promise<void> {
   };
   await waitScreen(`hosts ${HOSTS}/${HOSTS}`, (s) => s.includes(`hosts ${HOSTS}/${HOSTS}`) && s.includes('Throughput'));
   log(`cockpit pid ${cpid} on the overview; warming up`);
+  const rssStart = statusKb(cpid, 'VmHWM');
   await sleep(5000);
 
   const results: Measured[] = [];
@@ -322,10 +328,10 @@ async function main(): Promise<void> {
   cockpit.send({ cmd: 'quit' });
   await Promise.race([new Promise((r) => cockpit.proc.once('exit', r)), sleep(3000)]);
 
-  report(results, keys, rssPeak, rssNow, Date.now() - t0);
+  report(results, keys, rssPeak, rssNow, rssStart, Date.now() - t0);
 }
 
-function report(results: Measured[], keys: Extract<CockpitReply, { ev: 'keylat' }>, rssPeak: number, rssNow: number, totalMs: number): void {
+function report(results: Measured[], keys: Extract<CockpitReply, { ev: 'keylat' }>, rssPeak: number, rssNow: number, rssStart: number, totalMs: number): void {
   const bps = (m: Measured): number => m.stats.bytes / (m.stats.ms / 1000);
   const kb = (b: number): string => (b >= 1024 ? `${(b / 1024).toFixed(2)} KB/s` : `${b.toFixed(0)} B/s`);
   const mb = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MB`;
@@ -355,17 +361,24 @@ function report(results: Measured[], keys: Extract<CockpitReply, { ev: 'keylat' 
     check(`bytes/s ${r.name}`, bps(r), kb(bps(r)), t, kb(t));
   }
   for (const r of results) {
-    info(`  frames/s, writes/s ${r.name}`, `${(r.stats.frames.length / (r.stats.ms / 1000)).toFixed(2)}, ${(r.stats.writes / (r.stats.ms / 1000)).toFixed(2)}`);
+    const f = r.stats.frameCpu;
+    info(`  frames/s, writes/s ${r.name}`, `${(f.length / (r.stats.ms / 1000)).toFixed(2)}, ${(r.stats.writes / (r.stats.ms / 1000)).toFixed(2)}${f.length ? ` (CPU/frame p50 ${ms(percentile(f, 50))}, p95 ${ms(percentile(f, 95))})` : ''}`);
   }
   info('render per frame p50 (cockpit CPU)', ms(percentile(frameCpu, 50)));
   check('render per frame p95 (cockpit CPU)', renderP95, ms(renderP95), TARGETS.renderP95, ms(TARGETS.renderP95));
   info('render per frame max (cockpit CPU)', `${ms(Math.max(...frameCpu))} (${frameCpu.length} frames)`);
+  info('  key frames CPU p50/p95', `${ms(percentile(keys.frameCpu, 50))} / ${ms(percentile(keys.frameCpu, 95))}`);
   info('  render per frame p50/p95 (wall)', `${ms(percentile(frames, 50))} / ${ms(percentile(frames, 95))}`);
   info('key→frame p50 (wall)', `${ms(percentile(keys.samples, 50))} (${keys.samples.length} keys, ${keys.timeouts} without a frame)`);
   check('key→frame p95 (wall)', keyP95, ms(keyP95), TARGETS.keyP95, ms(TARGETS.keyP95));
   check('cockpit RSS (peak)', rssPeak, `${mb(rssPeak)} (now ${mb(rssNow)})`, TARGETS.rss, mb(TARGETS.rss));
   for (const r of results) info(`  cockpit CPU ${r.name}`, pct((r.stats.cpuMs / r.stats.ms) * 100));
-  for (const r of results) info(`  cockpit RSS, JS heap after ${r.name}`, `${mb(r.stats.rss)}, ${mb(r.stats.heapUsed)}`);
+  for (const r of results) {
+    const perS = Object.entries(r.stats.updates).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${(n / (r.stats.ms / 1000)).toFixed(n < r.stats.ms / 1000 ? 1 : 0)}`);
+    info(`  hub updates/s to the cockpit, ${r.name}`, perS.join(', ') || 'none');
+  }
+  info('  cockpit RSS after the snapshot, before measuring', mb(rssStart));
+  for (const r of results) info(`  cockpit RSS max, at end, JS heap at end: ${r.name}`, `${mb(r.stats.rssMax)}, ${mb(r.stats.rss)}, ${mb(r.stats.heapUsed)}`);
   for (const r of results) {
     if (r.data === 'live') check(`hub CPU ${r.name}`, r.hubCpu, pct(r.hubCpu), TARGETS.hubCpu, pct(TARGETS.hubCpu));
     else info(`hub CPU ${r.name}`, pct(r.hubCpu));
@@ -395,6 +408,7 @@ function report(results: Measured[], keys: Extract<CockpitReply, { ev: 'keylat' 
 
 main()
   .catch((e: unknown) => {
+    if (interrupted) return;
     log(`failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
     if (children.hub) log(`hub log tail: ${children.hub.log.slice(-500)}`);
     process.exitCode = 1;

@@ -1,5 +1,5 @@
-// Bytes arriving on a socket, taken in exact amounts by one reader at a time. Payloads can
-// be copied straight into their destination as they arrive (no reassembly copy).
+// Bytes arriving on a socket during the NBD handshake, taken in exact amounts by one reader
+// at a time (the transmission phase has its own synchronous parser: replies.ts).
 
 export class ByteQueue {
   private chunks: Buffer[] = [];
@@ -46,28 +46,6 @@ export class ByteQueue {
     const out = Buffer.allocUnsafe(n);
     this.copyOut(out, 0, n);
     return out;
-  }
-
-  /** Copy the next `n` bytes into `dst` at `at`, as they arrive. */
-  async takeInto(dst: Buffer, at: number, n: number): Promise<void> {
-    let done = 0;
-    while (done < n) {
-      if (this.available === 0) await this.more();
-      const k = Math.min(n - done, this.available);
-      this.copyOut(dst, at + done, k);
-      done += k;
-    }
-  }
-
-  /** Drop the next `n` bytes. */
-  async skip(n: number): Promise<void> {
-    let left = n;
-    while (left > 0) {
-      if (this.available === 0) await this.more();
-      const k = Math.min(left, this.available);
-      this.consume(k);
-      left -= k;
-    }
   }
 
   private copyOut(dst: Buffer, at: number, n: number): void {

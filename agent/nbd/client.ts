@@ -1,20 +1,16 @@
 // A small NBD client: fixed newstyle handshake with structured replies and meta contexts,
 // then pipelined READ, WRITE, FLUSH and BLOCK_STATUS requests over a unix socket or TCP.
+// Socket reads land in one reusable buffer; replies are parsed from it synchronously.
 import net from 'node:net';
 import { ByteQueue } from './byte-queue.js';
+import { NbdError } from './errors.js';
 import {
-  CMD, CMD_FLAG_FUA, FLAG_FIXED_NEWSTYLE, FLAG_NO_ZEROES, INFO, NBDMAGIC, IHAVEOPT, OPT, OPT_REPLY_MAGIC, REP, REPLY_FLAG_DONE,
-  REPLY_TYPE, REPLY_TYPE_ERROR_BIT, REP_ERROR_BIT, SIMPLE_REPLY_MAGIC, STRUCTURED_REPLY_MAGIC, TFLAG,
-  decodeExtents, encodeGo, encodeOption, encodeRequest, encodeSetMetaContext, errnoText, optionErrorText, type Extent,
+  CMD, CMD_FLAG_FUA, FLAG_FIXED_NEWSTYLE, FLAG_NO_ZEROES, INFO, NBDMAGIC, IHAVEOPT, OPT, OPT_REPLY_MAGIC, REP, REP_ERROR_BIT, TFLAG,
+  encodeGo, encodeOption, encodeRequest, encodeSetMetaContext, optionErrorText, type Extent,
 } from './protocol.js';
+import { ReplyParser, type Request } from './replies.js';
 
-/** An NBD connection or request failed; one line. */
-export class NbdError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NbdError';
-  }
-}
+export { NbdError };
 
 export type NbdAddress = { path: string } | { host: string; port: number };
 
@@ -37,21 +33,13 @@ export interface NbdConnectOptions {
   timeoutMs?: number;
 }
 
-interface Request {
-  kind: 'read' | 'write' | 'flush' | 'status';
-  offset: number;
-  length: number;
-  buf?: Buffer;
-  extents?: Map<number, Extent[]>;
-  error?: NbdError;
-  resolve: () => void;
-  reject: (e: Error) => void;
-}
-
 const DEFAULT_MAX_PAYLOAD = 32 * 1024 * 1024;
+const READ_BUFFER = 1024 * 1024;
 
 export class NbdClient {
+  /** the handshake's bytes; after it, `parser` takes them */
   private readonly q = new ByteQueue();
+  private parser: ReplyParser | null = null;
   private pending = new Map<number, Request>();
   private nextCookie = 1;
   private failure: NbdError | null = null;
@@ -66,16 +54,17 @@ export class NbdClient {
     readonly exportName: string,
     readonly where: string,
   ) {
-    socket.on('data', (d: Buffer) => this.q.push(d));
     socket.on('error', (e) => this.fail(new NbdError(`NBD ${where}: ${e.message}`)));
     socket.on('close', () => this.fail(new NbdError(`NBD ${where}: connection closed`)));
   }
 
   static async connect(address: NbdAddress, exportName: string, opts: NbdConnectOptions = {}): Promise<NbdClient> {
     const where = `${describeAddress(address)} export "${exportName}"`;
-    const socket = 'path' in address ? net.createConnection({ path: address.path }) : net.createConnection({ host: address.host, port: address.port });
+    let c: NbdClient | null = null;
+    const onread = { buffer: Buffer.allocUnsafe(READ_BUFFER), callback: (n: number, buf: Uint8Array) => c!.received(Buffer.from(buf.buffer, buf.byteOffset, n)) };
+    const socket = 'path' in address ? net.createConnection({ path: address.path, onread }) : net.createConnection({ host: address.host, port: address.port, onread });
     socket.setNoDelay(true);
-    const c = new NbdClient(socket, exportName, where);
+    c = new NbdClient(socket, exportName, where);
     const timer = setTimeout(() => c.fail(new NbdError(`NBD ${where}: handshake timed out`)), opts.timeoutMs ?? 10_000);
     try {
       await c.handshake(opts.metaContexts ?? []);
@@ -85,8 +74,23 @@ export class NbdClient {
     } finally {
       clearTimeout(timer);
     }
-    void c.replies();
+    c.parser = new ReplyParser(c.pending, where);
     return c;
+  }
+
+  /** Bytes from the socket (the buffer is reused for the next read: consume or copy now). */
+  private received(b: Buffer): boolean {
+    if (!this.parser) {
+      this.q.push(Buffer.from(b));
+      return true;
+    }
+    try {
+      this.parser.push(b);
+    } catch (e) {
+      this.fail(e instanceof NbdError ? e : new NbdError(`NBD ${this.where}: ${(e as Error).message}`));
+      this.socket.destroy();
+    }
+    return true;
   }
 
   get readOnly(): boolean {
@@ -145,76 +149,6 @@ export class NbdClient {
     const len = h.readUInt32BE(16);
     if (len > 64 * 1024 * 1024) throw new NbdError(`NBD ${this.where}: option reply of ${len} bytes`);
     return { type, data: Buffer.from(await this.q.take(len)) };
-  }
-
-  /** The transmission phase: one reply (or chunk) after another until the connection ends. */
-  private async replies(): Promise<void> {
-    try {
-      for (;;) {
-        const magic = (await this.q.take(4)).readUInt32BE(0);
-        if (magic === SIMPLE_REPLY_MAGIC) await this.simpleReply();
-        else if (magic === STRUCTURED_REPLY_MAGIC) await this.structuredChunk();
-        else throw new NbdError(`NBD ${this.where}: bad reply magic 0x${magic.toString(16)}`);
-      }
-    } catch (e) {
-      this.fail(e instanceof NbdError ? e : new NbdError(`NBD ${this.where}: ${(e as Error).message}`));
-      this.socket.destroy();
-    }
-  }
-
-  private request(cookie: number): Request {
-    const r = this.pending.get(cookie);
-    if (!r) throw new NbdError(`NBD ${this.where}: reply for unknown request ${cookie}`);
-    return r;
-  }
-
-  private settle(cookie: number, r: Request): void {
-    this.pending.delete(cookie);
-    if (r.error) r.reject(r.error);
-    else r.resolve();
-  }
-
-  private async simpleReply(): Promise<void> {
-    const h = await this.q.take(12);
-    const error = h.readUInt32BE(0);
-    const cookie = h.readUInt32BE(8);
-    const r = this.request(cookie);
-    if (error) r.error = new NbdError(`NBD ${this.where}: ${r.kind} at ${r.offset}: ${errnoText(error)}`);
-    else if (r.kind === 'read') await this.q.takeInto(r.buf!, 0, r.length);
-    this.settle(cookie, r);
-  }
-
-  private async structuredChunk(): Promise<void> {
-    const h = await this.q.take(16);
-    const flags = h.readUInt16BE(0);
-    const type = h.readUInt16BE(2);
-    const cookie = h.readUInt32BE(8);
-    const length = h.readUInt32BE(12);
-    const r = this.request(cookie);
-    if (type === REPLY_TYPE.OFFSET_DATA && r.kind === 'read') {
-      const at = Number((await this.q.take(8)).readBigUInt64BE(0)) - r.offset;
-      if (at < 0 || at + length - 8 > r.length) throw new NbdError(`NBD ${this.where}: read chunk outside its request`);
-      await this.q.takeInto(r.buf!, at, length - 8);
-    } else if (type === REPLY_TYPE.OFFSET_HOLE && r.kind === 'read') {
-      const p = await this.q.take(12);
-      const at = Number(p.readBigUInt64BE(0)) - r.offset;
-      const n = p.readUInt32BE(8);
-      if (at < 0 || at + n > r.length) throw new NbdError(`NBD ${this.where}: hole chunk outside its request`);
-      r.buf!.fill(0, at, at + n);
-    } else if (type === REPLY_TYPE.BLOCK_STATUS && r.kind === 'status') {
-      const p = await this.q.take(length);
-      const id = p.readUInt32BE(0);
-      r.extents!.set(id, decodeExtents(p.subarray(4), r.offset));
-    } else if (type & REPLY_TYPE_ERROR_BIT) {
-      const p = await this.q.take(length);
-      const code = p.readUInt32BE(0);
-      const msgLen = p.readUInt16BE(4);
-      const msg = p.subarray(6, 6 + msgLen).toString('utf8');
-      r.error = new NbdError(`NBD ${this.where}: ${r.kind} at ${r.offset}: ${errnoText(code)}${msg ? ` (${msg})` : ''}`);
-    } else {
-      await this.q.skip(length);
-    }
-    if (flags & REPLY_FLAG_DONE) this.settle(cookie, r);
   }
 
   private send(kind: Request['kind'], type: number, flags: number, offset: number, length: number, init: Partial<Request> = {}, data?: Buffer): Promise<void> {

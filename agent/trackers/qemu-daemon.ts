@@ -58,6 +58,7 @@ export class StorageDaemon {
     readonly qmpPath: string,
     readonly nbdPath: string,
     readonly exportName: string,
+    private readonly pidFile: string,
   ) {
     proc.stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-2000)));
     this.exited = new Promise((r) => proc.once('exit', () => r()));
@@ -67,6 +68,8 @@ export class StorageDaemon {
     fs.mkdirSync(o.dir, { recursive: true });
     const qmpPath = path.join(o.dir, `${o.exportName}.qmp`);
     const nbdPath = path.join(o.dir, `${o.exportName}.nbd`);
+    const pidFile = path.join(o.dir, `${o.exportName}.pid`);
+    fs.rmSync(pidFile, { force: true });
     for (const p of [qmpPath, nbdPath]) {
       if (Buffer.byteLength(p) > SUN_PATH_MAX) throw new StorageDaemonError(`socket path ${p} is longer than ${SUN_PATH_MAX} bytes; use a shorter data directory`);
       fs.rmSync(p, { force: true });
@@ -77,6 +80,7 @@ export class StorageDaemon {
       '--blockdev', `driver=${format},node-name=${MANAGED_NODE},file=drc-file`,
       '--nbd-server', `addr.type=unix,addr.path=${nbdPath.replaceAll(',', ',,')},max-connections=0`,
       '--export', `type=nbd,id=${o.exportName},node-name=${MANAGED_NODE},name=${o.exportName},writable=on`,
+      '--pidfile', pidFile,
       // the monitor last: once it answers, everything before it is in place
       '--chardev', `socket,id=drc-qmp,path=${qmpPath.replaceAll(',', ',,')},server=on,wait=off`,
       '--monitor', 'chardev=drc-qmp',
@@ -84,7 +88,7 @@ export class StorageDaemon {
     // the guard: stop the daemon (SIGTERM: it flushes persistent bitmaps) when stdin closes
     const guard = 'exec 3<&0; "$0" "$@" </dev/null & q=$!; read -r _ <&3; kill -TERM $q 2>/dev/null; wait $q';
     const proc = spawn('sh', ['-c', guard, DAEMON_BINARY, ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
-    const d = new StorageDaemon(proc, o.image, format, qmpPath, nbdPath, o.exportName);
+    const d = new StorageDaemon(proc, o.image, format, qmpPath, nbdPath, o.exportName, pidFile);
     proc.on('error', (e) => (d.stderr += e.message));
     const until = Date.now() + (o.timeoutMs ?? 10_000);
     for (;;) {
@@ -114,11 +118,19 @@ export class StorageDaemon {
     return this.proc.exitCode === null && this.proc.signalCode === null;
   }
 
-  /** Stop the daemon and wait for it (and its guard) to exit. */
+  /** Stop the daemon and wait for it (and its guard) to exit; SIGKILL both after 10 s. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.proc.stdin!.end();
-    const t = setTimeout(() => this.proc.kill('SIGKILL'), 10_000);
+    const t = setTimeout(() => {
+      try {
+        const pid = Number(fs.readFileSync(this.pidFile, 'utf8').trim());
+        if (Number.isInteger(pid) && pid > 1) process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      this.proc.kill('SIGKILL');
+    }, 10_000);
     await this.exited;
     clearTimeout(t);
   }

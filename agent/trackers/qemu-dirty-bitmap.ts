@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createXXHash3, type IHasher } from 'hash-wasm';
 import type { LogFn } from '../log.js';
 import { NbdClient, parseNbdAddress, type NbdAddress } from '../nbd/client.js';
 import { STATE_DIRTY, STATE_ZERO } from '../nbd/protocol.js';
@@ -15,7 +14,8 @@ import type { SendItem, SendResult } from '../send-worker.js';
 import type { VolumeGeneration } from '../state.js';
 import { MANAGED_NODE, StorageDaemon } from './qemu-daemon.js';
 import { VolumeNode, findVolumeNode, type BitmapInfo } from './qemu-fleece.js';
-import { blocksOf, readPlan, type BlockRange } from './qemu-reader.js';
+import { blocksOf, readBatch, readPlan, type BlockRange } from './qemu-reader.js';
+import { BitmapRecords, type BitmapRecord } from './qemu-records.js';
 import { senders, type ChangedBlocks, type LiveBitmap, type TrackedVolume, type VolumeTracker } from './tracker.js';
 
 export interface QemuVolume extends TrackedVolume {
@@ -37,14 +37,6 @@ export interface QemuTrackerOptions {
   keepBytes?: number;
 }
 
-/** Which bitmap belongs to a committed generation (written before the generation itself). */
-interface BitmapRecord {
-  generation: number;
-  bitmap: string;
-  size: number;
-  blockSize: number;
-}
-
 interface Frozen {
   current: string | null;
   next: string;
@@ -64,11 +56,12 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
   private nbdAddress: NbdAddress | null = null;
   private frozen: Frozen | null = null;
   private queue: Promise<unknown> = Promise.resolve();
-  private xxh3: IHasher | null = null;
-  private zeroCache = new Map<number, { xxh: Buffer; sha: Buffer }>();
+  private zeroCache = new Map<number, Buffer>();
+  private readonly records: BitmapRecords;
 
   constructor(private readonly o: QemuTrackerOptions) {
     this.dir = path.join(o.dataDir, 'qemu');
+    this.records = new BitmapRecords(this.dir, o.volume.name);
   }
 
   private get vol(): QemuVolume {
@@ -133,9 +126,12 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
     const peek = `drc-peek-${this.vol.name}`;
     await node.deleteExport(peek);
     const rec = this.record();
-    const ours = (await node.bitmaps()).filter((b) => b.name.startsWith(this.prefix) || b.name === peek);
+    const bitmaps = await node.bitmaps();
+    if (bitmaps.some((b) => b.name === peek)) await node.removeBitmap(peek);
+    const ours = bitmaps.filter((b) => b.name.startsWith(this.prefix));
     const known = rec ? ours.find((b) => b.name === rec.bitmap) : undefined;
     const others = ours.filter((b) => b !== known).map((b) => b.name);
+    // a job that froze `known` and never committed: what its next bitmap saw belongs to `known`
     if (known && !known.recording && !known.inconsistent) await node.mergeBack(known.name, others);
     else for (const b of others) await node.removeBitmap(b);
   }
@@ -144,18 +140,9 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
     return `drc.${this.vol.name}.`;
   }
 
-  private recordPath(generation: number): string {
-    return path.join(this.dir, `${this.vol.name}.${generation}.json`);
-  }
-
+  /** The record of the committed generation. */
   private record(): BitmapRecord | null {
-    const g = this.o.generation(this.vol.name);
-    if (g === null) return null;
-    try {
-      return JSON.parse(fs.readFileSync(this.recordPath(g), 'utf8')) as BitmapRecord;
-    } catch {
-      return null;
-    }
+    return this.records.read(this.o.generation(this.vol.name));
   }
 
   /** Why the recorded bitmap cannot stand for the changes since the generation, or null. */
@@ -199,30 +186,27 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
       const nbd = frozen.nbd;
       const zero = blocksOf(await nbd.blockStatus('base:allocation'), STATE_ZERO, bs, size, true);
       const examine: BlockRange[] = useBitmap ? blocksOf(await nbd.blockStatus(context), STATE_DIRTY, bs, size, false) : [{ first: 0, count: blockCount }];
-      const xxh = Buffer.alloc(blockCount * 8);
-      if (prev) prev.xxh.copy(xxh, 0, 0, Math.min(prev.xxh.length, xxh.length));
-      this.xxh3 ??= await createXXHash3();
       const out = await readPlan({
         blockSize: bs,
         size,
         examine,
         zero,
-        compareWith: prev && !useBitmap ? prev.xxh : null,
-        xxh,
+        compareWith: prev && !useBitmap ? prev.sha : null,
         keepBytes: this.o.keepBytes ?? 256 * 1024 * 1024,
-        zeroHashes: (len) => this.zeroHashes(len),
+        zeroSha: (len) => this.zeroSha(len),
         read: (offset, length, into) => nbd.read(offset, length, into),
       });
       frozen.kept = out.kept;
-      return { blockCount, size, changed: out.changed, zero: out.zero, sha: out.sha, xxh, bytesRead: out.bytesRead };
+      // no xxh3 list: the bitmap says what changed, and a fallback scan compares sha256
+      // (all zero: a later switch to the scan tracker sees every block as changed)
+      return { blockCount, size, changed: out.changed, zero: out.zero, sha: out.sha, xxh: Buffer.alloc(blockCount * 8), bytesRead: out.bytesRead };
     });
   }
 
-  private zeroHashes(len: number): { xxh: Buffer; sha: Buffer } {
+  private zeroSha(len: number): Buffer {
     let z = this.zeroCache.get(len);
     if (!z) {
-      const data = Buffer.alloc(len);
-      z = { xxh: Buffer.from(this.xxh3!.init().update(data).digest('binary')), sha: createHash('sha256').update(data).digest() };
+      z = createHash('sha256').update(Buffer.alloc(len)).digest();
       this.zeroCache.set(len, z);
     }
     return z;
@@ -232,30 +216,31 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
     const f = this.frozen;
     if (!f?.nbd) throw new Error(`volume ${this.vol.name}: no point-in-time view to read from`);
     const bs = this.vol.blockSize;
-    await Promise.all(
-      items.map(async (it) => {
-        const kept = f.kept.get(it.index);
-        f.kept.delete(it.index);
-        const len = Math.min(bs, f.size - it.index * bs);
-        it.data = kept ?? (await f.nbd!.read(it.index * bs, len, Buffer.allocUnsafeSlow(len)));
-      }),
-    );
-    const transfer = items.map((it) => it.data!.buffer as ArrayBuffer);
-    return senders.run({ path: '', blockSize: bs, size: f.size, jobId: job.jobId, volumeIndex: job.volumeIndex, items }, transfer);
+    const missing: SendItem[] = [];
+    for (const it of items) {
+      it.data = f.kept.get(it.index);
+      f.kept.delete(it.index);
+      if (!it.data) missing.push(it);
+    }
+    if (missing.length) {
+      // beyond the memory budget: read again from the same view, contiguous blocks in one request
+      const nbd = f.nbd;
+      const { buf } = await readBatch({ blockSize: bs, size: f.size, read: (o, l, into) => nbd.read(o, l, into) }, missing.map((it) => it.index));
+      missing.forEach((it, k) => (it.data = buf.subarray(k * bs, k * bs + Math.min(bs, f.size - it.index * bs))));
+    }
+    // shared memory: the send worker reads the blocks where they are
+    return senders.run({ path: '', blockSize: bs, size: f.size, jobId: job.jobId, volumeIndex: job.volumeIndex, items });
   }
 
   commit(pointId: number, save: () => void): Promise<void> {
     return this.serial(async () => {
       const f = this.frozen;
       if (!f) return save();
-      const rec: BitmapRecord = { generation: pointId, bitmap: f.next, size: f.size, blockSize: this.vol.blockSize };
-      fs.writeFileSync(this.recordPath(pointId), JSON.stringify(rec));
+      // durable before the generation itself: a generation never points at a missing record
+      this.records.write({ generation: pointId, bitmap: f.next, size: f.size, blockSize: this.vol.blockSize });
       save();
       this.frozen = null;
-      for (const file of fs.readdirSync(this.dir)) {
-        const m = /^(.+)\.(\d+)\.json$/.exec(file);
-        if (m && m[1] === this.vol.name && Number(m[2]) !== pointId) fs.rmSync(path.join(this.dir, file), { force: true });
-      }
+      this.records.keepOnly(pointId);
       await this.release(f, async (node) => {
         if (f.current) await node.removeBitmap(f.current);
       });
@@ -285,12 +270,14 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
       if (!node || node.qmp.closed) return;
       await node.thaw();
       await settle(node);
+      await node.prepareScratch(f.size);
     } catch (e) {
       this.o.log('warning', `volume ${this.vol.name}: cleaning up after the backup: ${(e as Error).message}`);
     }
   }
 
-  live(prev: VolumeGeneration | null): Promise<LiveBitmap | null> {
+  /** The backlog from the bitmap itself: no data is read, and the hash lists are not needed. */
+  live(): Promise<LiveBitmap | null> {
     return this.serial(async () => {
       if (this.frozen) return null;
       const node = await this.connect();
@@ -299,7 +286,7 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
       const blockCount = Math.ceil(size / bs);
       const rec = this.record();
       const bitmap = rec ? (await node.bitmaps()).find((b) => b.name === rec.bitmap) : undefined;
-      if (!prev || !rec || rec.generation !== prev.generation || this.problem(rec, bitmap, size, node)) {
+      if (!rec || this.problem(rec, bitmap, size, node)) {
         return { blockCount, size, changed: Array.from({ length: blockCount }, (_, i) => i), incremental: false };
       }
       const extents = await node.peek(bitmap!.name, bs, async (exportName, context) => {

@@ -49,6 +49,8 @@ export async function findVolumeNode(qmp: QmpClient, volume: string, image: stri
 
 export class VolumeNode {
   readonly fleeceId: string;
+  /** size of a fresh scratch file made ahead of the next freeze, or null */
+  private prepared: number | null = null;
 
   constructor(
     readonly qmp: QmpClient,
@@ -117,8 +119,8 @@ export class VolumeNode {
    * the live node) is exported read-only with the frozen bitmap.
    */
   async freeze(o: { current: string | null; next: string; granularity: number; persistent: boolean; size: number }): Promise<void> {
-    fs.rmSync(this.scratch, { force: true });
-    await run('qemu-img', ['create', '-q', '-f', 'qcow2', this.scratch, String(o.size)]);
+    await this.prepareScratch(o.size);
+    this.prepared = null;
     await this.qmp.execute('blockdev-add', { driver: 'qcow2', 'node-name': this.fleeceId, file: { driver: 'file', filename: this.scratch }, backing: this.node });
     await this.qmp.execute('transaction', {
       actions: [
@@ -132,6 +134,14 @@ export class VolumeNode {
     });
   }
 
+  /** An empty qcow2 scratch for the next freeze, made now so the freeze itself need not wait for it. */
+  async prepareScratch(size: number): Promise<void> {
+    if (this.prepared === size && fs.existsSync(this.scratch)) return;
+    fs.rmSync(this.scratch, { force: true });
+    await run('qemu-img', ['create', '-q', '-f', 'qcow2', this.scratch, String(size)]);
+    this.prepared = size;
+  }
+
   /** Tear the point-in-time view down; whatever part of it exists (also after a crash). */
   async thaw(): Promise<void> {
     await this.deleteExport(this.fleeceId);
@@ -142,7 +152,7 @@ export class VolumeNode {
     }
     const nodes = await this.qmp.execute<NamedNode[]>('query-named-block-nodes', { flat: true });
     if (nodes.some((n) => n['node-name'] === this.fleeceId)) await this.qmp.execute('blockdev-del', { 'node-name': this.fleeceId });
-    fs.rmSync(this.scratch, { force: true });
+    if (this.prepared === null) fs.rmSync(this.scratch, { force: true });
   }
 
   async deleteExport(id: string): Promise<void> {

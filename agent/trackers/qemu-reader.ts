@@ -1,6 +1,7 @@
 // Reads the blocks a plan names from an NBD export (the point-in-time view) in batches of a
-// few MiB, contiguous blocks in one request, several batches in flight, and hashes each batch
-// in worker threads. Blocks known to be zero (base:allocation) are not read at all.
+// few MiB of shared memory, contiguous blocks in one request, several batches in flight, and
+// hashes each batch in worker threads. Blocks known to be zero (base:allocation) are not
+// read at all. Changed blocks stay in their batch's memory for the send workers.
 import type { Extent } from '../nbd/protocol.js';
 import { WorkerPool, workerUrl } from '../worker-pool.js';
 import type { HashResult, HashTask } from './qemu-hash-worker.js';
@@ -38,14 +39,12 @@ export interface ReadPlan {
   examine: BlockRange[];
   /** blocks known to be all zero: not read */
   zero: BlockRange[];
-  /** xxh3 of the base generation: a block counts as changed only when it differs; null: every examined block is changed */
+  /** sha256 of every block of the base generation: a block counts as changed only when it differs; null: every examined block is changed */
   compareWith: Buffer | null;
-  /** xxh3 of every block, updated in place for the examined ones */
-  xxh: Buffer;
   /** bytes of changed blocks to keep in memory for sending */
   keepBytes: number;
-  /** xxh3 and sha256 of an all-zero block of `len` bytes */
-  zeroHashes(len: number): { xxh: Buffer; sha: Buffer };
+  /** sha256 of an all-zero block of `len` bytes */
+  zeroSha(len: number): Buffer;
   read(offset: number, length: number, into: Buffer): Promise<unknown>;
 }
 
@@ -57,10 +56,10 @@ export interface ReadOutcome {
   bytesRead: number;
 }
 
-type Unit = { kind: 'zero'; first: number; count: number } | { kind: 'batch'; indices: number[]; result?: HashResult };
+type Unit = { kind: 'zero'; first: number; count: number } | { kind: 'batch'; indices: number[]; data?: Buffer; result?: HashResult };
 
 const BATCH_BYTES = 4 * 1024 * 1024;
-const BATCHES_IN_FLIGHT = 4;
+const BATCHES_IN_FLIGHT = 8;
 const hashers = new WorkerPool<HashTask, HashResult>(workerUrl(import.meta.url, '../../dist/agent/trackers/qemu-hash-worker.js', './qemu-hash-worker.js'));
 
 /** Split the examined blocks into zero runs and batches to read, in block order. */
@@ -90,9 +89,11 @@ export function* unitsOf(plan: Pick<ReadPlan, 'blockSize' | 'examine' | 'zero'>)
   if (batch.length) yield { kind: 'batch', indices: batch };
 }
 
-async function readBatch(plan: ReadPlan, indices: number[]): Promise<{ buf: Buffer; lastLen: number }> {
+/** Read these blocks (ascending) into one shared buffer at a stride of the block size; contiguous ones in one request. */
+export async function readBatch(plan: Pick<ReadPlan, 'blockSize' | 'size' | 'read'>, indices: number[]): Promise<{ buf: Buffer; lastLen: number }> {
   const bs = plan.blockSize;
-  const buf = Buffer.allocUnsafeSlow(indices.length * bs);
+  // shared: the hash and send workers see these bytes without a copy
+  const buf = Buffer.from(new SharedArrayBuffer(indices.length * bs));
   const reads: Promise<unknown>[] = [];
   const lastLen = Math.min(bs, plan.size - indices[indices.length - 1]! * bs);
   for (let k = 0; k < indices.length; ) {
@@ -121,9 +122,10 @@ export async function readPlan(plan: ReadPlan): Promise<ReadOutcome> {
     const p = (async () => {
       const { buf, lastLen } = await readBatch(plan, u.indices);
       bytesRead += (u.indices.length - 1) * bs + lastLen;
-      const prev = plan.compareWith ? Buffer.concat(u.indices.map((i) => plan.compareWith!.subarray(i * 8, i * 8 + 8))) : null;
-      const task: HashTask = { data: buf, blockSize: bs, count: u.indices.length, lastLen, prev: prev && prev.length === u.indices.length * 8 ? prev : null, keep };
-      u.result = await hashers.run(task, [buf.buffer as ArrayBuffer]);
+      const prev = plan.compareWith ? Buffer.concat(u.indices.map((i) => plan.compareWith!.subarray(i * 32, i * 32 + 32))) : null;
+      const task: HashTask = { data: buf, blockSize: bs, count: u.indices.length, lastLen, prev: prev && prev.length === u.indices.length * 32 ? prev : null };
+      u.result = await hashers.run(task);
+      if (keep) u.data = buf;
     })().catch((e: unknown) => void (failure ??= e));
     inflight.add(p);
     void p.finally(() => inflight.delete(p));
@@ -140,13 +142,12 @@ export async function readPlan(plan: ReadPlan): Promise<ReadOutcome> {
   for (const u of units) {
     if (u.kind === 'zero') {
       for (let i = u.first; i < u.first + u.count; i++) {
-        const z = plan.zeroHashes(Math.min(bs, plan.size - i * bs));
-        const was = plan.compareWith && plan.compareWith.length >= i * 8 + 8 ? plan.compareWith.subarray(i * 8, i * 8 + 8) : null;
-        z.xxh.copy(plan.xxh, i * 8);
-        if (was && was.equals(z.xxh)) continue;
+        const z = plan.zeroSha(Math.min(bs, plan.size - i * bs));
+        const was = plan.compareWith && plan.compareWith.length >= i * 32 + 32 ? plan.compareWith.subarray(i * 32, i * 32 + 32) : null;
+        if (was && was.equals(z)) continue;
         changed.push(i);
         zero.push(1);
-        shas.push(z.sha);
+        shas.push(z);
       }
       continue;
     }
@@ -154,19 +155,13 @@ export async function readPlan(plan: ReadPlan): Promise<ReadOutcome> {
     const sha = Buffer.from(r.sha.buffer, r.sha.byteOffset, r.sha.byteLength);
     let c = 0;
     u.indices.forEach((i, k) => {
-      Buffer.from(r.xxh.buffer, r.xxh.byteOffset + k * 8, 8).copy(plan.xxh, i * 8);
       if (!r.changed[k]) return;
       changed.push(i);
       zero.push(r.zero[c]!);
       shas.push(sha.subarray(c * 32, c * 32 + 32));
-      const b = r.blocks[c];
-      if (b && !r.zero[c]) kept.set(i, b);
+      if (u.data && !r.zero[c]) kept.set(i, u.data.subarray(k * bs, Math.min((k + 1) * bs, k * bs + plan.size - i * bs)));
       c++;
     });
   }
   return { changed, zero: Uint8Array.from(zero), sha: Buffer.concat(shas), kept, bytesRead };
-}
-
-export function closeHashers(): Promise<void> {
-  return hashers.close();
 }

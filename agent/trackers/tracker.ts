@@ -45,8 +45,8 @@ export interface VolumeTracker {
   commit(pointId: number, save: () => void): Promise<void>;
   /** The job ended without a commit: keep tracking against the old base. */
   abandon(): Promise<void>;
-  /** The dirty backlog since `prev` for the live heatmap, as cheaply as the tracker can; null: not now. */
-  live(prev: VolumeGeneration | null): Promise<LiveBitmap | null>;
+  /** The dirty backlog since the committed generation for the live heatmap, as cheaply as the tracker can; null: not now. */
+  live(base: () => VolumeGeneration | null): Promise<LiveBitmap | null>;
   close(): Promise<void>;
 }
 
@@ -91,11 +91,12 @@ export class ScanTracker implements VolumeTracker {
 
   async abandon(): Promise<void> {}
 
-  async live(prev: VolumeGeneration | null): Promise<LiveBitmap> {
+  async live(base: () => VolumeGeneration | null): Promise<LiveBitmap> {
+    const prev = base();
     const size = await this.size();
-    const base = prev && prev.blockSize === this.vol.blockSize ? prev.xxh : null;
-    const scan = await scanVolume(this.pool, this.vol.path, size, this.vol.blockSize, base, false);
-    return { blockCount: scan.blockCount, size, changed: scan.changed, incremental: base !== null };
+    const xxh = prev && prev.blockSize === this.vol.blockSize ? prev.xxh : null;
+    const scan = await scanVolume(this.pool, this.vol.path, size, this.vol.blockSize, xxh, false);
+    return { blockCount: scan.blockCount, size, changed: scan.changed, incremental: xxh !== null };
   }
 
   async close(): Promise<void> {}

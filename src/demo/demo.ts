@@ -8,6 +8,8 @@ import { Agent } from '../../agent/agent.js';
 import { fileLogger } from '../../agent/log.js';
 import { Hub } from '../hub/hub.js';
 import * as tokens from '../hub/tokens.js';
+import { storageDaemonAvailable } from '../../agent/trackers/qemu-daemon.js';
+import { startNbdWorkload } from './nbd-workload.js';
 import { startWorkload, makeDemoImage, type Workload } from './workload.js';
 
 export interface DemoHost {
@@ -15,11 +17,13 @@ export interface DemoHost {
   tags: string[];
   tier: string;
   mib: number;
+  /** its disk is served by qemu-storage-daemon and tracked by QEMU's dirty bitmap, when installed */
+  cbt?: boolean;
 }
 
 export const DEMO_HOSTS: DemoHost[] = [
   { name: 'web-01', tags: ['prod', 'web'], tier: 'gold', mib: 256 },
-  { name: 'db-01', tags: ['prod', 'db'], tier: 'gold', mib: 384 },
+  { name: 'db-01', tags: ['prod', 'db'], tier: 'gold', mib: 384, cbt: true },
   { name: 'app-01', tags: ['dev', 'app'], tier: 'silver', mib: 192 },
 ];
 
@@ -52,6 +56,7 @@ export async function startDemo(opts: { dir?: string; incrementalEveryMs?: numbe
   const agents: Agent[] = [];
   const workloads: Workload[] = [];
   const timers: NodeJS.Timeout[] = [];
+  const cbt = process.env.DRC_DEMO_CBT !== '0' && storageDaemonAvailable();
   for (const h of DEMO_HOSTS) {
     const image = path.join(dir, `${h.name}.img`);
     makeDemoImage(image, h.mib);
@@ -61,14 +66,15 @@ export async function startDemo(opts: { dir?: string; incrementalEveryMs?: numbe
       host: h.name,
       token,
       dataDir: path.join(dir, 'agents', h.name),
-      volumes: [{ name: 'root', path: image, blockSize: 65536 }],
+      volumes: [{ name: 'root', path: image, blockSize: 65536, tracker: h.cbt && cbt ? 'qemu-dirty-bitmap' : 'scan' }],
       heartbeatMs: 2000,
       watchMs: 2000,
       log: fileLogger(path.join(dir, 'agents', h.name), 'agent', false),
     });
     agent.start();
     agents.push(agent);
-    workloads.push(startWorkload(image));
+    // the daemon owns a CBT host's image: its writes go through the NBD export
+    workloads.push(h.cbt && cbt ? startNbdWorkload(path.join(dir, 'agents', h.name, 'qemu', 'root.nbd'), 'root') : startWorkload(image));
   }
   log('info', `demo started in ${dir}`);
   // a full backup of each host as soon as its agent is in, then incrementals every minute

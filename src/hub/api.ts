@@ -1,12 +1,13 @@
 // The operators' door: WebSocket on a unix socket (mode 0600), and on TCP with a token
 // when configured. Requests {id, method, params} get {id, result|error}; subscribers get
 // a snapshot then every update — changed-block bitmaps in full only for the hosts they
-// watch (bitmaps.watch), the others' as counts when those change.
+// watch (bitmaps.watch): the others' as counts when those change, and as an empty bitmap
+// in host views and snapshots.
 import { timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ApiRequest, DirtyBitmapView, Update } from '../protocol/operator.js';
+import type { ApiRequest, DirtyBitmapView, HostView, Snapshot, Update } from '../protocol/operator.js';
 
 export class ApiError extends Error {
   constructor(
@@ -48,6 +49,12 @@ type BitmapUpdate = Extract<Update, { type: 'bitmap' }>;
 
 function sameCounts(a: DirtyBitmapView, b: DirtyBitmapView): boolean {
   return a.dirtyCount === b.dirtyCount && a.dirtyBytes === b.dirtyBytes && a.blockCount === b.blockCount && a.blockSize === b.blockSize;
+}
+
+/** A host view without its bitmaps, for a client whose screen does not show them. */
+function withoutBitmaps(h: HostView): HostView {
+  if (!h.volumes.some((v) => v.dirty && v.dirty.bitmap !== '')) return h;
+  return { ...h, volumes: h.volumes.map((v) => (v.dirty ? { ...v, dirty: { ...v.dirty, bitmap: '' } } : v)) };
 }
 
 function tokenEquals(given: string | undefined, want: string): boolean {
@@ -142,10 +149,24 @@ export class OperatorApi {
     if (u.type === 'host') for (const v of u.host.volumes) if (v.dirty) this.latestOf(u.host.name).set(v.name, v.dirty);
     if (u.type === 'host.removed') this.bitmaps.delete(u.name);
     if (this.clients.size === 0) return;
-    const text = JSON.stringify(u);
+    let text: string | null = null;
+    let brief: string | null = null;
     for (const [ws, info] of this.clients) {
-      if (info.subscribed && this.keepsUp(ws)) ws.send(text);
+      if (!info.subscribed || !this.keepsUp(ws)) continue;
+      if (u.type === 'host' && !this.watches(ws, u.host.name)) ws.send((brief ??= JSON.stringify({ ...u, host: withoutBitmaps(u.host) })));
+      else ws.send((text ??= JSON.stringify(u)));
     }
+  }
+
+  /** The snapshot as this client is to get it: bitmaps of the hosts it watches only. */
+  snapshotFor(ws: WebSocket, s: Snapshot): Snapshot {
+    const hosts = this.feeds.get(ws)?.bitmapHosts ?? null;
+    return hosts === null ? s : { ...s, hosts: s.hosts.map((h) => (hosts.has(h.name) ? h : withoutBitmaps(h))) };
+  }
+
+  private watches(ws: WebSocket, host: string): boolean {
+    const hosts = this.feeds.get(ws)?.bitmapHosts ?? null;
+    return hosts === null || hosts.has(host);
   }
 
   /**
@@ -161,8 +182,7 @@ export class OperatorApi {
     let brief: string | null = null;
     for (const [ws, info] of this.clients) {
       if (!info.subscribed) continue;
-      const hosts = this.feeds.get(ws)?.bitmapHosts ?? null;
-      if (hosts === null || hosts.has(u.host)) {
+      if (this.watches(ws, u.host)) {
         if (this.keepsUp(ws)) ws.send((full ??= JSON.stringify(u)));
       } else if (countsChanged && this.keepsUp(ws)) {
         const { bitmap: _, ...backlog } = u.dirty;

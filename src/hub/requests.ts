@@ -71,7 +71,7 @@ export async function handleRequest(hub: Hub, method: string, params: unknown, c
       return hub.snapshot();
     case 'subscribe':
       client.subscribed = true;
-      if ((params as { snapshot?: unknown }).snapshot !== false) ws.send(JSON.stringify({ type: 'snapshot', snapshot: hub.snapshot() }));
+      if ((params as { snapshot?: unknown }).snapshot !== false) ws.send(JSON.stringify({ type: 'snapshot', snapshot: hub.api.snapshotFor(ws, hub.snapshot()) }));
       return { ok: true };
     case 'hosts.list':
       return c.hosts().map((h) => hostView(c, hub.live, hub.o.tiers, h));

@@ -101,6 +101,11 @@ function Shell(props: AppProps & { store: CockpitStore }): React.ReactElement {
   const hostsTotal = useCockpitState((s) => s.hosts.length);
   const hostsConnected = useCockpitState((s) => s.hosts.reduce((n, h) => n + (h.link === 'connected' ? 1 : 0), 0));
 
+  // only a host's own view shows its heatmaps; declared before attachClient, so the hub
+  // knows it before the snapshot and leaves the other hosts' bitmaps out of it
+  const watched = shell.state.stack[shell.state.stack.length - 1]!.view;
+  useBitmapWatch(props.client, watched.kind === 'host' ? [watched.host] : [], connection);
+
   useEffect(() => attachClient(props.store, props.client, (e) => {
     notify(`subscribe failed: ${e instanceof Error ? e.message : String(e)}`, 'bad');
   }), [props.store, props.client, notify]);
@@ -118,8 +123,6 @@ function Shell(props: AppProps & { store: CockpitStore }): React.ReactElement {
 
   const { state } = shell;
   const top = state.stack[state.stack.length - 1]!;
-  // only a host's own view shows its heatmaps
-  useBitmapWatch(props.client, top.view.kind === 'host' ? [top.view.host] : [], connection);
   const pollFailed = useCallback((m: string) => notify(m, 'bad'), [notify]);
   useViewPolls(props.client, props.store, top.view.kind, connection, pollFailed);
   const hostNames = props.store.getState().hosts.map((h) => h.name);

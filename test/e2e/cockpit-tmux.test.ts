@@ -91,7 +91,9 @@ describe('cockpit in tmux', () => {
     keys('q');
     const after = await until('the cockpit to exit', (s) => s.includes('DRC-EXITED'), 5_000);
     expect(after).not.toContain('DR Cockpit');
-    await waitFor('demo data removed', () => !fs.existsSync(demoDir), 10_000);
+    await waitFor('demo data removed', () => !fs.existsSync(demoDir), 30_000).catch((e: Error) => {
+      throw new Error(`${e.message}; left: ${spawnSync('ls', ['-R', demoDir]).stdout.toString().slice(0, 800)}\n${screen()}`);
+    });
     // no node process of the demo is left (the pane's shell is still there: it echoed)
     const left = spawnSync('ps', ['-eo', 'comm=,args=']).stdout.toString().split('\n').filter((l) => l.startsWith('node') && l.includes(demoDir));
     expect(left).toEqual([]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LOST_EXIT_MS } from '../../src/tui/App.js';
 import { host } from './fixtures.js';
-import { KEYS, delay, renderApp } from './helpers.js';
+import { KEYS, delay, renderApp, waitFor } from './helpers.js';
 
 describe('App', () => {
   it('fills exactly rows-1 lines in every view', async () => {
@@ -95,6 +95,19 @@ describe('App', () => {
     expect(exits).toEqual([]);
     await delay(LOST_EXIT_MS + 100);
     expect(exits).toEqual(['lost']);
+    unmount();
+  });
+
+  it('tells the hub whose bitmaps it shows before it asks for the snapshot: none, then the open host', async () => {
+    const { client, press, unmount } = await renderApp();
+    const methods = client.calls.map((c) => c.method);
+    expect(methods.indexOf('bitmaps.watch')).toBeLessThan(methods.indexOf('subscribe'));
+    const watching = (): string => JSON.stringify(client.callsOf('bitmaps.watch').at(-1)!.params);
+    expect(watching()).toBe('{"hosts":[]}');
+    await press(':host web-01', KEYS.enter);
+    await waitFor(() => watching() === '{"hosts":["web-01"]}');
+    await press(KEYS.esc);
+    await waitFor(() => watching() === '{"hosts":[]}');
     unmount();
   });
 

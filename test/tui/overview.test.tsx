@@ -45,6 +45,18 @@ describe('Overview', () => {
     unmount();
   });
 
+  it('does not redraw for changed-block counts it does not show', async () => {
+    const { frames, client, unmount } = await renderApp();
+    await new Promise((r) => setTimeout(r, 50));
+    const before = frames.length;
+    const root = snapshot().hosts.find((h) => h.name === 'web-01')!.volumes[0]!.dirty!;
+    client.emit({ type: 'backlog', host: 'web-01', volume: 'root', backlog: { ...root, dirtyCount: root.dirtyCount + 1, dirtyBytes: root.dirtyBytes + root.blockSize } });
+    client.emit({ type: 'host', host: { ...snapshot().hosts.find((h) => h.name === 'web-01')!, backlogBytes: 1 } });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(frames.length).toBe(before);
+    unmount();
+  });
+
   it('waits for the snapshot before showing numbers', async () => {
     const client = new FakeClient();
     client.call = () => new Promise(() => { /* never answers */ });

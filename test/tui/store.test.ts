@@ -73,6 +73,22 @@ describe('applyUpdate', () => {
     expect(web.backlogBytes).toBe(dirty.dirtyBytes + web.volumes[1]!.dirty!.dirtyBytes);
     expect(applyUpdate(s, { type: 'bitmap', host: 'web-01', volume: 'nope', dirty })).toBe(s);
   });
+
+  it('takes new counts from a backlog update and keeps the last bitmap of the volume', () => {
+    const s = synced();
+    const root = s.hosts.find((h) => h.name === 'web-01')!.volumes[0]!.dirty!;
+    const backlog = { blockCount: root.blockCount, blockSize: root.blockSize, dirtyCount: root.dirtyCount + 5, dirtyBytes: root.dirtyBytes + 5 * root.blockSize, time: ago(1) };
+    const next = applyUpdate(s, { type: 'backlog', host: 'web-01', volume: 'root', backlog });
+    const web = next.hosts.find((h) => h.name === 'web-01')!;
+    expect(web.volumes[0]!.dirty).toEqual({ ...backlog, bitmap: root.bitmap });
+    expect(web.backlogBytes).toBe(backlog.dirtyBytes + web.volumes[1]!.dirty!.dirtyBytes);
+  });
+
+  it('ignores a backlog update with the counts it already has', () => {
+    const s = synced();
+    const { bitmap: _, ...same } = s.hosts.find((h) => h.name === 'web-01')!.volumes[0]!.dirty!;
+    expect(applyUpdate(s, { type: 'backlog', host: 'web-01', volume: 'root', backlog: { ...same, time: ago(0) } })).toBe(s);
+  });
 });
 
 describe('CockpitStore and attachClient', () => {

@@ -14,7 +14,7 @@ import { useCockpitState } from '../hooks/useCockpitState.js';
 import { AGE_TICK_MS, useNow } from '../hooks/useNow.js';
 import { THROUGHPUT_WINDOW_MS } from '../store.js';
 import { useTheme, type Tone } from '../theme.js';
-import { complianceTone, linkCounts, rpoCompliance, successRates, taskCounts, type SuccessRate } from './overviewModel.js';
+import { complianceTone, linkCounts, rpoCompliance, sameForOverview, successRates, taskCounts, type SuccessRate } from './overviewModel.js';
 import type { ViewProps } from './types.js';
 import { ViewTitle } from './ViewTitle.js';
 
@@ -111,7 +111,14 @@ function inspectionRows(i: InspectionView | null): React.ReactElement[] {
 }
 
 export function OverviewView({ width, height }: ViewProps<{ kind: 'overview' }>): React.ReactElement {
-  const state = useCockpitState((s) => s);
+  const hub = useCockpitState((s) => s.hub);
+  const hosts = useCockpitState((s) => s.hosts, sameForOverview);
+  const jobs = useCockpitState((s) => s.jobs);
+  const throughput = useCockpitState((s) => s.throughput);
+  const events = useCockpitState((s) => s.events);
+  const alarms = useCockpitState((s) => s.alarms);
+  const inspection = useCockpitState((s) => s.inspection);
+  const connection = useCockpitState((s) => s.connection);
   const now = useNow(AGE_TICK_MS);
   const theme = useTheme();
   const cockpit = useCockpit();
@@ -123,7 +130,6 @@ export function OverviewView({ width, height }: ViewProps<{ kind: 'overview' }>)
     else return false;
     return true;
   });
-  const { hub, hosts, jobs, throughput, events, alarms, inspection } = state;
   const severity = useMemo(() => severityCounts(alarms), [alarms]);
   const day = Math.floor(now / 86_400_000);
   const trend30 = useMemo(() => eventTrend(30, day * 86_400_000, inspection, events, alarms), [day, inspection, events, alarms]);
@@ -138,7 +144,7 @@ export function OverviewView({ width, height }: ViewProps<{ kind: 'overview' }>)
   const chart = useMemo(() => throughputChart(samples, latest ? Date.parse(latest.time) : now, width, max), [samples, latest, now, width, max]);
 
   if (!hub) {
-    return <Box width={width} height={height}><Text dimColor>{` waiting for the hub's snapshot (${state.connection})…`}</Text></Box>;
+    return <Box width={width} height={height}><Text dimColor>{` waiting for the hub's snapshot (${connection})…`}</Text></Box>;
   }
   const rates = successRates(hub.stats);
   const extra: React.ReactElement[] = [

@@ -49,6 +49,22 @@ export interface LinkCounts {
   total: number;
 }
 
+/**
+ * The same for the overview: it shows links, failovers and RPO compliance, not backlogs or
+ * throughput, so the counts that change with every bitmap do not redraw it.
+ */
+export function sameForOverview(a: readonly HostView[], b: readonly HostView[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === y) continue;
+    if (x.name !== y.name || x.link !== y.link || x.failedOver !== y.failedOver || x.tier !== y.tier
+      || x.rpoSeconds !== y.rpoSeconds || x.lastPointTime !== y.lastPointTime) return false;
+  }
+  return true;
+}
+
 export function linkCounts(hosts: readonly HostView[]): LinkCounts {
   const c: LinkCounts = { connected: 0, disconnected: 0, never: 0, failedOver: 0, total: hosts.length };
   for (const h of hosts) {
