@@ -12,12 +12,12 @@
 //   BENCH_METRICS_MS=1000  force the agents' resource sample interval (default: as the hub's watch asks)
 //   BENCH_HEAP=DIR   a heap snapshot of the cockpit at the end, into DIR
 //   BENCH_PROF=DIR   CPU profiles of the hub and the cockpit (node --cpu-prof) into DIR
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApiClient } from '../src/client/api-client.js';
-import { DRC, HubProc, tempDir, waitFor } from '../test/helpers/cluster.js';
+import { HubProc, tempDir } from '../test/helpers/cluster.js';
 import type { SimCommand, SimEvent, SimHost } from './sim-agents.js';
 import type { CockpitCommand, CockpitReply, WindowStats } from './tui-cockpit.js';
 
@@ -132,28 +132,6 @@ function terminalEnv(): NodeJS.ProcessEnv {
 }
 
 /** `drc serve` as HubProc starts it, under node --cpu-prof (not allowed in NODE_OPTIONS). */
-class ProfiledHubProc extends HubProc {
-  override async start(): Promise<this> {
-    fs.rmSync(path.join(this.dataDir, 'hub.json'), { force: true });
-    this.proc = spawn(process.execPath, [...profArgs('hub'), DRC, 'serve', '--data', this.dataDir, '--listen-agents', '127.0.0.1:0', '--listen-http', '127.0.0.1:0', ...this.extra], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.proc.stdout!.on('data', (d: Buffer) => (this.log += d.toString()));
-    this.proc.stderr!.on('data', (d: Buffer) => (this.log += d.toString()));
-    const info = await waitFor('the profiled hub', () => {
-      if (this.proc.exitCode !== null) throw new Error(`hub exited: ${this.log}`);
-      try {
-        return JSON.parse(fs.readFileSync(path.join(this.dataDir, 'hub.json'), 'utf8')) as { agents: string; http: string | null };
-      } catch {
-        return null;
-      }
-    });
-    this.agentsUrl = info.agents;
-    this.httpUrl = info.http;
-    return this;
-  }
-}
-
 // ---- the fleet ------------------------------------------------------------------------------
 const ENVS = ['prod', 'prod', 'staging', 'dev'];
 const ROLES = ['web', 'db', 'app', 'cache', 'batch'];
@@ -230,7 +208,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(configFile, CONFIG);
   const sock = path.join(dataDir, 'api.sock');
 
-  const hub = PROF ? new ProfiledHubProc(dataDir, ['--config', configFile]) : new HubProc(dataDir, ['--config', configFile]);
+  const hub = new HubProc(dataDir, ['--config', configFile], { nodeArgs: PROF ? profArgs('hub') : [] });
   children.hub = hub;
   await hub.start();
   log(`hub pid ${hub.proc.pid} at ${hub.agentsUrl}`);

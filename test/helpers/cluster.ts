@@ -53,11 +53,14 @@ export class HubProc {
   constructor(
     readonly dataDir: string,
     readonly extra: string[] = [],
+    /** where agents connect and where /metrics is (`off` for none); node's own flags (profiling) */
+    readonly listen: { agents?: string; http?: string; nodeArgs?: string[] } = {},
   ) {}
 
   async start(): Promise<this> {
     fs.rmSync(path.join(this.dataDir, 'hub.json'), { force: true });
-    this.proc = spawn(process.execPath, [DRC, 'serve', '--data', this.dataDir, '--listen-agents', '127.0.0.1:0', '--listen-http', '127.0.0.1:0', ...this.extra], {
+    const { agents = '127.0.0.1:0', http = '127.0.0.1:0', nodeArgs = [] } = this.listen;
+    this.proc = spawn(process.execPath, [...nodeArgs, DRC, 'serve', '--data', this.dataDir, '--listen-agents', agents, '--listen-http', http, ...this.extra], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc.stdout!.on('data', (d: Buffer) => (this.log += d.toString()));

@@ -1,13 +1,12 @@
 // Shared plumbing of the integration tests: one hub + one agent in a temp directory,
 // catalog inspection (read-only), pack files on disk, restores, a free TCP port.
-import { spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { JobView, PointView } from '../../src/protocol/operator.js';
-import { AgentProc, DRC, HubProc, sha256File, tempDir, waitConnected, waitFor } from '../helpers/cluster.js';
+import { AgentProc, HubProc, sha256File, tempDir, waitConnected, waitFor } from '../helpers/cluster.js';
 
 export type { JobView, PointView };
 
@@ -31,26 +30,7 @@ export class PinnedHubProc extends HubProc {
     readonly agentsPort: number,
     extra: string[] = [],
   ) {
-    super(dataDir, extra);
-  }
-
-  override async start(): Promise<this> {
-    fs.rmSync(path.join(this.dataDir, 'hub.json'), { force: true });
-    this.proc = spawn(process.execPath, [DRC, 'serve', '--data', this.dataDir, '--listen-agents', `127.0.0.1:${this.agentsPort}`, '--listen-http', 'off', ...this.extra], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.proc.stdout!.on('data', (d: Buffer) => (this.log += d.toString()));
-    this.proc.stderr!.on('data', (d: Buffer) => (this.log += d.toString()));
-    const info = await waitFor(`hub in ${this.dataDir}`, () => {
-      if (this.proc.exitCode !== null) throw new Error(`hub exited: ${this.log}`);
-      try {
-        return JSON.parse(fs.readFileSync(path.join(this.dataDir, 'hub.json'), 'utf8')) as { agents: string };
-      } catch {
-        return null;
-      }
-    });
-    this.agentsUrl = info.agents;
-    return this;
+    super(dataDir, extra, { agents: `127.0.0.1:${agentsPort}`, http: 'off' });
   }
 }
 
