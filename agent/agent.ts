@@ -207,10 +207,16 @@ export class Agent {
         ws.send(buf);
         while (ws.bufferedAmount > HIGH_WATER && ws.readyState === WebSocket.OPEN) await new Promise((r) => setTimeout(r, 2));
       },
-      expect: <T extends 'need' | 'committed'>(type: T, jobId: number, volume: string, seq?: number) =>
-        new Promise<HubMessageOf<T>>((resolve, reject) => {
+      expect: <T extends 'need' | 'committed'>(type: T, jobId: number, volume: string, seq?: number) => {
+        const reply = new Promise<HubMessageOf<T>>((resolve, reject) => {
           this.waiters.push({ type, jobId, volume, seq, resolve: resolve as (m: HubMessage) => void, reject });
-        }),
+        });
+        // several offers are in flight and the upload awaits their replies in turn: when the
+        // link drops or the agent stops, those not yet awaited must not crash the process as
+        // unhandled rejections (the awaited one still fails the job)
+        reply.catch(() => undefined);
+        return reply;
+      },
     };
   }
 

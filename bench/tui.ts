@@ -32,6 +32,11 @@ const show = process.env.BENCH_SHOW === '1';
 const keep = process.env.BENCH_KEEP === '1';
 const HERE = import.meta.dirname;
 const PROF = process.env.BENCH_PROF ? path.resolve(process.env.BENCH_PROF) : null;
+/** the Node flags bin/drc (the installed command) starts the cockpit with */
+const COCKPIT_NODE_FLAGS = ((): string[] => {
+  const line = fs.readFileSync(path.join(HERE, '../../bin/drc'), 'utf8').split('\n').find((l) => l.includes('cockpit|demo'));
+  return line ? [...line.slice(0, line.indexOf('$here')).matchAll(/--[\w-]+(=\S+)?/g)].map((m) => m[0]) : [];
+})();
 const profArgs = (name: string): string[] => (PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF, '--cpu-prof-name', `${name}.cpuprofile`] : []);
 
 const TARGETS = {
@@ -238,7 +243,7 @@ async function main(): Promise<void> {
   log(`${ready.connected} agents welcomed in ${ready.ms} ms (resource samples every ${metricsNote}); hub lists ${connected}/${listed.length} connected`);
   if (connected !== HOSTS) throw new Error(`only ${connected} of ${HOSTS} hosts connected (${sim.errors.slice(0, 3).join('; ')})`);
 
-  const cockpit = new Peer<CockpitCommand, CockpitReply>('cockpit', fork(path.join(HERE, 'tui-cockpit.js'), [], { env: terminalEnv(), execArgv: profArgs('cockpit'), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }));
+  const cockpit = new Peer<CockpitCommand, CockpitReply>('cockpit', fork(path.join(HERE, 'tui-cockpit.js'), [], { env: terminalEnv(), execArgv: [...COCKPIT_NODE_FLAGS, ...profArgs('cockpit')], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }));
   children.cockpit = cockpit;
   // piped, not inherited: Ink hides and shows the cursor on stderr when that is a terminal
   let cockpitLog = '';
@@ -260,7 +265,7 @@ async function main(): Promise<void> {
     }
   };
   await waitScreen(`hosts ${HOSTS}/${HOSTS}`, (s) => s.includes(`hosts ${HOSTS}/${HOSTS}`) && s.includes('Throughput'));
-  log(`cockpit pid ${cpid} on the overview; warming up`);
+  log(`cockpit pid ${cpid} (node ${COCKPIT_NODE_FLAGS.join(" ") || "defaults"}, as bin/drc starts it) on the overview; warming up`);
   const rssStart = statusKb(cpid, 'VmHWM');
   await sleep(5000);
 

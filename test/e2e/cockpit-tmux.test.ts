@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DRC, tempDir, waitFor } from '../helpers/cluster.js';
+import { ROOT, tempDir, waitFor } from '../helpers/cluster.js';
 
 const session = `drc-e2e-${process.pid}`;
 const dir = tempDir('drc-e2e-');
@@ -39,7 +39,8 @@ function heatmap(s: string): string {
 describe('cockpit in tmux', () => {
   beforeAll(() => {
     execFileSync('tmux', ['-L', session, '-f', '/dev/null', 'new-session', '-d', '-s', session, '-x', '120', '-y', '40',
-      `env -u CI ${process.execPath} ${DRC} demo --dir ${demoDir}; echo DRC-EXITED; sleep 60`]);
+      // the installed command, as an operator starts it
+      `env -u CI DRC_NODE=${process.execPath} ${path.join(ROOT, 'bin', 'drc')} demo --dir ${demoDir}; echo DRC-EXITED; sleep 60`]);
     tmux('set', '-s', 'escape-time', '10');
   });
 

@@ -1,7 +1,9 @@
-// Crashes in the middle of a big full backup: an agent or the hub killed with SIGKILL.
+// Crashes in the middle of a big full backup: an agent or the hub killed with SIGKILL, and
+// an agent stopped while its offers are in flight.
 // Nothing half-done may become visible: no point, no pack outside the catalog, and the
 // next backup after recovery restores byte-identical.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent } from '../../agent/agent.js';
 import { HubProc } from '../helpers/cluster.js';
 import {
   Cluster,
@@ -80,6 +82,48 @@ describe('an agent killed mid-transfer', () => {
     const s = storeConsistency(hub.dataDir);
     expect(s.onDisk).toEqual(s.registered);
     expect(s.danglingChunks).toBe(0);
+  });
+});
+
+describe('an agent stopped mid-transfer in-process (as the demo stops its agents)', () => {
+  it('stops without an unhandled rejection, fails the job and commits no point', async () => {
+    const hub = await c.startHub(new HubProc(c.file('hub-t')));
+    const token = await hub.addHost('t1');
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown): void => void unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    const agent = new Agent({
+      hub: hub.agentsUrl, host: 't1', token, dataDir: c.file('agent-t1'),
+      volumes: [{ name: 'disk', path: image, blockSize: 65536, tracker: 'scan' }],
+      log: () => undefined,
+    });
+    try {
+      agent.start();
+      await waitFor('t1 connected', async () => (await hub.json<{ name: string; link: string }[]>(['hosts'])).some((h) => h.name === 't1' && h.link === 'connected'));
+      const job = await hub.json<JobView>(['backup', 't1']);
+      await waitFor(`job ${job.id} running`, () => jobRow(hub.dataDir, job.id).state === 'running');
+      // the hub frozen as the agent starts: its window of offers goes out after the scan
+      // and no answer comes back
+      process.kill(hub.proc.pid!, 'SIGSTOP');
+      try {
+        await new Promise((r) => setTimeout(r, 1500));
+        await agent.stop();
+      } finally {
+        process.kill(hub.proc.pid!, 'SIGCONT');
+      }
+      // rejections are reported after the microtasks of the stop have run
+      await new Promise((r) => setTimeout(r, 200));
+      expect(unhandled.map(String)).toEqual([]);
+      const row = await waitFor(`job ${job.id} to end`, () => {
+        const r = jobRow(hub.dataDir, job.id);
+        return r.state !== 'running' && r.state !== 'queued' && r;
+      });
+      expect(row.state).toBe('failed');
+      expect(await points(hub, 't1')).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await agent.stop();
+    }
   });
 });
 
