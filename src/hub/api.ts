@@ -1,8 +1,9 @@
 // The operators' door: WebSocket on a unix socket (mode 0600), and on TCP with a token
 // when configured. Requests {id, method, params} get {id, result|error}; subscribers get
-// a snapshot then every update — changed-block bitmaps in full only for the hosts they
-// watch (bitmaps.watch): the others' as counts when those change, and as an empty bitmap
-// in host views and snapshots.
+// a snapshot then every update — for the hosts they watch (bitmaps.watch: the hosts whose
+// detail is on screen) changed-block bitmaps in full and resource metrics; for the others,
+// bitmaps as counts when those change (an empty bitmap in host views and snapshots) and no
+// metrics. A client that never calls bitmaps.watch gets everything.
 import { timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -39,13 +40,14 @@ const MAX_WATCHED_HOSTS = 10_000;
 
 /** What a subscriber is sent besides what everyone is sent. */
 interface Feed {
-  /** hosts whose bitmaps it gets in full; null: every host's (the default) */
+  /** hosts whose bitmaps (in full) and metrics it gets; null: every host's (the default) */
   bitmapHosts: ReadonlySet<string> | null;
   /** since when its send buffer is above MAX_BUFFERED */
   slowSince: number | null;
 }
 
 type BitmapUpdate = Extract<Update, { type: 'bitmap' }>;
+type MetricsUpdate = Extract<Update, { type: 'metrics' }>;
 
 function sameCounts(a: DirtyBitmapView, b: DirtyBitmapView): boolean {
   return a.dirtyCount === b.dirtyCount && a.dirtyBytes === b.dirtyBytes && a.blockCount === b.blockCount && a.blockSize === b.blockSize;
@@ -69,6 +71,8 @@ export class OperatorApi {
   private feeds = new WeakMap<WebSocket, Feed>();
   /** the latest bitmap per host and volume, for clients that start watching a host */
   private bitmaps = new Map<string, Map<string, DirtyBitmapView>>();
+  /** the latest metrics per host, for clients that start watching a host */
+  private metrics = new Map<string, MetricsUpdate>();
   tcpPort = 0;
 
   constructor(private readonly handle: ApiHandler) {}
@@ -145,9 +149,13 @@ export class OperatorApi {
   /** Send an update to every subscriber; a client too slow to keep up is dropped. */
   broadcast(u: Update): void {
     if (u.type === 'bitmap') return this.broadcastBitmap(u);
+    if (u.type === 'metrics') return this.broadcastMetrics(u);
     // host views carry the volumes' bitmaps too: a committed point resets them this way
     if (u.type === 'host') for (const v of u.host.volumes) if (v.dirty) this.latestOf(u.host.name).set(v.name, v.dirty);
-    if (u.type === 'host.removed') this.bitmaps.delete(u.name);
+    if (u.type === 'host.removed') {
+      this.bitmaps.delete(u.name);
+      this.metrics.delete(u.name);
+    }
     if (this.clients.size === 0) return;
     let text: string | null = null;
     let brief: string | null = null;
@@ -191,6 +199,15 @@ export class OperatorApi {
     }
   }
 
+  /** A host's metrics (every few seconds) go to the clients watching it only. */
+  private broadcastMetrics(u: MetricsUpdate): void {
+    this.metrics.set(u.host, u);
+    let text: string | null = null;
+    for (const [ws, info] of this.clients) {
+      if (info.subscribed && this.watches(ws, u.host) && this.keepsUp(ws)) ws.send((text ??= JSON.stringify(u)));
+    }
+  }
+
   private latestOf(host: string): Map<string, DirtyBitmapView> {
     let m = this.bitmaps.get(host);
     if (!m) {
@@ -215,6 +232,8 @@ export class OperatorApi {
       for (const host of feed.bitmapHosts) {
         if (before === null || before.has(host)) continue;
         for (const [volume, dirty] of this.bitmaps.get(host) ?? []) ws.send(JSON.stringify({ type: 'bitmap', host, volume, dirty } satisfies Update));
+        const m = this.metrics.get(host);
+        if (m) ws.send(JSON.stringify(m));
       }
     }
     return { ok: true };

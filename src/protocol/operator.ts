@@ -289,10 +289,11 @@ export interface OperatorMethods extends RecoveryMethods {
   /** snapshot: false subscribes to updates only (CLI waiting for a job) */
   'subscribe': { params: { snapshot?: boolean }; result: { ok: true } };
   /**
-   * Whose changed-block bitmaps this connection wants in full (a cockpit: the hosts whose
-   * heatmaps are on screen); null: every host's, the default. For the other hosts the hub
-   * sends `backlog` updates, and only when the counts change. Newly watched hosts get their
-   * latest bitmaps at once.
+   * Whose live detail this connection wants — changed-block bitmaps in full and `metrics`
+   * updates (a cockpit: the hosts whose detail view is on screen); null: every host's, the
+   * default. For the other hosts the hub sends `backlog` updates, only when the counts
+   * change, and no metrics. Newly watched hosts get their latest bitmaps and metrics at once
+   * (metrics.history has the recent past).
    */
   'bitmaps.watch': { params: { hosts: string[] | null }; result: { ok: true } };
   /** expiresInSeconds: the token stops working after this long (token_expiry alarms warn ahead) */

@@ -11,7 +11,7 @@ import { Picker } from './components/Picker.js';
 import { CommandLine } from './components/CommandLine.js';
 import { FilterLine } from './components/FilterLine.js';
 import { AskLine, ConfirmLine, MessageLine } from './components/StatusLine.js';
-import { useBitmapWatch } from './hooks/useBitmapWatch.js';
+import { useHostWatch } from './hooks/useHostWatch.js';
 import { useViewPolls } from './hooks/useViewPolls.js';
 import { CockpitContext, ViewActionsContext } from './hooks/useCockpit.js';
 import { FeedContext, RENDER_INTERVAL_MS, ThrottledFeed, useCockpitState } from './hooks/useCockpitState.js';
@@ -101,10 +101,10 @@ function Shell(props: AppProps & { store: CockpitStore }): React.ReactElement {
   const hostsTotal = useCockpitState((s) => s.hosts.length);
   const hostsConnected = useCockpitState((s) => s.hosts.reduce((n, h) => n + (h.link === 'connected' ? 1 : 0), 0));
 
-  // only a host's own view shows its heatmaps; declared before attachClient, so the hub
+  // only a host's own view shows its heatmaps and metrics; declared before attachClient, so the hub
   // knows it before the snapshot and leaves the other hosts' bitmaps out of it
   const watched = shell.state.stack[shell.state.stack.length - 1]!.view;
-  useBitmapWatch(props.client, watched.kind === 'host' ? [watched.host] : [], connection);
+  useHostWatch(props.client, props.store, watched.kind === 'host' ? [watched.host] : [], connection);
 
   useEffect(() => attachClient(props.store, props.client, (e) => {
     notify(`subscribe failed: ${e instanceof Error ? e.message : String(e)}`, 'bad');

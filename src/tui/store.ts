@@ -61,7 +61,9 @@ export type LocalUpdate =
   | { type: 'alarms.list'; alarms: readonly AlarmView[] }
   | { type: 'schedules'; schedules: readonly ScheduleView[] }
   | { type: 'reports'; reports: readonly ReportSummary[] }
-  | { type: 'inspection'; inspection: InspectionView };
+  | { type: 'inspection'; inspection: InspectionView }
+  /** a host's recent samples from the hub's metric history (percent, oldest first) */
+  | { type: 'metrics.history'; host: string; cpu: readonly number[]; memory: readonly number[]; disk: readonly number[] };
 
 /** Pure: the state after one update. Returns the same object when nothing changed. */
 export function applyUpdate(state: CockpitState, update: Update | LocalUpdate): CockpitState {
@@ -96,6 +98,7 @@ export function applyUpdate(state: CockpitState, update: Update | LocalUpdate): 
     case 'schedules': return { ...state, schedules: update.schedules };
     case 'reports': return { ...state, reports: update.reports };
     case 'inspection': return { ...state, inspection: update.inspection };
+    case 'metrics.history': return applyMetricHistory(state, update);
   }
 }
 
@@ -140,6 +143,21 @@ function nextMetrics(prev: HostMetricsState | undefined, m: HostMetricsView, lin
     memory: pushCapped(prev?.memory ?? [], m.memoryPercent),
     disk: pushCapped(prev?.disk ?? [], disk),
   };
+}
+
+/**
+ * The history holds every sample the hub had when it answered, and updates sent after the
+ * answer come after it on the same connection: it replaces shorter sparklines whole.
+ */
+function applyMetricHistory(state: CockpitState, u: Extract<LocalUpdate, { type: 'metrics.history' }>): CockpitState {
+  const prev = state.metrics[u.host];
+  // no sample yet: nothing to draw the sparklines next to; they fill as samples arrive
+  if (!prev) return state;
+  const pick = (now: readonly number[], history: readonly number[]): readonly number[] =>
+    history.length > now.length ? history.slice(-METRIC_SAMPLES) : now;
+  const next = { ...prev, cpu: pick(prev.cpu, u.cpu), memory: pick(prev.memory, u.memory), disk: pick(prev.disk, u.disk) };
+  if (next.cpu === prev.cpu && next.memory === prev.memory && next.disk === prev.disk) return state;
+  return { ...state, metrics: { ...state.metrics, [u.host]: next } };
 }
 
 function fromSnapshot(s: Snapshot, prev: CockpitState): CockpitState {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LOST_EXIT_MS } from '../../src/tui/App.js';
 import { host } from './fixtures.js';
+import { GOOD_LINK, metrics } from './fixtures-ops.js';
 import { KEYS, delay, renderApp, waitFor } from './helpers.js';
 
 describe('App', () => {
@@ -71,6 +72,19 @@ describe('App', () => {
     unmount();
   });
 
+  it('opening a host asks for its detail and fills the metric sparklines from the history', async () => {
+    const { frame, press, client, unmount } = await renderApp({ columns: 120, rows: 40 });
+    client.emit({ type: 'metrics', host: 'web-01', metrics: metrics(12), link: GOOD_LINK });
+    client.history = { 'web-01/cpu': [12, 50, 100], 'web-01/memory': [40, 40, 40], 'web-01/disk': [70, 70, 70] };
+    await press(':host web-01', KEYS.enter);
+    await waitFor(() => frame().includes('cpu          ▁▄█ 12%')).catch((e: Error) => { throw new Error(`${e.message}\n${frame()}`); });
+    expect(client.callsOf('bitmaps.watch').at(-1)?.params).toEqual({ hosts: ['web-01'] });
+    expect(client.callsOf('metrics.history').map((c) => (c.params as { metric: string }).metric).sort()).toEqual(['cpu', 'disk', 'memory']);
+    await press(KEYS.esc);
+    expect(client.callsOf('bitmaps.watch').at(-1)?.params).toEqual({ hosts: [] });
+    unmount();
+  });
+
   it('read-only: shows it, hides actions, and refuses b without calling the hub', async () => {
     const { frame, press, client, unmount } = await renderApp({ readonly: true, view: { kind: 'host', host: 'web-01' } });
     expect(frame().split('\n')[0]).toContain('read-only');
@@ -82,7 +96,7 @@ describe('App', () => {
     expect(frame()).not.toContain('choose a recovery point');
     await press(':tasks\r', 'c', 'R');
     // only what a read-only cockpit needs to show things: no action reached the hub
-    const reads = new Set(['bitmaps.watch', 'alarms.list', 'inspection.get']);
+    const reads = new Set(['bitmaps.watch', 'alarms.list', 'inspection.get', 'metrics.history']);
     expect(client.calls.map((c) => c.method).filter((m) => !reads.has(m))).toEqual(['subscribe']);
     unmount();
   });

@@ -39,6 +39,8 @@ export class FakeClient implements CockpitClient {
   precheck: FailoverPrecheck | null = null;
   /** what drill.start / failover.start / drill.verdict answer */
   startedRun: RunView | null = null;
+  /** what metrics.history answers, by `host/metric` */
+  history: Record<string, number[]> = {};
   private nextJob = 500;
   private readonly updates = new Set<(u: Update) => void>();
   private readonly connections = new Set<(s: ConnectionState) => void>();
@@ -66,7 +68,10 @@ export class FakeClient implements CockpitClient {
     'alarms.ack': (p) => this.findAlarm(p.id),
     'alarms.resolve': (p) => this.findAlarm(p.id),
     'alarms.testChannel': (p) => ({ channel: p.name, transition: 'test', ok: true, attempts: 1, error: null, time: '2025-01-01T00:00:00.000Z' }),
-    'metrics.history': (p) => ({ host: p.host, metric: p.metric, resolutionSeconds: 1, points: [] }),
+    'metrics.history': (p) => ({
+      host: p.host, metric: p.metric, resolutionSeconds: 1,
+      points: (this.history[`${p.host}/${p.metric}`] ?? []).map((v, i) => ({ time: new Date(i * 5000).toISOString(), avg: v, max: v })),
+    }),
     'inspection.get': () => {
       if (!this.inspection) throw new Error('inspection.get: no fixture');
       return this.inspection;

@@ -44,6 +44,25 @@ describe('store: alarms, metrics, schedules, runs', () => {
     expect(m.latest.cpu).toBe(METRIC_SAMPLES + 4);
   });
 
+  it('fills the sparklines of a newly watched host from the metric history, and keeps the longer of the two', () => {
+    let s = synced();
+    const history = { type: 'metrics.history' as const, host: 'web-01', cpu: [1, 2, 3], memory: [40, 41, 42], disk: [70, 71, 72] };
+    // no sample of the host yet: nothing to attach the history to
+    expect(applyUpdate(s, history)).toBe(s);
+    s = applyUpdate(s, { type: 'metrics', host: 'web-01', metrics: metrics(3), link: GOOD_LINK });
+    s = applyUpdate(s, history);
+    expect(s.metrics['web-01']).toMatchObject({ cpu: [1, 2, 3], memory: [40, 41, 42], disk: [70, 71, 72] });
+    expect(s.metrics['web-01']!.latest.cpu).toBe(3);
+    // live samples go on from there; an older, shorter history changes nothing
+    s = applyUpdate(s, { type: 'metrics', host: 'web-01', metrics: metrics(4, { time: new Date(9_000).toISOString() }), link: GOOD_LINK });
+    expect(s.metrics['web-01']!.cpu).toEqual([1, 2, 3, 4]);
+    expect(applyUpdate(s, history)).toBe(s);
+    // a history longer than the sparkline keeps its newest METRIC_SAMPLES
+    const long = Array.from({ length: METRIC_SAMPLES + 10 }, (_, i) => i);
+    s = applyUpdate(s, { ...history, cpu: long });
+    expect(s.metrics['web-01']!.cpu).toEqual(long.slice(-METRIC_SAMPLES));
+  });
+
   it('keeps runs, schedules and metrics across a new snapshot', () => {
     let s = applyUpdate(synced(), { type: 'run', run: run(1) });
     s = applyUpdate(s, { type: 'run', run: run(1, { state: 'completed' }) });

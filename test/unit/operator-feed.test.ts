@@ -1,5 +1,6 @@
 // What the operators' door sends each subscriber of changed-block bitmaps: in full only
-// for the hosts it watches (bitmaps.watch), counts for the others, and only on change.
+// for the hosts it watches (bitmaps.watch), counts for the others, and only on change;
+// and of resource metrics: those of the watched hosts only.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -103,6 +104,49 @@ describe('operator API bitmap feed', () => {
     await cockpit.call('bitmaps.watch', { hosts: ['web-01'] });
     await settle();
     expect(cockpit.got.at(-1)).toEqual({ type: 'bitmap', host: 'web-01', volume: 'root', dirty: dirty(2, 'Aw==') });
+    cockpit.ws.close();
+  });
+});
+
+describe('operator API metrics feed', () => {
+  const metrics = (host: string, cpu: number): Extract<Update, { type: 'metrics' }> => ({
+    type: 'metrics', host,
+    metrics: {
+      time: `2025-03-14T12:00:0${cpu % 10}.000Z`, cpu, memoryPercent: 50, memoryUsedBytes: 1, memoryTotalBytes: 2, disks: [], processes: [],
+      netRxBytesPerSec: 0, netTxBytesPerSec: 0,
+    },
+    link: { state: 'good', latencyMs: 1, bandwidthBps: null, lastPong: null },
+  });
+
+  it('sends metrics to every client by default, to a watcher for its hosts only, and the latest at once when it starts watching one', async () => {
+    const { api, connect } = await setup([hostView('web-01', dirty(1)), hostView('db-01', dirty(1))]);
+    const everything = await connect();
+    const cockpit = await connect();
+    await everything.call('subscribe', {});
+    await cockpit.call('bitmaps.watch', { hosts: ['db-01'] });
+    await cockpit.call('subscribe', {});
+    api.broadcast(metrics('web-01', 1));
+    api.broadcast(metrics('db-01', 2));
+    api.broadcast(metrics('web-01', 3));
+    await settle();
+    const cpus = (p: Peer): [string, number][] => p.got.filter((u) => u.type === 'metrics').map((u) => {
+      const m = u as Extract<Update, { type: 'metrics' }>;
+      return [m.host, m.metrics.cpu];
+    });
+    expect(cpus(everything)).toEqual([['web-01', 1], ['db-01', 2], ['web-01', 3]]);
+    expect(cpus(cockpit)).toEqual([['db-01', 2]]);
+    // the cockpit opens web-01: its newest sample comes without waiting for the next one
+    await cockpit.call('bitmaps.watch', { hosts: ['web-01'] });
+    await settle();
+    expect(cpus(cockpit)).toEqual([['db-01', 2], ['web-01', 3]]);
+    api.broadcast(metrics('db-01', 4));
+    api.broadcast({ type: 'host.removed', name: 'web-01' });
+    await cockpit.call('bitmaps.watch', { hosts: [] });
+    await cockpit.call('bitmaps.watch', { hosts: ['web-01', 'db-01'] });
+    await settle();
+    // db-01 was not watched when its sample 4 came: it is sent on watching; web-01 is gone
+    expect(cpus(cockpit)).toEqual([['db-01', 2], ['web-01', 3], ['db-01', 4]]);
+    everything.ws.close();
     cockpit.ws.close();
   });
 });
