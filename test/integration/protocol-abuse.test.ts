@@ -8,6 +8,7 @@ import { CLOSE } from '../../src/protocol/errors.js';
 import { FRAME_HEADER_BYTES, encodeBlockFrame } from '../../src/protocol/frames.js';
 import { makeImage, rewriteBlocks, type HubProc } from '../helpers/cluster.js';
 import { Cluster, backup, backupOk, restoredSha, sha256File, waitFor, withCatalog } from './support.js';
+import { rng } from '../helpers/rng.js';
 
 const GARBAGE_CASES = 2000;
 const LANES = 8;
@@ -58,17 +59,6 @@ function closeOf(ws: WebSocket, timeoutMs = 5000): Promise<{ code: number; reaso
 const hello = (host: string) => ({ type: 'hello', version: PROTOCOL_VERSION, host, agentVersion: 'fuzz', volumes: [] });
 
 // ---- garbage ------------------------------------------------------------------------------
-/** Small deterministic PRNG so a failing case can be replayed with DRC_FUZZ_SEED. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface GarbageCase {
   what: string;

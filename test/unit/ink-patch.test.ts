@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
+import { rng } from '../helpers/rng.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BUILD = path.join(ROOT, 'node_modules/ink/build');
@@ -26,17 +27,6 @@ const measureUp = (await import(path.join(BUILD, 'measure-text.upstream.js'))) a
 const wrap = (await import(path.join(BUILD, 'wrap-text.js'))) as { default: (t: string, w: number, k: string) => string };
 const wrapUp = (await import(path.join(BUILD, 'wrap-text.upstream.js'))) as { default: (t: string, w: number, k: string) => string };
 
-/** A small deterministic PRNG, so a failure names a seed that reproduces it. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const chalk = new Chalk({ level: 3 });
 const PIECES = [
