@@ -48,6 +48,8 @@ export interface UploadResult {
   /** bytes the tracker read from the source */
   bytesRead: number;
   ms: { scan: number; transfer: number; commit: number };
+  /** the tracker's steps within `scan`, when it reports them */
+  scanPhases?: Record<string, number>;
 }
 
 export async function uploadVolume(
@@ -153,5 +155,5 @@ async function uploadTracked(
   const ack = await committed;
   await tracker.commit(ack.pointId, () => state.save(vol.name, { generation: ack.pointId, blockSize: vol.blockSize, blockCount: scan.blockCount, size, xxh: scan.xxh, sha }));
   const t3 = performance.now();
-  return { pointId: ack.pointId, changed: scan.changed.length, sent, bytesRead: scan.bytesRead, ms: { scan: Math.round(t1 - t0), transfer: Math.round(t2 - t1), commit: Math.round(t3 - t2) } };
+  return { pointId: ack.pointId, changed: scan.changed.length, sent, bytesRead: scan.bytesRead, ms: { scan: Math.round(t1 - t0), transfer: Math.round(t2 - t1), commit: Math.round(t3 - t2) }, scanPhases: scan.phases };
 }

@@ -2,6 +2,7 @@
 // qemu-storage-daemon the agent runs (--tracker qemu-dirty-bitmap), a full backup, 5% of the
 // blocks rewritten through the NBD export, and the incremental: wall time, the tracker's own
 // phase (freeze, dirty extents, reading and hashing the dirty blocks) and bytes read.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,6 +20,11 @@ export interface TrackerRun {
   bytesRead: number;
   bytesAdded: number;
   wire: number;
+  /** the tracker's steps (agent log `scanPhases`), ms */
+  phases: Record<string, number>;
+  /** the agent's transfer and commit phases (commit includes the hub's fsync and the view's release), ms */
+  transferMs: number;
+  commitMs: number;
 }
 
 interface JobInfo {
@@ -31,19 +37,31 @@ interface JobInfo {
   finishedAt: string | null;
 }
 
-/** What the agent logged for a job: bytes read and the tracker phase. */
-export async function agentRun(agentDir: string, jobId: number): Promise<{ bytesRead: number; scanMs: number }> {
+export interface AgentJobLog {
+  bytesRead: number;
+  scanMs: number;
+  transferMs: number;
+  commitMs: number;
+  scanPhases: Record<string, number>;
+}
+
+/** What the agent logged for a job: bytes read, the tracker phase and its steps. */
+export async function agentRun(agentDir: string, jobId: number): Promise<AgentJobLog> {
   return waitFor(`agent log of job ${jobId}`, () => {
     const lines = fs.readFileSync(path.join(agentDir, 'agent.log'), 'utf8').trim().split('\n');
     for (const l of lines) {
-      const j = JSON.parse(l) as { job?: number; bytesRead?: number; scanMs?: number };
-      if (j.job === jobId && typeof j.bytesRead === 'number') return { bytesRead: j.bytesRead, scanMs: j.scanMs ?? 0 };
+      const j = JSON.parse(l) as Partial<AgentJobLog> & { job?: number };
+      if (j.job === jobId && typeof j.bytesRead === 'number') {
+        return { bytesRead: j.bytesRead, scanMs: j.scanMs ?? 0, transferMs: j.transferMs ?? 0, commitMs: j.commitMs ?? 0, scanPhases: j.scanPhases ?? {} };
+      }
     }
     return null;
   });
 }
 
 export async function timedBackup(hub: HubProc, host: string, agentDir: string, full: boolean, added: () => number): Promise<TrackerRun> {
+  // like the other rows: no run pays for the writeback of the previous one's packs
+  spawnSync('sync');
   const before = added();
   const t = process.hrtime.bigint();
   const job = await hub.json<JobInfo>(['backup', host, '--wait', ...(full ? ['--full'] : [])]);
@@ -51,12 +69,16 @@ export async function timedBackup(hub: HubProc, host: string, agentDir: string, 
   if (job.state !== 'succeeded') throw new Error(`drc backup ${host} failed: ${job.error}`);
   const run = await agentRun(agentDir, job.id);
   const jobSeconds = job.startedAt && job.finishedAt ? (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000 : seconds;
-  return { seconds, jobSeconds, trackerSeconds: run.scanMs / 1000, bytesRead: run.bytesRead, bytesAdded: added() - before, wire: job.bytesWire };
+  return {
+    seconds, jobSeconds, trackerSeconds: run.scanMs / 1000, bytesRead: run.bytesRead, bytesAdded: added() - before, wire: job.bytesWire,
+    phases: run.scanPhases, transferMs: run.transferMs, commitMs: run.commitMs,
+  };
 }
 
-export type DirtyBitmapBench = { skipped: string } | { full: TrackerRun; incremental: TrackerRun; changedBytes: number };
+/** `incrementals` in order; each after its own 5% rewrite (`changedBytes` each) */
+export type DirtyBitmapBench = { skipped: string } | { full: TrackerRun; incrementals: TrackerRun[]; changedBytes: number };
 
-export async function benchDirtyBitmap(hub: HubProc, root: string, mib: number, blockSize: number, added: () => number): Promise<DirtyBitmapBench> {
+export async function benchDirtyBitmap(hub: HubProc, root: string, mib: number, blockSize: number, added: () => number, runs = 1): Promise<DirtyBitmapBench> {
   if (!storageDaemonAvailable()) return { skipped: 'qemu-storage-daemon is not installed: no dirty-bitmap row' };
   const image = path.join(root, 'cbt.img');
   process.stderr.write(`bench: generating a ${mib} MiB image for the dirty-bitmap tracker\n`);
@@ -68,17 +90,14 @@ export async function benchDirtyBitmap(hub: HubProc, root: string, mib: number, 
     await waitConnected(hub, 'bench-cbt');
     process.stderr.write('bench: drc full backup (qemu-dirty-bitmap)\n');
     const full = await timedBackup(hub, 'bench-cbt', agentDir, true, added);
-    const disk = await NbdClient.connect({ path: path.join(agentDir, 'qemu', 'disk.nbd') }, 'disk');
-    const blocks = Math.floor(disk.size / blockSize);
-    const chosen = new Set<number>();
-    while (chosen.size < Math.round(blocks / 20)) chosen.add(Math.floor(Math.random() * blocks));
-    await Promise.all([...chosen].map((i) => disk.write(i * blockSize, randomBytes(blockSize))));
-    await disk.flush();
-    await disk.close();
-    const changedBytes = chosen.size * blockSize;
-    process.stderr.write(`bench: rewrote ${chosen.size} blocks through NBD; drc incremental (qemu-dirty-bitmap)\n`);
-    const incremental = await timedBackup(hub, 'bench-cbt', agentDir, false, added);
-    return { full, incremental, changedBytes };
+    const incrementals: TrackerRun[] = [];
+    let changedBytes = 0;
+    for (let n = 0; n < runs; n++) {
+      changedBytes = await rewriteThroughNbd(path.join(agentDir, 'qemu', 'disk.nbd'), blockSize);
+      process.stderr.write(`bench: rewrote ${changedBytes / blockSize} blocks through NBD; drc incremental ${n + 1}/${runs} (qemu-dirty-bitmap)\n`);
+      incrementals.push(await timedBackup(hub, 'bench-cbt', agentDir, false, added));
+    }
+    return { full, incrementals, changedBytes };
   } finally {
     const stopped = agent.stop();
     await Promise.race([stopped, new Promise((r) => setTimeout(r, 15_000))]);
@@ -87,4 +106,33 @@ export async function benchDirtyBitmap(hub: HubProc, root: string, mib: number, 
       await agent.stop('SIGKILL');
     }
   }
+}
+
+/** Rewrite 5% of the blocks, chosen at random, with random data through the disk's NBD export; returns the bytes written. */
+async function rewriteThroughNbd(socket: string, blockSize: number): Promise<number> {
+  const disk = await NbdClient.connect({ path: socket }, 'disk');
+  try {
+    const blocks = Math.floor(disk.size / blockSize);
+    const chosen = new Set<number>();
+    while (chosen.size < Math.round(blocks / 20)) chosen.add(Math.floor(Math.random() * blocks));
+    await Promise.all([...chosen].map((i) => disk.write(i * blockSize, randomBytes(blockSize))));
+    await disk.flush();
+    return chosen.size * blockSize;
+  } finally {
+    await disk.close();
+  }
+}
+
+/** min / median / max */
+export function spread(xs: number[]): { min: number; median: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: s[0]!, median: s[Math.floor((s.length - 1) / 2)]!, max: s[s.length - 1]! };
+}
+
+/** One line per incremental: the tracker's steps in ms. */
+export function phaseLines(runs: TrackerRun[]): string[] {
+  return runs.map((r, k) => {
+    const steps = Object.entries(r.phases).map(([name, ms]) => `${name} ${ms}`).join(', ');
+    return `  incremental ${k + 1}: tracker ${(r.trackerSeconds * 1000).toFixed(0)} ms (${steps}); transfer ${r.transferMs} ms, commit ${r.commitMs} ms, job ${r.jobSeconds.toFixed(2)} s`;
+  });
 }

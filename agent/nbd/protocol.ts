@@ -32,7 +32,7 @@ export function optionErrorText(type: number): string {
 export const INFO = { EXPORT: 0, BLOCK_SIZE: 3 } as const;
 
 /** Transmission flags of an export. */
-export const TFLAG = { HAS_FLAGS: 1, READ_ONLY: 2, SEND_FLUSH: 4, SEND_FUA: 8 } as const;
+export const TFLAG = { HAS_FLAGS: 1, READ_ONLY: 2, SEND_FLUSH: 4, SEND_FUA: 8, CAN_MULTI_CONN: 256 } as const;
 
 export const CMD = { READ: 0, WRITE: 1, DISC: 2, FLUSH: 3, BLOCK_STATUS: 7 } as const;
 export const CMD_FLAG_FUA = 1;

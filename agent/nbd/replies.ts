@@ -1,6 +1,7 @@
 // The transmission phase of an NBD connection, receiving side: simple and structured
-// replies parsed synchronously as bytes arrive, read payloads copied straight into the
-// request's buffer (one copy, no reassembly), requests settled when their last chunk is in.
+// replies parsed synchronously as bytes arrive, read payloads landing in the request's buffer
+// (read there by the socket, or copied once; no reassembly), requests settled when their last
+// chunk is in.
 import { NbdError } from './errors.js';
 import { REPLY_FLAG_DONE, REPLY_TYPE, REPLY_TYPE_ERROR_BIT, SIMPLE_REPLY_MAGIC, STRUCTURED_REPLY_MAGIC, decodeExtents, errnoText, type Extent } from './protocol.js';
 
@@ -58,6 +59,28 @@ export class ReplyParser {
       o += k;
       if (this.have === this.want) this.onHead();
     }
+  }
+
+  /**
+   * Where the rest of the current reply's payload goes, when it has a destination: the
+   * socket can read straight into it (then call `filledInPlace`), with no copy.
+   */
+  payloadTarget(): Buffer | null {
+    const b = this.body;
+    return b?.dst && b.left > 0 ? b.dst.subarray(b.at, b.at + b.left) : null;
+  }
+
+  /** Between payloads: what comes next is a reply header. */
+  get inHeader(): boolean {
+    return this.body === null;
+  }
+
+  /** `n` bytes of the payload arrived where `payloadTarget` said. */
+  filledInPlace(n: number): void {
+    const body = this.body!;
+    body.at += n;
+    body.left -= n;
+    if (body.left === 0) this.finishBody();
   }
 
   private finishBody(): void {

@@ -8,13 +8,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LogFn } from '../log.js';
 import { NbdClient, parseNbdAddress, type NbdAddress } from '../nbd/client.js';
+import { NbdReadConnections } from '../nbd/connections.js';
 import { STATE_DIRTY, STATE_ZERO } from '../nbd/protocol.js';
 import { QmpClient } from '../qmp/client.js';
 import type { SendItem, SendResult } from '../send-worker.js';
 import type { VolumeGeneration } from '../state.js';
 import { MANAGED_NODE, StorageDaemon } from './qemu-daemon.js';
 import { VolumeNode, findVolumeNode, type BitmapInfo } from './qemu-fleece.js';
-import { blocksOf, readBatch, readPlan, type BlockRange } from './qemu-reader.js';
+import { blocksOf, readBatch, readPlan, readSlabs, type BlockRange } from './qemu-reader.js';
+import { PhaseTimes } from './phase-times.js';
 import { BitmapRecords, type BitmapRecord } from './qemu-records.js';
 import { senders, type ChangedBlocks, type LiveBitmap, type TrackedVolume, type VolumeTracker } from './tracker.js';
 
@@ -41,9 +43,14 @@ interface Frozen {
   current: string | null;
   next: string;
   size: number;
-  nbd: NbdClient | null;
+  nbd: NbdReadConnections | null;
   kept: Map<number, Uint8Array>;
+  /** what `kept` lies in: back to the pool when the view is released */
+  slabs: Buffer[];
 }
+
+/** NBD connections a backup reads the point-in-time view over (see nbd/connections.ts) */
+const READ_CONNECTIONS = 2;
 
 /** Test hook: when this file exists after the freeze, the tracker marks it `frozen` and waits until it is deleted. */
 const PAUSE_FILE = process.env.DRC_TEST_PAUSE_AFTER_FREEZE;
@@ -116,7 +123,7 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
     if (d) this.o.log('warning', `volume ${this.vol.name}: qemu-storage-daemon is gone (${d.lastError()}); starting it again`);
     await d?.stop();
     this.daemon = await StorageDaemon.start({ image: this.vol.path, dir: this.dir, exportName: this.vol.name });
-    this.o.log('info', `volume ${this.vol.name}: qemu-storage-daemon serves ${this.vol.path} (${this.daemon.format}) at ${this.daemon.nbdPath}`);
+    this.o.log('info', `volume ${this.vol.name}: qemu-storage-daemon serves ${this.vol.path} (${this.daemon.format}, ${this.daemon.aio} I/O) at ${this.daemon.nbdPath}`);
     return QmpClient.connect(this.daemon.qmpPath);
   }
 
@@ -158,6 +165,7 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
 
   changedBlocks(prev: VolumeGeneration | null): Promise<ChangedBlocks> {
     return this.serial(async () => {
+      const times = new PhaseTimes();
       const node = await this.connect();
       const size = await node.size();
       const bs = this.vol.blockSize;
@@ -177,15 +185,21 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
         }
       }
       const next = `${this.prefix}${Date.now().toString(36)}`;
-      await node.freeze({ current, next, granularity: bs, persistent: await node.canPersist(), size });
-      const frozen: Frozen = { current, next, size, nbd: null, kept: new Map() };
+      const persistent = await node.canPersist();
+      times.lap('inspect');
+      await node.freeze({ current, next, granularity: bs, persistent, size }, times);
+      const frozen: Frozen = { current, next, size, nbd: null, kept: new Map(), slabs: [] };
       this.frozen = frozen;
       await pauseForTest(this.vol.name);
       const context = `qemu:dirty-bitmap:${current}`;
-      frozen.nbd = await NbdClient.connect(this.nbdAddress!, node.fleeceId, { metaContexts: useBitmap ? ['base:allocation', context] : ['base:allocation'] });
+      const metaContexts = useBitmap ? ['base:allocation', context] : ['base:allocation'];
+      frozen.nbd = await NbdReadConnections.open(this.nbdAddress!, node.fleeceId, READ_CONNECTIONS, { metaContexts });
       const nbd = frozen.nbd;
-      const zero = blocksOf(await nbd.blockStatus('base:allocation'), STATE_ZERO, bs, size, true);
-      const examine: BlockRange[] = useBitmap ? blocksOf(await nbd.blockStatus(context), STATE_DIRTY, bs, size, false) : [{ first: 0, count: blockCount }];
+      times.lap('nbdConnect');
+      const [allocation, dirty] = await Promise.all([nbd.primary.blockStatus('base:allocation'), useBitmap ? nbd.primary.blockStatus(context) : null]);
+      const zero = blocksOf(allocation, STATE_ZERO, bs, size, true);
+      const examine: BlockRange[] = dirty ? blocksOf(dirty, STATE_DIRTY, bs, size, false) : [{ first: 0, count: blockCount }];
+      times.lap('blockStatus');
       const out = await readPlan({
         blockSize: bs,
         size,
@@ -197,9 +211,13 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
         read: (offset, length, into) => nbd.read(offset, length, into),
       });
       frozen.kept = out.kept;
+      frozen.slabs = out.slabs;
+      times.lap('readAndHash');
+      times.add('readsDone', out.readsDoneMs);
+      times.add('hashWorker', out.hashMs);
       // no xxh3 list: the bitmap says what changed, and a fallback scan compares sha256
       // (all zero: a later switch to the scan tracker sees every block as changed)
-      return { blockCount, size, changed: out.changed, zero: out.zero, sha: out.sha, xxh: Buffer.alloc(blockCount * 8), bytesRead: out.bytesRead };
+      return { blockCount, size, changed: out.changed, zero: out.zero, sha: out.sha, xxh: Buffer.alloc(blockCount * 8), bytesRead: out.bytesRead, phases: times.ms };
     });
   }
 
@@ -217,6 +235,7 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
     if (!f?.nbd) throw new Error(`volume ${this.vol.name}: no point-in-time view to read from`);
     const bs = this.vol.blockSize;
     const missing: SendItem[] = [];
+    let slab: Buffer | null = null;
     for (const it of items) {
       it.data = f.kept.get(it.index);
       f.kept.delete(it.index);
@@ -225,11 +244,16 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
     if (missing.length) {
       // beyond the memory budget: read again from the same view, contiguous blocks in one request
       const nbd = f.nbd;
-      const { buf } = await readBatch({ blockSize: bs, size: f.size, read: (o, l, into) => nbd.read(o, l, into) }, missing.map((it) => it.index));
-      missing.forEach((it, k) => (it.data = buf.subarray(k * bs, k * bs + Math.min(bs, f.size - it.index * bs))));
+      const batch = await readBatch({ blockSize: bs, size: f.size, read: (o, l, into) => nbd.read(o, l, into) }, missing.map((it) => it.index));
+      slab = batch.slab;
+      missing.forEach((it, k) => (it.data = batch.buf.subarray(k * bs, k * bs + Math.min(bs, f.size - it.index * bs))));
     }
-    // shared memory: the send worker reads the blocks where they are
-    return senders.run({ path: '', blockSize: bs, size: f.size, jobId: job.jobId, volumeIndex: job.volumeIndex, items });
+    try {
+      // shared memory: the send worker reads the blocks where they are
+      return await senders.run({ path: '', blockSize: bs, size: f.size, jobId: job.jobId, volumeIndex: job.volumeIndex, items });
+    } finally {
+      if (slab) readSlabs.give(slab);
+    }
   }
 
   commit(pointId: number, save: () => void): Promise<void> {
@@ -241,9 +265,11 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
       save();
       this.frozen = null;
       this.records.keepOnly(pointId);
+      const t = performance.now();
       await this.release(f, async (node) => {
         if (f.current) await node.removeBitmap(f.current);
       });
+      this.o.log('info', `volume ${this.vol.name}: point-in-time view of point ${pointId} released in ${Math.round(performance.now() - t)} ms`, { volume: this.vol.name, point: pointId, releaseMs: Math.round(performance.now() - t) });
     });
   }
 
@@ -264,6 +290,9 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
 
   /** End the point-in-time view, then settle the bitmaps; a failure is logged (the next connect cleans up). */
   private async release(f: Frozen, settle: (node: VolumeNode) => Promise<void>): Promise<void> {
+    for (const slab of f.slabs) readSlabs.give(slab);
+    f.slabs = [];
+    f.kept.clear();
     try {
       await f.nbd?.close();
       const node = this.node;

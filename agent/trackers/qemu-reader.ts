@@ -5,6 +5,7 @@
 import type { Extent } from '../nbd/protocol.js';
 import { WorkerPool, workerUrl } from '../worker-pool.js';
 import type { HashResult, HashTask } from './qemu-hash-worker.js';
+import { SlabPool } from './slab-pool.js';
 
 /** Block ranges, ascending and disjoint. */
 export interface BlockRange {
@@ -53,13 +54,21 @@ export interface ReadOutcome {
   zero: Uint8Array;
   sha: Buffer;
   kept: Map<number, Uint8Array>;
+  /** the slabs `kept` lies in: give them back to `readSlabs` once the blocks are sent */
+  slabs: Buffer[];
   bytesRead: number;
+  /** ms from the start until the last read finished */
+  readsDoneMs: number;
+  /** ms the hash workers spent, added up */
+  hashMs: number;
 }
 
 type Unit = { kind: 'zero'; first: number; count: number } | { kind: 'batch'; indices: number[]; data?: Buffer; result?: HashResult };
 
 const BATCH_BYTES = 4 * 1024 * 1024;
 const BATCHES_IN_FLIGHT = 8;
+/** batches' memory, kept mapped for the next job up to 128 MiB (see slab-pool.ts) */
+export const readSlabs = new SlabPool(BATCH_BYTES, 32);
 const hashers = new WorkerPool<HashTask, HashResult>(workerUrl(import.meta.url, '../../dist/agent/trackers/qemu-hash-worker.js', './qemu-hash-worker.js'));
 
 /** Split the examined blocks into zero runs and batches to read, in block order. */
@@ -89,11 +98,15 @@ export function* unitsOf(plan: Pick<ReadPlan, 'blockSize' | 'examine' | 'zero'>)
   if (batch.length) yield { kind: 'batch', indices: batch };
 }
 
-/** Read these blocks (ascending) into one shared buffer at a stride of the block size; contiguous ones in one request. */
-export async function readBatch(plan: Pick<ReadPlan, 'blockSize' | 'size' | 'read'>, indices: number[]): Promise<{ buf: Buffer; lastLen: number }> {
+/**
+ * Read these blocks (ascending) into a slab of `readSlabs` at a stride of the block size;
+ * contiguous ones in one request. The caller gives `slab` back when nobody needs `buf`.
+ */
+export async function readBatch(plan: Pick<ReadPlan, 'blockSize' | 'size' | 'read'>, indices: number[]): Promise<{ buf: Buffer; slab: Buffer; lastLen: number }> {
   const bs = plan.blockSize;
   // shared: the hash and send workers see these bytes without a copy
-  const buf = Buffer.from(new SharedArrayBuffer(indices.length * bs));
+  const slab = readSlabs.take(indices.length * bs);
+  const buf = slab.subarray(0, indices.length * bs);
   const reads: Promise<unknown>[] = [];
   const lastLen = Math.min(bs, plan.size - indices[indices.length - 1]! * bs);
   for (let k = 0; k < indices.length; ) {
@@ -104,7 +117,7 @@ export async function readBatch(plan: Pick<ReadPlan, 'blockSize' | 'size' | 'rea
     k += n;
   }
   await Promise.all(reads);
-  return { buf, lastLen };
+  return { buf, slab, lastLen };
 }
 
 export async function readPlan(plan: ReadPlan): Promise<ReadOutcome> {
@@ -114,18 +127,29 @@ export async function readPlan(plan: ReadPlan): Promise<ReadOutcome> {
   let failure: unknown = null;
   let bytesRead = 0;
   let keepLeft = plan.keepBytes;
+  const slabs: Buffer[] = [];
+  const start = performance.now();
+  let readsDone = start;
+  let hashMs = 0;
   for (const u of unitsOf(plan)) {
     units.push(u);
     if (u.kind !== 'batch') continue;
     const keep = keepLeft > 0;
     keepLeft -= u.indices.length * bs;
     const p = (async () => {
-      const { buf, lastLen } = await readBatch(plan, u.indices);
+      const { buf, slab, lastLen } = await readBatch(plan, u.indices);
       bytesRead += (u.indices.length - 1) * bs + lastLen;
+      readsDone = Math.max(readsDone, performance.now());
       const prev = plan.compareWith ? Buffer.concat(u.indices.map((i) => plan.compareWith!.subarray(i * 32, i * 32 + 32))) : null;
       const task: HashTask = { data: buf, blockSize: bs, count: u.indices.length, lastLen, prev: prev && prev.length === u.indices.length * 32 ? prev : null };
       u.result = await hashers.run(task);
-      if (keep) u.data = buf;
+      hashMs += u.result.ms;
+      if (keep) {
+        u.data = buf;
+        slabs.push(slab);
+      } else {
+        readSlabs.give(slab);
+      }
     })().catch((e: unknown) => void (failure ??= e));
     inflight.add(p);
     void p.finally(() => inflight.delete(p));
@@ -163,5 +187,5 @@ export async function readPlan(plan: ReadPlan): Promise<ReadOutcome> {
       c++;
     });
   }
-  return { changed, zero: Uint8Array.from(zero), sha: Buffer.concat(shas), kept, bytesRead };
+  return { changed, zero: Uint8Array.from(zero), sha: Buffer.concat(shas), kept, slabs, bytesRead, readsDoneMs: readsDone - start, hashMs };
 }

@@ -21,6 +21,8 @@ export interface ChangedBlocks {
   xxh: Buffer;
   /** bytes read from the source to find and hash the changed blocks */
   bytesRead: number;
+  /** where the time went: wall ms of the tracker's steps (for the agent log) */
+  phases?: Record<string, number>;
 }
 
 export interface LiveBitmap {

@@ -76,6 +76,23 @@ describe.skipIf(!storageDaemonAvailable())('NBD client against qemu-storage-daem
     parts.forEach((p, i) => expect(p.equals(big.subarray(i * 65536, (i + 1) * 65536)), `block ${i}`).toBe(true));
   });
 
+  it('reads into the caller\'s buffer at its offset and leaves the bytes around it alone', async () => {
+    const data = randomBytes(3 * 65536 + 100);
+    await disk.write(20 * MIB, data);
+    const into = Buffer.alloc(data.length + 64, 0xaa);
+    const got = await disk.read(20 * MIB, data.length, into.subarray(32, 32 + data.length));
+    expect(got.equals(data)).toBe(true);
+    expect(into.subarray(32, 32 + data.length).equals(data)).toBe(true);
+    expect(into.subarray(0, 32).every((b) => b === 0xaa) && into.subarray(32 + data.length).every((b) => b === 0xaa)).toBe(true);
+  });
+
+  it('answers block status requests and reads sent together, each with its own reply', async () => {
+    const [extents, a, b] = await Promise.all([disk.blockStatus('base:allocation'), disk.read(MIB, 65536), disk.read(60 * MIB, 65536)]);
+    expect(extents.reduce((n, e) => n + e.length, 0)).toBe(SIZE);
+    expect(a.equals(await disk.read(MIB, 65536))).toBe(true);
+    expect(b.equals(Buffer.alloc(65536))).toBe(true);
+  });
+
   it('reports data, holes and zeros through base:allocation', async () => {
     const extents = await disk.blockStatus('base:allocation');
     expect(extents[0]!.offset).toBe(0);
