@@ -74,6 +74,26 @@ describe('parseAgentMessage', () => {
     expectCode(() => parseAgentMessage('{"type":"log","level":"debug","message":"x","time":1}'), 'malformed', /log\.level: expected one of/);
     expectCode(() => parseAgentMessage('{"type":"offer","jobId":1,"volume":"disk","seq":0,"entries":"%%%"}'), 'malformed', /expected base64/);
   });
+
+  const bitmapWith = (bitmap: string) =>
+    JSON.stringify({ type: 'bitmap', volume: 'disk', blockSize: 4096, blockCount: 8, size: 32768, dirtyCount: 1, mode: 'full', bitmap, time: 1 });
+
+  it('decodes base64 as the encoder writes it, and unpadded or oddly ended text as before', () => {
+    const bits = randomBytes(8192);
+    const m = parseAgentMessage(bitmapWith(bits.toString('base64')));
+    expect(m.type === 'bitmap' && m.bitmap.equals(bits)).toBe(true);
+    for (const text of ['', 'AQ', 'AQ=', 'AR==', 'A']) {
+      const p = parseAgentMessage(bitmapWith(text));
+      expect(p.type === 'bitmap' && p.bitmap).toEqual(Buffer.from(text, 'base64'));
+    }
+  });
+
+  it('rejects base64 with characters outside the alphabet, even those a decoder would skip or accept', () => {
+    const good = randomBytes(300).toString('base64');
+    for (const bad of ['AQ-_', `${good.slice(0, 100)} ${good.slice(100)}`, `${good}\n`, 'A=Q=', 'AQ===', `é${good}`, `${good.slice(0, 40)}%${good.slice(41)}`]) {
+      expectCode(() => parseAgentMessage(bitmapWith(bad)), 'malformed', /bitmap\.bitmap: expected base64/);
+    }
+  });
 });
 
 describe('parseHubMessage', () => {
