@@ -1,5 +1,6 @@
 // The SQLite catalog: one file, WAL, numbered migrations, typed queries.
 import Database from 'better-sqlite3';
+import { HostCache } from './host-cache.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
@@ -89,6 +90,12 @@ function hostOf(r: Raw): HostRow {
     createdAt: s(r.created_at),
   };
 }
+/** a row the host cache shares between callers: frozen, tags too */
+function sharedHostOf(r: Raw): HostRow {
+  const h = hostOf(r);
+  Object.freeze(h.tags);
+  return Object.freeze(h);
+}
 function volumeOf(r: Raw): VolumeRow {
   return { id: n(r.id), hostId: n(r.host_id), name: s(r.name), path: s(r.path), size: n(r.size), blockSize: n(r.block_size) };
 }
@@ -132,6 +139,7 @@ function jobOf(r: Raw): JobRow {
 
 export class Catalog {
   readonly db: Db;
+  private readonly hostCache: HostCache<HostRow>;
 
   private stmts = new Map<string, Database.Statement>();
   /** prepared statements are compiled once and reused */
@@ -151,6 +159,17 @@ export class Catalog {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    this.hostCache = new HostCache(this.db, {
+      all: () => (this.stmt('SELECT * FROM hosts ORDER BY name').all() as Raw[]).map(sharedHostOf),
+      byName: (name) => {
+        const r = this.stmt('SELECT * FROM hosts WHERE name = ?').get(name) as Raw | undefined;
+        return r && sharedHostOf(r);
+      },
+      byId: (id) => {
+        const r = this.stmt('SELECT * FROM hosts WHERE id = ?').get(id) as Raw | undefined;
+        return r && sharedHostOf(r);
+      },
+    });
   }
 
   private migrate(): void {
@@ -204,20 +223,22 @@ export class Catalog {
   setHostFailedOver(id: number, failedOver: boolean): void {
     this.stmt('UPDATE hosts SET failed_over = ? WHERE id = ?').run(failedOver ? 1 : 0, id);
   }
+  /** Hosts are read from a copy kept until the hosts table changes (host-cache.ts); the rows are frozen. */
   hostByName(name: string): HostRow | undefined {
-    const r = this.stmt('SELECT * FROM hosts WHERE name = ?').get(name) as Raw | undefined;
-    return r && hostOf(r);
+    return this.hostCache.byName(name);
   }
   hostById(id: number): HostRow | undefined {
-    const r = this.stmt('SELECT * FROM hosts WHERE id = ?').get(id) as Raw | undefined;
-    return r && hostOf(r);
+    return this.hostCache.byId(id);
   }
-  hosts(): HostRow[] {
-    return (this.stmt('SELECT * FROM hosts ORDER BY name').all() as Raw[]).map(hostOf);
+  hosts(): readonly HostRow[] {
+    return this.hostCache.all();
   }
 
   // volumes
+  /** A volume as an agent's hello describes it; an unchanged row is not written again (no fsync per reconnect). */
   upsertVolume(hostId: number, name: string, path: string, size: number, blockSize: number): VolumeRow {
+    const old = this.volume(hostId, name);
+    if (old && old.path === path && old.size === size && old.blockSize === blockSize) return old;
     this.db
       .prepare(
         `INSERT INTO volumes (host_id, name, path, size, block_size) VALUES (?, ?, ?, ?, ?)

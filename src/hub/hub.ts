@@ -256,7 +256,9 @@ export class Hub implements SessionHost {
 
   onHello(s: AgentSession, m: AgentMessageOf<'hello'>): void {
     const h = this.catalog.hostByName(s.host)!;
-    for (const v of m.volumes) this.catalog.upsertVolume(h.id, v.name, v.path, v.size, v.blockSize);
+    this.catalog.tx(() => {
+      for (const v of m.volumes) this.catalog.upsertVolume(h.id, v.name, v.path, v.size, v.blockSize);
+    });
     const l = this.live.host(s.host);
     l.link = 'connected';
     l.agentVersion = m.agentVersion;
