@@ -153,6 +153,7 @@ export class Hub implements SessionHost {
     await this.api.close();
     await this.http?.close();
     this.store.backend.close();
+    this.inspection.close();
     this.catalog.close();
     fs.rmSync(path.join(this.o.dataDir, 'api.sock'), { force: true });
     fs.rmSync(path.join(this.o.dataDir, 'hub.json'), { force: true });

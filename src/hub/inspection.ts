@@ -16,7 +16,9 @@ export const METRICS_INTERVAL_MS = 5000;
 const EVALUATE_EVERY_S = 2;
 const PING_EVERY_S = 5;
 const PRUNE_EVERY_S = 600;
+/** metric history: one of twelve slices of the hosts is written every 5 s, each host once a minute (metric-store.ts) */
 const FLUSH_EVERY_S = 5;
+const FLUSH_PARTS = 12;
 
 export class HubInspection {
   readonly metrics: MetricStore;
@@ -27,7 +29,7 @@ export class HubInspection {
   private pingId = 0;
 
   constructor(private readonly hub: Hub) {
-    this.metrics = new MetricStore(hub.catalog.db);
+    this.metrics = new MetricStore(hub.catalog.db, FLUSH_PARTS);
     this.telemetry = new HostTelemetry(this.metrics, hub.now);
     this.alarms = new AlarmService({
       db: hub.catalog.db,
@@ -49,6 +51,10 @@ export class HubInspection {
 
   stop(): void {
     this.alarms.stop();
+  }
+
+  /** The last samples, written as the hub closes the catalog: agents are heard until then. */
+  close(): void {
     this.metrics.flush();
   }
 
@@ -90,7 +96,7 @@ export class HubInspection {
       for (const s of this.hub.sessions.values()) if (s.ready) s.send({ type: 'ping', id: ++this.pingId, time: now });
     }
     if (this.seconds % EVALUATE_EVERY_S === 0) this.evaluate();
-    if (this.seconds % FLUSH_EVERY_S === 0) this.metrics.flush();
+    if (this.seconds % FLUSH_EVERY_S === 0) this.metrics.flush(this.seconds / FLUSH_EVERY_S);
     if (this.seconds % PRUNE_EVERY_S === 0) this.metrics.prune(now);
   }
 
