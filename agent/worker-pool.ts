@@ -44,6 +44,16 @@ export class WorkerPool<Task, Result> {
     w.postMessage({ id, task }, transfer);
   }
 
+  /** workers running (idle or busy) */
+  get started(): number {
+    return this.workers.length;
+  }
+
+  /** Start every worker now, so that the first task does not wait for one to boot. */
+  warm(): void {
+    while (this.workers.length < this.size) this.idle.push(this.spawn());
+  }
+
   run(task: Task, transfer: ArrayBuffer[] = []): Promise<Result> {
     return new Promise((resolve, reject) => {
       const w = this.idle.pop() ?? (this.workers.length < this.size ? this.spawn() : undefined);

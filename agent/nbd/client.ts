@@ -37,7 +37,7 @@ export interface NbdConnectOptions {
 
 const DEFAULT_MAX_PAYLOAD = 32 * 1024 * 1024;
 const READ_BUFFER = 1024 * 1024;
-/** while reads are in flight, a socket read between payloads takes about one reply header (structured read: 28 bytes) */
+/** between payloads a socket read takes about one reply header (structured read: 28 bytes), so the payload after it is read in place */
 const HEADER_READ = 32;
 
 export class NbdClient {
@@ -49,7 +49,7 @@ export class NbdClient {
   private failure: NbdError | null = null;
   /** the buffer the socket reads into next when it is a payload's destination */
   private direct: Buffer | null = null;
-  private readsInFlight = 0;
+  private readonly header: Buffer;
   private corked = false;
   size = 0;
   transmissionFlags = 0;
@@ -64,6 +64,7 @@ export class NbdClient {
     /** where socket reads land unless a payload's destination takes them */
     private readonly scratch: Buffer,
   ) {
+    this.header = scratch.subarray(0, HEADER_READ);
     socket.on('error', (e) => this.fail(new NbdError(`NBD ${where}: ${e.message}`)));
     socket.on('close', () => this.fail(new NbdError(`NBD ${where}: connection closed`)));
   }
@@ -95,7 +96,7 @@ export class NbdClient {
     const target = this.parser?.payloadTarget() ?? null;
     this.direct = target;
     if (target) return target;
-    return this.parser?.inHeader && this.readsInFlight > 0 ? this.scratch.subarray(0, HEADER_READ) : this.scratch;
+    return this.parser?.inHeader ? this.header : this.scratch;
   }
 
   /** `n` bytes from the socket in `into` (scratch is reused for the next read: consume or copy now). */
@@ -182,16 +183,14 @@ export class NbdClient {
     return { type, data: Buffer.from(await this.q.take(len)) };
   }
 
-  private send(kind: Request['kind'], type: number, flags: number, offset: number, length: number, init: Partial<Request> = {}, data?: Buffer): Promise<void> {
+  private send(kind: Request['kind'], type: number, flags: number, offset: number, length: number, init: Pick<Request, 'buf' | 'extents'> = {}, data?: Buffer): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (offset < 0 || offset + length > this.size) return Promise.reject(new NbdError(`NBD ${this.where}: ${kind} ${offset}+${length} beyond the export's ${this.size} bytes`));
     const cookie = this.nextCookie;
     this.nextCookie = (this.nextCookie % 0xffffffff) + 1;
-    const read = kind === 'read';
-    if (read) this.readsInFlight++;
     return new Promise<void>((resolve, reject) => {
-      const settled = () => void (read && this.readsInFlight--);
-      this.pending.set(cookie, { kind, offset, length, resolve: () => (settled(), resolve()), reject: (e) => (settled(), reject(e)), ...init });
+      // one shape for every request: the reply parser's accesses stay monomorphic
+      this.pending.set(cookie, { kind, offset, length, buf: init.buf, extents: init.extents, error: undefined, resolve, reject });
       this.batchWrites();
       this.socket.write(encodeRequest(type, flags, cookie, offset, length));
       if (data) this.socket.write(data);
@@ -212,6 +211,8 @@ export class NbdClient {
   /** Read `length` bytes at `offset` into `into` (or a new buffer); large reads are split. */
   async read(offset: number, length: number, into?: Buffer): Promise<Buffer> {
     const buf = into ?? Buffer.allocUnsafe(length);
+    // the common case (a block or a run of blocks): one request, no bookkeeping around it
+    if (length <= this.maxPayload) return this.send('read', CMD.READ, 0, offset, length, { buf }).then(() => buf);
     const parts: Promise<void>[] = [];
     for (let o = 0; o < length; o += this.maxPayload) {
       const n = Math.min(this.maxPayload, length - o);

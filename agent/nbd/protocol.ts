@@ -103,7 +103,8 @@ export function encodeRequest(type: number, flags: number, cookie: number, offse
   b.writeUInt16BE(type, 6);
   b.writeUInt32BE(0, 8);
   b.writeUInt32BE(cookie, 12);
-  b.writeBigUInt64BE(BigInt(offset), 16);
+  b.writeUInt32BE(Math.floor(offset / 0x100000000), 16);
+  b.writeUInt32BE(offset >>> 0, 20);
   b.writeUInt32BE(length, 24);
   return b;
 }

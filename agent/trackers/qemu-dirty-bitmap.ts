@@ -15,7 +15,7 @@ import type { SendItem, SendResult } from '../send-worker.js';
 import type { VolumeGeneration } from '../state.js';
 import { MANAGED_NODE, StorageDaemon } from './qemu-daemon.js';
 import { VolumeNode, findVolumeNode, type BitmapInfo } from './qemu-fleece.js';
-import { blocksOf, readBatch, readPlan, readSlabs, type BlockRange } from './qemu-reader.js';
+import { blocksOf, readBatch, readPlan, readSlabs, warmHashers, type BlockRange } from './qemu-reader.js';
 import { PhaseTimes } from './phase-times.js';
 import { BitmapRecords, type BitmapRecord } from './qemu-records.js';
 import { senders, type ChangedBlocks, type LiveBitmap, type TrackedVolume, type VolumeTracker } from './tracker.js';
@@ -88,6 +88,7 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
   }
 
   open(): Promise<void> {
+    warmHashers();
     return this.serial(async () => void (await this.connect()));
   }
 

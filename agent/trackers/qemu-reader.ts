@@ -71,6 +71,11 @@ const BATCHES_IN_FLIGHT = 8;
 export const readSlabs = new SlabPool(BATCH_BYTES, 32);
 const hashers = new WorkerPool<HashTask, HashResult>(workerUrl(import.meta.url, '../../dist/agent/trackers/qemu-hash-worker.js', './qemu-hash-worker.js'));
 
+/** Boot the hash workers ahead of the first backup (a worker takes tens of milliseconds to start). */
+export function warmHashers(): void {
+  hashers.warm();
+}
+
 /** Split the examined blocks into zero runs and batches to read, in block order. */
 export function* unitsOf(plan: Pick<ReadPlan, 'blockSize' | 'examine' | 'zero'>): Generator<Unit> {
   const perBatch = Math.max(1, Math.floor(BATCH_BYTES / plan.blockSize));
