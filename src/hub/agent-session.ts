@@ -188,7 +188,7 @@ export class AgentSession {
   }
 
   private onBitmap(m: AgentMessageOf<'bitmap'>): void {
-    if (m.bitmap.length !== Math.ceil(m.blockCount / 8)) throw new ProtocolError('malformed', 'bitmap length does not match blockCount');
+    if (Buffer.byteLength(m.bitmap, 'base64') !== Math.ceil(m.blockCount / 8)) throw new ProtocolError('malformed', 'bitmap length does not match blockCount');
     if (m.blockCount !== Math.ceil(m.size / m.blockSize)) throw new ProtocolError('malformed', 'blockCount does not match size');
     this.hub.onBitmap(this, m);
     if (m.jobId === undefined) return;

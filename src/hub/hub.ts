@@ -281,7 +281,7 @@ export class Hub implements SessionHost {
       blockSize: m.blockSize,
       dirtyCount: m.dirtyCount,
       dirtyBytes: Math.min(m.size, m.dirtyCount * m.blockSize),
-      bitmap: m.bitmap.toString('base64'),
+      bitmap: m.bitmap,
       time: new Date(m.time).toISOString(),
     };
     this.live.host(s.host).dirty.set(m.volume, dirty);

@@ -1,7 +1,7 @@
 // Wire messages between `drc agent` and the hub's gateway. JSON text frames for control,
 // binary frames (see frames.ts) for block data. Every message is validated on receipt.
 import { ProtocolError } from './errors.js';
-import { base64, bool, int, list, name, nullable, num, obj, oneOf, optional, str, type Reader } from './schema.js';
+import { base64, base64Text, bool, int, list, name, nullable, num, obj, oneOf, optional, str, type Reader } from './schema.js';
 
 export const PROTOCOL_VERSION = 1;
 /** Largest WebSocket message either side accepts: a 4 MiB block plus header, with margin. */
@@ -55,7 +55,7 @@ const agentReaders = {
     size: int(0),
     dirtyCount: int(0, maxBlocks),
     mode: oneOf('full', 'incremental'),
-    bitmap: base64(maxBlocks / 8),
+    bitmap: base64Text(maxBlocks / 8),
     time: int(0),
   }),
   offer: obj({ type: oneOf('offer'), jobId, volume: name, seq: int(0), entries: base64(OFFER_MAX_ENTRIES * OFFER_ENTRY_BYTES) }),

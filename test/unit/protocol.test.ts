@@ -13,6 +13,7 @@ import {
 } from '../../src/protocol/agent.js';
 import { ChangedBlockBitmap, bitmapDensity } from '../../src/protocol/bitmap.js';
 import { ProtocolError, type ProtocolErrorCode } from '../../src/protocol/errors.js';
+import { base64, base64Text } from '../../src/protocol/schema.js';
 import { CODEC_RAW, CODEC_ZSTD, FRAME_HEADER_BYTES, decodeBlockFrame, encodeBlockFrame } from '../../src/protocol/frames.js';
 import { merkleRoot, merkleRootPacked } from '../../src/protocol/merkle.js';
 
@@ -40,10 +41,10 @@ describe('parseAgentMessage', () => {
     expect(parseAgentMessage('{"type":"heartbeat","time":5}')).toEqual({ type: 'heartbeat', time: 5 });
   });
 
-  it('accepts a bitmap without a job and decodes its base64 field', () => {
+  it('accepts a bitmap without a job and keeps its base64 field as text', () => {
     const m = parseAgentMessage(JSON.stringify({ type: 'bitmap', volume: 'disk', blockSize: 4096, blockCount: 8, size: 32768, dirtyCount: 1, mode: 'full', bitmap: 'AQ==', time: 1 }));
     expect(m.type === 'bitmap' && m.jobId).toBeUndefined();
-    expect(m.type === 'bitmap' && m.bitmap).toEqual(Buffer.from([1]));
+    expect(m.type === 'bitmap' && m.bitmap).toBe('AQ==');
   });
 
   it('rejects text that is not JSON, and JSON that is not an object, as malformed', () => {
@@ -74,24 +75,43 @@ describe('parseAgentMessage', () => {
     expectCode(() => parseAgentMessage('{"type":"log","level":"debug","message":"x","time":1}'), 'malformed', /log\.level: expected one of/);
     expectCode(() => parseAgentMessage('{"type":"offer","jobId":1,"volume":"disk","seq":0,"entries":"%%%"}'), 'malformed', /expected base64/);
   });
+});
 
-  const bitmapWith = (bitmap: string) =>
-    JSON.stringify({ type: 'bitmap', volume: 'disk', blockSize: 4096, blockCount: 8, size: 32768, dirtyCount: 1, mode: 'full', bitmap, time: 1 });
+describe('base64 fields', () => {
+  const ODD = ['', 'AQ', 'AQ=', 'AR==', 'A', '='];
+  const good = randomBytes(300).toString('base64');
+  const BAD = ['AQ-_', `${good.slice(0, 100)} ${good.slice(100)}`, `${good}\n`, 'A=Q=', 'AQ===', `é${good}`, `${good.slice(0, 40)}%${good.slice(41)}`];
 
   it('decodes base64 as the encoder writes it, and unpadded or oddly ended text as before', () => {
-    const bits = randomBytes(8192);
-    const m = parseAgentMessage(bitmapWith(bits.toString('base64')));
-    expect(m.type === 'bitmap' && m.bitmap.equals(bits)).toBe(true);
-    for (const text of ['', 'AQ', 'AQ=', 'AR==', 'A']) {
-      const p = parseAgentMessage(bitmapWith(text));
-      expect(p.type === 'bitmap' && p.bitmap).toEqual(Buffer.from(text, 'base64'));
+    const bytes = randomBytes(8192);
+    expect(base64(8192)(bytes.toString('base64'), 'x').equals(bytes)).toBe(true);
+    for (const text of ODD) expect(base64(8)(text, 'x')).toEqual(Buffer.from(text, 'base64'));
+  });
+
+  it('keeps base64 text as the encoder writes it, and writes odd text as the encoder would', () => {
+    const bytes = randomBytes(8192);
+    const text = bytes.toString('base64');
+    expect(base64Text(8192)(text, 'x')).toBe(text);
+    for (const odd of ODD) {
+      const kept = base64Text(8)(odd, 'x');
+      expect(kept).toBe(Buffer.from(odd, 'base64').toString('base64'));
+      expect(Buffer.byteLength(kept, 'base64')).toBe(Buffer.from(odd, 'base64').length);
     }
   });
 
-  it('rejects base64 with characters outside the alphabet, even those a decoder would skip or accept', () => {
-    const good = randomBytes(300).toString('base64');
-    for (const bad of ['AQ-_', `${good.slice(0, 100)} ${good.slice(100)}`, `${good}\n`, 'A=Q=', 'AQ===', `é${good}`, `${good.slice(0, 40)}%${good.slice(41)}`]) {
-      expectCode(() => parseAgentMessage(bitmapWith(bad)), 'malformed', /bitmap\.bitmap: expected base64/);
+  it('checks text longer than its reused buffer, and each text on its own', () => {
+    const big = randomBytes(3 * 1024 * 1024).toString('base64');
+    const small = randomBytes(100).toString('base64');
+    const read = base64Text(4 * 1024 * 1024);
+    expect(read(big, 'x')).toBe(big);
+    expect(read(small, 'x')).toBe(small);
+    expect(() => read(`${big.slice(0, 1000)}%${big.slice(1001)}`, 'x')).toThrow(/x: expected base64/);
+  });
+
+  it('rejects characters outside the alphabet, even those a decoder would skip or accept', () => {
+    for (const bad of BAD) {
+      expectCode(() => base64(1024)(bad, 'offer.entries'), 'malformed', /offer\.entries: expected base64/);
+      expectCode(() => parseAgentMessage(JSON.stringify({ type: 'bitmap', volume: 'disk', blockSize: 4096, blockCount: 8, size: 32768, dirtyCount: 1, mode: 'full', bitmap: bad, time: 1 })), 'malformed', /bitmap\.bitmap: expected base64/);
     }
   });
 });
