@@ -69,14 +69,20 @@ async function setup(hosts: HostView[]): Promise<{ api: OperatorApi; connect: ()
 
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 50));
 
+/** Hosts web-01 and db-01; one client that watches nothing in particular, a cockpit that watches db-01. */
+async function twoSubscribers(): Promise<{ api: OperatorApi; everything: Peer; cockpit: Peer }> {
+  const { api, connect } = await setup([hostView('web-01', dirty(1)), hostView('db-01', dirty(1))]);
+  const everything = await connect();
+  const cockpit = await connect();
+  await everything.call('subscribe', {});
+  await cockpit.call('bitmaps.watch', { hosts: ['db-01'] });
+  await cockpit.call('subscribe', {});
+  return { api, everything, cockpit };
+}
+
 describe('operator API bitmap feed', () => {
   it('sends a bitmap in full to watchers of its host, its counts to the others, and nothing when they did not change', async () => {
-    const { api, connect } = await setup([hostView('web-01', dirty(1)), hostView('db-01', dirty(1))]);
-    const everything = await connect();
-    const cockpit = await connect();
-    await everything.call('subscribe', {});
-    await cockpit.call('bitmaps.watch', { hosts: ['db-01'] });
-    await cockpit.call('subscribe', {});
+    const { api, everything, cockpit } = await twoSubscribers();
     api.broadcast({ type: 'bitmap', host: 'web-01', volume: 'root', dirty: dirty(2, 'Aw==') });
     api.broadcast({ type: 'bitmap', host: 'web-01', volume: 'root', dirty: { ...dirty(2, 'Aw=='), time: '2025-03-14T12:00:01.000Z' } });
     api.broadcast({ type: 'bitmap', host: 'db-01', volume: 'root', dirty: dirty(3, 'Bw==') });
@@ -119,12 +125,7 @@ describe('operator API metrics feed', () => {
   });
 
   it('sends metrics to every client by default, to a watcher for its hosts only, and the latest at once when it starts watching one', async () => {
-    const { api, connect } = await setup([hostView('web-01', dirty(1)), hostView('db-01', dirty(1))]);
-    const everything = await connect();
-    const cockpit = await connect();
-    await everything.call('subscribe', {});
-    await cockpit.call('bitmaps.watch', { hosts: ['db-01'] });
-    await cockpit.call('subscribe', {});
+    const { api, everything, cockpit } = await twoSubscribers();
     api.broadcast(metrics('web-01', 1));
     api.broadcast(metrics('db-01', 2));
     api.broadcast(metrics('web-01', 3));
