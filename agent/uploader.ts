@@ -52,9 +52,17 @@ export interface UploadResult {
   scanPhases?: Record<string, number>;
 }
 
+/** The hub's job, as one volume's upload needs it. */
+export interface UploadJob {
+  jobId: number;
+  full: boolean;
+  volumeIndex: number;
+  basePointId: number | null;
+}
+
 export async function uploadVolume(
   link: JobLink,
-  job: { jobId: number; full: boolean; volumeIndex: number; basePointId: number | null },
+  job: UploadJob,
   vol: VolumeSpec,
   state: AgentState,
   tracker: VolumeTracker,
@@ -72,7 +80,7 @@ export async function uploadVolume(
 
 async function uploadTracked(
   link: JobLink,
-  job: { jobId: number; full: boolean; volumeIndex: number; basePointId: number | null },
+  job: UploadJob,
   vol: VolumeSpec,
   state: AgentState,
   tracker: VolumeTracker,

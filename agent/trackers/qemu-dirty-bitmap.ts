@@ -149,6 +149,16 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
   }
 
   /** The record of the committed generation. */
+  /** The volume as the daemon has it now: its size in blocks, and our bitmap's record and state. */
+  private async look(): Promise<{ node: VolumeNode; size: number; bs: number; blockCount: number; rec: BitmapRecord | null; bitmap: BitmapInfo | undefined }> {
+    const node = await this.connect();
+    const size = await node.size();
+    const bs = this.vol.blockSize;
+    const rec = this.record();
+    const bitmap = rec ? (await node.bitmaps()).find((b) => b.name === rec.bitmap) : undefined;
+    return { node, size, bs, blockCount: Math.ceil(size / bs), rec, bitmap };
+  }
+
   private record(): BitmapRecord | null {
     return this.records.read(this.o.generation(this.vol.name));
   }
@@ -167,12 +177,7 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
   changedBlocks(prev: VolumeGeneration | null): Promise<ChangedBlocks> {
     return this.serial(async () => {
       const times = new PhaseTimes();
-      const node = await this.connect();
-      const size = await node.size();
-      const bs = this.vol.blockSize;
-      const blockCount = Math.ceil(size / bs);
-      const rec = this.record();
-      const bitmap = rec ? (await node.bitmaps()).find((b) => b.name === rec.bitmap) : undefined;
+      const { node, size, bs, blockCount, rec, bitmap } = await this.look();
       const problem = rec ? this.problem(rec, bitmap, size, node) : null;
       if (problem && bitmap) await node.removeBitmap(bitmap.name);
       const current = !problem && bitmap ? bitmap.name : null;
@@ -310,12 +315,7 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
   live(): Promise<LiveBitmap | null> {
     return this.serial(async () => {
       if (this.frozen) return null;
-      const node = await this.connect();
-      const size = await node.size();
-      const bs = this.vol.blockSize;
-      const blockCount = Math.ceil(size / bs);
-      const rec = this.record();
-      const bitmap = rec ? (await node.bitmaps()).find((b) => b.name === rec.bitmap) : undefined;
+      const { node, size, bs, blockCount, rec, bitmap } = await this.look();
       if (!rec || this.problem(rec, bitmap, size, node)) {
         return { blockCount, size, changed: Array.from({ length: blockCount }, (_, i) => i), incremental: false };
       }
