@@ -1,7 +1,7 @@
 // The pool of shared-memory slabs that NBD reads land in: slabs come back for the next
 // batch, at most `idleLimit` stay mapped, and odd sizes are never pooled.
 import { describe, expect, it } from 'vitest';
-import { SlabPool } from '../../agent/trackers/slab-pool.js';
+import { SlabPool } from '../../../../agent/trackers/slab-pool.js';
 
 describe('slab pool', () => {
   it('hands a slab given back out again instead of a new one', () => {

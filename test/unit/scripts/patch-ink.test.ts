@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import { rng } from '../helpers/rng.js';
+import { rng } from '../../helpers/rng.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
+const ROOT = path.resolve(import.meta.dirname, '../../..');
 const BUILD = path.join(ROOT, 'node_modules/ink/build');
 
 interface OutputLike {

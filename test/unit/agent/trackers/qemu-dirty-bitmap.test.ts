@@ -6,11 +6,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NbdClient } from '../../agent/nbd/client.js';
-import { storageDaemonAvailable } from '../../agent/trackers/qemu-daemon.js';
-import { QemuDirtyBitmapTracker } from '../../agent/trackers/qemu-dirty-bitmap.js';
-import type { ChangedBlocks } from '../../agent/trackers/tracker.js';
-import type { VolumeGeneration } from '../../agent/state.js';
+import { NbdClient } from '../../../../agent/nbd/client.js';
+import { storageDaemonAvailable } from '../../../../agent/trackers/qemu-daemon.js';
+import { QemuDirtyBitmapTracker } from '../../../../agent/trackers/qemu-dirty-bitmap.js';
+import type { ChangedBlocks } from '../../../../agent/trackers/tracker.js';
+import type { VolumeGeneration } from '../../../../agent/state.js';
 
 const BS = 65536;
 const BLOCKS = 256;

@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseAgentMessage } from '../../src/protocol/agent.js';
-import { ProtocolError } from '../../src/protocol/errors.js';
-import { drc } from '../helpers/cluster.js';
+import { parseAgentMessage } from '../../../src/protocol/agent.js';
+import { ProtocolError } from '../../../src/protocol/errors.js';
+import { drc } from '../../helpers/cluster.js';
 
 describe('the bitmap_invalidated event message', () => {
   const event = { type: 'event', kind: 'bitmap_invalidated', volume: 'disk', message: 'dirty bitmap drc.disk.x is gone' };

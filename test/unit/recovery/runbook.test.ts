@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Catalog } from '../../src/catalog/catalog.js';
-import { RunExecutor, type Clock, type StepContext } from '../../src/recovery/executor.js';
-import { failoverGates, forecastRto, gatesReady, hostObjectives, ASSUMED_RESTORE_RATE } from '../../src/recovery/objectives.js';
+import { Catalog } from '../../../src/catalog/catalog.js';
+import { RunExecutor, type Clock, type StepContext } from '../../../src/recovery/executor.js';
+import { failoverGates, forecastRto, gatesReady, hostObjectives, ASSUMED_RESTORE_RATE } from '../../../src/recovery/objectives.js';
 import {
   RunbookError,
   drillSteps,
@@ -18,8 +18,8 @@ import {
   startStep,
   type RunRecord,
   type StepOutcome,
-} from '../../src/recovery/runbook.js';
-import { RunStore, type NewRunMeta } from '../../src/recovery/run-store.js';
+} from '../../../src/recovery/runbook.js';
+import { RunStore, type NewRunMeta } from '../../../src/recovery/run-store.js';
 
 const T0 = Date.parse('2025-03-01T10:00:00Z');
 

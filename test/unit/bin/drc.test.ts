@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, tempDir } from '../helpers/cluster.js';
+import { ROOT, tempDir } from '../../helpers/cluster.js';
 
 const dir = tempDir('bin-wrapper');
 // a stand-in for node that prints what it was started with, one argument per line

@@ -1,11 +1,11 @@
 // Reports rendered from a run, the `recovery:` config section and the `fence` wire message.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../src/config/index.js';
-import { ProtocolError } from '../../src/protocol/errors.js';
-import { parseHubMessage } from '../../src/protocol/agent.js';
-import type { RecoveryReport, StepView } from '../../src/protocol/recovery.js';
-import { reportHtml, timelineSvg } from '../../src/recovery/report-html.js';
-import { reportMarkdown } from '../../src/recovery/report-md.js';
+import { ConfigError, parseConfig } from '../../../src/config/index.js';
+import { ProtocolError } from '../../../src/protocol/errors.js';
+import { parseHubMessage } from '../../../src/protocol/agent.js';
+import type { RecoveryReport, StepView } from '../../../src/protocol/recovery.js';
+import { reportHtml, timelineSvg } from '../../../src/recovery/report-html.js';
+import { reportMarkdown } from '../../../src/recovery/report-md.js';
 
 const step = (index: number, title: string, state: StepView['state'], start: number, end: number): StepView => ({
   index, kind: 'restore', host: 'db-01', volume: null, title, state, attempts: 1, detail: `${title} done`, error: state === 'failed' ? 'port 5432 closed' : null,

@@ -2,11 +2,11 @@
 // so when it opens), never more than its size, and tasks then run on them.
 import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { HashResult, HashTask } from '../../agent/trackers/qemu-hash-worker.js';
-import { WorkerPool, workerUrl } from '../../agent/worker-pool.js';
+import type { HashResult, HashTask } from '../../../agent/trackers/qemu-hash-worker.js';
+import { WorkerPool, workerUrl } from '../../../agent/worker-pool.js';
 
 describe('worker pool', () => {
-  const pool = new WorkerPool<HashTask, HashResult>(workerUrl(import.meta.url, '../../dist/agent/trackers/qemu-hash-worker.js', ''), 2);
+  const pool = new WorkerPool<HashTask, HashResult>(workerUrl(import.meta.url, '../../../dist/agent/trackers/qemu-hash-worker.js', ''), 2);
   afterAll(() => pool.close());
 
   it('starts all its workers on warm(), once, and runs tasks on them', async () => {

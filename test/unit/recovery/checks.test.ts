@@ -5,10 +5,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CheckConfig } from '../../src/config/types.js';
-import { checkApplies, checksFor, qemuImgAvailable, runCheck, type CheckSubject } from '../../src/recovery/checks.js';
-import { systemClock } from '../../src/recovery/executor.js';
-import { imageEnv } from '../../src/recovery/targets.js';
+import type { CheckConfig } from '../../../src/config/types.js';
+import { checkApplies, checksFor, qemuImgAvailable, runCheck, type CheckSubject } from '../../../src/recovery/checks.js';
+import { systemClock } from '../../../src/recovery/executor.js';
+import { imageEnv } from '../../../src/recovery/targets.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drc-checks-'));
 const image = path.join(dir, 'web-root.img');

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QmpClient, QmpError } from '../../agent/qmp/client.js';
-import { MANAGED_NODE, StorageDaemon, storageDaemonAvailable } from '../../agent/trackers/qemu-daemon.js';
+import { QmpClient, QmpError } from '../../../../agent/qmp/client.js';
+import { MANAGED_NODE, StorageDaemon, storageDaemonAvailable } from '../../../../agent/trackers/qemu-daemon.js';
 
 describe.skipIf(!storageDaemonAvailable())('QMP client', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drc-qmp-'));

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ConfigError, parseConfig } from '../../src/config/index.js';
+import { ConfigError, parseConfig } from '../../../src/config/index.js';
 
 /**
  * Malformed configs: each row is a file (as lines) and the exact one-line message

@@ -6,7 +6,7 @@ import {
   parseHostPort,
   parseSize,
   ValueFormatError,
-} from '../../src/config/index.js';
+} from '../../../src/config/index.js';
 
 describe('parseDuration', () => {
   test.each([

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScanPool, scanVolume, type VolumeScan } from '../../agent/trackers/scan.js';
+import { ScanPool, scanVolume, type VolumeScan } from '../../../../agent/trackers/scan.js';
 
 const BS = 4096;
 // enough blocks that the scan is split over every worker of the pool

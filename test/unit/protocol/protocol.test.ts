@@ -10,12 +10,12 @@ import {
   encodeOffer,
   parseAgentMessage,
   parseHubMessage,
-} from '../../src/protocol/agent.js';
-import { ChangedBlockBitmap, bitmapDensity } from '../../src/protocol/bitmap.js';
-import { ProtocolError, type ProtocolErrorCode } from '../../src/protocol/errors.js';
-import { base64, base64Text } from '../../src/protocol/schema.js';
-import { CODEC_RAW, CODEC_ZSTD, FRAME_HEADER_BYTES, decodeBlockFrame, encodeBlockFrame } from '../../src/protocol/frames.js';
-import { merkleRoot, merkleRootPacked } from '../../src/protocol/merkle.js';
+} from '../../../src/protocol/agent.js';
+import { ChangedBlockBitmap, bitmapDensity } from '../../../src/protocol/bitmap.js';
+import { ProtocolError, type ProtocolErrorCode } from '../../../src/protocol/errors.js';
+import { base64, base64Text } from '../../../src/protocol/schema.js';
+import { CODEC_RAW, CODEC_ZSTD, FRAME_HEADER_BYTES, decodeBlockFrame, encodeBlockFrame } from '../../../src/protocol/frames.js';
+import { merkleRoot, merkleRootPacked } from '../../../src/protocol/merkle.js';
 
 function protocolError(fn: () => unknown): ProtocolError {
   try {

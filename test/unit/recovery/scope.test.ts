@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Catalog } from '../../src/catalog/catalog.js';
-import { RecoveryError } from '../../src/recovery/errors.js';
-import { resolveScope } from '../../src/recovery/scope.js';
+import { Catalog } from '../../../src/catalog/catalog.js';
+import { RecoveryError } from '../../../src/recovery/errors.js';
+import { resolveScope } from '../../../src/recovery/scope.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drc-scope-'));
 let c: Catalog;

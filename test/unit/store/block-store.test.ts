@@ -5,13 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compress } from 'zstd-napi';
-import { Catalog } from '../../src/catalog/catalog.js';
-import { merkleRootPacked } from '../../src/protocol/merkle.js';
-import { LocalDirectoryBackend } from '../../src/store/backend.js';
-import { BlockStore, CODEC_RAW, CODEC_ZSTD, type NewPoint } from '../../src/store/block-store.js';
-import { StoreError } from '../../src/store/errors.js';
-import { FLAG_ZERO, type ManifestEntry } from '../../src/store/manifest.js';
-import { restoreVolume } from '../../src/store/restore.js';
+import { Catalog } from '../../../src/catalog/catalog.js';
+import { merkleRootPacked } from '../../../src/protocol/merkle.js';
+import { LocalDirectoryBackend } from '../../../src/store/backend.js';
+import { BlockStore, CODEC_RAW, CODEC_ZSTD, type NewPoint } from '../../../src/store/block-store.js';
+import { StoreError } from '../../../src/store/errors.js';
+import { FLAG_ZERO, type ManifestEntry } from '../../../src/store/manifest.js';
+import { restoreVolume } from '../../../src/store/restore.js';
 
 const BS = 4096;
 // ten whole blocks and a short last one

@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { OperatorApi } from '../../src/hub/api.js';
-import type { DirtyBitmapView, HostView, Snapshot, Update } from '../../src/protocol/operator.js';
+import { OperatorApi } from '../../../src/hub/api.js';
+import type { DirtyBitmapView, HostView, Snapshot, Update } from '../../../src/protocol/operator.js';
 
 const dirty = (dirtyCount: number, bitmap = 'AQ=='): DirtyBitmapView => ({
   blockCount: 8, blockSize: 65536, dirtyCount, dirtyBytes: dirtyCount * 65536, bitmap, time: '2025-03-14T12:00:00.000Z',

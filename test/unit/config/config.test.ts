@@ -10,9 +10,9 @@ import {
   parseConfig,
   resolveConfigPath,
   type DrcConfig,
-} from '../../src/config/index.js';
+} from '../../../src/config/index.js';
 
-const EXAMPLE = fileURLToPath(new URL('../../config/drc.yaml', import.meta.url));
+const EXAMPLE = fileURLToPath(new URL('../../../config/drc.yaml', import.meta.url));
 
 const FULL = `
 hub:

@@ -1,7 +1,7 @@
 // Link health and backlog growth from the hub's side, on an injected clock.
 import { describe, expect, it } from 'vitest';
-import type { MetricStore } from '../../src/catalog/metric-store.js';
-import { HostTelemetry, STALE_SAMPLE_MS } from '../../src/hub/telemetry.js';
+import type { MetricStore } from '../../../src/catalog/metric-store.js';
+import { HostTelemetry, STALE_SAMPLE_MS } from '../../../src/hub/telemetry.js';
 
 const T0 = Date.parse('2025-03-01T10:00:00Z');
 const MiB = 1024 * 1024;

@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QmpClient } from '../../agent/qmp/client.js';
-import { MANAGED_NODE, StorageDaemon, storageDaemonAvailable } from '../../agent/trackers/qemu-daemon.js';
-import { findVolumeNode } from '../../agent/trackers/qemu-fleece.js';
+import { QmpClient } from '../../../../agent/qmp/client.js';
+import { MANAGED_NODE, StorageDaemon, storageDaemonAvailable } from '../../../../agent/trackers/qemu-daemon.js';
+import { findVolumeNode } from '../../../../agent/trackers/qemu-fleece.js';
 
 describe.skipIf(!storageDaemonAvailable())('the block node of a volume', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drc-node-'));
