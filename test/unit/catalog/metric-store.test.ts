@@ -1,60 +1,10 @@
-// The pieces of inspection that are pure or local: /proc parsers of the agent sampler,
-// the new wire messages, metric history downsampling, the tar writer, launcher following.
-import { execFileSync } from 'node:child_process';
+// Metric history: samples folded into 1 s, 1 min and 1 h buckets, flushed, read back and pruned.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cpuPercent, parseMeminfo, parseMounts, parseNetDev } from '../../agent/metrics.js';
-import { Catalog } from '../../src/catalog/catalog.js';
-import { MetricStore, resolutionFor } from '../../src/catalog/metric-store.js';
-import { launcherChain, type ProcEntry } from '../../src/cli/launcher.js';
-import { tarGz } from '../../src/client/tar.js';
-import { parseAgentMessage, parseHubMessage } from '../../src/protocol/agent.js';
-
-describe('agent sampler parsers', () => {
-  it('keeps real file systems from /proc/mounts and decodes escaped mount points', () => {
-    const text = ['/dev/vda1 / ext4 rw 0 0', 'proc /proc proc rw 0 0', 'tmpfs /run tmpfs rw 0 0', '/dev/vdb /srv/my\\040data xfs rw 0 0', 'overlay /var/lib/docker/x overlay rw 0 0'].join('\n');
-    expect(parseMounts(text)).toEqual(['/', '/srv/my data']);
-  });
-
-  it('sums received and sent bytes over every interface but loopback', () => {
-    const text = `Inter-|   Receive                                                |  Transmit
- face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
-    lo: 1000 10 0 0 0 0 0 0 1000 10 0 0 0 0 0 0
-  eth0: 5000 50 0 0 0 0 0 0 7000 70 0 0 0 0 0 0
-  eth1: 100 1 0 0 0 0 0 0 300 3 0 0 0 0 0 0`;
-    expect(parseNetDev(text)).toEqual({ rx: 5100, tx: 7300 });
-  });
-
-  it('takes used memory as total minus available', () => {
-    expect(parseMeminfo('MemTotal:       1000 kB\nMemFree:         100 kB\nMemAvailable:    400 kB\n')).toEqual({ usedBytes: 600 * 1024, totalBytes: 1000 * 1024 });
-    expect(parseMeminfo('nonsense')).toBeNull();
-  });
-
-  it('turns two CPU counter readings into a busy percentage', () => {
-    expect(cpuPercent({ busy: 100, total: 1000 }, { busy: 350, total: 2000 })).toBe(25);
-    expect(cpuPercent({ busy: 100, total: 1000 }, { busy: 100, total: 1000 })).toBe(0);
-  });
-});
-
-describe('inspection wire messages', () => {
-  const sample = { type: 'metrics', time: 1, cpu: 12.5, memory: { usedBytes: 1, totalBytes: 2 }, disks: [{ mount: '/', usedBytes: 1, totalBytes: 2 }], processes: [{ name: 'nginx', count: 2 }], net: { rxBytesPerSec: 1.5, txBytesPerSec: 0 } };
-
-  it('accepts a metrics sample with fractional values and rejects a CPU share above 100', () => {
-    expect(parseAgentMessage(JSON.stringify(sample))).toEqual(sample);
-    expect(() => parseAgentMessage(JSON.stringify({ ...sample, cpu: 101 }))).toThrow(/metrics\.cpu: number out of range/);
-    expect(() => parseAgentMessage(JSON.stringify({ ...sample, net: { rxBytesPerSec: 'x', txBytesPerSec: 0 } }))).toThrow(/expected a number/);
-  });
-
-  it('parses ping, watch and logs.get from the hub and pong and logs from the agent', () => {
-    expect(parseHubMessage('{"type":"ping","id":3,"time":5}')).toEqual({ type: 'ping', id: 3, time: 5 });
-    expect(parseHubMessage('{"type":"watch","processes":["nginx"],"intervalMs":5000}')).toMatchObject({ processes: ['nginx'] });
-    expect(() => parseHubMessage('{"type":"logs.get","requestId":1,"maxBytes":99999999}')).toThrow(/maxBytes: integer out of range/);
-    expect(parseAgentMessage('{"type":"pong","id":3,"time":5}')).toEqual({ type: 'pong', id: 3, time: 5 });
-    expect(parseAgentMessage('{"type":"logs","requestId":1,"data":"aGk=","size":2,"truncated":false}')).toMatchObject({ data: Buffer.from('hi') });
-  });
-});
+import { Catalog } from '../../../src/catalog/catalog.js';
+import { MetricStore, resolutionFor } from '../../../src/catalog/metric-store.js';
 
 describe('MetricStore', () => {
   function store() {
@@ -189,50 +139,5 @@ describe('MetricStore', () => {
 
   it('picks the finest resolution that covers a range', () => {
     expect([resolutionFor(600), resolutionFor(3600), resolutionFor(3601), resolutionFor(7 * 86_400), resolutionFor(30 * 86_400)]).toEqual([1, 1, 60, 60, 3600]);
-  });
-});
-
-describe('tarGz', () => {
-  it('writes an archive that tar lists and extracts byte for byte', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drc-tar-'));
-    const long = `${'d'.repeat(60)}/${'e'.repeat(60)}/file.log`;
-    const data = Buffer.from('x'.repeat(1000));
-    fs.writeFileSync(path.join(dir, 'a.tar.gz'), tarGz([{ name: 'b/hub.log', data: Buffer.from('hello\n') }, { name: long, data }]));
-    expect(execFileSync('tar', ['tzf', 'a.tar.gz'], { cwd: dir, encoding: 'utf8' }).trim().split('\n')).toEqual(['b/hub.log', long]);
-    execFileSync('tar', ['xzf', 'a.tar.gz'], { cwd: dir });
-    expect(fs.readFileSync(path.join(dir, long))).toEqual(data);
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-});
-
-describe('launcherChain', () => {
-  const table = (entries: ProcEntry[]) => (pid: number) => entries.find((e) => e.pid === pid) ?? null;
-
-  it('watches the shell, npm exec and the process that started npm', () => {
-    const read = table([
-      { pid: 30, ppid: 20, pgrp: 5, start: 'c', title: "sh -c 'drc' agent --host h1" },
-      { pid: 20, ppid: 10, pgrp: 5, start: 'b', title: 'npm exec drc agent --host h1' },
-      { pid: 10, ppid: 1, pgrp: 5, start: 'a', title: 'bash check.sh' },
-    ]);
-    expect(launcherChain(read, 30)).toEqual([{ pid: 30, start: 'c' }, { pid: 20, start: 'b' }, { pid: 10, start: 'a' }]);
-  });
-
-  it('watches nothing when drc was started without npm in between', () => {
-    const read = table([
-      { pid: 30, ppid: 10, pgrp: 30, start: 'c', title: 'sh -c node bin/drc.js agent' },
-      { pid: 10, ppid: 1, pgrp: 10, start: 'a', title: 'systemd --user' },
-    ]);
-    expect(launcherChain(read, 30)).toEqual([]);
-    expect(launcherChain(read, 10)).toEqual([]);
-  });
-
-  it('knows the launcher is already gone when npm was handed to init out of its own group', () => {
-    const chain = (npmGroup: number) =>
-      launcherChain(table([
-        { pid: 30, ppid: 20, pgrp: 5, start: 'c', title: "sh -c 'drc' agent" },
-        { pid: 20, ppid: 1, pgrp: npmGroup, start: 'b', title: 'npm exec drc agent' },
-      ]), 30);
-    expect(chain(5)).toBe('orphaned');
-    expect(chain(20)).toEqual([]);
   });
 });
