@@ -24,12 +24,12 @@ export interface Violation {
 
 /** Top-level modules from the bottom up: a module imports only modules on lower layers, never a peer. */
 export const LAYERS: readonly (readonly string[])[] = [
-  ['protocol'],
+  ['protocol', 'format'],
   ['config'],
-  ['scheduler', 'alarms'],
   ['catalog'],
   ['store'],
-  ['recovery'],
+  ['scheduler', 'recovery'],
+  ['alarms'],
   ['hub', 'client'],
   ['tui', 'agent'],
   ['demo'],
