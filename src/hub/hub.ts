@@ -16,7 +16,7 @@ import { AgentSession, type SessionHost, type SessionJob } from './agent-session
 import { OperatorApi } from './api.js';
 import { Gateway } from './gateway.js';
 import { HubHttp } from './http.js';
-import { HubInspection } from './inspection.js';
+import { HubMonitoring } from './monitoring.js';
 import { recoveryServiceOf, type HubRecoveryOptions } from './recovery-link.js';
 import type { RecoveryService } from '../recovery/service.js';
 import { JobRunner } from './jobs.js';
@@ -27,7 +27,7 @@ import { metricsText } from './metrics.js';
 import { handleRequest } from './requests.js';
 import type { VolumeReceive } from './receive.js';
 import { tokenMatches } from './tokens.js';
-import { hostView, pointView } from './views.js';
+import { hostView, pointView } from './wire.js';
 
 export const HUB_VERSION = '0.1.0';
 
@@ -70,7 +70,7 @@ export class Hub implements SessionHost {
   readonly scheduler: HubScheduler;
   readonly maintenance: HubMaintenance;
   readonly sessions = new Map<string, AgentSession>();
-  readonly inspection: HubInspection;
+  readonly monitoring: HubMonitoring;
   readonly recovery: RecoveryService;
   private gateway: Gateway;
   private http: HubHttp | null = null;
@@ -91,7 +91,7 @@ export class Hub implements SessionHost {
     this.jobs = new JobRunner(this);
     this.scheduler = new HubScheduler(this, o.schedules ?? []);
     this.maintenance = new HubMaintenance(this);
-    this.inspection = new HubInspection(this);
+    this.monitoring = new HubMonitoring(this);
     this.recovery = recoveryServiceOf(this, o.recovery);
     this.gateway = new Gateway({
       host: o.agents.host,
@@ -116,7 +116,7 @@ export class Hub implements SessionHost {
     this.jobs.recover();
     for (const h of this.o.hosts) this.catalog.upsertConfiguredHost(h.name, h.tags, h.tier, this.iso());
     this.scheduler.start();
-    this.inspection.start();
+    this.monitoring.start();
     // drills and failovers a stopped or killed hub left unfinished resume from their last completed step
     this.recovery.start();
     const port = await this.gateway.listen();
@@ -126,7 +126,7 @@ export class Hub implements SessionHost {
     if (this.o.http) {
       this.http = new HubHttp(
         () => metricsText(this),
-        () => ({ ok: !this.stopping, detail: { hub: this.o.name, agents: this.sessions.size, openAlarms: this.inspection.alarms.book.open().length } }),
+        () => ({ ok: !this.stopping, detail: { hub: this.o.name, agents: this.sessions.size, openAlarms: this.monitoring.alarms.book.open().length } }),
       );
       await this.http.listen(this.o.http.host, this.o.http.port);
     }
@@ -142,7 +142,7 @@ export class Hub implements SessionHost {
   async stop(): Promise<void> {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
-    this.inspection.stop();
+    this.monitoring.stop();
     await this.recovery.stop();
     this.jobs.stopAll('hub stopping');
     for (const s of this.sessions.values()) {
@@ -153,7 +153,7 @@ export class Hub implements SessionHost {
     await this.api.close();
     await this.http?.close();
     this.store.backend.close();
-    this.inspection.close();
+    this.monitoring.close();
     this.catalog.close();
     fs.rmSync(path.join(this.o.dataDir, 'api.sock'), { force: true });
     fs.rmSync(path.join(this.o.dataDir, 'hub.json'), { force: true });
@@ -168,7 +168,7 @@ export class Hub implements SessionHost {
     const e = this.catalog.addEvent(this.iso(), level, kind, host, message, data);
     this.o.log(level === 'info' ? 'info' : 'warning', message, { kind, host });
     this.broadcast({ type: 'event', event: e });
-    if (!this.stopping) this.inspection.onEvent(e, data);
+    if (!this.stopping) this.monitoring.onEvent(e, data);
     return e;
   }
 
@@ -207,7 +207,7 @@ export class Hub implements SessionHost {
       points: this.catalog.allPoints().map((p) => pointView(this.catalog, p)),
       events: this.catalog.recentEvents(200),
       throughput: [...this.live.throughput],
-      alarms: this.inspection.snapshotAlarms(),
+      alarms: this.monitoring.snapshotAlarms(),
     };
   }
 
@@ -216,7 +216,7 @@ export class Hub implements SessionHost {
     this.broadcast({ type: 'throughput', sample });
     this.jobs.tick();
     this.scheduler.tick();
-    this.inspection.tick();
+    this.monitoring.tick();
     const timeout = this.o.heartbeatTimeoutMs ?? 20_000;
     for (const s of this.sessions.values()) {
       const seen = this.live.host(s.host).lastSeen ?? 0;
@@ -241,7 +241,7 @@ export class Hub implements SessionHost {
     else if (!h) why = `unknown host ${host}`;
     else if (h.revoked) why = `token of ${host} is revoked`;
     else if (!tokenMatches(token, h.tokenHash)) why = `wrong token for ${host}`;
-    else if (this.inspection.tokenExpired(h.id)) why = `token of ${host} expired`;
+    else if (this.monitoring.tokenExpired(h.id)) why = `token of ${host} expired`;
     this.audit(`agent:${host || '?'}`, 'agent.connect', host || null, why ? 'rejected' : 'accepted', { remote, reason: why });
     if (why) this.event('warning', 'agent.auth.rejected', h ? host : null, `agent connection from ${remote} rejected: ${why}`);
     return why;
@@ -265,7 +265,7 @@ export class Hub implements SessionHost {
     l.agentVersion = m.agentVersion;
     this.event('info', 'host.connected', s.host, `host ${s.host} connected from ${s.remote} (agent ${m.agentVersion}, ${m.volumes.length} volume(s))`);
     this.pushHost(s.host);
-    this.inspection.onHello(s);
+    this.monitoring.onHello(s);
     // a failed-over host's agent is told again each time it connects: it must not replicate
     if (h.failedOver) s.send({ type: 'fence', reason: `host ${s.host} is failed over` });
     this.jobs.pump();
@@ -285,7 +285,7 @@ export class Hub implements SessionHost {
       time: new Date(m.time).toISOString(),
     };
     this.live.host(s.host).dirty.set(m.volume, dirty);
-    this.inspection.onBitmap(s, m, dirty.dirtyBytes);
+    this.monitoring.onBitmap(s, m, dirty.dirtyBytes);
     this.broadcast({ type: 'bitmap', host: s.host, volume: m.volume, dirty });
   }
 
@@ -295,15 +295,15 @@ export class Hub implements SessionHost {
 
   onBytes(s: AgentSession, n: number): void {
     this.live.addBytes(s.host, n);
-    this.inspection.onBytes(s, n);
+    this.monitoring.onBytes(s, n);
   }
 
   onMetrics(s: AgentSession, m: AgentMessageOf<'metrics'>): void {
-    this.inspection.onMetrics(s, m);
+    this.monitoring.onMetrics(s, m);
   }
 
   onPong(s: AgentSession, m: AgentMessageOf<'pong'>): void {
-    this.inspection.onPong(s, m);
+    this.monitoring.onPong(s, m);
   }
 
   onAgentEvent(s: AgentSession, m: AgentMessageOf<'event'>): void {
@@ -337,7 +337,7 @@ export class Hub implements SessionHost {
     const l = this.live.host(host);
     const d = l.dirty.get(volume);
     if (d) l.dirty.set(volume, { ...d, dirtyCount: 0, dirtyBytes: 0, bitmap: Buffer.alloc(Math.ceil(d.blockCount / 8)).toString('base64') });
-    this.inspection.onVolumeCommitted(host, volume);
+    this.monitoring.onVolumeCommitted(host, volume);
     this.broadcast({ type: 'point', point: pointView(this.catalog, p) });
     this.event('info', 'point.committed', host, `host ${host} volume ${volume}: recovery point ${pointId} (${p.type}, ${p.changedBlocks} changed blocks)`);
     this.pushHost(host);

@@ -7,7 +7,7 @@ import { restoreVolume, type ImageFormat } from '../store/restore.js';
 import type { Hub } from './hub.js';
 import { QueueStore } from '../catalog/queue-store.js';
 import { queueJobs } from './job-queue.js';
-import { jobView } from './views.js';
+import { jobView } from './wire.js';
 
 interface Running {
   host: string;

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MAX_LOG_TAIL } from '../protocol/agent.js';
 import type { Hub } from './hub.js';
-import { hostView } from './views.js';
+import { hostView } from './wire.js';
 
 const HUB_LOG_MAX = 16 * 1024 * 1024;
 
@@ -42,7 +42,7 @@ export function catalogSummary(hub: Hub): object {
     jobsByState: q('SELECT kind, state, COUNT(*) AS n FROM jobs GROUP BY kind, state'),
     recentJobs: hub.jobs.views().slice(-100),
     points: q('SELECT COUNT(*) AS n, MIN(time) AS oldest, MAX(time) AS newest FROM points')[0],
-    alarms: hub.inspection.alarms.list(false, 200),
+    alarms: hub.monitoring.alarms.list(false, 200),
     events: c.recentEvents(500),
     audit: q('SELECT time, actor, action, target, outcome, details FROM audit ORDER BY id DESC LIMIT 500').reverse(),
   };

@@ -9,7 +9,7 @@ import { verifyPoints } from '../store/verify.js';
 import { ApiError } from './api.js';
 import type { Hub } from './hub.js';
 import { prune } from './prune.js';
-import { pointView } from './views.js';
+import { pointView } from './wire.js';
 
 /** Test hook: the hub kills itself (SIGKILL) right after this many gc repack commits. */
 const CRASH_AFTER_ENV = 'DRC_TEST_GC_CRASH_AFTER_COMMITS';

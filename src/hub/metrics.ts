@@ -16,7 +16,7 @@ export function metricsText(hub: Hub): string {
   const c = hub.catalog;
   const now = hub.now();
   const hosts = c.hosts();
-  const tel = hub.inspection.telemetry;
+  const tel = hub.monitoring.telemetry;
   const lines: string[] = [];
   const metric = (name: string, help: string, type: 'gauge' | 'counter', samples: Sample[]): void => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -51,7 +51,7 @@ export function metricsText(hub: Hub): string {
       ages.push([{ host: h.name, volume: v.name }, Math.round((now - t) / 1000)]);
       newest = newest === null ? t : Math.max(newest, t);
     }
-    backlog.push([{ host: h.name }, hub.inspection.backlogBytes(h.name)]);
+    backlog.push([{ host: h.name }, hub.monitoring.backlogBytes(h.name)]);
     const tier = hub.o.tiers.find((t) => t.name === h.tier);
     if (!tier) continue;
     rpo.push([{ host: h.name, tier: tier.name }, tier.rpoSeconds]);
@@ -87,7 +87,7 @@ export function metricsText(hub: Hub): string {
   metric('drc_store_packs', 'Pack files.', 'gauge', [[{}, s.packs]]);
   metric('drc_recovery_points', 'Recovery points in the catalog.', 'gauge', [[{}, (c.db.prepare('SELECT COUNT(*) AS n FROM points').get() as { n: number }).n]]);
 
-  const store = hub.inspection.alarms.store;
+  const store = hub.monitoring.alarms.store;
   const counts = store.countsByLevel();
   const open: Sample[] = LEVEL_ORDER.map((level) => [
     { level },

@@ -8,7 +8,7 @@ import { combineDecisions, selectRetention, type RetentionDecision } from '../sc
 import { hostMatches } from '../scheduler/targets.js';
 import { PointChains } from '../store/point-chain.js';
 import type { Hub } from './hub.js';
-import { pointView } from './views.js';
+import { pointView } from './wire.js';
 
 interface Policy {
   name: string;

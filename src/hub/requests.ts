@@ -4,11 +4,11 @@ import type { WebSocket } from 'ws';
 import { bool, int, list, name, nullable, obj, oneOf, optional, str } from '../protocol/schema.js';
 import { ApiError, type ApiClientInfo } from './api.js';
 import type { Hub } from './hub.js';
-import { INSPECTION_METHODS, handleInspectionRequest } from './inspection-requests.js';
+import { MONITORING_METHODS, handleMonitoringRequest } from './monitoring-requests.js';
 import { MAINTENANCE_METHODS, handleMaintenanceRequest } from './maintenance-requests.js';
 import { RECOVERY_METHODS, handleRecoveryRequest } from './recovery-requests.js';
 import { hashToken, newToken } from './tokens.js';
-import { hostView, pointView } from './views.js';
+import { hostView, pointView } from './wire.js';
 import { paramsParser } from './params.js';
 
 const schemas = {
@@ -63,7 +63,7 @@ export function resolvePoint(hub: Hub, volumeId: number, spec: string, where: st
 
 export async function handleRequest(hub: Hub, method: string, params: unknown, client: ApiClientInfo, ws: WebSocket): Promise<unknown> {
   const c = hub.catalog;
-  if (INSPECTION_METHODS.has(method)) return handleInspectionRequest(hub, method, params, client);
+  if (MONITORING_METHODS.has(method)) return handleMonitoringRequest(hub, method, params, client);
   if (RECOVERY_METHODS.has(method)) return handleRecoveryRequest(hub, method, params, client);
   if (MAINTENANCE_METHODS.has(method)) return handleMaintenanceRequest(hub, method, params, client);
   switch (method) {
@@ -86,7 +86,7 @@ export async function handleRequest(hub: Hub, method: string, params: unknown, c
       const h = existing
         ? (c.setHostToken(existing.id, hashToken(token)), c.hostById(existing.id)!)
         : c.addHost(p.name, p.tags ?? [], p.tier ?? null, hashToken(token), hub.iso());
-      hub.inspection.setTokenExpiry(h.id, p.expiresInSeconds ?? null);
+      hub.monitoring.setTokenExpiry(h.id, p.expiresInSeconds ?? null);
       hub.audit(client.actor, 'hosts.add', p.name, 'ok');
       hub.event('info', 'host.added', p.name, `host ${p.name} added by ${client.actor}`);
       hub.pushHost(p.name);

@@ -1,4 +1,4 @@
-// Turns catalog rows plus live state into the operator API's views.
+// Wire mappers: catalog rows plus live state turned into the operator API's views (not screens).
 import type { Catalog, HostRow, JobRow, PointRow } from '../catalog/catalog.js';
 import type { HostView, JobView, PointView, TierView } from '../protocol/operator.js';
 import type { LiveState } from './live.js';

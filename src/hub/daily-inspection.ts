@@ -9,11 +9,11 @@ const DAY_MS = 86_400_000;
 const TREND_DAYS = 30;
 const EXPIRY_HORIZON_MS = 30 * DAY_MS;
 
-export function inspectionView(hub: Hub): InspectionView {
+export function dailyInspection(hub: Hub): InspectionView {
   const c = hub.catalog;
   const now = hub.now();
   const alarmsByLevel = Object.fromEntries(LEVEL_ORDER.map((l) => [l, 0])) as Record<Level, number>;
-  for (const a of hub.inspection.alarms.book.open()) alarmsByLevel[a.level]++;
+  for (const a of hub.monitoring.alarms.book.open()) alarmsByLevel[a.level]++;
 
   const firstDay = new Date(Math.floor(now / DAY_MS) * DAY_MS - (TREND_DAYS - 1) * DAY_MS);
   const trend = new Map<string, InspectionView['eventTrend'][number]>();
@@ -42,7 +42,7 @@ export function inspectionView(hub: Hub): InspectionView {
     }
     const live = hub.live.host(h.name);
     if (live.link === 'never') continue;
-    const link = hub.inspection.telemetry.linkHealth(h.name, hub.inspection.connected(h.name));
+    const link = hub.monitoring.telemetry.linkHealth(h.name, hub.monitoring.connected(h.name));
     if (link.state === 'down' || link.state === 'degraded') badLinks.push({ host: h.name, link: live.link, latencyMs: link.latencyMs, state: link.state });
   }
 
@@ -52,7 +52,7 @@ export function inspectionView(hub: Hub): InspectionView {
     const left = Date.parse(t.t) - now;
     if (left < EXPIRY_HORIZON_MS) expiringCredentials.push({ kind: 'token', name: t.name, expiresAt: t.t, secondsLeft: Math.round(left / 1000) });
   }
-  for (const cert of hub.inspection.certificates()) {
+  for (const cert of hub.monitoring.certificates()) {
     const left = cert.notAfter - now;
     if (left < EXPIRY_HORIZON_MS) expiringCredentials.push({ kind: 'certificate', name: cert.name, expiresAt: new Date(cert.notAfter).toISOString(), secondsLeft: Math.round(left / 1000) });
   }

@@ -1,6 +1,6 @@
-// The hub's eyes besides backups: agent telemetry (resource samples, link pings, transfer
-// bandwidth, backlog growth), the alarm service fed by it and by hub events, and the
-// periodic work both need. hub.ts calls in at a handful of points.
+// Monitoring on the hub, besides backups: agent telemetry (resource samples, link pings,
+// transfer bandwidth, backlog growth), the alarm service fed by it and by hub events, and the
+// periodic work both need. (The daily inspection report is daily-inspection.ts.)
 import { AlarmService } from '../alarms/service.js';
 import type { CertificateFacts } from '../alarms/types.js';
 import { MetricStore } from '../catalog/metric-store.js';
@@ -20,7 +20,7 @@ const PRUNE_EVERY_S = 600;
 const FLUSH_EVERY_S = 5;
 const FLUSH_PARTS = 12;
 
-export class HubInspection {
+export class HubMonitoring {
   readonly metrics: MetricStore;
   readonly telemetry: HostTelemetry;
   readonly alarms: AlarmService;

@@ -5,7 +5,7 @@ import { resolutionFor } from '../catalog/metric-store.js';
 import { int, obj, optional, bool, str, name } from '../protocol/schema.js';
 import { ApiError, type ApiClientInfo } from './api.js';
 import type { Hub } from './hub.js';
-import { inspectionView } from './inspection-view.js';
+import { dailyInspection } from './daily-inspection.js';
 import { logBundle } from './log-bundle.js';
 import { paramsParser } from './params.js';
 
@@ -21,7 +21,7 @@ const schemas = {
   'logs.export': obj({}),
 };
 
-export const INSPECTION_METHODS = new Set(Object.keys(schemas));
+export const MONITORING_METHODS = new Set(Object.keys(schemas));
 
 const parse = paramsParser(schemas);
 
@@ -34,8 +34,8 @@ function asApiError<T>(fn: () => T): T {
   }
 }
 
-export async function handleInspectionRequest(hub: Hub, method: string, params: unknown, client: ApiClientInfo): Promise<unknown> {
-  const alarms = hub.inspection.alarms;
+export async function handleMonitoringRequest(hub: Hub, method: string, params: unknown, client: ApiClientInfo): Promise<unknown> {
+  const alarms = hub.monitoring.alarms;
   switch (method) {
     case 'alarms.list': {
       const p = parse('alarms.list', params);
@@ -62,7 +62,7 @@ export async function handleInspectionRequest(hub: Hub, method: string, params: 
       const p = parse('metrics.history', params);
       if (!hub.catalog.hostByName(p.host)) throw new ApiError('not-found', `no host named ${p.host}`);
       const resolution = resolutionFor(p.range);
-      const points = hub.inspection.metrics.history(p.host, p.metric, resolution, hub.now() - p.range * 1000);
+      const points = hub.monitoring.metrics.history(p.host, p.metric, resolution, hub.now() - p.range * 1000);
       return {
         host: p.host,
         metric: p.metric,
@@ -72,7 +72,7 @@ export async function handleInspectionRequest(hub: Hub, method: string, params: 
     }
     case 'inspection.get':
       parse('inspection.get', params);
-      return inspectionView(hub);
+      return dailyInspection(hub);
     case 'logs.export': {
       parse('logs.export', params);
       const r = await logBundle(hub);
