@@ -3,29 +3,42 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WebSocket } from 'ws';
-import type { LogFn } from '../../agent/log.js';
-import { Catalog, type JobRow } from '../catalog/catalog.js';
+import { AlarmService } from '../alarms/service.js';
+import { Catalog } from '../catalog/catalog.js';
+import { JobStatsRepo } from '../catalog/job-stats-repo.js';
+import { JournalRepo } from '../catalog/journal-repo.js';
+import { MetricStore } from '../catalog/metric-store.js';
+import { PointStatsRepo } from '../catalog/point-stats-repo.js';
+import { QueueStore } from '../catalog/queue-store.js';
+import { ScheduleStore } from '../catalog/schedule-store.js';
+import { StoreMaintenance } from '../catalog/store-maintenance.js';
+import { TokenExpiryRepo } from '../catalog/token-expiry-repo.js';
 import type { RetentionConfig, ScheduleConfig } from '../config/types.js';
 import type { AlarmRuleConfig, ChannelConfig } from '../config/types.js';
 import type { AgentMessageOf } from '../protocol/agent.js';
 import { CLOSE, type ProtocolError } from '../protocol/errors.js';
 import type { EventView, HubView, Level, Snapshot, TierView, Update } from '../protocol/operator.js';
+import type { RecoveryService } from '../recovery/service.js';
+import { DEFAULT_AGING_SECONDS } from '../scheduler/queue.js';
 import { LocalDirectoryBackend } from '../store/backend.js';
 import { BlockStore } from '../store/block-store.js';
 import { AgentSession, type SessionHost, type SessionJob } from './agent-session.js';
 import { OperatorApi } from './api.js';
+import { HubFeed } from './feed.js';
 import { Gateway } from './gateway.js';
 import { HubHttp } from './http.js';
-import { HubMonitoring } from './monitoring.js';
-import { recoveryServiceOf, type HubRecoveryOptions } from './recovery-link.js';
-import type { RecoveryService } from '../recovery/service.js';
 import { JobRunner } from './jobs.js';
-import { HubMaintenance } from './maintenance.js';
-import { HubScheduler } from './schedules.js';
+import { HubJournal } from './journal.js';
 import { LiveState } from './live.js';
-import { metricsText } from './metrics.js';
-import { handleRequest } from './requests.js';
+import { HubMaintenance } from './maintenance.js';
+import { metricsText, type MetricsPorts } from './metrics.js';
+import { HubMonitoring, METRIC_FLUSH_PARTS } from './monitoring.js';
+import { clockOf, type Clock, type HubLog } from './ports.js';
 import type { VolumeReceive } from './receive.js';
+import { recoveryServiceOf, type HubRecoveryOptions } from './recovery-link.js';
+import { handleRequest, type RequestPorts } from './requests.js';
+import { restoreTask } from './restore-job.js';
+import { HubScheduler } from './schedules.js';
 import { tokenMatches } from './tokens.js';
 import { hostView, pointView } from './wire.js';
 
@@ -47,8 +60,10 @@ export interface HubOptions {
   hosts: { name: string; tags: string[]; tier: string | null }[];
   concurrency?: number;
   heartbeatTimeoutMs?: number;
-  log: LogFn;
+  log: HubLog;
   now?: () => number;
+  /** called after each gc repack commit (a crash test kills the hub there) */
+  afterGcRepackCommit?: (commits: number) => void;
   /** schedules and the global retention policy (config `schedules:` and `retention:`) */
   schedules?: ScheduleConfig[];
   retention?: RetentionConfig | null;
@@ -65,6 +80,9 @@ export class Hub implements SessionHost {
   readonly catalog: Catalog;
   readonly store: BlockStore;
   readonly live = new LiveState();
+  readonly clock: Clock;
+  readonly journal: HubJournal;
+  readonly feed: HubFeed;
   readonly api: OperatorApi;
   readonly jobs: JobRunner;
   readonly scheduler: HubScheduler;
@@ -72,6 +90,8 @@ export class Hub implements SessionHost {
   readonly sessions = new Map<string, AgentSession>();
   readonly monitoring: HubMonitoring;
   readonly recovery: RecoveryService;
+  private readonly tokens: TokenExpiryRepo;
+  private readonly metricsPorts: MetricsPorts;
   private gateway: Gateway;
   private http: HubHttp | null = null;
   private timers: NodeJS.Timeout[] = [];
@@ -81,18 +101,81 @@ export class Hub implements SessionHost {
   readonly now: () => number;
   agentsUrl = '';
 
-  constructor(readonly o: HubOptions) {
-    this.now = o.now ?? Date.now;
-    this.startedAt = new Date(this.now()).toISOString();
+  constructor(private readonly o: HubOptions) {
+    // the narrow services first; every module below gets only the ones it uses
+    const clock = (this.clock = clockOf(o.now ?? Date.now));
+    this.now = clock.now;
+    this.startedAt = clock.iso();
     fs.mkdirSync(o.dataDir, { recursive: true });
-    this.catalog = new Catalog(path.join(o.dataDir, 'catalog.db'));
-    this.store = new BlockStore(this.catalog, new LocalDirectoryBackend(path.join(o.dataDir, 'store', 'packs')));
-    this.api = new OperatorApi((m, p, c, ws) => handleRequest(this, m, p, c, ws));
-    this.jobs = new JobRunner(this);
-    this.scheduler = new HubScheduler(this, o.schedules ?? []);
-    this.maintenance = new HubMaintenance(this);
-    this.monitoring = new HubMonitoring(this);
-    this.recovery = recoveryServiceOf(this, o.recovery);
+    const catalog = (this.catalog = new Catalog(path.join(o.dataDir, 'catalog.db')));
+    const store = (this.store = new BlockStore(catalog, new LocalDirectoryBackend(path.join(o.dataDir, 'store', 'packs'))));
+    const live = this.live;
+    const links = this.sessions;
+    const tiers = o.tiers;
+    const send = (u: Update) => this.api.broadcast(u);
+    const journal = (this.journal = new HubJournal(catalog, clock, o.log, send));
+    const feed = (this.feed = new HubFeed(send, catalog, live, tiers, () => this.hubView()));
+    const schedules = new ScheduleStore(catalog.db);
+    const jobStats = new JobStatsRepo(catalog.db);
+    const pointStats = new PointStatsRepo(catalog.db);
+    const journalRepo = new JournalRepo(catalog.db);
+    const tokens = (this.tokens = new TokenExpiryRepo(catalog.db));
+    const alarms = new AlarmService({
+      db: catalog.db,
+      rules: o.alarms ?? [],
+      channels: o.channels ?? [],
+      hubName: o.name,
+      clock: clock.now,
+      host: (name) => catalog.hostByName(name) ?? null,
+      audit: (actor, action, target, outcome, details) => journal.audit(actor, action, target, outcome, details),
+      broadcast: send,
+      log: (level, message) => o.log(level, message),
+    });
+
+    const retention = { schedules: o.schedules ?? [], retention: o.retention ?? null };
+    this.maintenance = new HubMaintenance({
+      clock, catalog, store, journal, feed, ...retention,
+      verifyResults: schedules,
+      pointMarks: new StoreMaintenance(catalog.db),
+      afterRepackCommit: o.afterGcRepackCommit,
+    });
+    const agingSeconds = o.agingSeconds ?? DEFAULT_AGING_SECONDS;
+    this.jobs = new JobRunner({
+      clock, catalog, live, links, journal, feed,
+      queue: new QueueStore(catalog.db),
+      runVerify: (j, signal, progress) => this.maintenance.runVerifyJob(j, signal, progress),
+      runRestore: restoreTask(store),
+      limits: { concurrency: o.concurrency ?? 4, agingSeconds },
+    });
+    const jobs = this.jobs;
+    this.scheduler = new HubScheduler({ clock, catalog, state: schedules, jobs, journal, agingSeconds }, o.schedules ?? []);
+    const metrics = new MetricStore(catalog.db, METRIC_FLUSH_PARTS);
+    const monitoring = (this.monitoring = new HubMonitoring({
+      clock, catalog, tokens, metrics, alarms, links, live, journal, feed, tiers,
+      facts: { jobStats, pointStats },
+      tlsCert: o.tls?.cert,
+    }));
+    journal.listen((e, data) => {
+      if (!this.stopping) monitoring.onEvent(e, data);
+    });
+    this.recovery = recoveryServiceOf(
+      { catalog, store, dataDir: o.dataDir, hubName: o.name, tiers, clock, journal, feed, links, live, jobs, log: o.log },
+      o.recovery,
+    );
+    this.metricsPorts = { clock, catalog, jobStats, pointStats, monitoring, links, tiers };
+    const requests: RequestPorts = {
+      clock, catalog, jobs, journal, feed, live, links, tiers, monitoring,
+      snapshot: () => this.snapshot(),
+      snapshotFor: (ws, snap) => this.api.snapshotFor(ws, snap),
+      monitoringRequests: {
+        clock, catalog, journal, monitoring,
+        dailyInspection: { clock, catalog, jobStats, journalRepo, tokens, monitoring, jobs, live, tiers, dataDir: o.dataDir },
+        logBundle: { clock, catalog, jobStats, pointStats, journalRepo, alarms, jobs, hubView: () => this.hubView(), live, links, tiers, dataDir: o.dataDir },
+      },
+      maintenanceRequests: { clock, catalog, jobs, journal, scheduler: this.scheduler, maintenance: this.maintenance },
+      recoveryRequests: { recovery: this.recovery },
+    };
+    this.api = new OperatorApi((m, p, c, ws) => handleRequest(requests, m, p, c, ws));
     this.gateway = new Gateway({
       host: o.agents.host,
       port: o.agents.port,
@@ -107,7 +190,7 @@ export class Hub implements SessionHost {
   }
 
   iso(): string {
-    return new Date(this.now()).toISOString();
+    return this.clock.iso();
   }
 
   async start(): Promise<void> {
@@ -125,7 +208,7 @@ export class Hub implements SessionHost {
     if (this.o.apiTcp) await this.api.listenTcp(this.o.apiTcp.host, this.o.apiTcp.port, this.o.apiTcp.token);
     if (this.o.http) {
       this.http = new HubHttp(
-        () => metricsText(this),
+        () => metricsText(this.metricsPorts),
         () => ({ ok: !this.stopping, detail: { hub: this.o.name, agents: this.sessions.size, openAlarms: this.monitoring.alarms.book.open().length } }),
       );
       await this.http.listen(this.o.http.host, this.o.http.port);
@@ -161,24 +244,19 @@ export class Hub implements SessionHost {
 
   // ---- live updates -------------------------------------------------------------------
   broadcast(u: Update): void {
-    this.api.broadcast(u);
+    this.feed.broadcast(u);
   }
 
   event(level: Level, kind: string, host: string | null, message: string, data: object = {}): EventView {
-    const e = this.catalog.addEvent(this.iso(), level, kind, host, message, data);
-    this.o.log(level === 'info' ? 'info' : 'warning', message, { kind, host });
-    this.broadcast({ type: 'event', event: e });
-    if (!this.stopping) this.monitoring.onEvent(e, data);
-    return e;
+    return this.journal.event(level, kind, host, message, data);
   }
 
   audit(actor: string, action: string, target: string | null, outcome: string, details: object = {}): void {
-    this.catalog.audit(this.iso(), actor, action, target, outcome, details);
+    this.journal.audit(actor, action, target, outcome, details);
   }
 
   pushHost(name: string): void {
-    const h = this.catalog.hostByName(name);
-    if (h) this.broadcast({ type: 'host', host: hostView(this.catalog, this.live, this.o.tiers, h) });
+    this.feed.pushHost(name);
   }
 
   hubView(): HubView {
@@ -289,7 +367,7 @@ export class Hub implements SessionHost {
     this.broadcast({ type: 'bitmap', host: s.host, volume: m.volume, dirty });
   }
 
-  onProgress(jobId: number, volume: string, phase: 'scan' | 'transfer', doneBytes: number, totalBytes: number): void {
+  onProgress(jobId: number, _volume: string, phase: 'scan' | 'transfer', doneBytes: number, totalBytes: number): void {
     this.jobs.progress(jobId, phase, doneBytes, totalBytes);
   }
 
@@ -329,10 +407,10 @@ export class Hub implements SessionHost {
     );
   }
 
-  onVolumeCommitted(jobId: number, volume: string, pointId: number, vol: VolumeReceive): void {
-    this.jobs.volumeCommitted(jobId, pointId, vol.bytesWire);
+  onVolumeCommitted(s: AgentSession, jobId: number, volume: string, pointId: number, vol: VolumeReceive): void {
     const p = this.catalog.point(pointId)!;
-    const host = this.jobs.hostOf(jobId);
+    this.jobs.volumeCommitted(jobId, p.bytesNew, vol.bytesWire);
+    const host = s.host;
     // the committed generation is now the base: the backlog is what changed since
     const l = this.live.host(host);
     const d = l.dirty.get(volume);
@@ -359,9 +437,5 @@ export class Hub implements SessionHost {
     l.link = 'disconnected';
     this.event('warning', 'host.disconnected', s.host, `host ${s.host} disconnected`, { closeCode: s.closeCode });
     this.pushHost(s.host);
-  }
-
-  jobRow(id: number): JobRow | undefined {
-    return this.catalog.job(id);
   }
 }
