@@ -2,7 +2,6 @@
 // the operators' API, the job runner and the live state.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { WebSocket } from 'ws';
 import { AlarmService } from '../alarms/service.js';
 import { Catalog } from '../catalog/catalog.js';
 import { JobStatsRepo } from '../catalog/job-stats-repo.js';
@@ -15,14 +14,14 @@ import { StoreMaintenance } from '../catalog/store-maintenance.js';
 import { TokenExpiryRepo } from '../catalog/token-expiry-repo.js';
 import type { RetentionConfig, ScheduleConfig } from '../config/types.js';
 import type { AlarmRuleConfig, ChannelConfig } from '../config/types.js';
-import type { AgentMessageOf } from '../protocol/agent.js';
-import { CLOSE, type ProtocolError } from '../protocol/errors.js';
+import { CLOSE } from '../protocol/errors.js';
 import type { EventView, HubView, Level, Snapshot, TierView, Update } from '../protocol/operator.js';
 import type { RecoveryService } from '../recovery/service.js';
 import { DEFAULT_AGING_SECONDS } from '../scheduler/queue.js';
 import { LocalDirectoryBackend } from '../store/backend.js';
 import { BlockStore } from '../store/block-store.js';
-import { AgentSession, type SessionHost, type SessionJob } from './agent-session.js';
+import { AgentDesk } from './agent-desk.js';
+import type { AgentSession } from './agent-session.js';
 import { OperatorApi } from './api.js';
 import { HubFeed } from './feed.js';
 import { Gateway } from './gateway.js';
@@ -34,12 +33,10 @@ import { HubMaintenance } from './maintenance.js';
 import { metricsText, type MetricsPorts } from './metrics.js';
 import { HubMonitoring, METRIC_FLUSH_PARTS } from './monitoring.js';
 import { clockOf, type Clock, type HubLog } from './ports.js';
-import type { VolumeReceive } from './receive.js';
 import { recoveryServiceOf, type HubRecoveryOptions } from './recovery-link.js';
 import { handleRequest, type RequestPorts } from './requests.js';
 import { restoreTask } from './restore-job.js';
 import { HubScheduler } from './schedules.js';
-import { tokenMatches } from './tokens.js';
 import { hostView, pointView } from './wire.js';
 
 export const HUB_VERSION = '0.1.0';
@@ -76,7 +73,7 @@ export interface HubOptions {
   recovery?: HubRecoveryOptions;
 }
 
-export class Hub implements SessionHost {
+export class Hub {
   readonly catalog: Catalog;
   readonly store: BlockStore;
   readonly live = new LiveState();
@@ -89,8 +86,8 @@ export class Hub implements SessionHost {
   readonly maintenance: HubMaintenance;
   readonly sessions = new Map<string, AgentSession>();
   readonly monitoring: HubMonitoring;
+  readonly agents: AgentDesk;
   readonly recovery: RecoveryService;
-  private readonly tokens: TokenExpiryRepo;
   private readonly metricsPorts: MetricsPorts;
   private gateway: Gateway;
   private http: HubHttp | null = null;
@@ -119,7 +116,7 @@ export class Hub implements SessionHost {
     const jobStats = new JobStatsRepo(catalog.db);
     const pointStats = new PointStatsRepo(catalog.db);
     const journalRepo = new JournalRepo(catalog.db);
-    const tokens = (this.tokens = new TokenExpiryRepo(catalog.db));
+    const tokens = new TokenExpiryRepo(catalog.db);
     const alarms = new AlarmService({
       db: catalog.db,
       rules: o.alarms ?? [],
@@ -176,12 +173,19 @@ export class Hub implements SessionHost {
       recoveryRequests: { recovery: this.recovery },
     };
     this.api = new OperatorApi((m, p, c, ws) => handleRequest(requests, m, p, c, ws));
+    const agents = (this.agents = new AgentDesk({
+      clock, catalog, store, live, sessions: links, journal, feed, jobs, monitoring,
+      hubName: o.name,
+      log: o.log,
+      heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 20_000,
+      stopping: () => this.stopping,
+    }));
     this.gateway = new Gateway({
       host: o.agents.host,
       port: o.agents.port,
       tls: o.tls,
-      authenticate: (h, t, r) => this.authenticate(h, t, r),
-      onConnection: (ws, h, r) => this.onConnection(ws, h, r),
+      authenticate: (h, t, r) => agents.authenticate(h, t, r),
+      onConnection: (ws, h, r) => agents.onConnection(ws, h, r),
     });
   }
 
@@ -295,147 +299,11 @@ export class Hub implements SessionHost {
     this.jobs.tick();
     this.scheduler.tick();
     this.monitoring.tick();
-    const timeout = this.o.heartbeatTimeoutMs ?? 20_000;
-    for (const s of this.sessions.values()) {
-      const seen = this.live.host(s.host).lastSeen ?? 0;
-      if (this.now() - seen > timeout) {
-        this.o.log('warning', `agent ${s.host}: no heartbeat for ${timeout} ms; dropping the link`);
-        s.ws.terminate();
-      }
-    }
+    this.agents.dropSilent();
   }
 
   private tickBucket(): void {
     for (const name of this.live.tickBucket()) this.pushHost(name);
     this.broadcast({ type: 'hub', hub: this.hubView() });
-  }
-
-  // ---- agents ---------------------------------------------------------------------------
-  private authenticate(host: string, token: string, remote: string): string | null {
-    const h = host ? this.catalog.hostByName(host) : undefined;
-    let why: string | null = null;
-    if (!host) why = 'no host name given';
-    else if (!token) why = 'no token given';
-    else if (!h) why = `unknown host ${host}`;
-    else if (h.revoked) why = `token of ${host} is revoked`;
-    else if (!tokenMatches(token, h.tokenHash)) why = `wrong token for ${host}`;
-    else if (this.monitoring.tokenExpired(h.id)) why = `token of ${host} expired`;
-    this.audit(`agent:${host || '?'}`, 'agent.connect', host || null, why ? 'rejected' : 'accepted', { remote, reason: why });
-    if (why) this.event('warning', 'agent.auth.rejected', h ? host : null, `agent connection from ${remote} rejected: ${why}`);
-    return why;
-  }
-
-  private onConnection(ws: WebSocket, host: string, remote: string): void {
-    const old = this.sessions.get(host);
-    if (old) old.close(CLOSE.replaced, 'replaced by a new connection');
-    const s = new AgentSession(ws, host, remote, this);
-    this.sessions.set(host, s);
-    this.live.host(host).lastSeen = this.now();
-  }
-
-  onHello(s: AgentSession, m: AgentMessageOf<'hello'>): void {
-    const h = this.catalog.hostByName(s.host)!;
-    this.catalog.tx(() => {
-      for (const v of m.volumes) this.catalog.upsertVolume(h.id, v.name, v.path, v.size, v.blockSize);
-    });
-    const l = this.live.host(s.host);
-    l.link = 'connected';
-    l.agentVersion = m.agentVersion;
-    this.event('info', 'host.connected', s.host, `host ${s.host} connected from ${s.remote} (agent ${m.agentVersion}, ${m.volumes.length} volume(s))`);
-    this.pushHost(s.host);
-    this.monitoring.onHello(s);
-    // a failed-over host's agent is told again each time it connects: it must not replicate
-    if (h.failedOver) s.send({ type: 'fence', reason: `host ${s.host} is failed over` });
-    this.jobs.pump();
-  }
-
-  onSeen(s: AgentSession): void {
-    this.live.host(s.host).lastSeen = this.now();
-  }
-
-  onBitmap(s: AgentSession, m: AgentMessageOf<'bitmap'>): void {
-    const dirty = {
-      blockCount: m.blockCount,
-      blockSize: m.blockSize,
-      dirtyCount: m.dirtyCount,
-      dirtyBytes: Math.min(m.size, m.dirtyCount * m.blockSize),
-      bitmap: m.bitmap,
-      time: new Date(m.time).toISOString(),
-    };
-    this.live.host(s.host).dirty.set(m.volume, dirty);
-    this.monitoring.onBitmap(s, m, dirty.dirtyBytes);
-    this.broadcast({ type: 'bitmap', host: s.host, volume: m.volume, dirty });
-  }
-
-  onProgress(jobId: number, _volume: string, phase: 'scan' | 'transfer', doneBytes: number, totalBytes: number): void {
-    this.jobs.progress(jobId, phase, doneBytes, totalBytes);
-  }
-
-  onBytes(s: AgentSession, n: number): void {
-    this.live.addBytes(s.host, n);
-    this.monitoring.onBytes(s, n);
-  }
-
-  onMetrics(s: AgentSession, m: AgentMessageOf<'metrics'>): void {
-    this.monitoring.onMetrics(s, m);
-  }
-
-  onPong(s: AgentSession, m: AgentMessageOf<'pong'>): void {
-    this.monitoring.onPong(s, m);
-  }
-
-  onAgentEvent(s: AgentSession, m: AgentMessageOf<'event'>): void {
-    this.event('warning', 'bitmap.invalidated', s.host, `host ${s.host} volume ${m.volume}: ${m.message}`, { volume: m.volume });
-  }
-
-  commit(job: SessionJob, vol: VolumeReceive, merkleRoot: string): number {
-    const spec = job.volumes.find((v) => v.name === vol.name)!;
-    return this.store.commitPoint(
-      {
-        volumeId: spec.volumeId,
-        jobId: job.jobId,
-        time: this.iso(),
-        type: vol.mode,
-        parentId: vol.mode === 'incremental' ? spec.basePointId : null,
-        size: vol.size,
-        blockSize: vol.blockSize,
-        blockCount: vol.blockCount,
-        entries: vol.manifestEntries(),
-        merkleRoot,
-      },
-      vol.writer,
-    );
-  }
-
-  onVolumeCommitted(s: AgentSession, jobId: number, volume: string, pointId: number, vol: VolumeReceive): void {
-    const p = this.catalog.point(pointId)!;
-    this.jobs.volumeCommitted(jobId, p.bytesNew, vol.bytesWire);
-    const host = s.host;
-    // the committed generation is now the base: the backlog is what changed since
-    const l = this.live.host(host);
-    const d = l.dirty.get(volume);
-    if (d) l.dirty.set(volume, { ...d, dirtyCount: 0, dirtyBytes: 0, bitmap: Buffer.alloc(Math.ceil(d.blockCount / 8)).toString('base64') });
-    this.monitoring.onVolumeCommitted(host, volume);
-    this.broadcast({ type: 'point', point: pointView(this.catalog, p) });
-    this.event('info', 'point.committed', host, `host ${host} volume ${volume}: recovery point ${pointId} (${p.type}, ${p.changedBlocks} changed blocks)`);
-    this.pushHost(host);
-  }
-
-  onJobFinished(jobId: number, error: string | null): void {
-    this.jobs.finished(jobId, error);
-  }
-
-  onProtocolError(s: AgentSession, e: ProtocolError): void {
-    this.event('warning', 'agent.protocol', s.host, `agent ${s.host} (${s.remote}) closed: ${e.code}: ${e.message}`);
-    this.audit(`agent:${s.host}`, 'agent.protocol-error', s.host, 'closed', { code: e.code, message: e.message });
-  }
-
-  onClosed(s: AgentSession): void {
-    if (this.stopping || this.sessions.get(s.host) !== s) return;
-    this.sessions.delete(s.host);
-    const l = this.live.host(s.host);
-    l.link = 'disconnected';
-    this.event('warning', 'host.disconnected', s.host, `host ${s.host} disconnected`, { closeCode: s.closeCode });
-    this.pushHost(s.host);
   }
 }
