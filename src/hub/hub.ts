@@ -15,7 +15,7 @@ import { TokenExpiryRepo } from '../catalog/token-expiry-repo.js';
 import type { RetentionConfig, ScheduleConfig } from '../config/types.js';
 import type { AlarmRuleConfig, ChannelConfig } from '../config/types.js';
 import { CLOSE } from '../protocol/errors.js';
-import type { EventView, HubView, Level, Snapshot, TierView, Update } from '../protocol/operator.js';
+import type { HubView, Snapshot, TierView, Update } from '../protocol/operator.js';
 import type { RecoveryService } from '../recovery/service.js';
 import { DEFAULT_AGING_SECONDS } from '../scheduler/queue.js';
 import { LocalDirectoryBackend } from '../store/backend.js';
@@ -189,10 +189,6 @@ export class Hub {
     });
   }
 
-  get hubName(): string {
-    return this.o.name;
-  }
-
   iso(): string {
     return this.clock.iso();
   }
@@ -223,7 +219,7 @@ export class Hub {
       path.join(this.o.dataDir, 'hub.json'),
       JSON.stringify({ pid: process.pid, name: this.o.name, agents: this.agentsUrl, http: this.http ? `http://${this.o.http!.host}:${this.http.port}` : null, api: path.join(this.o.dataDir, 'api.sock') }, null, 2),
     );
-    this.event('info', 'hub.started', null, `hub ${this.o.name} started; agents at ${this.agentsUrl}`);
+    this.journal.event('info', 'hub.started', null, `hub ${this.o.name} started; agents at ${this.agentsUrl}`);
   }
 
   async stop(): Promise<void> {
@@ -244,23 +240,6 @@ export class Hub {
     this.catalog.close();
     fs.rmSync(path.join(this.o.dataDir, 'api.sock'), { force: true });
     fs.rmSync(path.join(this.o.dataDir, 'hub.json'), { force: true });
-  }
-
-  // ---- live updates -------------------------------------------------------------------
-  broadcast(u: Update): void {
-    this.feed.broadcast(u);
-  }
-
-  event(level: Level, kind: string, host: string | null, message: string, data: object = {}): EventView {
-    return this.journal.event(level, kind, host, message, data);
-  }
-
-  audit(actor: string, action: string, target: string | null, outcome: string, details: object = {}): void {
-    this.journal.audit(actor, action, target, outcome, details);
-  }
-
-  pushHost(name: string): void {
-    this.feed.pushHost(name);
   }
 
   hubView(): HubView {
@@ -295,7 +274,7 @@ export class Hub {
 
   private tickSecond(): void {
     const sample = this.live.tickSecond(this.now());
-    this.broadcast({ type: 'throughput', sample });
+    this.feed.broadcast({ type: 'throughput', sample });
     this.jobs.tick();
     this.scheduler.tick();
     this.monitoring.tick();
@@ -303,7 +282,7 @@ export class Hub {
   }
 
   private tickBucket(): void {
-    for (const name of this.live.tickBucket()) this.pushHost(name);
-    this.broadcast({ type: 'hub', hub: this.hubView() });
+    for (const name of this.live.tickBucket()) this.feed.pushHost(name);
+    this.feed.pushHub();
   }
 }
