@@ -4,9 +4,10 @@ import { AlarmError } from '../alarms/types.js';
 import { resolutionFor } from '../catalog/metric-store.js';
 import { int, obj, optional, bool, str, name } from '../protocol/schema.js';
 import { ApiError, type ApiClientInfo } from './api.js';
-import type { Hub } from './hub.js';
-import { inspectionView } from './inspection-view.js';
-import { logBundle } from './log-bundle.js';
+import type { HostRepo, Journal } from './ports.js';
+import { dailyInspection, type DailyInspectionPorts } from './daily-inspection.js';
+import { logBundle, type LogBundlePorts } from './log-bundle.js';
+import type { HubMonitoring } from './monitoring.js';
 import { paramsParser } from './params.js';
 
 const MAX_RANGE_S = 90 * 86_400;
@@ -21,9 +22,19 @@ const schemas = {
   'logs.export': obj({}),
 };
 
-export const INSPECTION_METHODS = new Set(Object.keys(schemas));
+export const MONITORING_METHODS = new Set(Object.keys(schemas));
 
 const parse = paramsParser(schemas);
+
+/** What the requests of alarms, metric history, the daily inspection and log export use. */
+export interface MonitoringRequestPorts {
+  clock: DailyInspectionPorts['clock'];
+  catalog: Pick<HostRepo, 'hostByName'>;
+  journal: Pick<Journal, 'audit'>;
+  monitoring: Pick<HubMonitoring, 'alarms' | 'metrics'>;
+  dailyInspection: DailyInspectionPorts;
+  logBundle: LogBundlePorts;
+}
 
 function asApiError<T>(fn: () => T): T {
   try {
@@ -34,8 +45,8 @@ function asApiError<T>(fn: () => T): T {
   }
 }
 
-export async function handleInspectionRequest(hub: Hub, method: string, params: unknown, client: ApiClientInfo): Promise<unknown> {
-  const alarms = hub.inspection.alarms;
+export async function handleMonitoringRequest(ports: MonitoringRequestPorts, method: string, params: unknown, client: ApiClientInfo): Promise<unknown> {
+  const alarms = ports.monitoring.alarms;
   switch (method) {
     case 'alarms.list': {
       const p = parse('alarms.list', params);
@@ -60,9 +71,9 @@ export async function handleInspectionRequest(hub: Hub, method: string, params: 
     }
     case 'metrics.history': {
       const p = parse('metrics.history', params);
-      if (!hub.catalog.hostByName(p.host)) throw new ApiError('not-found', `no host named ${p.host}`);
+      if (!ports.catalog.hostByName(p.host)) throw new ApiError('not-found', `no host named ${p.host}`);
       const resolution = resolutionFor(p.range);
-      const points = hub.inspection.metrics.history(p.host, p.metric, resolution, hub.now() - p.range * 1000);
+      const points = ports.monitoring.metrics.history(p.host, p.metric, resolution, ports.clock.now() - p.range * 1000);
       return {
         host: p.host,
         metric: p.metric,
@@ -72,11 +83,11 @@ export async function handleInspectionRequest(hub: Hub, method: string, params: 
     }
     case 'inspection.get':
       parse('inspection.get', params);
-      return inspectionView(hub);
+      return dailyInspection(ports.dailyInspection);
     case 'logs.export': {
       parse('logs.export', params);
-      const r = await logBundle(hub);
-      hub.audit(client.actor, 'logs.export', null, r.errors.length ? 'partial' : 'ok', { files: r.files.map((f) => f.name), errors: r.errors });
+      const r = await logBundle(ports.logBundle);
+      ports.journal.audit(client.actor, 'logs.export', null, r.errors.length ? 'partial' : 'ok', { files: r.files.map((f) => f.name), errors: r.errors });
       return r;
     }
     default:

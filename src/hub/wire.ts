@@ -1,9 +1,10 @@
-// Turns catalog rows plus live state into the operator API's views.
-import type { Catalog, HostRow, JobRow, PointRow } from '../catalog/catalog.js';
+// Wire mappers: catalog rows plus live state turned into the operator API's views (not screens).
+import type { HostRow, JobRow, PointRow } from '../catalog/catalog.js';
 import type { HostView, JobView, PointView, TierView } from '../protocol/operator.js';
 import type { LiveState } from './live.js';
+import type { HostRepo, PointRepo } from './ports.js';
 
-export function hostView(c: Catalog, live: LiveState, tiers: TierView[], h: HostRow): HostView {
+export function hostView(c: HostRepo & PointRepo, live: LiveState, tiers: TierView[], h: HostRow): HostView {
   const l = live.host(h.name);
   const tier = tiers.find((t) => t.name === h.tier) ?? null;
   const vols = c.volumesOf(h.id);
@@ -34,7 +35,7 @@ export function hostView(c: Catalog, live: LiveState, tiers: TierView[], h: Host
   };
 }
 
-export function pointView(c: Catalog, p: PointRow): PointView {
+export function pointView(c: HostRepo & PointRepo, p: PointRow): PointView {
   const v = c.volumeById(p.volumeId)!;
   const h = c.hostById(v.hostId)!;
   return {
@@ -53,7 +54,7 @@ export function pointView(c: Catalog, p: PointRow): PointView {
   };
 }
 
-export function jobView(c: Catalog, live: LiveState, j: JobRow, waitReason: string | null): JobView {
+export function jobView(c: HostRepo & PointRepo, live: LiveState, j: JobRow, waitReason: string | null): JobView {
   const h = c.hostById(j.hostId)!;
   const done = j.state === 'succeeded';
   const progress = live.progress.get(j.id) ?? {
