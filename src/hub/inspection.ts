@@ -32,7 +32,7 @@ export class HubInspection {
     this.metrics = new MetricStore(hub.catalog.db, FLUSH_PARTS);
     this.telemetry = new HostTelemetry(this.metrics, hub.now);
     this.alarms = new AlarmService({
-      db: hub.catalog.db,
+      store: hub.catalog.repos.alarms,
       rules: hub.o.alarms ?? [],
       channels: hub.o.channels ?? [],
       hubName: hub.o.name,

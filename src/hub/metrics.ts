@@ -87,7 +87,7 @@ export function metricsText(hub: Hub): string {
   metric('drc_store_packs', 'Pack files.', 'gauge', [[{}, s.packs]]);
   metric('drc_recovery_points', 'Recovery points in the catalog.', 'gauge', [[{}, (c.db.prepare('SELECT COUNT(*) AS n FROM points').get() as { n: number }).n]]);
 
-  const store = hub.inspection.alarms.store;
+  const store = hub.catalog.repos.alarms;
   const counts = store.countsByLevel();
   const open: Sample[] = LEVEL_ORDER.map((level) => [
     { level },
