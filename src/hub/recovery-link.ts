@@ -18,6 +18,7 @@ export function recoveryServiceOf(hub: Hub, o: HubRecoveryOptions = NO_RECOVERY_
   return new RecoveryService(
     {
       catalog: hub.catalog,
+      runs: hub.catalog.repos.runs,
       store: hub.store,
       dataDir: hub.o.dataDir,
       hubName: hub.o.name,

@@ -51,7 +51,7 @@ export class RecoveryService {
     private readonly host: RecoveryHost,
     private readonly opts: RecoveryOptions,
   ) {
-    this.runs = host.catalog.repos.runs;
+    this.runs = host.runs;
     const runner = stepRunner({ host, opts, runs: this.runs, onProgress: (id, i, p) => this.onProgress(id, i, p) });
     this.executor = new RunExecutor(this.runs, host.clock, runner, (r) => this.onChange(r), (id, e) => host.log('warning', `recovery run ${id}: ${e.message}`));
   }
