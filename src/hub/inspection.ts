@@ -3,7 +3,7 @@
 // periodic work both need. hub.ts calls in at a handful of points.
 import { AlarmService } from '../alarms/service.js';
 import type { CertificateFacts } from '../alarms/types.js';
-import { MetricStore } from '../catalog/metric-store.js';
+import type { MetricStore } from '../catalog/metric-store.js';
 import type { AgentMessageOf } from '../protocol/agent.js';
 import type { AlarmView, EventView } from '../protocol/operator.js';
 import type { AgentSession } from './agent-session.js';
@@ -29,7 +29,7 @@ export class HubInspection {
   private pingId = 0;
 
   constructor(private readonly hub: Hub) {
-    this.metrics = new MetricStore(hub.catalog.db, FLUSH_PARTS);
+    this.metrics = hub.catalog.metricStore(FLUSH_PARTS);
     this.telemetry = new HostTelemetry(this.metrics, hub.now);
     this.alarms = new AlarmService({
       store: hub.catalog.repos.alarms,
