@@ -4,14 +4,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AlarmService } from '../alarms/service.js';
 import { Catalog } from '../catalog/catalog.js';
-import { JobStatsRepo } from '../catalog/job-stats-repo.js';
-import { JournalRepo } from '../catalog/journal-repo.js';
-import { MetricStore } from '../catalog/metric-store.js';
-import { PointStatsRepo } from '../catalog/point-stats-repo.js';
-import { QueueStore } from '../catalog/queue-store.js';
-import { ScheduleStore } from '../catalog/schedule-store.js';
-import { StoreMaintenance } from '../catalog/store-maintenance.js';
-import { TokenExpiryRepo } from '../catalog/token-expiry-repo.js';
 import type { RetentionConfig, ScheduleConfig } from '../config/types.js';
 import type { AlarmRuleConfig, ChannelConfig } from '../config/types.js';
 import { CLOSE } from '../protocol/errors.js';
@@ -112,13 +104,9 @@ export class Hub {
     const send = (u: Update) => this.api.broadcast(u);
     const journal = (this.journal = new HubJournal(catalog, clock, o.log, send));
     const feed = (this.feed = new HubFeed(send, catalog, live, tiers, () => this.hubView()));
-    const schedules = new ScheduleStore(catalog.db);
-    const jobStats = new JobStatsRepo(catalog.db);
-    const pointStats = new PointStatsRepo(catalog.db);
-    const journalRepo = new JournalRepo(catalog.db);
-    const tokens = new TokenExpiryRepo(catalog.db);
+    const { schedules, jobStats, pointStats, tokens, journal: journalRepo } = catalog.repos;
     const alarms = new AlarmService({
-      db: catalog.db,
+      store: catalog.repos.alarms,
       rules: o.alarms ?? [],
       channels: o.channels ?? [],
       hubName: o.name,
@@ -133,20 +121,20 @@ export class Hub {
     this.maintenance = new HubMaintenance({
       clock, catalog, store, journal, feed, ...retention,
       verifyResults: schedules,
-      pointMarks: new StoreMaintenance(catalog.db),
+      pointMarks: catalog.repos.maintenance,
       afterRepackCommit: o.afterGcRepackCommit,
     });
     const agingSeconds = o.agingSeconds ?? DEFAULT_AGING_SECONDS;
     this.jobs = new JobRunner({
       clock, catalog, live, links, journal, feed,
-      queue: new QueueStore(catalog.db),
+      queue: catalog.repos.queue,
       runVerify: (j, signal, progress) => this.maintenance.runVerifyJob(j, signal, progress),
       runRestore: restoreTask(store),
       limits: { concurrency: o.concurrency ?? 4, agingSeconds },
     });
     const jobs = this.jobs;
     this.scheduler = new HubScheduler({ clock, catalog, state: schedules, jobs, journal, agingSeconds }, o.schedules ?? []);
-    const metrics = new MetricStore(catalog.db, METRIC_FLUSH_PARTS);
+    const metrics = catalog.metricStore(METRIC_FLUSH_PARTS);
     const monitoring = (this.monitoring = new HubMonitoring({
       clock, catalog, tokens, metrics, alarms, links, live, journal, feed, tiers,
       facts: { jobStats, pointStats },
@@ -159,7 +147,7 @@ export class Hub {
       { catalog, store, dataDir: o.dataDir, hubName: o.name, tiers, clock, journal, feed, links, live, jobs, log: o.log },
       o.recovery,
     );
-    this.metricsPorts = { clock, catalog, jobStats, pointStats, monitoring, links, tiers };
+    this.metricsPorts = { clock, catalog, jobStats, pointStats, alarmCounts: catalog.repos.alarms, monitoring, links, tiers };
     const requests: RequestPorts = {
       clock, catalog, jobs, journal, feed, live, links, tiers, monitoring,
       snapshot: () => this.snapshot(),

@@ -3,6 +3,7 @@
 // The series are listed in docs/metrics.md.
 import { LEVEL_ORDER } from '../alarms/rules.js';
 import type { JobStatsRepo } from '../catalog/job-stats-repo.js';
+import type { SqliteAlarmStore } from '../catalog/alarm-store.js';
 import type { PointStatsRepo } from '../catalog/point-stats-repo.js';
 import type { TierView } from '../protocol/operator.js';
 import type { HubMonitoring } from './monitoring.js';
@@ -14,6 +15,7 @@ export interface MetricsPorts {
   catalog: HostRepo & PointRepo & { storeStats(): { bytesStored: number; bytesLogical: number; chunks: number; packs: number } };
   jobStats: Pick<JobStatsRepo, 'countsByKindAndState' | 'durations' | 'byteTotals'>;
   pointStats: Pick<PointStatsRepo, 'summary'>;
+  alarmCounts: Pick<SqliteAlarmStore, 'countsByLevel' | 'deliveryCounts'>;
   monitoring: Pick<HubMonitoring, 'alarms' | 'telemetry' | 'backlogBytes'>;
   links: AgentLinks;
   tiers: TierView[];
@@ -97,7 +99,7 @@ export function metricsText(p: MetricsPorts): string {
   metric('drc_store_packs', 'Pack files.', 'gauge', [[{}, s.packs]]);
   metric('drc_recovery_points', 'Recovery points in the catalog.', 'gauge', [[{}, p.pointStats.summary().n]]);
 
-  const store = p.monitoring.alarms.store;
+  const store = p.alarmCounts;
   const counts = store.countsByLevel();
   const open: Sample[] = LEVEL_ORDER.map((level) => [
     { level },
