@@ -12,7 +12,7 @@ import { useCockpitState } from '../hooks/useCockpitState.js';
 import { AGE_TICK_MS, useNow } from '../hooks/useNow.js';
 import { useTableSelection } from '../hooks/useTableSelection.js';
 import { useTheme } from '../theme.js';
-import { LEVELS, LEVEL_TONE, alarmColumns, alarmSearchText, orderAlarms, severityCounts } from './alarmModel.js';
+import { LEVELS, LEVEL_TONE, alarmColumns, alarmSearchText, orderAlarms, severityCounts } from '../render/alarmModel.js';
 import type { ViewProps } from './types.js';
 import { filterDetail } from './ViewTitle.js';
 

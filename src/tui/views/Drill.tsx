@@ -11,7 +11,7 @@ import { useCockpitState } from '../hooks/useCockpitState.js';
 import { useNow } from '../hooks/useNow.js';
 import { useTheme } from '../theme.js';
 import { newestFirst } from './actions.js';
-import { forecastText, strictestRto } from './runModel.js';
+import { forecastText, strictestRto } from '../render/runModel.js';
 import type { ViewProps, ViewUi } from './types.js';
 import { ViewTitle } from './ViewTitle.js';
 

@@ -12,7 +12,7 @@ import { useCockpitState } from '../hooks/useCockpitState.js';
 import { useNow } from '../hooks/useNow.js';
 import { READONLY_MESSAGE } from '../shell.js';
 import { useTheme } from '../theme.js';
-import { forecastText } from './runModel.js';
+import { forecastText } from '../render/runModel.js';
 import type { ViewProps } from './types.js';
 import { ViewTitle } from './ViewTitle.js';
 

@@ -14,9 +14,9 @@ import { useTheme, type Tone } from '../theme.js';
 import { sparkline } from '../components/Sparkline.js';
 import type { HostMetricsState } from '../store.js';
 import { backupNow, fullBackup, newestFirst, restoreFromHost } from './actions.js';
-import { linkText, linkTone, rpoStatus, rpoText, rpoTone } from './hostModel.js';
+import { linkText, linkTone, rpoStatus, rpoText, rpoTone } from '../render/hostModel.js';
 import { shortType } from './Points.js';
-import { STATE_TONE, orderTasks, ratio, taskInfo } from './taskModel.js';
+import { STATE_TONE, orderTasks, ratio, taskInfo } from '../render/taskModel.js';
 import type { ViewProps } from './types.js';
 import { ViewTitle } from './ViewTitle.js';
 

@@ -8,7 +8,7 @@ import { useCockpitState } from '../hooks/useCockpitState.js';
 import { AGE_TICK_MS, useNow } from '../hooks/useNow.js';
 import { useTableSelection } from '../hooks/useTableSelection.js';
 import { backupNow } from './actions.js';
-import { HOST_SORTS, hostColumns, hostSearchText, sortHosts } from './hostModel.js';
+import { HOST_SORTS, hostColumns, hostSearchText, sortHosts } from '../render/hostModel.js';
 import type { ViewProps } from './types.js';
 import { ViewTitle, filterDetail } from './ViewTitle.js';
 

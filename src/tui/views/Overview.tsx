@@ -5,7 +5,7 @@ import { Box, Text } from 'ink';
 import type { EventView, InspectionView, Level } from '../../protocol/operator.js';
 import { sparkline } from '../components/Sparkline.js';
 import { formatDuration } from '../components/format.js';
-import { LEVELS, eventTrend, severityCounts, type DayCount } from './alarmModel.js';
+import { LEVELS, eventTrend, severityCounts, type DayCount } from '../render/alarmModel.js';
 import { BrailleChart, chartGutter } from '../components/BrailleChart.js';
 import { bucketByTime, niceMax, type TimedValue } from '../components/braille.js';
 import { formatBytes, formatPercent, formatRate, fit } from '../components/format.js';
@@ -14,7 +14,7 @@ import { useCockpitState } from '../hooks/useCockpitState.js';
 import { AGE_TICK_MS, useNow } from '../hooks/useNow.js';
 import { THROUGHPUT_WINDOW_MS } from '../store.js';
 import { useTheme, type Tone } from '../theme.js';
-import { complianceTone, linkCounts, rpoCompliance, sameForOverview, successRates, taskCounts, type SuccessRate } from './overviewModel.js';
+import { complianceTone, linkCounts, rpoCompliance, sameForOverview, successRates, taskCounts, type SuccessRate } from '../render/overviewModel.js';
 import type { ViewProps } from './types.js';
 import { ViewTitle } from './ViewTitle.js';
 

@@ -10,7 +10,7 @@ import { useCockpit, useViewActions } from '../hooks/useCockpit.js';
 import { useCockpitState } from '../hooks/useCockpitState.js';
 import { useTableSelection } from '../hooks/useTableSelection.js';
 import { useTheme, type Tone } from '../theme.js';
-import { STEP_MARK, objectiveText } from './runModel.js';
+import { STEP_MARK, objectiveText } from '../render/runModel.js';
 import type { ViewProps } from './types.js';
 import { ViewTitle, filterDetail } from './ViewTitle.js';
 

@@ -12,7 +12,7 @@ import { useCockpitState } from '../hooks/useCockpitState.js';
 import { AGE_TICK_MS, useNow } from '../hooks/useNow.js';
 import { useTableSelection } from '../hooks/useTableSelection.js';
 import { useTheme } from '../theme.js';
-import { scheduleColumns, scheduleSearchText, utcTime, windowText, windowTone, zoneTime } from './scheduleModel.js';
+import { scheduleColumns, scheduleSearchText, utcTime, windowText, windowTone, zoneTime } from '../render/scheduleModel.js';
 import type { ViewProps } from './types.js';
 import { ViewTitle, filterDetail } from './ViewTitle.js';
 

@@ -10,7 +10,7 @@ import { useCockpit, useViewActions } from '../hooks/useCockpit.js';
 import { useCockpitState } from '../hooks/useCockpitState.js';
 import { useTableSelection } from '../hooks/useTableSelection.js';
 import { cancelTask, retryTask } from './actions.js';
-import { orderTasks, taskColumns, taskInfo, taskSearchText } from './taskModel.js';
+import { orderTasks, taskColumns, taskInfo, taskSearchText } from '../render/taskModel.js';
 import type { ViewProps } from './types.js';
 import { ViewTitle, filterDetail } from './ViewTitle.js';
 
