@@ -11,6 +11,7 @@ import { AGE_TICK_MS, useNow } from '../hooks/useNow.js';
 import { useTableSelection } from '../hooks/useTableSelection.js';
 import { newestFirst, restorePoint } from './actions.js';
 import type { ViewProps } from './types.js';
+import type { ViewDef } from './viewDef.js';
 import { ViewTitle, filterDetail } from './ViewTitle.js';
 
 export function pointColumns(now: number, withHost: boolean, width: number): Column<PointView>[] {
@@ -72,3 +73,25 @@ export function PointsView({ view, width, height, ui, setUi }: ViewProps<{ kind:
     </Box>
   );
 }
+
+declare module '../route.js' {
+  interface ViewParams { points: { host: string | null } }
+}
+
+export const pointsView: ViewDef<'points'> = {
+  title: (v) => (v.host ? `Points of ${v.host}` : 'Points'),
+  keys: {
+    title: 'Points',
+    table: true,
+    bindings: [
+      { keys: ['enter'], action: 'open', help: 'host of the point', short: 'host' },
+      { keys: ['r'], action: 'restore', help: 'restore selected point', short: 'restore', mutating: true },
+    ],
+  },
+  filterable: true,
+  command: {
+    name: 'points', aliases: ['pt'], arg: { name: 'HOST', optional: true }, help: 'recovery points (of one host)',
+    open: ([host]) => ({ kind: 'points', host: host ?? null }),
+  },
+  component: PointsView,
+};
