@@ -88,7 +88,12 @@ export function DrillView({ view, width, height, ui, setUi }: ViewProps<{ kind: 
   const run = ui.runId === null ? undefined : runs.find((r) => r.id === ui.runId);
   const running = run?.state === 'running';
   const now = useNow(running ? 1_000 : 60_000);
-  const preview = useCockpitState((s) => (ui.point === null ? undefined : s.previews[drillPreviewKey(view.hosts, ui.point)])) ?? null;
+  // only forecasts asked by this opening count: an older one may no longer hold
+  const before = useRef(cockpit.state().previews);
+  const preview = useCockpitState((s) => {
+    const p = ui.point === null ? undefined : s.previews[drillPreviewKey(view.hosts, ui.point)];
+    return p === undefined || (ui.point !== null && before.current[drillPreviewKey(view.hosts, ui.point)] === p) ? undefined : p;
+  }) ?? null;
   const [starting, setStarting] = useState(false);
   const choose = (patch: (p: string) => Partial<ViewUi>): void => pickDrillPoint(cockpit, view.hosts, points, runs, (p) => setUi(patch(p)));
 

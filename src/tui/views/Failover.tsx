@@ -49,7 +49,9 @@ export function FailoverView({ view, width, height, ui, setUi }: ViewProps<{ kin
   const runs = useCockpitState((s) => s.runs);
   const run = ui.runId === null ? undefined : runs.find((r) => r.id === ui.runId);
   const now = useNow(run?.state === 'running' ? 1_000 : 60_000);
-  const precheck = useCockpitState((s) => s.prechecks[view.host]) ?? null;
+  // only a pre-check asked by this opening counts: an older one may no longer hold
+  const before = useRef(cockpit.state().prechecks[view.host]);
+  const precheck = useCockpitState((s) => (s.prechecks[view.host] === before.current ? undefined : s.prechecks[view.host])) ?? null;
 
   function askHostName(p: FailoverPrecheck): void {
     if (!p.ready) { cockpit.notify(`failover of ${view.host} blocked by its pre-check`, 'bad'); return; }
