@@ -15,7 +15,7 @@ import { sparkline } from '../components/Sparkline.js';
 import type { HostMetricsState } from '../store.js';
 import { backupNow, fullBackup, newestFirst, restoreFromHost } from './actions.js';
 import { linkText, linkTone, rpoStatus, rpoText, rpoTone } from '../render/hostModel.js';
-import { shortType } from './Points.js';
+import { shortType } from '../render/pointModel.js';
 import { STATE_TONE, orderTasks, ratio, taskInfo } from '../render/taskModel.js';
 import type { ViewProps } from './types.js';
 import type { ViewDef } from './viewDef.js';
