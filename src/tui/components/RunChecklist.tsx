@@ -4,7 +4,7 @@ import React from 'react';
 import { Box, Text } from 'ink';
 import type { RunView } from '../../protocol/operator.js';
 import { useTheme } from '../theme.js';
-import { STEP_MARK, STEP_TONE, objectiveText, rtoClock, rtoText, stepSeconds } from '../views/runModel.js';
+import { STEP_MARK, STEP_TONE, objectiveText, rtoClock, rtoText, stepSeconds } from '../render/runModel.js';
 import { fit, formatBytes, formatClock, formatDuration } from './format.js';
 import { progressBar, percentText } from './ProgressBar.js';
 

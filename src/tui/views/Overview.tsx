@@ -5,7 +5,7 @@ import { Box, Text } from 'ink';
 import type { EventView, InspectionView, Level } from '../../protocol/operator.js';
 import { sparkline } from '../components/Sparkline.js';
 import { formatDuration } from '../components/format.js';
-import { LEVELS, eventTrend, severityCounts, type DayCount } from './alarmModel.js';
+import { LEVELS, eventTrend, severityCounts, type DayCount } from '../render/alarmModel.js';
 import { BrailleChart, chartGutter } from '../components/BrailleChart.js';
 import { bucketByTime, niceMax, type TimedValue } from '../components/braille.js';
 import { formatBytes, formatPercent, formatRate, fit } from '../components/format.js';
@@ -14,8 +14,9 @@ import { useCockpitState } from '../hooks/useCockpitState.js';
 import { AGE_TICK_MS, useNow } from '../hooks/useNow.js';
 import { THROUGHPUT_WINDOW_MS } from '../store.js';
 import { useTheme, type Tone } from '../theme.js';
-import { complianceTone, linkCounts, rpoCompliance, sameForOverview, successRates, taskCounts, type SuccessRate } from './overviewModel.js';
+import { complianceTone, linkCounts, rpoCompliance, sameForOverview, successRates, taskCounts, type SuccessRate } from '../render/overviewModel.js';
 import type { ViewProps } from './types.js';
+import type { ViewDef } from './viewDef.js';
 import { ViewTitle } from './ViewTitle.js';
 
 const LABEL = 11;
@@ -200,3 +201,25 @@ export function OverviewView({ width, height }: ViewProps<{ kind: 'overview' }>)
     </Box>
   );
 }
+
+declare module '../route.js' {
+  interface ViewParams { overview: object }
+}
+
+export const INSPECTION_POLL_MS = 60_000;
+export const overviewView: ViewDef<'overview'> = {
+  title: () => 'Overview',
+  keys: {
+    title: 'Overview',
+    bindings: [
+      { keys: ['h'], action: 'showHosts', help: 'hosts', short: 'hosts' },
+      { keys: ['t'], action: 'showTasks', help: 'tasks', short: 'tasks' },
+      { keys: ['p'], action: 'showPoints', help: 'points', short: 'points' },
+      { keys: ['a'], action: 'showAlarms', help: 'alarms', short: 'alarms' },
+    ],
+  },
+  command: { name: 'overview', aliases: ['ov'], help: 'dashboard', open: () => ({ kind: 'overview' }) },
+  // the daily inspection: quiet, the panel says when it is missing
+  feeds: [{ every: INSPECTION_POLL_MS, quiet: true, fetch: async (c) => [{ type: 'inspection', inspection: await c.call('inspection.get', {}) }] }],
+  component: OverviewView,
+};
