@@ -1,6 +1,7 @@
 // Metric rules measured against the facts: for each host (or certificate) the rule
 // applies to, the value, whether the condition holds, and a message. Pure.
 import type { MetricAlarmRuleConfig } from '../config/types.js';
+import { rpoStatus } from '../recovery/rpo.js';
 import { defaultLeadSeconds, rpoForecast } from './forecast.js';
 import {
   compare,
@@ -77,10 +78,11 @@ function measureHost(rule: MetricAlarmRuleConfig, h: HostFacts, now: number): Me
     }
     case 'rpo': {
       if (h.rpoSeconds === null) return [];
-      const age = (now - (h.lastPointAt ?? h.createdAt)) / 1000;
-      const limit = h.rpoSeconds * (rule.threshold ?? 1);
+      // a new host has its RPO's grace from when it was added; threshold scales the RPO
+      const s = rpoStatus({ lastPointAt: h.lastPointAt, rpoSeconds: h.rpoSeconds * (rule.threshold ?? 1), since: h.createdAt }, now);
+      const age = s.age ?? 0;
       const what = h.lastPointAt === null ? 'no recovery point yet' : `newest recovery point is ${dur(age)} old`;
-      return one(age, age > limit, `host ${h.name}: ${what}; RPO ${dur(h.rpoSeconds)} (tier ${h.tier})`);
+      return one(age, s.level === 'breached', `host ${h.name}: ${what}; RPO ${dur(h.rpoSeconds)} (tier ${h.tier})`);
     }
     case 'rpo_forecast': {
       if (h.rpoSeconds === null) return [];

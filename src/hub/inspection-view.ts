@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import { LEVEL_ORDER } from '../alarms/rules.js';
 import type { InspectionView, Level } from '../protocol/operator.js';
+import { rpoStatusAt } from '../recovery/rpo.js';
 import type { Hub } from './hub.js';
 
 const DAY_MS = 86_400_000;
@@ -38,7 +39,7 @@ export function inspectionView(hub: Hub): InspectionView {
     const tier = hub.o.tiers.find((t) => t.name === h.tier);
     if (tier) {
       const newest = c.volumesOf(h.id).map((v) => c.latestPoint(v.id)?.time).filter((t): t is string => !!t).sort().pop() ?? null;
-      if (newest === null || now - Date.parse(newest) > tier.rpoSeconds * 1000) delayedHosts.push({ host: h.name, lastPointTime: newest, rpoSeconds: tier.rpoSeconds });
+      if (rpoStatusAt(newest, tier.rpoSeconds, now).level === 'breached') delayedHosts.push({ host: h.name, lastPointTime: newest, rpoSeconds: tier.rpoSeconds });
     }
     const live = hub.live.host(h.name);
     if (live.link === 'never') continue;

@@ -2,6 +2,7 @@
 // point age and RPO compliance, jobs, bytes in, the store, alarms and deliveries.
 // The series are listed in docs/metrics.md.
 import { LEVEL_ORDER } from '../alarms/rules.js';
+import { meetsRpo, rpoStatus } from '../recovery/rpo.js';
 import type { Hub } from './hub.js';
 
 type Sample = [labels: Record<string, string>, value: number];
@@ -55,7 +56,7 @@ export function metricsText(hub: Hub): string {
     const tier = hub.o.tiers.find((t) => t.name === h.tier);
     if (!tier) continue;
     rpo.push([{ host: h.name, tier: tier.name }, tier.rpoSeconds]);
-    compliant.push([{ host: h.name, tier: tier.name }, newest !== null && now - newest <= tier.rpoSeconds * 1000 ? 1 : 0]);
+    compliant.push([{ host: h.name, tier: tier.name }, meetsRpo(rpoStatus({ lastPointAt: newest, rpoSeconds: tier.rpoSeconds }, now)) ? 1 : 0]);
   }
   metric('drc_last_point_age_seconds', 'Age of the newest recovery point per volume.', 'gauge', ages);
   metric('drc_host_rpo_seconds', 'Recovery point objective of the host\'s tier.', 'gauge', rpo);
