@@ -1,7 +1,8 @@
 import { parseArgs, value } from '../args.js';
 import { connect, resolveContext } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
-import { bytes, printJson } from '../output.js';
+import { formatBytes } from '../../format/human.js';
+import { printJson } from '../output.js';
 import { waitForJob } from './wait.js';
 
 
@@ -22,7 +23,7 @@ export async function backup(argv: string[]): Promise<number> {
     job = await waitForJob(client, job, `backup ${host}`, ctx.json);
     if (ctx.json) printJson(job);
     else if (job.state === 'succeeded')
-      process.stdout.write(`backup job ${job.id} of ${host} succeeded: point(s) ${job.pointIds.join(', ')}, ${bytes(job.bytesWire)} sent, ${bytes(job.bytesNew)} stored\n`);
+      process.stdout.write(`backup job ${job.id} of ${host} succeeded: point(s) ${job.pointIds.join(', ')}, ${formatBytes(job.bytesWire)} sent, ${formatBytes(job.bytesNew)} stored\n`);
     if (job.state !== 'succeeded') throw new OperationError(`backup job ${job.id} of ${host} ${job.state}: ${job.error ?? ''}`);
     return 0;
   } finally {
