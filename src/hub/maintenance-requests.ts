@@ -1,24 +1,12 @@
-// Operator API requests of schedules, retention, gc and verify; each validated with a
-// schema, then carried out, and audited.
-import { int, list, name, num, obj, optional, bool, str } from '../protocol/schema.js';
+// Operator API requests of schedules, retention, gc and verify; each validated with its
+// schema (protocol/operator.ts), then carried out, and audited.
+import { maintenanceRequests } from '../protocol/operator.js';
 import { StoreError } from '../store/errors.js';
 import { ApiError, type ApiClientInfo } from './api.js';
 import type { Hub } from './hub.js';
-import { paramsParser } from './params.js';
+import { methodsOf, parse } from './params.js';
 
-const schemas = {
-  'schedules.list': obj({}),
-  'schedules.run': obj({ name }),
-  'retention.prune': obj({ dryRun: optional(bool), now: optional(str(64)) }),
-  'store.gc': obj({ bytesPerSecond: optional(int(1)) }),
-  'store.verify': obj({ host: optional(name), sample: optional(num(0.01, 100)) }),
-  'verify.results': obj({ jobs: list(int(1), 10_000) }),
-  'maintenance.status': obj({}),
-};
-
-export const MAINTENANCE_METHODS = new Set(Object.keys(schemas));
-
-const parse = paramsParser(schemas);
+export const MAINTENANCE_METHODS = methodsOf(maintenanceRequests);
 
 async function storeErrorsAsApi<T>(fn: () => T | Promise<T>): Promise<T> {
   try {
@@ -61,6 +49,7 @@ export async function handleMaintenanceRequest(hub: Hub, method: string, params:
     case 'verify.results':
       return hub.maintenance.verifyResults(parse('verify.results', params).jobs);
     case 'maintenance.status':
+      parse('maintenance.status', params);
       return hub.maintenance.status();
     default:
       throw new ApiError('unknown-method', `unknown method ${method}`);

@@ -1,7 +1,7 @@
-// Operator API requests: each validated with a schema, then carried out, and audited.
+// Operator API requests: each validated with its schema from protocol/operator.ts, then
+// carried out, and audited.
 import path from 'node:path';
 import type { WebSocket } from 'ws';
-import { bool, int, list, name, nullable, obj, oneOf, optional, str } from '../protocol/schema.js';
 import { ApiError, type ApiClientInfo } from './api.js';
 import type { Hub } from './hub.js';
 import { INSPECTION_METHODS, handleInspectionRequest } from './inspection-requests.js';
@@ -9,28 +9,7 @@ import { MAINTENANCE_METHODS, handleMaintenanceRequest } from './maintenance-req
 import { RECOVERY_METHODS, handleRecoveryRequest } from './recovery-requests.js';
 import { hashToken, newToken } from './tokens.js';
 import { hostView, pointView } from './views.js';
-import { paramsParser } from './params.js';
-
-const schemas = {
-  'hosts.add': obj({ name, tags: optional(list(str(63), 64)), tier: optional(nullable(str(63))), expiresInSeconds: optional(int(60, 10 * 366 * 86_400)) }),
-  'hosts.revoke': obj({ name }),
-  'backup.start': obj({ host: name, volume: optional(name), full: optional(bool), origin: optional(str(100)), priority: optional(int(0, 100)) }),
-  'job.get': obj({ id: int(1) }),
-  'job.cancel': obj({ id: int(1) }),
-  'job.retry': obj({ id: int(1) }),
-  'points.list': obj({ host: name, volume: optional(name) }),
-  'restore.start': obj({
-    host: name,
-    volume: name,
-    point: str(64),
-    to: str(4096),
-    format: optional(oneOf('raw', 'qcow2', 'vmdk', 'vhdx')),
-    origin: optional(str(100)),
-    sync: optional(bool),
-  }),
-};
-
-const parse = paramsParser(schemas);
+import { knownMethod, parse } from './params.js';
 
 function hostOrThrow(hub: Hub, host: string) {
   const h = hub.catalog.hostByName(host);
@@ -63,17 +42,22 @@ export function resolvePoint(hub: Hub, volumeId: number, spec: string, where: st
 
 export async function handleRequest(hub: Hub, method: string, params: unknown, client: ApiClientInfo, ws: WebSocket): Promise<unknown> {
   const c = hub.catalog;
+  knownMethod(method);
   if (INSPECTION_METHODS.has(method)) return handleInspectionRequest(hub, method, params, client);
   if (RECOVERY_METHODS.has(method)) return handleRecoveryRequest(hub, method, params, client);
   if (MAINTENANCE_METHODS.has(method)) return handleMaintenanceRequest(hub, method, params, client);
   switch (method) {
     case 'hub.status':
+      parse('hub.status', params);
       return hub.snapshot();
-    case 'subscribe':
+    case 'subscribe': {
+      const p = parse('subscribe', params);
       client.subscribed = true;
-      if ((params as { snapshot?: unknown }).snapshot !== false) ws.send(JSON.stringify({ type: 'snapshot', snapshot: hub.api.snapshotFor(ws, hub.snapshot()) }));
+      if (p.snapshot !== false) ws.send(JSON.stringify({ type: 'snapshot', snapshot: hub.api.snapshotFor(ws, hub.snapshot()) }));
       return { ok: true };
+    }
     case 'hosts.list':
+      parse('hosts.list', params);
       return c.hosts().map((h) => hostView(c, hub.live, hub.o.tiers, h));
     case 'hosts.add': {
       const p = parse('hosts.add', params);
@@ -118,6 +102,7 @@ export async function handleRequest(hub: Hub, method: string, params: unknown, c
       return hub.jobs.view(hub.catalog.job(j.id)!);
     }
     case 'jobs.list':
+      parse('jobs.list', params);
       return hub.jobs.views();
     case 'job.get':
       return hub.jobs.view(jobOrThrow(hub, parse('job.get', params).id));

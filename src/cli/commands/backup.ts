@@ -12,9 +12,12 @@ export async function backup(argv: string[]): Promise<number> {
   const [host, ...rest] = a.positionals;
   if (!host) throw new UsageError('backup: HOST is required');
   if (rest.length) throw new UsageError(`backup: unexpected argument ${rest[0]}`);
+  const priorityText = value(a, 'priority');
+  if (priorityText !== undefined && !/^(100|[1-9]?\d)$/.test(priorityText)) throw new UsageError(`backup: --priority ${priorityText}: expected an integer from 0 to 100`);
+  const priority = priorityText === undefined ? undefined : Number(priorityText);
   const client = await connect(ctx);
   try {
-    let job = await client.call('backup.start', { host, volume: value(a, 'volume'), full: a.switches.has('full') });
+    let job = await client.call('backup.start', { host, volume: value(a, 'volume'), full: a.switches.has('full'), priority });
     if (!a.switches.has('wait')) {
       if (ctx.json) printJson(job);
       else process.stdout.write(`backup job ${job.id} of ${host} queued\n`);
