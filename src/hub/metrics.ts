@@ -20,6 +20,7 @@ export interface MetricsPorts {
   links: AgentLinks;
   tiers: TierView[];
 }
+import { meetsRpo, rpoStatus } from '../recovery/rpo.js';
 
 type Sample = [labels: Record<string, string>, value: number];
 
@@ -72,7 +73,7 @@ export function metricsText(p: MetricsPorts): string {
     const tier = p.tiers.find((t) => t.name === h.tier);
     if (!tier) continue;
     rpo.push([{ host: h.name, tier: tier.name }, tier.rpoSeconds]);
-    compliant.push([{ host: h.name, tier: tier.name }, newest !== null && now - newest <= tier.rpoSeconds * 1000 ? 1 : 0]);
+    compliant.push([{ host: h.name, tier: tier.name }, meetsRpo(rpoStatus({ lastPointAt: newest, rpoSeconds: tier.rpoSeconds }, now)) ? 1 : 0]);
   }
   metric('drc_last_point_age_seconds', 'Age of the newest recovery point per volume.', 'gauge', ages);
   metric('drc_host_rpo_seconds', 'Recovery point objective of the host\'s tier.', 'gauge', rpo);

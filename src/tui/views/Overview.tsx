@@ -8,7 +8,7 @@ import { formatDuration } from '../components/format.js';
 import { LEVELS, eventTrend, severityCounts, type DayCount } from '../render/alarmModel.js';
 import { BrailleChart, chartGutter } from '../components/BrailleChart.js';
 import { bucketByTime, niceMax, type TimedValue } from '../components/braille.js';
-import { formatBytes, formatPercent, formatRate, fit } from '../components/format.js';
+import { formatBytes, formatClock, formatPercent, formatRate, fit } from '../components/format.js';
 import { useViewActions, useCockpit } from '../hooks/useCockpit.js';
 import { useCockpitState } from '../hooks/useCockpitState.js';
 import { AGE_TICK_MS, useNow } from '../hooks/useNow.js';
@@ -46,9 +46,7 @@ function rateTone(r: SuccessRate): Tone | undefined {
 }
 
 function eventLine(e: EventView): string {
-  const t = new Date(e.time);
-  const hh = [t.getHours(), t.getMinutes(), t.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-  return `${hh} ${fit(e.level, 8)} ${fit(e.host ?? '—', 10)} ${e.message}`;
+  return `${formatClock(Date.parse(e.time), false, true)} ${fit(e.level, 8)} ${fit(e.host ?? '—', 10)} ${e.message}`;
 }
 
 const BUCKET_MS = 10_000;
