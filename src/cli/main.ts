@@ -15,7 +15,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   agent: {
     load: async () => (await import('./commands/agent.js')).agent,
-    help: 'agent [--config FILE] [--hub URL --host NAME --token TOKEN --volume NAME=PATH ... --data DIR]',
+    help: 'agent [--config FILE] [--hub URL --host NAME --token TOKEN --volume NAME=PATH ... --data DIR] [--pre-freeze CMD --post-thaw CMD]',
     about: "run an agent that protects this host's volumes",
   },
   hosts: {
@@ -80,8 +80,13 @@ export const COMMANDS: Record<string, Command> = {
   },
   failover: {
     load: async () => (await import('./commands/failover.js')).failover,
-    help: 'failover HOST [--point latest|ID|ISO-TIME] [--target NAME] --confirm HOST [--json]',
-    about: 'pre-check, fence the source, restore to the production target, post-check, switch',
+    help: 'failover HOST [--point latest|ID|ISO-TIME] [--target NAME] [--no-final-sync] --confirm HOST [--json] | cancel HOST --confirm HOST',
+    about: 'pre-check, final sync, fence the source, restore to the production target, post-check, switch',
+  },
+  failback: {
+    load: async () => (await import('./commands/failback.js')).failback,
+    help: 'failback HOST --confirm HOST [--json]',
+    about: 'bring a failed-over host home: send back only the blocks that differ, verify, switch back, un-fence',
   },
   report: {
     load: async () => (await import('./commands/report.js')).report,

@@ -38,6 +38,14 @@ function handle(ports: RecoveryRequestPorts, method: string, params: unknown, cl
       return r.precheckFailover(parse('failover.precheck', params), who);
     case 'failover.start':
       return r.startFailover(parse('failover.start', params), who);
+    case 'failover.cancel':
+      return r.wayBack.cancel(parse('failover.cancel', params), who);
+    case 'failback.precheck':
+      return r.wayBack.precheck(parse('failback.precheck', params), who).catch((e: Error) => {
+        throw e instanceof RecoveryError ? new ApiError(e.code, e.message) : e;
+      });
+    case 'failback.start':
+      return r.wayBack.start(parse('failback.start', params), who);
     case 'runs.list':
       return r.list(parse('runs.list', params).kind);
     case 'runs.get':

@@ -5,7 +5,7 @@
 // After `subscribe` the hub sends one {type:"snapshot"} and then incremental updates.
 
 import type { GcReportView, MaintenanceStatusView, PruneReport, ScheduleView, VerifyResultView } from './maintenance.js';
-import type { DrillArtefactView, DrillPreview, FailoverPrecheck, RecoveryReport, RecoveryUpdate, ReportSummary, RunView } from './recovery.js';
+import type { DrillArtefactView, DrillPreview, FailbackPrecheck, FailoverCancelView, FailoverPrecheck, RecoveryReport, RecoveryUpdate, ReportSummary, RunView } from './recovery.js';
 import { bool, int, list, name, nullable, num, obj, oneOf, optional, str, type Reader } from './schema.js';
 
 export type * from './maintenance.js';
@@ -397,10 +397,17 @@ export const recoveryRequests = {
   'drill.list': { params: obj({ all: optional(bool) }), result: returns<DrillArtefactView[]>() },
   /** id: one drill; otherwise every drill's artefacts (expiredOnly: only past their TTL) */
   'drill.cleanup': { params: obj({ id: optional(int(1)), expiredOnly: optional(bool) }), result: returns<DrillArtefactView[]>() },
-  'failover.precheck': { params: obj({ host: name, point: optional(point), target: optional(name) }), result: returns<FailoverPrecheck>() },
+  'failover.precheck': { params: obj({ host: name, point: optional(point), target: optional(name), noFinalSync: optional(bool) }), result: returns<FailoverPrecheck>() },
   /** confirm must equal host exactly; the service checks it (and audits a wrong one), so any string passes here */
-  'failover.start': { params: obj({ host: name, point: optional(point), target: optional(name), confirm: optional(str(200)) }), result: returns<RunView>() },
-  'runs.list': { params: obj({ kind: optional(oneOf('drill', 'failover')) }), result: returns<RunView[]>() },
+  'failover.start': {
+    params: obj({ host: name, point: optional(point), target: optional(name), confirm: optional(str(200)), noFinalSync: optional(bool) }),
+    result: returns<RunView>(),
+  },
+  /** un-fence a failed-over host without failback: its agent replicates again from its last committed generation */
+  'failover.cancel': { params: obj({ host: name, confirm: optional(str(200)) }), result: returns<FailoverCancelView>() },
+  'failback.precheck': { params: obj({ host: name }), result: returns<FailbackPrecheck>() },
+  'failback.start': { params: obj({ host: name, confirm: optional(str(200)) }), result: returns<RunView>() },
+  'runs.list': { params: obj({ kind: optional(oneOf('drill', 'failover', 'failback')) }), result: returns<RunView[]>() },
   'runs.get': { params: id, result: returns<RunView>() },
   'reports.list': { params: none, result: returns<ReportSummary[]>() },
   'reports.get': { params: id, result: returns<RecoveryReport>() },

@@ -1,11 +1,13 @@
 // The operator API of drills and failovers: runs with their step checklists, pre-check
 // gates, RTO/RPO measurements and the reports built from them. Shared by hub, CLI, cockpit.
 
-export type RunKind = 'drill' | 'failover';
+export type RunKind = 'drill' | 'failover' | 'failback';
 /** running → completed (all steps done; a drill may still have a fail verdict) | failed (stopped at a step) */
 export type RunState = 'running' | 'completed' | 'failed';
 export type StepState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
-export type StepKind = 'precheck' | 'prepare' | 'fence' | 'restore' | 'deliver' | 'checks' | 'wait' | 'switch' | 'complete';
+export type StepKind =
+  | 'precheck' | 'prepare' | 'fence' | 'restore' | 'deliver' | 'checks' | 'wait' | 'switch' | 'complete'
+  | 'final-sync' | 'reverse-sync' | 'cutover' | 'unfence';
 export type Verdict = 'pass' | 'fail';
 export type ImageFormatName = 'raw' | 'qcow2' | 'vmdk' | 'vhdx';
 export type CheckStatus = 'pass' | 'fail' | 'skipped';
@@ -59,7 +61,7 @@ export interface StepView {
 
 /** One pre-check of a failover; a failed blocking gate refuses the failover. */
 export interface GateView {
-  name: 'point' | 'rpo' | 'verified' | 'target' | 'link' | 'fenced';
+  name: 'point' | 'rpo' | 'verified' | 'target' | 'link' | 'fenced' | 'final-sync' | 'failed-over' | 'agent' | 'volume';
   ok: boolean;
   blocking: boolean;
   detail: string;
@@ -164,6 +166,38 @@ export interface FailoverPrecheck {
   switchHook: 'command' | 'webhook' | null;
 }
 
+/** What a failback would send home, per volume: the blocks where the source and the DR image differ. */
+export interface FailbackVolumeView {
+  volume: string;
+  /** the DR image the host runs from */
+  image: string;
+  blockSize: number;
+  size: number;
+  /** blocks that differ between source and DR image now (null: not measured, the source is not reachable) */
+  differingBlocks: number | null;
+  bytes: number | null;
+}
+
+export interface FailbackPrecheck {
+  host: string;
+  /** the failover run whose images the host runs from */
+  failoverRun: number | null;
+  gates: GateView[];
+  ready: boolean;
+  volumes: FailbackVolumeView[];
+  bytesToSend: number | null;
+  /** seconds to send them at the measured rate of recent backups (null: unknown) */
+  forecastSeconds: number | null;
+  switchHook: 'command' | 'webhook' | null;
+}
+
+/** A failover undone without failback: the host is un-fenced and replicates from its last committed generation. */
+export interface FailoverCancelView {
+  host: string;
+  /** the agent was connected and told; otherwise it is told when it connects */
+  agentTold: boolean;
+}
+
 export interface DrillArtefactView {
   runId: number;
   hosts: string[];
@@ -187,8 +221,21 @@ export interface ReportSummary {
   rpo: ObjectiveView;
 }
 
+/** A failover's final sync and a failback's return, in figures. */
+export interface WayBackView {
+  /** failover: ran (RPO 0), skipped (why in its step) or null (a failback) */
+  finalSync: 'ran' | 'skipped' | null;
+  /** failback: blocks and bytes written back into the source */
+  blocksSent: number;
+  bytesSent: number;
+  /** failback: cut-over start → source verified */
+  downtimeSeconds: number | null;
+}
+
 /** Everything a drill or takeover report says; Markdown and HTML are rendered from this. */
 export interface RecoveryReport extends RunView {
+  /** failovers and failbacks */
+  wayBack?: WayBackView | null;
   title: string;
   hub: string;
   generatedAt: string;

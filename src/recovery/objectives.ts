@@ -66,6 +66,8 @@ export interface GateInput {
   targetDir: string;
   link: 'connected' | 'disconnected' | 'never';
   failedOver: boolean;
+  /** false: the operator asked to skip the final sync (--no-final-sync) */
+  finalSync?: boolean;
 }
 
 
@@ -102,12 +104,20 @@ export function failoverGates(i: GateInput): GateView[] {
           detail: `${formatBytes(i.freeBytes)} free in ${i.targetDir}, ${formatBytes(i.neededBytes)} needed`,
         },
   );
+  const syncs = i.finalSync !== false;
   gates.push({
     name: 'link',
-    ok: i.link !== 'connected',
+    ok: i.link !== 'connected' || syncs,
     blocking: false,
-    detail: i.link === 'connected' ? 'source agent still connected: fencing tells it to stop replicating' : `source agent ${i.link}`,
+    detail: i.link === 'connected' ? `source agent still connected: ${syncs ? 'a final sync, then ' : ''}fencing tells it to stop replicating` : `source agent ${i.link}`,
   });
+  gates.push(
+    !syncs
+      ? { name: 'final-sync', ok: true, blocking: false, detail: 'final sync possible: skipped (--no-final-sync); data since the point is left behind' }
+      : i.link === 'connected'
+        ? { name: 'final-sync', ok: true, blocking: false, detail: 'final sync possible: yes (one last incremental with the source quiesced, then the fence; RPO 0)' }
+        : { name: 'final-sync', ok: false, blocking: false, detail: `final sync possible: no (source agent ${i.link}); data since the point is lost` },
+  );
   if (i.failedOver) gates.push({ name: 'fenced', ok: false, blocking: false, detail: 'host is already failed over (a retry)' });
   return gates;
 }

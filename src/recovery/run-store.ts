@@ -23,7 +23,15 @@ export interface RunMeta {
   target: RunTargetView;
   gates: GateView[];
   forecast: RtoForecastView;
-  params: { ttlSeconds?: number; verdict?: Verdict; notes?: string };
+  params: {
+    ttlSeconds?: number;
+    verdict?: Verdict;
+    notes?: string;
+    /** failover: false when asked to skip the final sync */
+    finalSync?: boolean;
+    /** failback: the failover run whose images the host comes home from */
+    failoverRun?: number;
+  };
   operator: OperatorView;
   verdict: Verdict | null;
   verdictBy: 'operator' | 'checks' | null;
@@ -58,6 +66,8 @@ export interface RunStore {
   setVerdict(id: number, verdict: Verdict, by: 'operator' | 'checks', notes: string | null): void;
   setExpiry(id: number, expiresAt: string | null): void;
   setCleaned(id: number, at: string): void;
+  /** The hosts and points a run covers, changed while it runs (a final sync's new points). */
+  setHosts(id: number, hosts: RunScopeHost[]): void;
   /** the latest successful restore steps of runs */
   restoreSamples(limit?: number): RestoreSample[];
   /** the same from restore jobs (`drc restore`) */

@@ -21,6 +21,8 @@ export interface StepResult {
   checks?: CheckResultView[];
   fence?: { agentTold: boolean; cancelledJobs: number[] };
   hook?: { kind: 'command' | 'webhook'; output: string };
+  /** final sync and failback: what travelled */
+  sync?: { jobId?: number; pointIds?: number[]; blocksSent?: number; bytesSent?: number; drChanged?: number | null; sourceChanged?: number | null; downtimeMs?: number };
 }
 
 export interface StepRecord extends StepSpec {
@@ -93,10 +95,11 @@ export function drillSteps(shape: DrillShape): StepSpec[] {
   return out;
 }
 
-/** precheck → fence → restore each volume → deliver → post-checks → switch → complete; any failure stops it */
+/** precheck → final sync → fence → restore each volume → deliver → post-checks → switch → complete; any failure but the final sync's stops it */
 export function failoverSteps(host: RunbookHost, opts: { deliver: boolean }): StepSpec[] {
   const out: StepSpec[] = [
     step('precheck', host.name, null, 'pre-check gates', 'abort'),
+    step('final-sync', host.name, null, `final sync of ${host.name} while its agent is connected`, 'continue'),
     step('fence', host.name, null, `fence ${host.name}: stop its replication`, 'abort'),
   ];
   for (const v of host.volumes) out.push(step('restore', host.name, v, `restore ${host.name}/${v} to the production target`, 'abort'));

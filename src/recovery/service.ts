@@ -21,7 +21,8 @@ import type { RunStore, StoredRun } from './run-store.js';
 import { resolveScope, type ResolvedScope, type ScopeRequest } from './scope.js';
 import { gatesNow, stepRunner } from './steps.js';
 import { TargetError, allocatedBytes, drillTarget, failoverTarget, imagePath, removeDrillDir } from './targets.js';
-import { recoveryReport, reportSummary, runView } from './views.js';
+import { recoveryReport, reportSummary, runView, wayBackOf } from './views.js';
+import { WayBack } from './way-back.js';
 
 const CLEANUP_EVERY_MS = 60_000;
 
@@ -37,6 +38,8 @@ export interface FailoverRequest {
   point?: string;
   target?: string;
   confirm?: string;
+  /** skip the final sync even when the source agent is connected */
+  noFinalSync?: boolean;
 }
 
 export class RecoveryService {
@@ -46,6 +49,8 @@ export class RecoveryService {
   private readonly lastPush = new Map<number, number>();
   private timer: NodeJS.Timeout | null = null;
   private expiryTimers = new Set<NodeJS.Timeout>();
+  /** failback and failover cancel */
+  readonly wayBack: WayBack;
 
   constructor(
     private readonly host: RecoveryHost,
@@ -54,6 +59,12 @@ export class RecoveryService {
     this.runs = host.runs;
     const runner = stepRunner({ host, opts, runs: this.runs, onProgress: (id, i, p) => this.onProgress(id, i, p) });
     this.executor = new RunExecutor(this.runs, host.clock, runner, (r) => this.onChange(r), (id, e) => host.log('warning', `recovery run ${id}: ${e.message}`));
+    this.wayBack = new WayBack({
+      host, opts, runs: this.runs,
+      start: (id) => (void this.executor.start(id), this.view(id)),
+      isRunning: (name, kinds) => this.runs.running().some((s) => kinds.includes(s.record.kind) && s.meta.hosts.some((h) => h.host === name)),
+      audit: (who, action, target, outcome, details) => this.audit(who, action, target, outcome, details),
+    });
   }
 
   /** Resume runs a stopped or killed hub left unfinished; start the drill TTL sweeper. */
@@ -93,7 +104,7 @@ export class RecoveryService {
   report(id: number, who: Operator): RecoveryReport {
     const v = this.view(id);
     this.audit(who, 'report.get', String(id), 'ok');
-    return recoveryReport(v, this.host.hubName, this.host.clock.now());
+    return recoveryReport(v, this.host.hubName, this.host.clock.now(), wayBackOf(this.stored(id).record));
   }
 
   private onProgress(runId: number, index: number, p: StepProgressView): void {
@@ -258,7 +269,7 @@ export class RecoveryService {
     if (!row) throw new RecoveryError('not-found', `no host named ${req.host}`);
     const { target, scope } = this.failoverScope(req);
     const h = scope.hosts[0]!;
-    const gates = gatesNow({ host: this.host, opts: this.opts, runs: this.runs, onProgress: () => undefined }, h, target.dir, row.failedOver);
+    const gates = gatesNow({ host: this.host, opts: this.opts, runs: this.runs, onProgress: () => undefined }, h, target.dir, row.failedOver, !req.noFinalSync);
     const ready = gatesReady(gates);
     this.audit(who, 'failover.precheck', req.host, ready ? 'ready' : 'blocked', { gates: gates.filter((g) => !g.ok).map((g) => g.name) });
     return {
@@ -276,8 +287,8 @@ export class RecoveryService {
     if (!row) refuse('not-found', `no host named ${req.host}`);
     if (req.confirm === undefined || req.confirm === '') refuse('confirm-required', `failover of ${req.host} needs the host name typed to confirm: --confirm ${req.host}`);
     if (req.confirm !== req.host) refuse('refused', `confirmation "${req.confirm}" does not match host ${req.host}; nothing was done`);
-    if (this.runs.running().some((s) => s.record.kind === 'failover' && s.meta.hosts.some((h) => h.host === req.host))) {
-      refuse('busy', `a failover of ${req.host} is already running`);
+    if (this.runs.running().some((s) => (s.record.kind === 'failover' || s.record.kind === 'failback') && s.meta.hosts.some((h) => h.host === req.host))) {
+      refuse('busy', `a failover or failback of ${req.host} is already running`);
     }
     let plan: ReturnType<RecoveryService['failoverScope']>;
     try {
@@ -286,11 +297,11 @@ export class RecoveryService {
       return refuse(e instanceof RecoveryError ? e.code : 'refused', (e as Error).message);
     }
     const h = plan.scope.hosts[0]!;
-    const gates = gatesNow({ host: this.host, opts: this.opts, runs: this.runs, onProgress: () => undefined }, h, plan.target.dir, row!.failedOver);
+    const gates = gatesNow({ host: this.host, opts: this.opts, runs: this.runs, onProgress: () => undefined }, h, plan.target.dir, row!.failedOver, !req.noFinalSync);
     if (!gatesReady(gates)) refuse('refused', `pre-check failed: ${gates.filter((g) => !g.ok && g.blocking).map((g) => `${g.name}: ${g.detail}`).join('; ')}`);
     const stored = this.runs.create('failover', this.host.clock.now(), () => ({
       specs: failoverSteps(plan.scope.groups[0]!.hosts[0]!, { deliver: plan.target.type === 'command' }),
-      meta: { plan: null, pointSpec: plan.scope.pointSpec, hosts: plan.scope.hosts, target: plan.target, gates, forecast: this.forecast(plan.scope), params: {}, operator: { user: who.user, ssh: who.ssh } },
+      meta: { plan: null, pointSpec: plan.scope.pointSpec, hosts: plan.scope.hosts, target: plan.target, gates, forecast: this.forecast(plan.scope), params: { finalSync: !req.noFinalSync }, operator: { user: who.user, ssh: who.ssh } },
     }));
     const id = stored.record.id;
     this.audit(who, 'failover.start', req.host, 'started', { run: id, confirm: req.confirm, point: h.points.map((p) => p.pointId) });

@@ -14,6 +14,7 @@ import type { StepOutcome } from './runbook.js';
 import type { RunMeta, RunScopeHost, RunStore } from './run-store.js';
 import { deliverImages, freeBytes, imageEnv } from './targets.js';
 import { runHosts, runObjectives } from './views.js';
+import { failbackStep, finalSyncStep } from './way-back-steps.js';
 
 export interface StepDeps {
   host: RecoveryHost;
@@ -35,7 +36,7 @@ function envOf(ctx: StepContext, meta: RunMeta, h: RunScopeHost): Record<string,
 }
 
 /** Gates of a failover of `h` evaluated now. */
-export function gatesNow(d: StepDeps, h: RunScopeHost, dir: string, failedOver: boolean) {
+export function gatesNow(d: StepDeps, h: RunScopeHost, dir: string, failedOver: boolean, finalSync?: boolean) {
   const times = h.points.map((p) => Date.parse(p.time));
   return failoverGates({
     now: d.host.clock.now(),
@@ -48,6 +49,7 @@ export function gatesNow(d: StepDeps, h: RunScopeHost, dir: string, failedOver: 
     targetDir: dir,
     link: d.host.link(h.host),
     failedOver,
+    finalSync,
   });
 }
 
@@ -63,7 +65,7 @@ async function prepare(d: StepDeps, meta: RunMeta): Promise<StepOutcome> {
 async function precheck(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
   const h = scopeHost(meta, ctx.step.host);
   fs.mkdirSync(meta.target.dir, { recursive: true });
-  const gates = gatesNow(d, h, meta.target.dir, false);
+  const gates = gatesNow(d, h, meta.target.dir, false, meta.params.finalSync);
   const detail = gates.map((g) => `${g.ok ? 'ok' : g.blocking ? 'BLOCKED' : 'warn'} ${g.name}: ${g.detail}`).join('; ');
   const bad = gates.filter((g) => !g.ok);
   if (!gatesReady(gates)) return { state: 'failed', detail, error: `pre-check failed: ${bad.map((g) => g.name).join(', ')}` };
@@ -145,11 +147,12 @@ async function switchHook(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise
   const hook = d.opts.switchHook;
   if (!hook) return { state: 'skipped', detail: 'no switch hook configured (recovery.switch); switch DNS/load balancer by hand' };
   const h = scopeHost(meta, ctx.step.host);
-  const env = envOf(ctx, meta, h);
+  const direction = ctx.run.kind === 'failback' ? 'failback' : 'failover';
+  const env = { ...envOf(ctx, meta, h), DRC_DIRECTION: direction };
   const r =
     hook.type === 'command'
       ? await runCommand(hook.command, env, hook.timeout, ctx.signal)
-      : await postWebhook(hook.url, { event: 'failover.switch', run: ctx.run.id, host: h.host, images: h.points.map((p) => p.image), time: new Date(d.host.clock.now()).toISOString() }, hook.timeout, ctx.signal);
+      : await postWebhook(hook.url, { event: `${direction}.switch`, direction, run: ctx.run.id, host: h.host, images: h.points.map((p) => p.image), time: new Date(d.host.clock.now()).toISOString() }, hook.timeout, ctx.signal);
   const result = { hook: { kind: hook.type, output: r.output } };
   return r.ok ? { state: 'succeeded', detail: r.output, result } : { state: 'failed', error: `switch hook failed: ${r.output}`, result };
 }
@@ -170,6 +173,7 @@ function complete(d: StepDeps, meta: RunMeta, ctx: StepContext): StepOutcome {
 export function stepRunner(d: StepDeps): StepRunner {
   return async (ctx) => {
     const meta = d.runs.get(ctx.run.id)!.meta;
+    if (ctx.run.kind === 'failback' && ctx.step.kind !== 'switch' && ctx.step.kind !== 'complete') return failbackStep(d, meta, ctx);
     switch (ctx.step.kind) {
       case 'prepare':
         return prepare(d, meta);
@@ -190,6 +194,10 @@ export function stepRunner(d: StepDeps): StepRunner {
         return switchHook(d, meta, ctx);
       case 'complete':
         return complete(d, meta, ctx);
+      case 'final-sync':
+        return finalSyncStep(d, meta, ctx);
+      default:
+        throw new Error(`a ${ctx.run.kind} has no ${ctx.step.kind} step`);
     }
   };
 }

@@ -13,7 +13,7 @@ import { UsageError } from '../errors.js';
 
 
 export async function agent(argv: string[]): Promise<number> {
-  const a = parseArgs('agent', argv, { values: ['host', 'token', 'token-file', 'block-size', 'watch', 'ca', 'metrics', 'tracker', 'qmp', 'nbd'], repeat: ['volume'] });
+  const a = parseArgs('agent', argv, { values: ['host', 'token', 'token-file', 'block-size', 'watch', 'ca', 'metrics', 'tracker', 'qmp', 'nbd', 'pre-freeze', 'post-thaw'], repeat: ['volume'] });
   const ctx = resolveContext(a);
   const ac = ctx.config.agent;
   const hub = value(a, 'hub') ?? ac?.hub ?? 'ws://127.0.0.1:7701';
@@ -69,6 +69,8 @@ export async function agent(argv: string[]): Promise<number> {
     log: fileLogger(dataDir, 'agent'),
     logFile: path.join(dataDir, 'agent.log'),
     metricsMs: metrics !== undefined ? Number(metrics) * 1000 : undefined,
+    preFreeze: value(a, 'pre-freeze') ?? null,
+    postThaw: value(a, 'post-thaw') ?? null,
   });
   ag.start();
   await new Promise<void>((resolve) => {

@@ -1,5 +1,6 @@
 // `drc failover HOST --confirm HOST`: show the pre-check gates, then (only with the host name
-// typed exactly) fence the source, restore to the production target, post-check, switch.
+// typed exactly) take a final sync when the source is connected, fence it, restore to the
+// production target, post-check, switch. `drc failover cancel HOST --confirm HOST` un-fences.
 import { HubError } from '../../client/api-client.js';
 import type { FailoverPrecheck, RunView } from '../../protocol/recovery.js';
 import { longDuration } from '../../format/human.js';
@@ -8,6 +9,7 @@ import { connect, resolveContext } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
 import { printJson } from '../output.js';
 import { objectiveLine, startAndFollow } from './run-follow.js';
+import { failoverCancel } from './failover-cancel.js';
 
 function gatesText(p: FailoverPrecheck): string {
   const lines = [`pre-check of a failover of ${p.host.host} to ${p.target.dir} (${p.target.type}, ${p.target.format}):`];
@@ -27,12 +29,13 @@ function summary(v: RunView): string {
 }
 
 export async function failover(argv: string[]): Promise<number> {
-  const a = parseArgs('failover', argv, { values: ['point', 'target', 'confirm'] });
+  if (argv[0] === 'cancel') return failoverCancel(argv.slice(1));
+  const a = parseArgs('failover', argv, { values: ['point', 'target', 'confirm'], switches: ['no-final-sync'] });
   const ctx = resolveContext(a);
   const [host, ...rest] = a.positionals;
   if (!host) throw new UsageError('failover: HOST is required (drc failover HOST --confirm HOST)');
   if (rest.length) throw new UsageError(`failover: unexpected argument ${rest[0]} (one host per failover)`);
-  const scope = { host, point: value(a, 'point'), target: value(a, 'target') };
+  const scope = { host, point: value(a, 'point'), target: value(a, 'target'), ...(a.switches.has('no-final-sync') ? { noFinalSync: true } : {}) };
   const client = await connect(ctx);
   try {
     const pre = await client.call('failover.precheck', scope);
@@ -49,6 +52,7 @@ export async function failover(argv: string[]): Promise<number> {
     if (ctx.json) printJson(run);
     else process.stdout.write(summary(run));
     if (run.state !== 'completed') throw new OperationError(`failover run ${run.id} ${run.state}: ${run.error ?? 'see the report'}`);
+    if (run.verdict === 'fail') throw new OperationError(`failover run ${run.id} completed with verdict fail: see drc report export ${run.id}`);
     return 0;
   } finally {
     client.close();
