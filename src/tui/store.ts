@@ -1,7 +1,7 @@
 // The cockpit's client-side model: one immutable state fed by hub updates. Views read
 // it through useCockpitState; nothing here renders or fetches on its own.
 import type {
-  AlarmView, BacklogView, DirtyBitmapView, DrillPreview, EventView, FailoverPrecheck, HostMetricsView, HostView, HubView,
+  AlarmView, BacklogView, DirtyBitmapView, DrillPreview, EventView, FailbackPrecheck, FailoverPrecheck, HostMetricsView, HostView, HubView,
   InspectionView, JobView, LinkHealthView, PointView, RecoveryReport, ReportSummary, RunView, ScheduleView, Snapshot,
   ThroughputSample, Update,
 } from '../protocol/operator.js';
@@ -47,6 +47,8 @@ export interface CockpitState {
   /** the wizards' answers: drill forecasts by drillPreviewKey, pre-checks by host, reports by id */
   readonly previews: Readonly<Record<string, DrillPreview>>;
   readonly prechecks: Readonly<Record<string, FailoverPrecheck>>;
+  /** the failback wizard's pre-checks by host */
+  readonly failbackPrechecks: Readonly<Record<string, FailbackPrecheck>>;
   readonly reportDetails: Readonly<Record<number, RecoveryReport>>;
   readonly connection: ConnectionState;
   /** true once a snapshot has arrived */
@@ -56,7 +58,7 @@ export interface CockpitState {
 export const EMPTY_STATE: CockpitState = {
   hub: null, hosts: [], jobs: [], points: [], events: [], throughput: [],
   alarms: [], metrics: {}, schedules: null, runs: [], reports: null, inspection: null,
-  runsListed: false, previews: {}, prechecks: {}, reportDetails: {},
+  runsListed: false, previews: {}, prechecks: {}, failbackPrechecks: {}, reportDetails: {},
   connection: 'connecting', synced: false,
 };
 
@@ -73,6 +75,7 @@ export type LocalUpdate =
   | { type: 'runs.list'; runs: readonly RunView[] }
   | { type: 'drill.preview'; key: string; preview: DrillPreview }
   | { type: 'failover.precheck'; host: string; precheck: FailoverPrecheck }
+  | { type: 'failback.precheck'; host: string; precheck: FailbackPrecheck }
   | { type: 'report'; report: RecoveryReport }
   /** a host's recent samples from the hub's metric history (percent, oldest first) */
   | { type: 'metrics.history'; host: string; cpu: readonly number[]; memory: readonly number[]; disk: readonly number[] };
@@ -107,6 +110,7 @@ export function applyUpdate(state: CockpitState, update: Update | LocalUpdate): 
     case 'runs.list': return { ...state, runs: upsertRuns(state.runs, update.runs), runsListed: true };
     case 'drill.preview': return { ...state, previews: { ...state.previews, [update.key]: update.preview } };
     case 'failover.precheck': return { ...state, prechecks: { ...state.prechecks, [update.host]: update.precheck } };
+    case 'failback.precheck': return { ...state, failbackPrechecks: { ...state.failbackPrechecks, [update.host]: update.precheck } };
     case 'report': return { ...state, reportDetails: { ...state.reportDetails, [update.report.id]: update.report } };
     case 'schedules': return { ...state, schedules: update.schedules };
     case 'reports': return { ...state, reports: update.reports };
@@ -205,6 +209,7 @@ function fromSnapshot(s: Snapshot, prev: CockpitState): CockpitState {
     runsListed: prev.runsListed,
     previews: prev.previews,
     prechecks: prev.prechecks,
+    failbackPrechecks: prev.failbackPrechecks,
     reportDetails: prev.reportDetails,
     connection,
     synced: true,

@@ -3,6 +3,7 @@
 import type { ViewKind, ViewRef } from '../route.js';
 import { alarmsView } from './Alarms.js';
 import { drillView } from './Drill.js';
+import { failbackView } from './Failback.js';
 import { failoverView } from './Failover.js';
 import { hostView } from './HostDetail.js';
 import { hostsView } from './Hosts.js';
@@ -26,6 +27,7 @@ export const VIEWS: { readonly [K in ViewKind]: ViewDef<K> } = {
   report: reportView,
   drill: drillView,
   failover: failoverView,
+  failback: failbackView,
 };
 
 export const VIEW_KINDS = Object.keys(VIEWS) as ViewKind[];
