@@ -65,6 +65,8 @@ export interface HostConfig {
   /** Name of a tier in DrcConfig.tiers, or null. */
   tier: string | null;
   volumes: VolumeConfig[];
+  /** continuous replication (`continuous: true`): cycles back to back, at most every min_interval */
+  continuous?: { rpoSeconds: number | null; minIntervalSeconds: number } | null;
 }
 
 export interface VolumeConfig {

@@ -29,6 +29,7 @@ import { recoveryServiceOf, type HubRecoveryOptions } from './recovery-link.js';
 import { handleRequest, type RequestPorts } from './requests.js';
 import { restoreTask } from './restore-job.js';
 import { HubScheduler } from './schedules.js';
+import { ContinuousReplication } from './continuous.js';
 import { hostView, pointView } from './wire.js';
 
 export const HUB_VERSION = '0.1.0';
@@ -46,7 +47,7 @@ export interface HubOptions {
   apiTcp: (Listen & { token: string }) | null;
   tls?: { cert: string; key: string };
   tiers: TierView[];
-  hosts: { name: string; tags: string[]; tier: string | null }[];
+  hosts: { name: string; tags: string[]; tier: string | null; continuous?: { rpoSeconds: number | null; minIntervalSeconds: number } | null }[];
   concurrency?: number;
   heartbeatTimeoutMs?: number;
   log: HubLog;
@@ -75,6 +76,7 @@ export class Hub {
   readonly api: OperatorApi;
   readonly jobs: JobRunner;
   readonly scheduler: HubScheduler;
+  private readonly continuous: ContinuousReplication;
   readonly maintenance: HubMaintenance;
   readonly sessions = new Map<string, AgentSession>();
   readonly monitoring: HubMonitoring;
@@ -134,6 +136,7 @@ export class Hub {
     });
     const jobs = this.jobs;
     this.scheduler = new HubScheduler({ clock, catalog, state: schedules, jobs, journal, agingSeconds }, o.schedules ?? []);
+    this.continuous = new ContinuousReplication({ clock, catalog, live, jobs, journal }, o.hosts.flatMap((h) => (h.continuous ? [{ name: h.name, ...h.continuous }] : [])));
     const metrics = catalog.metricStore(METRIC_FLUSH_PARTS);
     const monitoring = (this.monitoring = new HubMonitoring({
       clock, catalog, tokens, metrics, alarms, links, live, journal, feed, tiers,
@@ -266,6 +269,7 @@ export class Hub {
     this.jobs.tick();
     this.scheduler.tick();
     this.monitoring.tick();
+    this.continuous.tick();
     this.agents.dropSilent();
   }
 

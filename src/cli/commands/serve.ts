@@ -40,7 +40,7 @@ export async function serve(argv: string[]): Promise<number> {
     apiTcp: c.hub.listen.apiTcp && c.hub.apiToken ? { ...c.hub.listen.apiTcp, token: c.hub.apiToken } : null,
     tls: c.hub.tls ?? undefined,
     tiers: c.tiers.map((t) => ({ name: t.name, rpoSeconds: t.rpo, rtoSeconds: t.rto })),
-    hosts: c.hosts.map((h) => ({ name: h.name, tags: h.tags, tier: h.tier })),
+    hosts: c.hosts.map((h) => ({ name: h.name, tags: h.tags, tier: h.tier, continuous: h.continuous })),
     concurrency: value(a, 'concurrency') ? Number(value(a, 'concurrency')) : undefined,
     log,
     alarms: c.alarms,
