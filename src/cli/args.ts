@@ -14,7 +14,7 @@ export interface ParsedArgs {
   switches: Set<string>;
 }
 
-const COMMON_VALUES = ['config', 'data', 'hub'];
+const COMMON_VALUES = ['config', 'data', 'hub', 'token-file', 'ca'];
 const COMMON_SWITCHES = ['json', 'debug', 'help'];
 
 export function parseArgs(cmd: string, argv: string[], spec: FlagSpec): ParsedArgs {

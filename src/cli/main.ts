@@ -88,6 +88,16 @@ export const COMMANDS: Record<string, Command> = {
     help: 'report list [--json] | report export ID --format md|html|json --out FILE',
     about: 'drill and takeover reports',
   },
+  operators: {
+    load: async () => (await import('./commands/operators.js')).operators,
+    help: 'operators [--json] | operators add NAME --role viewer|operator|admin [--expires DURATION] [--json] | operators revoke NAME',
+    about: 'operator tokens with a role: list, add one (prints its token once), revoke one',
+  },
+  audit: {
+    load: async () => (await import('./commands/audit.js')).audit,
+    help: 'audit [--since ISO-TIME|DURATION] [--host NAME] [--limit N] [--json]',
+    about: 'the audit log: who (token name or socket user), from where, did what',
+  },
   cockpit: {
     load: async () => (await import('./commands/cockpit.js')).cockpit,
     help: 'cockpit [--readonly]   (bare `drc` does the same)',

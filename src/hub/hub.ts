@@ -14,6 +14,10 @@ import { LocalDirectoryBackend } from '../store/backend.js';
 import { BlockStore } from '../store/block-store.js';
 import { AgentSession, type SessionHost, type SessionJob } from './agent-session.js';
 import { OperatorApi } from './api.js';
+import { OperatorAccess } from './access.js';
+import { stampCaller } from './caller.js';
+import { OperatorsRepo } from '../catalog/operators-repo.js';
+import type { Role } from '../protocol/access.js';
 import { Gateway } from './gateway.js';
 import { HubHttp } from './http.js';
 import { HubInspection } from './inspection.js';
@@ -41,7 +45,10 @@ export interface HubOptions {
   name: string;
   agents: Listen;
   http: Listen | null;
-  apiTcp: (Listen & { token: string }) | null;
+  /** the TCP operator API (TLS when `tls` is set); token: hub.api_token, an admin token */
+  apiTcp: (Listen & { token?: string }) | null;
+  /** role of the unix socket's peer (the hub's own user); default admin, null: a token is needed */
+  socketRole?: Role | null;
   tls?: { cert: string; key: string };
   tiers: TierView[];
   hosts: { name: string; tags: string[]; tier: string | null }[];
@@ -66,6 +73,7 @@ export class Hub implements SessionHost {
   readonly store: BlockStore;
   readonly live = new LiveState();
   readonly api: OperatorApi;
+  readonly operators: OperatorsRepo;
   readonly jobs: JobRunner;
   readonly scheduler: HubScheduler;
   readonly maintenance: HubMaintenance;
@@ -87,7 +95,15 @@ export class Hub implements SessionHost {
     fs.mkdirSync(o.dataDir, { recursive: true });
     this.catalog = new Catalog(path.join(o.dataDir, 'catalog.db'));
     this.store = new BlockStore(this.catalog, new LocalDirectoryBackend(path.join(o.dataDir, 'store', 'packs')));
-    this.api = new OperatorApi((m, p, c, ws) => handleRequest(this, m, p, c, ws));
+    this.operators = new OperatorsRepo(this.catalog.db);
+    const access = new OperatorAccess({
+      apiToken: o.apiTcp?.token ?? null,
+      socketRole: o.socketRole === undefined ? 'admin' : o.socketRole,
+      operators: this.operators,
+      audit: (actor, action, target, outcome, details) => this.audit(actor, action, target, outcome, details),
+      now: () => this.now(),
+    });
+    this.api = new OperatorApi((m, p, c, ws) => handleRequest(this, m, p, c, ws), access);
     this.jobs = new JobRunner(this);
     this.scheduler = new HubScheduler(this, o.schedules ?? []);
     this.maintenance = new HubMaintenance(this);
@@ -122,7 +138,7 @@ export class Hub implements SessionHost {
     const port = await this.gateway.listen();
     this.agentsUrl = `${this.gateway.scheme}://${this.o.agents.host}:${port}`;
     await this.api.listenUnix(path.join(this.o.dataDir, 'api.sock'));
-    if (this.o.apiTcp) await this.api.listenTcp(this.o.apiTcp.host, this.o.apiTcp.port, this.o.apiTcp.token);
+    if (this.o.apiTcp) await this.api.listenTcp(this.o.apiTcp.host, this.o.apiTcp.port, this.o.tls);
     if (this.o.http) {
       this.http = new HubHttp(
         () => metricsText(this),
@@ -173,7 +189,8 @@ export class Hub implements SessionHost {
   }
 
   audit(actor: string, action: string, target: string | null, outcome: string, details: object = {}): void {
-    this.catalog.audit(this.iso(), actor, action, target, outcome, details);
+    // within an operator's request: the client's address and SSH_CLIENT go with it
+    this.catalog.audit(this.iso(), actor, action, target, outcome, stampCaller(details));
   }
 
   pushHost(name: string): void {

@@ -4,6 +4,7 @@ import type { WebSocket } from 'ws';
 import { bool, int, list, name, nullable, obj, oneOf, optional, str } from '../protocol/schema.js';
 import { ApiError, type ApiClientInfo } from './api.js';
 import type { Hub } from './hub.js';
+import { ACCESS_METHODS, handleAccessRequest } from './access-requests.js';
 import { INSPECTION_METHODS, handleInspectionRequest } from './inspection-requests.js';
 import { MAINTENANCE_METHODS, handleMaintenanceRequest } from './maintenance-requests.js';
 import { RECOVERY_METHODS, handleRecoveryRequest } from './recovery-requests.js';
@@ -63,6 +64,7 @@ export function resolvePoint(hub: Hub, volumeId: number, spec: string, where: st
 
 export async function handleRequest(hub: Hub, method: string, params: unknown, client: ApiClientInfo, ws: WebSocket): Promise<unknown> {
   const c = hub.catalog;
+  if (ACCESS_METHODS.has(method)) return handleAccessRequest(hub, method, params, client);
   if (INSPECTION_METHODS.has(method)) return handleInspectionRequest(hub, method, params, client);
   if (RECOVERY_METHODS.has(method)) return handleRecoveryRequest(hub, method, params, client);
   if (MAINTENANCE_METHODS.has(method)) return handleMaintenanceRequest(hub, method, params, client);

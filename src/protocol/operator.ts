@@ -8,6 +8,8 @@ import type { GcReportView, MaintenanceStatusView, PruneReport, ScheduleView, Ve
 export type * from './maintenance.js';
 import type { RecoveryMethods, RecoveryUpdate } from './recovery.js';
 export type * from './recovery.js';
+import type { AccessMethods } from './access.js';
+export type * from './access.js';
 
 export const OPERATOR_API_VERSION = 1;
 
@@ -284,7 +286,7 @@ export type Update =
   | RecoveryUpdate;
 
 /** Methods a client may call; params and results per method. */
-export interface OperatorMethods extends RecoveryMethods {
+export interface OperatorMethods extends RecoveryMethods, AccessMethods {
   'hub.status': { params: Record<string, never>; result: Snapshot };
   /** snapshot: false subscribes to updates only (CLI waiting for a job) */
   'subscribe': { params: { snapshot?: boolean }; result: { ok: true } };

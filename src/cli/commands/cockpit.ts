@@ -7,8 +7,10 @@ export async function cockpit(argv: string[]): Promise<number> {
   if (a.positionals.length) throw new UsageError(`cockpit: unexpected argument ${a.positionals[0]}`);
   if (!process.stdout.isTTY) throw new UsageError('cockpit: needs a terminal (use the drc commands with --json in scripts)');
   const ctx = resolveContext(a);
-  const client = await connect(ctx);
+  const readonly = a.switches.has('readonly');
+  // read-only is the hub's business: the cockpit connects as a viewer, whatever its token grants
+  const client = await connect(ctx, readonly ? { role: 'viewer' } : {});
   const { runCockpit } = await import('../../tui/run.js');
-  await runCockpit({ client, readonly: a.switches.has('readonly') });
+  await runCockpit({ client, readonly });
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }

@@ -1,8 +1,8 @@
-import { parseDuration } from '../../config/index.js';
 import { parseArgs, value } from '../args.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printJson, table } from '../output.js';
+import { expiresInSeconds } from './expires.js';
 
 
 export async function hosts(argv: string[]): Promise<number> {
@@ -15,14 +15,7 @@ export async function hosts(argv: string[]): Promise<number> {
     if (sub === 'add') {
       if (!name) throw new UsageError('hosts add: NAME is required');
       const tags = value(a, 'tags')?.split(',').map((t) => t.trim()).filter(Boolean) ?? [];
-      const expires = value(a, 'expires');
-      let expiresInSeconds: number | undefined;
-      try {
-        expiresInSeconds = expires === undefined ? undefined : parseDuration(expires);
-      } catch (e) {
-        throw new UsageError(`hosts add: --expires ${expires}: ${(e as Error).message}`);
-      }
-      const r = await client.call('hosts.add', { name, tags, tier: value(a, 'tier') ?? null, expiresInSeconds });
+      const r = await client.call('hosts.add', { name, tags, tier: value(a, 'tier') ?? null, expiresInSeconds: expiresInSeconds('hosts add', value(a, 'expires')) });
       if (ctx.json) printJson(r);
       else {
         process.stdout.write(`host ${r.host.name} added. Its agent token (shown once, keep it secret):\n${r.token}\n`);

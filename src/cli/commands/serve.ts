@@ -37,7 +37,7 @@ export async function serve(argv: string[]): Promise<number> {
     name: c.hub.name,
     agents: la ? hostPort('listen-agents', la) : c.hub.listen.agents,
     http: lh === 'off' ? null : lh ? hostPort('listen-http', lh) : c.hub.listen.http,
-    apiTcp: c.hub.listen.apiTcp && c.hub.apiToken ? { ...c.hub.listen.apiTcp, token: c.hub.apiToken } : null,
+    apiTcp: c.hub.listen.apiTcp ? { ...c.hub.listen.apiTcp, token: c.hub.apiToken ?? undefined } : null,
     tls: c.hub.tls ?? undefined,
     tiers: c.tiers.map((t) => ({ name: t.name, rpoSeconds: t.rpo, rtoSeconds: t.rto })),
     hosts: c.hosts.map((h) => ({ name: h.name, tags: h.tags, tier: h.tier })),
