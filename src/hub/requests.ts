@@ -1,4 +1,5 @@
 // Operator API requests: each validated with a schema, then carried out, and audited.
+import fs from 'node:fs';
 import path from 'node:path';
 import type { WebSocket } from 'ws';
 import { bool, int, list, name, nullable, obj, oneOf, optional, str } from '../protocol/schema.js';
@@ -28,6 +29,7 @@ const schemas = {
     format: optional(oneOf('raw', 'qcow2', 'vmdk', 'vhdx')),
     origin: optional(str(100)),
     sync: optional(bool),
+    force: optional(bool),
   }),
 };
 
@@ -107,6 +109,7 @@ export async function handleRequest(hub: Hub, method: string, params: unknown, c
       const p = parse('backup.start', params);
       const h = hostOrThrow(hub, p.host);
       if (h.failedOver) throw new ApiError('refused', `host ${p.host} is failed over; replication is fenced`);
+      if (h.revoked) throw new ApiError('refused', `host ${p.host} is revoked; its agent cannot connect (drc hosts add ${p.host} issues a new token)`);
       const j = hub.jobs.enqueue({
         kind: 'backup',
         hostId: h.id,
@@ -149,6 +152,7 @@ export async function handleRequest(hub: Hub, method: string, params: unknown, c
       const v = c.volume(h.id, p.volume);
       if (!v) throw new ApiError('not-found', `host ${p.host} has no volume ${p.volume}`);
       if (!path.isAbsolute(p.to)) throw new ApiError('bad-request', `restore target must be an absolute path: ${p.to}`);
+      if (!p.force && fs.existsSync(p.to)) throw new ApiError('exists', `${p.to} already exists; give --force to overwrite it`);
       const pointId = resolvePoint(hub, v.id, p.point, `${p.host}/${p.volume}`);
       const j = hub.jobs.enqueue({
         kind: 'restore',

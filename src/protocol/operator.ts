@@ -302,7 +302,8 @@ export interface OperatorMethods extends RecoveryMethods, AccessMethods {
   'hosts.add': { params: { name: string; tags?: string[]; tier?: string | null; expiresInSeconds?: number }; result: { host: HostView; token: string } };
   'hosts.list': { params: Record<string, never>; result: HostView[] };
   'hosts.revoke': { params: { name: string }; result: { ok: true } };
-  'backup.start': { params: { host: string; volume?: string; full?: boolean; origin?: string }; result: JobView };
+  /** refused at once when the host is revoked or fenced (failed over); priority 0-100, default 5 */
+  'backup.start': { params: { host: string; volume?: string; full?: boolean; origin?: string; priority?: number }; result: JobView };
   'job.get': { params: { id: number }; result: JobView };
   'job.cancel': { params: { id: number }; result: JobView };
   'job.retry': { params: { id: number }; result: JobView };
@@ -318,6 +319,8 @@ export interface OperatorMethods extends RecoveryMethods, AccessMethods {
       origin?: string;
       /** false: do not wait for the image to reach the disk (faster, not crash-safe) */
       sync?: boolean;
+      /** overwrite `to` when it exists (refused otherwise) */
+      force?: boolean;
     };
     result: JobView;
   };

@@ -7,13 +7,14 @@ import type { VolumeSpec } from '../../../agent/uploader.js';
 import { DEFAULT_BLOCK_SIZE, parseSize } from '../../config/index.js';
 import { TRACKERS, type TrackerKind } from '../../config/types.js';
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { followLauncher } from '../launcher.js';
 import { resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 
 
 export async function agent(argv: string[]): Promise<number> {
-  const a = parseArgs('agent', argv, { values: ['host', 'token', 'token-file', 'block-size', 'watch', 'ca', 'metrics', 'tracker', 'qmp', 'nbd'], repeat: ['volume'] });
+  const a = parseArgs('agent', argv, FLAGS.agent);
   const ctx = resolveContext(a);
   const ac = ctx.config.agent;
   const hub = value(a, 'hub') ?? ac?.hub ?? 'ws://127.0.0.1:7701';

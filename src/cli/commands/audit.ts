@@ -2,6 +2,7 @@
 // what, with what outcome. Read only: nothing in drc deletes or changes it.
 import { parseDuration } from '../../config/index.js';
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printJson, table } from '../output.js';
@@ -22,7 +23,7 @@ function sinceOf(raw: string | undefined): string | undefined {
 }
 
 export async function audit(argv: string[]): Promise<number> {
-  const a = parseArgs('audit', argv, { values: ['since', 'host', 'limit'] });
+  const a = parseArgs('audit', argv, FLAGS.audit);
   const ctx = resolveContext(a);
   if (a.positionals.length) throw new UsageError(`audit: unexpected argument ${a.positionals[0]}`);
   const since = sinceOf(value(a, 'since'));

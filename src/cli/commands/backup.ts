@@ -1,4 +1,6 @@
+import { parseDuration } from '../../config/index.js';
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
 import { bytes, printJson } from '../output.js';
@@ -6,20 +8,31 @@ import { waitForJob } from './wait.js';
 
 
 export async function backup(argv: string[]): Promise<number> {
-  const a = parseArgs('backup', argv, { values: ['volume', 'priority'], switches: ['full', 'wait'] });
+  const a = parseArgs('backup', argv, FLAGS.backup);
   const ctx = resolveContext(a);
   const [host, ...rest] = a.positionals;
   if (!host) throw new UsageError('backup: HOST is required');
   if (rest.length) throw new UsageError(`backup: unexpected argument ${rest[0]}`);
+  const rawPriority = value(a, 'priority');
+  if (rawPriority !== undefined && !(/^\d{1,3}$/.test(rawPriority) && Number(rawPriority) <= 100)) throw new UsageError(`backup: --priority ${rawPriority}: expected 0..100`);
+  const rawTimeout = value(a, 'timeout');
+  if (rawTimeout !== undefined && !a.switches.has('wait')) throw new UsageError('backup: --timeout goes with --wait');
+  let timeout: number | undefined;
+  try {
+    timeout = rawTimeout === undefined ? undefined : parseDuration(rawTimeout);
+  } catch (e) {
+    throw new UsageError(`backup: --timeout ${rawTimeout}: ${(e as Error).message}`);
+  }
   const client = await connect(ctx);
   try {
-    let job = await client.call('backup.start', { host, volume: value(a, 'volume'), full: a.switches.has('full') });
+    const priority = rawPriority === undefined ? undefined : Number(rawPriority);
+    let job = await client.call('backup.start', { host, volume: value(a, 'volume'), full: a.switches.has('full'), priority });
     if (!a.switches.has('wait')) {
       if (ctx.json) printJson(job);
       else process.stdout.write(`backup job ${job.id} of ${host} queued\n`);
       return 0;
     }
-    job = await waitForJob(client, job, `backup ${host}`, ctx.json);
+    job = await waitForJob(client, job, `backup ${host}`, ctx.json, timeout);
     if (ctx.json) printJson(job);
     else if (job.state === 'succeeded')
       process.stdout.write(`backup job ${job.id} of ${host} succeeded: point(s) ${job.pointIds.join(', ')}, ${bytes(job.bytesWire)} sent, ${bytes(job.bytesNew)} stored\n`);

@@ -1,9 +1,10 @@
 import { parseArgs } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 
 export async function cockpit(argv: string[]): Promise<number> {
-  const a = parseArgs('cockpit', argv, { switches: ['readonly'] });
+  const a = parseArgs('cockpit', argv, FLAGS.cockpit);
   if (a.positionals.length) throw new UsageError(`cockpit: unexpected argument ${a.positionals[0]}`);
   if (!process.stdout.isTTY) throw new UsageError('cockpit: needs a terminal (use the drc commands with --json in scripts)');
   const ctx = resolveContext(a);

@@ -1,9 +1,10 @@
 import { ApiClient } from '../../client/api-client.js';
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { UsageError } from '../errors.js';
 
 export async function demo(argv: string[]): Promise<number> {
-  const a = parseArgs('demo', argv, { values: ['dir'], switches: ['readonly', 'keep'] });
+  const a = parseArgs('demo', argv, FLAGS.demo);
   if (a.positionals.length) throw new UsageError(`demo: unexpected argument ${a.positionals[0]}`);
   if (!process.stdout.isTTY) throw new UsageError('demo: needs a terminal');
   const { startDemo } = await import('../../demo/demo.js');

@@ -6,6 +6,7 @@ import { parseDuration } from '../../config/index.js';
 import type { DrillPreview, RunView, Verdict } from '../../protocol/recovery.js';
 import { duration, size } from '../../recovery/report-md.js';
 import { parseArgs, value, type ParsedArgs } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext, type Context } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
 import { bytes, printJson, table } from '../output.js';
@@ -84,7 +85,7 @@ async function list(client: ApiClient, ctx: Context, all: boolean): Promise<numb
 }
 
 export async function drill(argv: string[]): Promise<number> {
-  const a = parseArgs('drill', argv, { values: ['plan', 'point', 'target', 'ttl', 'verdict', 'notes'], switches: ['yes', 'all', 'expired'] });
+  const a = parseArgs('drill', argv, FLAGS.drill);
   const ctx = resolveContext(a);
   const [sub, ...rest] = a.positionals;
   const client = await connect(ctx);

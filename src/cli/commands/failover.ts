@@ -4,6 +4,7 @@ import { HubError } from '../../client/api-client.js';
 import type { FailoverPrecheck, RunView } from '../../protocol/recovery.js';
 import { duration } from '../../recovery/report-md.js';
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
 import { printJson } from '../output.js';
@@ -27,7 +28,7 @@ function summary(v: RunView): string {
 }
 
 export async function failover(argv: string[]): Promise<number> {
-  const a = parseArgs('failover', argv, { values: ['point', 'target', 'confirm'] });
+  const a = parseArgs('failover', argv, FLAGS.failover);
   const ctx = resolveContext(a);
   const [host, ...rest] = a.positionals;
   if (!host) throw new UsageError('failover: HOST is required (drc failover HOST --confirm HOST)');

@@ -1,4 +1,5 @@
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printJson, table } from '../output.js';
@@ -6,7 +7,7 @@ import { expiresInSeconds } from './expires.js';
 
 
 export async function hosts(argv: string[]): Promise<number> {
-  const a = parseArgs('hosts', argv, { values: ['tags', 'tier', 'expires'] });
+  const a = parseArgs('hosts', argv, FLAGS.hosts);
   const ctx = resolveContext(a);
   const [sub, name, ...rest] = a.positionals;
   if (rest.length) throw new UsageError(`hosts: unexpected argument ${rest[0]}`);

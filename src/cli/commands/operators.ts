@@ -2,13 +2,14 @@
 // listed and revoked by an admin. A new token is printed once; the hub keeps its hash.
 import { isRole } from '../../protocol/roles.js';
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printJson, table } from '../output.js';
 import { expiresInSeconds } from './expires.js';
 
 export async function operators(argv: string[]): Promise<number> {
-  const a = parseArgs('operators', argv, { values: ['role', 'expires'] });
+  const a = parseArgs('operators', argv, FLAGS.operators);
   const ctx = resolveContext(a);
   const [sub, name, ...rest] = a.positionals;
   if (rest.length) throw new UsageError(`operators: unexpected argument ${rest[0]}`);

@@ -5,6 +5,7 @@ import { Hub } from '../../hub/hub.js';
 import { testClockFromEnv } from '../../hub/test-clock.js';
 import { parseCron } from '../../scheduler/cron.js';
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { followLauncher } from '../launcher.js';
 import { resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -19,7 +20,7 @@ function hostPort(flag: string, s: string) {
 }
 
 export async function serve(argv: string[]): Promise<number> {
-  const a = parseArgs('serve', argv, { values: ['listen-agents', 'listen-http', 'concurrency'] });
+  const a = parseArgs('serve', argv, FLAGS.serve);
   const ctx = resolveContext(a);
   const c = ctx.config;
   const la = value(a, 'listen-agents');

@@ -1,11 +1,12 @@
 import { parseArgs } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { bytes, printJson } from '../output.js';
 
 
 export async function status(argv: string[]): Promise<number> {
-  const a = parseArgs('status', argv, {});
+  const a = parseArgs('status', argv, FLAGS.status);
   const ctx = resolveContext(a);
   if (a.positionals.length) throw new UsageError(`status: unexpected argument ${a.positionals[0]}`);
   const client = await connect(ctx);
