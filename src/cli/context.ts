@@ -42,7 +42,7 @@ export function resolveContext(a: ParsedArgs): Context {
   let hubTarget = path.join(dataDir, 'api.sock');
   if (hubFlag) hubTarget = hubFlag;
   else if (!dataFlag && config.hub.listen.apiTcp && process.env.DRC_USE_TCP) {
-    hubTarget = `ws://${config.hub.listen.apiTcp.host}:${config.hub.listen.apiTcp.port}`;
+    hubTarget = `${config.hub.tls ? 'wss' : 'ws'}://${config.hub.listen.apiTcp.host}:${config.hub.listen.apiTcp.port}`;
   }
   // the operator's token: --token-file, DRC_TOKEN, DRC_TOKEN_FILE, else the config's hub.api_token
   const tokenFile = value(a, 'token-file') ?? (process.env.DRC_TOKEN ? undefined : process.env.DRC_TOKEN_FILE);
