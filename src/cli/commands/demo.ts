@@ -10,7 +10,10 @@ export async function demo(argv: string[]): Promise<number> {
   const { startDemo } = await import('../../demo/demo.js');
   const { runCockpit } = await import('../../tui/run.js');
   process.stderr.write('drc demo: generating disk images and starting the hub and three agents…\n');
-  const d = await startDemo({ dir: value(a, 'dir'), keep: a.switches.has('keep') });
+  const { DemoDirError } = await import('../../demo/demo-dir.js');
+  const d = await startDemo({ dir: value(a, 'dir'), keep: a.switches.has('keep') }).catch((e: unknown) => {
+    throw e instanceof DemoDirError ? new UsageError(e.message) : e;
+  });
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
