@@ -75,7 +75,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   drill: {
     load: async () => (await import('./commands/drill.js')).drill,
-    help: 'drill HOST... [--plan NAME] [--point latest|ID|ISO-TIME] [--target NAME] [--ttl DURATION] [--verdict pass|fail] [--notes TEXT] [--yes] [--json] | drill list [--all] | drill cleanup ID|--expired|--all [--yes] | drill verdict ID pass|fail [--notes TEXT]',
+    help: 'drill HOST... [--plan NAME] [--point latest|ID|ISO-TIME] [--target NAME] [--ttl DURATION] [--verdict pass|fail] [--notes TEXT] [--yes] [--json] | drill list [--all] | drill cleanup ID|--expired|--all | drill verdict ID pass|fail [--notes TEXT]',
     about: 'restore hosts into an isolated target, run checks, measure RTO/RPO (production untouched)',
   },
   failover: {

@@ -23,7 +23,7 @@ const schemas = {
   }),
   'drill.verdict': obj({ id: int(1), verdict: oneOf('pass', 'fail'), notes: optional(str(4000)) }),
   'drill.list': obj({ all: optional(bool) }),
-  'drill.cleanup': obj({ id: optional(int(1)), expiredOnly: optional(bool) }),
+  'drill.cleanup': obj({ id: optional(int(1)), expiredOnly: optional(bool), all: optional(bool) }),
   'failover.precheck': obj({ host: name, point: optional(point), target: optional(name) }),
   // confirm is checked by the service (and audited when wrong), so any string is accepted here
   'failover.start': obj({ host: name, point: optional(point), target: optional(name), confirm: optional(str(200)) }),
@@ -55,8 +55,12 @@ function handle(hub: Hub, method: string, params: unknown, client: ApiClientInfo
     }
     case 'drill.list':
       return r.drills(parse('drill.list', params).all ?? false);
-    case 'drill.cleanup':
-      return r.cleanup(parse('drill.cleanup', params), who);
+    case 'drill.cleanup': {
+      const p = parse('drill.cleanup', params);
+      // removing every drill's images is never the default
+      if (p.id === undefined && !p.expiredOnly && !p.all) throw new ApiError('bad-request', 'drill.cleanup: give a run id, expiredOnly or all');
+      return r.cleanup({ id: p.id, expiredOnly: p.expiredOnly }, who);
+    }
     case 'failover.precheck':
       return r.precheckFailover(parse('failover.precheck', params), who);
     case 'failover.start':

@@ -204,8 +204,8 @@ export interface RecoveryMethods {
   };
   'drill.verdict': { params: { id: number; verdict: Verdict; notes?: string }; result: RunView };
   'drill.list': { params: { all?: boolean }; result: DrillArtefactView[] };
-  /** id: one drill; otherwise every drill's artefacts (expiredOnly: only past their TTL) */
-  'drill.cleanup': { params: { id?: number; expiredOnly?: boolean }; result: DrillArtefactView[] };
+  /** id: one drill; expiredOnly: those past their TTL; all: every drill's artefacts (one of the three is required) */
+  'drill.cleanup': { params: { id?: number; expiredOnly?: boolean; all?: boolean }; result: DrillArtefactView[] };
   'failover.precheck': { params: { host: string; point?: string; target?: string }; result: FailoverPrecheck };
   /** confirm must equal host exactly */
   'failover.start': { params: { host: string; point?: string; target?: string; confirm?: string }; result: RunView };

@@ -40,6 +40,18 @@ async function confirm(a: ParsedArgs, preview: DrillPreview): Promise<void> {
   if (answer !== 'y' && answer !== 'yes') throw new OperationError('drill not started: not confirmed');
 }
 
+/** `drill cleanup` with neither a run id nor --expired nor --all: ask on a terminal, refuse elsewhere. */
+async function confirmCleanupAll(client: ApiClient): Promise<void> {
+  if (!process.stdin.isTTY) throw new UsageError('drill cleanup: give a run ID, --expired or --all (nothing was removed)');
+  const rows = (await client.call('drill.list', {})).filter((r) => r.cleanedAt === null);
+  if (rows.length === 0) return;
+  process.stderr.write(rows.map((r) => `  drill ${r.runId} (${r.hosts.join(',')}): ${r.dir}, ${bytes(r.bytes)}`).join('\n') + '\n');
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  const answer = (await rl.question(`Remove the artefacts of all ${rows.length} drill(s) above? [y/N] `)).trim().toLowerCase();
+  rl.close();
+  if (answer !== 'y' && answer !== 'yes') throw new OperationError('drill cleanup: not confirmed; nothing was removed');
+}
+
 function summary(v: RunView): string {
   const lines = [
     `drill run ${v.id} of ${v.hosts.map((h) => h.host).join(', ')}: ${v.state}, verdict ${v.verdict?.toUpperCase() ?? 'none'}`,
@@ -96,7 +108,10 @@ export async function drill(argv: string[]): Promise<number> {
     }
     if (sub === 'cleanup') {
       if (rest.length > 1 || (rest[0] !== undefined && !/^\d+$/.test(rest[0]))) throw new UsageError('drill cleanup: expected at most one run id');
-      const removed = await client.call('drill.cleanup', { id: rest[0] === undefined ? undefined : Number(rest[0]), expiredOnly: a.switches.has('expired') });
+      const id = rest[0] === undefined ? undefined : Number(rest[0]);
+      const expiredOnly = a.switches.has('expired');
+      if (id === undefined && !expiredOnly && !a.switches.has('all')) await confirmCleanupAll(client);
+      const removed = await client.call('drill.cleanup', id !== undefined || expiredOnly ? { id, expiredOnly } : { all: true });
       if (ctx.json) printJson(removed);
       else process.stdout.write(removed.length ? removed.map((r) => `removed ${r.dir} (drill ${r.runId}, ${bytes(r.bytes)})`).join('\n') + '\n' : 'nothing to clean up\n');
       return 0;

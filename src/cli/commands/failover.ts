@@ -50,6 +50,8 @@ export async function failover(argv: string[]): Promise<number> {
     if (ctx.json) printJson(run);
     else process.stdout.write(summary(run));
     if (run.state !== 'completed') throw new OperationError(`failover run ${run.id} ${run.state}: ${run.error ?? 'see the report'}`);
+    // a takeover that ran to the end but missed its objectives or checks failed, as a drill does
+    if (run.verdict === 'fail') throw new OperationError(`failover run ${run.id} completed with verdict FAIL (RTO ${run.rto.pass === false ? 'missed' : 'met'}, RPO ${run.rpo.pass === false ? 'missed' : 'met'}); see the report`);
     return 0;
   } finally {
     client.close();
