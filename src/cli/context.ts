@@ -20,7 +20,7 @@ export interface Context {
 }
 
 /** A file given on the command line or in the environment, read; a missing one is a one-line usage error. */
-function readGiven(what: string, file: string): Buffer {
+export function readGiven(what: string, file: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (e) {

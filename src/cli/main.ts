@@ -154,8 +154,9 @@ export async function main(argv: string[]): Promise<void> {
     code = e instanceof UsageError || e instanceof ConfigError || e instanceof ValueFormatError ? 2 : 1;
     const known = e instanceof UsageError || e instanceof ConfigError || e instanceof ValueFormatError || e instanceof HubError || e instanceof OperationError || e instanceof StoreError;
     const msg = (e as Error).message.split('\n')[0];
-    process.stderr.write(`drc: ${msg}\n`);
-    if (debug || !known) process.stderr.write(`${(e as Error).stack ?? ''}\n`);
+    // one line, always; the stack only with --debug
+    process.stderr.write(`drc: ${msg}${known || debug ? '' : ' (unexpected; run with --debug for details)'}\n`);
+    if (debug) process.stderr.write(`${(e as Error).stack ?? ''}\n`);
   }
   process.exitCode = code;
   // commands that leave handles behind (sockets being closed) must not keep the CLI alive

@@ -11,12 +11,13 @@ export async function hosts(argv: string[]): Promise<number> {
   const ctx = resolveContext(a);
   const [sub, name, ...rest] = a.positionals;
   if (rest.length) throw new UsageError(`hosts: unexpected argument ${rest[0]}`);
+  const expires = sub === 'add' ? expiresInSeconds('hosts add', value(a, 'expires')) : undefined;
   const client = await connect(ctx);
   try {
     if (sub === 'add') {
       if (!name) throw new UsageError('hosts add: NAME is required');
       const tags = value(a, 'tags')?.split(',').map((t) => t.trim()).filter(Boolean) ?? [];
-      const r = await client.call('hosts.add', { name, tags, tier: value(a, 'tier') ?? null, expiresInSeconds: expiresInSeconds('hosts add', value(a, 'expires')) });
+      const r = await client.call('hosts.add', { name, tags, tier: value(a, 'tier') ?? null, expiresInSeconds: expires });
       if (ctx.json) printJson(r);
       else {
         process.stdout.write(`host ${r.host.name} added. Its agent token (shown once, keep it secret):\n${r.token}\n`);
