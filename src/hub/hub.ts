@@ -15,6 +15,7 @@ import { BlockStore } from '../store/block-store.js';
 import { AgentSession, type SessionHost, type SessionJob } from './agent-session.js';
 import { OperatorApi } from './api.js';
 import { OperatorAccess } from './access.js';
+import { AgentTokenWatch } from './agent-tokens.js';
 import { stampCaller } from './caller.js';
 import { OperatorsRepo } from '../catalog/operators-repo.js';
 import type { Role } from '../protocol/access.js';
@@ -81,6 +82,7 @@ export class Hub implements SessionHost {
   readonly inspection: HubInspection;
   readonly recovery: RecoveryService;
   private gateway: Gateway;
+  private agentTokens: AgentTokenWatch;
   private http: HubHttp | null = null;
   private timers: NodeJS.Timeout[] = [];
   /** set by stop(): sessions still closing must not touch the catalog being closed */
@@ -109,6 +111,13 @@ export class Hub implements SessionHost {
     this.maintenance = new HubMaintenance(this);
     this.inspection = new HubInspection(this);
     this.recovery = recoveryServiceOf(this, o.recovery);
+    this.agentTokens = new AgentTokenWatch({
+      db: this.catalog.db,
+      sessions: this.sessions,
+      iso: () => this.iso(),
+      event: (level, kind, host, message) => this.event(level, kind, host, message),
+      audit: (actor, action, target, outcome, details) => this.audit(actor, action, target, outcome, details),
+    });
     this.gateway = new Gateway({
       host: o.agents.host,
       port: o.agents.port,
@@ -234,7 +243,8 @@ export class Hub implements SessionHost {
     this.jobs.tick();
     this.scheduler.tick();
     this.inspection.tick();
-    const timeout = this.o.heartbeatTimeoutMs ?? 20_000;
+    this.agentTokens.tick();
+    const timeout = this.o.heartbeatTimeoutMs ?? 10_000;
     for (const s of this.sessions.values()) {
       const seen = this.live.host(s.host).lastSeen ?? 0;
       if (this.now() - seen > timeout) {
@@ -261,7 +271,8 @@ export class Hub implements SessionHost {
     else if (this.inspection.tokenExpired(h.id)) why = `token of ${host} expired`;
     this.audit(`agent:${host || '?'}`, 'agent.connect', host || null, why ? 'rejected' : 'accepted', { remote, reason: why });
     if (why) this.event('warning', 'agent.auth.rejected', h ? host : null, `agent connection from ${remote} rejected: ${why}`);
-    return why;
+    // the agent is told the same for an unknown host as for a wrong token: a 401 names no host
+    return why === null ? null : host && token ? 'unknown host, or a wrong, revoked or expired token' : why;
   }
 
   private onConnection(ws: WebSocket, host: string, remote: string): void {

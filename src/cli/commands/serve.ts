@@ -44,6 +44,8 @@ export async function serve(argv: string[]): Promise<number> {
       http: lh === 'off' ? null : lh ? hostPort('listen-http', lh) : c.hub.listen.http,
       apiTcp: c.hub.listen.apiTcp ? { ...c.hub.listen.apiTcp, token: c.hub.apiToken ?? undefined } : null,
       tls: c.hub.tls ?? undefined,
+      socketRole: c.hub.socketRole === 'none' ? null : c.hub.socketRole,
+      heartbeatTimeoutMs: c.hub.heartbeatTimeout * 1000,
       tiers: c.tiers.map((t) => ({ name: t.name, rpoSeconds: t.rpo, rtoSeconds: t.rto })),
       hosts: c.hosts.map((h) => ({ name: h.name, tags: h.tags, tier: h.tier })),
       concurrency: value(a, 'concurrency') ? Number(value(a, 'concurrency')) : undefined,
