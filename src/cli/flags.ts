@@ -25,4 +25,5 @@ export const FLAGS = {
   tasks: { values: ['state', 'host'] },
   verify: { values: ['sample'] },
   completion: {},
+  inspect: { values: ['format', 'out'] },
 } satisfies Record<string, FlagSpec>;

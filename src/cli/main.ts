@@ -88,6 +88,11 @@ export const COMMANDS: Record<string, Command> = {
     help: 'report list [--json] | report export ID --format md|html|json --out FILE',
     about: 'drill and takeover reports',
   },
+  inspect: {
+    load: async () => (await import('./commands/inspect.js')).inspect,
+    help: 'inspect [--format md|html|json] [--out FILE]',
+    about: 'the daily inspection as one report: agents, failed and waiting tasks, alarms, links, credentials, storage, verify, RPO',
+  },
   tasks: {
     load: async () => (await import('./commands/tasks.js')).tasks,
     help: 'tasks [--state STATE] [--host NAME] [--json] | tasks retry ID [--json] | tasks cancel ID [--json]',
