@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import type { CertificateFacts, Facts, HostFacts, TaskFact } from '../alarms/types.js';
+import { recentBackupSeconds } from '../catalog/backup-durations.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { TierView } from '../protocol/operator.js';
 import type { HostTelemetry } from './telemetry.js';
@@ -16,6 +17,8 @@ export interface FactSources {
   telemetry: HostTelemetry;
   connected(host: string): boolean;
   backlogBytes(host: string): number;
+  /** when each host's next backup starts (scheduled, or now when one is queued or running) */
+  nextRuns?(): ReadonlyMap<string, number>;
 }
 
 /** The hub's TLS certificate, or none; an unreadable one is reported by the gateway, not here. */
@@ -57,6 +60,8 @@ export function gatherFacts(src: FactSources, now: number, certificates: Certifi
       (r) => [r.id, Date.parse(r.token_expires_at)],
     ),
   );
+  const nextRuns = src.nextRuns?.() ?? new Map<string, number>();
+  const durations = recentBackupSeconds(c.db, new Date(now - TASK_HISTORY_MS).toISOString());
   const hosts: HostFacts[] = c.hosts().map((h) => {
     const tier = src.tiers.find((t) => t.name === h.tier) ?? null;
     const connected = src.connected(h.name);
@@ -77,6 +82,9 @@ export function gatherFacts(src: FactSources, now: number, certificates: Certifi
       tokenExpiresAt: expiry.get(h.id) ?? null,
       resources: connected ? src.telemetry.resources(h.name) : null,
       tasks: tasks.get(h.id) ?? [],
+      // a disconnected host's next run will not happen: no cover from it
+      nextRunAt: connected ? (nextRuns.get(h.name) ?? null) : null,
+      expectedRunSeconds: durations.get(h.id) ?? null,
     };
   });
   return { hosts, certificates };

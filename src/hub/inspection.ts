@@ -102,7 +102,7 @@ export class HubInspection {
 
   evaluate(): void {
     const facts = gatherFacts(
-      { catalog: this.hub.catalog, tiers: this.hub.o.tiers, telemetry: this.telemetry, connected: (h) => this.connected(h), backlogBytes: (h) => this.backlogBytes(h) },
+      { catalog: this.hub.catalog, tiers: this.hub.o.tiers, telemetry: this.telemetry, connected: (h) => this.connected(h), backlogBytes: (h) => this.backlogBytes(h), nextRuns: () => this.hub.scheduler.nextRuns() },
       this.hub.now(),
       this.certs,
     );
