@@ -10,6 +10,7 @@ import { FLAGS } from '../flags.js';
 import { connect, resolveContext, type Context } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
 import { bytes, printJson, table } from '../output.js';
+import { rtoForecastLine } from '../../recovery/forecast-text.js';
 import { objectiveLine, startAndFollow } from './run-follow.js';
 
 const USAGE = 'drill HOST... [--plan NAME] [--point latest|ID|ISO-TIME] [--target NAME] [--ttl DURATION] [--verdict pass|fail] [--notes TEXT] [--yes] [--json]';
@@ -26,12 +27,13 @@ function previewText(p: DrillPreview): string {
     ...h.points.map((x) => `  ${x.volume}: point ${x.pointId} of ${x.time} (${x.type}, ${size(x.size)}${x.verified ? ', verified' : ''}) → ${x.image}`),
   ]);
   lines.push(`target: ${p.target.dir} (${p.target.type}, ${p.target.format}); removed after ${duration(p.ttlSeconds)}`);
-  lines.push(`RTO forecast: ${duration(p.forecast.seconds)} (${size(p.forecast.bytes)} at ${size(p.forecast.bytesPerSec)}/s, ${p.forecast.basis})`);
+  lines.push(rtoForecastLine(p.forecast));
   return lines.join('\n') + '\n';
 }
 
 async function confirm(a: ParsedArgs, preview: DrillPreview): Promise<void> {
-  if (a.switches.has('yes')) return;
+  // the forecast is shown with --yes too (on stderr: stdout stays the result)
+  if (a.switches.has('yes')) return void process.stderr.write(`drill: ${rtoForecastLine(preview.forecast)}\n`);
   if (!process.stdin.isTTY) throw new UsageError('drill: not confirmed and no terminal to ask on; pass --yes to start it (nothing was started)');
   process.stderr.write(previewText(preview));
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
