@@ -21,7 +21,7 @@ export async function demo(argv: string[]): Promise<number> {
     await d.stop();
   };
   try {
-    const client = await ApiClient.connect({ target: d.socket });
+    const client = await ApiClient.connect({ target: d.socket, role: a.switches.has('readonly') ? 'viewer' : undefined });
     await runCockpit({ client, readonly: a.switches.has('readonly') });
   } finally {
     await stop();
