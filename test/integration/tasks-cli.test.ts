@@ -3,8 +3,8 @@
 // revoked host is refused at once with the reason.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobView } from '../../src/protocol/operator.js';
-import { HubProc } from '../helpers/cluster.js';
-import { Cluster } from './support.js';
+import { HubProc, drc } from '../helpers/cluster.js';
+import { Cluster, waitFor } from './support.js';
 
 describe('tasks from the CLI', () => {
   const c = new Cluster();
@@ -55,5 +55,15 @@ describe('tasks from the CLI', () => {
     expect(r.stderr).toBe('drc: host gone is revoked; its agent cannot connect (drc hosts add gone issues a new token)\n');
     const tasks = await hub.json<JobView[]>(['tasks', '--host', 'gone']);
     expect(tasks).toEqual([]);
+  });
+
+  it('says in one line, without a stack trace, that the hub went away during backup --wait', async () => {
+    const waiting = drc(['backup', 'away', '--wait', '--data', hub.dataDir]);
+    await waitFor('the backup to be queued', async () => (await hub.json<JobView[]>(['tasks', '--state', 'queued'])).length >= 2);
+    await hub.stop();
+    const r = await waiting;
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^drc: lost the hub connection while waiting for job \d+ \(queued\)$/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
