@@ -19,7 +19,7 @@ import {
   uniqueListOf,
   url,
   type ValueReader,
-} from './nodes.js';
+} from './yaml-readers.js';
 import {
   ALARM_EVENTS,
   ALARM_LEVELS,

@@ -1,33 +1,31 @@
 // Agent tokens are checked during the session too, not only at connect: an agent whose
 // token expires is disconnected at once (within the 2 s of this check), with an event.
-import type { Db } from '../catalog/catalog.js';
-import { hostsWithExpiredTokens } from '../catalog/host-tokens.js';
+import type { TokenExpiryRepo } from '../catalog/token-expiry-repo.js';
 import { CLOSE } from '../protocol/errors.js';
-import type { Level } from '../protocol/operator.js';
+import type { AgentLink, Clock, Journal } from './ports.js';
 
 const CHECK_EVERY_S = 2;
 
-export interface AgentTokenPort {
-  db: Db;
-  sessions: ReadonlyMap<string, { close(code: number, reason: string): void }>;
-  iso(): string;
-  event(level: Level, kind: string, host: string | null, message: string): void;
-  audit(actor: string, action: string, target: string | null, outcome: string, details?: object): void;
+export interface AgentTokenPorts {
+  tokens: Pick<TokenExpiryRepo, 'expiredBy'>;
+  sessions: ReadonlyMap<string, Pick<AgentLink, 'close'>>;
+  clock: Clock;
+  journal: Journal;
 }
 
 export class AgentTokenWatch {
   private seconds = 0;
-  constructor(private readonly hub: AgentTokenPort) {}
+  constructor(private readonly p: AgentTokenPorts) {}
 
   /** Once a second, from the hub's clock tick. */
   tick(): void {
-    if (++this.seconds % CHECK_EVERY_S !== 0 || this.hub.sessions.size === 0) return;
-    for (const host of hostsWithExpiredTokens(this.hub.db, this.hub.iso())) {
-      const s = this.hub.sessions.get(host);
+    if (++this.seconds % CHECK_EVERY_S !== 0 || this.p.sessions.size === 0) return;
+    for (const host of this.p.tokens.expiredBy(this.p.clock.iso())) {
+      const s = this.p.sessions.get(host);
       if (!s) continue;
       s.close(CLOSE.revoked, 'token expired');
-      this.hub.audit(`agent:${host}`, 'agent.disconnect', host, 'token expired');
-      this.hub.event('warning', 'agent.token.expired', host, `agent ${host} disconnected: its token expired`);
+      this.p.journal.audit(`agent:${host}`, 'agent.disconnect', host, 'token expired');
+      this.p.journal.event('warning', 'agent.token.expired', host, `agent ${host} disconnected: its token expired`);
     }
   }
 }

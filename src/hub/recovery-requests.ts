@@ -4,7 +4,7 @@ import { bool, int, list, name, obj, oneOf, optional, str } from '../protocol/sc
 import { RecoveryError } from '../recovery/errors.js';
 import type { Operator } from '../recovery/host.js';
 import { ApiError, type ApiClientInfo } from './api.js';
-import type { Hub } from './hub.js';
+import type { RecoveryService } from '../recovery/service.js';
 import { paramsParser } from './params.js';
 
 const point = str(64);
@@ -37,12 +37,17 @@ export const RECOVERY_METHODS = new Set(Object.keys(schemas));
 
 const parse = paramsParser(schemas);
 
+/** What the requests of drills, failovers and reports use. */
+export interface RecoveryRequestPorts {
+  recovery: RecoveryService;
+}
+
 function operatorOf(c: ApiClientInfo): Operator {
   return { actor: c.actor, user: c.actor.replace(/^operator:/, ''), ssh: c.ssh ?? null };
 }
 
-function handle(hub: Hub, method: string, params: unknown, client: ApiClientInfo): unknown {
-  const r = hub.recovery;
+function handle(ports: RecoveryRequestPorts, method: string, params: unknown, client: ApiClientInfo): unknown {
+  const r = ports.recovery;
   const who = operatorOf(client);
   switch (method) {
     case 'drill.preview':
@@ -79,9 +84,9 @@ function handle(hub: Hub, method: string, params: unknown, client: ApiClientInfo
   }
 }
 
-export function handleRecoveryRequest(hub: Hub, method: string, params: unknown, client: ApiClientInfo): unknown {
+export function handleRecoveryRequest(ports: RecoveryRequestPorts, method: string, params: unknown, client: ApiClientInfo): unknown {
   try {
-    return handle(hub, method, params, client);
+    return handle(ports, method, params, client);
   } catch (e) {
     if (e instanceof RecoveryError) throw new ApiError(e.code, e.message);
     throw e;
