@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/cluster.js';
+import { ROOT } from '../../helpers/cluster.js';
 
 const UNITS = ['drc-hub.service', 'drc-agent@.service'];
 const haveAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;

@@ -2,8 +2,8 @@
 // as long as they took in its past runs, the plan's waits between groups — not bytes ÷
 // throughput alone — and it names the steps it added up.
 import { describe, expect, it } from 'vitest';
-import { forecastRunRto } from '../../src/recovery/objectives.js';
-import { rtoForecastLine } from '../../src/recovery/forecast-text.js';
+import { forecastRunRto } from '../../../src/recovery/objectives.js';
+import { rtoForecastLine } from '../../../src/recovery/forecast-text.js';
 
 const MiB = 1024 * 1024;
 // restores measured at 100 MiB/s
