@@ -3,7 +3,7 @@
 // and growth, the last verify per host and the hosts outside their RPO — what an operator
 // checks every morning, for a cron job or a morning mail.
 import type { AlarmView, InspectionView, JobView, Snapshot } from '../protocol/operator.js';
-import { duration, size } from '../recovery/format.js';
+import { formatBytes, longDuration } from '../format/human.js';
 import { overviewFigures, type OverviewFigures } from './overview-figures.js';
 
 export interface InspectionReport {
@@ -85,9 +85,9 @@ function sections(r: InspectionReport): Section[] {
         ['hosts connected', `${f.hosts.connected}/${f.hosts.total}`],
         ['tasks running / queued', `${f.tasks.running} / ${f.tasks.queued}`],
         ['success rate 24 h / 7 d', `${pct(f.tasks.successRate24h)} / ${pct(f.tasks.successRate7d)}`],
-        ['throughput (last minute)', `${size(f.throughput.lastMinuteBytesPerSec)}/s`],
-        ['stored / logical', `${size(f.storage.bytesStored)} / ${size(f.storage.bytesLogical)} (dedup ${f.storage.dedupRatio.toFixed(2)}x)`],
-        ['free / growth per day', `${f.storage.freeBytes === null ? '-' : size(f.storage.freeBytes)} / ${f.storage.growthBytesPerDay === null ? '-' : size(f.storage.growthBytesPerDay)}`],
+        ['throughput (last minute)', `${formatBytes(f.throughput.lastMinuteBytesPerSec)}/s`],
+        ['stored / logical', `${formatBytes(f.storage.bytesStored)} / ${formatBytes(f.storage.bytesLogical)} (dedup ${f.storage.dedupRatio.toFixed(2)}x)`],
+        ['free / growth per day', `${f.storage.freeBytes === null ? '-' : formatBytes(f.storage.freeBytes)} / ${f.storage.growthBytesPerDay === null ? '-' : formatBytes(f.storage.growthBytesPerDay)}`],
         ['days until full', f.storage.daysUntilFull === null ? '-' : Math.floor(f.storage.daysUntilFull)],
         ['open alarms urgent/critical/warning/info', `${f.alarmsByLevel.urgent}/${f.alarmsByLevel.critical}/${f.alarmsByLevel.warning}/${f.alarmsByLevel.info}`],
         ['events 7 d (critical+urgent)', f.trend.last7d.critical + f.trend.last7d.urgent],
@@ -100,9 +100,9 @@ function sections(r: InspectionReport): Section[] {
     { title: 'Waiting tasks', headers: ['job', 'kind', 'host', 'queued since', 'why'], rows: r.waitingTasks.map((t) => [t.id, t.kind, t.host, t.createdAt, t.waitReason]), empty: 'none' },
     { title: 'Open alarms', headers: ['id', 'level', 'rule', 'host', 'state', 'fired', 'message'], rows: r.openAlarms.map((a) => [a.id, a.level, a.rule, a.host, a.state, a.firedAt, a.message]), empty: 'none' },
     { title: 'Links', headers: ['host', 'link', 'latency ms', 'state'], rows: r.badLinks.map((l) => [l.host, l.link, l.latencyMs, l.state]), empty: 'all links good' },
-    { title: 'Credentials near expiry', headers: ['kind', 'name', 'expires', 'left'], rows: r.expiringCredentials.map((c) => [c.kind, c.name, c.expiresAt, duration(c.secondsLeft)]), empty: 'none' },
+    { title: 'Credentials near expiry', headers: ['kind', 'name', 'expires', 'left'], rows: r.expiringCredentials.map((c) => [c.kind, c.name, c.expiresAt, longDuration(c.secondsLeft)]), empty: 'none' },
     { title: 'Last verify', headers: ['host', 'verified at', 'points'], rows: r.lastVerify.map((v) => [v.host, v.verifiedAt ?? 'never', v.points]), empty: 'no hosts' },
-    { title: 'Outside RPO', headers: ['host', 'newest point', 'RPO'], rows: r.outsideRpo.map((d) => [d.host, d.lastPointTime ?? 'none', duration(d.rpoSeconds)]), empty: 'every host within its RPO' },
+    { title: 'Outside RPO', headers: ['host', 'newest point', 'RPO'], rows: r.outsideRpo.map((d) => [d.host, d.lastPointTime ?? 'none', longDuration(d.rpoSeconds)]), empty: 'every host within its RPO' },
   ];
 }
 

@@ -3,23 +3,13 @@
 import type { AuditRepo } from '../catalog/audit-repo.js';
 import type { OperatorRow, OperatorsRepo } from '../catalog/operators-repo.js';
 import type { OperatorTokenView } from '../protocol/access.js';
-import { int, name, obj, oneOf, optional, str } from '../protocol/schema.js';
+import { accessRequests } from '../protocol/operator.js';
 import { ApiError, type ApiClientInfo } from './api.js';
-import { paramsParser } from './params.js';
+import { methodsOf, parse } from './params.js';
 import type { Clock, Journal } from './ports.js';
 import { hashToken, newToken } from './tokens.js';
 
-const schemas = {
-  'whoami': obj({}),
-  'operators.add': obj({ name, role: oneOf('viewer', 'operator', 'admin'), expiresInSeconds: optional(int(60, 10 * 366 * 86_400)) }),
-  'operators.list': obj({}),
-  'operators.revoke': obj({ name }),
-  'audit.list': obj({ since: optional(str(64)), host: optional(name), limit: optional(int(1, 100_000)) }),
-};
-
-export const ACCESS_METHODS = new Set(Object.keys(schemas));
-
-const parse = paramsParser(schemas);
+export const ACCESS_METHODS = methodsOf(accessRequests);
 
 /** What the access requests use: the operator tokens, the audit log (read), the clock and the journal. */
 export interface AccessRequestPorts {

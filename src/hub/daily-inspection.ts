@@ -23,6 +23,7 @@ export interface DailyInspectionPorts {
   tiers: TierView[];
   dataDir: string;
 }
+import { rpoStatusAt } from '../recovery/rpo.js';
 
 const DAY_MS = 86_400_000;
 const TREND_DAYS = 30;
@@ -54,7 +55,7 @@ export function dailyInspection(p: DailyInspectionPorts): InspectionView {
     const tier = p.tiers.find((t) => t.name === h.tier);
     if (tier) {
       const newest = c.volumesOf(h.id).map((v) => c.latestPoint(v.id)?.time).filter((t): t is string => !!t).sort().pop() ?? null;
-      if (newest === null || now - Date.parse(newest) > tier.rpoSeconds * 1000) delayedHosts.push({ host: h.name, lastPointTime: newest, rpoSeconds: tier.rpoSeconds });
+      if (rpoStatusAt(newest, tier.rpoSeconds, now).level === 'breached') delayedHosts.push({ host: h.name, lastPointTime: newest, rpoSeconds: tier.rpoSeconds });
     }
     const live = p.live.host(h.name);
     if (live.link === 'never') continue;

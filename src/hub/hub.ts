@@ -4,14 +4,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AlarmService } from '../alarms/service.js';
 import { Catalog } from '../catalog/catalog.js';
-import { JobStatsRepo } from '../catalog/job-stats-repo.js';
-import { JournalRepo } from '../catalog/journal-repo.js';
-import { MetricStore } from '../catalog/metric-store.js';
-import { PointStatsRepo } from '../catalog/point-stats-repo.js';
-import { QueueStore } from '../catalog/queue-store.js';
-import { ScheduleStore } from '../catalog/schedule-store.js';
-import { StoreMaintenance } from '../catalog/store-maintenance.js';
-import { TokenExpiryRepo } from '../catalog/token-expiry-repo.js';
 import type { RetentionConfig, ScheduleConfig } from '../config/types.js';
 import type { AlarmRuleConfig, ChannelConfig } from '../config/types.js';
 import { CLOSE } from '../protocol/errors.js';
@@ -20,8 +12,7 @@ import type { RecoveryService } from '../recovery/service.js';
 import { DEFAULT_AGING_SECONDS } from '../scheduler/queue.js';
 import { LocalDirectoryBackend } from '../store/backend.js';
 import { BlockStore } from '../store/block-store.js';
-import { AuditRepo } from '../catalog/audit-repo.js';
-import { OperatorsRepo } from '../catalog/operators-repo.js';
+import type { OperatorsRepo } from '../catalog/operators-repo.js';
 import type { Role } from '../protocol/access.js';
 import { OperatorAccess } from './access.js';
 import { AgentDesk } from './agent-desk.js';
@@ -122,14 +113,10 @@ export class Hub {
     const send = (u: Update) => this.api.broadcast(u);
     const journal = (this.journal = new HubJournal(catalog, clock, o.log, send));
     const feed = (this.feed = new HubFeed(send, catalog, live, tiers, () => this.hubView()));
-    const schedules = new ScheduleStore(catalog.db);
-    const jobStats = new JobStatsRepo(catalog.db);
-    const pointStats = new PointStatsRepo(catalog.db);
-    const journalRepo = new JournalRepo(catalog.db);
-    const tokens = new TokenExpiryRepo(catalog.db);
-    const operators = (this.operators = new OperatorsRepo(catalog.db));
+    const { schedules, jobStats, pointStats, tokens, journal: journalRepo } = catalog.repos;
+    const operators = (this.operators = catalog.repos.operators);
     const alarms = new AlarmService({
-      db: catalog.db,
+      store: catalog.repos.alarms,
       rules: o.alarms ?? [],
       channels: o.channels ?? [],
       hubName: o.name,
@@ -144,20 +131,20 @@ export class Hub {
     this.maintenance = new HubMaintenance({
       clock, catalog, store, journal, feed, ...retention,
       verifyResults: schedules,
-      pointMarks: new StoreMaintenance(catalog.db),
+      pointMarks: catalog.repos.maintenance,
       afterRepackCommit: o.afterGcRepackCommit,
     });
     const agingSeconds = o.agingSeconds ?? DEFAULT_AGING_SECONDS;
     this.jobs = new JobRunner({
       clock, catalog, live, links, journal, feed,
-      queue: new QueueStore(catalog.db),
+      queue: catalog.repos.queue,
       runVerify: (j, signal, progress) => this.maintenance.runVerifyJob(j, signal, progress),
       runRestore: restoreTask(store),
       limits: { concurrency: o.concurrency ?? 4, agingSeconds },
     });
     const jobs = this.jobs;
     this.scheduler = new HubScheduler({ clock, catalog, state: schedules, jobs, journal, agingSeconds }, o.schedules ?? []);
-    const metrics = new MetricStore(catalog.db, METRIC_FLUSH_PARTS);
+    const metrics = catalog.metricStore(METRIC_FLUSH_PARTS);
     const monitoring = (this.monitoring = new HubMonitoring({
       clock, catalog, tokens, metrics, alarms, links, live, journal, feed, tiers,
       facts: { jobStats, pointStats, nextRuns: () => this.scheduler.nextRuns() },
@@ -170,7 +157,7 @@ export class Hub {
       { catalog, store, dataDir: o.dataDir, hubName: o.name, tiers, clock, journal, feed, links, live, jobs, log: o.log },
       o.recovery,
     );
-    this.metricsPorts = { clock, catalog, jobStats, pointStats, monitoring, links, tiers };
+    this.metricsPorts = { clock, catalog, jobStats, pointStats, alarmCounts: catalog.repos.alarms, monitoring, links, tiers };
     const requests: RequestPorts = {
       clock, catalog, jobs, journal, feed, live, links, tiers, monitoring,
       snapshot: () => this.snapshot(),
@@ -182,7 +169,7 @@ export class Hub {
       },
       maintenanceRequests: { clock, catalog, jobs, journal, scheduler: this.scheduler, maintenance: this.maintenance },
       recoveryRequests: { recovery: this.recovery },
-      accessRequests: { clock, journal, operators, audit: new AuditRepo(catalog.db), dropLapsed: () => this.api.dropLapsed() },
+      accessRequests: { clock, journal, operators, audit: catalog.repos.auditLog, dropLapsed: () => this.api.dropLapsed() },
     };
     // who may call what: every request passes the access check first (roles.ts)
     const access = new OperatorAccess({

@@ -1,27 +1,15 @@
-// Operator API requests of schedules, retention, gc and verify; each validated with a
-// schema, then carried out, and audited.
-import { int, list, name, num, obj, optional, bool, str } from '../protocol/schema.js';
+// Operator API requests of schedules, retention, gc and verify; each validated with its
+// schema (protocol/operator.ts), then carried out, and audited.
+import { maintenanceRequests } from '../protocol/operator.js';
 import { StoreError } from '../store/errors.js';
 import { ApiError, type ApiClientInfo } from './api.js';
 import type { JobRunner } from './jobs.js';
 import type { HubMaintenance } from './maintenance.js';
 import type { Clock, HostRepo, JobRepo, Journal, PointRepo } from './ports.js';
 import type { HubScheduler } from './schedules.js';
-import { paramsParser } from './params.js';
+import { methodsOf, parse } from './params.js';
 
-const schemas = {
-  'schedules.list': obj({}),
-  'schedules.run': obj({ name }),
-  'retention.prune': obj({ dryRun: optional(bool), now: optional(str(64)) }),
-  'store.gc': obj({ bytesPerSecond: optional(int(1)) }),
-  'store.verify': obj({ host: optional(name), sample: optional(num(0.01, 100)) }),
-  'verify.results': obj({ jobs: list(int(1), 10_000) }),
-  'maintenance.status': obj({}),
-};
-
-export const MAINTENANCE_METHODS = new Set(Object.keys(schemas));
-
-const parse = paramsParser(schemas);
+export const MAINTENANCE_METHODS = methodsOf(maintenanceRequests);
 
 /** What the requests of schedules, retention, gc and verify use. */
 export interface MaintenanceRequestPorts {
@@ -74,6 +62,7 @@ export async function handleMaintenanceRequest(ports: MaintenanceRequestPorts, m
     case 'verify.results':
       return ports.maintenance.verifyResults(parse('verify.results', params).jobs);
     case 'maintenance.status':
+      parse('maintenance.status', params);
       return ports.maintenance.status();
     default:
       throw new ApiError('unknown-method', `unknown method ${method}`);

@@ -3,6 +3,7 @@
 // The series are listed in docs/metrics.md.
 import { LEVEL_ORDER } from '../alarms/rules.js';
 import type { JobStatsRepo } from '../catalog/job-stats-repo.js';
+import type { SqliteAlarmStore } from '../catalog/alarm-store.js';
 import type { PointStatsRepo } from '../catalog/point-stats-repo.js';
 import type { TierView } from '../protocol/operator.js';
 import type { HubMonitoring } from './monitoring.js';
@@ -14,10 +15,12 @@ export interface MetricsPorts {
   catalog: HostRepo & PointRepo & { storeStats(): { bytesStored: number; bytesLogical: number; chunks: number; packs: number } };
   jobStats: Pick<JobStatsRepo, 'countsByKindAndState' | 'durations' | 'byteTotals'>;
   pointStats: Pick<PointStatsRepo, 'summary'>;
+  alarmCounts: Pick<SqliteAlarmStore, 'countsByLevel' | 'deliveryCounts'>;
   monitoring: Pick<HubMonitoring, 'alarms' | 'telemetry' | 'backlogBytes'>;
   links: AgentLinks;
   tiers: TierView[];
 }
+import { meetsRpo, rpoStatus } from '../recovery/rpo.js';
 
 type Sample = [labels: Record<string, string>, value: number];
 
@@ -70,7 +73,7 @@ export function metricsText(p: MetricsPorts): string {
     const tier = p.tiers.find((t) => t.name === h.tier);
     if (!tier) continue;
     rpo.push([{ host: h.name, tier: tier.name }, tier.rpoSeconds]);
-    compliant.push([{ host: h.name, tier: tier.name }, newest !== null && now - newest <= tier.rpoSeconds * 1000 ? 1 : 0]);
+    compliant.push([{ host: h.name, tier: tier.name }, meetsRpo(rpoStatus({ lastPointAt: newest, rpoSeconds: tier.rpoSeconds }, now)) ? 1 : 0]);
   }
   metric('drc_last_point_age_seconds', 'Age of the newest recovery point per volume.', 'gauge', ages);
   metric('drc_host_rpo_seconds', 'Recovery point objective of the host\'s tier.', 'gauge', rpo);
@@ -97,7 +100,7 @@ export function metricsText(p: MetricsPorts): string {
   metric('drc_store_packs', 'Pack files.', 'gauge', [[{}, s.packs]]);
   metric('drc_recovery_points', 'Recovery points in the catalog.', 'gauge', [[{}, p.pointStats.summary().n]]);
 
-  const store = p.monitoring.alarms.store;
+  const store = p.alarmCounts;
   const counts = store.countsByLevel();
   const open: Sample[] = LEVEL_ORDER.map((level) => [
     { level },

@@ -1,30 +1,16 @@
 // Operator API requests of alarms, metrics history, the daily inspection and log export;
-// each validated with a schema, then carried out, and audited.
+// each validated with its schema (protocol/operator.ts), then carried out, and audited.
 import { AlarmError } from '../alarms/types.js';
 import { resolutionFor } from '../catalog/metric-store.js';
-import { int, obj, optional, bool, str, name } from '../protocol/schema.js';
+import { monitoringRequests } from '../protocol/operator.js';
 import { ApiError, type ApiClientInfo } from './api.js';
 import type { HostRepo, Journal } from './ports.js';
 import { dailyInspection, type DailyInspectionPorts } from './daily-inspection.js';
 import { logBundle, type LogBundlePorts } from './log-bundle.js';
 import type { HubMonitoring } from './monitoring.js';
-import { paramsParser } from './params.js';
+import { methodsOf, parse } from './params.js';
 
-const MAX_RANGE_S = 90 * 86_400;
-
-const schemas = {
-  'alarms.list': obj({ open: optional(bool), limit: optional(int(1, 5000)) }),
-  'alarms.ack': obj({ id: int(1), note: optional(str(2000)) }),
-  'alarms.resolve': obj({ id: int(1), note: str(2000) }),
-  'alarms.testChannel': obj({ name }),
-  'metrics.history': obj({ host: name, metric: str(600), range: int(1, MAX_RANGE_S) }),
-  'inspection.get': obj({}),
-  'logs.export': obj({}),
-};
-
-export const MONITORING_METHODS = new Set(Object.keys(schemas));
-
-const parse = paramsParser(schemas);
+export const MONITORING_METHODS = methodsOf(monitoringRequests);
 
 /** What the requests of alarms, metric history, the daily inspection and log export use. */
 export interface MonitoringRequestPorts {

@@ -39,6 +39,7 @@ export function recoveryServiceOf(p: RecoveryLinkPorts, o: HubRecoveryOptions = 
   return new RecoveryService(
     {
       catalog: p.catalog,
+      runs: p.catalog.repos.runs,
       store: p.store,
       dataDir: p.dataDir,
       hubName: p.hubName,

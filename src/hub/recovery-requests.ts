@@ -1,41 +1,13 @@
-// Operator API requests of drills, failovers and reports: each validated with a schema,
-// then handed to the recovery service, which audits who did what.
-import { bool, int, list, name, obj, oneOf, optional, str } from '../protocol/schema.js';
+// Operator API requests of drills, failovers and reports: each validated with its schema
+// (protocol/operator.ts), then handed to the recovery service, which audits who did what.
+import { recoveryRequests } from '../protocol/operator.js';
 import { RecoveryError } from '../recovery/errors.js';
 import type { Operator } from '../recovery/host.js';
 import { ApiError, type ApiClientInfo } from './api.js';
 import type { RecoveryService } from '../recovery/service.js';
-import { paramsParser } from './params.js';
+import { methodsOf, parse } from './params.js';
 
-const point = str(64);
-const MAX_TTL = 365 * 86_400;
-
-const schemas = {
-  'drill.preview': obj({ hosts: optional(list(name, 256)), plan: optional(name), point: optional(point), target: optional(name) }),
-  'drill.start': obj({
-    hosts: optional(list(name, 256)),
-    plan: optional(name),
-    point: optional(point),
-    target: optional(name),
-    ttlSeconds: optional(int(1, MAX_TTL)),
-    verdict: optional(oneOf('pass', 'fail')),
-    notes: optional(str(4000)),
-  }),
-  'drill.verdict': obj({ id: int(1), verdict: oneOf('pass', 'fail'), notes: optional(str(4000)) }),
-  'drill.list': obj({ all: optional(bool) }),
-  'drill.cleanup': obj({ id: optional(int(1)), expiredOnly: optional(bool), all: optional(bool) }),
-  'failover.precheck': obj({ host: name, point: optional(point), target: optional(name) }),
-  // confirm is checked by the service (and audited when wrong), so any string is accepted here
-  'failover.start': obj({ host: name, point: optional(point), target: optional(name), confirm: optional(str(200)) }),
-  'runs.list': obj({ kind: optional(oneOf('drill', 'failover')) }),
-  'runs.get': obj({ id: int(1) }),
-  'reports.list': obj({}),
-  'reports.get': obj({ id: int(1) }),
-};
-
-export const RECOVERY_METHODS = new Set(Object.keys(schemas));
-
-const parse = paramsParser(schemas);
+export const RECOVERY_METHODS = methodsOf(recoveryRequests);
 
 /** What the requests of drills, failovers and reports use. */
 export interface RecoveryRequestPorts {

@@ -1,10 +1,10 @@
-// Operator API requests: each validated with a schema, then carried out, and audited.
+// Operator API requests: each validated with its schema from protocol/operator.ts, then
+// carried out, and audited.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WebSocket } from 'ws';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Snapshot, TierView } from '../protocol/operator.js';
-import { bool, int, list, name, nullable, obj, oneOf, optional, str } from '../protocol/schema.js';
 import { ApiError, type ApiClientInfo } from './api.js';
 import type { JobRunner } from './jobs.js';
 import type { LiveState } from './live.js';
@@ -16,29 +16,7 @@ import type { AgentLinks, Broadcaster, Clock, HostRepo, JobRepo, Journal, PointR
 import { RECOVERY_METHODS, handleRecoveryRequest, type RecoveryRequestPorts } from './recovery-requests.js';
 import { hashToken, newToken } from './tokens.js';
 import { hostView, pointView } from './wire.js';
-import { paramsParser } from './params.js';
-
-const schemas = {
-  'hosts.add': obj({ name, tags: optional(list(str(63), 64)), tier: optional(nullable(str(63))), expiresInSeconds: optional(int(60, 10 * 366 * 86_400)) }),
-  'hosts.revoke': obj({ name }),
-  'backup.start': obj({ host: name, volume: optional(name), full: optional(bool), origin: optional(str(100)), priority: optional(int(0, 100)) }),
-  'job.get': obj({ id: int(1) }),
-  'job.cancel': obj({ id: int(1) }),
-  'job.retry': obj({ id: int(1) }),
-  'points.list': obj({ host: name, volume: optional(name) }),
-  'restore.start': obj({
-    host: name,
-    volume: name,
-    point: str(64),
-    to: str(4096),
-    format: optional(oneOf('raw', 'qcow2', 'vmdk', 'vhdx')),
-    origin: optional(str(100)),
-    sync: optional(bool),
-    force: optional(bool),
-  }),
-};
-
-const parse = paramsParser(schemas);
+import { knownMethod, parse } from './params.js';
 
 /** What the operator API's requests use; each family of requests gets its own ports. */
 export interface RequestPorts {
@@ -91,18 +69,23 @@ export function resolvePoint(ports: Pick<RequestPorts, 'catalog'>, volumeId: num
 
 export async function handleRequest(ports: RequestPorts, method: string, params: unknown, client: ApiClientInfo, ws: WebSocket): Promise<unknown> {
   const c = ports.catalog;
+  knownMethod(method);
   if (ACCESS_METHODS.has(method)) return handleAccessRequest(ports.accessRequests, method, params, client);
   if (MONITORING_METHODS.has(method)) return handleMonitoringRequest(ports.monitoringRequests, method, params, client);
   if (RECOVERY_METHODS.has(method)) return handleRecoveryRequest(ports.recoveryRequests, method, params, client);
   if (MAINTENANCE_METHODS.has(method)) return handleMaintenanceRequest(ports.maintenanceRequests, method, params, client);
   switch (method) {
     case 'hub.status':
+      parse('hub.status', params);
       return ports.snapshot();
-    case 'subscribe':
+    case 'subscribe': {
+      const p = parse('subscribe', params);
       client.subscribed = true;
-      if ((params as { snapshot?: unknown }).snapshot !== false) ws.send(JSON.stringify({ type: 'snapshot', snapshot: ports.snapshotFor(ws, ports.snapshot()) }));
+      if (p.snapshot !== false) ws.send(JSON.stringify({ type: 'snapshot', snapshot: ports.snapshotFor(ws, ports.snapshot()) }));
       return { ok: true };
+    }
     case 'hosts.list':
+      parse('hosts.list', params);
       return c.hosts().map((h) => hostView(c, ports.live, ports.tiers, h));
     case 'hosts.add': {
       const p = parse('hosts.add', params);
@@ -148,6 +131,7 @@ export async function handleRequest(ports: RequestPorts, method: string, params:
       return ports.jobs.view(ports.catalog.job(j.id)!);
     }
     case 'jobs.list':
+      parse('jobs.list', params);
       return ports.jobs.views();
     case 'job.get':
       return ports.jobs.view(jobOrThrow(ports, parse('job.get', params).id));

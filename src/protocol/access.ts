@@ -40,14 +40,3 @@ export interface WhoAmIView {
   via: 'socket' | 'tcp';
   expiresAt: string | null;
 }
-
-export interface AccessMethods {
-  'whoami': { params: Record<string, never>; result: WhoAmIView };
-  /** a new operator token (printed once); expiresInSeconds: it stops working after this long */
-  'operators.add': { params: { name: string; role: Role; expiresInSeconds?: number }; result: { operator: OperatorTokenView; token: string } };
-  'operators.list': { params: Record<string, never>; result: OperatorTokenView[] };
-  /** the token stops working at once; its open connections are closed */
-  'operators.revoke': { params: { name: string }; result: { ok: true } };
-  /** newest last; since: ISO time; host: rows about that host; limit: default 1000 */
-  'audit.list': { params: { since?: string; host?: string; limit?: number }; result: AuditEntryView[] };
-}

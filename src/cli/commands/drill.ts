@@ -4,12 +4,12 @@ import readline from 'node:readline/promises';
 import type { ApiClient } from '../../client/api-client.js';
 import { parseDuration } from '../../config/index.js';
 import type { DrillPreview, RunView, Verdict } from '../../protocol/recovery.js';
-import { duration, size } from '../../recovery/report-md.js';
+import { formatBytes, longDuration } from '../../format/human.js';
 import { parseArgs, value, type ParsedArgs } from '../args.js';
 import { FLAGS } from '../flags.js';
 import { connect, resolveContext, type Context } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
-import { bytes, printJson, table } from '../output.js';
+import { printJson, table } from '../output.js';
 import { rtoForecastLine } from '../../recovery/forecast-text.js';
 import { objectiveLine, startAndFollow } from './run-follow.js';
 
@@ -23,10 +23,10 @@ function verdictOf(v: string | undefined, cmd: string): Verdict | undefined {
 
 function previewText(p: DrillPreview): string {
   const lines = p.hosts.flatMap((h) => [
-    `host ${h.host} (tier ${h.tier ?? 'none'}; RTO ${h.rtoSeconds === null ? '-' : duration(h.rtoSeconds)}, RPO ${h.rpoSeconds === null ? '-' : duration(h.rpoSeconds)}); checks: ${h.checks.join(', ')}`,
-    ...h.points.map((x) => `  ${x.volume}: point ${x.pointId} of ${x.time} (${x.type}, ${size(x.size)}${x.verified ? ', verified' : ''}) → ${x.image}`),
+    `host ${h.host} (tier ${h.tier ?? 'none'}; RTO ${h.rtoSeconds === null ? '-' : longDuration(h.rtoSeconds)}, RPO ${h.rpoSeconds === null ? '-' : longDuration(h.rpoSeconds)}); checks: ${h.checks.join(', ')}`,
+    ...h.points.map((x) => `  ${x.volume}: point ${x.pointId} of ${x.time} (${x.type}, ${formatBytes(x.size)}${x.verified ? ', verified' : ''}) → ${x.image}`),
   ]);
-  lines.push(`target: ${p.target.dir} (${p.target.type}, ${p.target.format}); removed after ${duration(p.ttlSeconds)}`);
+  lines.push(`target: ${p.target.dir} (${p.target.type}, ${p.target.format}); removed after ${longDuration(p.ttlSeconds)}`);
   lines.push(rtoForecastLine(p.forecast));
   return lines.join('\n') + '\n';
 }
@@ -47,7 +47,7 @@ async function confirmCleanupAll(client: ApiClient): Promise<void> {
   if (!process.stdin.isTTY) throw new UsageError('drill cleanup: give a run ID, --expired or --all (nothing was removed)');
   const rows = (await client.call('drill.list', {})).filter((r) => r.cleanedAt === null);
   if (rows.length === 0) return;
-  process.stderr.write(rows.map((r) => `  drill ${r.runId} (${r.hosts.join(',')}): ${r.dir}, ${bytes(r.bytes)}`).join('\n') + '\n');
+  process.stderr.write(rows.map((r) => `  drill ${r.runId} (${r.hosts.join(',')}): ${r.dir}, ${formatBytes(r.bytes)}`).join('\n') + '\n');
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
   const answer = (await rl.question(`Remove the artefacts of all ${rows.length} drill(s) above? [y/N] `)).trim().toLowerCase();
   rl.close();
@@ -93,7 +93,7 @@ async function list(client: ApiClient, ctx: Context, all: boolean): Promise<numb
   else if (rows.length === 0) process.stdout.write('no drill artefacts left\n');
   else
     process.stdout.write(
-      table(['RUN', 'HOSTS', 'CREATED', 'EXPIRES', 'SIZE', 'DIRECTORY'], rows.map((r) => [String(r.runId), r.hosts.join(','), r.createdAt, r.cleanedAt ? `cleaned ${r.cleanedAt}` : (r.expiresAt ?? 'when finished'), bytes(r.bytes), r.dir])) + '\n',
+      table(['RUN', 'HOSTS', 'CREATED', 'EXPIRES', 'SIZE', 'DIRECTORY'], rows.map((r) => [String(r.runId), r.hosts.join(','), r.createdAt, r.cleanedAt ? `cleaned ${r.cleanedAt}` : (r.expiresAt ?? 'when finished'), formatBytes(r.bytes), r.dir])) + '\n',
     );
   return 0;
 }
@@ -115,7 +115,7 @@ export async function drill(argv: string[]): Promise<number> {
       if (id === undefined && !expiredOnly && !a.switches.has('all')) await confirmCleanupAll(client);
       const removed = await client.call('drill.cleanup', id !== undefined || expiredOnly ? { id, expiredOnly } : { all: true });
       if (ctx.json) printJson(removed);
-      else process.stdout.write(removed.length ? removed.map((r) => `removed ${r.dir} (drill ${r.runId}, ${bytes(r.bytes)})`).join('\n') + '\n' : 'nothing to clean up\n');
+      else process.stdout.write(removed.length ? removed.map((r) => `removed ${r.dir} (drill ${r.runId}, ${formatBytes(r.bytes)})`).join('\n') + '\n' : 'nothing to clean up\n');
       return 0;
     }
     if (sub === 'verdict') {

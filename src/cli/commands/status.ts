@@ -3,9 +3,8 @@ import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { overviewFigures } from '../../client/overview-figures.js';
-import { bytes, printJson } from '../output.js';
-
-const pct = (r: number | null): string => (r === null ? '-' : `${(r * 100).toFixed(1)}%`);
+import { formatBytes, formatPercent } from '../../format/human.js';
+import { printJson } from '../output.js';
 
 
 export async function status(argv: string[]): Promise<number> {
@@ -37,8 +36,8 @@ export async function status(argv: string[]): Promise<number> {
           `hub ${s.hub.name} ${s.hub.version}, up since ${s.hub.startedAt}, agents at ${s.hub.agentsUrl}`,
           `hosts: ${connected}/${s.hosts.length} connected`,
           `jobs: ${running} running, ${queued} queued; last 24 h ${s.hub.stats.succeeded24h} ok / ${s.hub.stats.failed24h} failed`,
-          `store: ${bytes(s.hub.store.bytesStored)} in ${s.hub.store.packs} packs, ${s.hub.store.chunks} chunks, dedup ${s.hub.store.dedupRatio.toFixed(2)}x; ${s.points.length} recovery points`,
-          `success rate: ${pct(f.tasks.successRate24h)} (24 h), ${pct(f.tasks.successRate7d)} (7 d); throughput ${bytes(f.throughput.lastMinuteBytesPerSec)}/s (last minute)`,
+          `store: ${formatBytes(s.hub.store.bytesStored)} in ${s.hub.store.packs} packs, ${s.hub.store.chunks} chunks, dedup ${s.hub.store.dedupRatio.toFixed(2)}x; ${s.points.length} recovery points`,
+          `success rate: ${formatPercent(f.tasks.successRate24h)} (24 h), ${formatPercent(f.tasks.successRate7d)} (7 d); throughput ${formatBytes(f.throughput.lastMinuteBytesPerSec)}/s (last minute)`,
           `open alarms: ${f.alarmsByLevel.urgent} urgent, ${f.alarmsByLevel.critical} critical, ${f.alarmsByLevel.warning} warning, ${f.alarmsByLevel.info} info`,
         ].join('\n') + '\n',
       );

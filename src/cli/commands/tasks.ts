@@ -5,7 +5,8 @@ import { parseArgs, value } from '../args.js';
 import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { bytes, printJson, table } from '../output.js';
+import { formatBytes } from '../../format/human.js';
+import { printJson, table } from '../output.js';
 
 function jobId(sub: string, raw: string | undefined): number {
   if (raw === undefined) throw new UsageError(`tasks ${sub}: ID is required`);
@@ -17,7 +18,7 @@ function progress(j: JobView): string {
   if (j.state !== 'running') return j.state === 'succeeded' ? '100%' : '-';
   const p = j.progress;
   const pct = p.totalBytes > 0 ? `${Math.min(100, Math.floor((p.doneBytes * 100) / p.totalBytes))}%` : p.phase;
-  return `${pct} ${bytes(p.rate)}/s${p.etaSeconds !== null ? ` eta ${Math.round(p.etaSeconds)}s` : ''}`;
+  return `${pct} ${formatBytes(p.rate)}/s${p.etaSeconds !== null ? ` eta ${Math.round(p.etaSeconds)}s` : ''}`;
 }
 
 const STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];

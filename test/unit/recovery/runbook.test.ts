@@ -19,7 +19,7 @@ import {
   type RunRecord,
   type StepOutcome,
 } from '../../../src/recovery/runbook.js';
-import { RunStore, type NewRunMeta } from '../../../src/recovery/run-store.js';
+import type { NewRunMeta } from '../../../src/recovery/run-store.js';
 
 const T0 = Date.parse('2025-03-01T10:00:00Z');
 
@@ -152,7 +152,7 @@ describe('RunExecutor', () => {
   it('records every step with the clock time at its start and end in the catalog', async () => {
     const catalog = new Catalog(catalogFile());
     const clock = new ManualClock();
-    const store = new RunStore(catalog.db);
+    const store = catalog.repos.runs;
     const stored = store.create('failover', clock.now(), () => ({ meta, specs: failoverSteps({ name: 'db', volumes: ['data'] }, { deliver: false }) }));
     const ran: string[] = [];
     const ex = new RunExecutor(store, clock, async (ctx: StepContext) => {
@@ -172,7 +172,7 @@ describe('RunExecutor', () => {
     const file = catalogFile();
     const clock = new ManualClock();
     let catalog = new Catalog(file);
-    let store = new RunStore(catalog.db);
+    let store = catalog.repos.runs;
     const id = store.create('failover', clock.now(), () => ({ meta, specs: failoverSteps({ name: 'db', volumes: ['data'] }, { deliver: false }) })).record.id;
     const calls: string[] = [];
     // the first hub "dies" during the restore: the step never returns
@@ -188,7 +188,7 @@ describe('RunExecutor', () => {
 
     clock.advance(60_000);
     catalog = new Catalog(file);
-    store = new RunStore(catalog.db);
+    store = catalog.repos.runs;
     expect(store.get(id)!.record.steps.map((s) => s.state)).toEqual(['succeeded', 'succeeded', 'running', 'pending', 'pending', 'pending']);
     const second = new RunExecutor(store, clock, async (ctx) => {
       calls.push(`b:${ctx.step.kind}`);

@@ -4,21 +4,10 @@ import type { Column } from '../components/Table.js';
 import { sparkline } from '../components/Sparkline.js';
 import { ageSeconds, formatAge, formatBytes, formatDuration, formatRate } from '../components/format.js';
 import type { Tone } from '../theme.js';
+import { rpoStatusAt, type RpoLevel, type RpoStatus } from '../../recovery/rpo.js';
 
-export type RpoLevel = 'ok' | 'near' | 'breached' | 'untiered';
-
-export interface RpoStatus {
-  level: RpoLevel;
-  /** seconds since the newest recovery point; null when there is none */
-  age: number | null;
-}
-
-/** Within 75% of the RPO is ok, up to the RPO is near, beyond it (or no point) breached. */
 export function rpoStatus(host: HostView, now: number): RpoStatus {
-  const age = ageSeconds(host.lastPointTime, now);
-  if (host.rpoSeconds === null) return { level: 'untiered', age };
-  if (age === null || age > host.rpoSeconds) return { level: 'breached', age };
-  return { level: age <= host.rpoSeconds * 0.75 ? 'ok' : 'near', age };
+  return rpoStatusAt(host.lastPointTime, host.rpoSeconds, now);
 }
 
 const RPO_TONE: Record<RpoLevel, Tone | undefined> = { ok: 'ok', near: 'warn', breached: 'bad', untiered: undefined };

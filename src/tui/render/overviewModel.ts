@@ -1,6 +1,6 @@
 // The overview's numbers, computed from the store state (pure, unit-tested).
 import type { HostView, JobStats, JobView, TierView } from '../../protocol/operator.js';
-import { ageSeconds } from '../components/format.js';
+import { meetsRpo, rpoStatusAt } from '../../recovery/rpo.js';
 
 export interface TierCompliance {
   tier: string;
@@ -16,11 +16,7 @@ export function rpoCompliance(hosts: readonly HostView[], tiers: readonly TierVi
   return names.map((tier) => {
     const members = hosts.filter((h) => h.tier === tier);
     const rpoOfTier = tiers.find((t) => t.name === tier)?.rpoSeconds ?? null;
-    const compliant = members.filter((h) => {
-      const rpo = h.rpoSeconds ?? rpoOfTier;
-      const age = ageSeconds(h.lastPointTime, now);
-      return rpo !== null && age !== null && age <= rpo;
-    }).length;
+    const compliant = members.filter((h) => meetsRpo(rpoStatusAt(h.lastPointTime, h.rpoSeconds ?? rpoOfTier, now))).length;
     return { tier, compliant, total: members.length };
   }).filter((t) => t.total > 0);
 }
