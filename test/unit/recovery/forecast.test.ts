@@ -26,7 +26,7 @@ describe('RTO forecast of a plan', () => {
       { step: 'wait after group 1', seconds: 5 },
       { step: 'restore web-01', seconds: 1 },
     ]);
-    expect(rtoForecastLine(f)).toBe('RTO forecast 9.0 s (200.0 MiB at 100.0 MiB/s, measured); critical path: restore db-01 1.0 s → checks of db-01 2.0 s → wait after group 1 5.0 s → restore web-01 1.0 s');
+    expect(rtoForecastLine(f)).toBe('RTO forecast 9.0 s (200 MiB at 100 MiB/s, measured); critical path: restore db-01 1.0 s → checks of db-01 2.0 s → wait after group 1 5.0 s → restore web-01 1.0 s');
   });
 
   it('is bytes ÷ throughput for one host without past checks', () => {
