@@ -286,8 +286,9 @@ export class Hub {
     this.jobs.tick();
     this.scheduler.tick();
     this.monitoring.tick();
-    this.agents.dropSilent();
+    // an expired token is the reason a link ends, before silence is
     this.agentTokens.tick();
+    this.agents.dropSilent();
   }
 
   private tickBucket(): void {
