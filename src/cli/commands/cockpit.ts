@@ -11,7 +11,9 @@ export async function cockpit(argv: string[]): Promise<number> {
   const readonly = a.switches.has('readonly');
   // read-only is the hub's business: the cockpit connects as a viewer, whatever its token grants
   const client = await connect(ctx, readonly ? { role: 'viewer' } : {});
+  // a viewer's token makes a read-only cockpit too: no keys offered that the hub would refuse
+  const me = await client.call('whoami', {}).catch(() => null);
   const { runCockpit } = await import('../../tui/run.js');
-  await runCockpit({ client, readonly });
+  await runCockpit({ client, readonly: readonly || me?.role === 'viewer' });
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
