@@ -5,6 +5,7 @@ import { HubError } from '../../client/api-client.js';
 import type { FailbackPrecheck, RunView } from '../../protocol/recovery.js';
 import { formatBytes, longDuration } from '../../format/human.js';
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
 import { printJson } from '../output.js';
@@ -28,7 +29,7 @@ function summary(v: RunView): string {
 }
 
 export async function failback(argv: string[]): Promise<number> {
-  const a = parseArgs('failback', argv, { values: ['confirm'] });
+  const a = parseArgs('failback', argv, FLAGS.failback);
   const ctx = resolveContext(a);
   const [host, ...rest] = a.positionals;
   if (!host) throw new UsageError('failback: HOST is required (drc failback HOST --confirm HOST)');

@@ -3,8 +3,9 @@
 // production target, post-check, switch. `drc failover cancel HOST --confirm HOST` un-fences.
 import { HubError } from '../../client/api-client.js';
 import type { FailoverPrecheck, RunView } from '../../protocol/recovery.js';
-import { longDuration } from '../../format/human.js';
+import { rtoForecastLine } from '../../recovery/forecast-text.js';
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
 import { printJson } from '../output.js';
@@ -14,7 +15,7 @@ import { failoverCancel } from './failover-cancel.js';
 function gatesText(p: FailoverPrecheck): string {
   const lines = [`pre-check of a failover of ${p.host.host} to ${p.target.dir} (${p.target.type}, ${p.target.format}):`];
   for (const g of p.gates) lines.push(`  ${g.ok ? 'ok     ' : g.blocking ? 'BLOCKED' : 'warning'} ${g.name.padEnd(8)} ${g.detail}`);
-  lines.push(`  RTO forecast ${longDuration(p.forecast.seconds)}; switch hook: ${p.switchHook ?? 'none (the switch step is skipped)'}`);
+  lines.push(`  ${rtoForecastLine(p.forecast)}`, `  switch hook: ${p.switchHook ?? 'none (the switch step is skipped)'}`);
   return lines.join('\n') + '\n';
 }
 
@@ -30,7 +31,7 @@ function summary(v: RunView): string {
 
 export async function failover(argv: string[]): Promise<number> {
   if (argv[0] === 'cancel') return failoverCancel(argv.slice(1));
-  const a = parseArgs('failover', argv, { values: ['point', 'target', 'confirm'], switches: ['no-final-sync'] });
+  const a = parseArgs('failover', argv, FLAGS.failover);
   const ctx = resolveContext(a);
   const [host, ...rest] = a.positionals;
   if (!host) throw new UsageError('failover: HOST is required (drc failover HOST --confirm HOST)');
@@ -52,7 +53,8 @@ export async function failover(argv: string[]): Promise<number> {
     if (ctx.json) printJson(run);
     else process.stdout.write(summary(run));
     if (run.state !== 'completed') throw new OperationError(`failover run ${run.id} ${run.state}: ${run.error ?? 'see the report'}`);
-    if (run.verdict === 'fail') throw new OperationError(`failover run ${run.id} completed with verdict fail: see drc report export ${run.id}`);
+    // a takeover that ran to the end but missed its objectives or checks failed, as a drill does
+    if (run.verdict === 'fail') throw new OperationError(`failover run ${run.id} completed with verdict FAIL (RTO ${run.rto.pass === false ? 'missed' : 'met'}, RPO ${run.rpo.pass === false ? 'missed' : 'met'}); see the report`);
     return 0;
   } finally {
     client.close();
