@@ -10,8 +10,10 @@ import type { AlarmRuleConfig, ChannelConfig } from '../config/types.js';
 import type { AgentMessageOf } from '../protocol/agent.js';
 import { CLOSE, type ProtocolError } from '../protocol/errors.js';
 import type { EventView, HubView, Level, Snapshot, TierView, Update } from '../protocol/operator.js';
-import { LocalDirectoryBackend } from '../store/backend.js';
 import { BlockStore } from '../store/block-store.js';
+import { openHubStore, stagingFor, type OpenedStore } from '../store/hub-store.js';
+import { defaultStore } from '../config/defaults.js';
+import type { CopyConfig, StoreConfig } from '../config/types.js';
 import { AgentSession, type SessionHost, type SessionJob } from './agent-session.js';
 import { OperatorApi } from './api.js';
 import { Gateway } from './gateway.js';
@@ -59,6 +61,10 @@ export interface HubOptions {
   channels?: ChannelConfig[];
   /** drills and failovers: targets, checks, plans, drill TTL, the switch hook */
   recovery?: HubRecoveryOptions;
+  /** where packs are kept (config `store:`; default a local directory in DATA/store) */
+  store?: StoreConfig;
+  /** second targets points are copied to (config `copies:`) */
+  copies?: CopyConfig[];
 }
 
 export class Hub implements SessionHost {
@@ -86,7 +92,7 @@ export class Hub implements SessionHost {
     this.startedAt = new Date(this.now()).toISOString();
     fs.mkdirSync(o.dataDir, { recursive: true });
     this.catalog = new Catalog(path.join(o.dataDir, 'catalog.db'));
-    this.store = new BlockStore(this.catalog, new LocalDirectoryBackend(path.join(o.dataDir, 'store', 'packs')));
+    this.store = new BlockStore(this.catalog, stagingFor(o.store ?? defaultStore(), o.dataDir));
     this.api = new OperatorApi((m, p, c, ws) => handleRequest(this, m, p, c, ws));
     this.jobs = new JobRunner(this);
     this.scheduler = new HubScheduler(this, o.schedules ?? []);
@@ -110,7 +116,12 @@ export class Hub implements SessionHost {
     return new Date(this.now()).toISOString();
   }
 
+  /** the opened repository (set by start) */
+  storeHandle: OpenedStore | null = null;
+
   async start(): Promise<void> {
+    this.storeHandle = await openHubStore(this.store, this.o.store ?? defaultStore(), this.o.dataDir, this.o.name);
+    if (this.storeHandle.plainDespitePassphrase) this.o.log('warning', `the store at ${this.storeHandle.repo.store.location} was created without encryption; the passphrase applies to new stores only`);
     const orphans = this.store.recover();
     if (orphans.length) this.o.log('warning', `removed ${orphans.length} uncommitted pack file(s) left by an interrupted run`);
     this.jobs.recover();
@@ -153,6 +164,7 @@ export class Hub implements SessionHost {
     await this.api.close();
     await this.http?.close();
     this.store.backend.close();
+    await this.storeHandle?.close().catch(() => undefined);
     this.inspection.close();
     this.catalog.close();
     fs.rmSync(path.join(this.o.dataDir, 'api.sock'), { force: true });
@@ -310,9 +322,9 @@ export class Hub implements SessionHost {
     this.event('warning', 'bitmap.invalidated', s.host, `host ${s.host} volume ${m.volume}: ${m.message}`, { volume: m.volume });
   }
 
-  commit(job: SessionJob, vol: VolumeReceive, merkleRoot: string): number {
+  commit(job: SessionJob, vol: VolumeReceive, merkleRoot: string): Promise<number> {
     const spec = job.volumes.find((v) => v.name === vol.name)!;
-    return this.store.commitPoint(
+    return this.store.commitPointStored(
       {
         volumeId: spec.volumeId,
         jobId: job.jobId,

@@ -49,6 +49,8 @@ export async function serve(argv: string[]): Promise<number> {
     retention: c.retention,
     now: testClockFromEnv(),
     recovery: { targets: c.targets, checks: c.checks, plans: c.plans, drillTtlSeconds: c.recovery.drillTtl, switchHook: c.recovery.switch },
+    store: c.store,
+    copies: c.copies,
   });
   try {
     await hub.start();
