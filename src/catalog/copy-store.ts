@@ -28,7 +28,10 @@ export class PointObjects {
 }
 
 export class CopyRecords {
-  constructor(private readonly db: Db) {}
+  private readonly copiesOfStmt;
+  constructor(private readonly db: Db) {
+    this.copiesOfStmt = db.prepare('SELECT copy FROM copy_points WHERE point_id = ? ORDER BY copy').pluck();
+  }
 
   /** points the copy does not hold yet, oldest first */
   missingPoints(copy: string): number[] {
@@ -40,7 +43,7 @@ export class CopyRecords {
   }
 
   copiesOf(pointId: number): string[] {
-    return (this.db.prepare('SELECT copy FROM copy_points WHERE point_id = ? ORDER BY copy').all(pointId) as { copy: string }[]).map((r) => r.copy);
+    return this.copiesOfStmt.all(pointId) as string[];
   }
 
   /** every point's copies at once (views of many points) */

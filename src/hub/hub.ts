@@ -24,6 +24,7 @@ import type { RecoveryService } from '../recovery/service.js';
 import { JobRunner } from './jobs.js';
 import { HubMaintenance } from './maintenance.js';
 import { HubScheduler } from './schedules.js';
+import { HubCopies } from './copies.js';
 import { LiveState } from './live.js';
 import { metricsText } from './metrics.js';
 import { handleRequest } from './requests.js';
@@ -74,6 +75,7 @@ export class Hub implements SessionHost {
   readonly api: OperatorApi;
   readonly jobs: JobRunner;
   readonly scheduler: HubScheduler;
+  readonly copies: HubCopies;
   readonly maintenance: HubMaintenance;
   readonly sessions = new Map<string, AgentSession>();
   readonly inspection: HubInspection;
@@ -96,6 +98,7 @@ export class Hub implements SessionHost {
     this.api = new OperatorApi((m, p, c, ws) => handleRequest(this, m, p, c, ws));
     this.jobs = new JobRunner(this);
     this.scheduler = new HubScheduler(this, o.schedules ?? []);
+    this.copies = new HubCopies(this, o.copies ?? []);
     this.maintenance = new HubMaintenance(this);
     this.inspection = new HubInspection(this);
     this.recovery = recoveryServiceOf(this, o.recovery);
@@ -127,6 +130,7 @@ export class Hub implements SessionHost {
     this.jobs.recover();
     for (const h of this.o.hosts) this.catalog.upsertConfiguredHost(h.name, h.tags, h.tier, this.iso());
     this.scheduler.start();
+    this.copies.start();
     this.inspection.start();
     // drills and failovers a stopped or killed hub left unfinished resume from their last completed step
     this.recovery.start();
@@ -154,6 +158,7 @@ export class Hub implements SessionHost {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     this.inspection.stop();
+    await this.copies.stop();
     await this.recovery.stop();
     this.jobs.stopAll('hub stopping');
     for (const s of this.sessions.values()) {
@@ -228,6 +233,7 @@ export class Hub implements SessionHost {
     this.broadcast({ type: 'throughput', sample });
     this.jobs.tick();
     this.scheduler.tick();
+    this.copies.tick();
     this.inspection.tick();
     const timeout = this.o.heartbeatTimeoutMs ?? 20_000;
     for (const s of this.sessions.values()) {

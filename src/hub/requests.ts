@@ -7,6 +7,7 @@ import type { Hub } from './hub.js';
 import { INSPECTION_METHODS, handleInspectionRequest } from './inspection-requests.js';
 import { MAINTENANCE_METHODS, handleMaintenanceRequest } from './maintenance-requests.js';
 import { RECOVERY_METHODS, handleRecoveryRequest } from './recovery-requests.js';
+import { STORAGE_METHODS, handleStorageRequest } from './storage-requests.js';
 import { hashToken, newToken } from './tokens.js';
 import { hostView, pointView } from './views.js';
 import { paramsParser } from './params.js';
@@ -66,6 +67,7 @@ export async function handleRequest(hub: Hub, method: string, params: unknown, c
   if (INSPECTION_METHODS.has(method)) return handleInspectionRequest(hub, method, params, client);
   if (RECOVERY_METHODS.has(method)) return handleRecoveryRequest(hub, method, params, client);
   if (MAINTENANCE_METHODS.has(method)) return handleMaintenanceRequest(hub, method, params, client);
+  if (STORAGE_METHODS.has(method)) return handleStorageRequest(hub, method, params, client);
   switch (method) {
     case 'hub.status':
       return hub.snapshot();

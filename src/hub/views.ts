@@ -2,6 +2,14 @@
 import type { Catalog, HostRow, JobRow, PointRow } from '../catalog/catalog.js';
 import type { HostView, JobView, PointView, TierView } from '../protocol/operator.js';
 import type { LiveState } from './live.js';
+import { CopyRecords } from '../catalog/copy-store.js';
+
+const copyRecordsOf = new WeakMap<Catalog, CopyRecords>();
+function copyRecords(c: Catalog): CopyRecords {
+  let r = copyRecordsOf.get(c);
+  if (!r) copyRecordsOf.set(c, (r = new CopyRecords(c.db)));
+  return r;
+}
 
 export function hostView(c: Catalog, live: LiveState, tiers: TierView[], h: HostRow): HostView {
   const l = live.host(h.name);
@@ -50,6 +58,7 @@ export function pointView(c: Catalog, p: PointRow): PointView {
     bytesNew: p.bytesNew,
     merkleRoot: p.merkleRoot,
     verifiedAt: p.verifiedAt,
+    copies: copyRecords(c).copiesOf(p.id),
   };
 }
 

@@ -6,6 +6,8 @@
 import type { GcReportView, MaintenanceStatusView, PruneReport, ScheduleView, VerifyResultView } from './maintenance.js';
 
 export type * from './maintenance.js';
+export type * from './storage.js';
+import type { CopyRunView, CopyView, StoreView } from './storage.js';
 import type { RecoveryMethods, RecoveryUpdate } from './recovery.js';
 export type * from './recovery.js';
 
@@ -107,6 +109,8 @@ export interface PointView {
   bytesNew: number;
   merkleRoot: string;
   verifiedAt: string | null;
+  /** names of the copies that hold this point */
+  copies?: string[];
 }
 
 export interface EventView {
@@ -341,6 +345,12 @@ export interface OperatorMethods extends RecoveryMethods {
   'store.verify': { params: { host?: string; sample?: number }; result: JobView[] };
   'verify.results': { params: { jobs: number[] }; result: VerifyResultView[] };
   'maintenance.status': { params: Record<string, never>; result: MaintenanceStatusView };
+  /** the store backend, its location, encryption and local pack cache */
+  'store.info': { params: Record<string, never>; result: StoreView };
+  /** copies with points held, lag and their last run */
+  'copies.list': { params: Record<string, never>; result: CopyView[] };
+  /** run a copy now; wait: answer when it has finished; bytesPerSecond throttles it */
+  'copies.run': { params: { name: string; wait?: boolean; bytesPerSecond?: number }; result: CopyRunView };
 }
 
 export type MethodName = keyof OperatorMethods;

@@ -74,6 +74,8 @@ export class S3PackStore implements PackStore {
     creds: S3Credentials,
     o: { maxAttempts?: number } = {},
   ) {
+    // the SDK version is pinned; its notice about future Node versions is not for operators
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new S3Client({
       region: loc.region,
       endpoint: loc.endpoint ?? undefined,
