@@ -148,28 +148,33 @@ export class StrictS3Server {
       const until = req.headers['x-amz-object-lock-retain-until-date'];
       this.objects.set(id, { body, retainUntil: typeof until === 'string' ? Date.parse(until) : null });
       res.writeHead(200, { etag: '"x"' });
-      return res.end();
+      res.end();
+      return;
     }
     if (!obj) {
       if (method === 'HEAD') {
         res.writeHead(404);
-        return res.end();
+        res.end();
+      return;
       }
       if (method === 'DELETE') {
         res.writeHead(204);
-        return res.end();
+        res.end();
+      return;
       }
       return xmlError(res, 404, 'NoSuchKey', 'The specified key does not exist.');
     }
     if (method === 'HEAD') {
       res.writeHead(200, { 'content-length': obj.body.length });
-      return res.end();
+      res.end();
+      return;
     }
     if (method === 'DELETE') {
       if (obj.retainUntil && obj.retainUntil > Date.now()) return xmlError(res, 403, 'AccessDenied', 'Object is WORM protected and cannot be deleted');
       this.objects.delete(id);
       res.writeHead(204);
-      return res.end();
+      res.end();
+      return;
     }
     const range = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? ''));
     if (range) {
@@ -177,7 +182,8 @@ export class StrictS3Server {
       const end = range[2] ? Math.min(Number(range[2]), obj.body.length - 1) : obj.body.length - 1;
       if (start >= obj.body.length) return xmlError(res, 416, 'InvalidRange');
       res.writeHead(206, { 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${obj.body.length}` });
-      return res.end(obj.body.subarray(start, end + 1));
+      res.end(obj.body.subarray(start, end + 1));
+      return;
     }
     res.writeHead(200, { 'content-length': obj.body.length });
     res.end(obj.body);
