@@ -105,6 +105,10 @@ export class StrictS3Server {
     this.faults.push({ status, code, left: times, when });
   }
 
+  clearFaults(): void {
+    this.faults = [];
+  }
+
   async start(): Promise<this> {
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
