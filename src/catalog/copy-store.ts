@@ -33,6 +33,10 @@ export class CopyRecords {
     this.copiesOfStmt = db.prepare('SELECT copy FROM copy_points WHERE point_id = ? ORDER BY copy').pluck();
   }
 
+  pointCount(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM points').get() as { n: number }).n;
+  }
+
   /** points the copy does not hold yet, oldest first */
   missingPoints(copy: string): number[] {
     return (this.db.prepare('SELECT id FROM points WHERE id NOT IN (SELECT point_id FROM copy_points WHERE copy = ?) ORDER BY id').all(copy) as { id: number }[]).map((r) => r.id);

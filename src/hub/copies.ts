@@ -5,7 +5,7 @@ import { CopyRecords, type CopyRunRow } from '../catalog/copy-store.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { CopyConfig } from '../config/types.js';
 import type { Level } from '../protocol/operator.js';
-import type { CopyRunView, CopyView } from '../protocol/storage.js';
+import type { CopyRunView, CopySummaryView, CopyView } from '../protocol/storage.js';
 import { nextRun, parseCron } from '../scheduler/cron.js';
 import { isOpenAt, minuteOfDay } from '../scheduler/window.js';
 import type { BlockStore } from '../store/block-store.js';
@@ -118,9 +118,13 @@ export class HubCopies {
     return entry;
   }
 
+  summaries(): CopySummaryView[] {
+    return this.views().map((v) => ({ name: v.name, pointsHeld: v.pointsHeld, pointsTotal: v.pointsTotal, lagSeconds: v.lagSeconds, lastState: v.lastRun?.state ?? null }));
+  }
+
   views(): CopyView[] {
     const now = this.hub.now();
-    const total = this.hub.catalog.allPoints().length;
+    const total = this.records.pointCount();
     return this.copies.map((c) => {
       const held = this.records.held(c.name);
       const last = this.records.lastRun(c.name);

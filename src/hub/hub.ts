@@ -25,6 +25,7 @@ import { JobRunner } from './jobs.js';
 import { HubMaintenance } from './maintenance.js';
 import { HubScheduler } from './schedules.js';
 import { HubCopies } from './copies.js';
+import { storeView } from './storage-requests.js';
 import { LiveState } from './live.js';
 import { metricsText } from './metrics.js';
 import { handleRequest } from './requests.js';
@@ -213,6 +214,8 @@ export class Hub implements SessionHost {
       store: { ...s, dedupRatio: s.bytesStored > 0 ? Math.max(1, s.bytesLogical / s.bytesStored) : 1 },
       stats: { succeeded24h: d.succeeded, failed24h: d.failed, succeeded7d: w.succeeded, failed7d: w.failed },
       tiers: this.o.tiers,
+      backend: this.store.repo ? storeView(this) : undefined,
+      copies: this.copies.copies.length ? this.copies.summaries() : undefined,
     };
   }
 

@@ -7,7 +7,7 @@ import type { GcReportView, MaintenanceStatusView, PruneReport, ScheduleView, Ve
 
 export type * from './maintenance.js';
 export type * from './storage.js';
-import type { CopyRunView, CopyView, StoreView } from './storage.js';
+import type { CopyRunView, CopySummaryView, CopyView, StoreView } from './storage.js';
 import type { RecoveryMethods, RecoveryUpdate } from './recovery.js';
 export type * from './recovery.js';
 
@@ -161,6 +161,10 @@ export interface HubView {
   store: StoreStats;
   stats: JobStats;
   tiers: TierView[];
+  /** where packs are kept, encryption and the local cache (Step 9) */
+  backend?: StoreView;
+  /** copies with points held and lag */
+  copies?: CopySummaryView[];
 }
 
 // ---- alarms, metrics, inspection (Step 4) ---------------------------------------------

@@ -37,3 +37,12 @@ export interface CopyView {
   next: string | null;
   lastRun: CopyRunView | null;
 }
+
+/** A copy in the hub's status: what the cockpit's overview shows. */
+export interface CopySummaryView {
+  name: string;
+  pointsHeld: number;
+  pointsTotal: number;
+  lagSeconds: number;
+  lastState: 'running' | 'succeeded' | 'failed' | null;
+}

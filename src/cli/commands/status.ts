@@ -19,7 +19,10 @@ export async function status(argv: string[]): Promise<number> {
       hosts: { total: s.hosts.length, connected },
       jobs: { running, queued },
       points: s.points.length,
+      store: s.hub.backend ?? null,
+      copies: s.hub.copies ?? [],
     };
+    const b = s.hub.backend;
     if (ctx.json) printJson(summary);
     else
       process.stdout.write(
@@ -28,6 +31,8 @@ export async function status(argv: string[]): Promise<number> {
           `hosts: ${connected}/${s.hosts.length} connected`,
           `jobs: ${running} running, ${queued} queued; last 24 h ${s.hub.stats.succeeded24h} ok / ${s.hub.stats.failed24h} failed`,
           `store: ${bytes(s.hub.store.bytesStored)} in ${s.hub.store.packs} packs, ${s.hub.store.chunks} chunks, dedup ${s.hub.store.dedupRatio.toFixed(2)}x; ${s.points.length} recovery points`,
+          ...(b ? [`backend: ${b.type} ${b.location}, ${b.encrypted ? 'encrypted' : 'not encrypted'}${b.cache ? `; cache ${bytes(b.cache.bytes)} of ${bytes(b.cache.maxBytes)} in ${b.cache.packs} packs (${b.cache.hits} hits, ${b.cache.misses} misses)` : ''}`] : []),
+          ...(s.hub.copies ?? []).map((c) => `copy ${c.name}: ${c.pointsHeld}/${c.pointsTotal} points, lag ${c.lagSeconds} s, last run ${c.lastState ?? 'never'}`),
         ].join('\n') + '\n',
       );
     return 0;
