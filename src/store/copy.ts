@@ -60,6 +60,25 @@ export function pointObjectOf(store: BlockStore, pointId: number): { name: strin
   return { name, body };
 }
 
+const PACKS_IN_FLIGHT = 3;
+
+/** Copy one pack byte for byte, then read it back and compare; returns its size. */
+async function copyPack(store: BlockStore, target: PackStore, pack: string, copyName: string, o: { signal?: AbortSignal; retainUntil?: Date }): Promise<number> {
+  const objectName = OBJECT.pack(pack);
+  const file = await store.acquirePack(pack, o.signal);
+  let bytes: Buffer;
+  try {
+    bytes = await fs.promises.readFile(file);
+  } finally {
+    store.releasePack(pack);
+  }
+  const digest = sha256(bytes);
+  await target.put(objectName, bytes, o);
+  const back = await target.get(objectName, undefined, undefined, o.signal);
+  if (!sha256(back).equals(digest)) throw new StoreError(`copy ${copyName}: pack ${pack} reads back different from what was written to ${target.location}`);
+  return bytes.length;
+}
+
 export async function copyPoints(store: BlockStore, target: PackStore, spec: CopyTargetSpec, o: CopyOptions = {}): Promise<CopyProgress> {
   if (!store.repo) throw new StoreError('the store is not open');
   const now = o.now ?? Date.now;
@@ -79,30 +98,25 @@ export async function copyPoints(store: BlockStore, target: PackStore, spec: Cop
     const map = store.blockMap(pointId);
     const hashes: Buffer[] = [];
     for (let i = 0; i < map.point.blockCount; i++) if (!(map.flags[i]! & FLAG_ZERO)) hashes.push(map.hashes.subarray(i * 32, i * 32 + 32));
-    for (const pack of records.packsOfChunks(hashes)) {
-      const objectName = OBJECT.pack(pack);
-      if (havePacks.has(objectName)) continue;
-      check();
-      const file = await store.acquirePack(pack, o.signal);
-      let bytes: Buffer;
-      try {
-        bytes = await fs.promises.readFile(file);
-      } finally {
-        store.releasePack(pack);
+    const missing = [...records.packsOfChunks(hashes)].filter((pack) => !havePacks.has(OBJECT.pack(pack)));
+    // a few packs in flight: one is read and hashed while another is written and fsynced
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < missing.length) {
+        const pack = missing[next++]!;
+        check();
+        const bytes = await copyPack(store, target, pack, spec.name, { signal: o.signal, retainUntil: retainUntil() });
+        havePacks.add(OBJECT.pack(pack));
+        progress.packs++;
+        progress.bytes += bytes;
+        o.onProgress?.(progress);
+        if (o.bytesPerSecond) {
+          const ahead = (progress.bytes / o.bytesPerSecond) * 1000 - (Date.now() - started);
+          if (ahead > 0) await sleep(ahead);
+        }
       }
-      const digest = sha256(bytes);
-      await target.put(objectName, bytes, { signal: o.signal, retainUntil: retainUntil() });
-      const back = await target.get(objectName, undefined, undefined, o.signal);
-      if (!sha256(back).equals(digest)) throw new StoreError(`copy ${spec.name}: pack ${pack} reads back different from what was written to ${target.location}`);
-      havePacks.add(objectName);
-      progress.packs++;
-      progress.bytes += bytes.length;
-      o.onProgress?.(progress);
-      if (o.bytesPerSecond) {
-        const ahead = (progress.bytes / o.bytesPerSecond) * 1000 - (Date.now() - started);
-        if (ahead > 0) await sleep(ahead);
-      }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(PACKS_IN_FLIGHT, missing.length) }, lane));
     const obj = pointObjectOf(store, pointId);
     if (!havePoints.has(obj.name)) {
       await target.put(obj.name, obj.body, { signal: o.signal, retainUntil: retainUntil() });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { ObjectExistsError, ObjectMissingError, type ObjectStat, type PackStore, type PutOptions } from './pack-store.js';
 
 const PACK_PREFIX = 'packs/';
+let tmpSeq = 0;
 const PACK_SUFFIX = '.pack';
 
 function fsyncDir(dir: string): void {
@@ -40,13 +41,14 @@ export class LocalPackStore implements PackStore {
   async put(name: string, bytes: Buffer, o: PutOptions = {}): Promise<void> {
     const file = this.fileOf(name);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.tmp-${process.pid}`;
-    const fd = fs.openSync(tmp, 'w');
+    const tmp = `${file}.tmp-${process.pid}-${tmpSeq++}`;
+    // in the thread pool: a copy writes one pack while it reads and hashes the next
+    const fh = await fs.promises.open(tmp, 'w');
     try {
-      fs.writeSync(fd, bytes);
-      fs.fsyncSync(fd);
+      await fh.writeFile(bytes);
+      await fh.sync();
     } finally {
-      fs.closeSync(fd);
+      await fh.close();
     }
     this.publish(tmp, file, name, o);
   }
@@ -62,7 +64,7 @@ export class LocalPackStore implements PackStore {
       this.retain(file, o);
       return;
     }
-    const tmp = `${file}.tmp-${process.pid}`;
+    const tmp = `${file}.tmp-${process.pid}-${tmpSeq++}`;
     await fs.promises.copyFile(from, tmp);
     const fd = fs.openSync(tmp, 'r+');
     try {
@@ -93,6 +95,14 @@ export class LocalPackStore implements PackStore {
 
   async get(name: string, offset = 0, length?: number): Promise<Buffer> {
     const file = this.fileOf(name);
+    if (offset === 0 && length === undefined) {
+      try {
+        return await fs.promises.readFile(file);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ObjectMissingError(`${this.root}/${name}`);
+        throw e;
+      }
+    }
     let fd: number;
     try {
       fd = fs.openSync(file, 'r');
@@ -111,7 +121,7 @@ export class LocalPackStore implements PackStore {
   }
 
   async download(name: string, file: string): Promise<void> {
-    const tmp = `${file}.tmp-${process.pid}`;
+    const tmp = `${file}.tmp-${process.pid}-${tmpSeq++}`;
     try {
       await fs.promises.copyFile(this.fileOf(name), tmp);
     } catch (e) {
@@ -133,7 +143,7 @@ export class LocalPackStore implements PackStore {
       for (const e of entries) {
         const r = rel ? `${rel}/${e.name}` : e.name;
         if (e.isDirectory()) walk(path.join(dir, e.name), r);
-        else if (e.isFile() && !/\.tmp-\d+$/.test(e.name)) {
+        else if (e.isFile() && !/\.tmp-\d+(-\d+)?$/.test(e.name)) {
           const objName = r.startsWith(PACK_PREFIX) && r.endsWith(PACK_SUFFIX) ? r.slice(0, -PACK_SUFFIX.length) : r;
           if (objName.startsWith(prefix)) out.push({ name: objName, size: fs.statSync(path.join(dir, e.name)).size });
         }
