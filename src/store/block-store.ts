@@ -97,6 +97,11 @@ export class BlockStore {
     this.cache!.adopt(name, file);
   }
 
+  /** Delete a deleted point's object from the store, in the background (best effort). */
+  dropPointObject(objectName: string): void {
+    void this.repo?.store.delete(OBJECT.point(objectName)).catch(() => undefined);
+  }
+
   /** Remove a pack from the store, the cache and staging (gc, after its rows are gone). */
   async removePack(name: string): Promise<void> {
     if (this.repo && this.remote) await this.repo.store.delete(OBJECT.pack(name));
