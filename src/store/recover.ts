@@ -53,18 +53,25 @@ export async function recoverCatalog(src: PackStore, dest: PackStore, catalogFil
     const there = same ? new Set<string>() : new Set((await dest.list('packs/')).map((p) => p.name));
     let packsCopied = 0;
     const index = new Map<string, PackIndexEntry[]>();
+    const skipped: string[] = [];
     for (const [i, p] of packs.entries()) {
       o.onProgress?.('packs', i, packs.length);
-      index.set(p.name, await packIndex(src, repo, p.name, p.size));
-      if (!same && !there.has(OBJECT.pack(p.name))) {
-        await dest.put(OBJECT.pack(p.name), await src.get(OBJECT.pack(p.name)));
-        packsCopied++;
+      // a pack that cannot be read (an upload cut off by a crash) is left out; points that
+      // need its chunks are then skipped by name below
+      try {
+        index.set(p.name, await packIndex(src, repo, p.name, p.size));
+        if (!same && !there.has(OBJECT.pack(p.name))) {
+          await dest.put(OBJECT.pack(p.name), await src.get(OBJECT.pack(p.name)));
+          packsCopied++;
+        }
+      } catch (e) {
+        index.delete(p.name);
+        skipped.push(`pack ${p.name}: ${(e as Error).message}`);
       }
     }
     o.onProgress?.('packs', packs.length, packs.length);
 
     const objects: { name: string; point: PointObject; image: Buffer }[] = [];
-    const skipped: string[] = [];
     for (const obj of await src.list('points/')) {
       try {
         const d = decodePointObject(await src.get(obj.name), obj.name, repo.cipher);
@@ -76,10 +83,11 @@ export async function recoverCatalog(src: PackStore, dest: PackStore, catalogFil
     objects.sort((a, b) => a.point.time.localeCompare(b.point.time) || a.name.localeCompare(b.name));
 
     const now = new Date().toISOString();
-    const report = { from: src.location, into: dest.location, packsCopied, packs: packs.length, chunks: 0, hosts: 0, volumes: 0, points: 0, skipped };
+    const report = { from: src.location, into: dest.location, packsCopied, packs: index.size, chunks: 0, hosts: 0, volumes: 0, points: 0, skipped };
     const pointObjects = new PointObjects(catalog.db);
     catalog.tx(() => {
       for (const p of packs) {
+        if (!index.has(p.name)) continue;
         const id = catalog.insertPack(p.name, p.size, now);
         for (const e of index.get(p.name)!) catalog.insertChunk(e.hash, id, e.offset, e.length, e.rawLength, e.codec);
       }
