@@ -1,6 +1,8 @@
 // The alarm domain: what the evaluator sees (facts), what it says (signals), and the
 // alarms themselves with their lifecycle firing → acknowledged → resolved.
 import type { AlarmLevel } from '../config/types.js';
+import type { AlarmDeliveryView } from '../protocol/operator.js';
+import type { DeliveryAttempt } from './delivery.js';
 
 export type { AlarmLevel };
 
@@ -127,6 +129,17 @@ export interface AlarmStore {
   update(a: AlarmRecord): void;
   open(): AlarmRecord[];
   get(id: number): AlarmRecord | undefined;
+}
+
+/** What the alarm service keeps: the alarms, and the log of their notifications. */
+export interface AlarmLedger extends AlarmStore {
+  /** Newest first: open ones only, or every state. */
+  list(open: boolean, limit: number): AlarmRecord[];
+  /** Open alarms and those resolved since `sinceIso`, newest first. */
+  recent(sinceIso: string, limit: number): AlarmRecord[];
+  recordDelivery(d: DeliveryAttempt): void;
+  /** The latest attempt per channel and transition of one alarm. */
+  deliveries(alarmId: number): AlarmDeliveryView[];
 }
 
 /** Typed error for alarm operations a user asked for (ack, resolve, test-channel). */

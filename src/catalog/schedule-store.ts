@@ -1,5 +1,5 @@
 // Schedule run state and verification results in the catalog (tables of migration 2).
-import type { Db } from './catalog.js';
+import type { Db } from './columns.js';
 
 export interface ScheduleStateRow {
   name: string;

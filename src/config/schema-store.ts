@@ -3,7 +3,7 @@
  * (second targets points are copied to).
  */
 import { DEFAULT_CACHE_BYTES, DEFAULT_TIMEZONE } from './defaults.js';
-import { bool, localPath, name, oneOf, readMapping, rejectKeys, requireKeys, str, uniqueListOf, url, type ValueReader } from './nodes.js';
+import { bool, localPath, name, oneOf, readMapping, rejectKeys, requireKeys, str, uniqueListOf, url, type ValueReader } from './yaml-readers.js';
 import { cron, timeWindow, timezone } from './schema-schedules.js';
 import type { CopyConfig, EncryptionConfig, S3Location, StoreConfig } from './types.js';
 import { duration, positiveDuration, size } from './values.js';

@@ -1,24 +1,25 @@
-// Operator API requests of the store backend and copies; each validated with a schema, then
-// carried out, and audited.
-import { bool, int, name, obj, optional } from '../protocol/schema.js';
+// Operator API requests of the store backend and copies; each validated with its schema
+// (protocol/operator.ts), then carried out, and audited.
+import { storageRequests } from '../protocol/operator.js';
 import type { StoreView } from '../protocol/storage.js';
+import type { BlockStore } from '../store/block-store.js';
 import { ApiError, type ApiClientInfo } from './api.js';
-import type { Hub } from './hub.js';
-import { paramsParser } from './params.js';
+import type { HubCopies } from './copies.js';
+import { methodsOf, parse } from './params.js';
+import type { Journal } from './ports.js';
 
-const schemas = {
-  'store.info': obj({}),
-  'copies.list': obj({}),
-  'copies.run': obj({ name, wait: optional(bool), bytesPerSecond: optional(int(1)) }),
-};
+export const STORAGE_METHODS = methodsOf(storageRequests);
 
-export const STORAGE_METHODS = new Set(Object.keys(schemas));
+/** What the requests of the store and copies use. */
+export interface StorageRequestPorts {
+  store: Pick<BlockStore, 'repo' | 'cache'>;
+  copies: Pick<HubCopies, 'run' | 'views'>;
+  journal: Pick<Journal, 'audit'>;
+}
 
-const parse = paramsParser(schemas);
-
-export function storeView(hub: Hub): StoreView {
-  const repo = hub.store.repo;
-  const cache = hub.store.cache;
+export function storeView(store: Pick<BlockStore, 'repo' | 'cache'>): StoreView {
+  const repo = store.repo;
+  const cache = store.cache;
   const remote = repo !== null && !repo.store.local;
   return {
     type: remote ? 's3' : 'local',
@@ -28,24 +29,24 @@ export function storeView(hub: Hub): StoreView {
   };
 }
 
-export async function handleStorageRequest(hub: Hub, method: string, params: unknown, client: ApiClientInfo): Promise<unknown> {
+export async function handleStorageRequest(ports: StorageRequestPorts, method: string, params: unknown, client: ApiClientInfo): Promise<unknown> {
   switch (method) {
     case 'store.info':
-      parse('store.info', params ?? {});
-      return storeView(hub);
+      parse('store.info', params);
+      return storeView(ports.store);
     case 'copies.list':
-      parse('copies.list', params ?? {});
-      return hub.copies.views();
+      parse('copies.list', params);
+      return ports.copies.views();
     case 'copies.run': {
       const p = parse('copies.run', params);
-      const run = hub.copies.run(p.name, client.actor, p.bytesPerSecond);
-      hub.audit(client.actor, 'copies.run', p.name, 'started', { run: run.id });
+      const run = ports.copies.run(p.name, client.actor, p.bytesPerSecond);
+      ports.journal.audit(client.actor, 'copies.run', p.name, 'started', { run: run.id });
       if (p.wait) {
         const r = await run.done;
         if (r.state === 'failed') throw new ApiError('store', r.error ?? `copy ${p.name} failed`);
         return r;
       }
-      return hub.copies.views().find((c) => c.name === p.name)?.lastRun;
+      return ports.copies.views().find((c) => c.name === p.name)?.lastRun;
     }
     default:
       throw new ApiError('unknown-method', `unknown method ${method}`);

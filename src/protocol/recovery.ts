@@ -196,23 +196,4 @@ export interface RecoveryReport extends RunView {
   checks: CheckResultView[];
 }
 
-export interface RecoveryMethods {
-  'drill.preview': { params: { hosts?: string[]; plan?: string; point?: string; target?: string }; result: DrillPreview };
-  'drill.start': {
-    params: { hosts?: string[]; plan?: string; point?: string; target?: string; ttlSeconds?: number; verdict?: Verdict; notes?: string };
-    result: RunView;
-  };
-  'drill.verdict': { params: { id: number; verdict: Verdict; notes?: string }; result: RunView };
-  'drill.list': { params: { all?: boolean }; result: DrillArtefactView[] };
-  /** id: one drill; otherwise every drill's artefacts (expiredOnly: only past their TTL) */
-  'drill.cleanup': { params: { id?: number; expiredOnly?: boolean }; result: DrillArtefactView[] };
-  'failover.precheck': { params: { host: string; point?: string; target?: string }; result: FailoverPrecheck };
-  /** confirm must equal host exactly */
-  'failover.start': { params: { host: string; point?: string; target?: string; confirm?: string }; result: RunView };
-  'runs.list': { params: { kind?: RunKind }; result: RunView[] };
-  'runs.get': { params: { id: number }; result: RunView };
-  'reports.list': { params: Record<string, never>; result: ReportSummary[] };
-  'reports.get': { params: { id: number }; result: RecoveryReport };
-}
-
 export type RecoveryUpdate = { type: 'run'; run: RunView };

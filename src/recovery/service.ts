@@ -17,7 +17,7 @@ import { RunExecutor } from './executor.js';
 import type { Operator, RecoveryHost, RecoveryOptions } from './host.js';
 import { autoVerdict, forecastRto, gatesReady } from './objectives.js';
 import { drillSteps, failoverSteps, type RunRecord } from './runbook.js';
-import { RunStore, type StoredRun } from './run-store.js';
+import type { RunStore, StoredRun } from './run-store.js';
 import { resolveScope, type ResolvedScope, type ScopeRequest } from './scope.js';
 import { gatesNow, stepRunner } from './steps.js';
 import { TargetError, allocatedBytes, drillTarget, failoverTarget, imagePath, removeDrillDir } from './targets.js';
@@ -51,7 +51,7 @@ export class RecoveryService {
     private readonly host: RecoveryHost,
     private readonly opts: RecoveryOptions,
   ) {
-    this.runs = new RunStore(host.catalog.db);
+    this.runs = host.runs;
     const runner = stepRunner({ host, opts, runs: this.runs, onProgress: (id, i, p) => this.onProgress(id, i, p) });
     this.executor = new RunExecutor(this.runs, host.clock, runner, (r) => this.onChange(r), (id, e) => host.log('warning', `recovery run ${id}: ${e.message}`));
   }

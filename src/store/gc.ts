@@ -11,7 +11,6 @@
 // A kill at any moment leaves the catalog consistent: pack files it does not list are
 // removed at the next start (BlockStore.recover), and a rerun does the rest.
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { StoreMaintenance } from '../catalog/store-maintenance.js';
 import type { BlockStore } from './block-store.js';
 import { PACK_MAGIC, RECORD_HEADER_BYTES, PACK_TARGET_BYTES } from './chunk-writer.js';
 import { StoreError } from './errors.js';
@@ -61,7 +60,7 @@ function markManifest(into: Set<string>, manifest: Buffer): void {
 }
 
 export async function collectGarbage(store: BlockStore, o: GcOptions = {}): Promise<GcReport> {
-  const q = new StoreMaintenance(store.catalog.db);
+  const q = store.catalog.repos.maintenance;
   const progress = (phase: GcPhase, done: number, total: number) => o.onProgress?.({ phase, done, total });
   const checkAbort = () => {
     if (o.signal?.aborted) throw new StoreError('gc cancelled');

@@ -1,8 +1,8 @@
 // Editing chains of recovery points without copying data: deleting a point merges its delta
 // into its children so every remaining point keeps its exact image; consolidation turns a
 // point into a synthetic full (a manifest listing every block) so its chain can be cut.
-import { PointObjects } from '../catalog/copy-store.js';
-import { StoreMaintenance } from '../catalog/store-maintenance.js';
+import type { PointObjects } from '../catalog/copy-store.js';
+import type { StoreMaintenance } from '../catalog/store-maintenance.js';
 import type { BlockStore } from './block-store.js';
 import { StoreError } from './errors.js';
 import { ENTRY_BYTES, encodeManifest, type ManifestEntry } from './manifest.js';
@@ -48,8 +48,8 @@ export class PointChains {
   private readonly q: StoreMaintenance;
   private readonly objects: PointObjects;
   constructor(private readonly store: BlockStore) {
-    this.q = new StoreMaintenance(store.catalog.db);
-    this.objects = new PointObjects(store.catalog.db);
+    this.q = store.catalog.repos.maintenance;
+    this.objects = store.catalog.repos.pointObjects;
   }
 
   /** How many deltas sit between a point and the full its chain starts from. */

@@ -91,7 +91,7 @@ export async function recoverCatalog(src: PackStore, dest: PackStore, catalogFil
         const id = catalog.insertPack(p.name, p.size, now);
         for (const e of index.get(p.name)!) catalog.insertChunk(e.hash, id, e.offset, e.length, e.rawLength, e.codec);
       }
-      report.chunks = Number((catalog.db.prepare('SELECT COUNT(*) AS n FROM chunks').get() as { n: number }).n);
+      report.chunks = catalog.storeStats().chunks;
       const hosts = new Set<string>();
       const volumes = new Set<string>();
       /** the previous kept point of each volume: its id and image */

@@ -1,7 +1,8 @@
 import { parseArgs, value } from '../args.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { bytes, printJson, table } from '../output.js';
+import { formatBytes as bytes } from '../../format/human.js';
+import { printJson, table } from '../output.js';
 
 function lag(s: number): string {
   if (s < 120) return `${s}s`;

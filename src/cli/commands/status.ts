@@ -1,7 +1,8 @@
 import { parseArgs } from '../args.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { bytes, printJson } from '../output.js';
+import { formatBytes } from '../../format/human.js';
+import { printJson } from '../output.js';
 
 
 export async function status(argv: string[]): Promise<number> {
@@ -30,8 +31,8 @@ export async function status(argv: string[]): Promise<number> {
           `hub ${s.hub.name} ${s.hub.version}, up since ${s.hub.startedAt}, agents at ${s.hub.agentsUrl}`,
           `hosts: ${connected}/${s.hosts.length} connected`,
           `jobs: ${running} running, ${queued} queued; last 24 h ${s.hub.stats.succeeded24h} ok / ${s.hub.stats.failed24h} failed`,
-          `store: ${bytes(s.hub.store.bytesStored)} in ${s.hub.store.packs} packs, ${s.hub.store.chunks} chunks, dedup ${s.hub.store.dedupRatio.toFixed(2)}x; ${s.points.length} recovery points`,
-          ...(b ? [`backend: ${b.type} ${b.location}, ${b.encrypted ? 'encrypted' : 'not encrypted'}${b.cache ? `; cache ${bytes(b.cache.bytes)} of ${bytes(b.cache.maxBytes)} in ${b.cache.packs} packs (${b.cache.hits} hits, ${b.cache.misses} misses)` : ''}`] : []),
+          `store: ${formatBytes(s.hub.store.bytesStored)} in ${s.hub.store.packs} packs, ${s.hub.store.chunks} chunks, dedup ${s.hub.store.dedupRatio.toFixed(2)}x; ${s.points.length} recovery points`,
+          ...(b ? [`backend: ${b.type} ${b.location}, ${b.encrypted ? 'encrypted' : 'not encrypted'}${b.cache ? `; cache ${formatBytes(b.cache.bytes)} of ${formatBytes(b.cache.maxBytes)} in ${b.cache.packs} packs (${b.cache.hits} hits, ${b.cache.misses} misses)` : ''}`] : []),
           ...(s.hub.copies ?? []).map((c) => `copy ${c.name}: ${c.pointsHeld}/${c.pointsTotal} points, lag ${c.lagSeconds} s, last run ${c.lastState ?? 'never'}`),
         ].join('\n') + '\n',
       );
