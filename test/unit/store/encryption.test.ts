@@ -86,7 +86,10 @@ describe('encryption at rest', () => {
     const loc = h.catalog.chunkLocator()(Buffer.from(h.catalog.manifest(id).subarray(5, 37)))!;
     const file = h.store.backend.pathOf(loc.packName);
     const fd = fs.openSync(file, 'r+');
-    fs.writeSync(fd, Buffer.from([0x5a]), 0, 1, loc.offset + 20);
+    const b = Buffer.alloc(1);
+    fs.readSync(fd, b, 0, 1, loc.offset + 20);
+    b[0] = b[0]! ^ 0xff;
+    fs.writeSync(fd, b, 0, 1, loc.offset + 20);
     fs.closeSync(fd);
     h.store.backend.close();
     await expect(h.restored(id)).rejects.toThrow(/block 0: .*damaged/);
