@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HubProc, drc, makeImage, sha256File, waitFor } from '../helpers/cluster.js';
+import { S3PackStore } from '../../src/store/s3-pack-store.js';
 import { S3rverProc, StrictS3Server } from '../helpers/s3-servers.js';
 import { Cluster, backup, backupOk, points, randomImage, restoredSha } from './support.js';
 
@@ -164,9 +165,25 @@ describe('a hub with its store on a strict S3 server', () => {
   const s3 = new StrictS3Server();
   let hub: HubProc;
 
+  let config: string;
+
   beforeAll(async () => {
     await s3.start();
-    const config = writeConfig(c, 'drc.yaml', s3.endpoint);
+    config = writeConfig(
+      c,
+      'drc.yaml',
+      s3.endpoint,
+      `  - name: vault
+    type: s3
+    endpoint: ${s3.endpoint}
+    bucket: drc
+    prefix: vault
+    path_style: true
+    credentials_file: ${c.file('s3-credentials')}
+    immutable: true
+    keep: 1d
+`,
+    );
     makeImage(c.file('disk.img'), 8);
     hub = await c.startHub(new HubProc(c.hubData, ['--config', config], { http: 'off' }));
     const token = await hub.addHost('h1');
@@ -192,5 +209,20 @@ describe('a hub with its store on a strict S3 server', () => {
     s3.fail(503, 'SlowDown', 2, (m, k) => m === 'PUT' && k.includes('/packs/'));
     await backupOk(hub, 'h1', true);
     expect(await restoredSha(hub, 'h1', 'disk', 'latest', c.file('out.img'))).toBe(sha256File(c.file('disk.img')));
+  }, 60_000);
+
+  it('writes an immutable S3 copy under Object Lock retention for its keep time, which refuses deletes', async () => {
+    const r = await hub.json<{ state: string; packs: number }>(['copies', 'run', 'vault', '--wait', '--config', config]);
+    expect(r.state).toBe('succeeded');
+    expect(r.packs).toBeGreaterThan(0);
+    const copied = [...s3.objects].filter(([k]) => k.startsWith('drc/vault/packs/') || k.startsWith('drc/vault/points/'));
+    expect(copied.length).toBeGreaterThan(r.packs);
+    for (const [, o] of copied) expect(o.retainUntil! - Date.now()).toBeGreaterThan(86_400_000 - 600_000);
+    const target = new S3PackStore({ endpoint: s3.endpoint, bucket: 'drc', prefix: 'vault/', region: 'us-east-1', pathStyle: true, credentialsFile: null }, { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+    try {
+      await expect(target.delete(copied[0]![0].slice('drc/vault/'.length))).rejects.toThrow(/AccessDenied|refused/);
+    } finally {
+      target.close();
+    }
   }, 60_000);
 });
