@@ -175,6 +175,7 @@ export const ALARM_EVENTS = [
   'host_start_failed',
   'verify_failed',
   'bitmap_invalidated',
+  'copy_failed',
 ] as const;
 export type AlarmEvent = (typeof ALARM_EVENTS)[number];
 
