@@ -4,10 +4,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HubProc, drc, makeImage, sha256File, waitFor } from '../helpers/cluster.js';
+import { HubProc, drc, makeImage, sha256File, waitConnected, waitFor } from '../helpers/cluster.js';
 import { S3PackStore } from '../../src/store/s3-pack-store.js';
 import { S3rverProc, StrictS3Server } from '../helpers/s3-servers.js';
-import { Cluster, backup, backupOk, points, randomImage, restoredSha } from './support.js';
+import { Cluster, PinnedHubProc, backup, backupOk, freePort, points, randomImage, restoredSha } from './support.js';
 
 function writeConfig(c: Cluster, name: string, endpoint: string, extra = ''): string {
   const creds = c.file('s3-credentials');
@@ -60,7 +60,8 @@ describe('a hub with its store in S3 (s3rver)', () => {
     await s3.start();
     config = writeConfig(c, 'drc.yaml', s3.endpoint);
     makeImage(disk, 24);
-    hub = await c.startHub(new HubProc(c.hubData, ['--config', config], { http: 'off' }));
+    // the agents' port stays across the hub restarts below, so agents come back by themselves
+    hub = await c.startHub(new PinnedHubProc(c.hubData, await freePort(), ['--config', config]));
     const token = await hub.addHost('h1');
     await c.startAgent(hub, 'h1', token, { disk });
   }, 60_000);
@@ -93,6 +94,18 @@ describe('a hub with its store in S3 (s3rver)', () => {
     const list = await hub.json<{ name: string; pointsHeld: number; pointsTotal: number; lagSeconds: number }[]>(['copies', '--config', config]);
     expect(list).toEqual([expect.objectContaining({ name: 'offline', pointsHeld: pts.length, pointsTotal: pts.length, lagSeconds: 0 })]);
   }, 60_000);
+
+  it('verifies every chunk read back from S3, and gc leaves the store restorable', async () => {
+    fs.writeFileSync(disk, Buffer.alloc(4 * 1024 * 1024, 7), { flag: 'r+' });
+    await waitConnected(hub, 'h1'); // the agent comes back by itself after the hub restart above
+    await backupOk(hub, 'h1');
+    const v = await hub.json<{ ok: boolean; points: { ok: boolean; chunksChecked: number }[] }>(['verify']);
+    expect(v.ok).toBe(true);
+    expect(v.points.every((p) => p.ok && p.chunksChecked > 0)).toBe(true);
+    const g = await hub.run(['gc', '--json']);
+    expect(g.code, g.stderr).toBe(0);
+    expect(await restoredSha(hub, 'h1', 'disk', 'latest', c.file('out-gc.img'))).toBe(sha256File(disk));
+  }, 120_000);
 
   it('fails the backup with one line and commits nothing when the S3 server dies mid-upload', async () => {
     const big = c.file('big.img');
