@@ -3,7 +3,7 @@
 // transition is written before the executor acts on it, so a hub killed at any moment
 // resumes from what is recorded. catalog/runs-repo.ts implements RunStore; recovery
 // (runbook.ts, run-store.ts) works on these shapes and never sees how they are stored.
-import type { CheckResultView, GateView, OperatorView, RtoForecastView, RunKind, RunPointView, RunState, RunTargetView, StepKind, StepState, Verdict } from '../protocol/recovery.js';
+import type { CheckResultView, GateView, OperatorView, RtoForecastView, PreviewHostView, RunKind, RunState, RunTargetView, StepKind, StepState, Verdict } from '../protocol/recovery.js';
 
 /** What a step's failure does to the rest of the run. */
 export type StepPolicy = 'abort' | 'skip-host' | 'continue';
@@ -54,15 +54,8 @@ export function newRun(id: number, kind: RunKind, specs: StepSpec[], at: number)
   };
 }
 
-export interface RunScopeHost {
-  host: string;
-  tier: string | null;
-  rtoSeconds: number | null;
-  rpoSeconds: number | null;
-  points: RunPointView[];
-  /** check names that apply to this host */
-  checks: string[];
-}
+/** One host of a run's scope: its objectives, the points chosen and the checks that apply. */
+export type RunScopeHost = PreviewHostView;
 
 /** What a run was asked to do, and what the operator said about it. */
 export interface RunMeta {
