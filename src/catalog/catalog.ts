@@ -3,6 +3,8 @@
 // moved to them; new code takes the repository it needs.
 import Database from 'better-sqlite3';
 import { SqliteAlarmStore } from './alarm-store.js';
+import { AuditRepo } from './audit-repo.js';
+import { OperatorsRepo } from './operators-repo.js';
 import { Statements, type Db } from './columns.js';
 import { CopyRecords, PointObjects } from './copy-store.js';
 import { HostsRepo, type HostRow, type VolumeRow } from './hosts-repo.js';
@@ -39,6 +41,9 @@ export interface CatalogRepos {
   jobStats: JobStatsRepo;
   pointStats: PointStatsRepo;
   tokens: TokenExpiryRepo;
+  operators: OperatorsRepo;
+  /** the audit log read by time and host (written through journal) */
+  auditLog: AuditRepo;
   copies: CopyRecords;
   pointObjects: PointObjects;
 }
@@ -70,6 +75,8 @@ export class Catalog {
       jobStats: new JobStatsRepo(this.db),
       pointStats: new PointStatsRepo(this.db),
       tokens: new TokenExpiryRepo(this.db),
+      operators: new OperatorsRepo(this.db),
+      auditLog: new AuditRepo(this.db),
       copies: new CopyRecords(this.db),
       pointObjects: new PointObjects(this.db),
     };

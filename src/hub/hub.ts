@@ -13,8 +13,12 @@ import { DEFAULT_AGING_SECONDS } from '../scheduler/queue.js';
 import { defaultStore } from '../config/defaults.js';
 import type { CopyConfig, StoreConfig } from '../config/types.js';
 import { BlockStore } from '../store/block-store.js';
+import type { OperatorsRepo } from '../catalog/operators-repo.js';
+import type { Role } from '../protocol/access.js';
+import { OperatorAccess } from './access.js';
 import { openHubStore, stagingFor, type OpenedStore } from '../store/hub-store.js';
 import { AgentDesk } from './agent-desk.js';
+import { AgentTokenWatch } from './agent-tokens.js';
 import type { AgentSession } from './agent-session.js';
 import { OperatorApi } from './api.js';
 import { HubCopies } from './copies.js';
@@ -47,7 +51,10 @@ export interface HubOptions {
   name: string;
   agents: Listen;
   http: Listen | null;
-  apiTcp: (Listen & { token: string }) | null;
+  /** the TCP operator API (TLS when `tls` is set); token: hub.api_token, an admin token */
+  apiTcp: (Listen & { token?: string }) | null;
+  /** role of the unix socket's peer (the hub's own user); default admin, null: a token is needed */
+  socketRole?: Role | null;
   tls?: { cert: string; key: string };
   tiers: TierView[];
   hosts: { name: string; tags: string[]; tier: string | null }[];
@@ -90,6 +97,8 @@ export class Hub {
   readonly sessions = new Map<string, AgentSession>();
   readonly monitoring: HubMonitoring;
   readonly agents: AgentDesk;
+  readonly operators: OperatorsRepo;
+  private readonly agentTokens: AgentTokenWatch;
   readonly recovery: RecoveryService;
   private readonly metricsPorts: MetricsPorts;
   private gateway: Gateway;
@@ -116,6 +125,7 @@ export class Hub {
     const journal = (this.journal = new HubJournal(catalog, clock, o.log, send));
     const feed = (this.feed = new HubFeed(send, catalog, live, tiers, () => this.hubView()));
     const { schedules, jobStats, pointStats, tokens, journal: journalRepo } = catalog.repos;
+    const operators = (this.operators = catalog.repos.operators);
     const alarms = new AlarmService({
       store: catalog.repos.alarms,
       rules: o.alarms ?? [],
@@ -149,7 +159,7 @@ export class Hub {
     const metrics = catalog.metricStore(METRIC_FLUSH_PARTS);
     const monitoring = (this.monitoring = new HubMonitoring({
       clock, catalog, tokens, metrics, alarms, links, live, journal, feed, tiers,
-      facts: { jobStats, pointStats },
+      facts: { jobStats, pointStats, nextRuns: () => this.scheduler.nextRuns() },
       tlsCert: o.tls?.cert,
     }));
     journal.listen((e, data) => {
@@ -171,16 +181,26 @@ export class Hub {
       },
       maintenanceRequests: { clock, catalog, jobs, journal, scheduler: this.scheduler, maintenance: this.maintenance },
       recoveryRequests: { recovery: this.recovery },
+      accessRequests: { clock, journal, operators, audit: catalog.repos.auditLog, dropLapsed: () => this.api.dropLapsed() },
       storageRequests: { store, copies, journal },
     };
-    this.api = new OperatorApi((m, p, c, ws) => handleRequest(requests, m, p, c, ws));
+    // who may call what: every request passes the access check first (roles.ts)
+    const access = new OperatorAccess({
+      apiToken: o.apiTcp?.token ?? null,
+      socketRole: o.socketRole === undefined ? 'admin' : o.socketRole,
+      operators,
+      audit: (actor, action, target, outcome, details) => journal.audit(actor, action, target, outcome, details),
+      now: clock.now,
+    });
+    this.api = new OperatorApi((m, p, c, ws) => handleRequest(requests, m, p, c, ws), access);
     const agents = (this.agents = new AgentDesk({
       clock, catalog, store, live, sessions: links, journal, feed, jobs, monitoring,
       hubName: o.name,
       log: o.log,
-      heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 20_000,
+      heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 10_000,
       stopping: () => this.stopping,
     }));
+    this.agentTokens = new AgentTokenWatch({ tokens, sessions: links, clock, journal });
     this.gateway = new Gateway({
       host: o.agents.host,
       port: o.agents.port,
@@ -209,7 +229,7 @@ export class Hub {
     const port = await this.gateway.listen();
     this.agentsUrl = `${this.gateway.scheme}://${this.o.agents.host}:${port}`;
     await this.api.listenUnix(path.join(this.o.dataDir, 'api.sock'));
-    if (this.o.apiTcp) await this.api.listenTcp(this.o.apiTcp.host, this.o.apiTcp.port, this.o.apiTcp.token);
+    if (this.o.apiTcp) await this.api.listenTcp(this.o.apiTcp.host, this.o.apiTcp.port, this.o.tls);
     if (this.o.http) {
       this.http = new HubHttp(
         () => metricsText(this.metricsPorts),
@@ -287,6 +307,8 @@ export class Hub {
     this.scheduler.tick();
     this.copies.tick();
     this.monitoring.tick();
+    // an expired token is the reason a link ends, before silence is
+    this.agentTokens.tick();
     this.agents.dropSilent();
   }
 
