@@ -65,7 +65,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   store: {
     load: async () => (await import('./commands/store.js')).store,
-    help: 'store recover --from DIR|s3://BUCKET/PREFIX --data NEWDIR [--endpoint URL] [--json]',
+    help: 'store recover --from DIR|s3://BUCKET/PREFIX --data NEWDIR [--endpoint URL] [--region NAME] [--credentials-file FILE] [--no-path-style] [--json]',
     about: "rebuild a hub's catalog from a copy or an S3 store alone (the hub is lost)",
   },
   key: {
