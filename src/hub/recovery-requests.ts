@@ -20,13 +20,19 @@ const schemas = {
     ttlSeconds: optional(int(1, MAX_TTL)),
     verdict: optional(oneOf('pass', 'fail')),
     notes: optional(str(4000)),
+    instant: optional(bool),
   }),
   'drill.verdict': obj({ id: int(1), verdict: oneOf('pass', 'fail'), notes: optional(str(4000)) }),
   'drill.list': obj({ all: optional(bool) }),
   'drill.cleanup': obj({ id: optional(int(1)), expiredOnly: optional(bool) }),
   'failover.precheck': obj({ host: name, point: optional(point), target: optional(name) }),
   // confirm is checked by the service (and audited when wrong), so any string is accepted here
-  'failover.start': obj({ host: name, point: optional(point), target: optional(name), confirm: optional(str(200)) }),
+  'failover.start': obj({ host: name, point: optional(point), target: optional(name), confirm: optional(str(200)), instant: optional(bool) }),
+  'instances.list': obj({ all: optional(bool) }),
+  'instances.stop': obj({ id: int(1), confirm: optional(str(200)) }),
+  'instances.console': obj({ id: int(1), offset: optional(int(0)) }),
+  'mount.start': obj({ host: name, volume: optional(name), point: optional(point) }),
+  'mount.stop': obj({ id: optional(int(1)), host: optional(name) }),
   'runs.list': obj({ kind: optional(oneOf('drill', 'failover')) }),
   'runs.get': obj({ id: int(1) }),
   'reports.list': obj({}),
@@ -42,6 +48,7 @@ function operatorOf(c: ApiClientInfo): Operator {
 }
 
 function handle(hub: Hub, method: string, params: unknown, client: ApiClientInfo): unknown {
+  const instances = hub.recovery.instances;
   const r = hub.recovery;
   const who = operatorOf(client);
   switch (method) {
@@ -70,14 +77,28 @@ function handle(hub: Hub, method: string, params: unknown, client: ApiClientInfo
       return r.reports();
     case 'reports.get':
       return r.report(parse('reports.get', params).id, who);
+    case 'instances.list':
+      return instances.list(parse('instances.list', params).all ?? false);
+    case 'instances.stop': {
+      const p = parse('instances.stop', params);
+      return r.stopInstance(p.id, p.confirm, who);
+    }
+    case 'instances.console': {
+      const p = parse('instances.console', params);
+      return instances.console(p.id, p.offset);
+    }
+    case 'mount.start':
+      return r.mount(parse('mount.start', params), who);
+    case 'mount.stop':
+      return r.unmount(parse('mount.stop', params), who);
     default:
       throw new ApiError('unknown-method', `unknown method ${method}`);
   }
 }
 
-export function handleRecoveryRequest(hub: Hub, method: string, params: unknown, client: ApiClientInfo): unknown {
+export async function handleRecoveryRequest(hub: Hub, method: string, params: unknown, client: ApiClientInfo): Promise<unknown> {
   try {
-    return handle(hub, method, params, client);
+    return await handle(hub, method, params, client);
   } catch (e) {
     if (e instanceof RecoveryError) throw new ApiError(e.code, e.message);
     throw e;

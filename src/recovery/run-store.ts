@@ -33,7 +33,7 @@ export interface RunMeta {
   target: RunTargetView;
   gates: GateView[];
   forecast: RtoForecastView;
-  params: { ttlSeconds?: number; verdict?: Verdict; notes?: string };
+  params: { ttlSeconds?: number; verdict?: Verdict; notes?: string; instant?: boolean };
   operator: OperatorView;
   verdict: Verdict | null;
   verdictBy: 'operator' | 'checks' | null;

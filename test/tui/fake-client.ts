@@ -2,7 +2,7 @@
 // test push updates and connection changes.
 import type { ConnectionState, CockpitClient } from '../../src/tui/client.js';
 import type {
-  AlarmView, DrillPreview, FailoverPrecheck, InspectionView, JobView, MethodName, OperatorMethods, ReportSummary, RunView,
+  AlarmView, DrillPreview, FailoverPrecheck, InspectionView, InstanceView, JobView, MethodName, OperatorMethods, ReportSummary, RunView,
   ScheduleView, Snapshot, Update,
 } from '../../src/protocol/operator.js';
 import { job, snapshot as fixtureSnapshot } from './fixtures.js';
@@ -35,6 +35,7 @@ export class FakeClient implements CockpitClient {
   inspection: InspectionView | null = null;
   schedules: ScheduleView[] = [];
   reports: ReportSummary[] = [];
+  instances: InstanceView[] = [];
   drillPreview: DrillPreview | null = null;
   precheck: FailoverPrecheck | null = null;
   /** what drill.start / failover.start / drill.verdict answer */
@@ -93,6 +94,8 @@ export class FakeClient implements CockpitClient {
     ...noFixture(['runs.get', 'reports.get']),
     'drill.list': () => [],
     'drill.cleanup': () => [],
+    'instances.list': () => this.instances,
+    ...noFixture(['instances.stop', 'instances.console', 'mount.start', 'mount.stop']),
     'runs.list': () => [],
     'reports.list': () => this.reports,
   };

@@ -9,9 +9,9 @@ import { parseArgs, value, type ParsedArgs } from '../args.js';
 import { connect, resolveContext, type Context } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
 import { bytes, printJson, table } from '../output.js';
-import { objectiveLine, startAndFollow } from './run-follow.js';
+import { bootLine, objectiveLine, startAndFollow } from './run-follow.js';
 
-const USAGE = 'drill HOST... [--plan NAME] [--point latest|ID|ISO-TIME] [--target NAME] [--ttl DURATION] [--verdict pass|fail] [--notes TEXT] [--yes] [--json]';
+const USAGE = 'drill HOST... [--plan NAME] [--point latest|ID|ISO-TIME] [--target NAME] [--ttl DURATION] [--verdict pass|fail] [--notes TEXT] [--instant] [--yes] [--json]';
 
 function verdictOf(v: string | undefined, cmd: string): Verdict | undefined {
   if (v === undefined) return undefined;
@@ -43,7 +43,9 @@ function summary(v: RunView): string {
   const lines = [
     `drill run ${v.id} of ${v.hosts.map((h) => h.host).join(', ')}: ${v.state}, verdict ${v.verdict?.toUpperCase() ?? 'none'}`,
     objectiveLine('RTO', v.rto),
+    ...(v.bootSeconds !== null ? [bootLine(v)] : []),
     objectiveLine('RPO', v.rpo),
+    ...v.instances.filter((i) => i.state === 'running').map((i) => `instance ${i.id} running (${i.accel ?? '?'}, ${i.network}${i.ports.length ? `, ports ${i.ports.map((p) => `127.0.0.1:${p.host}→${p.guest}`).join(' ')}` : ''}); drc instances stop ${i.id}`),
     `images in ${v.target.dir}${v.expiresAt ? ` until ${v.expiresAt} (drc drill cleanup ${v.id} removes them now)` : ''}`,
     `report: drc report export ${v.id} --format html --out drill-${v.id}.html`,
   ];
@@ -64,7 +66,7 @@ async function runDrill(client: ApiClient, ctx: Context, a: ParsedArgs): Promise
   const scope = { hosts: hosts.length ? hosts : undefined, plan, point: value(a, 'point'), target: value(a, 'target') };
   const preview = await client.call('drill.preview', scope);
   await confirm(a, preview);
-  const params = { ...scope, ttlSeconds, verdict: verdictOf(value(a, 'verdict'), 'drill'), notes: value(a, 'notes') };
+  const params = { ...scope, ttlSeconds, verdict: verdictOf(value(a, 'verdict'), 'drill'), notes: value(a, 'notes'), ...(a.switches.has('instant') ? { instant: true } : {}) };
   const run = await startAndFollow(client, () => client.call('drill.start', params), ctx.json);
   if (ctx.json) printJson(run);
   else process.stdout.write(summary(run));
@@ -84,7 +86,7 @@ async function list(client: ApiClient, ctx: Context, all: boolean): Promise<numb
 }
 
 export async function drill(argv: string[]): Promise<number> {
-  const a = parseArgs('drill', argv, { values: ['plan', 'point', 'target', 'ttl', 'verdict', 'notes'], switches: ['yes', 'all', 'expired'] });
+  const a = parseArgs('drill', argv, { values: ['plan', 'point', 'target', 'ttl', 'verdict', 'notes'], switches: ['yes', 'all', 'expired', 'instant'] });
   const ctx = resolveContext(a);
   const [sub, ...rest] = a.positionals;
   const client = await connect(ctx);

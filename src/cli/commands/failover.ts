@@ -7,7 +7,7 @@ import { parseArgs, value } from '../args.js';
 import { connect, resolveContext } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
 import { printJson } from '../output.js';
-import { objectiveLine, startAndFollow } from './run-follow.js';
+import { bootLine, objectiveLine, startAndFollow } from './run-follow.js';
 
 function gatesText(p: FailoverPrecheck): string {
   const lines = [`pre-check of a failover of ${p.host.host} to ${p.target.dir} (${p.target.type}, ${p.target.format}):`];
@@ -20,6 +20,7 @@ function summary(v: RunView): string {
   return [
     `failover run ${v.id} of ${v.hosts.map((h) => h.host).join(', ')}: ${v.state}${v.error ? ` (${v.error})` : ''}`,
     objectiveLine('RTO', v.rto),
+    ...(v.bootSeconds !== null ? [bootLine(v)] : []),
     objectiveLine('RPO', v.rpo),
     `images in ${v.target.dir}`,
     `takeover report: drc report export ${v.id} --format html --out takeover-${v.id}.html`,
@@ -27,7 +28,7 @@ function summary(v: RunView): string {
 }
 
 export async function failover(argv: string[]): Promise<number> {
-  const a = parseArgs('failover', argv, { values: ['point', 'target', 'confirm'] });
+  const a = parseArgs('failover', argv, { values: ['point', 'target', 'confirm'], switches: ['instant'] });
   const ctx = resolveContext(a);
   const [host, ...rest] = a.positionals;
   if (!host) throw new UsageError('failover: HOST is required (drc failover HOST --confirm HOST)');
@@ -40,7 +41,7 @@ export async function failover(argv: string[]): Promise<number> {
     (ctx.json ? process.stderr : process.stdout).write(gatesText(pre));
     let run: RunView;
     try {
-      run = await startAndFollow(client, () => client.call('failover.start', { ...scope, confirm: value(a, 'confirm') }), ctx.json);
+      run = await startAndFollow(client, () => client.call('failover.start', { ...scope, confirm: value(a, 'confirm'), ...(a.switches.has('instant') ? { instant: true } : {}) }), ctx.json);
     } catch (e) {
       // the hub audited the refusal; a missing confirmation is a usage error
       if (e instanceof HubError && e.code === 'confirm-required') throw new UsageError(`failover: ${e.message}`);
