@@ -256,6 +256,8 @@ export interface RecoveryReport extends RunView {
   generatedAt: string;
   durationSeconds: number | null;
   checks: CheckResultView[];
+  /** recovered instances: console excerpt and screenshot (base64 PNG) per host */
+  evidence?: { host: string; console: string[]; png: string | null }[];
 }
 
 export interface RecoveryMethods {

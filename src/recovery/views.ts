@@ -11,6 +11,7 @@ import type {
   StepView,
 } from '../protocol/recovery.js';
 import { hostObjectives, runObjective } from './objectives.js';
+import { instanceEvidence } from './report-instances.js';
 import type { RunRecord } from './runbook.js';
 import type { StoredRun } from './run-store.js';
 
@@ -91,5 +92,5 @@ export function recoveryReport(v: RunView, hub: string, now: number): RecoveryRe
   const hosts = v.hosts.map((h) => h.host).join(', ');
   const title = v.kind === 'drill' ? `Recovery drill ${v.id}: ${hosts}` : `Takeover report ${v.id}: failover of ${hosts}`;
   const durationSeconds = v.finishedAt ? Math.round((Date.parse(v.finishedAt) - Date.parse(v.startedAt)) / 100) / 10 : null;
-  return { ...v, title, hub, generatedAt: new Date(now).toISOString(), durationSeconds, checks };
+  return { ...v, title, hub, generatedAt: new Date(now).toISOString(), durationSeconds, checks, evidence: instanceEvidence(checks) };
 }
