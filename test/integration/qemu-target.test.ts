@@ -44,6 +44,7 @@ describe.skipIf(!haveQemu)('qemu targets boot the recovered guest', () => {
       [
         'targets:',
         '  - { name: vm, type: qemu, purpose: drill, path: ' + c.file('vms') + ', memory: 256 }',
+        '  - { name: nobin, type: qemu, purpose: drill, path: ' + c.file('nobin') + ', binary: /nonexistent/qemu-system-x86_64 }',
         '  - { name: prod, type: qemu, purpose: failover, path: ' + c.file('prod') + ', memory: 256, network: user }',
         'checks:',
         '  - { name: booted, kind: boot, console: "drc-guest: booted", timeout: 90s, hosts: [h1] }',
@@ -114,6 +115,14 @@ describe.skipIf(!haveQemu)('qemu targets boot the recovered guest', () => {
     const res = await fetch(`http://127.0.0.1:${inst.ports[0]!.host}/`);
     expect(await res.text()).toContain('drc-guest drc-guest-marker');
     expect(alive(inst.pid!)).toBe(true);
+  });
+
+  it('refuses a drill on a qemu target whose emulator is missing with one line naming the package, leaving no drill directory', async () => {
+    const r = await hub.run(['drill', 'h1', '--target', 'nobin', '--yes']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('apt-get install qemu-system-x86');
+    expect(fs.existsSync(c.file('nobin'))).toBe(false);
   });
 
   it('lists the running instances and stops a drill instance without confirmation', async () => {
