@@ -72,10 +72,15 @@ for m in $MODLIST; do cp "$MODS/$m.ko" "$R/lib/modules/"; done
   for m in $MODLIST; do echo "insmod /lib/modules/$(basename "$m").ko 2>/dev/null"; done
   cat <<'INIT'
 echo "drc-guest: drivers loaded" > /dev/ttyS0
-i=0; while [ ! -b /dev/vda1 ] && [ ! -b /dev/sda1 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-DISK=/dev/vda1; [ -b $DISK ] || DISK=/dev/sda1
+i=0; while ! ls /dev/vd?1 /dev/sd?1 >/dev/null 2>&1 && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
 MARKER="(no disk)"
-if mount -o ro -t ext4 $DISK /mnt 2>/dev/null; then MARKER=$(cat /mnt/drc-marker 2>/dev/null || echo "(no marker)"); fi
+for DISK in /dev/vd?1 /dev/sd?1; do
+  [ -b $DISK ] || continue
+  if mount -o ro -t ext4 $DISK /mnt 2>/dev/null; then
+    if [ -f /mnt/drc-marker ]; then MARKER=$(cat /mnt/drc-marker); break; fi
+    umount /mnt
+  fi
+done
 echo "drc-guest: marker $MARKER" > /dev/ttyS0
 echo "<html><body>drc-guest $MARKER</body></html>" > /www/index.html
 ifconfig lo 127.0.0.1 up

@@ -131,7 +131,7 @@ export class RecoveredInstances {
     for (const d of req.disks) {
       const overlay = path.join(dir, `overlay-${d.volume}.qcow2`);
       await createOverlay(overlay, d.size);
-      disks.push({ overlay, base: d.base });
+      disks.push({ volume: d.volume, overlay, base: d.base });
     }
     const bind = req.kind === 'drill' ? '127.0.0.1' : '0.0.0.0';
     const forwards = await this.forwards(req.spec, req.guestPorts, bind);

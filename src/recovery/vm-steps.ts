@@ -1,6 +1,7 @@
 // The steps of a qemu target: power a recovered host on (from its restored images, or for
 // instant recovery from NBD exports of the points), and after an instant recovery's restore
 // behind it, switch the running VM's overlays to the local images with no reboot.
+import fs from 'node:fs';
 import path from 'node:path';
 import type { NbdDamage } from '../store/nbd-server.js';
 import { checksFor, guestPorts, type CheckInstance } from './checks.js';
@@ -18,6 +19,20 @@ export interface VmStepDeps {
   checks: CheckConfig[];
   tags: (host: string) => string[];
   onDamage: (runId: number, d: NbdDamage) => void;
+}
+
+const hasBootSector = (b: Buffer) => b.length >= 512 && b[510] === 0x55 && b[511] === 0xaa;
+
+function firstSector(file: string): Buffer {
+  const b = Buffer.alloc(512);
+  try {
+    const fd = fs.openSync(file, 'r');
+    fs.readSync(fd, b, 0, 512, 0);
+    fs.closeSync(fd);
+  } catch {
+    /* a missing image has no boot sector */
+  }
+  return b;
 }
 
 const exportKey = (runId: number, host: string, volume: string) => `run:${runId}:${host}:${volume}`;
@@ -40,9 +55,14 @@ export async function startHost(d: VmStepDeps, meta: RunMeta, h: RunScopeHost, c
   for (const p of h.points) {
     if (instant) {
       const e = await d.instances.openExport(exportKey(ctx.run.id, h.host, p.volume), p.pointId, p.volume, nbdDir, (x) => d.onDamage(ctx.run.id, x));
-      disks.push({ volume: p.volume, size: p.size, base: { kind: 'nbd' as const, socket: e.socket, export: e.name } });
-    } else disks.push({ volume: p.volume, size: p.size, base: { kind: 'file' as const, path: p.image, format: meta.target.format } });
+      disks.push({ volume: p.volume, size: p.size, base: { kind: 'nbd' as const, socket: e.socket, export: e.name }, boot: hasBootSector(e.server.readAt(0, 512)) });
+    } else {
+      const boot = meta.target.format === 'raw' && hasBootSector(firstSector(p.image));
+      disks.push({ volume: p.volume, size: p.size, base: { kind: 'file' as const, path: p.image, format: meta.target.format }, boot });
+    }
   }
+  // the firmware boots the first disk only: the volume with a boot sector goes first
+  disks.sort((a, b) => Number(b.boot) - Number(a.boot));
   const applicable = checksFor(d.checks, h.checks, { host: h.host, tags: d.tags(h.host), tier: h.tier, format: meta.target.format });
   const { row, vm } = await d.instances.boot({
     kind: ctx.run.kind, host: h.host, runId: ctx.run.id, target: meta.target.name, spec, dir: meta.target.dir, disks,
@@ -64,12 +84,12 @@ export async function attachLocal(d: VmStepDeps, meta: RunMeta, h: RunScopeHost,
   if (!r?.qmp) return { state: 'failed', error: `no running instance of ${h.host} to attach its disks to` };
   const m = await InstanceMonitor.connect(r.qmp);
   try {
-    for (const [i, p] of h.points.entries()) {
-      const local = `local${i}`;
+    for (const p of h.points) {
+      const local = `local-${p.volume}`;
       await m.execute('blockdev-add', { driver: 'file', 'node-name': `${local}-file`, filename: p.image, 'read-only': true });
       await m.execute('blockdev-add', { driver: meta.target.format, 'node-name': local, file: `${local}-file`, 'read-only': true });
-      await m.execute('blockdev-reopen', { options: [{ driver: 'qcow2', 'node-name': diskNode(i), file: `${diskNode(i)}-file`, backing: local }] });
-      await m.execute('blockdev-del', { 'node-name': baseNode(i) });
+      await m.execute('blockdev-reopen', { options: [{ driver: 'qcow2', 'node-name': diskNode(p.volume), file: `${diskNode(p.volume)}-file`, backing: local }] });
+      await m.execute('blockdev-del', { 'node-name': baseNode(p.volume) });
     }
   } finally {
     m.close();

@@ -112,6 +112,12 @@ export class NbdExportServer {
     return this.reader?.size ?? 0;
   }
 
+  /** bytes of the point, hash-checked like every served read (after listen) */
+  readAt(offset: number, length: number): Buffer {
+    if (!this.reader) throw new Error('the export is not listening');
+    return this.reader.read(offset, Math.min(length, this.reader.size - offset));
+  }
+
   async listen(): Promise<void> {
     this.release = this.o.store.beginRead(this.o.pointId);
     this.reader = new PointReader(this.o.store, this.o.store.blockMap(this.o.pointId), this.o.volume);

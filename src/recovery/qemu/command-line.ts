@@ -4,6 +4,8 @@
 import type { PortForwardView, VmSpecView } from '../../protocol/recovery.js';
 
 export interface VmDisk {
+  /** the volume's name: QMP node names are made from it */
+  volume: string;
   /** qcow2 overlay the guest writes to */
   overlay: string;
   /** the restored image, or an NBD export */
@@ -24,30 +26,33 @@ export interface VmLaunch {
   firmwareFile: string | null;
 }
 
-export const baseNode = (i: number) => `base${i}`;
-export const diskNode = (i: number) => `disk${i}`;
+/** QMP node names of a volume's backing image and of its overlay */
+export const baseNode = (volume: string) => `base-${volume}`;
+export const diskNode = (volume: string) => `disk-${volume}`;
 
-function baseArgs(d: VmDisk, i: number): string[] {
+function baseArgs(d: VmDisk): string[] {
+  const node = baseNode(d.volume);
   if (d.base.kind === 'nbd') {
-    return ['-blockdev', `driver=nbd,node-name=${baseNode(i)},server.type=unix,server.path=${d.base.socket},export=${d.base.export},read-only=on`];
+    return ['-blockdev', `driver=nbd,node-name=${node},server.type=unix,server.path=${d.base.socket},export=${d.base.export},read-only=on`];
   }
   return [
-    '-blockdev', `driver=file,node-name=${baseNode(i)}-file,filename=${d.base.path},read-only=on`,
-    '-blockdev', `driver=${d.base.format === 'vhdx' ? 'vhdx' : d.base.format},node-name=${baseNode(i)},file=${baseNode(i)}-file,read-only=on`,
+    '-blockdev', `driver=file,node-name=${node}-file,filename=${d.base.path},read-only=on`,
+    '-blockdev', `driver=${d.base.format},node-name=${node},file=${node}-file,read-only=on`,
   ];
 }
 
-function deviceArgs(bus: VmSpecView['diskBus'], i: number): string[] {
+/** the first disk is the boot disk */
+function deviceArgs(bus: VmSpecView['diskBus'], drive: string, i: number): string[] {
   const boot = i === 0 ? ',bootindex=0' : '';
   switch (bus) {
     case 'virtio':
-      return ['-device', `virtio-blk-pci,drive=${diskNode(i)}${boot}`];
+      return ['-device', `virtio-blk-pci,drive=${drive}${boot}`];
     case 'ide':
-      return ['-device', `ide-hd,drive=${diskNode(i)}${boot}`];
+      return ['-device', `ide-hd,drive=${drive}${boot}`];
     case 'scsi':
-      return [...(i === 0 ? ['-device', 'virtio-scsi-pci,id=scsi0'] : []), '-device', `scsi-hd,drive=${diskNode(i)},bus=scsi0.0${boot}`];
+      return [...(i === 0 ? ['-device', 'virtio-scsi-pci,id=scsi0'] : []), '-device', `scsi-hd,drive=${drive},bus=scsi0.0${boot}`];
     case 'nvme':
-      return ['-device', `nvme,drive=${diskNode(i)},serial=drc${i}${boot}`];
+      return ['-device', `nvme,drive=${drive},serial=drc${i}${boot}`];
   }
 }
 
@@ -79,10 +84,10 @@ export function qemuArgs(l: VmLaunch): string[] {
     '-qmp', `unix:${l.qmp},server=on,wait=off`,
     '-pidfile', l.pidFile,
     ...l.disks.flatMap((d, i) => [
-      ...baseArgs(d, i),
-      '-blockdev', `driver=file,node-name=${diskNode(i)}-file,filename=${d.overlay}`,
-      '-blockdev', `driver=qcow2,node-name=${diskNode(i)},file=${diskNode(i)}-file,backing=${baseNode(i)}`,
-      ...deviceArgs(l.spec.diskBus, i),
+      ...baseArgs(d),
+      '-blockdev', `driver=file,node-name=${diskNode(d.volume)}-file,filename=${d.overlay}`,
+      '-blockdev', `driver=qcow2,node-name=${diskNode(d.volume)},file=${diskNode(d.volume)}-file,backing=${baseNode(d.volume)}`,
+      ...deviceArgs(l.spec.diskBus, diskNode(d.volume), i),
     ]),
     ...networkArgs(l),
   ];

@@ -12,9 +12,10 @@ import { TargetError } from '../targets.js';
 import { qemuArgs, type VmDisk, type VmLaunch } from './command-line.js';
 import { qmpOnce } from './qmp.js';
 
-// KVM may stop a guest in its BIOS or boot loader (real mode); watch until the guest OS
-// speaks on its console, or this long
-const KVM_WATCH_MS = 12_000;
+// KVM may stop a guest in its BIOS or boot loader (real mode), with "KVM internal error" or
+// by hanging there silently; under auto a guest whose OS has not spoken on its serial console
+// within this window is started again under TCG (accel: kvm keeps KVM whatever happens)
+const KVM_WATCH_MS = 8000;
 const FIRMWARE_LINE = /^(SeaBIOS|iPXE|Booting|SYSLINUX|ISOLINUX|EXTLINUX|Loading|Probing|Press|Machine UUID|\s*$)/;
 const OVMF = ['/usr/share/ovmf/OVMF.fd', '/usr/share/qemu/OVMF.fd'];
 let kvmBroken: string | null = null;
@@ -112,8 +113,8 @@ async function waitForMonitor(qmp: string, exited: () => number | null, logFile:
   throw new TargetError(`qemu did not open its monitor within ${timeoutMs / 1000} s`);
 }
 
-/** Did KVM stop the guest within the watch window? */
-async function kvmFailed(l: VmLaunch, exited: () => number | null, logFile: string): Promise<string | null> {
+/** Did KVM stop (or stall) the guest within the watch window? */
+async function kvmFailed(l: VmLaunch, exited: () => number | null, logFile: string, strict: boolean): Promise<string | null> {
   const end = Date.now() + KVM_WATCH_MS;
   while (Date.now() < end) {
     const log = fs.readFileSync(logFile, 'utf8');
@@ -128,7 +129,7 @@ async function kvmFailed(l: VmLaunch, exited: () => number | null, logFile: stri
     }
     await sleep(150);
   }
-  return null;
+  return strict ? null : `no output from the guest on its console within ${KVM_WATCH_MS / 1000} s under KVM`;
 }
 
 /** Start the VM; accel auto falls back to TCG when KVM is missing or stops the guest. */
@@ -140,7 +141,7 @@ export async function startVm(binary: string, launch: Omit<VmLaunch, 'accel'>, l
     const poweredOnAt = Date.now();
     const p = spawnQemu(binary, l, logFile);
     await waitForMonitor(l.qmp, p.exited, logFile);
-    const failed = await kvmFailed(l, p.exited, logFile);
+    const failed = await kvmFailed(l, p.exited, logFile, want === 'kvm');
     if (!failed) return { pid: p.pid, accel: 'kvm', poweredOnAt, note: null };
     killHard(p.pid);
     await waitGone(p.pid, 3000);

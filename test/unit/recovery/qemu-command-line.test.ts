@@ -6,7 +6,7 @@ import { drillSteps, failoverSteps } from '../../../src/recovery/runbook.js';
 const spec: VmSpecView = { accel: 'auto', memoryMiB: 256, cpus: 2, firmware: 'bios', diskBus: 'virtio', network: 'isolated', ports: [], binary: 'qemu-system-x86_64' };
 const launch = (over: Partial<VmLaunch> = {}): VmLaunch => ({
   name: 'drc-h1-run3', spec, accel: 'tcg', forwards: [{ host: 40080, guest: 80 }], bindAddress: '127.0.0.1',
-  disks: [{ overlay: '/d/overlay-disk.qcow2', base: { kind: 'file', path: '/d/h1-disk.img', format: 'raw' } }],
+  disks: [{ volume: 'disk', overlay: '/d/overlay-disk.qcow2', base: { kind: 'file', path: '/d/h1-disk.img', format: 'raw' } }],
   console: '/d/console.log', qmp: '/d/qmp.sock', pidFile: '/d/qemu.pid', firmwareFile: null, ...over,
 });
 const arg = (args: string[], flag: string) => args.filter((_, i) => args[i - 1] === flag);
@@ -15,12 +15,12 @@ describe('the qemu command line of a recovered instance', () => {
   test('boots from a qcow2 overlay whose backing node is the restored image, read-only, with no -kernel', () => {
     const a = qemuArgs(launch());
     expect(arg(a, '-blockdev')).toEqual([
-      'driver=file,node-name=base0-file,filename=/d/h1-disk.img,read-only=on',
-      'driver=raw,node-name=base0,file=base0-file,read-only=on',
-      'driver=file,node-name=disk0-file,filename=/d/overlay-disk.qcow2',
-      'driver=qcow2,node-name=disk0,file=disk0-file,backing=base0',
+      'driver=file,node-name=base-disk-file,filename=/d/h1-disk.img,read-only=on',
+      'driver=raw,node-name=base-disk,file=base-disk-file,read-only=on',
+      'driver=file,node-name=disk-disk-file,filename=/d/overlay-disk.qcow2',
+      'driver=qcow2,node-name=disk-disk,file=disk-disk-file,backing=base-disk',
     ]);
-    expect(arg(a, '-device')).toContain('virtio-blk-pci,drive=disk0,bootindex=0');
+    expect(arg(a, '-device')).toContain('virtio-blk-pci,drive=disk-disk,bootindex=0');
     expect(a).not.toContain('-kernel');
     expect(arg(a, '-serial')).toEqual(['file:/d/console.log']);
     expect(arg(a, '-qmp')).toEqual(['unix:/d/qmp.sock,server=on,wait=off']);
@@ -37,8 +37,8 @@ describe('the qemu command line of a recovered instance', () => {
   });
 
   test('reads an instant recovery disk from the NBD export of the point', () => {
-    const a = qemuArgs(launch({ disks: [{ overlay: '/d/o.qcow2', base: { kind: 'nbd', socket: '/d/nbd.sock', export: 'disk' } }] }));
-    expect(arg(a, '-blockdev')[0]).toBe('driver=nbd,node-name=base0,server.type=unix,server.path=/d/nbd.sock,export=disk,read-only=on');
+    const a = qemuArgs(launch({ disks: [{ volume: 'disk', overlay: '/d/o.qcow2', base: { kind: 'nbd', socket: '/d/nbd.sock', export: 'disk' } }] }));
+    expect(arg(a, '-blockdev')[0]).toBe('driver=nbd,node-name=base-disk,server.type=unix,server.path=/d/nbd.sock,export=disk,read-only=on');
   });
 });
 
