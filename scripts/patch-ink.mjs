@@ -3,7 +3,7 @@
 // patches/ink (see the header of each). Runs as `postinstall`; idempotent. It checks the
 // installed files are exactly the ones the patches were written against, and fails loudly
 // otherwise — an ink upgrade must come with new patches. The upstream files are kept as
-// NAME.upstream.js for test/unit/ink-patch.test.ts to compare against.
+// NAME.upstream.js for test/unit/scripts/patch-ink.test.ts to compare against.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';

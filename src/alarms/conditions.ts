@@ -1,6 +1,8 @@
 // Metric rules measured against the facts: for each host (or certificate) the rule
 // applies to, the value, whether the condition holds, and a message. Pure.
 import type { MetricAlarmRuleConfig } from '../config/types.js';
+import { roundDuration } from '../format/human.js';
+import { rpoStatus } from '../recovery/rpo.js';
 import { defaultLeadSeconds, rpoForecast } from './forecast.js';
 import {
   compare,
@@ -21,11 +23,6 @@ export interface Measurement {
 }
 
 const pct = (v: number): string => `${v.toFixed(1)}%`;
-const dur = (s: number): string => {
-  const a = Math.abs(s);
-  const t = a >= 86_400 ? `${(a / 86_400).toFixed(1)} d` : a >= 3600 ? `${(a / 3600).toFixed(1)} h` : a >= 60 ? `${Math.round(a / 60)} min` : `${Math.round(a)} s`;
-  return s < 0 ? `-${t}` : t;
-};
 
 function threshold(rule: MetricAlarmRuleConfig, fallback: number): number {
   return rule.threshold ?? fallback;
@@ -77,10 +74,11 @@ function measureHost(rule: MetricAlarmRuleConfig, h: HostFacts, now: number): Me
     }
     case 'rpo': {
       if (h.rpoSeconds === null) return [];
-      const age = (now - (h.lastPointAt ?? h.createdAt)) / 1000;
-      const limit = h.rpoSeconds * (rule.threshold ?? 1);
-      const what = h.lastPointAt === null ? 'no recovery point yet' : `newest recovery point is ${dur(age)} old`;
-      return one(age, age > limit, `host ${h.name}: ${what}; RPO ${dur(h.rpoSeconds)} (tier ${h.tier})`);
+      // a new host has its RPO's grace from when it was added; threshold scales the RPO
+      const s = rpoStatus({ lastPointAt: h.lastPointAt, rpoSeconds: h.rpoSeconds * (rule.threshold ?? 1), since: h.createdAt }, now);
+      const age = s.age ?? 0;
+      const what = h.lastPointAt === null ? 'no recovery point yet' : `newest recovery point is ${roundDuration(age)} old`;
+      return one(age, s.level === 'breached', `host ${h.name}: ${what}; RPO ${roundDuration(h.rpoSeconds)} (tier ${h.tier})`);
     }
     case 'rpo_forecast': {
       if (h.rpoSeconds === null) return [];
@@ -88,8 +86,8 @@ function measureHost(rule: MetricAlarmRuleConfig, h: HostFacts, now: number): Me
       const lead = rule.threshold ?? defaultLeadSeconds(h.rpoSeconds);
       const msg =
         f.secondsToBreach <= 0
-          ? `host ${h.name}: RPO ${dur(h.rpoSeconds)} already breached`
-          : `host ${h.name}: RPO breach forecast in ${dur(f.secondsToBreach)}; a backup must start within ${dur(f.slackSeconds)} (backlog catch-up ${dur(f.catchUpSeconds)})`;
+          ? `host ${h.name}: RPO ${roundDuration(h.rpoSeconds)} already breached`
+          : `host ${h.name}: RPO breach forecast in ${roundDuration(f.secondsToBreach)}; a backup must start within ${roundDuration(f.slackSeconds)} (backlog catch-up ${roundDuration(f.catchUpSeconds)})`;
       return one(f.slackSeconds, f.slackSeconds < lead, msg);
     }
     case 'failure_rate': {
@@ -99,7 +97,7 @@ function measureHost(rule: MetricAlarmRuleConfig, h: HostFacts, now: number): Me
       const failed = recent.filter((t) => !t.ok).length;
       const rate = failed / recent.length;
       const t = threshold(rule, DEFAULT_THRESHOLDS.failure_rate);
-      return one(rate, compare(rule.op, rate, t), `host ${h.name}: ${failed} of ${recent.length} tasks failed in ${dur((now - since) / 1000)} (${Math.round(rate * 100)}%)`);
+      return one(rate, compare(rule.op, rate, t), `host ${h.name}: ${failed} of ${recent.length} tasks failed in ${roundDuration((now - since) / 1000)} (${Math.round(rate * 100)}%)`);
     }
     case 'consecutive_failures': {
       let n = 0;
@@ -112,13 +110,13 @@ function measureHost(rule: MetricAlarmRuleConfig, h: HostFacts, now: number): Me
       const window = rule.window ?? rule.threshold ?? h.rpoSeconds ?? DEFAULT_DEAD_MAN_SECONDS;
       const last = h.lastSuccessAt ?? h.createdAt;
       const age = (now - last) / 1000;
-      const what = h.lastSuccessAt === null ? 'no successful backup since the host was added' : `last successful backup ${dur(age)} ago`;
-      return one(age, age > window, `host ${h.name}: ${what} (expected one every ${dur(window)})`);
+      const what = h.lastSuccessAt === null ? 'no successful backup since the host was added' : `last successful backup ${roundDuration(age)} ago`;
+      return one(age, age > window, `host ${h.name}: ${what} (expected one every ${roundDuration(window)})`);
     }
     case 'token_expiry': {
       if (h.tokenExpiresAt === null) return [];
       const left = (h.tokenExpiresAt - now) / 1000;
-      return one(left, left < aheadSeconds(rule), left <= 0 ? `host ${h.name}: agent token expired` : `host ${h.name}: agent token expires in ${dur(left)}`);
+      return one(left, left < aheadSeconds(rule), left <= 0 ? `host ${h.name}: agent token expired` : `host ${h.name}: agent token expires in ${roundDuration(left)}`);
     }
     default:
       return [];
@@ -131,7 +129,7 @@ export function measure(rule: MetricAlarmRuleConfig, facts: Facts, now: number):
     if (rule.hosts.length > 0) return [];
     return facts.certificates.map((c) => {
       const left = (c.notAfter - now) / 1000;
-      const msg = left <= 0 ? `certificate ${c.name} expired` : `certificate ${c.name} expires in ${dur(left)}`;
+      const msg = left <= 0 ? `certificate ${c.name} expired` : `certificate ${c.name} expires in ${roundDuration(left)}`;
       return { host: null, subject: c.name, value: left, holds: left < aheadSeconds(rule), message: msg };
     });
   }

@@ -1,8 +1,6 @@
 // The alarm service of the hub: evaluates rules on facts and events, keeps the lifecycle in
 // the catalog, audits every transition, pushes alarms to operators and sends notifications.
 import type { ChannelConfig } from '../config/types.js';
-import { SqliteAlarmStore } from '../catalog/alarm-store.js';
-import type { Db } from '../catalog/catalog.js';
 import type { AlarmDeliveryView, AlarmView, Update } from '../protocol/operator.js';
 import { Dispatcher, routeChannels, type RetryPolicy } from './delivery.js';
 import { AlarmEvaluator } from './evaluator.js';
@@ -12,10 +10,11 @@ import { createNotifier } from './notifiers/index.js';
 import type { AlarmNotice, NoticeKind } from './notifiers/types.js';
 import { ACK_SLA_SECONDS, rulesInForce, type AlarmRule } from './rules.js';
 import type { SelectableHost } from './selector.js';
-import { AlarmError, type AlarmRecord, type Clock, type Facts, type Transition } from './types.js';
+import { AlarmError, type AlarmLedger, type AlarmRecord, type Clock, type Facts, type Transition } from './types.js';
 
 export interface AlarmServiceOptions {
-  db: Db;
+  /** where alarms and their deliveries are kept (the catalog in the hub) */
+  store: AlarmLedger;
   rules: AlarmRule[];
   channels: ChannelConfig[];
   hubName: string;
@@ -37,7 +36,7 @@ const NOTIFIED: Partial<Record<Transition['kind'], NoticeKind>> = {
 };
 
 export class AlarmService {
-  readonly store: SqliteAlarmStore;
+  readonly store: AlarmLedger;
   readonly evaluator: AlarmEvaluator;
   readonly book: AlarmBook;
   readonly dispatcher: Dispatcher;
@@ -46,7 +45,7 @@ export class AlarmService {
 
   constructor(private readonly o: AlarmServiceOptions) {
     this.rules = rulesInForce(o.rules);
-    this.store = new SqliteAlarmStore(o.db);
+    this.store = o.store;
     this.evaluator = new AlarmEvaluator(this.rules);
     this.book = new AlarmBook(this.store);
     this.dispatcher = new Dispatcher({

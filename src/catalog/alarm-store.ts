@@ -1,7 +1,8 @@
-// Alarms and their delivery log in the catalog (tables of migration 3).
-import type { AlarmRecord, AlarmStore } from '../alarms/types.js';
-import type { DeliveryAttempt } from '../alarms/delivery.js';
-import type { Db } from './catalog.js';
+// Alarms and their delivery log in the catalog (tables of migration 3): the alarm service's
+// AlarmLedger port, and the counts the /metrics endpoint reads.
+import type { AlarmLedger, AlarmRecord, DeliveryAttempt } from './alarm-records.js';
+import type { AlarmDeliveryView } from '../protocol/operator.js';
+import type { Db } from './columns.js';
 
 type Raw = Record<string, unknown>;
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -34,16 +35,9 @@ function alarmOf(r: Raw): AlarmRecord {
   };
 }
 
-export interface DeliverySummary {
-  channel: string;
-  transition: string;
-  ok: boolean;
-  attempts: number;
-  error: string | null;
-  time: string;
-}
+export type DeliverySummary = AlarmDeliveryView;
 
-export class SqliteAlarmStore implements AlarmStore {
+export class SqliteAlarmStore implements AlarmLedger {
   constructor(private readonly db: Db) {}
 
   insert(a: Omit<AlarmRecord, 'id'>): number {

@@ -10,7 +10,7 @@
 // of CPU per second, against ~10 ms when every host is written every 5 s); writing a slice
 // at a time keeps each write short (~35 ms, against ~200 ms for all 500 hosts at once).
 // Old buckets are pruned per resolution (1 s kept 1 h, 1 min kept 7 d, 1 h kept 90 d).
-import type { Db } from './catalog.js';
+import type { Db } from './columns.js';
 
 export const RESOLUTIONS = [
   { seconds: 1, keepSeconds: 3600 },

@@ -1,6 +1,6 @@
 // The queued jobs as the queue planner needs them, read lean: a hub with ten thousand
 // queued jobs reads them on every pump, so no full rows and no params parsing here.
-import type { Db } from './catalog.js';
+import type { Db } from './columns.js';
 
 export interface QueuedJobRow {
   id: number;

@@ -1,6 +1,6 @@
 // Catalog queries of store maintenance: rewriting and deleting recovery points, marking
 // them verified, and the chunk and pack bookkeeping of garbage collection.
-import type { Db } from './catalog.js';
+import type { Db } from './columns.js';
 
 export interface PointRewrite {
   id: number;

@@ -25,7 +25,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   backup: {
     load: async () => (await import('./commands/backup.js')).backup,
-    help: 'backup HOST [--volume NAME] [--full] [--wait] [--json]',
+    help: 'backup HOST [--volume NAME] [--full] [--priority 0..100] [--wait] [--json]',
     about: 'back a host up now',
   },
   points: {

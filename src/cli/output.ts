@@ -1,15 +1,5 @@
-// Human output helpers: aligned tables, sizes, durations, progress lines on stderr.
-
-export function bytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
-}
+// Human output helpers: aligned tables, JSON, progress lines on stderr (units: src/format).
+import { formatBytes, formatRate } from '../format/human.js';
 
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -32,7 +22,7 @@ export function progressLine(label: string): { update(done: number, total: numbe
       if (now - last < (tty ? 100 : 2000)) return;
       last = now;
       const pct = total > 0 ? Math.min(100, Math.floor((done * 100) / total)) : 0;
-      const text = `${label}: ${phase} ${pct}% ${bytes(done)}/${bytes(total)} ${bytes(rate)}/s`;
+      const text = `${label}: ${phase} ${pct}% ${formatBytes(done)}/${formatBytes(total)} ${formatRate(rate)}`;
       if (tty) process.stderr.write(`\r\x1b[2K${text}`);
       else process.stderr.write(text + '\n');
       shown = true;

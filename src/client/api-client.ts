@@ -1,7 +1,7 @@
 // Client of the hub's operator API, used by every `drc` command and by the cockpit.
 import os from 'node:os';
 import WebSocket from 'ws';
-import type { MethodName, OperatorMethods, Update } from '../protocol/operator.js';
+import type { MethodName, ParamsOf, ResultOf, Update } from '../protocol/operator.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'lost';
 
@@ -87,7 +87,8 @@ export class ApiClient {
     if (typeof m.type === 'string') for (const l of this.updateListeners) l(m as Update);
   }
 
-  call<M extends MethodName>(method: M, params: OperatorMethods[M]['params']): Promise<OperatorMethods[M]['result']> {
+  /** One request; params and result are typed by the method table of protocol/operator.ts, which the hub validates with. */
+  call<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
     return new Promise((resolve, reject) => {
       if (this.ws.readyState !== WebSocket.OPEN) return reject(new HubError('closed', 'hub connection is closed'));
       const id = this.nextId++;

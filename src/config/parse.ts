@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { defaultHub, defaultRecovery } from './defaults.js';
 import { ConfigError } from './errors.js';
-import { ConfigReader, readMapping, type ReferenceKind } from './nodes.js';
+import { ConfigReader, readMapping, type ReferenceKind } from './yaml-readers.js';
 import { readAgent } from './schema-agent.js';
 import { readAlarms, readChannels } from './schema-alarms.js';
 import { readHosts, readHub, readTiers } from './schema-hub.js';

@@ -3,7 +3,7 @@
  * the agent's own allow-list; a hub can never make it read anything else.
  */
 import { DEFAULT_HEARTBEAT_SECONDS, DEFAULT_WATCH_SECONDS } from './defaults.js';
-import { localPath, name, oneOf, readMapping, rejectKeys, requireKeys, str, uniqueListOf, url, type ValueReader } from './nodes.js';
+import { localPath, name, oneOf, readMapping, rejectKeys, requireKeys, str, uniqueListOf, url, type ValueReader } from './yaml-readers.js';
 import { TRACKERS, type AgentConfig, type AgentVolumeConfig } from './types.js';
 import { blockSize, DEFAULT_BLOCK_SIZE, duration, positiveDuration } from './values.js';
 

@@ -19,7 +19,7 @@ import {
   uniqueListOf,
   url,
   type ValueReader,
-} from './nodes.js';
+} from './yaml-readers.js';
 import {
   ALARM_EVENTS,
   ALARM_LEVELS,
@@ -140,7 +140,8 @@ const readChannel: ValueReader<ChannelConfig> = (r, raw, path) => {
   ]);
   const v = m.values;
   if (v.type === undefined) return undefined;
-  const family = v.type === 'email' ? 'email' : v.type === 'sms' ? 'sms' : 'webhook';
+  // every type not listed in TYPE_KEYS is a webhook flavour (config/types.ts WEBHOOK_CHANNEL_TYPES)
+  const family = v.type === 'email' || v.type === 'sms' ? v.type : 'webhook';
   const allowed: readonly string[] = TYPE_KEYS[family];
   rejectKeys(
     r,

@@ -2,7 +2,7 @@
  * The `hub`, `tiers` and `hosts` sections.
  */
 import { defaultHub } from './defaults.js';
-import { definedName, localPath, name, readMapping, reference, requireKeys, str, stringList, uniqueListOf, type ValueReader } from './nodes.js';
+import { definedName, localPath, name, readMapping, reference, requireKeys, str, stringList, uniqueListOf, type ValueReader } from './yaml-readers.js';
 import type { HostConfig, HubConfig, HubListenConfig, TierConfig, TlsConfig, VolumeConfig } from './types.js';
 import { blockSize, DEFAULT_BLOCK_SIZE, listenAddress, positiveDuration } from './values.js';
 

@@ -3,7 +3,7 @@
  * network (isolated | none | user | bridge | tap) and forwarded ports.
  */
 import { isScalar } from 'yaml';
-import { describe, int, listOf, matching, oneOf, str, type ConfigReader, type ValueReader } from './nodes.js';
+import { describe, int, listOf, matching, oneOf, str, type ConfigReader, type ValueReader } from './yaml-readers.js';
 import { QEMU_ACCELS, QEMU_DISK_BUSES, QEMU_FIRMWARES, QEMU_NETWORKS, type PortForwardConfig, type QemuNetworkConfig, type QemuTargetConfig } from './types.js';
 import { parseSize } from './units.js';
 

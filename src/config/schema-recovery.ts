@@ -3,7 +3,7 @@
  * restored host works) and `plans` (recovery groups with a boot order).
  */
 import { DEFAULT_CHECK_TIMEOUT_SECONDS, DEFAULT_DRILL_TTL_SECONDS, DEFAULT_SWITCH_TIMEOUT_SECONDS } from './defaults.js';
-import { definedName, int, listOf, localPath, name, oneOf, readMapping, reference, rejectKeys, requireKeys, str, stringList, uniqueListOf, url, type ValueReader } from './nodes.js';
+import { definedName, int, listOf, localPath, name, oneOf, readMapping, reference, rejectKeys, requireKeys, str, stringList, uniqueListOf, url, type ValueReader } from './yaml-readers.js';
 import {
   CHECK_TYPES,
   IMAGE_FORMATS,

@@ -2,7 +2,7 @@
  * The `schedules` section and retention policies (per schedule and global).
  */
 import { DEFAULT_PRIORITY, DEFAULT_TIMEZONE } from './defaults.js';
-import { bool, int, isEmptyNode, name, oneOf, readMapping, requireKeys, str, uniqueListOf, listOf, type ValueReader } from './nodes.js';
+import { bool, int, isEmptyNode, name, oneOf, readMapping, requireKeys, str, uniqueListOf, listOf, type ValueReader } from './yaml-readers.js';
 import { BACKUP_TYPES, type RetentionConfig, type ScheduleConfig, type TimeWindow } from './types.js';
 
 const CRON_FIELDS = ['minute', 'hour', 'day-of-month', 'month', 'day-of-week'] as const;

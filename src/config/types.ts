@@ -208,7 +208,9 @@ export interface EventAlarmRuleConfig extends AlarmRuleBase {
 
 export type AlarmRuleConfig = MetricAlarmRuleConfig | EventAlarmRuleConfig;
 
-export const CHANNEL_TYPES = ['webhook', 'slack', 'dingtalk', 'wecom', 'alertmanager', 'email', 'sms'] as const;
+/** Channels that POST a payload to one URL; each has its module in alarms/notifiers/. */
+export const WEBHOOK_CHANNEL_TYPES = ['webhook', 'slack', 'dingtalk', 'wecom', 'alertmanager'] as const;
+export const CHANNEL_TYPES = [...WEBHOOK_CHANNEL_TYPES, 'email', 'sms'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 interface ChannelBase {
@@ -220,7 +222,7 @@ interface ChannelBase {
 }
 
 export interface WebhookChannelConfig extends ChannelBase {
-  type: 'webhook' | 'slack' | 'dingtalk' | 'wecom' | 'alertmanager';
+  type: (typeof WEBHOOK_CHANNEL_TYPES)[number];
   url: string;
 }
 

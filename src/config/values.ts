@@ -3,7 +3,7 @@
  */
 import { isScalar } from 'yaml';
 import { parseDuration, parseHostPort, parseSize, type HostPort } from './units.js';
-import { parsed, shown, type ValueReader } from './nodes.js';
+import { parsed, shown, type ValueReader } from './yaml-readers.js';
 
 const DURATION_EXPECTED = 'expected a duration such as 30s, 15m, 1h, 2h30m, 1d, 1w, or whole seconds';
 

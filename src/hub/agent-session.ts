@@ -7,13 +7,10 @@ import { decodeBlockFrame } from '../protocol/frames.js';
 import type { BlockStore } from '../store/block-store.js';
 import { StoreError } from '../store/errors.js';
 import { LogRequests, type LogTail } from './agent-logs.js';
+import type { AgentLink, LinkJob } from './ports.js';
 import { VolumeReceive } from './receive.js';
 
-export interface SessionJob {
-  jobId: number;
-  full: boolean;
-  volumes: { name: string; volumeId: number; basePointId: number | null }[];
-}
+export type SessionJob = LinkJob;
 
 /** What a session needs from the hub. */
 export interface SessionHost {
@@ -28,13 +25,13 @@ export interface SessionHost {
   onPong(s: AgentSession, m: AgentMessageOf<'pong'>): void;
   onAgentEvent(s: AgentSession, m: AgentMessageOf<'event'>): void;
   commit(job: SessionJob, vol: VolumeReceive, merkleRoot: string): number;
-  onVolumeCommitted(jobId: number, volume: string, pointId: number, vol: VolumeReceive): void;
+  onVolumeCommitted(s: AgentSession, jobId: number, volume: string, pointId: number, vol: VolumeReceive): void;
   onJobFinished(jobId: number, error: string | null): void;
   onProtocolError(s: AgentSession, e: ProtocolError): void;
   onClosed(s: AgentSession): void;
 }
 
-export class AgentSession {
+export class AgentSession implements AgentLink {
   private helloSeen = false;
   job: SessionJob | null = null;
   private volumeIndex = 0;
@@ -216,7 +213,7 @@ export class AgentSession {
     const pointId = this.hub.commit(job, vol, m.merkleRoot);
     this.current = null;
     this.volumeIndex++;
-    this.hub.onVolumeCommitted(job.jobId, m.volume, pointId, vol);
+    this.hub.onVolumeCommitted(this, job.jobId, m.volume, pointId, vol);
     this.send({ type: 'committed', jobId: job.jobId, volume: m.volume, pointId });
     if (this.volumeIndex >= job.volumes.length) {
       this.job = null;

@@ -3,15 +3,21 @@
 import fs from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import type { CertificateFacts, Facts, HostFacts, TaskFact } from '../alarms/types.js';
-import type { Catalog } from '../catalog/catalog.js';
+import type { JobStatsRepo } from '../catalog/job-stats-repo.js';
+import type { PointStatsRepo } from '../catalog/point-stats-repo.js';
+import type { TokenExpiryRepo } from '../catalog/token-expiry-repo.js';
 import type { TierView } from '../protocol/operator.js';
+import type { HostRepo } from './ports.js';
 import type { HostTelemetry } from './telemetry.js';
 
 /** How far back failure rates and consecutive failures look. */
 const TASK_HISTORY_MS = 7 * 86_400_000;
 
 export interface FactSources {
-  catalog: Catalog;
+  catalog: Pick<HostRepo, 'hosts'>;
+  jobStats: Pick<JobStatsRepo, 'backupOutcomes' | 'lastBackupSuccess'>;
+  pointStats: Pick<PointStatsRepo, 'newestPerHost'>;
+  tokens: Pick<TokenExpiryRepo, 'expiring'>;
   tiers: TierView[];
   telemetry: HostTelemetry;
   connected(host: string): boolean;
@@ -32,31 +38,14 @@ export function certificateFacts(certFile: string | undefined): CertificateFacts
 export function gatherFacts(src: FactSources, now: number, certificates: CertificateFacts[]): Facts {
   const c = src.catalog;
   const tasks = new Map<number, TaskFact[]>();
-  const rows = c.db
-    .prepare(
-      `SELECT host_id, state, finished_at FROM jobs WHERE kind = 'backup' AND state IN ('succeeded', 'failed') AND finished_at >= ? ORDER BY finished_at`,
-    )
-    .all(new Date(now - TASK_HISTORY_MS).toISOString()) as { host_id: number; state: string; finished_at: string }[];
-  for (const r of rows) {
-    const list = tasks.get(r.host_id) ?? [];
-    list.push({ finishedAt: Date.parse(r.finished_at), ok: r.state === 'succeeded' });
-    tasks.set(r.host_id, list);
+  for (const r of src.jobStats.backupOutcomes(new Date(now - TASK_HISTORY_MS).toISOString())) {
+    const list = tasks.get(r.hostId) ?? [];
+    list.push({ finishedAt: r.finishedAt, ok: r.ok });
+    tasks.set(r.hostId, list);
   }
-  const lastOk = new Map(
-    (c.db.prepare(`SELECT host_id, MAX(finished_at) AS t FROM jobs WHERE kind = 'backup' AND state = 'succeeded' GROUP BY host_id`).all() as { host_id: number; t: string }[]).map(
-      (r) => [r.host_id, Date.parse(r.t)],
-    ),
-  );
-  const lastPoint = new Map(
-    (c.db.prepare('SELECT v.host_id AS host_id, MAX(p.time) AS t FROM points p JOIN volumes v ON v.id = p.volume_id GROUP BY v.host_id').all() as { host_id: number; t: string }[]).map(
-      (r) => [r.host_id, Date.parse(r.t)],
-    ),
-  );
-  const expiry = new Map(
-    (c.db.prepare('SELECT id, token_expires_at FROM hosts WHERE token_expires_at IS NOT NULL AND revoked = 0').all() as { id: number; token_expires_at: string }[]).map(
-      (r) => [r.id, Date.parse(r.token_expires_at)],
-    ),
-  );
+  const lastOk = src.jobStats.lastBackupSuccess();
+  const lastPoint = src.pointStats.newestPerHost();
+  const expiry = new Map(src.tokens.expiring().map((t) => [t.hostId, Date.parse(t.expiresAt)]));
   const hosts: HostFacts[] = c.hosts().map((h) => {
     const tier = src.tiers.find((t) => t.name === h.tier) ?? null;
     const connected = src.connected(h.name);

@@ -2,32 +2,34 @@
 // the operators' API, the job runner and the live state.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { WebSocket } from 'ws';
-import type { LogFn } from '../../agent/log.js';
-import { Catalog, type JobRow } from '../catalog/catalog.js';
+import { AlarmService } from '../alarms/service.js';
+import { Catalog } from '../catalog/catalog.js';
 import type { RetentionConfig, ScheduleConfig } from '../config/types.js';
 import type { AlarmRuleConfig, ChannelConfig } from '../config/types.js';
-import type { AgentMessageOf } from '../protocol/agent.js';
-import { CLOSE, type ProtocolError } from '../protocol/errors.js';
-import type { EventView, HubView, Level, Snapshot, TierView, Update } from '../protocol/operator.js';
+import { CLOSE } from '../protocol/errors.js';
+import type { HubView, Snapshot, TierView, Update } from '../protocol/operator.js';
+import type { RecoveryService } from '../recovery/service.js';
+import { DEFAULT_AGING_SECONDS } from '../scheduler/queue.js';
 import { LocalDirectoryBackend } from '../store/backend.js';
 import { BlockStore } from '../store/block-store.js';
-import { AgentSession, type SessionHost, type SessionJob } from './agent-session.js';
+import { AgentDesk } from './agent-desk.js';
+import type { AgentSession } from './agent-session.js';
 import { OperatorApi } from './api.js';
+import { HubFeed } from './feed.js';
 import { Gateway } from './gateway.js';
 import { HubHttp } from './http.js';
-import { HubInspection } from './inspection.js';
-import { recoveryServiceOf, type HubRecoveryOptions } from './recovery-link.js';
-import type { RecoveryService } from '../recovery/service.js';
 import { JobRunner } from './jobs.js';
-import { HubMaintenance } from './maintenance.js';
-import { HubScheduler } from './schedules.js';
+import { HubJournal } from './journal.js';
 import { LiveState } from './live.js';
-import { metricsText } from './metrics.js';
-import { handleRequest } from './requests.js';
-import type { VolumeReceive } from './receive.js';
-import { tokenMatches } from './tokens.js';
-import { hostView, pointView } from './views.js';
+import { HubMaintenance } from './maintenance.js';
+import { metricsText, type MetricsPorts } from './metrics.js';
+import { HubMonitoring, METRIC_FLUSH_PARTS } from './monitoring.js';
+import { clockOf, type Clock, type HubLog } from './ports.js';
+import { recoveryServiceOf, type HubRecoveryOptions } from './recovery-link.js';
+import { handleRequest, type RequestPorts } from './requests.js';
+import { restoreTask } from './restore-job.js';
+import { HubScheduler } from './schedules.js';
+import { hostView, pointView } from './wire.js';
 
 export const HUB_VERSION = '0.1.0';
 
@@ -47,8 +49,10 @@ export interface HubOptions {
   hosts: { name: string; tags: string[]; tier: string | null }[];
   concurrency?: number;
   heartbeatTimeoutMs?: number;
-  log: LogFn;
+  log: HubLog;
   now?: () => number;
+  /** called after each gc repack commit (a crash test kills the hub there) */
+  afterGcRepackCommit?: (commits: number) => void;
   /** schedules and the global retention policy (config `schedules:` and `retention:`) */
   schedules?: ScheduleConfig[];
   retention?: RetentionConfig | null;
@@ -61,17 +65,22 @@ export interface HubOptions {
   recovery?: HubRecoveryOptions;
 }
 
-export class Hub implements SessionHost {
+export class Hub {
   readonly catalog: Catalog;
   readonly store: BlockStore;
   readonly live = new LiveState();
+  readonly clock: Clock;
+  readonly journal: HubJournal;
+  readonly feed: HubFeed;
   readonly api: OperatorApi;
   readonly jobs: JobRunner;
   readonly scheduler: HubScheduler;
   readonly maintenance: HubMaintenance;
   readonly sessions = new Map<string, AgentSession>();
-  readonly inspection: HubInspection;
+  readonly monitoring: HubMonitoring;
+  readonly agents: AgentDesk;
   readonly recovery: RecoveryService;
+  private readonly metricsPorts: MetricsPorts;
   private gateway: Gateway;
   private http: HubHttp | null = null;
   private timers: NodeJS.Timeout[] = [];
@@ -81,33 +90,95 @@ export class Hub implements SessionHost {
   readonly now: () => number;
   agentsUrl = '';
 
-  constructor(readonly o: HubOptions) {
-    this.now = o.now ?? Date.now;
-    this.startedAt = new Date(this.now()).toISOString();
+  constructor(private readonly o: HubOptions) {
+    // the narrow services first; every module below gets only the ones it uses
+    const clock = (this.clock = clockOf(o.now ?? Date.now));
+    this.now = clock.now;
+    this.startedAt = clock.iso();
     fs.mkdirSync(o.dataDir, { recursive: true });
-    this.catalog = new Catalog(path.join(o.dataDir, 'catalog.db'));
-    this.store = new BlockStore(this.catalog, new LocalDirectoryBackend(path.join(o.dataDir, 'store', 'packs')));
-    this.api = new OperatorApi((m, p, c, ws) => handleRequest(this, m, p, c, ws));
-    this.jobs = new JobRunner(this);
-    this.scheduler = new HubScheduler(this, o.schedules ?? []);
-    this.maintenance = new HubMaintenance(this);
-    this.inspection = new HubInspection(this);
-    this.recovery = recoveryServiceOf(this, o.recovery);
+    const catalog = (this.catalog = new Catalog(path.join(o.dataDir, 'catalog.db')));
+    const store = (this.store = new BlockStore(catalog, new LocalDirectoryBackend(path.join(o.dataDir, 'store', 'packs'))));
+    const live = this.live;
+    const links = this.sessions;
+    const tiers = o.tiers;
+    const send = (u: Update) => this.api.broadcast(u);
+    const journal = (this.journal = new HubJournal(catalog, clock, o.log, send));
+    const feed = (this.feed = new HubFeed(send, catalog, live, tiers, () => this.hubView()));
+    const { schedules, jobStats, pointStats, tokens, journal: journalRepo } = catalog.repos;
+    const alarms = new AlarmService({
+      store: catalog.repos.alarms,
+      rules: o.alarms ?? [],
+      channels: o.channels ?? [],
+      hubName: o.name,
+      clock: clock.now,
+      host: (name) => catalog.hostByName(name) ?? null,
+      audit: (actor, action, target, outcome, details) => journal.audit(actor, action, target, outcome, details),
+      broadcast: send,
+      log: (level, message) => o.log(level, message),
+    });
+
+    const retention = { schedules: o.schedules ?? [], retention: o.retention ?? null };
+    this.maintenance = new HubMaintenance({
+      clock, catalog, store, journal, feed, ...retention,
+      verifyResults: schedules,
+      pointMarks: catalog.repos.maintenance,
+      afterRepackCommit: o.afterGcRepackCommit,
+    });
+    const agingSeconds = o.agingSeconds ?? DEFAULT_AGING_SECONDS;
+    this.jobs = new JobRunner({
+      clock, catalog, live, links, journal, feed,
+      queue: catalog.repos.queue,
+      runVerify: (j, signal, progress) => this.maintenance.runVerifyJob(j, signal, progress),
+      runRestore: restoreTask(store),
+      limits: { concurrency: o.concurrency ?? 4, agingSeconds },
+    });
+    const jobs = this.jobs;
+    this.scheduler = new HubScheduler({ clock, catalog, state: schedules, jobs, journal, agingSeconds }, o.schedules ?? []);
+    const metrics = catalog.metricStore(METRIC_FLUSH_PARTS);
+    const monitoring = (this.monitoring = new HubMonitoring({
+      clock, catalog, tokens, metrics, alarms, links, live, journal, feed, tiers,
+      facts: { jobStats, pointStats },
+      tlsCert: o.tls?.cert,
+    }));
+    journal.listen((e, data) => {
+      if (!this.stopping) monitoring.onEvent(e, data);
+    });
+    this.recovery = recoveryServiceOf(
+      { catalog, store, dataDir: o.dataDir, hubName: o.name, tiers, clock, journal, feed, links, live, jobs, log: o.log },
+      o.recovery,
+    );
+    this.metricsPorts = { clock, catalog, jobStats, pointStats, alarmCounts: catalog.repos.alarms, monitoring, links, tiers };
+    const requests: RequestPorts = {
+      clock, catalog, jobs, journal, feed, live, links, tiers, monitoring,
+      snapshot: () => this.snapshot(),
+      snapshotFor: (ws, snap) => this.api.snapshotFor(ws, snap),
+      monitoringRequests: {
+        clock, catalog, journal, monitoring,
+        dailyInspection: { clock, catalog, jobStats, journalRepo, tokens, monitoring, jobs, live, tiers, dataDir: o.dataDir },
+        logBundle: { clock, catalog, jobStats, pointStats, journalRepo, alarms, jobs, hubView: () => this.hubView(), live, links, tiers, dataDir: o.dataDir },
+      },
+      maintenanceRequests: { clock, catalog, jobs, journal, scheduler: this.scheduler, maintenance: this.maintenance },
+      recoveryRequests: { recovery: this.recovery },
+    };
+    this.api = new OperatorApi((m, p, c, ws) => handleRequest(requests, m, p, c, ws));
+    const agents = (this.agents = new AgentDesk({
+      clock, catalog, store, live, sessions: links, journal, feed, jobs, monitoring,
+      hubName: o.name,
+      log: o.log,
+      heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 20_000,
+      stopping: () => this.stopping,
+    }));
     this.gateway = new Gateway({
       host: o.agents.host,
       port: o.agents.port,
       tls: o.tls,
-      authenticate: (h, t, r) => this.authenticate(h, t, r),
-      onConnection: (ws, h, r) => this.onConnection(ws, h, r),
+      authenticate: (h, t, r) => agents.authenticate(h, t, r),
+      onConnection: (ws, h, r) => agents.onConnection(ws, h, r),
     });
   }
 
-  get hubName(): string {
-    return this.o.name;
-  }
-
   iso(): string {
-    return new Date(this.now()).toISOString();
+    return this.clock.iso();
   }
 
   async start(): Promise<void> {
@@ -116,7 +187,7 @@ export class Hub implements SessionHost {
     this.jobs.recover();
     for (const h of this.o.hosts) this.catalog.upsertConfiguredHost(h.name, h.tags, h.tier, this.iso());
     this.scheduler.start();
-    this.inspection.start();
+    this.monitoring.start();
     // drills and failovers a stopped or killed hub left unfinished resume from their last completed step
     this.recovery.start();
     const port = await this.gateway.listen();
@@ -125,8 +196,8 @@ export class Hub implements SessionHost {
     if (this.o.apiTcp) await this.api.listenTcp(this.o.apiTcp.host, this.o.apiTcp.port, this.o.apiTcp.token);
     if (this.o.http) {
       this.http = new HubHttp(
-        () => metricsText(this),
-        () => ({ ok: !this.stopping, detail: { hub: this.o.name, agents: this.sessions.size, openAlarms: this.inspection.alarms.book.open().length } }),
+        () => metricsText(this.metricsPorts),
+        () => ({ ok: !this.stopping, detail: { hub: this.o.name, agents: this.sessions.size, openAlarms: this.monitoring.alarms.book.open().length } }),
       );
       await this.http.listen(this.o.http.host, this.o.http.port);
     }
@@ -136,13 +207,13 @@ export class Hub implements SessionHost {
       path.join(this.o.dataDir, 'hub.json'),
       JSON.stringify({ pid: process.pid, name: this.o.name, agents: this.agentsUrl, http: this.http ? `http://${this.o.http!.host}:${this.http.port}` : null, api: path.join(this.o.dataDir, 'api.sock') }, null, 2),
     );
-    this.event('info', 'hub.started', null, `hub ${this.o.name} started; agents at ${this.agentsUrl}`);
+    this.journal.event('info', 'hub.started', null, `hub ${this.o.name} started; agents at ${this.agentsUrl}`);
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
-    this.inspection.stop();
+    this.monitoring.stop();
     await this.recovery.stop();
     this.jobs.stopAll('hub stopping');
     for (const s of this.sessions.values()) {
@@ -153,32 +224,10 @@ export class Hub implements SessionHost {
     await this.api.close();
     await this.http?.close();
     this.store.backend.close();
-    this.inspection.close();
+    this.monitoring.close();
     this.catalog.close();
     fs.rmSync(path.join(this.o.dataDir, 'api.sock'), { force: true });
     fs.rmSync(path.join(this.o.dataDir, 'hub.json'), { force: true });
-  }
-
-  // ---- live updates -------------------------------------------------------------------
-  broadcast(u: Update): void {
-    this.api.broadcast(u);
-  }
-
-  event(level: Level, kind: string, host: string | null, message: string, data: object = {}): EventView {
-    const e = this.catalog.addEvent(this.iso(), level, kind, host, message, data);
-    this.o.log(level === 'info' ? 'info' : 'warning', message, { kind, host });
-    this.broadcast({ type: 'event', event: e });
-    if (!this.stopping) this.inspection.onEvent(e, data);
-    return e;
-  }
-
-  audit(actor: string, action: string, target: string | null, outcome: string, details: object = {}): void {
-    this.catalog.audit(this.iso(), actor, action, target, outcome, details);
-  }
-
-  pushHost(name: string): void {
-    const h = this.catalog.hostByName(name);
-    if (h) this.broadcast({ type: 'host', host: hostView(this.catalog, this.live, this.o.tiers, h) });
   }
 
   hubView(): HubView {
@@ -207,161 +256,21 @@ export class Hub implements SessionHost {
       points: this.catalog.allPoints().map((p) => pointView(this.catalog, p)),
       events: this.catalog.recentEvents(200),
       throughput: [...this.live.throughput],
-      alarms: this.inspection.snapshotAlarms(),
+      alarms: this.monitoring.snapshotAlarms(),
     };
   }
 
   private tickSecond(): void {
     const sample = this.live.tickSecond(this.now());
-    this.broadcast({ type: 'throughput', sample });
+    this.feed.broadcast({ type: 'throughput', sample });
     this.jobs.tick();
     this.scheduler.tick();
-    this.inspection.tick();
-    const timeout = this.o.heartbeatTimeoutMs ?? 20_000;
-    for (const s of this.sessions.values()) {
-      const seen = this.live.host(s.host).lastSeen ?? 0;
-      if (this.now() - seen > timeout) {
-        this.o.log('warning', `agent ${s.host}: no heartbeat for ${timeout} ms; dropping the link`);
-        s.ws.terminate();
-      }
-    }
+    this.monitoring.tick();
+    this.agents.dropSilent();
   }
 
   private tickBucket(): void {
-    for (const name of this.live.tickBucket()) this.pushHost(name);
-    this.broadcast({ type: 'hub', hub: this.hubView() });
-  }
-
-  // ---- agents ---------------------------------------------------------------------------
-  private authenticate(host: string, token: string, remote: string): string | null {
-    const h = host ? this.catalog.hostByName(host) : undefined;
-    let why: string | null = null;
-    if (!host) why = 'no host name given';
-    else if (!token) why = 'no token given';
-    else if (!h) why = `unknown host ${host}`;
-    else if (h.revoked) why = `token of ${host} is revoked`;
-    else if (!tokenMatches(token, h.tokenHash)) why = `wrong token for ${host}`;
-    else if (this.inspection.tokenExpired(h.id)) why = `token of ${host} expired`;
-    this.audit(`agent:${host || '?'}`, 'agent.connect', host || null, why ? 'rejected' : 'accepted', { remote, reason: why });
-    if (why) this.event('warning', 'agent.auth.rejected', h ? host : null, `agent connection from ${remote} rejected: ${why}`);
-    return why;
-  }
-
-  private onConnection(ws: WebSocket, host: string, remote: string): void {
-    const old = this.sessions.get(host);
-    if (old) old.close(CLOSE.replaced, 'replaced by a new connection');
-    const s = new AgentSession(ws, host, remote, this);
-    this.sessions.set(host, s);
-    this.live.host(host).lastSeen = this.now();
-  }
-
-  onHello(s: AgentSession, m: AgentMessageOf<'hello'>): void {
-    const h = this.catalog.hostByName(s.host)!;
-    this.catalog.tx(() => {
-      for (const v of m.volumes) this.catalog.upsertVolume(h.id, v.name, v.path, v.size, v.blockSize);
-    });
-    const l = this.live.host(s.host);
-    l.link = 'connected';
-    l.agentVersion = m.agentVersion;
-    this.event('info', 'host.connected', s.host, `host ${s.host} connected from ${s.remote} (agent ${m.agentVersion}, ${m.volumes.length} volume(s))`);
-    this.pushHost(s.host);
-    this.inspection.onHello(s);
-    // a failed-over host's agent is told again each time it connects: it must not replicate
-    if (h.failedOver) s.send({ type: 'fence', reason: `host ${s.host} is failed over` });
-    this.jobs.pump();
-  }
-
-  onSeen(s: AgentSession): void {
-    this.live.host(s.host).lastSeen = this.now();
-  }
-
-  onBitmap(s: AgentSession, m: AgentMessageOf<'bitmap'>): void {
-    const dirty = {
-      blockCount: m.blockCount,
-      blockSize: m.blockSize,
-      dirtyCount: m.dirtyCount,
-      dirtyBytes: Math.min(m.size, m.dirtyCount * m.blockSize),
-      bitmap: m.bitmap,
-      time: new Date(m.time).toISOString(),
-    };
-    this.live.host(s.host).dirty.set(m.volume, dirty);
-    this.inspection.onBitmap(s, m, dirty.dirtyBytes);
-    this.broadcast({ type: 'bitmap', host: s.host, volume: m.volume, dirty });
-  }
-
-  onProgress(jobId: number, volume: string, phase: 'scan' | 'transfer', doneBytes: number, totalBytes: number): void {
-    this.jobs.progress(jobId, phase, doneBytes, totalBytes);
-  }
-
-  onBytes(s: AgentSession, n: number): void {
-    this.live.addBytes(s.host, n);
-    this.inspection.onBytes(s, n);
-  }
-
-  onMetrics(s: AgentSession, m: AgentMessageOf<'metrics'>): void {
-    this.inspection.onMetrics(s, m);
-  }
-
-  onPong(s: AgentSession, m: AgentMessageOf<'pong'>): void {
-    this.inspection.onPong(s, m);
-  }
-
-  onAgentEvent(s: AgentSession, m: AgentMessageOf<'event'>): void {
-    this.event('warning', 'bitmap.invalidated', s.host, `host ${s.host} volume ${m.volume}: ${m.message}`, { volume: m.volume });
-  }
-
-  commit(job: SessionJob, vol: VolumeReceive, merkleRoot: string): number {
-    const spec = job.volumes.find((v) => v.name === vol.name)!;
-    return this.store.commitPoint(
-      {
-        volumeId: spec.volumeId,
-        jobId: job.jobId,
-        time: this.iso(),
-        type: vol.mode,
-        parentId: vol.mode === 'incremental' ? spec.basePointId : null,
-        size: vol.size,
-        blockSize: vol.blockSize,
-        blockCount: vol.blockCount,
-        entries: vol.manifestEntries(),
-        merkleRoot,
-      },
-      vol.writer,
-    );
-  }
-
-  onVolumeCommitted(jobId: number, volume: string, pointId: number, vol: VolumeReceive): void {
-    this.jobs.volumeCommitted(jobId, pointId, vol.bytesWire);
-    const p = this.catalog.point(pointId)!;
-    const host = this.jobs.hostOf(jobId);
-    // the committed generation is now the base: the backlog is what changed since
-    const l = this.live.host(host);
-    const d = l.dirty.get(volume);
-    if (d) l.dirty.set(volume, { ...d, dirtyCount: 0, dirtyBytes: 0, bitmap: Buffer.alloc(Math.ceil(d.blockCount / 8)).toString('base64') });
-    this.inspection.onVolumeCommitted(host, volume);
-    this.broadcast({ type: 'point', point: pointView(this.catalog, p) });
-    this.event('info', 'point.committed', host, `host ${host} volume ${volume}: recovery point ${pointId} (${p.type}, ${p.changedBlocks} changed blocks)`);
-    this.pushHost(host);
-  }
-
-  onJobFinished(jobId: number, error: string | null): void {
-    this.jobs.finished(jobId, error);
-  }
-
-  onProtocolError(s: AgentSession, e: ProtocolError): void {
-    this.event('warning', 'agent.protocol', s.host, `agent ${s.host} (${s.remote}) closed: ${e.code}: ${e.message}`);
-    this.audit(`agent:${s.host}`, 'agent.protocol-error', s.host, 'closed', { code: e.code, message: e.message });
-  }
-
-  onClosed(s: AgentSession): void {
-    if (this.stopping || this.sessions.get(s.host) !== s) return;
-    this.sessions.delete(s.host);
-    const l = this.live.host(s.host);
-    l.link = 'disconnected';
-    this.event('warning', 'host.disconnected', s.host, `host ${s.host} disconnected`, { closeCode: s.closeCode });
-    this.pushHost(s.host);
-  }
-
-  jobRow(id: number): JobRow | undefined {
-    return this.catalog.job(id);
+    for (const name of this.live.tickBucket()) this.feed.pushHost(name);
+    this.feed.pushHub();
   }
 }

@@ -1,13 +1,27 @@
 // The job runner: a queue ordered by priority, global and per-host concurrency limits,
 // backups handed to agents, restores run in the hub; progress, cancel, retry.
 import type { JobRow } from '../catalog/catalog.js';
+import type { QueuedJobRow } from '../catalog/queue-store.js';
 import type { JobProgress, JobView } from '../protocol/operator.js';
-import { DEFAULT_AGING_SECONDS, planStarts } from '../scheduler/queue.js';
-import { restoreVolume, type ImageFormat } from '../store/restore.js';
-import type { Hub } from './hub.js';
-import { QueueStore } from '../catalog/queue-store.js';
+import { planStarts } from '../scheduler/queue.js';
 import { queueJobs } from './job-queue.js';
-import { jobView } from './views.js';
+import type { LiveState } from './live.js';
+import type { AgentLinks, Broadcaster, Clock, HostRepo, HubTask, JobRepo, Journal, PointRepo } from './ports.js';
+import { jobView } from './wire.js';
+
+/** What the job runner uses; the hub's siblings (verify, restore) come in as tasks. */
+export interface JobRunnerPorts {
+  clock: Clock;
+  catalog: HostRepo & PointRepo & JobRepo;
+  queue: { queued(): QueuedJobRow[] };
+  live: LiveState;
+  links: AgentLinks;
+  journal: Pick<Journal, 'event'>;
+  feed: Broadcaster;
+  runVerify: HubTask<JobRow>;
+  runRestore: HubTask<JobRow>;
+  limits: { concurrency: number; agingSeconds: number };
+}
 
 interface Running {
   host: string;
@@ -28,45 +42,37 @@ export class JobRunner {
   private dirty = new Set<number>();
   private pumping = false;
   private pumpAgain = false;
-  private readonly queue: QueueStore;
+  private readonly c: JobRunnerPorts['catalog'];
 
-  constructor(private readonly hub: Hub) {
-    this.queue = new QueueStore(hub.catalog.db);
+  constructor(private readonly p: JobRunnerPorts) {
+    this.c = p.catalog;
   }
 
   /** After a restart: jobs that were running did not finish. */
   recover(): void {
-    for (const j of this.hub.catalog.jobsInState('running')) {
-      this.hub.catalog.updateJob(j.id, { state: 'failed', error: 'hub restarted during the job', finishedAt: this.hub.iso() });
+    for (const j of this.c.jobsInState('running')) {
+      this.c.updateJob(j.id, { state: 'failed', error: 'hub restarted during the job', finishedAt: this.p.clock.iso() });
     }
   }
 
-  hostOf(jobId: number): string {
-    return this.running.get(jobId)?.host ?? this.hub.catalog.hostById(this.hub.catalog.job(jobId)!.hostId)!.name;
-  }
-
   view(j: JobRow): JobView {
-    return jobView(this.hub.catalog, this.hub.live, j, this.waitReasons.get(j.id) ?? null);
+    return jobView(this.c, this.p.live, j, this.waitReasons.get(j.id) ?? null);
   }
 
   views(): JobView[] {
-    return this.hub.catalog.recentJobs(300).map((j) => this.view(j));
+    return this.c.recentJobs(300).map((j) => this.view(j));
   }
 
   push(id: number): void {
-    const j = this.hub.catalog.job(id);
-    if (j) this.hub.broadcast({ type: 'job', job: this.view(j) });
+    const j = this.c.job(id);
+    if (j) this.p.feed.broadcast({ type: 'job', job: this.view(j) });
   }
 
   enqueue(j: Pick<JobRow, 'kind' | 'hostId' | 'volumes' | 'type' | 'priority' | 'origin' | 'params'>): JobRow {
-    const row = this.hub.catalog.insertJob({ ...j, createdAt: this.hub.iso() });
+    const row = this.c.insertJob({ ...j, createdAt: this.p.clock.iso() });
     this.push(row.id);
     this.pump();
-    return this.hub.catalog.job(row.id)!;
-  }
-
-  private limit(): number {
-    return this.hub.o.concurrency ?? 4;
+    return this.c.job(row.id)!;
   }
 
   /** Start what may start now (queue order, limits and windows: scheduler/queue.ts). Re-entrant calls fold into one more pass. */
@@ -87,13 +93,13 @@ export class JobRunner {
   }
 
   private pumpOnce(): void {
-    const now = this.hub.now();
-    const hostNames = new Map(this.hub.catalog.hosts().map((h) => [h.id, h.name]));
-    const queued = queueJobs(this.queue.queued(), (id) => hostNames.get(id)!);
-    const limits = { global: this.limit(), perHost: 1, agingSeconds: this.hub.o.agingSeconds ?? DEFAULT_AGING_SECONDS };
+    const now = this.p.clock.now();
+    const hostNames = new Map(this.c.hosts().map((h) => [h.id, h.name]));
+    const queued = queueJobs(this.p.queue.queued(), (id) => hostNames.get(id)!);
+    const limits = { global: this.p.limits.concurrency, perHost: 1, agingSeconds: this.p.limits.agingSeconds };
     // only backups need their agent; the kind is looked up for the few jobs that could start
     const plan = planStarts(queued, [...this.running.values()], limits, now, (q) =>
-      this.hub.catalog.job(q.id)?.kind === 'backup' && !this.hub.sessions.get(q.host)?.ready ? `waiting: agent of ${q.host} is not connected` : null,
+      this.c.job(q.id)?.kind === 'backup' && !this.p.links.get(q.host)?.ready ? `waiting: agent of ${q.host} is not connected` : null,
     );
     for (const [id, why] of plan.waiting) {
       if (this.waitReasons.get(id) === why) continue;
@@ -101,22 +107,22 @@ export class JobRunner {
       this.push(id);
     }
     for (const q of plan.start) {
-      const row = this.hub.catalog.job(q.id);
+      const row = this.c.job(q.id);
       if (!row || row.state !== 'queued') continue;
       this.waitReasons.delete(q.id);
       if (row.kind === 'backup') this.startBackup(row, q.host);
-      else if (row.kind === 'verify') void this.runInHub(row, q.host);
-      else void this.runRestore(row, q.host);
+      else if (row.kind === 'verify') void this.runInHub(row, q.host, 'verify', this.p.runVerify);
+      else void this.runInHub(row, q.host, 'restore', this.p.runRestore);
     }
   }
 
-  /** Jobs the hub carries out itself on the store (verify); progress and result as for any job. */
-  private async runInHub(j: JobRow, host: string): Promise<void> {
+  /** Jobs the hub carries out itself on the store (verify, restore); progress and result as for any job. */
+  private async runInHub(j: JobRow, host: string, phase: 'verify' | 'restore', task: HubTask<JobRow>): Promise<void> {
     const abort = new AbortController();
     this.begin(j, host, abort);
     try {
-      this.progress(j.id, 'verify', 0, 0);
-      await this.hub.maintenance.runVerifyJob(j, abort.signal, (done, total) => this.progress(j.id, 'verify', done, total));
+      this.progress(j.id, phase, 0, 0);
+      await task(j, abort.signal, (done, total) => this.progress(j.id, phase, done, total));
       this.finished(j.id, null);
     } catch (e) {
       this.finished(j.id, (e as Error).message);
@@ -125,15 +131,15 @@ export class JobRunner {
 
   private begin(j: JobRow, host: string, abort?: AbortController): void {
     this.running.set(j.id, { host, kind: j.kind, abort, lastBroadcast: 0, samples: [], bytesWire: 0, bytesNew: 0 });
-    this.hub.catalog.updateJob(j.id, { state: 'running', startedAt: this.hub.iso() });
-    this.hub.live.progress.set(j.id, { phase: 'scan', doneBytes: 0, totalBytes: 0, rate: 0, etaSeconds: null });
+    this.c.updateJob(j.id, { state: 'running', startedAt: this.p.clock.iso() });
+    this.p.live.progress.set(j.id, { phase: 'scan', doneBytes: 0, totalBytes: 0, rate: 0, etaSeconds: null });
     this.push(j.id);
   }
 
   private startBackup(j: JobRow, host: string): void {
-    const session = this.hub.sessions.get(host)!;
-    const h = this.hub.catalog.hostById(j.hostId)!;
-    const all = this.hub.catalog.volumesOf(h.id);
+    const session = this.p.links.get(host)!;
+    const h = this.c.hostById(j.hostId)!;
+    const all = this.c.volumesOf(h.id);
     const vols = j.volumes.length ? all.filter((v) => j.volumes.includes(v.name)) : all;
     this.begin(j, host);
     const missing = j.volumes.filter((n) => !all.some((v) => v.name === n));
@@ -144,38 +150,20 @@ export class JobRunner {
     session.startJob({
       jobId: j.id,
       full: j.type === 'full',
-      volumes: vols.map((v) => ({ name: v.name, volumeId: v.id, basePointId: this.hub.catalog.latestPoint(v.id)?.id ?? null })),
+      volumes: vols.map((v) => ({ name: v.name, volumeId: v.id, basePointId: this.c.latestPoint(v.id)?.id ?? null })),
     });
-  }
-
-  private async runRestore(j: JobRow, host: string): Promise<void> {
-    const abort = new AbortController();
-    this.begin(j, host, abort);
-    const p = j.params as { pointId: number; volume: string; to: string; format: ImageFormat; sync?: boolean };
-    try {
-      this.progress(j.id, 'restore', 0, 0);
-      await restoreVolume(this.hub.store, p.pointId, p.volume, p.to, {
-        format: p.format,
-        sync: p.sync ?? true,
-        signal: abort.signal,
-        onProgress: (r) => this.progress(j.id, 'restore', r.doneBytes, r.totalBytes),
-      });
-      this.finished(j.id, null);
-    } catch (e) {
-      this.finished(j.id, (e as Error).message);
-    }
   }
 
   progress(jobId: number, phase: JobProgress['phase'], doneBytes: number, totalBytes: number): void {
     const r = this.running.get(jobId);
     if (!r) return;
-    const t = this.hub.now();
+    const t = this.p.clock.now();
     r.samples.push({ t, done: doneBytes });
     while (r.samples.length > 2 && t - r.samples[0]!.t > 5000) r.samples.shift();
     const first = r.samples[0]!;
     const rate = t > first.t && doneBytes >= first.done ? ((doneBytes - first.done) * 1000) / (t - first.t) : 0;
     const eta = rate > 0 ? Math.max(0, (totalBytes - doneBytes) / rate) : null;
-    this.hub.live.progress.set(jobId, { phase, doneBytes, totalBytes, rate, etaSeconds: eta === null ? null : Math.round(eta) });
+    this.p.live.progress.set(jobId, { phase, doneBytes, totalBytes, rate, etaSeconds: eta === null ? null : Math.round(eta) });
     this.dirty.add(jobId);
     if (t - r.lastBroadcast > 250) {
       r.lastBroadcast = t;
@@ -190,36 +178,36 @@ export class JobRunner {
     this.dirty.clear();
   }
 
-  volumeCommitted(jobId: number, pointId: number, bytesWire: number): void {
+  volumeCommitted(jobId: number, bytesNew: number, bytesWire: number): void {
     const r = this.running.get(jobId);
     if (!r) return;
     r.bytesWire += bytesWire;
-    r.bytesNew += this.hub.catalog.point(pointId)!.bytesNew;
-    this.hub.catalog.updateJob(jobId, { bytesWire: r.bytesWire, bytesNew: r.bytesNew });
+    r.bytesNew += bytesNew;
+    this.c.updateJob(jobId, { bytesWire: r.bytesWire, bytesNew: r.bytesNew });
   }
 
   finished(jobId: number, error: string | null): void {
     const r = this.running.get(jobId);
     if (!r) return;
     this.running.delete(jobId);
-    const prog = this.hub.live.progress.get(jobId);
-    this.hub.live.progress.delete(jobId);
+    const prog = this.p.live.progress.get(jobId);
+    this.p.live.progress.delete(jobId);
     const state = r.cancelled ? 'cancelled' : error ? 'failed' : 'succeeded';
-    this.hub.catalog.updateJob(jobId, { state, error: r.cancelled ? (r.cancelReason ?? 'cancelled by operator') : error, finishedAt: this.hub.iso(), bytesTotal: prog?.totalBytes ?? 0 });
-    const j = this.hub.catalog.job(jobId)!;
+    this.c.updateJob(jobId, { state, error: r.cancelled ? (r.cancelReason ?? 'cancelled by operator') : error, finishedAt: this.p.clock.iso(), bytesTotal: prog?.totalBytes ?? 0 });
+    const j = this.c.job(jobId)!;
     const what = `${j.kind} job ${jobId} of ${r.host}`;
-    if (state === 'succeeded') this.hub.event('info', `${j.kind}.succeeded`, r.host, `${what} succeeded`);
-    else if (state === 'cancelled') this.hub.event('info', `${j.kind}.cancelled`, r.host, `${what} cancelled`);
-    else this.hub.event('critical', `${j.kind}.failed`, r.host, `${what} failed: ${error}`);
+    if (state === 'succeeded') this.p.journal.event('info', `${j.kind}.succeeded`, r.host, `${what} succeeded`);
+    else if (state === 'cancelled') this.p.journal.event('info', `${j.kind}.cancelled`, r.host, `${what} cancelled`);
+    else this.p.journal.event('critical', `${j.kind}.failed`, r.host, `${what} failed: ${error}`);
     this.push(jobId);
-    this.hub.broadcast({ type: 'hub', hub: this.hub.hubView() });
+    this.p.feed.pushHub();
     this.pump();
   }
 
   cancel(jobId: number, reason = 'cancelled by operator'): JobRow {
-    const j = this.hub.catalog.job(jobId)!;
+    const j = this.c.job(jobId)!;
     if (j.state === 'queued') {
-      this.hub.catalog.updateJob(jobId, { state: 'cancelled', error: reason, finishedAt: this.hub.iso() });
+      this.c.updateJob(jobId, { state: 'cancelled', error: reason, finishedAt: this.p.clock.iso() });
       this.waitReasons.delete(jobId);
       this.push(jobId);
     } else if (j.state === 'running') {
@@ -227,16 +215,16 @@ export class JobRunner {
       r.cancelled = true;
       r.cancelReason = reason;
       if (r.abort) r.abort.abort();
-      else this.hub.sessions.get(r.host)?.abortJob(reason);
+      else this.p.links.get(r.host)?.abortJob(reason);
       if (this.running.has(jobId)) this.finished(jobId, reason);
     }
-    return this.hub.catalog.job(jobId)!;
+    return this.c.job(jobId)!;
   }
 
   stopAll(reason: string): void {
     for (const [id, r] of this.running) {
       r.abort?.abort();
-      this.hub.catalog.updateJob(id, { state: 'failed', error: reason, finishedAt: this.hub.iso() });
+      this.c.updateJob(id, { state: 'failed', error: reason, finishedAt: this.p.clock.iso() });
     }
     this.running.clear();
   }

@@ -1,24 +1,25 @@
-// Operator API requests of schedules, retention, gc and verify; each validated with a
-// schema, then carried out, and audited.
-import { int, list, name, num, obj, optional, bool, str } from '../protocol/schema.js';
+// Operator API requests of schedules, retention, gc and verify; each validated with its
+// schema (protocol/operator.ts), then carried out, and audited.
+import { maintenanceRequests } from '../protocol/operator.js';
 import { StoreError } from '../store/errors.js';
 import { ApiError, type ApiClientInfo } from './api.js';
-import type { Hub } from './hub.js';
-import { paramsParser } from './params.js';
+import type { JobRunner } from './jobs.js';
+import type { HubMaintenance } from './maintenance.js';
+import type { Clock, HostRepo, JobRepo, Journal, PointRepo } from './ports.js';
+import type { HubScheduler } from './schedules.js';
+import { methodsOf, parse } from './params.js';
 
-const schemas = {
-  'schedules.list': obj({}),
-  'schedules.run': obj({ name }),
-  'retention.prune': obj({ dryRun: optional(bool), now: optional(str(64)) }),
-  'store.gc': obj({ bytesPerSecond: optional(int(1)) }),
-  'store.verify': obj({ host: optional(name), sample: optional(num(0.01, 100)) }),
-  'verify.results': obj({ jobs: list(int(1), 10_000) }),
-  'maintenance.status': obj({}),
-};
+export const MAINTENANCE_METHODS = methodsOf(maintenanceRequests);
 
-export const MAINTENANCE_METHODS = new Set(Object.keys(schemas));
-
-const parse = paramsParser(schemas);
+/** What the requests of schedules, retention, gc and verify use. */
+export interface MaintenanceRequestPorts {
+  clock: Clock;
+  catalog: HostRepo & PointRepo & Pick<JobRepo, 'job'>;
+  jobs: Pick<JobRunner, 'enqueue' | 'view'>;
+  journal: Pick<Journal, 'audit'>;
+  scheduler: Pick<HubScheduler, 'views' | 'runNow'>;
+  maintenance: Pick<HubMaintenance, 'prune' | 'gc' | 'verifyResults' | 'status'>;
+}
 
 async function storeErrorsAsApi<T>(fn: () => T | Promise<T>): Promise<T> {
   try {
@@ -29,23 +30,23 @@ async function storeErrorsAsApi<T>(fn: () => T | Promise<T>): Promise<T> {
   }
 }
 
-export async function handleMaintenanceRequest(hub: Hub, method: string, params: unknown, client: ApiClientInfo): Promise<unknown> {
-  const c = hub.catalog;
+export async function handleMaintenanceRequest(ports: MaintenanceRequestPorts, method: string, params: unknown, client: ApiClientInfo): Promise<unknown> {
+  const c = ports.catalog;
   switch (method) {
     case 'schedules.list':
       parse('schedules.list', params ?? {});
-      return hub.scheduler.views();
+      return ports.scheduler.views();
     case 'schedules.run':
-      return hub.scheduler.runNow(parse('schedules.run', params).name, client.actor);
+      return ports.scheduler.runNow(parse('schedules.run', params).name, client.actor);
     case 'retention.prune': {
       const p = parse('retention.prune', params ?? {});
-      const now = p.now === undefined ? hub.now() : Date.parse(p.now);
+      const now = p.now === undefined ? ports.clock.now() : Date.parse(p.now);
       if (Number.isNaN(now)) throw new ApiError('bad-request', `now "${p.now}" is not an ISO 8601 time`);
-      return storeErrorsAsApi(() => hub.maintenance.prune({ dryRun: p.dryRun ?? false, now }, client.actor));
+      return storeErrorsAsApi(() => ports.maintenance.prune({ dryRun: p.dryRun ?? false, now }, client.actor));
     }
     case 'store.gc': {
       const p = parse('store.gc', params ?? {});
-      return storeErrorsAsApi(() => hub.maintenance.gc({ bytesPerSecond: p.bytesPerSecond }, client.actor));
+      return storeErrorsAsApi(() => ports.maintenance.gc({ bytesPerSecond: p.bytesPerSecond }, client.actor));
     }
     case 'store.verify': {
       const p = parse('store.verify', params ?? {});
@@ -53,15 +54,16 @@ export async function handleMaintenanceRequest(hub: Hub, method: string, params:
       if (p.host && !hosts[0]) throw new ApiError('not-found', `no host named ${p.host}`);
       const withPoints = hosts.filter((h) => h && c.volumesOf(h.id).some((v) => c.latestPoint(v.id)));
       const jobs = withPoints.map((h) =>
-        hub.jobs.enqueue({ kind: 'verify', hostId: h!.id, volumes: [], type: null, priority: 20, origin: client.actor, params: { sample: p.sample ?? 100 } }),
+        ports.jobs.enqueue({ kind: 'verify', hostId: h!.id, volumes: [], type: null, priority: 20, origin: client.actor, params: { sample: p.sample ?? 100 } }),
       );
-      hub.audit(client.actor, 'store.verify', p.host ?? null, 'queued', { jobs: jobs.map((j) => j.id), sample: p.sample ?? 100 });
-      return jobs.map((j) => hub.jobs.view(c.job(j.id)!));
+      ports.journal.audit(client.actor, 'store.verify', p.host ?? null, 'queued', { jobs: jobs.map((j) => j.id), sample: p.sample ?? 100 });
+      return jobs.map((j) => ports.jobs.view(c.job(j.id)!));
     }
     case 'verify.results':
-      return hub.maintenance.verifyResults(parse('verify.results', params).jobs);
+      return ports.maintenance.verifyResults(parse('verify.results', params).jobs);
     case 'maintenance.status':
-      return hub.maintenance.status();
+      parse('maintenance.status', params);
+      return ports.maintenance.status();
     default:
       throw new ApiError('unknown-method', `unknown method ${method}`);
   }

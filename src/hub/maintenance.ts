@@ -1,28 +1,33 @@
 // Store maintenance on the hub: garbage collection (one at a time, online, progress visible),
 // retention (prune) and verify jobs (run by the job runner, results kept per point).
 import type { JobRow } from '../catalog/catalog.js';
-import { ScheduleStore } from '../catalog/schedule-store.js';
-import { StoreMaintenance } from '../catalog/store-maintenance.js';
+import type { ScheduleStore } from '../catalog/schedule-store.js';
+import type { StoreMaintenance } from '../catalog/store-maintenance.js';
 import type { GcReportView, MaintenanceStatusView, PruneReport, VerifyResultView } from '../protocol/maintenance.js';
 import { collectGarbage, type GcProgress } from '../store/gc.js';
+import type { BlockStore } from '../store/block-store.js';
 import { verifyPoints } from '../store/verify.js';
 import { ApiError } from './api.js';
-import type { Hub } from './hub.js';
-import { prune } from './prune.js';
-import { pointView } from './views.js';
+import type { Broadcaster, Clock, HostRepo, Journal, PointRepo } from './ports.js';
+import { prune, type PrunePorts } from './prune.js';
+import { pointView } from './wire.js';
 
-/** Test hook: the hub kills itself (SIGKILL) right after this many gc repack commits. */
-const CRASH_AFTER_ENV = 'DRC_TEST_GC_CRASH_AFTER_COMMITS';
+/** What store maintenance uses. */
+export interface MaintenancePorts extends PrunePorts {
+  clock: Clock;
+  catalog: HostRepo & PointRepo & { tx<T>(fn: () => T): T } & PrunePorts['catalog'];
+  store: BlockStore;
+  verifyResults: Pick<ScheduleStore, 'addVerifyResult' | 'verifyResults'>;
+  pointMarks: Pick<StoreMaintenance, 'setVerifiedAt'>;
+  journal: Journal;
+  feed: Broadcaster;
+  /** called after each gc repack commit (a crash test stops the hub there) */
+  afterRepackCommit?: (commits: number) => void;
+}
 
 export class HubMaintenance {
   private gcRun: { startedAt: string; progress: GcProgress } | null = null;
-  private readonly schedules: ScheduleStore;
-  private readonly store: StoreMaintenance;
-
-  constructor(private readonly hub: Hub) {
-    this.schedules = new ScheduleStore(hub.catalog.db);
-    this.store = new StoreMaintenance(hub.catalog.db);
-  }
+  constructor(private readonly p: MaintenancePorts) {}
 
   status(): MaintenanceStatusView {
     const r = this.gcRun;
@@ -34,23 +39,20 @@ export class HubMaintenance {
 
   async gc(o: { bytesPerSecond?: number }, actor: string): Promise<GcReportView> {
     if (this.gcRun) throw new ApiError('busy', `gc is already running (since ${this.gcRun.startedAt}, ${this.gcRun.progress.phase})`);
-    const run = { startedAt: this.hub.iso(), progress: { phase: 'mark', done: 0, total: 0 } as GcProgress };
+    const run = { startedAt: this.p.clock.iso(), progress: { phase: 'mark', done: 0, total: 0 } as GcProgress };
     this.gcRun = run;
-    const crashAfter = Number(process.env[CRASH_AFTER_ENV] ?? 0);
     const started = Date.now();
     try {
-      const r = await collectGarbage(this.hub.store, {
+      const r = await collectGarbage(this.p.store, {
         bytesPerSecond: o.bytesPerSecond,
         onProgress: (p) => (run.progress = p),
-        canRemoveFiles: () => this.hub.store.pointsBeingRead().size === 0,
-        afterRepackCommit: (n) => {
-          if (crashAfter > 0 && n >= crashAfter) process.kill(process.pid, 'SIGKILL');
-        },
+        canRemoveFiles: () => this.p.store.pointsBeingRead().size === 0,
+        afterRepackCommit: (n) => this.p.afterRepackCommit?.(n),
       });
       const report = { ...r, durationMs: Date.now() - started };
-      this.hub.audit(actor, 'store.gc', null, 'ok', report);
-      this.hub.event('info', 'store.gc', null, `gc removed ${r.chunksRemoved} chunks, repacked ${r.packsRepacked} packs, dropped ${r.packsDropped}; freed ${r.bytesFreed} bytes`);
-      this.hub.broadcast({ type: 'hub', hub: this.hub.hubView() });
+      this.p.journal.audit(actor, 'store.gc', null, 'ok', report);
+      this.p.journal.event('info', 'store.gc', null, `gc removed ${r.chunksRemoved} chunks, repacked ${r.packsRepacked} packs, dropped ${r.packsDropped}; freed ${r.bytesFreed} bytes`);
+      this.p.feed.pushHub();
       return report;
     } finally {
       this.gcRun = null;
@@ -59,12 +61,12 @@ export class HubMaintenance {
 
   prune(o: { dryRun: boolean; now: number }, actor: string): PruneReport {
     if (this.gcRun && !o.dryRun) throw new ApiError('busy', 'gc is running; prune again when it is done');
-    const report = prune(this.hub, o);
+    const report = prune(this.p, o);
     if (!o.dryRun) {
-      this.hub.audit(actor, 'retention.prune', null, 'ok', { deleted: report.deleted, consolidated: report.consolidated, now: report.now });
+      this.p.journal.audit(actor, 'retention.prune', null, 'ok', { deleted: report.deleted, consolidated: report.consolidated, now: report.now });
       if (report.deleted.length || report.consolidated.length) {
-        this.hub.event('info', 'retention.pruned', null, `retention deleted ${report.deleted.length} recovery point(s) and consolidated ${report.consolidated.length}`);
-        this.hub.broadcast({ type: 'hub', hub: this.hub.hubView() });
+        this.p.journal.event('info', 'retention.pruned', null, `retention deleted ${report.deleted.length} recovery point(s) and consolidated ${report.consolidated.length}`);
+        this.p.feed.pushHub();
       }
     }
     return report;
@@ -72,21 +74,21 @@ export class HubMaintenance {
 
   /** A verify job: every point of the job's host (its volumes, if named), all chunks or a sample. */
   async runVerifyJob(j: JobRow, signal: AbortSignal, progress: (done: number, total: number) => void): Promise<void> {
-    const c = this.hub.catalog;
+    const c = this.p.catalog;
     const host = c.hostById(j.hostId)!;
     const sample = typeof j.params.sample === 'number' ? j.params.sample : 100;
     const vols = c.volumesOf(host.id).filter((v) => j.volumes.length === 0 || j.volumes.includes(v.name));
     const points = vols.flatMap((v) => c.points(v.id).map((p) => ({ id: p.id, volume: v.name })));
-    const checked = await verifyPoints(this.hub.store, points, { samplePct: sample, signal, onProgress: progress });
+    const checked = await verifyPoints(this.p.store, points, { samplePct: sample, signal, onProgress: progress });
     // a point retention deleted meanwhile may have lost chunks to gc: its result means nothing
     const results = checked.filter((r) => c.point(r.pointId) !== undefined);
-    const now = this.hub.iso();
+    const now = this.p.clock.iso();
     let bad = 0;
     const firstProblems: string[] = [];
     c.tx(() => {
       for (const r of results) {
-        this.schedules.addVerifyResult({ jobId: j.id, pointId: r.pointId, host: host.name, volume: r.volume, time: now, samplePct: sample, chunksChecked: r.chunksChecked, ok: r.ok, problems: r.problems });
-        if (r.ok) this.store.setVerifiedAt(r.pointId, now);
+        this.p.verifyResults.addVerifyResult({ jobId: j.id, pointId: r.pointId, host: host.name, volume: r.volume, time: now, samplePct: sample, chunksChecked: r.chunksChecked, ok: r.ok, problems: r.problems });
+        if (r.ok) this.p.pointMarks.setVerifiedAt(r.pointId, now);
         else {
           bad++;
           const p = r.problems[0];
@@ -96,12 +98,12 @@ export class HubMaintenance {
     });
     for (const r of results) {
       const p = c.point(r.pointId);
-      if (p) this.hub.broadcast({ type: 'point', point: pointView(c, p) });
+      if (p) this.p.feed.broadcast({ type: 'point', point: pointView(c, p) });
     }
     if (bad > 0) throw new Error(`${bad} of ${results.length} point(s) damaged: ${firstProblems.join('; ')}`);
   }
 
   verifyResults(jobIds: number[]): VerifyResultView[] {
-    return jobIds.flatMap((id) => this.schedules.verifyResults(id));
+    return jobIds.flatMap((id) => this.p.verifyResults.verifyResults(id));
   }
 }

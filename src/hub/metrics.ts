@@ -2,7 +2,25 @@
 // point age and RPO compliance, jobs, bytes in, the store, alarms and deliveries.
 // The series are listed in docs/metrics.md.
 import { LEVEL_ORDER } from '../alarms/rules.js';
-import type { Hub } from './hub.js';
+import type { JobStatsRepo } from '../catalog/job-stats-repo.js';
+import type { SqliteAlarmStore } from '../catalog/alarm-store.js';
+import type { PointStatsRepo } from '../catalog/point-stats-repo.js';
+import type { TierView } from '../protocol/operator.js';
+import type { HubMonitoring } from './monitoring.js';
+import type { AgentLinks, Clock, HostRepo, PointRepo } from './ports.js';
+
+/** What /metrics reads. */
+export interface MetricsPorts {
+  clock: Clock;
+  catalog: HostRepo & PointRepo & { storeStats(): { bytesStored: number; bytesLogical: number; chunks: number; packs: number } };
+  jobStats: Pick<JobStatsRepo, 'countsByKindAndState' | 'durations' | 'byteTotals'>;
+  pointStats: Pick<PointStatsRepo, 'summary'>;
+  alarmCounts: Pick<SqliteAlarmStore, 'countsByLevel' | 'deliveryCounts'>;
+  monitoring: Pick<HubMonitoring, 'alarms' | 'telemetry' | 'backlogBytes'>;
+  links: AgentLinks;
+  tiers: TierView[];
+}
+import { meetsRpo, rpoStatus } from '../recovery/rpo.js';
 
 type Sample = [labels: Record<string, string>, value: number];
 
@@ -12,17 +30,17 @@ const labelText = (l: Record<string, string>): string => {
   return parts.length ? `{${parts.join(',')}}` : '';
 };
 
-export function metricsText(hub: Hub): string {
-  const c = hub.catalog;
-  const now = hub.now();
+export function metricsText(p: MetricsPorts): string {
+  const c = p.catalog;
+  const now = p.clock.now();
   const hosts = c.hosts();
-  const tel = hub.inspection.telemetry;
+  const tel = p.monitoring.telemetry;
   const lines: string[] = [];
   const metric = (name: string, help: string, type: 'gauge' | 'counter', samples: Sample[]): void => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const [labels, v] of samples) lines.push(`${name}${labelText(labels)} ${Number.isFinite(v) ? v : 0}`);
   };
-  const connected = (name: string): boolean => hub.sessions.get(name)?.ready === true;
+  const connected = (name: string): boolean => p.links.get(name)?.ready === true;
 
   metric('drc_up', 'The hub is running.', 'gauge', [[{}, 1]]);
   metric('drc_hosts', 'Protected hosts known to the hub.', 'gauge', [[{}, hosts.length]]);
@@ -51,11 +69,11 @@ export function metricsText(hub: Hub): string {
       ages.push([{ host: h.name, volume: v.name }, Math.round((now - t) / 1000)]);
       newest = newest === null ? t : Math.max(newest, t);
     }
-    backlog.push([{ host: h.name }, hub.inspection.backlogBytes(h.name)]);
-    const tier = hub.o.tiers.find((t) => t.name === h.tier);
+    backlog.push([{ host: h.name }, p.monitoring.backlogBytes(h.name)]);
+    const tier = p.tiers.find((t) => t.name === h.tier);
     if (!tier) continue;
     rpo.push([{ host: h.name, tier: tier.name }, tier.rpoSeconds]);
-    compliant.push([{ host: h.name, tier: tier.name }, newest !== null && now - newest <= tier.rpoSeconds * 1000 ? 1 : 0]);
+    compliant.push([{ host: h.name, tier: tier.name }, meetsRpo(rpoStatus({ lastPointAt: newest, rpoSeconds: tier.rpoSeconds }, now)) ? 1 : 0]);
   }
   metric('drc_last_point_age_seconds', 'Age of the newest recovery point per volume.', 'gauge', ages);
   metric('drc_host_rpo_seconds', 'Recovery point objective of the host\'s tier.', 'gauge', rpo);
@@ -63,20 +81,15 @@ export function metricsText(hub: Hub): string {
   metric('drc_rpo_compliance_ratio', 'Share of hosts with a tier that meet their RPO.', 'gauge', [[{}, compliant.length ? compliant.filter((s) => s[1] === 1).length / compliant.length : 1]]);
   metric('drc_host_backlog_bytes', 'Changed bytes not yet in a recovery point.', 'gauge', backlog);
 
-  const jobs = c.db.prepare('SELECT kind, state, COUNT(*) AS n FROM jobs GROUP BY kind, state').all() as { kind: string; state: string; n: number }[];
+  const jobs = p.jobStats.countsByKindAndState();
   metric('drc_jobs', 'Jobs by kind and state.', 'gauge', jobs.map((r) => [{ kind: r.kind, state: r.state }, r.n]));
-  const durations = c.db
-    .prepare(
-      `SELECT kind, state, COUNT(*) AS n, SUM((julianday(finished_at) - julianday(started_at)) * 86400.0) AS s
-       FROM jobs WHERE started_at IS NOT NULL AND finished_at IS NOT NULL GROUP BY kind, state`,
-    )
-    .all() as { kind: string; state: string; n: number; s: number | null }[];
+  const durations = p.jobStats.durations();
   lines.push('# HELP drc_job_duration_seconds Run time of finished jobs.', '# TYPE drc_job_duration_seconds summary');
   for (const d of durations) {
     const l = labelText({ kind: d.kind, state: d.state });
-    lines.push(`drc_job_duration_seconds_sum${l} ${Math.round((d.s ?? 0) * 1000) / 1000}`, `drc_job_duration_seconds_count${l} ${d.n}`);
+    lines.push(`drc_job_duration_seconds_sum${l} ${Math.round(d.seconds * 1000) / 1000}`, `drc_job_duration_seconds_count${l} ${d.n}`);
   }
-  const bytes = c.db.prepare('SELECT COALESCE(SUM(bytes_wire), 0) AS wire, COALESCE(SUM(bytes_new), 0) AS fresh FROM jobs').get() as { wire: number; fresh: number };
+  const bytes = p.jobStats.byteTotals();
   metric('drc_bytes_received_total', 'Block bytes received from agents in committed volumes.', 'counter', [[{}, bytes.wire]]);
   metric('drc_bytes_stored_new_total', 'New (deduplicated, compressed) bytes written to the store.', 'counter', [[{}, bytes.fresh]]);
 
@@ -85,9 +98,9 @@ export function metricsText(hub: Hub): string {
   metric('drc_store_logical_bytes', 'Logical bytes referenced by recovery points.', 'gauge', [[{}, s.bytesLogical]]);
   metric('drc_store_chunks', 'Chunks in the index.', 'gauge', [[{}, s.chunks]]);
   metric('drc_store_packs', 'Pack files.', 'gauge', [[{}, s.packs]]);
-  metric('drc_recovery_points', 'Recovery points in the catalog.', 'gauge', [[{}, (c.db.prepare('SELECT COUNT(*) AS n FROM points').get() as { n: number }).n]]);
+  metric('drc_recovery_points', 'Recovery points in the catalog.', 'gauge', [[{}, p.pointStats.summary().n]]);
 
-  const store = hub.inspection.alarms.store;
+  const store = p.alarmCounts;
   const counts = store.countsByLevel();
   const open: Sample[] = LEVEL_ORDER.map((level) => [
     { level },

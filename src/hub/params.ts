@@ -1,14 +1,24 @@
-// Validation of operator API parameters: one schema per method; a bad request is a one-line ApiError.
+// Validation of operator API parameters against the method table of protocol/operator.ts:
+// a bad request is a one-line ApiError naming the field; after that, the params are typed.
 import { ProtocolError } from '../protocol/errors.js';
-import type { Reader } from '../protocol/schema.js';
+import { isMethodName, parseParams, type MethodName, type ParamsOf } from '../protocol/operator.js';
 import { ApiError } from './api.js';
 
-export function paramsParser<S extends Record<string, Reader<unknown>>>(schemas: S) {
-  return <K extends keyof S & string>(method: K, params: unknown): ReturnType<S[K]> => {
-    try {
-      return schemas[method]!(params, 'params') as ReturnType<S[K]>;
-    } catch (e) {
-      throw new ApiError('bad-request', e instanceof ProtocolError ? e.message : String(e));
-    }
-  };
+export function parse<M extends MethodName>(method: M, params: unknown): ParamsOf<M> {
+  try {
+    return parseParams(method, params);
+  } catch (e) {
+    throw new ApiError('bad-request', e instanceof ProtocolError ? `${method}: ${e.message}` : String(e));
+  }
+}
+
+/** The method, if the table has it; otherwise an unknown-method ApiError. */
+export function knownMethod(method: string): MethodName {
+  if (!isMethodName(method)) throw new ApiError('unknown-method', `unknown method ${method.slice(0, 100)}`);
+  return method;
+}
+
+/** The names of one group of the table, for routing a request to its handler. */
+export function methodsOf(group: object): ReadonlySet<string> {
+  return new Set(Object.keys(group));
 }

@@ -6,9 +6,19 @@ import type { RetentionConfig, ScheduleConfig } from '../config/types.js';
 import type { PruneDecisionView, PruneReport } from '../protocol/maintenance.js';
 import { combineDecisions, selectRetention, type RetentionDecision } from '../scheduler/retention.js';
 import { hostMatches } from '../scheduler/targets.js';
+import type { BlockStore } from '../store/block-store.js';
 import { PointChains } from '../store/point-chain.js';
-import type { Hub } from './hub.js';
-import { pointView } from './views.js';
+import type { Broadcaster, HostRepo, JobRepo, PointRepo } from './ports.js';
+import { pointView } from './wire.js';
+
+/** What retention uses: the points, the store, the policies from config, the operators' feed. */
+export interface PrunePorts {
+  catalog: HostRepo & PointRepo & Pick<JobRepo, 'jobsInState'>;
+  store: BlockStore;
+  feed: Pick<Broadcaster, 'broadcast'>;
+  schedules: readonly ScheduleConfig[];
+  retention: RetentionConfig | null;
+}
 
 interface Policy {
   name: string;
@@ -51,20 +61,20 @@ export function consolidationPlan(all: readonly PointRow[], deleted: ReadonlySet
   return out;
 }
 
-export function prune(hub: Hub, o: { dryRun: boolean; now: number }): PruneReport {
-  const c = hub.catalog;
-  const schedules = hub.o.schedules ?? [];
-  const global = hub.o.retention ?? null;
+export function prune(ports: PrunePorts, o: { dryRun: boolean; now: number }): PruneReport {
+  const c = ports.catalog;
+  const schedules = ports.schedules;
+  const global = ports.retention;
   // points a queued restore will read, and those restores, drills and failovers read now
   const restoring = new Set([
     ...c.jobsInState('queued').filter((j) => j.kind === 'restore' && typeof j.params.pointId === 'number').map((j) => j.params.pointId as number),
-    ...hub.store.pointsBeingRead(),
+    ...ports.store.pointsBeingRead(),
   ]);
   const decisions: PruneDecisionView[] = [];
   const deleted: number[] = [];
   const consolidated: number[] = [];
   const unmanagedHosts: string[] = [];
-  const chains = new PointChains(hub.store);
+  const chains = new PointChains(ports.store);
   for (const host of c.hosts()) {
     const policies = policiesOf(host, schedules, global);
     const vols = c.volumesOf(host.id);
@@ -100,13 +110,13 @@ export function prune(hub: Hub, o: { dryRun: boolean; now: number }): PruneRepor
       for (const id of doomed) {
         for (const u of chains.delete(id).updated) touched.add(u);
         touched.delete(id);
-        hub.broadcast({ type: 'point.removed', id });
+        ports.feed.broadcast({ type: 'point.removed', id });
       }
       for (const id of toConsolidate) {
         chains.consolidate(id);
         touched.add(id);
       }
-      for (const id of touched) hub.broadcast({ type: 'point', point: pointView(c, c.point(id)!) });
+      for (const id of touched) ports.feed.broadcast({ type: 'point', point: pointView(c, c.point(id)!) });
     }
   }
   return { now: new Date(o.now).toISOString(), dryRun: o.dryRun, decisions, deleted: deleted.sort((a, b) => a - b), consolidated, unmanagedHosts };

@@ -1,55 +1,26 @@
-// Operator API requests of drills, failovers and reports: each validated with a schema,
-// then handed to the recovery service, which audits who did what.
-import { bool, int, list, name, obj, oneOf, optional, str } from '../protocol/schema.js';
+// Operator API requests of drills, failovers and reports: each validated with its schema
+// (protocol/operator.ts), then handed to the recovery service, which audits who did what.
+import { recoveryRequests } from '../protocol/operator.js';
 import { RecoveryError } from '../recovery/errors.js';
 import type { Operator } from '../recovery/host.js';
 import { ApiError, type ApiClientInfo } from './api.js';
-import type { Hub } from './hub.js';
-import { paramsParser } from './params.js';
+import type { RecoveryService } from '../recovery/service.js';
+import { methodsOf, parse } from './params.js';
 
-const point = str(64);
-const MAX_TTL = 365 * 86_400;
+export const RECOVERY_METHODS = methodsOf(recoveryRequests);
 
-const schemas = {
-  'drill.preview': obj({ hosts: optional(list(name, 256)), plan: optional(name), point: optional(point), target: optional(name) }),
-  'drill.start': obj({
-    hosts: optional(list(name, 256)),
-    plan: optional(name),
-    point: optional(point),
-    target: optional(name),
-    ttlSeconds: optional(int(1, MAX_TTL)),
-    verdict: optional(oneOf('pass', 'fail')),
-    notes: optional(str(4000)),
-    instant: optional(bool),
-  }),
-  'drill.verdict': obj({ id: int(1), verdict: oneOf('pass', 'fail'), notes: optional(str(4000)) }),
-  'drill.list': obj({ all: optional(bool) }),
-  'drill.cleanup': obj({ id: optional(int(1)), expiredOnly: optional(bool) }),
-  'failover.precheck': obj({ host: name, point: optional(point), target: optional(name) }),
-  // confirm is checked by the service (and audited when wrong), so any string is accepted here
-  'failover.start': obj({ host: name, point: optional(point), target: optional(name), confirm: optional(str(200)), instant: optional(bool) }),
-  'instances.list': obj({ all: optional(bool) }),
-  'instances.stop': obj({ id: int(1), confirm: optional(str(200)) }),
-  'instances.console': obj({ id: int(1), offset: optional(int(0)) }),
-  'mount.start': obj({ host: name, volume: optional(name), point: optional(point) }),
-  'mount.stop': obj({ id: optional(int(1)), host: optional(name) }),
-  'runs.list': obj({ kind: optional(oneOf('drill', 'failover')) }),
-  'runs.get': obj({ id: int(1) }),
-  'reports.list': obj({}),
-  'reports.get': obj({ id: int(1) }),
-};
-
-export const RECOVERY_METHODS = new Set(Object.keys(schemas));
-
-const parse = paramsParser(schemas);
+/** What the requests of drills, failovers and reports use. */
+export interface RecoveryRequestPorts {
+  recovery: RecoveryService;
+}
 
 function operatorOf(c: ApiClientInfo): Operator {
   return { actor: c.actor, user: c.actor.replace(/^operator:/, ''), ssh: c.ssh ?? null };
 }
 
-function handle(hub: Hub, method: string, params: unknown, client: ApiClientInfo): unknown {
-  const instances = hub.recovery.instances;
-  const r = hub.recovery;
+function handle(ports: RecoveryRequestPorts, method: string, params: unknown, client: ApiClientInfo): unknown {
+  const r = ports.recovery;
+  const instances = r.instances;
   const who = operatorOf(client);
   switch (method) {
     case 'drill.preview':
@@ -96,9 +67,9 @@ function handle(hub: Hub, method: string, params: unknown, client: ApiClientInfo
   }
 }
 
-export async function handleRecoveryRequest(hub: Hub, method: string, params: unknown, client: ApiClientInfo): Promise<unknown> {
+export async function handleRecoveryRequest(ports: RecoveryRequestPorts, method: string, params: unknown, client: ApiClientInfo): Promise<unknown> {
   try {
-    return await handle(hub, method, params, client);
+    return await handle(ports, method, params, client);
   } catch (e) {
     if (e instanceof RecoveryError) throw new ApiError(e.code, e.message);
     throw e;

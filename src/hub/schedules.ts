@@ -3,19 +3,31 @@
 // the firing in the catalog (catch-up after a restart runs once), stops jobs told to end with
 // their window, and pumps the queue so waiting jobs start when their window opens.
 import type { HostRow, JobRow } from '../catalog/catalog.js';
-import { ScheduleStore } from '../catalog/schedule-store.js';
+import type { ScheduleStore } from '../catalog/schedule-store.js';
 import type { ScheduleConfig } from '../config/types.js';
 import type { ScheduleLastResult, ScheduleView } from '../protocol/maintenance.js';
 import type { JobView } from '../protocol/operator.js';
 import { SchedulePlanner, type DueRun } from '../scheduler/planner.js';
-import { DEFAULT_AGING_SECONDS, effectivePriority, type QueueWindow } from '../scheduler/queue.js';
+import { effectivePriority, type QueueWindow } from '../scheduler/queue.js';
 import { describePolicy } from '../scheduler/retention.js';
 import { matchingHosts } from '../scheduler/targets.js';
 import { windowState } from '../scheduler/window.js';
 import { localIso } from '../scheduler/zone.js';
 import { ApiError } from './api.js';
-import type { Hub } from './hub.js';
 import { jobWindow, queuedRow, type ScheduledJobParams } from './job-queue.js';
+import type { JobRunner } from './jobs.js';
+import type { Clock, HostRepo, JobRepo, Journal } from './ports.js';
+
+/** What the scheduler uses: the job runner is a sibling it enqueues into. */
+export interface SchedulerPorts {
+  clock: Clock;
+  catalog: Pick<HostRepo, 'hosts'> & Pick<JobRepo, 'job' | 'jobsInState'>;
+  /** firings remembered across restarts (catch-up), and the runs of each schedule */
+  state: Pick<ScheduleStore, 'ensure' | 'state' | 'fired' | 'jobsOf'>;
+  jobs: Pick<JobRunner, 'enqueue' | 'cancel' | 'pump' | 'view'>;
+  journal: Journal;
+  agingSeconds: number;
+}
 
 const NEXT_RUNS_SHOWN = 5;
 /** jobs enqueued this close together belong to one run of a schedule */
@@ -29,19 +41,19 @@ function windowOf(s: ScheduleConfig): QueueWindow | null {
 
 export class HubScheduler {
   private planner: SchedulePlanner | null = null;
-  private readonly state: ScheduleStore;
+  private readonly state: SchedulerPorts['state'];
   private readonly byName: Map<string, ScheduleConfig>;
 
   constructor(
-    private readonly hub: Hub,
+    private readonly p: SchedulerPorts,
     readonly schedules: readonly ScheduleConfig[],
   ) {
-    this.state = new ScheduleStore(hub.catalog.db);
+    this.state = p.state;
     this.byName = new Map(schedules.map((s) => [s.name, s]));
   }
 
   start(): void {
-    const now = this.hub.now();
+    const now = this.p.clock.now();
     for (const s of this.schedules) this.state.ensure(s.name, new Date(now).toISOString());
     this.planner = new SchedulePlanner(
       this.schedules,
@@ -56,19 +68,19 @@ export class HubScheduler {
   /** Once a second. */
   tick(): void {
     if (!this.planner) return;
-    const now = this.hub.now();
+    const now = this.p.clock.now();
     for (const due of this.planner.due(now)) this.fire(this.byName.get(due.name)!, due, now);
     this.stopJobsPastTheirWindow(now);
-    this.hub.jobs.pump();
+    this.p.jobs.pump();
   }
 
   private targets(s: ScheduleConfig): HostRow[] {
-    return matchingHosts(s.targets, this.hub.catalog.hosts()).filter((h) => !h.revoked && !h.failedOver);
+    return matchingHosts(s.targets, this.p.catalog.hosts()).filter((h) => !h.revoked && !h.failedOver);
   }
 
   private enqueue(s: ScheduleConfig, host: HostRow, window: QueueWindow | null): JobRow {
     const params: ScheduledJobParams = { schedule: s.name, window, stopAtWindowEnd: window !== null && s.stopAtWindowEnd };
-    return this.hub.jobs.enqueue({
+    return this.p.jobs.enqueue({
       kind: s.type === 'verify' ? 'verify' : 'backup',
       hostId: host.id,
       volumes: [],
@@ -82,7 +94,7 @@ export class HubScheduler {
   private fire(s: ScheduleConfig, due: DueRun, now: number): void {
     const origin = scheduleOrigin(s.name);
     const pending = new Set(
-      [...this.hub.catalog.jobsInState('queued'), ...this.hub.catalog.jobsInState('running')].filter((j) => j.origin === origin).map((j) => j.hostId),
+      [...this.p.catalog.jobsInState('queued'), ...this.p.catalog.jobsInState('running')].filter((j) => j.origin === origin).map((j) => j.hostId),
     );
     const started: number[] = [];
     const skipped: string[] = [];
@@ -94,14 +106,14 @@ export class HubScheduler {
     this.state.fired(s.name, new Date(now).toISOString(), new Date(due.dueAt).toISOString(), due.missed);
     const late = due.missed > 0 || now - due.dueAt > 60_000 ? ` (catch-up of the run due ${new Date(due.dueAt).toISOString()}, ${due.missed} more missed)` : '';
     const skip = skipped.length ? `; still pending on ${skipped.join(', ')}` : '';
-    this.hub.event('info', 'schedule.fired', null, `schedule ${s.name}: ${started.length} job(s) queued${late}${skip}`, { schedule: s.name, jobs: started, missed: due.missed });
+    this.p.journal.event('info', 'schedule.fired', null, `schedule ${s.name}: ${started.length} job(s) queued${late}${skip}`, { schedule: s.name, jobs: started, missed: due.missed });
   }
 
   private stopJobsPastTheirWindow(now: number): void {
-    for (const j of this.hub.catalog.jobsInState('running')) {
+    for (const j of this.p.catalog.jobsInState('running')) {
       if (j.params.stopAtWindowEnd !== true) continue;
       const w = jobWindow(j.params);
-      if (w && !windowState(w, w.zone, now).open) this.hub.jobs.cancel(j.id, `stopped: window ${w.text} (${w.zone}) closed before the job finished`);
+      if (w && !windowState(w, w.zone, now).open) this.p.jobs.cancel(j.id, `stopped: window ${w.text} (${w.zone}) closed before the job finished`);
     }
   }
 
@@ -110,8 +122,8 @@ export class HubScheduler {
     const s = this.byName.get(name);
     if (!s) throw new ApiError('not-found', `no schedule named ${name} (defined: ${[...this.byName.keys()].join(', ') || 'none'})`);
     const jobs = this.targets(s).map((h) => this.enqueue(s, h, null));
-    this.hub.audit(actor, 'schedules.run', name, 'queued', { jobs: jobs.map((j) => j.id) });
-    return jobs.map((j) => this.hub.jobs.view(this.hub.catalog.job(j.id)!));
+    this.p.journal.audit(actor, 'schedules.run', name, 'queued', { jobs: jobs.map((j) => j.id) });
+    return jobs.map((j) => this.p.jobs.view(this.p.catalog.job(j.id)!));
   }
 
   private lastResult(s: ScheduleConfig): ScheduleLastResult | null {
@@ -137,11 +149,11 @@ export class HubScheduler {
   }
 
   views(): ScheduleView[] {
-    const now = this.hub.now();
-    const hosts = this.hub.catalog.hosts();
+    const now = this.p.clock.now();
+    const hosts = this.p.catalog.hosts();
     const names = new Map(hosts.map((h) => [h.id, h.name]));
-    const aging = this.hub.o.agingSeconds ?? DEFAULT_AGING_SECONDS;
-    const active = [...this.hub.catalog.jobsInState('running'), ...this.hub.catalog.jobsInState('queued')];
+    const aging = this.p.agingSeconds;
+    const active = [...this.p.catalog.jobsInState('running'), ...this.p.catalog.jobsInState('queued')];
     return this.schedules.map((s) => {
       const runs = this.planner?.upcoming(s.name, NEXT_RUNS_SHOWN) ?? [];
       const w = windowOf(s);
@@ -155,7 +167,7 @@ export class HubScheduler {
           state: j.state as 'queued' | 'running',
           priority: j.priority,
           effectivePriority: effectivePriority(q, now, aging),
-          waitReason: this.hub.jobs.view(j).waitReason,
+          waitReason: this.p.jobs.view(j).waitReason,
         }))
         .sort((a, b) => (a.state === b.state ? b.effectivePriority - a.effectivePriority || a.jobId - b.jobId : a.state === 'running' ? -1 : 1));
       return {

@@ -1,12 +1,14 @@
 // The operator API: what the hub tells cockpits and CLI clients, and what they may ask.
 // Transport: WebSocket (unix socket DATA/api.sock, or TCP with a token), JSON text frames.
-// A client sends requests {id, method, params}; the hub answers {id, result} or {id, error}.
+// A client sends requests {id, method, params} (one table below: the schema of each method's
+// params, from which the types are derived); the hub answers {id, result} or {id, error}.
 // After `subscribe` the hub sends one {type:"snapshot"} and then incremental updates.
 
 import type { GcReportView, MaintenanceStatusView, PruneReport, ScheduleView, VerifyResultView } from './maintenance.js';
+import type { DrillArtefactView, DrillPreview, FailoverPrecheck, InstanceConsole, InstanceView, RecoveryReport, RecoveryUpdate, ReportSummary, RunView } from './recovery.js';
+import { bool, int, list, name, nullable, num, obj, oneOf, optional, str, type Reader } from './schema.js';
 
 export type * from './maintenance.js';
-import type { RecoveryMethods, RecoveryUpdate } from './recovery.js';
 export type * from './recovery.js';
 
 export const OPERATOR_API_VERSION = 1;
@@ -283,11 +285,27 @@ export type Update =
   | { type: 'metrics'; host: string; metrics: HostMetricsView; link: LinkHealthView }
   | RecoveryUpdate;
 
-/** Methods a client may call; params and results per method. */
-export interface OperatorMethods extends RecoveryMethods {
-  'hub.status': { params: Record<string, never>; result: Snapshot };
+// ---- requests: one table of methods, each with the schema of its params and the type of its result
+
+declare const RESULT: unique symbol;
+/** The type of a method's answer, carried in the table for the type checker only. */
+export interface Returns<T> {
+  readonly [RESULT]: T;
+}
+const returns = <T>(): Returns<T> => ({}) as Returns<T>;
+
+const none = obj({});
+const id = obj({ id: int(1) });
+const point = str(64);
+const MAX_TTL_SECONDS = 365 * 86_400;
+const MAX_METRIC_RANGE_SECONDS = 90 * 86_400;
+export const MAX_WATCHED_HOSTS = 10_000;
+
+/** Hosts, jobs, backups and restores, and the connection's own feed. */
+export const hubRequests = {
+  'hub.status': { params: none, result: returns<Snapshot>() },
   /** snapshot: false subscribes to updates only (CLI waiting for a job) */
-  'subscribe': { params: { snapshot?: boolean }; result: { ok: true } };
+  'subscribe': { params: obj({ snapshot: optional(bool) }), result: returns<{ ok: true }>() },
   /**
    * Whose live detail this connection wants — changed-block bitmaps in full and `metrics`
    * updates (a cockpit: the hosts whose detail view is on screen); null: every host's, the
@@ -295,55 +313,126 @@ export interface OperatorMethods extends RecoveryMethods {
    * change, and no metrics. Newly watched hosts get their latest bitmaps and metrics at once
    * (metrics.history has the recent past).
    */
-  'bitmaps.watch': { params: { hosts: string[] | null }; result: { ok: true } };
+  'bitmaps.watch': { params: obj({ hosts: nullable(list(name, MAX_WATCHED_HOSTS)) }), result: returns<{ ok: true }>() },
   /** expiresInSeconds: the token stops working after this long (token_expiry alarms warn ahead) */
-  'hosts.add': { params: { name: string; tags?: string[]; tier?: string | null; expiresInSeconds?: number }; result: { host: HostView; token: string } };
-  'hosts.list': { params: Record<string, never>; result: HostView[] };
-  'hosts.revoke': { params: { name: string }; result: { ok: true } };
-  'backup.start': { params: { host: string; volume?: string; full?: boolean; origin?: string }; result: JobView };
-  'job.get': { params: { id: number }; result: JobView };
-  'job.cancel': { params: { id: number }; result: JobView };
-  'job.retry': { params: { id: number }; result: JobView };
-  'jobs.list': { params: Record<string, never>; result: JobView[] };
-  'points.list': { params: { host: string; volume?: string }; result: PointView[] };
+  'hosts.add': {
+    params: obj({ name, tags: optional(list(str(63), 64)), tier: optional(nullable(str(63))), expiresInSeconds: optional(int(60, 10 * 366 * 86_400)) }),
+    result: returns<{ host: HostView; token: string }>(),
+  },
+  'hosts.list': { params: none, result: returns<HostView[]>() },
+  'hosts.revoke': { params: obj({ name }), result: returns<{ ok: true }>() },
+  /** priority: 0..100, higher first (default 5) */
+  'backup.start': {
+    params: obj({ host: name, volume: optional(name), full: optional(bool), origin: optional(str(100)), priority: optional(int(0, 100)) }),
+    result: returns<JobView>(),
+  },
+  'job.get': { params: id, result: returns<JobView>() },
+  'job.cancel': { params: id, result: returns<JobView>() },
+  'job.retry': { params: id, result: returns<JobView>() },
+  'jobs.list': { params: none, result: returns<JobView[]>() },
+  'points.list': { params: obj({ host: name, volume: optional(name) }), result: returns<PointView[]>() },
+  /** sync: false does not wait for the image to reach the disk (faster, not crash-safe) */
   'restore.start': {
-    params: {
-      host: string;
-      volume: string;
-      point: string;
-      to: string;
-      format?: 'raw' | 'qcow2' | 'vmdk' | 'vhdx';
-      origin?: string;
-      /** false: do not wait for the image to reach the disk (faster, not crash-safe) */
-      sync?: boolean;
-    };
-    result: JobView;
-  };
+    params: obj({
+      host: name,
+      volume: name,
+      point,
+      to: str(4096),
+      format: optional(oneOf('raw', 'qcow2', 'vmdk', 'vhdx')),
+      origin: optional(str(100)),
+      sync: optional(bool),
+    }),
+    result: returns<JobView>(),
+  },
+};
+
+/** Alarms, metrics history, the daily inspection and log export. */
+export const monitoringRequests = {
   /** open: only firing and acknowledged ones; limit: newest first, default 200 */
-  'alarms.list': { params: { open?: boolean; limit?: number }; result: AlarmView[] };
-  'alarms.ack': { params: { id: number; note?: string }; result: AlarmView };
-  'alarms.resolve': { params: { id: number; note: string }; result: AlarmView };
-  'alarms.testChannel': { params: { name: string }; result: AlarmDeliveryView };
+  'alarms.list': { params: obj({ open: optional(bool), limit: optional(int(1, 5000)) }), result: returns<AlarmView[]>() },
+  'alarms.ack': { params: obj({ id: int(1), note: optional(str(2000)) }), result: returns<AlarmView>() },
+  'alarms.resolve': { params: obj({ id: int(1), note: str(2000) }), result: returns<AlarmView>() },
+  'alarms.testChannel': { params: obj({ name }), result: returns<AlarmDeliveryView>() },
   /** range: seconds back from now, at most 90 days; metric: cpu, memory, disk, disk:/MOUNT, net_rx, net_tx, link_latency */
-  'metrics.history': { params: { host: string; metric: string; range: number }; result: MetricHistoryView };
-  'inspection.get': { params: Record<string, never>; result: InspectionView };
+  'metrics.history': { params: obj({ host: name, metric: str(600), range: int(1, MAX_METRIC_RANGE_SECONDS) }), result: returns<MetricHistoryView>() },
+  'inspection.get': { params: none, result: returns<InspectionView>() },
   /** files for `drc logs export`: hub log, each connected agent's log tail, catalog summary */
-  'logs.export': { params: Record<string, never>; result: { files: { name: string; data: string }[]; errors: string[] } };
+  'logs.export': { params: none, result: returns<{ files: { name: string; data: string }[]; errors: string[] }>() },
+};
+
+/** Schedules, retention, garbage collection and verification. */
+export const maintenanceRequests = {
   /** schedules with next runs (UTC and zone), window state, last result and queue */
-  'schedules.list': { params: Record<string, never>; result: ScheduleView[] };
+  'schedules.list': { params: none, result: returns<ScheduleView[]>() },
   /** run a schedule now on every host it targets (its window does not apply) */
-  'schedules.run': { params: { name: string }; result: JobView[] };
+  'schedules.run': { params: obj({ name }), result: returns<JobView[]>() },
   /** apply retention (or only preview it); now: evaluate as of this ISO time (default: the hub's clock) */
-  'retention.prune': { params: { dryRun?: boolean; now?: string }; result: PruneReport };
+  'retention.prune': { params: obj({ dryRun: optional(bool), now: optional(str(64)) }), result: returns<PruneReport>() },
   /** remove unreferenced chunks and repack mostly-dead packs; bytesPerSecond throttles reading */
-  'store.gc': { params: { bytesPerSecond?: number }; result: GcReportView };
+  'store.gc': { params: obj({ bytesPerSecond: optional(int(1)) }), result: returns<GcReportView>() },
   /** queue a verify job per host (all hosts with points, or one); sample: percent of chunks */
-  'store.verify': { params: { host?: string; sample?: number }; result: JobView[] };
-  'verify.results': { params: { jobs: number[] }; result: VerifyResultView[] };
-  'maintenance.status': { params: Record<string, never>; result: MaintenanceStatusView };
+  'store.verify': { params: obj({ host: optional(name), sample: optional(num(0.01, 100)) }), result: returns<JobView[]>() },
+  'verify.results': { params: obj({ jobs: list(int(1), 10_000) }), result: returns<VerifyResultView[]>() },
+  'maintenance.status': { params: none, result: returns<MaintenanceStatusView>() },
+};
+
+const verdict = oneOf('pass', 'fail');
+
+/** Drills, failovers, runs and their reports. */
+export const recoveryRequests = {
+  'drill.preview': { params: obj({ hosts: optional(list(name, 256)), plan: optional(name), point: optional(point), target: optional(name) }), result: returns<DrillPreview>() },
+  'drill.start': {
+    params: obj({
+      hosts: optional(list(name, 256)),
+      plan: optional(name),
+      point: optional(point),
+      target: optional(name),
+      ttlSeconds: optional(int(1, MAX_TTL_SECONDS)),
+      verdict: optional(verdict),
+      notes: optional(str(4000)),
+      instant: optional(bool),
+    }),
+    result: returns<RunView>(),
+  },
+  'drill.verdict': { params: obj({ id: int(1), verdict, notes: optional(str(4000)) }), result: returns<RunView>() },
+  'drill.list': { params: obj({ all: optional(bool) }), result: returns<DrillArtefactView[]>() },
+  /** id: one drill; otherwise every drill's artefacts (expiredOnly: only past their TTL) */
+  'drill.cleanup': { params: obj({ id: optional(int(1)), expiredOnly: optional(bool) }), result: returns<DrillArtefactView[]>() },
+  'failover.precheck': { params: obj({ host: name, point: optional(point), target: optional(name) }), result: returns<FailoverPrecheck>() },
+  /** confirm must equal host exactly; the service checks it (and audits a wrong one), so any string passes here */
+  'failover.start': { params: obj({ host: name, point: optional(point), target: optional(name), confirm: optional(str(200)), instant: optional(bool) }), result: returns<RunView>() },
+  'instances.list': { params: obj({ all: optional(bool) }), result: returns<InstanceView[]>() },
+  /** failover instances need confirm equal to their host name */
+  'instances.stop': { params: obj({ id: int(1), confirm: optional(str(200)) }), result: returns<InstanceView>() },
+  /** the serial console from byte `offset` (default: its last 64 KiB) */
+  'instances.console': { params: obj({ id: int(1), offset: optional(int(0)) }), result: returns<InstanceConsole>() },
+  'mount.start': { params: obj({ host: name, volume: optional(name), point: optional(point) }), result: returns<InstanceView>() },
+  'mount.stop': { params: obj({ id: optional(int(1)), host: optional(name) }), result: returns<InstanceView[]>() },
+  'runs.list': { params: obj({ kind: optional(oneOf('drill', 'failover')) }), result: returns<RunView[]>() },
+  'runs.get': { params: id, result: returns<RunView>() },
+  'reports.list': { params: none, result: returns<ReportSummary[]>() },
+  'reports.get': { params: id, result: returns<RecoveryReport>() },
+};
+
+/** Every method a client may call: the one table the hub's handlers and the API client are typed from. */
+export const operatorRequests = { ...hubRequests, ...monitoringRequests, ...maintenanceRequests, ...recoveryRequests };
+
+type Requests = typeof operatorRequests;
+export type MethodName = keyof Requests;
+export type ParamsOf<M extends MethodName> = ReturnType<Requests[M]['params']>;
+export type ResultOf<M extends MethodName> = Requests[M]['result'] extends Returns<infer T> ? T : never;
+/** Params and result per method, derived from the table. */
+export type OperatorMethods = { [M in MethodName]: { params: ParamsOf<M>; result: ResultOf<M> } };
+
+export function isMethodName(method: string): method is MethodName {
+  return Object.hasOwn(operatorRequests, method);
 }
 
-export type MethodName = keyof OperatorMethods;
+/** The params of a request, checked against its method's schema; a ProtocolError names the field. */
+export function parseParams<M extends MethodName>(method: M, params: unknown): ParamsOf<M> {
+  const read: Reader<unknown> = operatorRequests[method].params;
+  return read(params ?? {}, 'params') as ParamsOf<M>;
+}
 
 export interface ApiRequest {
   id: number;

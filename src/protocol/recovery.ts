@@ -140,6 +140,14 @@ export interface InstanceView {
   disk: 'local' | 'nbd' | 'nbd+copying';
 }
 
+/** A slice of an instance's serial console: bytes from `offset` on the next call. */
+export interface InstanceConsole {
+  id: number;
+  text: string;
+  offset: number;
+  state: InstanceState;
+}
+
 export interface RunTargetView {
   /** configured target name, or null for the built-in default */
   name: string | null;
@@ -258,32 +266,6 @@ export interface RecoveryReport extends RunView {
   checks: CheckResultView[];
   /** recovered instances: console excerpt and screenshot (base64 PNG) per host */
   evidence?: { host: string; console: string[]; png: string | null }[];
-}
-
-export interface RecoveryMethods {
-  'drill.preview': { params: { hosts?: string[]; plan?: string; point?: string; target?: string }; result: DrillPreview };
-  'drill.start': {
-    params: { hosts?: string[]; plan?: string; point?: string; target?: string; ttlSeconds?: number; verdict?: Verdict; notes?: string; instant?: boolean };
-    result: RunView;
-  };
-  'drill.verdict': { params: { id: number; verdict: Verdict; notes?: string }; result: RunView };
-  'drill.list': { params: { all?: boolean }; result: DrillArtefactView[] };
-  /** id: one drill; otherwise every drill's artefacts (expiredOnly: only past their TTL) */
-  'drill.cleanup': { params: { id?: number; expiredOnly?: boolean }; result: DrillArtefactView[] };
-  'failover.precheck': { params: { host: string; point?: string; target?: string }; result: FailoverPrecheck };
-  /** confirm must equal host exactly */
-  'failover.start': { params: { host: string; point?: string; target?: string; confirm?: string; instant?: boolean }; result: RunView };
-  'instances.list': { params: { all?: boolean }; result: InstanceView[] };
-  /** failover instances need confirm equal to their host name */
-  'instances.stop': { params: { id: number; confirm?: string }; result: InstanceView };
-  /** the serial console from byte `offset` (default: its last 64 KiB) */
-  'instances.console': { params: { id: number; offset?: number }; result: { id: number; text: string; offset: number; state: InstanceState } };
-  'mount.start': { params: { host: string; volume?: string; point?: string }; result: InstanceView };
-  'mount.stop': { params: { id?: number; host?: string }; result: InstanceView[] };
-  'runs.list': { params: { kind?: RunKind }; result: RunView[] };
-  'runs.get': { params: { id: number }; result: RunView };
-  'reports.list': { params: Record<string, never>; result: ReportSummary[] };
-  'reports.get': { params: { id: number }; result: RecoveryReport };
 }
 
 export type RecoveryUpdate = { type: 'run'; run: RunView };

@@ -96,7 +96,13 @@ export function list<T>(r: Reader<T>, max: number): Reader<T[]> {
 }
 
 type Shape = Record<string, Reader<unknown>>;
-export type Of<S extends Shape> = { [K in keyof S]: ReturnType<S[K]> };
+/** The keys whose reader may give undefined: those a sender may leave out. */
+type OptionalKeys<S extends Shape> = { [K in keyof S]: undefined extends ReturnType<S[K]> ? K : never }[keyof S];
+type Flat<T> = { [K in keyof T]: T[K] };
+/** What obj(shape) reads: a field whose reader may give undefined is optional; no fields, an empty record. */
+export type Of<S extends Shape> = [keyof S] extends [never]
+  ? Record<string, never>
+  : Flat<{ [K in Exclude<keyof S, OptionalKeys<S>>]: ReturnType<S[K]> } & { [K in OptionalKeys<S>]?: ReturnType<S[K]> }>;
 
 /** A mapping with exactly these keys (unknown keys are rejected). */
 export function obj<S extends Shape>(shape: S): Reader<Of<S>> {

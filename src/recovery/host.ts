@@ -6,9 +6,12 @@ import type { Level, LinkState, TierView } from '../protocol/operator.js';
 import type { RunView } from '../protocol/recovery.js';
 import type { BlockStore } from '../store/block-store.js';
 import type { Clock } from './executor.js';
+import type { RunStore } from './run-store.js';
 
 export interface RecoveryHost {
   catalog: Catalog;
+  /** where runs and their steps are kept */
+  runs: RunStore;
   store: BlockStore;
   dataDir: string;
   hubName: string;

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { InstanceStore, type InstanceRow } from '../catalog/instance-store.js';
+import type { InstanceRow, InstanceStore } from '../catalog/instance-store.js';
 import type { InstanceView, PortForwardView, VmSpecView } from '../protocol/recovery.js';
 import type { BlockStore } from '../store/block-store.js';
 import { NbdExportServer, type NbdDamage } from '../store/nbd-server.js';
@@ -53,19 +53,16 @@ function anyFreePort(host: string): Promise<number> {
 }
 
 export class RecoveredInstances {
-  readonly store: InstanceStore;
   /** NBD exports by instance id (mounts) or `run:host:volume` (instant recovery) */
   private readonly exports = new Map<string, ExportHandle>();
   private readonly vms = new Map<number, RunningVm>();
 
   constructor(
-    db: InstanceStore | ConstructorParameters<typeof InstanceStore>[0],
+    readonly store: InstanceStore,
     private readonly blocks: BlockStore,
     private readonly clock: Clock,
     private readonly dataDir: string,
-  ) {
-    this.store = db instanceof InstanceStore ? db : new InstanceStore(db);
-  }
+  ) {}
 
   private iso(): string {
     return new Date(this.clock.now()).toISOString();

@@ -1,7 +1,8 @@
 // Pure judgements over a run: RTO/RPO actual vs target, failover pre-check gates, the
 // automatic verdict and the RTO forecast from measured restore throughput.
 import type { GateView, ObjectiveView, RtoForecastView, Verdict } from '../protocol/recovery.js';
-import { duration, size } from './format.js';
+import { formatBytes, longDuration } from '../format/human.js';
+import { meetsRpo, rpoStatus } from './rpo.js';
 import type { RunRecord } from './runbook.js';
 
 export function objective(actualSeconds: number | null, targetSeconds: number | null): ObjectiveView {
@@ -82,11 +83,12 @@ export function failoverGates(i: GateInput): GateView[] {
       : { name: 'point', ok: true, blocking: true, detail: `point of ${new Date(i.pointTime).toISOString()}` },
   );
   if (i.pointTime !== null) {
-    const age = Math.max(0, (i.now - i.pointTime) / 1000);
+    const rpo = rpoStatus({ lastPointAt: i.pointTime, rpoSeconds: i.rpoSeconds }, i.now);
+    const age = rpo.age ?? 0;
     gates.push(
       i.rpoSeconds === null
-        ? { name: 'rpo', ok: true, blocking: false, detail: `point is ${duration(age)} old; the host has no tier RPO` }
-        : { name: 'rpo', ok: age <= i.rpoSeconds, blocking: false, detail: `point is ${duration(age)} old; RPO ${duration(i.rpoSeconds)}${age > i.rpoSeconds ? ' (exceeded: data since then is lost)' : ''}` },
+        ? { name: 'rpo', ok: true, blocking: false, detail: `point is ${longDuration(age)} old; the host has no tier RPO` }
+        : { name: 'rpo', ok: meetsRpo(rpo), blocking: false, detail: `point is ${longDuration(age)} old; RPO ${longDuration(i.rpoSeconds)}${meetsRpo(rpo) ? '' : ' (exceeded: data since then is lost)'}` },
     );
   }
   gates.push({
@@ -102,7 +104,7 @@ export function failoverGates(i: GateInput): GateView[] {
           name: 'target',
           ok: i.freeBytes >= i.neededBytes,
           blocking: true,
-          detail: `${size(i.freeBytes)} free in ${i.targetDir}, ${size(i.neededBytes)} needed`,
+          detail: `${formatBytes(i.freeBytes)} free in ${i.targetDir}, ${formatBytes(i.neededBytes)} needed`,
         },
   );
   gates.push({

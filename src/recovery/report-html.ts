@@ -2,7 +2,8 @@
 // timeline of the steps, nothing fetched, so a manager can open it from a mail attachment.
 import type { RecoveryReport, StepView } from '../protocol/recovery.js';
 import { instancesHtml } from './report-instances.js';
-import { duration, objectiveRows, size, stepDuration, verdictText } from './report-md.js';
+import { formatBytes, longDuration } from '../format/human.js';
+import { objectiveRows, stepDuration, verdictText } from './report-md.js';
 
 const esc = (s: string | number | null | undefined) =>
   String(s ?? '-').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -49,7 +50,7 @@ export function timelineSvg(r: RecoveryReport): string {
     return `<text x="${label - 8}" y="${y + rowH - 8}" text-anchor="end" font-size="12">${esc(s.title.length > 38 ? `${s.title.slice(0, 37)}…` : s.title)}</text>${bar}`;
   });
   const axisY = 10 + r.steps.length * rowH + 4;
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${x(f * spanMs).toFixed(1)}" y="${axisY + 14}" font-size="11" text-anchor="middle" fill="#566074">${esc(duration((f * spanMs) / 1000))}</text>`);
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${x(f * spanMs).toFixed(1)}" y="${axisY + 14}" font-size="11" text-anchor="middle" fill="#566074">${esc(longDuration((f * spanMs) / 1000))}</text>`);
   const rto = showRto ? `<line x1="${x(rtoMs)}" y1="6" x2="${x(rtoMs)}" y2="${axisY}" stroke="#cf222e" stroke-dasharray="4 3"/><text x="${x(rtoMs) - 4}" y="8" font-size="11" text-anchor="end" fill="#cf222e">RTO target</text>` : '';
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="timeline of the steps"><line x1="${label}" y1="${axisY}" x2="${width - 20}" y2="${axisY}" stroke="#8c959f"/>${rows.join('')}${ticks.join('')}${rto}</svg>`;
 }
@@ -65,9 +66,9 @@ export function reportHtml(r: RecoveryReport): string {
   parts.push('<h2>Objectives and scope</h2>');
   parts.push(table(['Objective', 'Actual', 'Target', 'Result'], objectiveRows(r).map(([a, b, c, d]) => [esc(a), esc(b), esc(c), objBadge(d)])));
   parts.push(
-    `<p>Hosts: <b>${esc(r.hosts.map((h) => h.host).join(', '))}</b>${r.plan ? ` (plan ${esc(r.plan)})` : ''} · points: ${esc(r.pointSpec)} · started ${esc(r.startedAt)} · finished ${esc(r.finishedAt)} · duration ${esc(duration(r.durationSeconds))}<br>` +
+    `<p>Hosts: <b>${esc(r.hosts.map((h) => h.host).join(', '))}</b>${r.plan ? ` (plan ${esc(r.plan)})` : ''} · points: ${esc(r.pointSpec)} · started ${esc(r.startedAt)} · finished ${esc(r.finishedAt)} · duration ${esc(longDuration(r.durationSeconds))}<br>` +
       `Target: ${esc(r.target.name ?? 'default')} (${esc(r.target.type)}, ${esc(r.target.format)}) in <code>${esc(r.target.dir)}</code>${r.target.command ? ` · hook <code>${esc(r.target.command)}</code>` : ''}<br>` +
-      `RTO forecast: ${esc(duration(r.forecast.seconds))} for ${esc(size(r.forecast.bytes))} at ${esc(size(r.forecast.bytesPerSec))}/s (${esc(r.forecast.basis)})</p>`,
+      `RTO forecast: ${esc(longDuration(r.forecast.seconds))} for ${esc(formatBytes(r.forecast.bytes))} at ${esc(formatBytes(r.forecast.bytesPerSec))}/s (${esc(r.forecast.basis)})</p>`,
   );
   parts.push('<h2>Timeline</h2>', timelineSvg(r));
   parts.push('<h2>Hosts and points</h2>');
@@ -75,8 +76,8 @@ export function reportHtml(r: RecoveryReport): string {
     table(
       ['Host', 'Tier', 'Volume', 'Point', 'Point time', 'Size', 'Verified', 'Image', 'RTO', 'RPO'],
       r.hosts.flatMap((h) =>
-        h.points.map((p) => [esc(h.host), esc(h.tier), esc(p.volume), esc(p.pointId), esc(p.time), esc(size(p.size)), p.verified ? 'yes' : 'no', `<code>${esc(p.image)}</code>`,
-          `${esc(duration(h.rto.actualSeconds))} ${objBadge(verdictText(h.rto))}`, `${esc(duration(h.rpo.actualSeconds))} ${objBadge(verdictText(h.rpo))}`]),
+        h.points.map((p) => [esc(h.host), esc(h.tier), esc(p.volume), esc(p.pointId), esc(p.time), esc(formatBytes(p.size)), p.verified ? 'yes' : 'no', `<code>${esc(p.image)}</code>`,
+          `${esc(longDuration(h.rto.actualSeconds))} ${objBadge(verdictText(h.rto))}`, `${esc(longDuration(h.rpo.actualSeconds))} ${objBadge(verdictText(h.rpo))}`]),
       ),
     ),
   );

@@ -1,9 +1,7 @@
 // A drill or takeover report as Markdown (for tickets), and the wording both renderers share.
 import type { ObjectiveView, RecoveryReport } from '../protocol/recovery.js';
-import { duration, size } from './format.js';
+import { formatBytes, longDuration } from '../format/human.js';
 import { bootRow, instancesMarkdown } from './report-instances.js';
-
-export { duration, size };
 
 export function verdictText(o: ObjectiveView): string {
   return o.pass === null ? 'n/a' : o.pass ? 'PASS' : 'FAIL';
@@ -11,14 +9,14 @@ export function verdictText(o: ObjectiveView): string {
 
 export function objectiveRows(r: RecoveryReport): [string, string, string, string][] {
   return [
-    ['RTO (start → restored and checked)', duration(r.rto.actualSeconds), duration(r.rto.targetSeconds), verdictText(r.rto)],
+    ['RTO (start → restored and checked)', longDuration(r.rto.actualSeconds), longDuration(r.rto.targetSeconds), verdictText(r.rto)],
     ...bootRow(r),
-    ['RPO (start − point time)', duration(r.rpo.actualSeconds), duration(r.rpo.targetSeconds), verdictText(r.rpo)],
+    ['RPO (start − point time)', longDuration(r.rpo.actualSeconds), longDuration(r.rpo.targetSeconds), verdictText(r.rpo)],
   ];
 }
 
 export function stepDuration(ms: number | null): string {
-  return ms === null ? '-' : duration(ms / 1000);
+  return ms === null ? '-' : longDuration(ms / 1000);
 }
 
 const cell = (s: string | number | null) => String(s ?? '-').replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -35,7 +33,7 @@ export function reportMarkdown(r: RecoveryReport): string {
     `- **State:** ${r.state}${r.error ? ` — ${r.error}` : ''}`,
     `- **Verdict:** ${r.verdict ? r.verdict.toUpperCase() : 'none'}${r.verdictBy ? ` (by ${r.verdictBy})` : ''}`,
     `- **Operator:** ${r.operator.user}${r.operator.ssh ? ` (ssh ${r.operator.ssh})` : ''}`,
-    `- **Started:** ${r.startedAt}; **finished:** ${r.finishedAt ?? '-'}; **duration:** ${duration(r.durationSeconds)}`,
+    `- **Started:** ${r.startedAt}; **finished:** ${r.finishedAt ?? '-'}; **duration:** ${longDuration(r.durationSeconds)}`,
     `- **Hub:** ${r.hub}; **report generated:** ${r.generatedAt}`,
     '',
   );
@@ -45,7 +43,7 @@ export function reportMarkdown(r: RecoveryReport): string {
     `- **Hosts:** ${r.hosts.map((h) => h.host).join(', ')}${r.plan ? ` (plan ${r.plan})` : ''}`,
     `- **Points:** ${r.pointSpec}`,
     `- **Target:** ${r.target.name ?? 'default'} (${r.target.type}, ${r.target.format}) in ${r.target.dir}${r.target.command ? `; hook \`${r.target.command}\`` : ''}`,
-    `- **RTO forecast:** ${duration(r.forecast.seconds)} for ${size(r.forecast.bytes)} at ${size(r.forecast.bytesPerSec)}/s (${r.forecast.basis}${r.forecast.samples ? `, ${r.forecast.samples} sample(s)` : ''})`,
+    `- **RTO forecast:** ${longDuration(r.forecast.seconds)} for ${formatBytes(r.forecast.bytes)} at ${formatBytes(r.forecast.bytesPerSec)}/s (${r.forecast.basis}${r.forecast.samples ? `, ${r.forecast.samples} sample(s)` : ''})`,
     '',
   );
   out.push('## Hosts and points', '');
@@ -53,7 +51,7 @@ export function reportMarkdown(r: RecoveryReport): string {
     table(
       ['Host', 'Tier', 'Volume', 'Point', 'Point time', 'Type', 'Size', 'Verified', 'Image', 'RTO', 'RPO'],
       r.hosts.flatMap((h) =>
-        h.points.map((p) => [h.host, h.tier, p.volume, p.pointId, p.time, p.type, size(p.size), p.verified ? 'yes' : 'no', p.image, `${duration(h.rto.actualSeconds)} ${verdictText(h.rto)}`, `${duration(h.rpo.actualSeconds)} ${verdictText(h.rpo)}`]),
+        h.points.map((p) => [h.host, h.tier, p.volume, p.pointId, p.time, p.type, formatBytes(p.size), p.verified ? 'yes' : 'no', p.image, `${longDuration(h.rto.actualSeconds)} ${verdictText(h.rto)}`, `${longDuration(h.rpo.actualSeconds)} ${verdictText(h.rpo)}`]),
       ),
     ),
     '',

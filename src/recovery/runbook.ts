@@ -1,50 +1,11 @@
 // Runbooks as data: the steps of a drill or a failover, and pure transitions over a run's
 // record (start a step, finish it, resume after a crash, complete the run). Times are
 // epoch milliseconds handed in by the caller's clock; nothing here reads the time.
+import { newRun, type RunRecord, type StepPolicy, type StepRecord, type StepResult, type StepSpec } from '../catalog/run-records.js';
 import type { CheckResultView, RunKind, RunState, StepKind, StepState } from '../protocol/recovery.js';
 
-/** What a step's failure does to the rest of the run. */
-export type StepPolicy = 'abort' | 'skip-host' | 'continue';
-
-export interface StepSpec {
-  kind: StepKind;
-  host: string | null;
-  volume: string | null;
-  title: string;
-  policy: StepPolicy;
-  waitSeconds: number;
-}
-
-/** What a step produced, kept with the step (restore figures, check results, hook output). */
-export interface StepResult {
-  restore?: { pointId: number; path: string; format: string; size: number; bytesPerSec: number; merkleRoot: string };
-  checks?: CheckResultView[];
-  fence?: { agentTold: boolean; cancelledJobs: number[] };
-  hook?: { kind: 'command' | 'webhook'; output: string };
-  instance?: { id: number; accel: string; note: string | null; network: string; ports: { host: number; guest: number }[]; bootMs?: number };
-}
-
-export interface StepRecord extends StepSpec {
-  index: number;
-  state: StepState;
-  startedAt: number | null;
-  finishedAt: number | null;
-  attempts: number;
-  detail: string | null;
-  error: string | null;
-  result: StepResult;
-}
-
-export interface RunRecord {
-  id: number;
-  kind: RunKind;
-  state: RunState;
-  startedAt: number;
-  finishedAt: number | null;
-  steps: StepRecord[];
-  issues: string[];
-  error: string | null;
-}
+export { newRun };
+export type { RunRecord, StepPolicy, StepRecord, StepResult, StepSpec };
 
 export interface StepOutcome {
   state: 'succeeded' | 'failed' | 'skipped';
@@ -79,6 +40,10 @@ export interface DrillShape {
   instant?: boolean;
 }
 
+const step = (kind: StepKind, host: string | null, volume: string | null, title: string, policy: StepPolicy, waitSeconds = 0): StepSpec => ({
+  kind, host, volume, title, policy, waitSeconds,
+});
+
 /** restore → deliver → (start) → checks, or, instant: start → checks → restore → attach */
 function hostSteps(h: RunbookHost, o: { deliver: boolean; vm?: boolean; instant?: boolean }, policy: StepPolicy, prod: boolean): StepSpec[] {
   const restores = h.volumes.map((v) => step('restore', h.name, v, `restore ${h.name}/${v}${prod ? ' to the production target' : ''}`, policy));
@@ -91,11 +56,7 @@ function hostSteps(h: RunbookHost, o: { deliver: boolean; vm?: boolean; instant?
   return [...restores, ...deliver, ...(o.vm ? [start] : []), checks];
 }
 
-const step = (kind: StepKind, host: string | null, volume: string | null, title: string, policy: StepPolicy, waitSeconds = 0): StepSpec => ({
-  kind, host, volume, title, policy, waitSeconds,
-});
-
-/** prepare → per host: restore each volume, deliver, check → (wait between groups) → complete */
+/** prepare → per host: restore each volume, deliver, (power on), check → (wait between groups) → complete */
 export function drillSteps(shape: DrillShape): StepSpec[] {
   const out: StepSpec[] = [step('prepare', null, null, 'prepare the isolated drill target', 'abort')];
   shape.groups.forEach((g, gi) => {
@@ -106,7 +67,7 @@ export function drillSteps(shape: DrillShape): StepSpec[] {
   return out;
 }
 
-/** precheck → fence → restore each volume → deliver → post-checks → switch → complete; any failure stops it */
+/** precheck → fence → restore each volume → deliver → (power on) → post-checks → switch → complete; any failure stops it */
 export function failoverSteps(host: RunbookHost, opts: { deliver: boolean; vm?: boolean; instant?: boolean }): StepSpec[] {
   const out: StepSpec[] = [
     step('precheck', host.name, null, 'pre-check gates', 'abort'),
@@ -118,12 +79,6 @@ export function failoverSteps(host: RunbookHost, opts: { deliver: boolean; vm?: 
   return out;
 }
 
-export function newRun(id: number, kind: RunKind, specs: StepSpec[], at: number): RunRecord {
-  return {
-    id, kind, state: 'running', startedAt: at, finishedAt: null, issues: [], error: null,
-    steps: specs.map((s, index) => ({ ...s, index, state: 'pending', startedAt: null, finishedAt: null, attempts: 0, detail: null, error: null, result: {} })),
-  };
-}
 
 export type NextAction = { type: 'start'; index: number } | { type: 'complete'; state: Exclude<RunState, 'running'> } | { type: 'none' };
 

@@ -21,7 +21,7 @@ import { firmwareFile, requireQemu } from './qemu/vm.js';
 import type { Operator, RecoveryHost, RecoveryOptions } from './host.js';
 import { autoVerdict, forecastRto, gatesReady } from './objectives.js';
 import { drillSteps, failoverSteps, type RunRecord } from './runbook.js';
-import { RunStore, type StoredRun } from './run-store.js';
+import type { RunStore, StoredRun } from './run-store.js';
 import { resolveScope, type ResolvedScope, type ScopeRequest } from './scope.js';
 import { gatesNow, stepRunner } from './steps.js';
 import { TargetError, allocatedBytes, drillTarget, failoverTarget, imagePath, removeDrillDir } from './targets.js';
@@ -58,8 +58,8 @@ export class RecoveryService {
     private readonly host: RecoveryHost,
     private readonly opts: RecoveryOptions,
   ) {
-    this.runs = new RunStore(host.catalog.db);
-    this.instances = new RecoveredInstances(host.catalog.db, host.store, host.clock, host.dataDir);
+    this.runs = host.runs;
+    this.instances = new RecoveredInstances(host.catalog.repos.instances, host.store, host.clock, host.dataDir);
     const vm = {
       instances: this.instances,
       checks: opts.checks,

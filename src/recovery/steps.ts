@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import type { StepProgressView } from '../protocol/recovery.js';
 import { restoreVolume, type ImageFormat } from '../store/restore.js';
 import { checksFor, runCheck, type CheckSubject } from './checks.js';
-import { size } from './format.js';
+import { formatBytes, formatRate } from '../format/human.js';
 import type { StepContext, StepRunner } from './executor.js';
 import { postWebhook, runCommand } from './hooks.js';
 import type { RecoveryHost, RecoveryOptions } from './host.js';
@@ -58,7 +58,7 @@ async function prepare(d: StepDeps, meta: RunMeta): Promise<StepOutcome> {
   fs.mkdirSync(meta.target.dir, { recursive: true });
   const needed = meta.hosts.flatMap((h) => h.points).reduce((a, p) => a + p.size, 0);
   const free = freeBytes(meta.target.dir);
-  const detail = `${meta.target.dir}: ${free === null ? '?' : size(free)} free, ${size(needed)} needed`;
+  const detail = `${meta.target.dir}: ${free === null ? '?' : formatBytes(free)} free, ${formatBytes(needed)} needed`;
   if (free !== null && free < needed) return { state: 'failed', detail, error: `not enough space in ${meta.target.dir}` };
   return { state: 'succeeded', detail };
 }
@@ -108,7 +108,7 @@ async function restore(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<St
   };
   return {
     state: 'succeeded',
-    detail: `point ${p.pointId} → ${r.path} (${meta.target.format}, ${size(r.size)}, ${Math.round((r.size / ms) * 1000 / 2 ** 20)} MiB/s)`,
+    detail: `point ${p.pointId} → ${r.path} (${meta.target.format}, ${formatBytes(r.size)}, ${formatRate((r.size / ms) * 1000)})`,
     result: { restore: { pointId: p.pointId, path: r.path, format: r.format, size: r.size, bytesPerSec: Math.round((r.size * 1000) / ms), merkleRoot: r.merkleRoot }, checks: [digest] },
   };
 }

@@ -39,14 +39,3 @@ export function windowState(w: Pick<TimeWindow, 'startMinute' | 'endMinute'>, zo
     closesAt: nextLocalMinute(zone, ms, w.endMinute),
   };
 }
-
-/** "3h 12m", "45s": a short duration for wait reasons and views. */
-export function shortDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h ${m % 60}m`;
-  return `${Math.floor(h / 24)}d ${h % 24}h`;
-}

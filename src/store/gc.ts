@@ -10,8 +10,8 @@
 // 4. cleanup: delete the old pack files (when no reader needs them).
 // A kill at any moment leaves the catalog consistent: pack files it does not list are
 // removed at the next start (BlockStore.recover), and a rerun does the rest.
+import type { GcReportView } from '../protocol/maintenance.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { StoreMaintenance } from '../catalog/store-maintenance.js';
 import type { BlockStore } from './block-store.js';
 import { PACK_MAGIC, RECORD_HEADER_BYTES, PACK_TARGET_BYTES, ChunkWriter } from './chunk-writer.js';
 import { StoreError } from './errors.js';
@@ -38,17 +38,8 @@ export interface GcOptions {
   signal?: AbortSignal;
 }
 
-export interface GcReport {
-  chunksRemoved: number;
-  /** chunks kept only because a running job relies on them */
-  chunksPinned: number;
-  packsRepacked: number;
-  packsDropped: number;
-  packsWritten: number;
-  bytesBefore: number;
-  bytesAfter: number;
-  bytesFreed: number;
-}
+/** What a gc did (chunksPinned: kept only because a running job relies on them); the API adds its duration. */
+export type GcReport = Omit<GcReportView, 'durationMs'>;
 
 const SWEEP_BATCH = 5000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -61,7 +52,7 @@ function markManifest(into: Set<string>, manifest: Buffer): void {
 }
 
 export async function collectGarbage(store: BlockStore, o: GcOptions = {}): Promise<GcReport> {
-  const q = new StoreMaintenance(store.catalog.db);
+  const q = store.catalog.repos.maintenance;
   const progress = (phase: GcPhase, done: number, total: number) => o.onProgress?.({ phase, done, total });
   const checkAbort = () => {
     if (o.signal?.aborted) throw new StoreError('gc cancelled');

@@ -1,7 +1,7 @@
 // Editing chains of recovery points without copying data: deleting a point merges its delta
 // into its children so every remaining point keeps its exact image; consolidation turns a
 // point into a synthetic full (a manifest listing every block) so its chain can be cut.
-import { StoreMaintenance } from '../catalog/store-maintenance.js';
+import type { StoreMaintenance } from '../catalog/store-maintenance.js';
 import type { BlockStore } from './block-store.js';
 import { StoreError } from './errors.js';
 import { ENTRY_BYTES, encodeManifest, type ManifestEntry } from './manifest.js';
@@ -46,7 +46,7 @@ export function mergeManifests(parent: Buffer, child: Buffer, childBlockCount: n
 export class PointChains {
   private readonly q: StoreMaintenance;
   constructor(private readonly store: BlockStore) {
-    this.q = new StoreMaintenance(store.catalog.db);
+    this.q = store.catalog.repos.maintenance;
   }
 
   /** How many deltas sit between a point and the full its chain starts from. */

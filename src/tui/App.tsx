@@ -19,21 +19,12 @@ import { ClockContext, type Clock } from './hooks/useNow.js';
 import { useStatusMessage } from './hooks/useStatusMessage.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { splitKeys } from './input.js';
-import { footerHints } from './keymap.js';
+import { footerHints, viewScopes } from './keymap.js';
 import type { ViewRef } from './route.js';
-import { FILTERABLE, VIEW_SCOPES, useShell, type Entry } from './shell.js';
+import { useShell, type Entry } from './shell.js';
 import { CockpitStore, attachClient } from './store.js';
 import { ThemeContext, colorsFromEnv, makeTheme } from './theme.js';
-import { HostDetailView } from './views/HostDetail.js';
-import { HostsView } from './views/Hosts.js';
-import { OverviewView } from './views/Overview.js';
-import { PointsView } from './views/Points.js';
-import { TasksView } from './views/Tasks.js';
-import { AlarmsView } from './views/Alarms.js';
-import { SchedulesView } from './views/Schedules.js';
-import { ReportsView, ReportView } from './views/Reports.js';
-import { DrillView } from './views/Drill.js';
-import { FailoverView } from './views/Failover.js';
+import { viewDef } from './views/registry.js';
 import type { ViewUi } from './views/types.js';
 import { filterDetail } from './views/ViewTitle.js';
 
@@ -124,7 +115,7 @@ function Shell(props: AppProps & { store: CockpitStore }): React.ReactElement {
   const { state } = shell;
   const top = state.stack[state.stack.length - 1]!;
   const pollFailed = useCallback((m: string) => notify(m, 'bad'), [notify]);
-  useViewPolls(props.client, props.store, top.view.kind, connection, pollFailed);
+  useViewPolls(props.client, props.store, top, connection, pollFailed);
   const hostNames = props.store.getState().hosts.map((h) => h.name);
   let body: React.ReactElement;
   if (state.help) body = <HelpOverlay width={width} height={bodyHeight} readonly={readonly} offset={state.helpOffset} />;
@@ -144,8 +135,8 @@ function Shell(props: AppProps & { store: CockpitStore }): React.ReactElement {
   const hints = useMemo(() => {
     if (state.help) return HELP_HINTS;
     if (state.pick) return PICK_HINTS;
-    const all = footerHints([...VIEW_SCOPES[top.view.kind], 'global'], readonly);
-    return FILTERABLE.has(top.view.kind) ? all : all.filter((h) => h.keys !== '/');
+    const all = footerHints([...viewScopes(top.view.kind), 'global'], readonly);
+    return viewDef(top.view).filterable ? all : all.filter((h) => h.keys !== '/');
   }, [top.view.kind, readonly, state.help, state.pick]);
   return (
     <CockpitContext.Provider value={shell.cockpit}>
@@ -164,19 +155,5 @@ function Shell(props: AppProps & { store: CockpitStore }): React.ReactElement {
 
 function CurrentView(props: { entry: Entry; width: number; height: number; setUi: (patch: Partial<ViewUi>) => void }): React.ReactElement {
   const { entry, width, height, setUi } = props;
-  const common = { width, height, ui: entry.ui, setUi };
-  const v = entry.view;
-  switch (v.kind) {
-    case 'overview': return <OverviewView view={v} {...common} />;
-    case 'hosts': return <HostsView view={v} {...common} />;
-    case 'host': return <HostDetailView view={v} {...common} />;
-    case 'tasks': return <TasksView view={v} {...common} />;
-    case 'points': return <PointsView view={v} {...common} />;
-    case 'alarms': return <AlarmsView view={v} {...common} />;
-    case 'schedules': return <SchedulesView view={v} {...common} />;
-    case 'reports': return <ReportsView view={v} {...common} />;
-    case 'report': return <ReportView view={v} {...common} />;
-    case 'drill': return <DrillView view={v} {...common} />;
-    case 'failover': return <FailoverView view={v} {...common} />;
-  }
+  return React.createElement(viewDef(entry.view).component, { view: entry.view, width, height, ui: entry.ui, setUi });
 }

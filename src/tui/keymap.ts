@@ -1,11 +1,13 @@
 // Every key binding and `:` command of the cockpit, in one table. Footer hints and the
 // help overlay are generated from it, so a binding that exists is a binding that shows.
+// The global and table keys are here; each view's own keys and command come from its
+// entry in views/registry.ts.
 import type { Key } from 'ink';
-import type { ViewRef } from './route.js';
+import type { ViewKind, ViewRef } from './route.js';
+import { VIEWS, VIEW_KINDS, viewDef } from './views/registry.js';
 
-export type Scope =
-  | 'global' | 'table' | 'overview' | 'hosts' | 'host' | 'tasks' | 'points'
-  | 'alarms' | 'schedules' | 'reports' | 'drill' | 'failover';
+/** 'global', 'table', or the kind of the view whose keys they are. */
+export type Scope = 'global' | 'table' | ViewKind;
 
 export type Action =
   | 'command' | 'filter' | 'help' | 'back' | 'quit'
@@ -25,7 +27,7 @@ export interface Binding {
   short?: string;
 }
 
-export const BINDINGS: readonly Binding[] = [
+const GLOBAL_BINDINGS: readonly Binding[] = [
   { scope: 'global', keys: [':'], action: 'command', help: 'command mode', short: 'cmd' },
   { scope: 'global', keys: ['/'], action: 'filter', help: 'filter rows (/!text inverts)', short: 'filter' },
   { scope: 'global', keys: ['?'], action: 'help', help: 'help', short: 'help' },
@@ -37,43 +39,23 @@ export const BINDINGS: readonly Binding[] = [
   { scope: 'table', keys: ['G'], action: 'bottom', help: 'last row' },
   { scope: 'table', keys: ['pgdn', 'ctrl+f'], action: 'pageDown', help: 'page down' },
   { scope: 'table', keys: ['pgup', 'ctrl+b'], action: 'pageUp', help: 'page up' },
-  { scope: 'overview', keys: ['h'], action: 'showHosts', help: 'hosts', short: 'hosts' },
-  { scope: 'overview', keys: ['t'], action: 'showTasks', help: 'tasks', short: 'tasks' },
-  { scope: 'overview', keys: ['p'], action: 'showPoints', help: 'points', short: 'points' },
-  { scope: 'overview', keys: ['a'], action: 'showAlarms', help: 'alarms', short: 'alarms' },
-  { scope: 'hosts', keys: ['enter'], action: 'open', help: 'host detail', short: 'open' },
-  { scope: 'hosts', keys: ['s'], action: 'sort', help: 'next sort column', short: 'sort' },
-  { scope: 'hosts', keys: ['S'], action: 'sortReverse', help: 'reverse sort' },
-  { scope: 'hosts', keys: ['b'], action: 'backup', help: 'backup selected host now', short: 'backup', mutating: true },
-  { scope: 'hosts', keys: ['d'], action: 'drill', help: 'drill wizard for the selected host', short: 'drill', mutating: true },
-  { scope: 'hosts', keys: ['F'], action: 'failover', help: 'failover wizard (type the host name to start)', short: 'failover', mutating: true },
-  { scope: 'host', keys: ['b'], action: 'backup', help: 'backup now', short: 'backup', mutating: true },
-  { scope: 'host', keys: ['f'], action: 'fullBackup', help: 'full backup (asks y/n)', short: 'full', mutating: true },
-  { scope: 'host', keys: ['r'], action: 'restore', help: 'restore a point', short: 'restore', mutating: true },
-  { scope: 'host', keys: ['p'], action: 'showPoints', help: 'all points of this host', short: 'points' },
-  { scope: 'host', keys: ['d'], action: 'drill', help: 'drill wizard', short: 'drill', mutating: true },
-  { scope: 'host', keys: ['F'], action: 'failover', help: 'failover wizard (type the host name to start)', short: 'failover', mutating: true },
-  { scope: 'tasks', keys: ['enter'], action: 'open', help: 'host of the task', short: 'host' },
-  { scope: 'tasks', keys: ['c'], action: 'cancel', help: 'cancel task (asks y/n)', short: 'cancel', mutating: true },
-  { scope: 'tasks', keys: ['R'], action: 'retry', help: 'retry failed task', short: 'retry', mutating: true },
-  { scope: 'points', keys: ['enter'], action: 'open', help: 'host of the point', short: 'host' },
-  { scope: 'points', keys: ['r'], action: 'restore', help: 'restore selected point', short: 'restore', mutating: true },
-  { scope: 'alarms', keys: ['a'], action: 'ack', help: 'acknowledge (optional note)', short: 'ack', mutating: true },
-  { scope: 'alarms', keys: ['R'], action: 'resolve', help: 'resolve (asks for a note)', short: 'resolve', mutating: true },
-  { scope: 'alarms', keys: ['enter'], action: 'open', help: 'host of the alarm', short: 'host' },
-  { scope: 'schedules', keys: ['r'], action: 'runNow', help: 'run the schedule now (asks y/n)', short: 'run now', mutating: true },
-  { scope: 'reports', keys: ['enter'], action: 'open', help: 'report summary', short: 'open' },
-  { scope: 'drill', keys: ['s'], action: 'start', help: 'start the drill (asks y/n)', short: 'start', mutating: true },
-  { scope: 'drill', keys: ['p'], action: 'pass', help: 'verdict: pass (then notes)', short: 'pass', mutating: true },
-  { scope: 'drill', keys: ['f'], action: 'fail', help: 'verdict: fail (then notes)', short: 'fail', mutating: true },
-  { scope: 'failover', keys: ['enter'], action: 'start', help: 'type the host name to start the failover', short: 'confirm', mutating: true },
 ];
 
-export const SCOPE_TITLES: Record<Scope, string> = {
-  global: 'Everywhere', table: 'Tables', overview: 'Overview', hosts: 'Hosts',
-  host: 'Host detail', tasks: 'Tasks', points: 'Points',
-  alarms: 'Alarms', schedules: 'Schedules', reports: 'Reports', drill: 'Drill wizard', failover: 'Failover wizard',
+export const BINDINGS: readonly Binding[] = [
+  ...GLOBAL_BINDINGS,
+  ...VIEW_KINDS.flatMap((kind) => (viewDef(kind).keys?.bindings ?? []).map((b) => ({ ...b, scope: kind }))),
+];
+
+export const SCOPE_TITLES: Readonly<Partial<Record<Scope, string>>> = {
+  global: 'Everywhere', table: 'Tables',
+  ...Object.fromEntries(VIEW_KINDS.flatMap((kind) => { const k = viewDef(kind).keys; return k ? [[kind, k.title]] : []; })),
 };
+
+/** Where a view's keys are looked up, first to last (then 'global'). */
+export function viewScopes(kind: ViewKind): readonly Scope[] {
+  const keys = viewDef(kind).keys;
+  return keys ? (keys.table ? [kind, 'table'] : [kind]) : [];
+}
 
 export interface CommandSpec {
   name: string;
@@ -83,16 +65,7 @@ export interface CommandSpec {
 }
 
 export const COMMANDS: readonly CommandSpec[] = [
-  { name: 'overview', aliases: ['ov'], help: 'dashboard' },
-  { name: 'hosts', aliases: ['ho'], help: 'hosts table' },
-  { name: 'host', aliases: [], arg: { name: 'NAME', optional: false }, help: 'one host in detail' },
-  { name: 'tasks', aliases: ['jobs'], help: 'running, queued and finished tasks' },
-  { name: 'points', aliases: ['pt'], arg: { name: 'HOST', optional: true }, help: 'recovery points (of one host)' },
-  { name: 'alarms', aliases: ['al'], help: 'alarm feed: ack and resolve' },
-  { name: 'schedules', aliases: ['sc'], help: 'schedules, next runs, windows, queue' },
-  { name: 'drill', aliases: [], arg: { name: 'HOST…', optional: false, many: true }, help: 'drill wizard (globs: web-*)' },
-  { name: 'failover', aliases: [], arg: { name: 'HOST', optional: false }, help: 'failover wizard (not when read-only)' },
-  { name: 'reports', aliases: ['rep'], help: 'drill and takeover reports' },
+  ...VIEW_KINDS.flatMap((kind) => { const c = viewDef(kind).command; return c ? [c] : []; }),
   { name: 'logs', aliases: [], help: 'export hub and agent logs to a .tar.gz' },
   { name: 'help', aliases: [], help: 'this help' },
   { name: 'quit', aliases: ['q'], help: 'leave the cockpit' },
@@ -119,25 +92,23 @@ export function parseCommand(text: string, hostNames: readonly string[]): Parsed
     if (arg === undefined) return { kind: 'error', message: `usage: ${usage(spec)}` };
     const hosts = expandHosts([arg, ...rest], hostNames);
     if (typeof hosts === 'string') return { kind: 'error', message: hosts };
-    return { kind: 'view', view: { kind: 'drill', hosts } };
+    return openView(spec.name, hosts);
   }
   if (rest.length > 0 || (arg !== undefined && !spec.arg)) return { kind: 'error', message: `usage: ${usage(spec)}` };
   if (spec.arg && !spec.arg.optional && arg === undefined) return { kind: 'error', message: `usage: ${usage(spec)}` };
   if (arg !== undefined && !hostNames.includes(arg)) return { kind: 'error', message: `no such host: ${arg}` };
   switch (spec.name) {
-    case 'overview': return { kind: 'view', view: { kind: 'overview' } };
-    case 'hosts': return { kind: 'view', view: { kind: 'hosts' } };
-    case 'host': return { kind: 'view', view: { kind: 'host', host: arg! } };
-    case 'tasks': return { kind: 'view', view: { kind: 'tasks' } };
-    case 'points': return { kind: 'view', view: { kind: 'points', host: arg ?? null } };
-    case 'alarms': return { kind: 'view', view: { kind: 'alarms' } };
-    case 'schedules': return { kind: 'view', view: { kind: 'schedules' } };
-    case 'failover': return { kind: 'view', view: { kind: 'failover', host: arg! } };
-    case 'reports': return { kind: 'view', view: { kind: 'reports' } };
     case 'logs': return { kind: 'logs' };
     case 'help': return { kind: 'help' };
-    default: return { kind: 'quit' };
+    case 'quit': return { kind: 'quit' };
+    default: return openView(spec.name, arg === undefined ? [] : [arg]);
   }
+}
+
+function openView(command: string, args: readonly string[]): ParsedCommand {
+  const kind = VIEW_KINDS.find((k) => VIEWS[k].command?.name === command);
+  const open = kind === undefined ? undefined : viewDef(kind).command?.open;
+  return open ? { kind: 'view', view: open(args) } : { kind: 'error', message: `unknown command: ${command} (try :help)` };
 }
 
 /** Host names and globs (`*`, `?`) to the hosts they name, in order, once each; or an error. */
@@ -229,7 +200,7 @@ export interface HelpSection {
 export function helpSections(readonly: boolean): HelpSection[] {
   const scopes = Object.keys(SCOPE_TITLES) as Scope[];
   const sections: HelpSection[] = scopes.map((scope) => ({
-    title: SCOPE_TITLES[scope],
+    title: SCOPE_TITLES[scope] ?? scope,
     entries: BINDINGS.filter((b) => b.scope === scope && !(readonly && b.mutating))
       .map((b) => ({ keys: keyLabel(b), help: b.help })),
   })).filter((s) => s.entries.length > 0);

@@ -1,39 +1,24 @@
-// Where the cockpit can be: one entry of the view stack.
-export type ViewRef =
-  | { kind: 'overview' }
-  | { kind: 'hosts' }
-  | { kind: 'host'; host: string }
-  | { kind: 'tasks' }
-  | { kind: 'points'; host: string | null }
-  | { kind: 'alarms' }
-  | { kind: 'schedules' }
-  | { kind: 'reports' }
-  | { kind: 'report'; id: number }
-  | { kind: 'drill'; hosts: readonly string[] }
-  | { kind: 'failover'; host: string };
+// Where the cockpit can be: one entry of the view stack. Each view's file declares the
+// parameters of its kind by adding to ViewParams (see views/registry.ts), so a new view
+// touches no list here.
 
-export function sameView(a: ViewRef, b: ViewRef): boolean {
-  if (a.kind !== b.kind) return false;
-  if (a.kind === 'host' && b.kind === 'host') return a.host === b.host;
-  if (a.kind === 'points' && b.kind === 'points') return a.host === b.host;
-  if (a.kind === 'report' && b.kind === 'report') return a.id === b.id;
-  if (a.kind === 'drill' && b.kind === 'drill') return a.hosts.join(' ') === b.hosts.join(' ');
-  if (a.kind === 'failover' && b.kind === 'failover') return a.host === b.host;
-  return true;
+/** View kind → the parameters a view of that kind is opened with. */
+export interface ViewParams {}
+
+export type ViewKind = keyof ViewParams;
+export type ViewRef = { [K in ViewKind]: { kind: K } & Readonly<ViewParams[K]> }[ViewKind];
+export type ViewOf<K extends ViewKind> = Extract<ViewRef, { kind: K }>;
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
+  return a === b;
 }
 
-export function viewTitle(v: ViewRef): string {
-  switch (v.kind) {
-    case 'overview': return 'Overview';
-    case 'hosts': return 'Hosts';
-    case 'host': return `Host ${v.host}`;
-    case 'tasks': return 'Tasks';
-    case 'points': return v.host ? `Points of ${v.host}` : 'Points';
-    case 'alarms': return 'Alarms';
-    case 'schedules': return 'Schedules';
-    case 'reports': return 'Reports';
-    case 'report': return `Report ${v.id}`;
-    case 'drill': return `Drill ${v.hosts.join(', ')}`;
-    case 'failover': return `Failover ${v.host}`;
-  }
+/** Same kind and the same parameters: opening it again does not stack a second copy. */
+export function sameView(a: ViewRef, b: ViewRef): boolean {
+  if (a.kind !== b.kind) return false;
+  const pa = a as Readonly<Record<string, unknown>>;
+  const pb = b as Readonly<Record<string, unknown>>;
+  const keys = new Set([...Object.keys(pa), ...Object.keys(pb)]);
+  return [...keys].every((k) => sameValue(pa[k], pb[k]));
 }

@@ -5,23 +5,19 @@ import type { CockpitClient } from './client.js';
 import { editLine } from './components/lineEdit.js';
 import type { ActionHandler, Cockpit, MessageTone, PickSpec } from './hooks/useCockpit.js';
 import type { KeyPress } from './input.js';
-import { bindingFor, completeCommand, parseCommand, type Scope } from './keymap.js';
+import { bindingFor, completeCommand, parseCommand, viewScopes } from './keymap.js';
 import { sameView, type ViewRef } from './route.js';
 import type { CockpitStore } from './store.js';
 import { exportLogs } from '../client/log-export.js';
+import { VIEW_KINDS, viewDef } from './views/registry.js';
 import { INITIAL_UI, type ViewUi } from './views/types.js';
 
-export const READONLY_MESSAGE = 'read-only: actions disabled';
+export { READONLY_MESSAGE } from './hooks/useCockpit.js';
+import { READONLY_MESSAGE } from './hooks/useCockpit.js';
 const MAX_STACK = 32;
 
-export const VIEW_SCOPES: Record<ViewRef['kind'], readonly Scope[]> = {
-  overview: ['overview'], hosts: ['hosts', 'table'], host: ['host'], tasks: ['tasks', 'table'], points: ['points', 'table'],
-  alarms: ['alarms', 'table'], schedules: ['schedules', 'table'], reports: ['reports', 'table'], report: [],
-  drill: ['drill'], failover: ['failover'],
-};
-export const FILTERABLE = new Set<ViewRef['kind']>(['hosts', 'tasks', 'points', 'alarms', 'schedules', 'reports']);
-/** views that start work on the hub: a read-only cockpit cannot open them */
-const MUTATING_VIEWS = new Set<ViewRef['kind']>(['drill', 'failover']);
+/** the kinds whose rows `/` filters, for the message where it does not */
+const FILTERABLE_KINDS = VIEW_KINDS.filter((k) => viewDef(k).filterable).join(', ');
 
 export interface Entry {
   id: number;
@@ -89,7 +85,7 @@ export function useShell(deps: ShellDeps): Shell {
   const cockpit = useMemo<Cockpit>(() => ({
     readonly: deps.readonly,
     navigate: (view) => update((s) => {
-      if (MUTATING_VIEWS.has(view.kind) && depsRef.current.readonly) {
+      if (viewDef(view).mutating && depsRef.current.readonly) {
         depsRef.current.notify(READONLY_MESSAGE, 'bad');
         return s;
       }
@@ -207,15 +203,15 @@ export function useShell(deps: ShellDeps): Shell {
     if (s.prompt) { promptKey(s.prompt, k, top); return; }
     if (s.pick) { pickKey(s.pick, k); return; }
     if (s.help) { helpKey(k); return; }
-    const b = bindingFor([...VIEW_SCOPES[top.view.kind], 'global'], k.name);
+    const b = bindingFor([...viewScopes(top.view.kind), 'global'], k.name);
     if (!b) return;
     if (b.mutating && d.readonly) { d.notify(READONLY_MESSAGE, 'bad'); return; }
     if (b.scope !== 'global') { viewActions.current?.(b.action); return; }
     switch (b.action) {
       case 'command': setPrompt({ kind: 'command', text: '' }); break;
       case 'filter':
-        if (FILTERABLE.has(top.view.kind)) setPrompt({ kind: 'filter', text: top.ui.filter });
-        else d.notify('nothing to filter here: / works in tables (hosts, tasks, points, alarms, schedules, reports)');
+        if (viewDef(top.view).filterable) setPrompt({ kind: 'filter', text: top.ui.filter });
+        else d.notify(`nothing to filter here: / works in tables (${FILTERABLE_KINDS})`);
         break;
       case 'help': update((x) => ({ ...x, help: true, helpOffset: 0 })); break;
       case 'back':

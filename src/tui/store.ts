@@ -1,8 +1,9 @@
 // The cockpit's client-side model: one immutable state fed by hub updates. Views read
 // it through useCockpitState; nothing here renders or fetches on its own.
 import type {
-  AlarmView, BacklogView, DirtyBitmapView, EventView, HostMetricsView, HostView, HubView, InspectionView, JobView,
-  LinkHealthView, PointView, ReportSummary, RunView, ScheduleView, Snapshot, ThroughputSample, Update,
+  AlarmView, BacklogView, DirtyBitmapView, DrillPreview, EventView, FailoverPrecheck, HostMetricsView, HostView, HubView,
+  InspectionView, JobView, LinkHealthView, PointView, RecoveryReport, ReportSummary, RunView, ScheduleView, Snapshot,
+  ThroughputSample, Update,
 } from '../protocol/operator.js';
 import type { CockpitClient, ConnectionState } from './client.js';
 
@@ -41,6 +42,12 @@ export interface CockpitState {
   readonly runs: readonly RunView[];
   readonly reports: readonly ReportSummary[] | null;
   readonly inspection: InspectionView | null;
+  /** true once the past runs were asked for (the drill picker's drilled marks) */
+  readonly runsListed: boolean;
+  /** the wizards' answers: drill forecasts by drillPreviewKey, pre-checks by host, reports by id */
+  readonly previews: Readonly<Record<string, DrillPreview>>;
+  readonly prechecks: Readonly<Record<string, FailoverPrecheck>>;
+  readonly reportDetails: Readonly<Record<number, RecoveryReport>>;
   readonly connection: ConnectionState;
   /** true once a snapshot has arrived */
   readonly synced: boolean;
@@ -49,6 +56,7 @@ export interface CockpitState {
 export const EMPTY_STATE: CockpitState = {
   hub: null, hosts: [], jobs: [], points: [], events: [], throughput: [],
   alarms: [], metrics: {}, schedules: null, runs: [], reports: null, inspection: null,
+  runsListed: false, previews: {}, prechecks: {}, reportDetails: {},
   connection: 'connecting', synced: false,
 };
 
@@ -62,6 +70,10 @@ export type LocalUpdate =
   | { type: 'schedules'; schedules: readonly ScheduleView[] }
   | { type: 'reports'; reports: readonly ReportSummary[] }
   | { type: 'inspection'; inspection: InspectionView }
+  | { type: 'runs.list'; runs: readonly RunView[] }
+  | { type: 'drill.preview'; key: string; preview: DrillPreview }
+  | { type: 'failover.precheck'; host: string; precheck: FailoverPrecheck }
+  | { type: 'report'; report: RecoveryReport }
   /** a host's recent samples from the hub's metric history (percent, oldest first) */
   | { type: 'metrics.history'; host: string; cpu: readonly number[]; memory: readonly number[]; disk: readonly number[] };
 
@@ -91,15 +103,27 @@ export function applyUpdate(state: CockpitState, update: Update | LocalUpdate): 
     case 'alarm': return { ...state, alarms: capAlarms(upsert(state.alarms, update.alarm, (a) => a.id === update.alarm.id)) };
     case 'alarms.list': return { ...state, alarms: capAlarms(mergeAlarms(state.alarms, update.alarms)) };
     case 'metrics': return { ...state, metrics: { ...state.metrics, [update.host]: nextMetrics(state.metrics[update.host], update.metrics, update.link) } };
-    case 'run': {
-      const runs = upsert(state.runs, update.run, (r) => r.id === update.run.id);
-      return { ...state, runs: runs.length > RUN_LIMIT ? runs.slice(-RUN_LIMIT) : runs };
-    }
+    case 'run': return { ...state, runs: upsertRuns(state.runs, [update.run]) };
+    case 'runs.list': return { ...state, runs: upsertRuns(state.runs, update.runs), runsListed: true };
+    case 'drill.preview': return { ...state, previews: { ...state.previews, [update.key]: update.preview } };
+    case 'failover.precheck': return { ...state, prechecks: { ...state.prechecks, [update.host]: update.precheck } };
+    case 'report': return { ...state, reportDetails: { ...state.reportDetails, [update.report.id]: update.report } };
     case 'schedules': return { ...state, schedules: update.schedules };
     case 'reports': return { ...state, reports: update.reports };
     case 'inspection': return { ...state, inspection: update.inspection };
     case 'metrics.history': return applyMetricHistory(state, update);
   }
+}
+
+/** Where a drill forecast is kept: the hosts and the point ('' = the hub's default). */
+export function drillPreviewKey(hosts: readonly string[], point: string): string {
+  return `${hosts.join(' ')}@${point}`;
+}
+
+function upsertRuns(runs: readonly RunView[], more: readonly RunView[]): readonly RunView[] {
+  let next = runs;
+  for (const r of more) next = upsert(next, r, (x) => x.id === r.id);
+  return next.length > RUN_LIMIT ? next.slice(-RUN_LIMIT) : next;
 }
 
 /** Firing or acknowledged: not yet resolved. */
@@ -178,6 +202,10 @@ function fromSnapshot(s: Snapshot, prev: CockpitState): CockpitState {
     runs: prev.runs,
     reports: prev.reports,
     inspection: prev.inspection,
+    runsListed: prev.runsListed,
+    previews: prev.previews,
+    prechecks: prev.prechecks,
+    reportDetails: prev.reportDetails,
     connection,
     synced: true,
   };

@@ -49,4 +49,26 @@ describe('operator API', () => {
     await expect(clients[1]!.call('backup.start', { host: 'no-such-host' })).rejects.toThrow(/no host named no-such-host/);
     for (const cl of clients) cl.close();
   });
+
+  it('checks every request against its method\'s schema, with one-line errors, and queues a backup at the priority asked', async () => {
+    const cl = await ApiClient.connect({ target: `${c.hubData}/api.sock` });
+    const untyped = cl.call.bind(cl) as (method: string, params: unknown) => Promise<unknown>;
+    try {
+      await cl.call('hosts.add', { name: 'api-h2' });
+      const job = await cl.call('backup.start', { host: 'api-h2', priority: 42 });
+      expect(job.priority).toBe(42);
+      const cli = await drc(['backup', 'api-h2', '--priority', '7', '--json', '--data', c.hubData]);
+      expect(cli.code).toBe(0);
+      expect(JSON.parse(cli.stdout).priority).toBe(7);
+      const refused = (method: string, params: unknown) => untyped(method, params).then(() => null, (e: HubError) => ({ code: e.code, message: e.message }));
+      expect(await refused('backup.start', { host: 'api-h2', nice: true })).toEqual({ code: 'bad-request', message: 'backup.start: params: unknown field "nice"' });
+      expect(await refused('hosts.list', { all: true })).toEqual({ code: 'bad-request', message: 'hosts.list: params: unknown field "all"' });
+      expect(await refused('job.get', { id: '1' })).toEqual({ code: 'bad-request', message: 'job.get: params.id: expected an integer' });
+      expect(await refused('bitmaps.watch', { hosts: 'web-01' })).toMatchObject({ code: 'bad-request', message: 'bitmaps.watch: params.hosts: expected a list' });
+      expect(await refused('hosts.drop', {})).toEqual({ code: 'unknown-method', message: 'unknown method hosts.drop' });
+      expect(await refused('toString', {})).toMatchObject({ code: 'unknown-method' });
+    } finally {
+      cl.close();
+    }
+  });
 });

@@ -2,7 +2,7 @@
 // test push updates and connection changes.
 import type { ConnectionState, CockpitClient } from '../../src/tui/client.js';
 import type {
-  AlarmView, DrillPreview, FailoverPrecheck, InspectionView, InstanceView, JobView, MethodName, OperatorMethods, ReportSummary, RunView,
+  AlarmView, DrillPreview, FailoverPrecheck, InspectionView, InstanceView, JobView, MethodName, OperatorMethods, RecoveryReport, ReportSummary, RunView,
   ScheduleView, Snapshot, Update,
 } from '../../src/protocol/operator.js';
 import { job, snapshot as fixtureSnapshot } from './fixtures.js';
@@ -36,6 +36,8 @@ export class FakeClient implements CockpitClient {
   schedules: ScheduleView[] = [];
   reports: ReportSummary[] = [];
   instances: InstanceView[] = [];
+  /** what reports.get answers (any id) */
+  report: RecoveryReport | null = null;
   drillPreview: DrillPreview | null = null;
   precheck: FailoverPrecheck | null = null;
   /** what drill.start / failover.start / drill.verdict answer */
@@ -91,7 +93,8 @@ export class FakeClient implements CockpitClient {
     'drill.verdict': (p) => ({ ...this.need(this.startedRun, 'drill.verdict'), verdict: p.verdict, verdictBy: 'operator', notes: p.notes ?? null }),
     'failover.precheck': () => this.need(this.precheck, 'failover.precheck'),
     'failover.start': () => this.need(this.startedRun, 'failover.start'),
-    ...noFixture(['runs.get', 'reports.get']),
+    ...noFixture(['runs.get']),
+    'reports.get': () => this.need(this.report, 'reports.get'),
     'drill.list': () => [],
     'drill.cleanup': () => [],
     'instances.list': () => this.instances,

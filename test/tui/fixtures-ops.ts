@@ -1,7 +1,7 @@
 // Alarms, metrics, schedules, drills and failovers as the cockpit sees them.
 import type {
-  AlarmView, DrillPreview, FailoverPrecheck, HostMetricsView, InspectionView, LinkHealthView, ReportSummary,
-  RunView, ScheduleView, StepView,
+  AlarmView, DrillPreview, FailoverPrecheck, HostMetricsView, InspectionView, LinkHealthView, RecoveryReport,
+  ReportSummary, RunView, ScheduleView, StepView,
 } from '../../src/protocol/operator.js';
 import { GiB, NOW, ago, job } from './fixtures.js';
 
@@ -107,6 +107,15 @@ export function run(id: number, over: Partial<RunView> = {}): RunView {
       step(2, { kind: 'checks', title: 'checks web-01' }),
     ],
     verdict: null, verdictBy: null, notes: null, issues: [], error: null, expiresAt: null, cleanedAt: null, ...over,
+  };
+}
+
+/** The full report of a finished drill of web-01. */
+export function report(id: number): RecoveryReport {
+  return {
+    ...run(id, { state: 'completed', verdict: 'pass', verdictBy: 'operator', notes: 'all good', finishedAt: ago(30), rto: { actualSeconds: 200, targetSeconds: 3600, pass: true } }),
+    title: `Drill ${id} of web-01`, hub: 'hub-test', generatedAt: ago(10), durationSeconds: 200,
+    checks: [{ name: 'digest', type: 'digest', host: 'web-01', volume: 'root', status: 'pass', startedAt: ago(40), finishedAt: ago(35), durationMs: 5000, detail: 'root matches' }],
   };
 }
 

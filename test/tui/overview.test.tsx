@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linkCounts, rpoCompliance, successRates } from '../../src/tui/views/overviewModel.js';
+import { linkCounts, rpoCompliance, successRates } from '../../src/tui/render/overviewModel.js';
 import { FakeClient } from './fake-client.js';
 import { NOW, ago, host, hosts, snapshot } from './fixtures.js';
 import { renderApp } from './helpers.js';

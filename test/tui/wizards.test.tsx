@@ -128,4 +128,35 @@ describe('Reports', () => {
     expect(frame()).toMatch(/7 drill\s+web-01\s+.*pass\s+3m 20s\/1h ✓/);
     unmount();
   });
+
+  it('opens a report\'s summary with Enter, asked once from the hub', async () => {
+    const c = new FakeClient();
+    const { reports, report } = await import('./fixtures-ops.js');
+    c.reports = reports();
+    c.report = report(7);
+    const { frame, press, unmount } = await renderApp({ client: c, columns: 120, rows: 30 });
+    await press(':reports\r');
+    await waitFor(() => frame().includes('Reports (2)'));
+    await press('j', KEYS.enter);
+    await waitFor(() => frame().includes('Drill 7 of web-01'));
+    expect(frame()).toContain('verdict pass (operator)');
+    expect(frame()).toContain('checks: 1/1 passed');
+    expect(c.callsOf('reports.get')).toEqual([{ method: 'reports.get', params: { id: 7 } }]);
+    unmount();
+  });
+});
+
+describe('Failover wizard opened again', () => {
+  it('waits for a fresh pre-check instead of trusting the one from the last opening', async () => {
+    const c = failoverClient(false);
+    const { frame, press, unmount } = await renderApp({ client: c, columns: 120 });
+    await press(':failover web-01\r');
+    await waitFor(() => frame().includes('blocked by verified'));
+    await press(KEYS.esc);
+    c.precheck = precheck(true);
+    await press(':failover web-01\r');
+    await waitFor(() => frame().includes('FAILOVER web-01: type the host name to confirm'));
+    expect(c.callsOf('failover.precheck')).toHaveLength(2);
+    unmount();
+  });
 });

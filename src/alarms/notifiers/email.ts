@@ -2,7 +2,7 @@
 import nodemailer from 'nodemailer';
 import type { EmailChannelConfig } from '../../config/types.js';
 import { plainText, summary } from './payloads.js';
-import { DeliveryError, type AlarmNotice, type Notifier } from './types.js';
+import { DeliveryError, type AlarmNotice, type ChannelKind, type Notifier } from './types.js';
 
 const SMTP_TIMEOUT_MS = 10_000;
 
@@ -38,3 +38,5 @@ export class EmailNotifier implements Notifier {
     }
   }
 }
+
+export const emailChannel: ChannelKind<EmailChannelConfig> = { create: (channel) => new EmailNotifier(channel) };

@@ -1,6 +1,5 @@
-// Message bodies per channel flavour: generic JSON, Slack, DingTalk, WeCom and
-// Alertmanager, plus the one-line summary and the plain-text body used by email and SMS.
-// Pure: tested by comparing payloads.
+// What every channel's message says: the one-line summary, the label/value details, and
+// the plain-text and Markdown bodies built from them. Pure: tested by comparing payloads.
 import type { AlarmNotice } from './types.js';
 
 const KIND_WORD: Record<AlarmNotice['kind'], string> = {
@@ -10,8 +9,6 @@ const KIND_WORD: Record<AlarmNotice['kind'], string> = {
   sla_breached: 'UNACKNOWLEDGED (SLA breached)',
   test: 'TEST',
 };
-
-const SLACK_COLOURS: Record<string, string> = { info: '#439fe0', warning: '#daa038', critical: '#d00000', urgent: '#8b0000' };
 
 /** `[FIRING] critical host-disconnected on web-01: host web-01 disconnected` */
 export function summary(n: AlarmNotice): string {
@@ -41,48 +38,6 @@ export function plainText(n: AlarmNotice): string {
   return [summary(n), '', ...detailFields(n).map(([k, v]) => `${k}: ${v}`), ''].join('\n');
 }
 
-export function genericPayload(n: AlarmNotice): object {
-  return { source: 'drc', version: 1, hub: n.hub, kind: n.kind, time: n.time, actor: n.actor, note: n.note, summary: summary(n), alarm: n.alarm };
-}
-
-export function slackPayload(n: AlarmNotice): object {
-  return {
-    text: summary(n),
-    attachments: [
-      {
-        color: n.kind === 'resolved' ? '#2eb886' : SLACK_COLOURS[n.alarm.level],
-        title: `${n.alarm.rule}${n.alarm.host ? ` on ${n.alarm.host}` : ''}`,
-        text: n.alarm.message,
-        fields: detailFields(n).map(([title, value]) => ({ title, value, short: value.length < 40 })),
-        ts: Math.floor(Date.parse(n.time) / 1000),
-      },
-    ],
-  };
-}
-
-function markdown(n: AlarmNotice): string {
+export function markdown(n: AlarmNotice): string {
   return [`### ${summary(n)}`, '', ...detailFields(n).map(([k, v]) => `- **${k}**: ${v}`)].join('\n');
-}
-
-export function dingtalkPayload(n: AlarmNotice): object {
-  return { msgtype: 'markdown', markdown: { title: summary(n).slice(0, 64), text: markdown(n) } };
-}
-
-export function wecomPayload(n: AlarmNotice): object {
-  return { msgtype: 'markdown', markdown: { content: markdown(n) } };
-}
-
-/** Alertmanager's POST /api/v2/alerts body: resolved alarms carry endsAt. */
-export function alertmanagerPayload(n: AlarmNotice): object[] {
-  const a = n.alarm;
-  const labels: Record<string, string> = { alertname: a.rule, severity: a.level, source: 'drc', hub: n.hub, drc_alarm_id: String(a.id) };
-  if (a.host) labels.host = a.host;
-  if (a.subject) labels.subject = a.subject;
-  const alert: Record<string, unknown> = {
-    labels,
-    annotations: { summary: summary(n), description: a.message, state: a.state, ...(n.note ? { note: n.note } : {}) },
-    startsAt: a.firedAt,
-  };
-  if (a.resolvedAt) alert.endsAt = a.resolvedAt;
-  return [alert];
 }

@@ -4,7 +4,7 @@
 import type { SmsChannelConfig } from '../../config/types.js';
 import { httpSend } from './http.js';
 import { summary } from './payloads.js';
-import type { AlarmNotice, Notifier } from './types.js';
+import type { AlarmNotice, ChannelKind, Notifier } from './types.js';
 
 export const DEFAULT_SMS_BODY = '{"to":"{{to}}","text":"{{summary}}"}';
 /** Most gateways cut or refuse longer texts. */
@@ -58,3 +58,5 @@ export class SmsNotifier implements Notifier {
     }
   }
 }
+
+export const smsChannel: ChannelKind<SmsChannelConfig> = { create: (channel) => new SmsNotifier(channel) };

@@ -1,4 +1,5 @@
-// What a channel is given to send, and what it throws when it cannot.
+// What a channel is given to send, what it throws when it cannot, and what a kind of
+// channel provides to the registry (index.ts).
 import type { ChannelConfig } from '../../config/types.js';
 import type { AlarmView } from '../../protocol/operator.js';
 
@@ -18,6 +19,11 @@ export interface Notifier {
   readonly channel: ChannelConfig;
   /** Deliver once; throws DeliveryError (the dispatcher retries). `signal` aborts it (hub stopping). */
   send(n: AlarmNotice, signal?: AbortSignal): Promise<void>;
+}
+
+/** One kind of channel (webhook, slack, email, …): makes the notifier for a configured channel. */
+export interface ChannelKind<C extends ChannelConfig> {
+  create(channel: C): Notifier;
 }
 
 /** One failed delivery attempt, as one line: "HTTP 500 from http://…", "SMTP: connection refused". */

@@ -3,6 +3,7 @@ import type { AlarmView } from '../../protocol/operator.js';
 import { parseArgs, value } from '../args.js';
 import { connect, resolveContext } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
+import { ageSeconds, formatAge } from '../../format/human.js';
 import { printJson, table } from '../output.js';
 
 function alarmId(sub: string, raw: string | undefined): number {
@@ -12,8 +13,7 @@ function alarmId(sub: string, raw: string | undefined): number {
 }
 
 function age(iso: string): string {
-  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
-  return s >= 86_400 ? `${Math.floor(s / 86_400)}d` : s >= 3600 ? `${Math.floor(s / 3600)}h` : s >= 60 ? `${Math.floor(s / 60)}m` : `${s}s`;
+  return formatAge(ageSeconds(iso, Date.now()) ?? 0);
 }
 
 function sla(a: AlarmView): string {

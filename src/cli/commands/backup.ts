@@ -1,7 +1,8 @@
 import { parseArgs, value } from '../args.js';
 import { connect, resolveContext } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
-import { bytes, printJson } from '../output.js';
+import { formatBytes } from '../../format/human.js';
+import { printJson } from '../output.js';
 import { waitForJob } from './wait.js';
 
 
@@ -11,9 +12,12 @@ export async function backup(argv: string[]): Promise<number> {
   const [host, ...rest] = a.positionals;
   if (!host) throw new UsageError('backup: HOST is required');
   if (rest.length) throw new UsageError(`backup: unexpected argument ${rest[0]}`);
+  const priorityText = value(a, 'priority');
+  if (priorityText !== undefined && !/^(100|[1-9]?\d)$/.test(priorityText)) throw new UsageError(`backup: --priority ${priorityText}: expected an integer from 0 to 100`);
+  const priority = priorityText === undefined ? undefined : Number(priorityText);
   const client = await connect(ctx);
   try {
-    let job = await client.call('backup.start', { host, volume: value(a, 'volume'), full: a.switches.has('full') });
+    let job = await client.call('backup.start', { host, volume: value(a, 'volume'), full: a.switches.has('full'), priority });
     if (!a.switches.has('wait')) {
       if (ctx.json) printJson(job);
       else process.stdout.write(`backup job ${job.id} of ${host} queued\n`);
@@ -22,7 +26,7 @@ export async function backup(argv: string[]): Promise<number> {
     job = await waitForJob(client, job, `backup ${host}`, ctx.json);
     if (ctx.json) printJson(job);
     else if (job.state === 'succeeded')
-      process.stdout.write(`backup job ${job.id} of ${host} succeeded: point(s) ${job.pointIds.join(', ')}, ${bytes(job.bytesWire)} sent, ${bytes(job.bytesNew)} stored\n`);
+      process.stdout.write(`backup job ${job.id} of ${host} succeeded: point(s) ${job.pointIds.join(', ')}, ${formatBytes(job.bytesWire)} sent, ${formatBytes(job.bytesNew)} stored\n`);
     if (job.state !== 'succeeded') throw new OperationError(`backup job ${job.id} of ${host} ${job.state}: ${job.error ?? ''}`);
     return 0;
   } finally {

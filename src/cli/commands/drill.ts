@@ -4,11 +4,11 @@ import readline from 'node:readline/promises';
 import type { ApiClient } from '../../client/api-client.js';
 import { parseDuration } from '../../config/index.js';
 import type { DrillPreview, RunView, Verdict } from '../../protocol/recovery.js';
-import { duration, size } from '../../recovery/report-md.js';
+import { formatBytes, longDuration } from '../../format/human.js';
 import { parseArgs, value, type ParsedArgs } from '../args.js';
 import { connect, resolveContext, type Context } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
-import { bytes, printJson, table } from '../output.js';
+import { printJson, table } from '../output.js';
 import { bootLine, objectiveLine, startAndFollow } from './run-follow.js';
 
 const USAGE = 'drill HOST... [--plan NAME] [--point latest|ID|ISO-TIME] [--target NAME] [--ttl DURATION] [--verdict pass|fail] [--notes TEXT] [--instant] [--yes] [--json]';
@@ -21,11 +21,11 @@ function verdictOf(v: string | undefined, cmd: string): Verdict | undefined {
 
 function previewText(p: DrillPreview): string {
   const lines = p.hosts.flatMap((h) => [
-    `host ${h.host} (tier ${h.tier ?? 'none'}; RTO ${h.rtoSeconds === null ? '-' : duration(h.rtoSeconds)}, RPO ${h.rpoSeconds === null ? '-' : duration(h.rpoSeconds)}); checks: ${h.checks.join(', ')}`,
-    ...h.points.map((x) => `  ${x.volume}: point ${x.pointId} of ${x.time} (${x.type}, ${size(x.size)}${x.verified ? ', verified' : ''}) → ${x.image}`),
+    `host ${h.host} (tier ${h.tier ?? 'none'}; RTO ${h.rtoSeconds === null ? '-' : longDuration(h.rtoSeconds)}, RPO ${h.rpoSeconds === null ? '-' : longDuration(h.rpoSeconds)}); checks: ${h.checks.join(', ')}`,
+    ...h.points.map((x) => `  ${x.volume}: point ${x.pointId} of ${x.time} (${x.type}, ${formatBytes(x.size)}${x.verified ? ', verified' : ''}) → ${x.image}`),
   ]);
-  lines.push(`target: ${p.target.dir} (${p.target.type}, ${p.target.format}); removed after ${duration(p.ttlSeconds)}`);
-  lines.push(`RTO forecast: ${duration(p.forecast.seconds)} (${size(p.forecast.bytes)} at ${size(p.forecast.bytesPerSec)}/s, ${p.forecast.basis})`);
+  lines.push(`target: ${p.target.dir} (${p.target.type}, ${p.target.format}); removed after ${longDuration(p.ttlSeconds)}`);
+  lines.push(`RTO forecast: ${longDuration(p.forecast.seconds)} (${formatBytes(p.forecast.bytes)} at ${formatBytes(p.forecast.bytesPerSec)}/s, ${p.forecast.basis})`);
   return lines.join('\n') + '\n';
 }
 
@@ -80,7 +80,7 @@ async function list(client: ApiClient, ctx: Context, all: boolean): Promise<numb
   else if (rows.length === 0) process.stdout.write('no drill artefacts left\n');
   else
     process.stdout.write(
-      table(['RUN', 'HOSTS', 'CREATED', 'EXPIRES', 'SIZE', 'DIRECTORY'], rows.map((r) => [String(r.runId), r.hosts.join(','), r.createdAt, r.cleanedAt ? `cleaned ${r.cleanedAt}` : (r.expiresAt ?? 'when finished'), bytes(r.bytes), r.dir])) + '\n',
+      table(['RUN', 'HOSTS', 'CREATED', 'EXPIRES', 'SIZE', 'DIRECTORY'], rows.map((r) => [String(r.runId), r.hosts.join(','), r.createdAt, r.cleanedAt ? `cleaned ${r.cleanedAt}` : (r.expiresAt ?? 'when finished'), formatBytes(r.bytes), r.dir])) + '\n',
     );
   return 0;
 }
@@ -99,7 +99,7 @@ export async function drill(argv: string[]): Promise<number> {
       if (rest.length > 1 || (rest[0] !== undefined && !/^\d+$/.test(rest[0]))) throw new UsageError('drill cleanup: expected at most one run id');
       const removed = await client.call('drill.cleanup', { id: rest[0] === undefined ? undefined : Number(rest[0]), expiredOnly: a.switches.has('expired') });
       if (ctx.json) printJson(removed);
-      else process.stdout.write(removed.length ? removed.map((r) => `removed ${r.dir} (drill ${r.runId}, ${bytes(r.bytes)})`).join('\n') + '\n' : 'nothing to clean up\n');
+      else process.stdout.write(removed.length ? removed.map((r) => `removed ${r.dir} (drill ${r.runId}, ${formatBytes(r.bytes)})`).join('\n') + '\n' : 'nothing to clean up\n');
       return 0;
     }
     if (sub === 'verdict') {

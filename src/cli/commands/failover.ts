@@ -2,7 +2,7 @@
 // typed exactly) fence the source, restore to the production target, post-check, switch.
 import { HubError } from '../../client/api-client.js';
 import type { FailoverPrecheck, RunView } from '../../protocol/recovery.js';
-import { duration } from '../../recovery/report-md.js';
+import { longDuration } from '../../format/human.js';
 import { parseArgs, value } from '../args.js';
 import { connect, resolveContext } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
@@ -12,7 +12,7 @@ import { bootLine, objectiveLine, startAndFollow } from './run-follow.js';
 function gatesText(p: FailoverPrecheck): string {
   const lines = [`pre-check of a failover of ${p.host.host} to ${p.target.dir} (${p.target.type}, ${p.target.format}):`];
   for (const g of p.gates) lines.push(`  ${g.ok ? 'ok     ' : g.blocking ? 'BLOCKED' : 'warning'} ${g.name.padEnd(8)} ${g.detail}`);
-  lines.push(`  RTO forecast ${duration(p.forecast.seconds)}; switch hook: ${p.switchHook ?? 'none (the switch step is skipped)'}`);
+  lines.push(`  RTO forecast ${longDuration(p.forecast.seconds)}; switch hook: ${p.switchHook ?? 'none (the switch step is skipped)'}`);
   return lines.join('\n') + '\n';
 }
 

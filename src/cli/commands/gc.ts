@@ -1,7 +1,8 @@
 import { parseArgs, value } from '../args.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { bytes, printJson } from '../output.js';
+import { formatBytes, longDuration } from '../../format/human.js';
+import { printJson } from '../output.js';
 
 export async function gc(argv: string[]): Promise<number> {
   const a = parseArgs('gc', argv, { values: ['limit'] });
@@ -34,7 +35,7 @@ export async function gc(argv: string[]): Promise<number> {
       process.stdout.write(
         `gc: removed ${r.chunksRemoved} unreferenced chunks${r.chunksPinned ? ` (kept ${r.chunksPinned} a running backup relies on)` : ''}; ` +
           `repacked ${r.packsRepacked} packs into ${r.packsWritten}, dropped ${r.packsDropped}; ` +
-          `${bytes(r.bytesBefore)} → ${bytes(r.bytesAfter)}, freed ${bytes(r.bytesFreed)} in ${(r.durationMs / 1000).toFixed(1)} s\n`,
+          `${formatBytes(r.bytesBefore)} → ${formatBytes(r.bytesAfter)}, freed ${formatBytes(r.bytesFreed)} in ${longDuration(r.durationMs / 1000)}\n`,
       );
     return 0;
   } finally {

@@ -2,7 +2,7 @@
 // (a failover's needs its host name typed), print or follow its serial console.
 import type { ApiClient } from '../../client/api-client.js';
 import type { InstanceView } from '../../protocol/recovery.js';
-import { duration } from '../../recovery/report-md.js';
+import { longDuration as duration } from '../../format/human.js';
 import { parseArgs, value } from '../args.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';

@@ -1,7 +1,8 @@
 import { parseArgs, value } from '../args.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { bytes, printJson, table } from '../output.js';
+import { formatBytes } from '../../format/human.js';
+import { printJson, table } from '../output.js';
 
 
 export async function points(argv: string[]): Promise<number> {
@@ -18,7 +19,7 @@ export async function points(argv: string[]): Promise<number> {
       process.stdout.write(
         table(
           ['ID', 'TIME', 'VOLUME', 'TYPE', 'SIZE', 'CHANGED', 'NEW', 'VERIFIED'],
-          list.map((p) => [String(p.id), p.time, p.volume, p.type, bytes(p.size), String(p.changedBlocks), bytes(p.bytesNew), p.verifiedAt ?? '-']),
+          list.map((p) => [String(p.id), p.time, p.volume, p.type, formatBytes(p.size), String(p.changedBlocks), formatBytes(p.bytesNew), p.verifiedAt ?? '-']),
         ) + '\n',
       );
     return 0;

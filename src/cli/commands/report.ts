@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { reportHtml } from '../../recovery/report-html.js';
-import { duration, reportMarkdown } from '../../recovery/report-md.js';
+import { longDuration } from '../../format/human.js';
+import { reportMarkdown } from '../../recovery/report-md.js';
 import { parseArgs, required } from '../args.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -35,7 +36,7 @@ export async function report(argv: string[]): Promise<number> {
         process.stdout.write(
           table(
             ['ID', 'KIND', 'HOSTS', 'TIME', 'STATE', 'VERDICT', 'RTO', 'RPO'],
-            rows.map((r) => [String(r.id), r.kind, r.hosts.join(','), r.time, r.state, r.verdict ?? '-', duration(r.rto.actualSeconds), duration(r.rpo.actualSeconds)]),
+            rows.map((r) => [String(r.id), r.kind, r.hosts.join(','), r.time, r.state, r.verdict ?? '-', longDuration(r.rto.actualSeconds), longDuration(r.rpo.actualSeconds)]),
           ) + '\n',
         );
       return 0;

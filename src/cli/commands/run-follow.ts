@@ -1,19 +1,19 @@
 // Follow a drill or failover run to its end, printing its checklist on stderr as steps finish.
 import type { ApiClient } from '../../client/api-client.js';
 import type { ObjectiveView, RunView, StepView } from '../../protocol/recovery.js';
-import { duration } from '../../recovery/report-md.js';
+import { longDuration } from '../../format/human.js';
 
 const MARK: Record<StepView['state'], string> = { succeeded: '✓', failed: '✗', skipped: '–', running: '…', pending: ' ' };
 
 export function stepLine(s: StepView): string {
-  const took = s.durationMs === null ? '' : ` (${duration(s.durationMs / 1000)})`;
+  const took = s.durationMs === null ? '' : ` (${longDuration(s.durationMs / 1000)})`;
   const why = s.state === 'failed' ? `: ${s.error ?? 'failed'}` : s.detail && s.state !== 'running' ? ` — ${s.detail}` : '';
   return `${MARK[s.state]} ${s.title}${took}${why}`;
 }
 
 export function objectiveLine(label: string, o: ObjectiveView): string {
   const result = o.pass === null ? '' : o.pass ? ' PASS' : ' FAIL';
-  return `${label} ${duration(o.actualSeconds)} (target ${o.targetSeconds === null ? 'none' : duration(o.targetSeconds)})${result}`;
+  return `${label} ${longDuration(o.actualSeconds)} (target ${o.targetSeconds === null ? 'none' : longDuration(o.targetSeconds)})${result}`;
 }
 
 /** The boot time on its own line under the RTO: power-on → boot check passed. */

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileLogger } from '../../../agent/log.js';
 import { parseHostPort } from '../../config/index.js';
 import { Hub } from '../../hub/hub.js';
-import { testClockFromEnv } from '../../hub/test-clock.js';
+import { gcCrashFromEnv, testClockFromEnv } from '../../hub/test-hooks.js';
 import { parseCron } from '../../scheduler/cron.js';
 import { parseArgs, value } from '../args.js';
 import { followLauncher } from '../launcher.js';
@@ -48,6 +48,7 @@ export async function serve(argv: string[]): Promise<number> {
     schedules: c.schedules,
     retention: c.retention,
     now: testClockFromEnv(),
+    afterGcRepackCommit: gcCrashFromEnv(),
     recovery: { targets: c.targets, checks: c.checks, plans: c.plans, drillTtlSeconds: c.recovery.drillTtl, switchHook: c.recovery.switch },
   });
   try {

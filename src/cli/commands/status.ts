@@ -1,7 +1,8 @@
 import { parseArgs } from '../args.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { bytes, printJson } from '../output.js';
+import { formatBytes } from '../../format/human.js';
+import { printJson } from '../output.js';
 
 
 export async function status(argv: string[]): Promise<number> {
@@ -27,7 +28,7 @@ export async function status(argv: string[]): Promise<number> {
           `hub ${s.hub.name} ${s.hub.version}, up since ${s.hub.startedAt}, agents at ${s.hub.agentsUrl}`,
           `hosts: ${connected}/${s.hosts.length} connected`,
           `jobs: ${running} running, ${queued} queued; last 24 h ${s.hub.stats.succeeded24h} ok / ${s.hub.stats.failed24h} failed`,
-          `store: ${bytes(s.hub.store.bytesStored)} in ${s.hub.store.packs} packs, ${s.hub.store.chunks} chunks, dedup ${s.hub.store.dedupRatio.toFixed(2)}x; ${s.points.length} recovery points`,
+          `store: ${formatBytes(s.hub.store.bytesStored)} in ${s.hub.store.packs} packs, ${s.hub.store.chunks} chunks, dedup ${s.hub.store.dedupRatio.toFixed(2)}x; ${s.points.length} recovery points`,
         ].join('\n') + '\n',
       );
     return 0;

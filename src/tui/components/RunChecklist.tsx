@@ -4,7 +4,7 @@ import React from 'react';
 import { Box, Text } from 'ink';
 import type { RunView } from '../../protocol/operator.js';
 import { useTheme } from '../theme.js';
-import { STEP_MARK, STEP_TONE, objectiveText, rtoClock, rtoText, stepSeconds } from '../views/runModel.js';
+import { STEP_MARK, STEP_TONE, objectiveText, rtoClock, rtoText, stepSeconds } from '../render/runModel.js';
 import { fit, formatBytes, formatClock, formatDuration } from './format.js';
 import { progressBar, percentText } from './ProgressBar.js';
 
@@ -34,7 +34,7 @@ export function RunChecklist({ run, now, width, height }: { run: RunView; now: n
         return (
           <Text key={s.index} wrap="truncate">
             <Text color={theme.color(STEP_TONE[s.state])}>{` ${STEP_MARK[s.state]} ${fit(s.title, titleWidth)}`}</Text>
-            {` ${fit(s.startedAt ? formatClockSeconds(s.startedAt) : '', 8)} ${fit(secs === null ? '' : formatDuration(secs), 7, 'right')}  `}
+            {` ${fit(s.startedAt ? formatClock(Date.parse(s.startedAt), false, true) : '', 8)} ${fit(secs === null ? '' : formatDuration(secs), 7, 'right')}  `}
             <Text color={theme.color(s.state === 'failed' ? 'bad' : s.state === 'running' ? 'accent' : undefined)}>{info}</Text>
             {s.attempts > 1 ? <Text dimColor>{` (attempt ${s.attempts})`}</Text> : null}
           </Text>
@@ -42,9 +42,4 @@ export function RunChecklist({ run, now, width, height }: { run: RunView; now: n
       })}
     </Box>
   );
-}
-
-function formatClockSeconds(iso: string): string {
-  const d = new Date(iso);
-  return `${formatClock(d.getTime(), false)}:${String(d.getSeconds()).padStart(2, '0')}`;
 }

@@ -29,6 +29,9 @@ export interface PickSpec {
   onPick: (row: PickRow) => void;
 }
 
+/** What a refused action says in a read-only cockpit. */
+export const READONLY_MESSAGE = 'read-only: actions disabled';
+
 export type MessageTone = 'ok' | 'bad' | 'info';
 
 export interface Cockpit {

@@ -1,62 +1,77 @@
-// What the hub does not push: schedules (every 10 s, and soon after a job changes, while
-// the schedules view is shown), the daily inspection (every minute on the overview), and
-// the report list (on the reports view). Asked only while someone looks.
-import { useEffect } from 'react';
+// What the hub does not push, asked only while someone looks: each view declares its
+// feeds in its ViewDef (schedules every 10 s and soon after a job changes, the daily
+// inspection, reports, the wizards' forecasts and pre-checks); this runs the top view's.
+import { useEffect, useRef } from 'react';
 import type { CockpitClient, ConnectionState } from '../client.js';
-import type { ViewRef } from '../route.js';
-import type { CockpitStore, CockpitState, LocalUpdate } from '../store.js';
+import type { ViewKind, ViewRef } from '../route.js';
+import type { CockpitStore } from '../store.js';
+import { viewDef } from '../views/registry.js';
+import type { ViewFeed } from '../views/viewDef.js';
+import type { ViewUi } from '../views/types.js';
 
-export const SCHEDULES_POLL_MS = 10_000;
-export const INSPECTION_POLL_MS = 60_000;
-export const REPORTS_POLL_MS = 30_000;
-/** how soon after a job update the schedules are asked again (queues, last results) */
-const JOB_REFRESH_MS = 1_000;
+/** how soon after a followed part of the state changes the feed is asked again */
+const FOLLOW_REFRESH_MS = 1_000;
 
-interface Poll {
-  every: number;
-  fetch: (client: CockpitClient) => Promise<LocalUpdate>;
-  /** refresh soon when this part of the state changes */
-  follows?: (s: CockpitState) => unknown;
+interface Shown {
+  id: number;
+  view: ViewRef;
+  ui: ViewUi;
 }
 
-const POLLS: Partial<Record<ViewRef['kind'], Poll>> = {
-  schedules: {
-    every: SCHEDULES_POLL_MS,
-    fetch: async (c) => ({ type: 'schedules', schedules: await c.call('schedules.list', {}) }),
-    follows: (s) => s.jobs,
-  },
-  overview: { every: INSPECTION_POLL_MS, fetch: async (c) => ({ type: 'inspection', inspection: await c.call('inspection.get', {}) }) },
-  reports: { every: REPORTS_POLL_MS, fetch: async (c) => ({ type: 'reports', reports: await c.call('reports.list', {}) }) },
-};
+function startFeed(feed: ViewFeed<ViewKind>, client: CockpitClient, store: CockpitStore, shown: Shown, onError: (message: string) => void): () => void {
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let reported = false;
+  const run = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    const asked = feed.fetch(client, shown.view, shown.ui);
+    if (!asked) return;
+    asked.then(
+      (updates) => { if (!stopped) for (const u of updates) store.apply(u); },
+      (e: unknown) => {
+        // a hub without the method (or a failing one): say so once, keep trying quietly
+        if (!stopped && !reported && !feed.quiet) onError(e instanceof Error ? e.message : String(e));
+        reported = true;
+      },
+    ).finally(() => { if (!stopped && !timer && feed.every !== undefined) timer = setTimeout(run, feed.every); });
+  };
+  run();
+  const follows = feed.follows;
+  let seen = follows?.(store.getState());
+  const off = follows ? store.subscribe(() => {
+    const now = follows(store.getState());
+    if (now === seen) return;
+    seen = now;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(run, FOLLOW_REFRESH_MS);
+  }) : () => undefined;
+  return () => { stopped = true; off(); if (timer) clearTimeout(timer); };
+}
 
-export function useViewPolls(client: CockpitClient, store: CockpitStore, kind: ViewRef['kind'], connection: ConnectionState, onError: (message: string) => void): void {
+/** Runs the feeds of the view on top while connected; a feed whose key changes is asked again. */
+export function useViewPolls(client: CockpitClient, store: CockpitStore, shown: Shown, connection: ConnectionState, onError: (message: string) => void): void {
+  const running = useRef(new Map<string, { key: string; stop: () => void }>());
+  const feeds = viewDef(shown.view).feeds ?? [];
+  const keys = feeds.map((f) => f.key?.(shown.view, shown.ui) ?? '');
+  const signature = `${shown.id}\u0001${connection}\u0001${keys.join('\u0001')}`;
   useEffect(() => {
-    const poll = POLLS[kind];
-    if (!poll || connection !== 'connected') return;
-    let stopped = false;
-    let timer: NodeJS.Timeout | null = null;
-    let reported = false;
-    const run = (): void => {
-      if (timer) clearTimeout(timer);
-      timer = null;
-      poll.fetch(client).then(
-        (u) => { if (!stopped) store.apply(u); },
-        (e: unknown) => {
-          // a hub without the method (or a failing one): say so once, keep trying quietly
-          if (!stopped && !reported && kind !== 'overview') onError(e instanceof Error ? e.message : String(e));
-          reported = true;
-        },
-      ).finally(() => { if (!stopped && !timer) timer = setTimeout(run, poll.every); });
-    };
-    run();
-    let seen = poll.follows?.(store.getState());
-    const off = poll.follows ? store.subscribe(() => {
-      const now = poll.follows!(store.getState());
-      if (now === seen) return;
-      seen = now;
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(run, JOB_REFRESH_MS);
-    }) : () => undefined;
-    return () => { stopped = true; off(); if (timer) clearTimeout(timer); };
-  }, [client, store, kind, connection, onError]);
+    const live = running.current;
+    const wanted = new Set<string>();
+    if (connection === 'connected') {
+      feeds.forEach((feed, i) => {
+        const slot = `${shown.id}/${i}`;
+        wanted.add(slot);
+        const had = live.get(slot);
+        if (had?.key === keys[i]) return;
+        had?.stop();
+        live.set(slot, { key: keys[i]!, stop: startFeed(feed, client, store, shown, onError) });
+      });
+    }
+    for (const [slot, r] of live) if (!wanted.has(slot)) { r.stop(); live.delete(slot); }
+  }, [client, store, signature, onError]);
+  useEffect(() => () => {
+    for (const r of running.current.values()) r.stop();
+    running.current.clear();
+  }, []);
 }

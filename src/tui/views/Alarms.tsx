@@ -12,8 +12,9 @@ import { useCockpitState } from '../hooks/useCockpitState.js';
 import { AGE_TICK_MS, useNow } from '../hooks/useNow.js';
 import { useTableSelection } from '../hooks/useTableSelection.js';
 import { useTheme } from '../theme.js';
-import { LEVELS, LEVEL_TONE, alarmColumns, alarmSearchText, orderAlarms, severityCounts } from './alarmModel.js';
+import { LEVELS, LEVEL_TONE, alarmColumns, alarmSearchText, orderAlarms, severityCounts } from '../render/alarmModel.js';
 import type { ViewProps } from './types.js';
+import type { ViewDef } from './viewDef.js';
 import { filterDetail } from './ViewTitle.js';
 
 export function ackAlarm(cockpit: Cockpit, a: AlarmView): void {
@@ -101,3 +102,23 @@ export function AlarmsView({ width, height, ui, setUi }: ViewProps<{ kind: 'alar
     </Box>
   );
 }
+
+declare module '../route.js' {
+  interface ViewParams { alarms: object }
+}
+
+export const alarmsView: ViewDef<'alarms'> = {
+  title: () => 'Alarms',
+  keys: {
+    title: 'Alarms',
+    table: true,
+    bindings: [
+      { keys: ['a'], action: 'ack', help: 'acknowledge (optional note)', short: 'ack', mutating: true },
+      { keys: ['R'], action: 'resolve', help: 'resolve (asks for a note)', short: 'resolve', mutating: true },
+      { keys: ['enter'], action: 'open', help: 'host of the alarm', short: 'host' },
+    ],
+  },
+  filterable: true,
+  command: { name: 'alarms', aliases: ['al'], help: 'alarm feed: ack and resolve', open: () => ({ kind: 'alarms' }) },
+  component: AlarmsView,
+};

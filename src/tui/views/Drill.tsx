@@ -1,6 +1,7 @@
 // The drill wizard: choose the point (default: the newest verified), see the RTO forecast
 // from drill.preview, confirm with y, then follow the live step checklist and RTO timer;
-// at the end record a verdict (p pass / f fail, then notes) and read the report id.
+// at the end record a verdict (p pass / f fail, then notes) and read the report id. The
+// past runs and the forecast are asked by the view's feeds (below); the view reacts.
 import React, { useEffect, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import type { DrillPreview, PointView, RunView, Verdict } from '../../protocol/operator.js';
@@ -11,8 +12,10 @@ import { useCockpitState } from '../hooks/useCockpitState.js';
 import { useNow } from '../hooks/useNow.js';
 import { useTheme } from '../theme.js';
 import { newestFirst } from './actions.js';
-import { forecastText, strictestRto } from './runModel.js';
+import { forecastText, strictestRto } from '../render/runModel.js';
+import { drillPreviewKey } from '../store.js';
 import type { ViewProps, ViewUi } from './types.js';
+import type { ViewDef } from './viewDef.js';
 import { ViewTitle } from './ViewTitle.js';
 
 /** The points of the hosts, newest first, with drilled marks; opens on the newest verified. */
@@ -85,39 +88,31 @@ export function DrillView({ view, width, height, ui, setUi }: ViewProps<{ kind: 
   const run = ui.runId === null ? undefined : runs.find((r) => r.id === ui.runId);
   const running = run?.state === 'running';
   const now = useNow(running ? 1_000 : 60_000);
-  const [preview, setPreview] = useState<DrillPreview | null>(null);
+  // only forecasts asked by this opening count: an older one may no longer hold
+  const before = useRef(cockpit.state().previews);
+  const preview = useCockpitState((s) => {
+    const p = ui.point === null ? undefined : s.previews[drillPreviewKey(view.hosts, ui.point)];
+    return p === undefined || (ui.point !== null && before.current[drillPreviewKey(view.hosts, ui.point)] === p) ? undefined : p;
+  }) ?? null;
   const [starting, setStarting] = useState(false);
-  const hostsKey = view.hosts.join(' ');
   const choose = (patch: (p: string) => Partial<ViewUi>): void => pickDrillPoint(cockpit, view.hosts, points, runs, (p) => setUi(patch(p)));
 
-  // the runs seen before (for drilled marks), then — once the points are in — the picker
-  const synced = useCockpitState((s) => s.synced);
+  // once the points and the past runs (for drilled marks) are in: the picker
+  const ready = useCockpitState((s) => s.synced && s.runsListed);
   const opened = useRef(false);
   useEffect(() => {
-    if (opened.current || !synced) return;
+    if (opened.current || !ready) return;
     opened.current = true;
-    if (ui.runId !== null) {
-      if (!run) void cockpit.call('runs.get', { id: ui.runId }).then((r) => { if (r) cockpit.record({ type: 'run', run: r }); });
-      return;
-    }
-    void cockpit.call('runs.list', { kind: 'drill' }).then((list) => {
-      for (const r of list ?? []) cockpit.record({ type: 'run', run: r });
-      if (ui.point === null) pickDrillPoint(cockpit, view.hosts, cockpit.state().points, cockpit.state().runs, (p) => setUi({ point: p }));
-    });
-  }, [synced]);
+    if (ui.runId === null && ui.point === null) pickDrillPoint(cockpit, view.hosts, cockpit.state().points, cockpit.state().runs, (p) => setUi({ point: p }));
+  }, [ready]);
 
-  // the forecast for the chosen point, then the y/n question
+  // the forecast for the chosen point, when it arrives: the y/n question, once per point
+  const confirmed = useRef<string | null>(null);
   useEffect(() => {
-    if (ui.point === null || ui.runId !== null) return;
-    let live = true;
-    setPreview(null);
-    void cockpit.call('drill.preview', { hosts: [...view.hosts], ...(ui.point ? { point: ui.point } : {}) }).then((p) => {
-      if (!live || !p) return;
-      setPreview(p);
-      confirmStart(p);
-    });
-    return () => { live = false; };
-  }, [ui.point, hostsKey]);
+    if (!preview || ui.runId !== null || confirmed.current === ui.point) return;
+    confirmed.current = ui.point;
+    confirmStart(preview);
+  }, [preview]);
 
   function confirmStart(p: DrillPreview): void {
     const target = strictestRto(p.hosts);
@@ -179,3 +174,35 @@ export function DrillView({ view, width, height, ui, setUi }: ViewProps<{ kind: 
     </Box>
   );
 }
+
+declare module '../route.js' {
+  interface ViewParams { drill: { hosts: readonly string[] } }
+}
+
+export const drillView: ViewDef<'drill'> = {
+  title: (v) => `Drill ${v.hosts.join(', ')}`,
+  keys: {
+    title: 'Drill wizard',
+    bindings: [
+      { keys: ['s'], action: 'start', help: 'start the drill (asks y/n)', short: 'start', mutating: true },
+      { keys: ['p'], action: 'pass', help: 'verdict: pass (then notes)', short: 'pass', mutating: true },
+      { keys: ['f'], action: 'fail', help: 'verdict: fail (then notes)', short: 'fail', mutating: true },
+    ],
+  },
+  mutating: true,
+  command: {
+    name: 'drill', aliases: [], arg: { name: 'HOST…', optional: false, many: true }, help: 'drill wizard (globs: web-*)',
+    open: (hosts) => ({ kind: 'drill', hosts }),
+  },
+  feeds: [
+    // a hub without runs.list: no drilled marks, the picker opens all the same
+    { quiet: true, fetch: (c) => c.call('runs.list', { kind: 'drill' }).catch(() => []).then((runs) => [{ type: 'runs.list', runs }]) },
+    {
+      key: (_v, ui) => (ui.runId === null && ui.point !== null ? ui.point : '\u0000'),
+      fetch: (c, v, ui) => (ui.runId !== null || ui.point === null ? null
+        : c.call('drill.preview', { hosts: [...v.hosts], ...(ui.point ? { point: ui.point } : {}) })
+          .then((preview) => [{ type: 'drill.preview', key: drillPreviewKey(v.hosts, ui.point!), preview }])),
+    },
+  ],
+  component: DrillView,
+};

@@ -1,19 +1,20 @@
 // The failover wizard: the pre-check gates first (each pass/fail with its detail), then
 // the operator types the host name to confirm — no single key starts a failover, and a
 // read-only cockpit cannot open this at all — then the live step checklist with start
-// times and the RTO timer, and the takeover report id at the end.
-import React, { useEffect, useState } from 'react';
+// times and the RTO timer, and the takeover report id at the end. The pre-check is asked
+// by the view's feed (below); the view only reacts to its arrival.
+import React, { useEffect, useRef } from 'react';
 import { Box, Text } from 'ink';
 import type { FailoverPrecheck } from '../../protocol/operator.js';
 import { RunChecklist } from '../components/RunChecklist.js';
 import { fit } from '../components/format.js';
-import { useCockpit, useViewActions } from '../hooks/useCockpit.js';
+import { READONLY_MESSAGE, useCockpit, useViewActions } from '../hooks/useCockpit.js';
 import { useCockpitState } from '../hooks/useCockpitState.js';
 import { useNow } from '../hooks/useNow.js';
-import { READONLY_MESSAGE } from '../shell.js';
 import { useTheme } from '../theme.js';
-import { forecastText } from './runModel.js';
+import { forecastText } from '../render/runModel.js';
 import type { ViewProps } from './types.js';
+import type { ViewDef } from './viewDef.js';
 import { ViewTitle } from './ViewTitle.js';
 
 export function failoverRefusal(host: string, typed: string): string | null {
@@ -48,7 +49,9 @@ export function FailoverView({ view, width, height, ui, setUi }: ViewProps<{ kin
   const runs = useCockpitState((s) => s.runs);
   const run = ui.runId === null ? undefined : runs.find((r) => r.id === ui.runId);
   const now = useNow(run?.state === 'running' ? 1_000 : 60_000);
-  const [precheck, setPrecheck] = useState<FailoverPrecheck | null>(null);
+  // only a pre-check asked by this opening counts: an older one may no longer hold
+  const before = useRef(cockpit.state().prechecks[view.host]);
+  const precheck = useCockpitState((s) => (s.prechecks[view.host] === before.current ? undefined : s.prechecks[view.host])) ?? null;
 
   function askHostName(p: FailoverPrecheck): void {
     if (!p.ready) { cockpit.notify(`failover of ${view.host} blocked by its pre-check`, 'bad'); return; }
@@ -64,20 +67,13 @@ export function FailoverView({ view, width, height, ui, setUi }: ViewProps<{ kin
     });
   }
 
+  // the pre-check that arrives while no run started asks for the host name, once
+  const asked = useRef(false);
   useEffect(() => {
-    if (cockpit.readonly) return;
-    if (ui.runId !== null) {
-      if (!run) void cockpit.call('runs.get', { id: ui.runId }).then((r) => { if (r) cockpit.record({ type: 'run', run: r }); });
-      return;
-    }
-    let live = true;
-    void cockpit.call('failover.precheck', { host: view.host }).then((p) => {
-      if (!live || !p) return;
-      setPrecheck(p);
-      if (p.ready) askHostName(p);
-    });
-    return () => { live = false; };
-  }, [view.host]);
+    if (cockpit.readonly || ui.runId !== null || !precheck || asked.current) return;
+    asked.current = true;
+    if (precheck.ready) askHostName(precheck);
+  }, [precheck]);
 
   useViewActions((action) => {
     if (action !== 'start') return false;
@@ -109,3 +105,19 @@ export function FailoverView({ view, width, height, ui, setUi }: ViewProps<{ kin
     </Box>
   );
 }
+
+declare module '../route.js' {
+  interface ViewParams { failover: { host: string } }
+}
+
+export const failoverView: ViewDef<'failover'> = {
+  title: (v) => `Failover ${v.host}`,
+  keys: { title: 'Failover wizard', bindings: [{ keys: ['enter'], action: 'start', help: 'type the host name to start the failover', short: 'confirm', mutating: true }] },
+  mutating: true,
+  command: { name: 'failover', aliases: [], arg: { name: 'HOST', optional: false }, help: 'failover wizard (not when read-only)', open: ([host]) => ({ kind: 'failover', host: host! }) },
+  feeds: [{
+    key: (v, ui) => (ui.runId === null ? v.host : ''),
+    fetch: (c, v, ui) => (ui.runId !== null ? null : c.call('failover.precheck', { host: v.host }).then((precheck) => [{ type: 'failover.precheck', host: v.host, precheck }])),
+  }],
+  component: FailoverView,
+};

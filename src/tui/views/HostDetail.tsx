@@ -14,10 +14,11 @@ import { useTheme, type Tone } from '../theme.js';
 import { sparkline } from '../components/Sparkline.js';
 import type { HostMetricsState } from '../store.js';
 import { backupNow, fullBackup, newestFirst, restoreFromHost } from './actions.js';
-import { linkText, linkTone, rpoStatus, rpoText, rpoTone } from './hostModel.js';
-import { shortType } from './Points.js';
-import { STATE_TONE, orderTasks, ratio, taskInfo } from './taskModel.js';
+import { linkText, linkTone, rpoStatus, rpoText, rpoTone } from '../render/hostModel.js';
+import { shortType } from '../render/pointModel.js';
+import { STATE_TONE, orderTasks, ratio, taskInfo } from '../render/taskModel.js';
 import type { ViewProps } from './types.js';
+import type { ViewDef } from './viewDef.js';
 import { ViewTitle } from './ViewTitle.js';
 
 function Summary({ host, now }: { host: HostView; now: number }): React.ReactElement {
@@ -175,3 +176,24 @@ export function HostDetailView({ view, width, height }: ViewProps<{ kind: 'host'
     </Box>
   );
 }
+
+declare module '../route.js' {
+  interface ViewParams { host: { host: string } }
+}
+
+export const hostView: ViewDef<'host'> = {
+  title: (v) => `Host ${v.host}`,
+  keys: {
+    title: 'Host detail',
+    bindings: [
+      { keys: ['b'], action: 'backup', help: 'backup now', short: 'backup', mutating: true },
+      { keys: ['f'], action: 'fullBackup', help: 'full backup (asks y/n)', short: 'full', mutating: true },
+      { keys: ['r'], action: 'restore', help: 'restore a point', short: 'restore', mutating: true },
+      { keys: ['p'], action: 'showPoints', help: 'all points of this host', short: 'points' },
+      { keys: ['d'], action: 'drill', help: 'drill wizard', short: 'drill', mutating: true },
+      { keys: ['F'], action: 'failover', help: 'failover wizard (type the host name to start)', short: 'failover', mutating: true },
+    ],
+  },
+  command: { name: 'host', aliases: [], arg: { name: 'NAME', optional: false }, help: 'one host in detail', open: ([host]) => ({ kind: 'host', host: host! }) },
+  component: HostDetailView,
+};

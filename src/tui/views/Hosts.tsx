@@ -8,8 +8,9 @@ import { useCockpitState } from '../hooks/useCockpitState.js';
 import { AGE_TICK_MS, useNow } from '../hooks/useNow.js';
 import { useTableSelection } from '../hooks/useTableSelection.js';
 import { backupNow } from './actions.js';
-import { HOST_SORTS, hostColumns, hostSearchText, sortHosts } from './hostModel.js';
+import { HOST_SORTS, hostColumns, hostSearchText, sortHosts } from '../render/hostModel.js';
 import type { ViewProps } from './types.js';
+import type { ViewDef } from './viewDef.js';
 import { ViewTitle, filterDetail } from './ViewTitle.js';
 
 export function HostsView({ width, height, ui, setUi }: ViewProps<{ kind: 'hosts' }>): React.ReactElement {
@@ -64,3 +65,26 @@ export function HostsView({ width, height, ui, setUi }: ViewProps<{ kind: 'hosts
     </Box>
   );
 }
+
+declare module '../route.js' {
+  interface ViewParams { hosts: object }
+}
+
+export const hostsView: ViewDef<'hosts'> = {
+  title: () => 'Hosts',
+  keys: {
+    title: 'Hosts',
+    table: true,
+    bindings: [
+      { keys: ['enter'], action: 'open', help: 'host detail', short: 'open' },
+      { keys: ['s'], action: 'sort', help: 'next sort column', short: 'sort' },
+      { keys: ['S'], action: 'sortReverse', help: 'reverse sort' },
+      { keys: ['b'], action: 'backup', help: 'backup selected host now', short: 'backup', mutating: true },
+      { keys: ['d'], action: 'drill', help: 'drill wizard for the selected host', short: 'drill', mutating: true },
+      { keys: ['F'], action: 'failover', help: 'failover wizard (type the host name to start)', short: 'failover', mutating: true },
+    ],
+  },
+  filterable: true,
+  command: { name: 'hosts', aliases: ['ho'], help: 'hosts table', open: () => ({ kind: 'hosts' }) },
+  component: HostsView,
+};

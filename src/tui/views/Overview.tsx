@@ -5,17 +5,18 @@ import { Box, Text } from 'ink';
 import type { EventView, InspectionView, Level } from '../../protocol/operator.js';
 import { sparkline } from '../components/Sparkline.js';
 import { formatDuration } from '../components/format.js';
-import { LEVELS, eventTrend, severityCounts, type DayCount } from './alarmModel.js';
+import { LEVELS, eventTrend, severityCounts, type DayCount } from '../render/alarmModel.js';
 import { BrailleChart, chartGutter } from '../components/BrailleChart.js';
 import { bucketByTime, niceMax, type TimedValue } from '../components/braille.js';
-import { formatBytes, formatPercent, formatRate, fit } from '../components/format.js';
+import { formatBytes, formatClock, formatPercent, formatRate, fit } from '../components/format.js';
 import { useViewActions, useCockpit } from '../hooks/useCockpit.js';
 import { useCockpitState } from '../hooks/useCockpitState.js';
 import { AGE_TICK_MS, useNow } from '../hooks/useNow.js';
 import { THROUGHPUT_WINDOW_MS } from '../store.js';
 import { useTheme, type Tone } from '../theme.js';
-import { complianceTone, linkCounts, rpoCompliance, sameForOverview, successRates, taskCounts, type SuccessRate } from './overviewModel.js';
+import { complianceTone, linkCounts, rpoCompliance, sameForOverview, successRates, taskCounts, type SuccessRate } from '../render/overviewModel.js';
 import type { ViewProps } from './types.js';
+import type { ViewDef } from './viewDef.js';
 import { ViewTitle } from './ViewTitle.js';
 
 const LABEL = 11;
@@ -45,9 +46,7 @@ function rateTone(r: SuccessRate): Tone | undefined {
 }
 
 function eventLine(e: EventView): string {
-  const t = new Date(e.time);
-  const hh = [t.getHours(), t.getMinutes(), t.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-  return `${hh} ${fit(e.level, 8)} ${fit(e.host ?? '—', 10)} ${e.message}`;
+  return `${formatClock(Date.parse(e.time), false, true)} ${fit(e.level, 8)} ${fit(e.host ?? '—', 10)} ${e.message}`;
 }
 
 const BUCKET_MS = 10_000;
@@ -200,3 +199,25 @@ export function OverviewView({ width, height }: ViewProps<{ kind: 'overview' }>)
     </Box>
   );
 }
+
+declare module '../route.js' {
+  interface ViewParams { overview: object }
+}
+
+export const INSPECTION_POLL_MS = 60_000;
+export const overviewView: ViewDef<'overview'> = {
+  title: () => 'Overview',
+  keys: {
+    title: 'Overview',
+    bindings: [
+      { keys: ['h'], action: 'showHosts', help: 'hosts', short: 'hosts' },
+      { keys: ['t'], action: 'showTasks', help: 'tasks', short: 'tasks' },
+      { keys: ['p'], action: 'showPoints', help: 'points', short: 'points' },
+      { keys: ['a'], action: 'showAlarms', help: 'alarms', short: 'alarms' },
+    ],
+  },
+  command: { name: 'overview', aliases: ['ov'], help: 'dashboard', open: () => ({ kind: 'overview' }) },
+  // the daily inspection: quiet, the panel says when it is missing
+  feeds: [{ every: INSPECTION_POLL_MS, quiet: true, fetch: async (c) => [{ type: 'inspection', inspection: await c.call('inspection.get', {}) }] }],
+  component: OverviewView,
+};

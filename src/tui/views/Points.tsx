@@ -2,39 +2,17 @@
 import React, { useMemo } from 'react';
 import { Box } from 'ink';
 import type { PointView } from '../../protocol/operator.js';
-import { Table, type Column } from '../components/Table.js';
+import { Table } from '../components/Table.js';
 import { applyFilter } from '../components/FilterLine.js';
-import { ageSeconds, formatAge, formatBytes, formatTime } from '../components/format.js';
 import { useCockpit, useViewActions } from '../hooks/useCockpit.js';
 import { useCockpitState } from '../hooks/useCockpitState.js';
 import { AGE_TICK_MS, useNow } from '../hooks/useNow.js';
 import { useTableSelection } from '../hooks/useTableSelection.js';
+import { pointColumns, pointSearchText } from '../render/pointModel.js';
 import { newestFirst, restorePoint } from './actions.js';
 import type { ViewProps } from './types.js';
+import type { ViewDef } from './viewDef.js';
 import { ViewTitle, filterDetail } from './ViewTitle.js';
-
-export function pointColumns(now: number, withHost: boolean, width: number): Column<PointView>[] {
-  const cols: Column<PointView>[] = [
-    { key: 'id', title: 'ID', width: 5, align: 'right', cell: (p) => String(p.id) },
-    { key: 'host', title: 'HOST', width: 8, flex: 1, cell: (p) => p.host },
-    { key: 'volume', title: 'VOLUME', width: 7, flex: 1, cell: (p) => p.volume },
-    { key: 'time', title: 'TIME', width: 16, cell: (p) => formatTime(p.time) },
-    { key: 'age', title: 'AGE', width: 7, align: 'right', cell: (p) => formatAge(ageSeconds(p.time, now) ?? 0) },
-    { key: 'type', title: 'TYPE', width: 5, cell: (p) => shortType(p) },
-    { key: 'size', title: 'SIZE', width: 9, align: 'right', cell: (p) => formatBytes(p.size) },
-    { key: 'new', title: 'NEW', width: 9, align: 'right', cell: (p) => formatBytes(p.bytesNew) },
-    { key: 'verified', title: 'VERIFIED', width: 8, cell: (p) => (p.verifiedAt ? '✓' : ''), tone: () => 'ok' },
-  ];
-  return cols.filter((c) => (c.key !== 'host' || withHost) && (c.key !== 'new' || width >= 90));
-}
-
-export function shortType(p: PointView): string {
-  return p.type === 'incremental' ? 'incr' : 'full';
-}
-
-function pointSearchText(p: PointView): string {
-  return [String(p.id), p.host, p.volume, p.type, formatTime(p.time)].join(' ');
-}
 
 export function PointsView({ view, width, height, ui, setUi }: ViewProps<{ kind: 'points'; host: string | null }>): React.ReactElement {
   const points = useCockpitState((s) => s.points);
@@ -72,3 +50,25 @@ export function PointsView({ view, width, height, ui, setUi }: ViewProps<{ kind:
     </Box>
   );
 }
+
+declare module '../route.js' {
+  interface ViewParams { points: { host: string | null } }
+}
+
+export const pointsView: ViewDef<'points'> = {
+  title: (v) => (v.host ? `Points of ${v.host}` : 'Points'),
+  keys: {
+    title: 'Points',
+    table: true,
+    bindings: [
+      { keys: ['enter'], action: 'open', help: 'host of the point', short: 'host' },
+      { keys: ['r'], action: 'restore', help: 'restore selected point', short: 'restore', mutating: true },
+    ],
+  },
+  filterable: true,
+  command: {
+    name: 'points', aliases: ['pt'], arg: { name: 'HOST', optional: true }, help: 'recovery points (of one host)',
+    open: ([host]) => ({ kind: 'points', host: host ?? null }),
+  },
+  component: PointsView,
+};

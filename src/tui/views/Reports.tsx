@@ -1,47 +1,24 @@
 // Drill and takeover reports: the list (id, kind, hosts, time, verdict), Enter shows one
-// report's summary. The list is asked for while the view is shown (see useViewPolls).
-import React, { useEffect, useMemo, useState } from 'react';
+// report's summary. Both are asked for while shown (the feeds below); nothing here fetches.
+import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
-import type { RecoveryReport, ReportSummary } from '../../protocol/operator.js';
-import { Table, type Column } from '../components/Table.js';
+import { Table } from '../components/Table.js';
 import { applyFilter } from '../components/FilterLine.js';
 import { formatDuration, formatTime } from '../components/format.js';
 import { useCockpit, useViewActions } from '../hooks/useCockpit.js';
 import { useCockpitState } from '../hooks/useCockpitState.js';
 import { useTableSelection } from '../hooks/useTableSelection.js';
-import { useTheme, type Tone } from '../theme.js';
-import { STEP_MARK, objectiveText } from './runModel.js';
+import { useTheme } from '../theme.js';
+import { REPORT_COLUMNS, orderReports, reportSearchText, verdictTone } from '../render/reportModel.js';
+import { STEP_MARK, objectiveText } from '../render/runModel.js';
 import type { ViewProps } from './types.js';
+import type { ViewDef } from './viewDef.js';
 import { ViewTitle, filterDetail } from './ViewTitle.js';
-
-function verdictTone(r: { verdict: ReportSummary['verdict']; state: ReportSummary['state'] }): Tone | undefined {
-  if (r.state === 'failed' || r.verdict === 'fail') return 'bad';
-  if (r.verdict === 'pass') return 'ok';
-  return r.state === 'running' ? 'accent' : undefined;
-}
-
-function verdictText(r: ReportSummary): string {
-  return r.state === 'running' ? 'running' : r.verdict ?? (r.state === 'failed' ? 'failed' : '—');
-}
-
-const COLUMNS: Column<ReportSummary>[] = [
-  { key: 'id', title: 'ID', width: 5, align: 'right', cell: (r) => String(r.id) },
-  { key: 'kind', title: 'KIND', width: 8, cell: (r) => (r.kind === 'failover' ? 'takeover' : 'drill') },
-  { key: 'hosts', title: 'HOSTS', width: 12, flex: 1, cell: (r) => r.hosts.join(',') },
-  { key: 'time', title: 'TIME', width: 16, cell: (r) => formatTime(r.time) },
-  { key: 'verdict', title: 'VERDICT', width: 8, cell: verdictText, tone: verdictTone },
-  { key: 'rto', title: 'RTO', width: 14, cell: (r) => objectiveText('', r.rto).trim(), tone: (r) => (r.rto.pass === false ? 'bad' : r.rto.pass ? 'ok' : undefined) },
-  { key: 'rpo', title: 'RPO', width: 14, cell: (r) => objectiveText('', r.rpo).trim(), tone: (r) => (r.rpo.pass === false ? 'bad' : r.rpo.pass ? 'ok' : undefined) },
-];
-
-function reportSearchText(r: ReportSummary): string {
-  return [String(r.id), r.kind, r.kind === 'failover' ? 'takeover' : '', ...r.hosts, r.state, r.verdict ?? '', formatTime(r.time)].join(' ');
-}
 
 export function ReportsView({ width, height, ui, setUi }: ViewProps<{ kind: 'reports' }>): React.ReactElement {
   const reports = useCockpitState((s) => s.reports);
   const cockpit = useCockpit();
-  const rows = useMemo(() => [...applyFilter(reports ?? [], ui.filter, reportSearchText)].sort((a, b) => b.time.localeCompare(a.time) || b.id - a.id), [reports, ui.filter]);
+  const rows = useMemo(() => orderReports(applyFilter(reports ?? [], ui.filter, reportSearchText)), [reports, ui.filter]);
   const sel = useTableSelection(rows, (r) => String(r.id), ui, setUi);
   const tableHeight = height - 1;
   useViewActions((action) => {
@@ -53,21 +30,15 @@ export function ReportsView({ width, height, ui, setUi }: ViewProps<{ kind: 'rep
   return (
     <Box flexDirection="column" width={width} height={height}>
       <ViewTitle title={`Reports (${rows.length})`} details={[reports === null ? 'loading…' : '', filterDetail(ui.filter)]} />
-      <Table columns={COLUMNS} rows={rows} rowKey={(r) => String(r.id)} width={width} height={tableHeight} selected={sel.index}
+      <Table columns={REPORT_COLUMNS} rows={rows} rowKey={(r) => String(r.id)} width={width} height={tableHeight} selected={sel.index}
         empty={reports === null ? 'asking the hub…' : reports.length === 0 ? 'no drills or takeovers yet (d or F on a host)' : 'no report matches the filter'} />
     </Box>
   );
 }
 
 export function ReportView({ view, width, height }: ViewProps<{ kind: 'report'; id: number }>): React.ReactElement {
-  const cockpit = useCockpit();
   const theme = useTheme();
-  const [report, setReport] = useState<RecoveryReport | null>(null);
-  useEffect(() => {
-    let live = true;
-    void cockpit.call('reports.get', { id: view.id }).then((r) => { if (live && r) setReport(r); });
-    return () => { live = false; };
-  }, [view.id]);
+  const report = useCockpitState((s) => s.reportDetails[view.id]);
   useViewActions(() => false);
   if (!report) return <Box height={height}><Text dimColor>{` loading report ${view.id}…`}</Text></Box>;
   const failedChecks = report.checks.filter((c) => c.status === 'fail');
@@ -93,3 +64,24 @@ export function ReportView({ view, width, height }: ViewProps<{ kind: 'report'; 
     </Box>
   );
 }
+
+declare module '../route.js' {
+  interface ViewParams { reports: object; report: { id: number } }
+}
+
+export const REPORTS_POLL_MS = 30_000;
+
+export const reportsView: ViewDef<'reports'> = {
+  title: () => 'Reports',
+  keys: { title: 'Reports', table: true, bindings: [{ keys: ['enter'], action: 'open', help: 'report summary', short: 'open' }] },
+  filterable: true,
+  command: { name: 'reports', aliases: ['rep'], help: 'drill and takeover reports', open: () => ({ kind: 'reports' }) },
+  feeds: [{ every: REPORTS_POLL_MS, fetch: async (c) => [{ type: 'reports', reports: await c.call('reports.list', {}) }] }],
+  component: ReportsView,
+};
+
+export const reportView: ViewDef<'report'> = {
+  title: (v) => `Report ${v.id}`,
+  feeds: [{ fetch: async (c, v) => [{ type: 'report', report: await c.call('reports.get', { id: v.id }) }] }],
+  component: ReportView,
+};

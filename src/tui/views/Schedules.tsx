@@ -12,8 +12,9 @@ import { useCockpitState } from '../hooks/useCockpitState.js';
 import { AGE_TICK_MS, useNow } from '../hooks/useNow.js';
 import { useTableSelection } from '../hooks/useTableSelection.js';
 import { useTheme } from '../theme.js';
-import { scheduleColumns, scheduleSearchText, utcTime, windowText, windowTone, zoneTime } from './scheduleModel.js';
+import { scheduleColumns, scheduleSearchText, utcTime, windowText, windowTone, zoneTime } from '../render/scheduleModel.js';
 import type { ViewProps } from './types.js';
+import type { ViewDef } from './viewDef.js';
 import { ViewTitle, filterDetail } from './ViewTitle.js';
 
 export function runScheduleNow(cockpit: Cockpit, s: ScheduleView): void {
@@ -84,3 +85,22 @@ export function SchedulesView({ width, height, ui, setUi }: ViewProps<{ kind: 's
     </Box>
   );
 }
+
+declare module '../route.js' {
+  interface ViewParams { schedules: object }
+}
+
+export const SCHEDULES_POLL_MS = 10_000;
+export const schedulesView: ViewDef<'schedules'> = {
+  title: () => 'Schedules',
+  keys: {
+    title: 'Schedules',
+    table: true,
+    bindings: [{ keys: ['r'], action: 'runNow', help: 'run the schedule now (asks y/n)', short: 'run now', mutating: true }],
+  },
+  filterable: true,
+  command: { name: 'schedules', aliases: ['sc'], help: 'schedules, next runs, windows, queue', open: () => ({ kind: 'schedules' }) },
+  // queues and last results change with the jobs: asked again soon after a job update
+  feeds: [{ every: SCHEDULES_POLL_MS, follows: (s) => s.jobs, fetch: async (c) => [{ type: 'schedules', schedules: await c.call('schedules.list', {}) }] }],
+  component: SchedulesView,
+};

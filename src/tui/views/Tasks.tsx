@@ -10,8 +10,9 @@ import { useCockpit, useViewActions } from '../hooks/useCockpit.js';
 import { useCockpitState } from '../hooks/useCockpitState.js';
 import { useTableSelection } from '../hooks/useTableSelection.js';
 import { cancelTask, retryTask } from './actions.js';
-import { orderTasks, taskColumns, taskInfo, taskSearchText } from './taskModel.js';
+import { orderTasks, taskColumns, taskInfo, taskSearchText } from '../render/taskModel.js';
 import type { ViewProps } from './types.js';
+import type { ViewDef } from './viewDef.js';
 import { ViewTitle, filterDetail } from './ViewTitle.js';
 
 const COLUMNS = taskColumns();
@@ -67,3 +68,23 @@ export function TasksView({ width, height, ui, setUi }: ViewProps<{ kind: 'tasks
     </Box>
   );
 }
+
+declare module '../route.js' {
+  interface ViewParams { tasks: object }
+}
+
+export const tasksView: ViewDef<'tasks'> = {
+  title: () => 'Tasks',
+  keys: {
+    title: 'Tasks',
+    table: true,
+    bindings: [
+      { keys: ['enter'], action: 'open', help: 'host of the task', short: 'host' },
+      { keys: ['c'], action: 'cancel', help: 'cancel task (asks y/n)', short: 'cancel', mutating: true },
+      { keys: ['R'], action: 'retry', help: 'retry failed task', short: 'retry', mutating: true },
+    ],
+  },
+  filterable: true,
+  command: { name: 'tasks', aliases: ['jobs'], help: 'running, queued and finished tasks', open: () => ({ kind: 'tasks' }) },
+  component: TasksView,
+};

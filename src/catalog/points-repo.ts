@@ -1,0 +1,126 @@
+// Recovery points and the chunk index in the catalog: the points of each volume in chain
+// order with their manifests, the packs, and where each chunk lives (hash -> pack, offset).
+import { n, ns, s, type Raw, type Statements } from './columns.js';
+
+export interface PointRow {
+  id: number;
+  volumeId: number;
+  jobId: number | null;
+  time: string;
+  type: 'full' | 'incremental';
+  parentId: number | null;
+  size: number;
+  blockSize: number;
+  blockCount: number;
+  changedBlocks: number;
+  bytesNew: number;
+  merkleRoot: string;
+  verifiedAt: string | null;
+}
+export interface ChunkLocation {
+  packId: number;
+  packName: string;
+  offset: number;
+  length: number;
+  rawLength: number;
+  codec: number;
+}
+export interface StoreStats {
+  bytesStored: number;
+  chunks: number;
+  packs: number;
+  bytesLogical: number;
+}
+
+function pointOf(r: Raw): PointRow {
+  return {
+    id: n(r.id),
+    volumeId: n(r.volume_id),
+    jobId: r.job_id === null ? null : n(r.job_id),
+    time: s(r.time),
+    type: s(r.type) as PointRow['type'],
+    parentId: r.parent_id === null ? null : n(r.parent_id),
+    size: n(r.size),
+    blockSize: n(r.block_size),
+    blockCount: n(r.block_count),
+    changedBlocks: n(r.changed_blocks),
+    bytesNew: n(r.bytes_new),
+    merkleRoot: s(r.merkle_root),
+    verifiedAt: ns(r.verified_at),
+  };
+}
+
+export class PointsRepo {
+  constructor(private readonly st: Statements) {}
+
+  /** The volume's points, oldest first: a chain's parents come before their children. */
+  ofVolume(volumeId: number): PointRow[] {
+    return (this.st.get('SELECT * FROM points WHERE volume_id = ? ORDER BY id').all(volumeId) as Raw[]).map(pointOf);
+  }
+  all(): PointRow[] {
+    return (this.st.get('SELECT * FROM points ORDER BY id').all() as Raw[]).map(pointOf);
+  }
+  get(id: number): PointRow | undefined {
+    const r = this.st.get('SELECT * FROM points WHERE id = ?').get(id) as Raw | undefined;
+    return r && pointOf(r);
+  }
+  latest(volumeId: number): PointRow | undefined {
+    const r = this.st.get('SELECT * FROM points WHERE volume_id = ? ORDER BY id DESC LIMIT 1').get(volumeId) as Raw | undefined;
+    return r && pointOf(r);
+  }
+  ofJob(jobId: number): number[] {
+    return (this.st.get('SELECT id FROM points WHERE job_id = ? ORDER BY id').all(jobId) as { id: number }[]).map((r) => r.id);
+  }
+  manifest(pointId: number): Buffer {
+    return (this.st.get('SELECT manifest FROM points WHERE id = ?').get(pointId) as { manifest: Buffer }).manifest;
+  }
+  insert(p: Omit<PointRow, 'id' | 'verifiedAt'>, manifest: Buffer): number {
+    const info = this.st
+      .get(
+        `INSERT INTO points (volume_id, job_id, time, type, parent_id, size, block_size, block_count, changed_blocks, bytes_new, merkle_root, manifest)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(p.volumeId, p.jobId, p.time, p.type, p.parentId, p.size, p.blockSize, p.blockCount, p.changedBlocks, p.bytesNew, p.merkleRoot, manifest);
+    return Number(info.lastInsertRowid);
+  }
+
+  insertPack(name: string, size: number, now: string): number {
+    return Number(this.st.get('INSERT INTO packs (name, size, created_at) VALUES (?, ?, ?)').run(name, size, now).lastInsertRowid);
+  }
+  packNames(): Set<string> {
+    return new Set((this.st.get('SELECT name FROM packs').all() as { name: string }[]).map((r) => r.name));
+  }
+  hasChunk(hash: Buffer): boolean {
+    return this.st.get('SELECT 1 FROM chunks WHERE hash = ?').get(hash) !== undefined;
+  }
+  /** A chunk already indexed keeps its first location. */
+  insertChunk(hash: Buffer, packId: number, offset: number, length: number, rawLength: number, codec: number): void {
+    this.st
+      .get('INSERT OR IGNORE INTO chunks (hash, pack_id, offset, length, raw_length, codec) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(hash, packId, offset, length, rawLength, codec);
+  }
+  chunk(hash: Buffer): ChunkLocation | undefined {
+    const r = this.st
+      .get('SELECT c.pack_id, p.name, c.offset, c.length, c.raw_length, c.codec FROM chunks c JOIN packs p ON p.id = c.pack_id WHERE c.hash = ?')
+      .get(hash) as Raw | undefined;
+    return r && { packId: n(r.pack_id), packName: s(r.name), offset: n(r.offset), length: n(r.length), rawLength: n(r.raw_length), codec: n(r.codec) };
+  }
+  /** A fast lookup for many chunks at once (restore, verify): pack names resolved once. */
+  chunkLocator(): (hash: Buffer) => ChunkLocation | undefined {
+    const packs = new Map((this.st.get('SELECT id, name FROM packs').all() as { id: number; name: string }[]).map((r) => [r.id, r.name]));
+    // its own statement: raw mode would change the shared one
+    const st = this.st.db.prepare('SELECT pack_id, offset, length, raw_length, codec FROM chunks WHERE hash = ?').raw(true);
+    return (hash) => {
+      const r = st.get(hash) as [number, number, number, number, number] | undefined;
+      if (!r) return undefined;
+      return { packId: r[0], packName: packs.get(r[0])!, offset: r[1], length: r[2], rawLength: r[3], codec: r[4] };
+    };
+  }
+
+  stats(): StoreStats {
+    const p = this.st.get('SELECT COUNT(*) AS c, COALESCE(SUM(size),0) AS b FROM packs').get() as { c: number; b: number };
+    const c = this.st.get('SELECT COUNT(*) AS c FROM chunks').get() as { c: number };
+    const l = this.st.get('SELECT COALESCE(SUM(size),0) AS b FROM points').get() as { b: number };
+    return { bytesStored: p.b, packs: p.c, chunks: c.c, bytesLogical: l.b };
+  }
+}

@@ -1,0 +1,186 @@
+// The agents' side of the hub: who may connect, one session per host, and what each agent
+// message changes (volumes, live bitmaps and bytes, telemetry, committed points, job ends).
+import type { WebSocket } from 'ws';
+import type { Catalog } from '../catalog/catalog.js';
+import type { AgentMessageOf } from '../protocol/agent.js';
+import { CLOSE, type ProtocolError } from '../protocol/errors.js';
+import type { BlockStore } from '../store/block-store.js';
+import { AgentSession, type SessionHost, type SessionJob } from './agent-session.js';
+import type { JobRunner } from './jobs.js';
+import type { LiveState } from './live.js';
+import type { HubMonitoring } from './monitoring.js';
+import type { Broadcaster, Clock, HostRepo, HubLog, Journal, PointRepo } from './ports.js';
+import type { VolumeReceive } from './receive.js';
+import { tokenMatches } from './tokens.js';
+import { pointView } from './wire.js';
+
+/** What the agents' side uses. */
+export interface AgentDeskPorts {
+  clock: Clock;
+  catalog: HostRepo & PointRepo & Pick<Catalog, 'tx' | 'upsertVolume'>;
+  store: BlockStore;
+  live: LiveState;
+  /** the sessions by host: the agent links every other service sees */
+  sessions: Map<string, AgentSession>;
+  journal: Journal;
+  feed: Broadcaster;
+  jobs: Pick<JobRunner, 'pump' | 'progress' | 'volumeCommitted' | 'finished'>;
+  monitoring: Pick<HubMonitoring, 'tokenExpired' | 'onHello' | 'onBitmap' | 'onBytes' | 'onMetrics' | 'onPong' | 'onVolumeCommitted'>;
+  hubName: string;
+  log: HubLog;
+  heartbeatTimeoutMs: number;
+  /** the hub is stopping: closing sessions leave the catalog alone */
+  stopping(): boolean;
+}
+
+export class AgentDesk implements SessionHost {
+  constructor(private readonly p: AgentDeskPorts) {}
+
+  get hubName(): string {
+    return this.p.hubName;
+  }
+
+  get store(): BlockStore {
+    return this.p.store;
+  }
+
+  /** Once a second: drop links whose agent has not been heard for the heartbeat timeout. */
+  dropSilent(): void {
+    const timeout = this.p.heartbeatTimeoutMs;
+    for (const s of this.p.sessions.values()) {
+      const seen = this.p.live.host(s.host).lastSeen ?? 0;
+      if (this.p.clock.now() - seen > timeout) {
+        this.p.log('warning', `agent ${s.host}: no heartbeat for ${timeout} ms; dropping the link`);
+        s.ws.terminate();
+      }
+    }
+  }
+
+  authenticate(host: string, token: string, remote: string): string | null {
+    const h = host ? this.p.catalog.hostByName(host) : undefined;
+    let why: string | null = null;
+    if (!host) why = 'no host name given';
+    else if (!token) why = 'no token given';
+    else if (!h) why = `unknown host ${host}`;
+    else if (h.revoked) why = `token of ${host} is revoked`;
+    else if (!tokenMatches(token, h.tokenHash)) why = `wrong token for ${host}`;
+    else if (this.p.monitoring.tokenExpired(h.id)) why = `token of ${host} expired`;
+    this.p.journal.audit(`agent:${host || '?'}`, 'agent.connect', host || null, why ? 'rejected' : 'accepted', { remote, reason: why });
+    if (why) this.p.journal.event('warning', 'agent.auth.rejected', h ? host : null, `agent connection from ${remote} rejected: ${why}`);
+    return why;
+  }
+
+  onConnection(ws: WebSocket, host: string, remote: string): void {
+    const old = this.p.sessions.get(host);
+    if (old) old.close(CLOSE.replaced, 'replaced by a new connection');
+    const s = new AgentSession(ws, host, remote, this);
+    this.p.sessions.set(host, s);
+    this.p.live.host(host).lastSeen = this.p.clock.now();
+  }
+
+  onHello(s: AgentSession, m: AgentMessageOf<'hello'>): void {
+    const h = this.p.catalog.hostByName(s.host)!;
+    this.p.catalog.tx(() => {
+      for (const v of m.volumes) this.p.catalog.upsertVolume(h.id, v.name, v.path, v.size, v.blockSize);
+    });
+    const l = this.p.live.host(s.host);
+    l.link = 'connected';
+    l.agentVersion = m.agentVersion;
+    this.p.journal.event('info', 'host.connected', s.host, `host ${s.host} connected from ${s.remote} (agent ${m.agentVersion}, ${m.volumes.length} volume(s))`);
+    this.p.feed.pushHost(s.host);
+    this.p.monitoring.onHello(s);
+    // a failed-over host's agent is told again each time it connects: it must not replicate
+    if (h.failedOver) s.send({ type: 'fence', reason: `host ${s.host} is failed over` });
+    this.p.jobs.pump();
+  }
+
+  onSeen(s: AgentSession): void {
+    this.p.live.host(s.host).lastSeen = this.p.clock.now();
+  }
+
+  onBitmap(s: AgentSession, m: AgentMessageOf<'bitmap'>): void {
+    const dirty = {
+      blockCount: m.blockCount,
+      blockSize: m.blockSize,
+      dirtyCount: m.dirtyCount,
+      dirtyBytes: Math.min(m.size, m.dirtyCount * m.blockSize),
+      bitmap: m.bitmap,
+      time: new Date(m.time).toISOString(),
+    };
+    this.p.live.host(s.host).dirty.set(m.volume, dirty);
+    this.p.monitoring.onBitmap(s, m, dirty.dirtyBytes);
+    this.p.feed.broadcast({ type: 'bitmap', host: s.host, volume: m.volume, dirty });
+  }
+
+  onProgress(jobId: number, _volume: string, phase: 'scan' | 'transfer', doneBytes: number, totalBytes: number): void {
+    this.p.jobs.progress(jobId, phase, doneBytes, totalBytes);
+  }
+
+  onBytes(s: AgentSession, n: number): void {
+    this.p.live.addBytes(s.host, n);
+    this.p.monitoring.onBytes(s, n);
+  }
+
+  onMetrics(s: AgentSession, m: AgentMessageOf<'metrics'>): void {
+    this.p.monitoring.onMetrics(s, m);
+  }
+
+  onPong(s: AgentSession, m: AgentMessageOf<'pong'>): void {
+    this.p.monitoring.onPong(s, m);
+  }
+
+  onAgentEvent(s: AgentSession, m: AgentMessageOf<'event'>): void {
+    this.p.journal.event('warning', 'bitmap.invalidated', s.host, `host ${s.host} volume ${m.volume}: ${m.message}`, { volume: m.volume });
+  }
+
+  commit(job: SessionJob, vol: VolumeReceive, merkleRoot: string): number {
+    const spec = job.volumes.find((v) => v.name === vol.name)!;
+    return this.p.store.commitPoint(
+      {
+        volumeId: spec.volumeId,
+        jobId: job.jobId,
+        time: this.p.clock.iso(),
+        type: vol.mode,
+        parentId: vol.mode === 'incremental' ? spec.basePointId : null,
+        size: vol.size,
+        blockSize: vol.blockSize,
+        blockCount: vol.blockCount,
+        entries: vol.manifestEntries(),
+        merkleRoot,
+      },
+      vol.writer,
+    );
+  }
+
+  onVolumeCommitted(s: AgentSession, jobId: number, volume: string, pointId: number, vol: VolumeReceive): void {
+    const p = this.p.catalog.point(pointId)!;
+    this.p.jobs.volumeCommitted(jobId, p.bytesNew, vol.bytesWire);
+    const host = s.host;
+    // the committed generation is now the base: the backlog is what changed since
+    const l = this.p.live.host(host);
+    const d = l.dirty.get(volume);
+    if (d) l.dirty.set(volume, { ...d, dirtyCount: 0, dirtyBytes: 0, bitmap: Buffer.alloc(Math.ceil(d.blockCount / 8)).toString('base64') });
+    this.p.monitoring.onVolumeCommitted(host, volume);
+    this.p.feed.broadcast({ type: 'point', point: pointView(this.p.catalog, p) });
+    this.p.journal.event('info', 'point.committed', host, `host ${host} volume ${volume}: recovery point ${pointId} (${p.type}, ${p.changedBlocks} changed blocks)`);
+    this.p.feed.pushHost(host);
+  }
+
+  onJobFinished(jobId: number, error: string | null): void {
+    this.p.jobs.finished(jobId, error);
+  }
+
+  onProtocolError(s: AgentSession, e: ProtocolError): void {
+    this.p.journal.event('warning', 'agent.protocol', s.host, `agent ${s.host} (${s.remote}) closed: ${e.code}: ${e.message}`);
+    this.p.journal.audit(`agent:${s.host}`, 'agent.protocol-error', s.host, 'closed', { code: e.code, message: e.message });
+  }
+
+  onClosed(s: AgentSession): void {
+    if (this.p.stopping() || this.p.sessions.get(s.host) !== s) return;
+    this.p.sessions.delete(s.host);
+    const l = this.p.live.host(s.host);
+    l.link = 'disconnected';
+    this.p.journal.event('warning', 'host.disconnected', s.host, `host ${s.host} disconnected`, { closeCode: s.closeCode });
+    this.p.feed.pushHost(s.host);
+  }
+}
