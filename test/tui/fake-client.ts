@@ -98,7 +98,11 @@ export class FakeClient implements CockpitClient {
     'drill.list': () => [],
     'drill.cleanup': () => [],
     'instances.list': () => this.instances,
-    ...noFixture(['instances.stop', 'instances.console', 'mount.start', 'mount.stop']),
+    'instances.stop': (p) => {
+      const i = this.instances.find((x) => x.id === p.id)!;
+      return { ...i, state: 'stopped' as const };
+    },
+    ...noFixture(['instances.console', 'mount.start', 'mount.stop']),
     'runs.list': () => [],
     'reports.list': () => this.reports,
   };
