@@ -31,7 +31,9 @@ export function hostObjectives(run: RunRecord, h: HostObjectiveInput, final = ru
     .filter((s) => ['restore', 'deliver', 'start', 'checks'].includes(s.kind) && s.state === 'succeeded' && s.finishedAt !== null)
     .map((s) => s.finishedAt!);
   const all = mine.filter((s) => ['restore', 'start', 'checks'].includes(s.kind));
-  const recovered = all.length > 0 && all.every((s) => s.state === 'succeeded') && ends.length ? Math.max(...ends) : null;
+  // a host with no boot sector is not powered on: its start step is skipped, not failed
+  const done = (s: (typeof all)[number]) => s.state === 'succeeded' || (s.kind === 'start' && s.state === 'skipped');
+  const recovered = all.length > 0 && all.every(done) && ends.length ? Math.max(...ends) : null;
   const oldest = h.pointTimes.length ? Math.min(...h.pointTimes) : null;
   const rto = objective(recovered === null ? null : seconds(recovered - run.startedAt), h.rtoSeconds);
   // a finished run whose host never came back missed its RTO

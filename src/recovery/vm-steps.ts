@@ -61,6 +61,10 @@ export async function startHost(d: VmStepDeps, meta: RunMeta, h: RunScopeHost, c
       disks.push({ volume: p.volume, size: p.size, base: { kind: 'file' as const, path: p.image, format: meta.target.format }, boot });
     }
   }
+  if (!disks.some((x) => x.boot)) {
+    for (const p of h.points) await d.instances.closeExport(exportKey(ctx.run.id, h.host, p.volume));
+    return { state: 'skipped', detail: `no volume of ${h.host} has a boot sector: not powered on` };
+  }
   // the firmware boots the first disk only: the volume with a boot sector goes first
   disks.sort((a, b) => Number(b.boot) - Number(a.boot));
   const applicable = checksFor(d.checks, h.checks, { host: h.host, tags: d.tags(h.host), tier: h.tier, format: meta.target.format });
@@ -81,7 +85,7 @@ export async function startHost(d: VmStepDeps, meta: RunMeta, h: RunScopeHost, c
 /** Instant recovery: the restored images become each overlay's backing node; the NBD exports close. */
 export async function attachLocal(d: VmStepDeps, meta: RunMeta, h: RunScopeHost, ctx: StepContext): Promise<StepOutcome> {
   const r = runningInstance(d.instances, ctx.run.id, h.host);
-  if (!r?.qmp) return { state: 'failed', error: `no running instance of ${h.host} to attach its disks to` };
+  if (!r?.qmp) return { state: 'skipped', detail: `no instance of ${h.host} is running: nothing to attach` };
   const m = await InstanceMonitor.connect(r.qmp);
   try {
     for (const p of h.points) {

@@ -35,9 +35,9 @@ describe.skipIf(!haveQemu)('qemu targets boot the recovered guest', () => {
     const g = spawnSync(path.join(ROOT, 'scripts', 'make-guest-image.sh'), [guest], { encoding: 'utf8' });
     if (g.status !== 0) throw new Error(`make-guest-image failed: ${g.stderr}`);
     fs.copyFileSync(guest, c.file('broken.img'));
-    // a disk whose boot sector is gone never boots
+    // the MBR is there but the partition's boot loader is gone: the guest never boots
     const fd = fs.openSync(c.file('broken.img'), 'r+');
-    fs.writeSync(fd, Buffer.alloc(512), 0, 512, 0);
+    fs.writeSync(fd, Buffer.alloc(4096), 0, 4096, 1 << 20);
     fs.closeSync(fd);
     fs.writeFileSync(
       c.file('drc.yaml'),
