@@ -26,7 +26,10 @@ mkdir -p "$CACHE"
 exec 9>"$CACHE/lock"
 flock 9
 
-KPKG=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+kernel_pkg() { apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}'; }
+KPKG=$(kernel_pkg)
+# a fresh machine may have no apt lists yet (the kernel is only downloaded, never installed)
+if [ -z "$KPKG" ] && [ "$(id -u)" = 0 ]; then apt-get update -qq >/dev/null 2>&1 || true; KPKG=$(kernel_pkg); fi
 [ -n "$KPKG" ] || KPKG=$(ls "$CACHE"/kernel 2>/dev/null | head -1)
 [ -n "$KPKG" ] || die "no linux-image-cloud-amd64 in the apt lists (run apt-get update)"
 KEY=$(cat "$SELF" <(echo "$KPKG $SIZE_MIB") | sha256sum | cut -c1-16)
