@@ -4,6 +4,7 @@ import type { ApiClient } from '../../client/api-client.js';
 import type { InstanceView } from '../../protocol/recovery.js';
 import { longDuration as duration } from '../../format/human.js';
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printJson, table } from '../output.js';
@@ -41,7 +42,7 @@ async function follow(client: ApiClient, id: number): Promise<number> {
 }
 
 export async function instances(argv: string[]): Promise<number> {
-  const a = parseArgs('instances', argv, { values: ['confirm'], switches: ['all', 'follow'] });
+  const a = parseArgs('instances', argv, FLAGS.instances);
   const ctx = resolveContext(a);
   const [sub, id, ...rest] = a.positionals;
   if (rest.length) throw new UsageError(`instances: unexpected argument ${rest[0]}`);

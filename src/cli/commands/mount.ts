@@ -1,12 +1,13 @@
 // `drc mount HOST --point ID`: export a volume at a point read-only over NBD on a local unix
 // socket for file-level recovery (nbdfuse, qemu-nbd, guestmount); `drc unmount` ends it.
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printJson } from '../output.js';
 
 export async function mount(argv: string[]): Promise<number> {
-  const a = parseArgs('mount', argv, { values: ['point', 'volume'] });
+  const a = parseArgs('mount', argv, FLAGS.mount);
   const ctx = resolveContext(a);
   const [host, ...rest] = a.positionals;
   if (!host || rest.length) throw new UsageError('mount: expected HOST [--volume NAME] [--point latest|ID|ISO-TIME]');
@@ -26,7 +27,7 @@ export async function mount(argv: string[]): Promise<number> {
 }
 
 export async function unmount(argv: string[]): Promise<number> {
-  const a = parseArgs('unmount', argv, {});
+  const a = parseArgs('unmount', argv, FLAGS.unmount);
   const ctx = resolveContext(a);
   const [what, ...rest] = a.positionals;
   if (!what || rest.length) throw new UsageError('unmount: expected a mount id or a host name');
