@@ -80,7 +80,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   failover: {
     load: async () => (await import('./commands/failover.js')).failover,
-    help: 'failover HOST [--point latest|ID|ISO-TIME] [--target NAME] --confirm HOST [--json]',
+    help: 'failover HOST [--point latest|ID|ISO-TIME] [--target NAME] --confirm HOST [--instant] [--json]',
     about: 'pre-check, fence the source, restore to the production target, post-check, switch',
   },
   instances: {
