@@ -1,11 +1,13 @@
 // The SQLite catalog: one file, WAL, numbered migrations, and one repository per aggregate
 // (catalog.repos). The methods below delegate to the repositories for the callers not yet
 // moved to them; new code takes the repository it needs.
+import { InstanceStore } from './instance-store.js';
 import Database from 'better-sqlite3';
 import { SqliteAlarmStore } from './alarm-store.js';
 import { AuditRepo } from './audit-repo.js';
 import { OperatorsRepo } from './operators-repo.js';
 import { Statements, type Db } from './columns.js';
+import { CopyRecords, PointObjects } from './copy-store.js';
 import { HostsRepo, type HostRow, type VolumeRow } from './hosts-repo.js';
 import { JobsRepo, type JobProgress, type JobRow, type NewJob } from './jobs-repo.js';
 import { JobStatsRepo } from './job-stats-repo.js';
@@ -43,6 +45,9 @@ export interface CatalogRepos {
   operators: OperatorsRepo;
   /** the audit log read by time and host (written through journal) */
   auditLog: AuditRepo;
+  copies: CopyRecords;
+  pointObjects: PointObjects;
+  instances: InstanceStore;
 }
 
 export class Catalog {
@@ -74,6 +79,9 @@ export class Catalog {
       tokens: new TokenExpiryRepo(this.db),
       operators: new OperatorsRepo(this.db),
       auditLog: new AuditRepo(this.db),
+      copies: new CopyRecords(this.db),
+      pointObjects: new PointObjects(this.db),
+      instances: new InstanceStore(this.db),
     };
   }
 
@@ -101,6 +109,11 @@ export class Catalog {
 
   close(): void {
     this.db.close();
+  }
+
+  /** names of the copies that hold a point (repos.copies) */
+  copiesOfPoint(pointId: number): string[] {
+    return this.repos.copies.copiesOf(pointId);
   }
 
   /** `fn` in one transaction: every repository write inside it commits or none does. */

@@ -25,6 +25,8 @@ export interface StepResult {
   hook?: { kind: 'command' | 'webhook'; output: string };
   /** final sync and failback: what travelled */
   sync?: { jobId?: number; pointIds?: number[]; blocksSent?: number; bytesSent?: number; drChanged?: number | null; sourceChanged?: number | null; downtimeMs?: number };
+  /** qemu targets: the instance a start step powered on (and, after the boot check, its boot time) */
+  instance?: { id: number; accel: string; note: string | null; network: string; ports: { host: number; guest: number }[]; bootMs?: number };
 }
 
 export interface StepRecord extends StepSpec {
@@ -71,6 +73,7 @@ export interface RunMeta {
     ttlSeconds?: number;
     verdict?: Verdict;
     notes?: string;
+    instant?: boolean;
     /** failover: false when asked to skip the final sync */
     finalSync?: boolean;
     /** failback: the failover run whose images the host comes home from */

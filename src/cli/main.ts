@@ -58,6 +58,21 @@ export const COMMANDS: Record<string, Command> = {
     help: 'gc [--limit MIB-PER-S] [--json]',
     about: 'remove unreferenced chunks and repack mostly-dead packs (online, resumable)',
   },
+  copies: {
+    load: async () => (await import('./commands/copies.js')).copies,
+    help: 'copies [--json] | copies run NAME [--wait] [--limit MIB-PER-S] [--json]',
+    about: 'second targets of recovery points: points held, lag, last run; run one now',
+  },
+  store: {
+    load: async () => (await import('./commands/store.js')).store,
+    help: 'store recover --from DIR|s3://BUCKET/PREFIX --data NEWDIR [--endpoint URL] [--region NAME] [--credentials-file FILE] [--no-path-style] [--json]',
+    about: "rebuild a hub's catalog from a copy or an S3 store alone (the hub is lost)",
+  },
+  key: {
+    load: async () => (await import('./commands/key.js')).key,
+    help: 'key list [--json] | key add --new-passphrase-file FILE | key remove ID',
+    about: "the key files that open an encrypted store (the config's passphrase opens it)",
+  },
   status: {
     load: async () => (await import('./commands/status.js')).status,
     help: 'status [--json]',
@@ -75,18 +90,33 @@ export const COMMANDS: Record<string, Command> = {
   },
   drill: {
     load: async () => (await import('./commands/drill.js')).drill,
-    help: 'drill HOST... [--plan NAME] [--point latest|ID|ISO-TIME] [--target NAME] [--ttl DURATION] [--verdict pass|fail] [--notes TEXT] [--yes] [--json] | drill list [--all] | drill cleanup ID|--expired|--all | drill verdict ID pass|fail [--notes TEXT]',
+    help: 'drill HOST... [--plan NAME] [--point latest|ID|ISO-TIME] [--target NAME] [--ttl DURATION] [--verdict pass|fail] [--notes TEXT] [--instant] [--yes] [--json] | drill list [--all] | drill cleanup ID|--expired|--all | drill verdict ID pass|fail [--notes TEXT]',
     about: 'restore hosts into an isolated target, run checks, measure RTO/RPO (production untouched)',
   },
   failover: {
     load: async () => (await import('./commands/failover.js')).failover,
-    help: 'failover HOST [--point latest|ID|ISO-TIME] [--target NAME] [--no-final-sync] --confirm HOST [--json] | cancel HOST --confirm HOST',
+    help: 'failover HOST [--point latest|ID|ISO-TIME] [--target NAME] [--no-final-sync] --confirm HOST [--instant] [--json] | cancel HOST --confirm HOST',
     about: 'pre-check, final sync, fence the source, restore to the production target, post-check, switch',
   },
   failback: {
     load: async () => (await import('./commands/failback.js')).failback,
     help: 'failback HOST --confirm HOST [--json]',
     about: 'bring a failed-over host home: send back only the blocks that differ, verify, switch back, un-fence',
+  },
+  instances: {
+    load: async () => (await import('./commands/instances.js')).instances,
+    help: 'instances [--all] [--json] | instances stop ID [--confirm HOST] | instances console ID [--follow]',
+    about: 'recovered hosts running as VMs and NBD mounts: list, stop, console',
+  },
+  mount: {
+    load: async () => (await import('./commands/mount.js')).mount,
+    help: 'mount HOST [--volume NAME] [--point latest|ID|ISO-TIME] [--json]',
+    about: 'export a recovery point read-only over NBD on a local socket (file-level recovery)',
+  },
+  unmount: {
+    load: async () => (await import('./commands/mount.js')).unmount,
+    help: 'unmount ID|HOST',
+    about: 'end a mount',
   },
   report: {
     load: async () => (await import('./commands/report.js')).report,

@@ -24,6 +24,10 @@ export interface DrcConfig {
   plans: PlanConfig[];
   /** Drills and failovers: drill TTL, the DNS/load-balancer switch hook. */
   recovery: RecoveryConfig;
+  /** Where recovery points are stored (default: the data directory). */
+  store: StoreConfig;
+  /** Second targets points are copied to. */
+  copies: CopyConfig[];
 }
 
 export interface HubConfig {
@@ -177,6 +181,7 @@ export const ALARM_EVENTS = [
   'host_start_failed',
   'verify_failed',
   'bitmap_invalidated',
+  'copy_failed',
 ] as const;
 export type AlarmEvent = (typeof ALARM_EVENTS)[number];
 
@@ -283,9 +288,41 @@ export interface CommandTargetConfig extends TargetBase {
   command: string;
 }
 
-export type TargetConfig = DirectoryTargetConfig | CommandTargetConfig;
+export const QEMU_ACCELS = ['auto', 'kvm', 'tcg'] as const;
+export const QEMU_FIRMWARES = ['bios', 'uefi'] as const;
+export const QEMU_DISK_BUSES = ['virtio', 'ide', 'scsi', 'nvme'] as const;
+export const QEMU_NETWORKS = ['isolated', 'none', 'user', 'bridge', 'tap'] as const;
 
-export const CHECK_TYPES = ['digest', 'qemu_img_check', 'command', 'tcp', 'http'] as const;
+/** isolated: user-mode with restrict=on and only forwarded ports; none: no NIC; bridge/tap: the DR network. */
+export type QemuNetworkConfig =
+  | { mode: 'isolated' | 'none' | 'user' }
+  | { mode: 'bridge' | 'tap'; name: string };
+
+/** A host port forwarded to a guest port (user-mode networks); host null = any free port. */
+export interface PortForwardConfig {
+  host: number | null;
+  guest: number;
+}
+
+export interface QemuTargetConfig extends TargetBase {
+  type: 'qemu';
+  /** Absolute directory: images, overlays, consoles of the instances. */
+  path: string;
+  accel: (typeof QEMU_ACCELS)[number];
+  /** MiB */
+  memory: number;
+  cpus: number;
+  firmware: (typeof QEMU_FIRMWARES)[number];
+  diskBus: (typeof QEMU_DISK_BUSES)[number];
+  network: QemuNetworkConfig;
+  ports: PortForwardConfig[];
+  /** the emulator; default qemu-system-x86_64 */
+  binary: string;
+}
+
+export type TargetConfig = DirectoryTargetConfig | CommandTargetConfig | QemuTargetConfig;
+
+export const CHECK_TYPES = ['digest', 'qemu_img_check', 'command', 'tcp', 'http', 'boot'] as const;
 export type CheckType = (typeof CHECK_TYPES)[number];
 
 interface CheckBase {
@@ -317,7 +354,18 @@ export interface HttpCheckConfig extends CheckBase {
   expectStatus: number | null;
 }
 
-export type CheckConfig = ImageCheckConfig | CommandCheckConfig | TcpCheckConfig | HttpCheckConfig;
+/** Passes when the instance's serial console matches `console` within the timeout. */
+export interface BootCheckConfig extends CheckBase {
+  type: 'boot';
+  console: string;
+}
+
+/** Built in on qemu targets (never configured): a QMP screendump for the report. */
+export interface ScreenshotCheckConfig extends CheckBase {
+  type: 'screenshot';
+}
+
+export type CheckConfig = ImageCheckConfig | CommandCheckConfig | TcpCheckConfig | HttpCheckConfig | BootCheckConfig | ScreenshotCheckConfig;
 
 export interface PlanConfig {
   name: string;
@@ -344,3 +392,50 @@ export interface RecoveryConfig {
 export type SwitchHookConfig =
   | { type: 'command'; command: string; timeout: number }
   | { type: 'webhook'; url: string; timeout: number };
+
+/** Where recovery points are stored (`store:`); `{type: local}` when absent. */
+export type StoreConfig = (LocalStoreConfig | S3StoreConfig) & {
+  /** Encryption at rest of a new store; null = plain. */
+  encryption: EncryptionConfig | null;
+  /** Bytes of whole packs the hub keeps on local disk for restores and verify of a remote store. */
+  cacheBytes: number;
+};
+
+export interface LocalStoreConfig {
+  type: 'local';
+  /** Absolute directory; null = DATA/store. */
+  path: string | null;
+}
+
+export interface S3Location {
+  endpoint: string | null;
+  bucket: string;
+  /** Key prefix ('' or ending in '/'). */
+  prefix: string;
+  region: string;
+  pathStyle: boolean;
+  /** A file with the access key and secret; null = AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. */
+  credentialsFile: string | null;
+}
+
+export interface S3StoreConfig extends S3Location {
+  type: 's3';
+}
+
+export type EncryptionConfig = { passphraseFile: string; passphraseEnv: null } | { passphraseFile: null; passphraseEnv: string };
+
+/** A second target recovery points are copied to (`copies:`). */
+export type CopyConfig = {
+  name: string;
+  /** 5-field cron and its zone; null = only `drc copies run`. */
+  cron: string | null;
+  timezone: string;
+  /** Time window ("22:00-06:00") outside which a scheduled copy waits; null = any time. */
+  window: TimeWindow | null;
+  /** Object Lock retention (S3) or read-only files (directory) for `keep` seconds. */
+  immutable: boolean;
+  /** Seconds a copied point is kept (and retained when immutable); null = forever. */
+  keep: number | null;
+  /** Seconds after which an uncopied point is an alarm; null = no alarm. */
+  rpo: number | null;
+} & ({ type: 'directory'; path: string } | ({ type: 's3' } & S3Location));

@@ -5,10 +5,12 @@
 // After `subscribe` the hub sends one {type:"snapshot"} and then incremental updates.
 
 import type { GcReportView, MaintenanceStatusView, PruneReport, ScheduleView, VerifyResultView } from './maintenance.js';
-import type { DrillArtefactView, DrillPreview, FailbackPrecheck, FailoverCancelView, FailoverPrecheck, RecoveryReport, RecoveryUpdate, ReportSummary, RunView } from './recovery.js';
+import type { DrillArtefactView, DrillPreview, FailbackPrecheck, FailoverCancelView, FailoverPrecheck, InstanceConsole, InstanceView, RecoveryReport, RecoveryUpdate, ReportSummary, RunView } from './recovery.js';
 import { bool, int, list, name, nullable, num, obj, oneOf, optional, str, type Reader } from './schema.js';
 
 export type * from './maintenance.js';
+export type * from './storage.js';
+import type { CopyRunView, CopySummaryView, CopyView, StoreView } from './storage.js';
 export type * from './recovery.js';
 import type { AuditEntryView, OperatorTokenView, WhoAmIView } from './access.js';
 export type * from './access.js';
@@ -111,6 +113,8 @@ export interface PointView {
   bytesNew: number;
   merkleRoot: string;
   verifiedAt: string | null;
+  /** names of the copies that hold this point */
+  copies?: string[];
 }
 
 export interface EventView {
@@ -161,6 +165,10 @@ export interface HubView {
   store: StoreStats;
   stats: JobStats;
   tiers: TierView[];
+  /** where packs are kept, encryption and the local cache (Step 9) */
+  backend?: StoreView;
+  /** copies with points held and lag */
+  copies?: CopySummaryView[];
 }
 
 // ---- alarms, metrics, inspection (Step 4) ---------------------------------------------
@@ -380,6 +388,16 @@ export const maintenanceRequests = {
   'maintenance.status': { params: none, result: returns<MaintenanceStatusView>() },
 };
 
+/** The store backend and copies to second targets. */
+export const storageRequests = {
+  /** the store backend, its location, encryption and local pack cache */
+  'store.info': { params: none, result: returns<StoreView>() },
+  /** copies with points held, lag and their last run */
+  'copies.list': { params: none, result: returns<CopyView[]>() },
+  /** run a copy now; wait: answer when it has finished; bytesPerSecond throttles it */
+  'copies.run': { params: obj({ name, wait: optional(bool), bytesPerSecond: optional(int(1)) }), result: returns<CopyRunView>() },
+};
+
 const verdict = oneOf('pass', 'fail');
 
 /** Drills, failovers, runs and their reports. */
@@ -394,6 +412,7 @@ export const recoveryRequests = {
       ttlSeconds: optional(int(1, MAX_TTL_SECONDS)),
       verdict: optional(verdict),
       notes: optional(str(4000)),
+      instant: optional(bool),
     }),
     result: returns<RunView>(),
   },
@@ -404,13 +423,21 @@ export const recoveryRequests = {
   'failover.precheck': { params: obj({ host: name, point: optional(point), target: optional(name), noFinalSync: optional(bool) }), result: returns<FailoverPrecheck>() },
   /** confirm must equal host exactly; the service checks it (and audits a wrong one), so any string passes here */
   'failover.start': {
-    params: obj({ host: name, point: optional(point), target: optional(name), confirm: optional(str(200)), noFinalSync: optional(bool) }),
+    params: obj({ host: name, point: optional(point), target: optional(name), confirm: optional(str(200)), instant: optional(bool), noFinalSync: optional(bool) }),
     result: returns<RunView>(),
   },
   /** un-fence a failed-over host without failback: its agent replicates again from its last committed generation */
   'failover.cancel': { params: obj({ host: name, confirm: optional(str(200)) }), result: returns<FailoverCancelView>() },
   'failback.precheck': { params: obj({ host: name }), result: returns<FailbackPrecheck>() },
   'failback.start': { params: obj({ host: name, confirm: optional(str(200)) }), result: returns<RunView>() },
+
+  'instances.list': { params: obj({ all: optional(bool) }), result: returns<InstanceView[]>() },
+  /** failover instances need confirm equal to their host name */
+  'instances.stop': { params: obj({ id: int(1), confirm: optional(str(200)) }), result: returns<InstanceView>() },
+  /** the serial console from byte `offset` (default: its last 64 KiB) */
+  'instances.console': { params: obj({ id: int(1), offset: optional(int(0)) }), result: returns<InstanceConsole>() },
+  'mount.start': { params: obj({ host: name, volume: optional(name), point: optional(point) }), result: returns<InstanceView>() },
+  'mount.stop': { params: obj({ id: optional(int(1)), host: optional(name) }), result: returns<InstanceView[]>() },
   'runs.list': { params: obj({ kind: optional(oneOf('drill', 'failover', 'failback')) }), result: returns<RunView[]>() },
   'runs.get': { params: id, result: returns<RunView>() },
   'reports.list': { params: none, result: returns<ReportSummary[]>() },
@@ -432,7 +459,7 @@ export const accessRequests = {
 };
 
 /** Every method a client may call: the one table the hub's handlers and the API client are typed from. */
-export const operatorRequests = { ...hubRequests, ...monitoringRequests, ...maintenanceRequests, ...recoveryRequests, ...accessRequests };
+export const operatorRequests = { ...hubRequests, ...monitoringRequests, ...maintenanceRequests, ...recoveryRequests, ...storageRequests, ...accessRequests };
 
 type Requests = typeof operatorRequests;
 export type MethodName = keyof Requests;

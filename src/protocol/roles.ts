@@ -19,6 +19,8 @@ export const METHOD_ROLES: { readonly [M in MethodName]: Role } = {
   'schedules.list': 'viewer',
   'verify.results': 'viewer',
   'maintenance.status': 'viewer',
+  'store.info': 'viewer',
+  'copies.list': 'viewer',
   'drill.preview': 'viewer',
   'drill.list': 'viewer',
   'failover.precheck': 'viewer',
@@ -26,6 +28,8 @@ export const METHOD_ROLES: { readonly [M in MethodName]: Role } = {
   'runs.get': 'viewer',
   'reports.list': 'viewer',
   'reports.get': 'viewer',
+  'instances.list': 'viewer',
+  'instances.console': 'viewer',
   // day-to-day operations
   'backup.start': 'operator',
   'job.cancel': 'operator',
@@ -36,9 +40,14 @@ export const METHOD_ROLES: { readonly [M in MethodName]: Role } = {
   'alarms.testChannel': 'operator',
   'schedules.run': 'operator',
   'store.verify': 'operator',
+  'copies.run': 'operator',
   'drill.start': 'operator',
   'drill.verdict': 'operator',
   'drill.cleanup': 'operator',
+  // a failover instance also needs its host name typed (checked by the recovery service)
+  'instances.stop': 'operator',
+  'mount.start': 'operator',
+  'mount.stop': 'operator',
   // collects every agent's log tail and the catalog summary
   'logs.export': 'operator',
   // reads and hashes the source volume and the DR image in full

@@ -76,7 +76,7 @@ async function sendDiff(host: RecoveryHost, name: string, d: VolumeDiff, signal:
 }
 
 /** The failback pre-check's gates for a host (also the API's precheck). */
-export function failbackGates(host: RecoveryHost, name: string, points: RunPointView[] | null): GateView[] {
+export function failbackGates(host: RecoveryHost, name: string, points: RunPointView[] | null, targetType?: string): GateView[] {
   const row = host.catalog.hostByName(name);
   const gates: GateView[] = [];
   gates.push({ name: 'failed-over', ok: !!row?.failedOver, blocking: true, detail: row?.failedOver ? `${name} is failed over` : `${name} is not failed over: nothing to come back from` });
@@ -85,6 +85,8 @@ export function failbackGates(host: RecoveryHost, name: string, points: RunPoint
       ? { name: 'point', ok: false, blocking: true, detail: `no failover of ${name} restored its volumes; use drc failover cancel ${name} to un-fence without failback` }
       : { name: 'point', ok: true, blocking: true, detail: `DR images of failover point(s) ${points.map((p) => p.pointId).join(', ')}` },
   );
+  // a qemu instance writes into its overlay, not into the restored image hashed here
+  if (targetType === 'qemu') gates.push({ name: 'target', ok: false, blocking: true, detail: `${name} runs as a qemu instance: failback from an instance's overlay is not supported yet; stop it and use drc failover cancel, or copy its disk back by hand` });
   const link = host.link(name);
   gates.push({ name: 'agent', ok: link === 'connected', blocking: true, detail: link === 'connected' ? `source agent of ${name} connected` : `source agent of ${name} ${link}: start it on the source host` });
   return gates;
@@ -92,7 +94,7 @@ export function failbackGates(host: RecoveryHost, name: string, points: RunPoint
 
 async function precheck(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
   const h = scopeHost(meta, ctx.step.host);
-  const gates = failbackGates(d.host, h.host, h.points);
+  const gates = failbackGates(d.host, h.host, h.points, meta.target.type);
   const bad = gates.filter((g) => !g.ok && g.blocking);
   if (bad.length) return { state: 'failed', detail: bad.map((g) => g.detail).join('; '), error: `pre-check failed: ${bad.map((g) => g.name).join(', ')}` };
   const lines: string[] = [];

@@ -45,7 +45,7 @@ export class WayBack {
     this.hostRow(req.host);
     const fo = lastFailover(this.d.runs, req.host);
     const points = imagesOf(fo, req.host);
-    const gates = failbackGates(this.d.host, req.host, points);
+    const gates = failbackGates(this.d.host, req.host, points, fo?.meta.target.type);
     const volumes: FailbackPrecheck['volumes'] = [];
     for (const p of points ?? []) {
       try {
@@ -84,7 +84,7 @@ export class WayBack {
     const refuse = this.confirmed('failback.start', req, who);
     const fo = lastFailover(this.d.runs, req.host);
     const points = imagesOf(fo, req.host);
-    const gates = failbackGates(this.d.host, req.host, points);
+    const gates = failbackGates(this.d.host, req.host, points, fo?.meta.target.type);
     if (!gatesReady(gates)) refuse('refused', `pre-check failed: ${gates.filter((g) => !g.ok && g.blocking).map((g) => g.detail).join('; ')}`);
     const scope = fo!.meta.hosts.find((h) => h.host === req.host)!;
     const stored = this.d.runs.create('failback', this.d.host.clock.now(), () => ({

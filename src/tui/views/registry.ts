@@ -8,6 +8,7 @@ import { failbackView } from './Failback.js';
 import { failoverView } from './Failover.js';
 import { hostView } from './HostDetail.js';
 import { hostsView } from './Hosts.js';
+import { instancesView } from './Instances.js';
 import { overviewView } from './Overview.js';
 import { pointsView } from './Points.js';
 import { reportView, reportsView } from './Reports.js';
@@ -26,6 +27,7 @@ export const VIEWS: { readonly [K in ViewKind]: ViewDef<K> } = {
   schedules: schedulesView,
   audit: auditView,
   reports: reportsView,
+  instances: instancesView,
   report: reportView,
   drill: drillView,
   failover: failoverView,
