@@ -54,6 +54,6 @@ describe('runbooks on a qemu target', () => {
   });
   test('a failover aborts on any failure of its instance', () => {
     const s = failoverSteps(host, { deliver: false, vm: true });
-    expect(s.map((x) => `${x.kind}:${x.policy}`)).toEqual(['precheck:abort', 'fence:abort', 'restore:abort', 'start:abort', 'checks:abort', 'switch:abort', 'complete:abort']);
+    expect(s.map((x) => `${x.kind}:${x.policy}`)).toEqual(['precheck:abort', 'final-sync:continue', 'fence:abort', 'restore:abort', 'start:abort', 'checks:abort', 'switch:abort', 'complete:abort']);
   });
 });
