@@ -48,7 +48,11 @@ function chunkKind(i: number): 'random' | 'zero' | 'text' {
   return q < 2 ? 'random' : q === 2 ? 'zero' : 'text';
 }
 
+let images = 0;
+
+/** Each image gets its own text (seeded by how many images this process made), so no image dedups against another. */
 export function mixedImage(file: string, mib: number): { random: number; zero: number; text: number } {
+  const seed = ++images * 1_000_003;
   const fd = fs.openSync(file, 'w');
   const count = { random: 0, zero: 0, text: 0 };
   try {
@@ -56,7 +60,7 @@ export function mixedImage(file: string, mib: number): { random: number; zero: n
       const kind = chunkKind(i);
       count[kind]++;
       if (kind === 'zero') continue;
-      fs.writeSync(fd, kind === 'random' ? randomBytes(MIB) : logText(MIB, i + 1), 0, MIB, i * MIB);
+      fs.writeSync(fd, kind === 'random' ? randomBytes(MIB) : logText(MIB, seed + i + 1), 0, MIB, i * MIB);
     }
     fs.ftruncateSync(fd, mib * MIB);
   } finally {
