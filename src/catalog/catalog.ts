@@ -3,6 +3,8 @@
 // moved to them; new code takes the repository it needs.
 import Database from 'better-sqlite3';
 import { SqliteAlarmStore } from './alarm-store.js';
+import { AuditRepo } from './audit-repo.js';
+import { OperatorsRepo } from './operators-repo.js';
 import { Statements, type Db } from './columns.js';
 import { HostsRepo, type HostRow, type VolumeRow } from './hosts-repo.js';
 import { JobsRepo, type JobProgress, type JobRow, type NewJob } from './jobs-repo.js';
@@ -38,6 +40,9 @@ export interface CatalogRepos {
   jobStats: JobStatsRepo;
   pointStats: PointStatsRepo;
   tokens: TokenExpiryRepo;
+  operators: OperatorsRepo;
+  /** the audit log read by time and host (written through journal) */
+  auditLog: AuditRepo;
 }
 
 export class Catalog {
@@ -67,6 +72,8 @@ export class Catalog {
       jobStats: new JobStatsRepo(this.db),
       pointStats: new PointStatsRepo(this.db),
       tokens: new TokenExpiryRepo(this.db),
+      operators: new OperatorsRepo(this.db),
+      auditLog: new AuditRepo(this.db),
     };
   }
 
