@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { agentRun, benchDirtyBitmap, phaseLines, spread, type AgentJobLog, type DirtyBitmapBench } from './backup-cbt.js';
+import { benchStorage, storageSummary, type StorageRow } from './backup-storage.js';
 import { addFiles, filesystemImage, haveMkfs, mixedImage } from './images.js';
 import { AgentProc, HubProc, rewriteBlocks, sha256File, tempDir, waitConnected } from '../test/helpers/cluster.js';
 
@@ -20,7 +21,7 @@ const BLOCK = 65536;
 const keep = process.env.BENCH_KEEP === '1';
 const HUB_NODE_ARGS = (process.env.BENCH_HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const AGENT_NODE_ARGS = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-/** `cbt`: only the dirty-bitmap section (no scan tracker, borg, restic or restores) */
+/** `cbt`: only the dirty-bitmap section (no scan tracker, borg, restic or restores); `storage`: only the S3, encryption and copy rows; `nostorage`: all but those */
 const ONLY = process.env.BENCH_ONLY ?? '';
 /** incrementals in the dirty-bitmap section, each after its own 5% rewrite */
 const CBT_RUNS = Number(process.env.BENCH_CBT_RUNS ?? (ONLY === 'cbt' ? 5 : 1));
@@ -352,6 +353,8 @@ async function main(): Promise<void> {
     sections.push(
       await benchImage('mixed', image, root, hub, () => rewriteBlocks(image, Math.round((MIB * 1024 * 1024) / BLOCK / 20)).length * BLOCK),
     );
+    const storage = ONLY === 'nostorage' ? [] : await benchStorage(root, image, settle);
+    rows.push(...storage.map(storageRow));
     fs.rmSync(image, { force: true });
     if (haveMkfs() && !process.env.BENCH_NO_FS) {
       const fsImage = path.join(root, 'fs.img');
@@ -371,6 +374,7 @@ async function main(): Promise<void> {
     console.log('');
     const scanMixed = sections[0]!.scanRun;
     console.log(cbtSummary(cbt, `; scan tracker ${(scanMixed.scanMs / 1000).toFixed(3)} s, read / changed ${(scanMixed.bytesRead / sections[0]!.changedBytes).toFixed(1)}`));
+    if (storage.length) for (const l of storageSummary(storage).slice(0, -1)) console.log(l);
     for (const l of hubCpu) console.log(l);
     const heads: string[] = [];
     for (const s of sections) {
@@ -395,7 +399,31 @@ async function main(): Promise<void> {
   }
 }
 
-(ONLY === 'cbt' ? mainCbt() : main()).catch((e: unknown) => {
+/** A storage row in the table (the mixed image). */
+function storageRow(r: StorageRow): Row {
+  return { ...r, image: 'mixed' };
+}
+
+/** BENCH_ONLY=storage: the store backends, encryption and copies alone. */
+async function mainStorage(): Promise<void> {
+  const root = tempDir('drc-bench-');
+  const image = path.join(root, 'disk.img');
+  try {
+    process.stderr.write(`bench: generating a ${MIB} MiB image in ${root}\n`);
+    mixedImage(image, MIB);
+    const storage = await benchStorage(root, image, settle);
+    rows.push(...storage.map(storageRow));
+    console.log(`drc bench:backup (BENCH_ONLY=storage) — ${MIB} MiB image, full backup and restore per store backend, 2-core machine`);
+    printRows();
+    console.log('');
+    for (const l of storageSummary(storage)) console.log(l);
+  } finally {
+    if (!keep) fs.rmSync(root, { recursive: true, force: true });
+    else process.stderr.write(`bench: kept ${root}\n`);
+  }
+}
+
+(ONLY === 'cbt' ? mainCbt() : ONLY === 'storage' ? mainStorage() : main()).catch((e: unknown) => {
   process.stderr.write(`bench:backup failed: ${(e as Error).message}\n`);
   process.exit(1);
 });

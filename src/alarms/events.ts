@@ -22,6 +22,10 @@ const MAP: Record<string, Mapping[]> = {
   'verify.failed': [{ event: 'verify_failed', result: 'Failed', clears: false }],
   'verify.succeeded': [{ event: 'verify_failed', result: 'Successful', clears: true }],
   'bitmap.invalidated': [{ event: 'bitmap_invalidated', result: 'Successful', clears: false }],
+  // a copy run that failed, or a copy behind its RPO; a run that succeeds ends both
+  'copy.failed': [{ event: 'copy_failed', result: 'Failed', clears: false }],
+  'copy.behind': [{ event: 'copy_failed', result: 'Behind', clears: false }],
+  'copy.finished': [{ event: 'copy_failed', result: 'Successful', clears: true }],
 };
 
 /**

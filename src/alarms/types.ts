@@ -69,7 +69,7 @@ export interface Facts {
 
 /** An event the hub saw that event rules react to; `clears` ends the condition instead. */
 export interface AlarmInputEvent {
-  event: 'host_disconnected' | 'sync_failed' | 'host_start_failed' | 'verify_failed' | 'bitmap_invalidated';
+  event: 'host_disconnected' | 'sync_failed' | 'host_start_failed' | 'verify_failed' | 'bitmap_invalidated' | 'copy_failed';
   host: string | null;
   /** the outcome as the operator reads it: Successful, Failed, Cancelled… */
   result: string;

@@ -51,6 +51,7 @@ export function pointView(c: HostRepo & PointRepo, p: PointRow): PointView {
     bytesNew: p.bytesNew,
     merkleRoot: p.merkleRoot,
     verifiedAt: p.verifiedAt,
+    copies: c.copiesOfPoint(p.id),
   };
 }
 

@@ -81,7 +81,7 @@ export async function verifyPoints(store: BlockStore, points: readonly PointToVe
     const first = list[0]!;
     let problem: string | null = null;
     try {
-      store.readChunk(first.hash, `volume ${first.result.volume} block ${first.block}`);
+      await store.readChunkAsync(first.hash, `volume ${first.result.volume} block ${first.block}`, o.signal);
     } catch (e) {
       problem = e instanceof StoreError ? e.message : String(e);
     }
