@@ -23,6 +23,8 @@ export interface StepResult {
   checks?: CheckResultView[];
   fence?: { agentTold: boolean; cancelledJobs: number[] };
   hook?: { kind: 'command' | 'webhook'; output: string };
+  /** qemu targets: the instance a start step powered on (and, after the boot check, its boot time) */
+  instance?: { id: number; accel: string; note: string | null; network: string; ports: { host: number; guest: number }[]; bootMs?: number };
 }
 
 export interface StepRecord extends StepSpec {
@@ -65,7 +67,7 @@ export interface RunMeta {
   target: RunTargetView;
   gates: GateView[];
   forecast: RtoForecastView;
-  params: { ttlSeconds?: number; verdict?: Verdict; notes?: string };
+  params: { ttlSeconds?: number; verdict?: Verdict; notes?: string; instant?: boolean };
   operator: OperatorView;
   verdict: Verdict | null;
   verdictBy: 'operator' | 'checks' | null;

@@ -5,7 +5,7 @@ export type RunKind = 'drill' | 'failover';
 /** running → completed (all steps done; a drill may still have a fail verdict) | failed (stopped at a step) */
 export type RunState = 'running' | 'completed' | 'failed';
 export type StepState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
-export type StepKind = 'precheck' | 'prepare' | 'fence' | 'restore' | 'deliver' | 'checks' | 'wait' | 'switch' | 'complete';
+export type StepKind = 'precheck' | 'prepare' | 'fence' | 'restore' | 'deliver' | 'start' | 'checks' | 'attach' | 'wait' | 'switch' | 'complete';
 export type Verdict = 'pass' | 'fail';
 export type ImageFormatName = 'raw' | 'qcow2' | 'vmdk' | 'vhdx';
 export type CheckStatus = 'pass' | 'fail' | 'skipped';
@@ -21,7 +21,7 @@ export interface ObjectiveView {
 
 export interface CheckResultView {
   name: string;
-  type: 'digest' | 'qemu_img_check' | 'command' | 'tcp' | 'http';
+  type: 'digest' | 'qemu_img_check' | 'command' | 'tcp' | 'http' | 'boot' | 'screenshot';
   host: string;
   volume: string | null;
   status: CheckStatus;
@@ -29,6 +29,10 @@ export interface CheckResultView {
   finishedAt: string;
   durationMs: number;
   detail: string;
+  /** boot checks: the console's lines up to the match (or its last lines on failure) */
+  console?: string[];
+  /** screenshot checks: the PNG's path on the hub */
+  screenshot?: string;
 }
 
 export interface StepProgressView {
@@ -84,10 +88,71 @@ export interface RunHostView {
   rpo: ObjectiveView;
 }
 
+/** How a qemu target runs a recovered host. */
+export interface VmSpecView {
+  accel: 'auto' | 'kvm' | 'tcg';
+  memoryMiB: number;
+  cpus: number;
+  firmware: 'bios' | 'uefi';
+  diskBus: 'virtio' | 'ide' | 'scsi' | 'nvme';
+  /** isolated | none | user | bridge NAME | tap NAME */
+  network: string;
+  /** configured forwards; host null = any free port */
+  ports: { host: number | null; guest: number }[];
+  binary: string;
+}
+
+export interface PortForwardView {
+  host: number;
+  guest: number;
+}
+
+export type InstanceKind = 'drill' | 'failover' | 'mount';
+export type InstanceState = 'running' | 'stopped' | 'lost';
+
+/** A recovered host running as a VM (or a point exported over NBD for a mount). */
+export interface InstanceView {
+  id: number;
+  kind: InstanceKind;
+  host: string;
+  runId: number | null;
+  target: string | null;
+  state: InstanceState;
+  pid: number | null;
+  accel: string | null;
+  network: string;
+  ports: PortForwardView[];
+  /** the instance's directory: console.log, qmp.sock, pid, overlay */
+  dir: string;
+  qmp: string | null;
+  console: string | null;
+  /** mounts: the NBD socket to connect to */
+  nbd: string | null;
+  startedAt: string;
+  /** drills: stopped and removed at this time */
+  expiresAt: string | null;
+  stoppedAt: string | null;
+  uptimeSeconds: number | null;
+  /** boot check passed after this many ms from power-on */
+  bootMs: number | null;
+  lastLines: string[];
+  /** instant recovery: the background copy, then local */
+  disk: 'local' | 'nbd' | 'nbd+copying';
+}
+
+/** A slice of an instance's serial console: bytes from `offset` on the next call. */
+export interface InstanceConsole {
+  id: number;
+  text: string;
+  offset: number;
+  state: InstanceState;
+}
+
 export interface RunTargetView {
   /** configured target name, or null for the built-in default */
   name: string | null;
-  type: 'directory' | 'command';
+  type: 'directory' | 'command' | 'qemu';
+  vm?: VmSpecView;
   format: ImageFormatName;
   /** where images are written (a command target's staging directory) */
   dir: string;
@@ -135,6 +200,11 @@ export interface RunView {
   rto: ObjectiveView;
   /** run start − oldest point time, vs the strictest tier RPO */
   rpo: ObjectiveView;
+  /** qemu targets: power-on → boot check passed, the longest of the run's hosts */
+  bootSeconds: number | null;
+  /** booted from an NBD export of the point while the full restore ran behind */
+  instant: boolean;
+  instances: InstanceView[];
   steps: StepView[];
   verdict: Verdict | null;
   verdictBy: 'operator' | 'checks' | null;
@@ -202,6 +272,8 @@ export interface RecoveryReport extends RunView {
   generatedAt: string;
   durationSeconds: number | null;
   checks: CheckResultView[];
+  /** recovered instances: console excerpt and screenshot (base64 PNG) per host */
+  evidence?: { host: string; console: string[]; png: string | null }[];
 }
 
 export type RecoveryUpdate = { type: 'run'; run: RunView };

@@ -28,6 +28,8 @@ export const METHOD_ROLES: { readonly [M in MethodName]: Role } = {
   'runs.get': 'viewer',
   'reports.list': 'viewer',
   'reports.get': 'viewer',
+  'instances.list': 'viewer',
+  'instances.console': 'viewer',
   // day-to-day operations
   'backup.start': 'operator',
   'job.cancel': 'operator',
@@ -42,6 +44,10 @@ export const METHOD_ROLES: { readonly [M in MethodName]: Role } = {
   'drill.start': 'operator',
   'drill.verdict': 'operator',
   'drill.cleanup': 'operator',
+  // a failover instance also needs its host name typed (checked by the recovery service)
+  'instances.stop': 'operator',
+  'mount.start': 'operator',
+  'mount.stop': 'operator',
   // collects every agent's log tail and the catalog summary
   'logs.export': 'operator',
   'audit.list': 'operator',

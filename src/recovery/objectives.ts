@@ -20,13 +20,20 @@ export interface HostObjectiveInput {
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
-/** RTO: run start → the host's last restore/deliver/check end. RPO: run start − its oldest point. */
+/**
+ * RTO: run start → the host's last restore/deliver/start/check end (an instant recovery's
+ * restores behind the booted host, after its checks, do not count). RPO: run start − its oldest point.
+ */
 export function hostObjectives(run: RunRecord, h: HostObjectiveInput, final = run.state !== 'running'): { rto: ObjectiveView; rpo: ObjectiveView } {
-  const ends = run.steps
-    .filter((s) => s.host === h.host && ['restore', 'deliver', 'checks'].includes(s.kind) && s.state === 'succeeded' && s.finishedAt !== null)
+  const checksAt = run.steps.find((s) => s.host === h.host && s.kind === 'checks')?.index ?? Infinity;
+  const mine = run.steps.filter((s) => s.host === h.host && s.index <= checksAt);
+  const ends = mine
+    .filter((s) => ['restore', 'deliver', 'start', 'checks'].includes(s.kind) && s.state === 'succeeded' && s.finishedAt !== null)
     .map((s) => s.finishedAt!);
-  const all = run.steps.filter((s) => s.host === h.host && ['restore', 'checks'].includes(s.kind));
-  const recovered = all.length > 0 && all.every((s) => s.state === 'succeeded') && ends.length ? Math.max(...ends) : null;
+  const all = mine.filter((s) => ['restore', 'start', 'checks'].includes(s.kind));
+  // a host with no boot sector is not powered on: its start step is skipped, not failed
+  const done = (s: (typeof all)[number]) => s.state === 'succeeded' || (s.kind === 'start' && s.state === 'skipped');
+  const recovered = all.length > 0 && all.every(done) && ends.length ? Math.max(...ends) : null;
   const oldest = h.pointTimes.length ? Math.min(...h.pointTimes) : null;
   const rto = objective(recovered === null ? null : seconds(recovered - run.startedAt), h.rtoSeconds);
   // a finished run whose host never came back missed its RTO

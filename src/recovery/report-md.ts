@@ -1,6 +1,7 @@
 // A drill or takeover report as Markdown (for tickets), and the wording both renderers share.
 import type { ObjectiveView, RecoveryReport } from '../protocol/recovery.js';
 import { formatBytes, longDuration } from '../format/human.js';
+import { bootRow, instancesMarkdown } from './report-instances.js';
 
 export function verdictText(o: ObjectiveView): string {
   return o.pass === null ? 'n/a' : o.pass ? 'PASS' : 'FAIL';
@@ -9,6 +10,7 @@ export function verdictText(o: ObjectiveView): string {
 export function objectiveRows(r: RecoveryReport): [string, string, string, string][] {
   return [
     ['RTO (start → restored and checked)', longDuration(r.rto.actualSeconds), longDuration(r.rto.targetSeconds), verdictText(r.rto)],
+    ...bootRow(r),
     ['RPO (start − point time)', longDuration(r.rpo.actualSeconds), longDuration(r.rpo.targetSeconds), verdictText(r.rpo)],
   ];
 }
@@ -27,7 +29,7 @@ export function reportMarkdown(r: RecoveryReport): string {
   const out: string[] = [];
   out.push(`# ${r.title}`, '');
   out.push(
-    `- **Kind:** ${r.kind === 'drill' ? 'recovery drill (isolated target, production untouched)' : 'failover (production target)'}`,
+    `- **Kind:** ${r.kind === 'drill' ? `recovery drill (isolated target, production untouched)${r.bootSeconds !== null ? ': booted and checked' : ''}` : `failover (production target)${r.bootSeconds !== null ? ': booted and checked' : ''}`}`,
     `- **State:** ${r.state}${r.error ? ` — ${r.error}` : ''}`,
     `- **Verdict:** ${r.verdict ? r.verdict.toUpperCase() : 'none'}${r.verdictBy ? ` (by ${r.verdictBy})` : ''}`,
     `- **Operator:** ${r.operator.user}${r.operator.ssh ? ` (ssh ${r.operator.ssh})` : ''}`,
@@ -66,6 +68,7 @@ export function reportMarkdown(r: RecoveryReport): string {
     ),
     '',
   );
+  out.push(...instancesMarkdown(r));
   out.push('## Checks', '');
   out.push(
     r.checks.length

@@ -13,6 +13,7 @@ import { autoVerdict, failoverGates, gatesReady } from './objectives.js';
 import type { StepOutcome } from './runbook.js';
 import type { RunMeta, RunScopeHost, RunStore } from './run-store.js';
 import { deliverImages, freeBytes, imageEnv } from './targets.js';
+import { attachLocal, checkInstance, runningInstance, startHost, type VmStepDeps } from './vm-steps.js';
 import { runHosts, runObjectives } from './views.js';
 
 export interface StepDeps {
@@ -20,6 +21,8 @@ export interface StepDeps {
   opts: RecoveryOptions;
   runs: RunStore;
   onProgress: (runId: number, stepIndex: number, p: StepProgressView) => void;
+  /** qemu targets; absent in runs that never boot anything */
+  vm?: VmStepDeps;
 }
 
 const secs = (s: number | null) => (s === null ? '-' : `${s} s`);
@@ -121,17 +124,29 @@ async function deliver(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<St
 async function checks(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
   const h = scopeHost(meta, ctx.step.host);
   const row = d.host.catalog.hostByName(h.host);
+  const inst = d.vm && meta.target.type === 'qemu' ? runningInstance(d.vm.instances, ctx.run.id, h.host) : undefined;
   const subject: CheckSubject = {
     host: h.host, tags: row?.tags ?? [], tier: h.tier, format: meta.target.format,
-    images: h.points.map((p) => ({ volume: p.volume, path: p.image })), env: envOf(ctx, meta, h),
+    images: h.points.map((p) => ({ volume: p.volume, path: p.image })), env: envOf(ctx, meta, h), instance: checkInstance(inst),
   };
   const results = [];
-  for (const c of checksFor(d.opts.checks, h.checks, subject)) results.push(await runCheck(c, subject, d.host.clock, ctx.signal));
+  for (const c of checksFor(d.opts.checks, h.checks, subject)) {
+    const r = await runCheck(c, subject, d.host.clock, ctx.signal);
+    results.push(r);
+    if (c.type === 'boot' && r.status === 'fail') break; // probes of a guest that never came up only repeat it
+  }
   const failed = results.filter((r) => r.status === 'fail');
   const detail = results.length ? results.map((r) => `${r.name} ${r.status}`).join(', ') : 'digest verified during restore; no other checks configured';
+  const result = { checks: results, ...(inst && subject.bootMs !== undefined ? { instance: { id: inst.id, accel: inst.accel ?? '', note: null, network: inst.network, ports: inst.ports, bootMs: subject.bootMs } } : {}) };
+  if (inst && subject.bootMs !== undefined) d.vm!.instances.store.setBoot(inst.id, subject.bootMs);
+  const bootFailed = results.some((r) => r.type === 'boot' && r.status === 'fail');
+  if (inst && bootFailed) {
+    await d.vm!.instances.stop(inst.id, inst.host);
+    d.host.event('critical', 'instance.boot_failed', h.host, `${h.host} did not boot on target ${meta.target.name ?? '-'} (run ${ctx.run.id}); instance ${inst.id} stopped`);
+  }
   return failed.length
-    ? { state: 'failed', detail, error: `check(s) failed: ${failed.map((r) => `${r.name}: ${r.detail}`).join('; ')}`, result: { checks: results } }
-    : { state: 'succeeded', detail, result: { checks: results } };
+    ? { state: 'failed', detail, error: `check(s) failed: ${failed.map((r) => `${r.name}: ${r.detail}`).join('; ')}`, result }
+    : { state: 'succeeded', detail, result };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -161,7 +176,11 @@ function complete(d: StepDeps, meta: RunMeta, ctx: StepContext): StepOutcome {
   const verdict = meta.params.verdict ?? auto;
   d.runs.setVerdict(ctx.run.id, verdict, meta.params.verdict ? 'operator' : 'checks', meta.params.notes ?? null);
   const now = d.host.clock.now();
-  if (ctx.run.kind === 'drill') d.runs.setExpiry(ctx.run.id, new Date(now + (meta.params.ttlSeconds ?? d.opts.drillTtlSeconds) * 1000).toISOString());
+  if (ctx.run.kind === 'drill') {
+    const expires = new Date(now + (meta.params.ttlSeconds ?? d.opts.drillTtlSeconds) * 1000).toISOString();
+    d.runs.setExpiry(ctx.run.id, expires);
+    d.vm?.instances.store.setExpiry(ctx.run.id, expires);
+  }
   const issues = meta.params.verdict && meta.params.verdict !== auto ? [`operator verdict ${meta.params.verdict} differs from the checks' ${auto}`] : [];
   const detail = `RTO ${secs(o.rto.actualSeconds)} (target ${secs(o.rto.targetSeconds)}), RPO ${secs(o.rpo.actualSeconds)} (target ${secs(o.rpo.targetSeconds)}); verdict ${verdict}`;
   return { state: 'succeeded', detail, issues };
@@ -183,6 +202,12 @@ export function stepRunner(d: StepDeps): StepRunner {
         return deliver(d, meta, ctx);
       case 'checks':
         return checks(d, meta, ctx);
+      case 'start':
+        if (!d.vm) throw new Error('this hub runs no instances');
+        return startHost(d.vm, meta, scopeHost(meta, ctx.step.host), ctx);
+      case 'attach':
+        if (!d.vm) throw new Error('this hub runs no instances');
+        return attachLocal(d.vm, meta, scopeHost(meta, ctx.step.host), ctx);
       case 'wait':
         await sleep(ctx.step.waitSeconds * 1000, ctx.signal);
         return { state: 'succeeded', detail: `waited ${ctx.step.waitSeconds} s` };

@@ -1,6 +1,7 @@
 // Stored runs as the operator API shows them: live checklists, objectives, report data.
 import type {
   CheckResultView,
+  InstanceView,
   ObjectiveView,
   RecoveryReport,
   ReportSummary,
@@ -10,6 +11,7 @@ import type {
   StepView,
 } from '../protocol/recovery.js';
 import { hostObjectives, runObjective } from './objectives.js';
+import { instanceEvidence } from './report-instances.js';
 import type { RunRecord } from './runbook.js';
 import type { StoredRun } from './run-store.js';
 
@@ -28,7 +30,13 @@ export function runObjectives(hosts: RunHostView[]): { rto: ObjectiveView; rpo: 
   return { rto: runObjective(hosts.map((h) => h.rto)), rpo: runObjective(hosts.map((h) => h.rpo)) };
 }
 
-export function runView(s: StoredRun, progress: ProgressOf = () => null): RunView {
+/** power-on → boot check passed, the slowest host; null when nothing booted */
+export function bootSeconds(r: RunRecord): number | null {
+  const ms = r.steps.map((s) => s.result.instance?.bootMs).filter((x): x is number => typeof x === 'number');
+  return ms.length ? Math.round(Math.max(...ms) / 100) / 10 : null;
+}
+
+export function runView(s: StoredRun, progress: ProgressOf = () => null, instances: InstanceView[] = []): RunView {
   const { record: r, meta } = s;
   const hosts = runHosts(r, meta);
   const steps: StepView[] = r.steps.map((x) => ({
@@ -61,6 +69,9 @@ export function runView(s: StoredRun, progress: ProgressOf = () => null): RunVie
     startedAt: iso(r.startedAt)!,
     finishedAt: iso(r.finishedAt),
     ...runObjectives(hosts),
+    bootSeconds: bootSeconds(r),
+    instant: meta.params.instant === true,
+    instances,
     steps,
     verdict: meta.verdict,
     verdictBy: meta.verdictBy,
@@ -81,5 +92,5 @@ export function recoveryReport(v: RunView, hub: string, now: number): RecoveryRe
   const hosts = v.hosts.map((h) => h.host).join(', ');
   const title = v.kind === 'drill' ? `Recovery drill ${v.id}: ${hosts}` : `Takeover report ${v.id}: failover of ${hosts}`;
   const durationSeconds = v.finishedAt ? Math.round((Date.parse(v.finishedAt) - Date.parse(v.startedAt)) / 100) / 10 : null;
-  return { ...v, title, hub, generatedAt: new Date(now).toISOString(), durationSeconds, checks };
+  return { ...v, title, hub, generatedAt: new Date(now).toISOString(), durationSeconds, checks, evidence: instanceEvidence(checks) };
 }

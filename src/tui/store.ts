@@ -2,7 +2,7 @@
 // it through useCockpitState; nothing here renders or fetches on its own.
 import type {
   AlarmView, AuditEntryView, BacklogView, DirtyBitmapView, DrillPreview, EventView, FailoverPrecheck, HostMetricsView, HostView, HubView,
-  InspectionView, JobView, LinkHealthView, PointView, RecoveryReport, ReportSummary, RunView, ScheduleView, Snapshot,
+  InspectionView, InstanceView, JobView, LinkHealthView, PointView, RecoveryReport, ReportSummary, RunView, ScheduleView, Snapshot,
   ThroughputSample, Update,
 } from '../protocol/operator.js';
 import type { CockpitClient, ConnectionState } from './client.js';
@@ -38,6 +38,8 @@ export interface CockpitState {
   readonly metrics: Readonly<Record<string, HostMetricsState>>;
   /** null until schedules.list answered (the schedules view polls it) */
   readonly schedules: readonly ScheduleView[] | null;
+  /** null until instances.list answered (the instances view polls it) */
+  readonly instances: readonly InstanceView[] | null;
   /** drills and failovers this cockpit has seen (run updates, wizard results) */
   readonly runs: readonly RunView[];
   readonly reports: readonly ReportSummary[] | null;
@@ -57,7 +59,7 @@ export interface CockpitState {
 
 export const EMPTY_STATE: CockpitState = {
   hub: null, hosts: [], jobs: [], points: [], events: [], throughput: [],
-  alarms: [], metrics: {}, schedules: null, runs: [], reports: null, inspection: null, audit: null,
+  alarms: [], metrics: {}, schedules: null, instances: null, runs: [], reports: null, inspection: null, audit: null,
   runsListed: false, previews: {}, prechecks: {}, reportDetails: {},
   connection: 'connecting', synced: false,
 };
@@ -70,6 +72,7 @@ export function isFinished(job: JobView): boolean {
 export type LocalUpdate =
   | { type: 'alarms.list'; alarms: readonly AlarmView[] }
   | { type: 'schedules'; schedules: readonly ScheduleView[] }
+  | { type: 'instances'; instances: readonly InstanceView[] }
   | { type: 'reports'; reports: readonly ReportSummary[] }
   | { type: 'inspection'; inspection: InspectionView }
   | { type: 'audit'; entries: readonly AuditEntryView[] }
@@ -112,6 +115,7 @@ export function applyUpdate(state: CockpitState, update: Update | LocalUpdate): 
     case 'failover.precheck': return { ...state, prechecks: { ...state.prechecks, [update.host]: update.precheck } };
     case 'report': return { ...state, reportDetails: { ...state.reportDetails, [update.report.id]: update.report } };
     case 'schedules': return { ...state, schedules: update.schedules };
+    case 'instances': return { ...state, instances: update.instances };
     case 'reports': return { ...state, reports: update.reports };
     case 'inspection': return { ...state, inspection: update.inspection };
     case 'audit': return { ...state, audit: update.entries };
@@ -203,6 +207,7 @@ function fromSnapshot(s: Snapshot, prev: CockpitState): CockpitState {
     alarms: s.alarms ? capAlarms(mergeAlarms([], s.alarms)) : prev.alarms,
     metrics: prev.metrics,
     schedules: prev.schedules,
+    instances: prev.instances,
     runs: prev.runs,
     reports: prev.reports,
     inspection: prev.inspection,

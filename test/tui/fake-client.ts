@@ -2,7 +2,7 @@
 // test push updates and connection changes.
 import type { ConnectionState, CockpitClient } from '../../src/tui/client.js';
 import type {
-  AlarmView, AuditEntryView, DrillPreview, FailoverPrecheck, InspectionView, JobView, MethodName, OperatorMethods, RecoveryReport, ReportSummary, RunView,
+  AlarmView, AuditEntryView, DrillPreview, FailoverPrecheck, InspectionView, InstanceView, JobView, MethodName, OperatorMethods, RecoveryReport, ReportSummary, RunView,
   ScheduleView, Snapshot, Update,
 } from '../../src/protocol/operator.js';
 import { job, snapshot as fixtureSnapshot } from './fixtures.js';
@@ -36,6 +36,7 @@ export class FakeClient implements CockpitClient {
   schedules: ScheduleView[] = [];
   audit: AuditEntryView[] = [];
   reports: ReportSummary[] = [];
+  instances: InstanceView[] = [];
   /** what reports.get answers (any id) */
   report: RecoveryReport | null = null;
   drillPreview: DrillPreview | null = null;
@@ -107,6 +108,12 @@ export class FakeClient implements CockpitClient {
     'reports.get': () => this.need(this.report, 'reports.get'),
     'drill.list': () => [],
     'drill.cleanup': () => [],
+    'instances.list': () => this.instances,
+    'instances.stop': (p) => {
+      const i = this.instances.find((x) => x.id === p.id)!;
+      return { ...i, state: 'stopped' as const };
+    },
+    ...noFixture(['instances.console', 'mount.start', 'mount.stop']),
     'runs.list': () => [],
     'reports.list': () => this.reports,
   };

@@ -8,7 +8,7 @@ import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
 import { printJson } from '../output.js';
-import { objectiveLine, startAndFollow } from './run-follow.js';
+import { bootLine, objectiveLine, startAndFollow } from './run-follow.js';
 
 function gatesText(p: FailoverPrecheck): string {
   const lines = [`pre-check of a failover of ${p.host.host} to ${p.target.dir} (${p.target.type}, ${p.target.format}):`];
@@ -21,6 +21,7 @@ function summary(v: RunView): string {
   return [
     `failover run ${v.id} of ${v.hosts.map((h) => h.host).join(', ')}: ${v.state}${v.error ? ` (${v.error})` : ''}`,
     objectiveLine('RTO', v.rto),
+    ...(v.bootSeconds !== null ? [bootLine(v)] : []),
     objectiveLine('RPO', v.rpo),
     `images in ${v.target.dir}`,
     `takeover report: drc report export ${v.id} --format html --out takeover-${v.id}.html`,
@@ -41,7 +42,7 @@ export async function failover(argv: string[]): Promise<number> {
     (ctx.json ? process.stderr : process.stdout).write(gatesText(pre));
     let run: RunView;
     try {
-      run = await startAndFollow(client, () => client.call('failover.start', { ...scope, confirm: value(a, 'confirm') }), ctx.json);
+      run = await startAndFollow(client, () => client.call('failover.start', { ...scope, confirm: value(a, 'confirm'), ...(a.switches.has('instant') ? { instant: true } : {}) }), ctx.json);
     } catch (e) {
       // the hub audited the refusal; a missing confirmation is a usage error
       if (e instanceof HubError && e.code === 'confirm-required') throw new UsageError(`failover: ${e.message}`);

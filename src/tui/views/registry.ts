@@ -7,6 +7,7 @@ import { drillView } from './Drill.js';
 import { failoverView } from './Failover.js';
 import { hostView } from './HostDetail.js';
 import { hostsView } from './Hosts.js';
+import { instancesView } from './Instances.js';
 import { overviewView } from './Overview.js';
 import { pointsView } from './Points.js';
 import { reportView, reportsView } from './Reports.js';
@@ -25,6 +26,7 @@ export const VIEWS: { readonly [K in ViewKind]: ViewDef<K> } = {
   schedules: schedulesView,
   audit: auditView,
   reports: reportsView,
+  instances: instancesView,
   report: reportView,
   drill: drillView,
   failover: failoverView,
