@@ -258,7 +258,7 @@ export class Agent {
         if (!spec) throw new Error(`volume ${v.name} is not in this agent's config`);
         const r = await uploadVolume(this.link(ws), { jobId: m.jobId, full: m.full, volumeIndex, basePointId: v.basePointId }, spec, this.state, this.trackers.get(v.name)!);
         this.o.log('info', `job ${m.jobId} volume ${v.name}: point ${r.pointId}, ${r.changed} changed blocks, ${r.sent} sent, ${r.bytesRead} bytes read; scan ${r.ms.scan} ms, transfer ${r.ms.transfer} ms, commit ${r.ms.commit} ms`, {
-          job: m.jobId, volume: v.name, changed: r.changed, bytesRead: r.bytesRead, scanMs: r.ms.scan, transferMs: r.ms.transfer, commitMs: r.ms.commit, scanPhases: r.scanPhases,
+          job: m.jobId, volume: v.name, changed: r.changed, sent: r.sent, bytesRead: r.bytesRead, scanMs: r.ms.scan, transferMs: r.ms.transfer, commitMs: r.ms.commit, scanPhases: r.scanPhases,
         });
       }
     } catch (e) {
