@@ -2,30 +2,10 @@
 // the pid, QMP socket and console a restarted hub needs to find them again. The table is
 // created here when missing, so it does not take a migration number of its own.
 import type { Db } from './catalog.js';
-import type { InstanceKind, InstanceState, PortForwardView } from '../protocol/recovery.js';
+import type { InstanceKind, InstanceState, InstanceView, PortForwardView } from '../protocol/recovery.js';
 
-export interface InstanceRow {
-  id: number;
-  kind: InstanceKind;
-  host: string;
-  runId: number | null;
-  target: string | null;
-  state: InstanceState;
-  pid: number | null;
-  accel: string | null;
-  network: string;
-  ports: PortForwardView[];
-  dir: string;
-  qmp: string | null;
-  console: string | null;
-  nbd: string | null;
-  startedAt: string;
-  poweredOnAt: number | null;
-  expiresAt: string | null;
-  stoppedAt: string | null;
-  bootMs: number | null;
-  disk: 'local' | 'nbd' | 'nbd+copying';
-}
+/** An instance as stored: its operator view without the derived fields, plus the power-on instant. */
+export type InstanceRow = Omit<InstanceView, 'uptimeSeconds' | 'lastLines'> & { poweredOnAt: number | null };
 
 export type NewInstance = Omit<InstanceRow, 'id' | 'state' | 'stoppedAt' | 'bootMs'>;
 
