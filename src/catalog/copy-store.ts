@@ -1,19 +1,10 @@
 // Queries of storage beyond one disk: the object each point was stored as, which copies hold
 // which points, and copy runs.
 import type { Db } from './catalog.js';
+import type { CopyRunView } from '../protocol/storage.js';
 
-export interface CopyRunRow {
-  id: number;
-  copy: string;
-  origin: string;
-  startedAt: string;
-  finishedAt: string | null;
-  state: 'running' | 'succeeded' | 'failed';
-  points: number;
-  packs: number;
-  bytes: number;
-  error: string | null;
-}
+/** A copy run as stored is exactly its operator view. */
+export type CopyRunRow = CopyRunView;
 
 export class PointObjects {
   constructor(private readonly db: Db) {}
