@@ -2,16 +2,13 @@
 // the pid, QMP socket and console a restarted hub needs to find them again. The table is
 // created here when missing, so it does not take a migration number of its own.
 import type { Db } from './catalog.js';
+import { nn as num, ns as str, type Raw } from './columns.js';
 import type { InstanceKind, InstanceState, InstanceView, PortForwardView } from '../protocol/recovery.js';
 
 /** An instance as stored: its operator view without the derived fields, plus the power-on instant. */
 export type InstanceRow = Omit<InstanceView, 'uptimeSeconds' | 'lastLines'> & { poweredOnAt: number | null };
 
 export type NewInstance = Omit<InstanceRow, 'id' | 'state' | 'stoppedAt' | 'bootMs'>;
-
-type Raw = Record<string, unknown>;
-const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
 function rowOf(r: Raw): InstanceRow {
   return {

@@ -2,12 +2,10 @@
 // recovery module's RunStore port.
 import type { GateView, RtoForecastView, RunKind, RunState, RunTargetView, StepKind, StepState, Verdict } from '../protocol/recovery.js';
 import { newRun, type NewRunMeta, type RestoreSample, type RunMeta, type RunRecord, type RunScopeHost, type RunStore, type StepPolicy, type StepRecord, type StepResult, type StepSpec, type StoredRun } from './run-records.js';
-import type { Db } from './columns.js';
+import { ns as str, type Db, type Raw } from './columns.js';
 
-type Raw = Record<string, unknown>;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const ms = (v: unknown) => (v === null || v === undefined ? null : Date.parse(String(v)));
-const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
 function stepOf(r: Raw): StepRecord {
   return {
