@@ -1,32 +1,20 @@
 // The cockpit as a person uses it: `drc demo` in a real tmux pane (120×40, CI unset),
 // driven with send-keys and read with capture-pane.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDir, waitFor } from '../helpers/cluster.js';
+import { TmuxPane, sleep } from '../helpers/tmux.js';
 
 const session = `drc-e2e-${process.pid}`;
 const dir = tempDir('drc-e2e-');
 const demoDir = path.join(dir, 'demo');
 
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', session, ...args], { encoding: 'utf8' });
-}
-const screen = (): string => tmux('capture-pane', '-p', '-t', session);
-const keys = (...k: string[]): void => void tmux('send-keys', '-t', session, ...k);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, pred: (s: string) => boolean, ms = 20_000): Promise<string> {
-  let last = '';
-  try {
-    return await waitFor(what, () => {
-      last = screen();
-      return pred(last) ? last : null;
-    }, ms);
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\n--- screen ---\n${last}`);
-  }
-}
+const pane = new TmuxPane(session);
+const screen = (): string => pane.screen();
+const keys = (...k: string[]): void => pane.keys(...k);
+const until = (what: string, pred: (s: string) => boolean, ms?: number): Promise<string> => pane.until(what, pred, ms);
 
 /** the heatmap lines of the host detail view: from the volume line to the points title */
 function heatmap(s: string): string {
@@ -38,14 +26,13 @@ function heatmap(s: string): string {
 
 describe('cockpit in tmux', () => {
   beforeAll(() => {
-    execFileSync('tmux', ['-L', session, '-f', '/dev/null', 'new-session', '-d', '-s', session, '-x', '120', '-y', '40',
+    pane.start(
       // the installed command, as an operator starts it
-      `env -u CI DRC_NODE=${process.execPath} ${path.join(ROOT, 'bin', 'drc')} demo --dir ${demoDir}; echo DRC-EXITED; sleep 60`]);
-    tmux('set', '-s', 'escape-time', '10');
+      `env -u CI DRC_NODE=${process.execPath} ${path.join(ROOT, 'bin', 'drc')} demo --dir ${demoDir}; echo DRC-EXITED; sleep 60`);
   });
 
   afterAll(() => {
-    spawnSync('tmux', ['-L', session, 'kill-server']);
+    pane.kill();
     fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   });
 

@@ -1,34 +1,21 @@
 // The failback wizard as an operator uses it: a real hub and agent, a failover from the CLI,
 // then `drc cockpit` in a real tmux pane (120×40, CI unset): B on the failed-over host, the
 // host name typed at the prompt, and the run followed to "home".
-import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentProc, HubProc, ROOT, makeImage, sha256File, tempDir, waitConnected, waitFor } from '../helpers/cluster.js';
+import { AgentProc, HubProc, ROOT, makeImage, sha256File, tempDir, waitConnected } from '../helpers/cluster.js';
+import { TmuxPane, sleep } from '../helpers/tmux.js';
 
 const session = `drc-e2e-failback-${process.pid}`;
 const dir = tempDir('drc-e2e-failback-');
 const hub = new HubProc(path.join(dir, 'hub'));
 let agent: AgentProc;
 
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', session, ...args], { encoding: 'utf8' });
-}
-const screen = (): string => tmux('capture-pane', '-p', '-t', session);
-const keys = (...k: string[]): void => void tmux('send-keys', '-t', session, ...k);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, pred: (s: string) => boolean, ms = 20_000): Promise<string> {
-  let last = '';
-  try {
-    return await waitFor(what, () => {
-      last = screen();
-      return pred(last) ? last : null;
-    }, ms);
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\n--- screen ---\n${last}`);
-  }
-}
+const pane = new TmuxPane(session);
+const screen = (): string => pane.screen();
+const keys = (...k: string[]): void => pane.keys(...k);
+const until = (what: string, pred: (s: string) => boolean, ms?: number): Promise<string> => pane.until(what, pred, ms);
 
 describe('failback wizard in tmux', () => {
   beforeAll(async () => {
@@ -40,13 +27,12 @@ describe('failback wizard in tmux', () => {
     expect((await hub.run(['backup', 'h1', '--full', '--wait'])).code).toBe(0);
     const f = await hub.run(['failover', 'h1', '--confirm', 'h1']);
     expect(f.code, f.stderr).toBe(0);
-    execFileSync('tmux', ['-L', session, '-f', '/dev/null', 'new-session', '-d', '-s', session, '-x', '120', '-y', '40',
-      `env -u CI DRC_NODE=${process.execPath} ${path.join(ROOT, 'bin', 'drc')} cockpit --data ${hub.dataDir}; echo DRC-EXITED; sleep 60`]);
-    tmux('set', '-s', 'escape-time', '10');
+    pane.start(
+      `env -u CI DRC_NODE=${process.execPath} ${path.join(ROOT, 'bin', 'drc')} cockpit --data ${hub.dataDir}; echo DRC-EXITED; sleep 60`);
   });
 
   afterAll(async () => {
-    spawnSync('tmux', ['-L', session, 'kill-server']);
+    pane.kill();
     await agent?.stop();
     await hub.stop();
     fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
