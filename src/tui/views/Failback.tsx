@@ -2,16 +2,14 @@
 // DR images, the blocks that differ and the bytes to send back — then the operator types the
 // host name to confirm (no single key starts a failback; a read-only cockpit cannot open
 // this), then the live step checklist, and the failback report id at the end.
-import React, { useEffect, useRef } from 'react';
+import React from 'react';
 import { Box, Text } from 'ink';
 import type { FailbackPrecheck } from '../../protocol/operator.js';
 import { RunChecklist } from '../components/RunChecklist.js';
 import { fit, formatBytes, formatDuration } from '../components/format.js';
-import { READONLY_MESSAGE, useCockpit, useViewActions } from '../hooks/useCockpit.js';
-import { useCockpitState } from '../hooks/useCockpitState.js';
-import { useNow } from '../hooks/useNow.js';
+import { READONLY_MESSAGE, useCockpit } from '../hooks/useCockpit.js';
+import { useTypedStart } from '../hooks/useTypedStart.js';
 import { useTheme } from '../theme.js';
-import { failoverRefusal } from './Failover.js';
 import type { ViewProps } from './types.js';
 import type { ViewDef } from './viewDef.js';
 import { ViewTitle } from './ViewTitle.js';
@@ -45,41 +43,7 @@ function Precheck({ precheck, width, height }: { precheck: FailbackPrecheck; wid
 export function FailbackView({ view, width, height, ui, setUi }: ViewProps<{ kind: 'failback'; host: string }>): React.ReactElement {
   const cockpit = useCockpit();
   const theme = useTheme();
-  const runs = useCockpitState((s) => s.runs);
-  const run = ui.runId === null ? undefined : runs.find((r) => r.id === ui.runId);
-  const now = useNow(run?.state === 'running' ? 1_000 : 60_000);
-  // only a pre-check asked by this opening counts: an older one may no longer hold
-  const before = useRef(cockpit.state().failbackPrechecks[view.host]);
-  const precheck = useCockpitState((s) => (s.failbackPrechecks[view.host] === before.current ? undefined : s.failbackPrechecks[view.host])) ?? null;
-
-  function askHostName(p: FailbackPrecheck): void {
-    if (!p.ready) { cockpit.notify(`failback of ${view.host} blocked by its pre-check`, 'bad'); return; }
-    cockpit.ask(`FAILBACK ${view.host}: type the host name to confirm`, '', (typed) => {
-      const refusal = failoverRefusal(view.host, typed);
-      if (refusal) { cockpit.notify(refusal, 'bad'); return; }
-      void cockpit.call('failback.start', { host: view.host, confirm: typed }, { mutating: true }).then((r) => {
-        if (!r) return;
-        cockpit.record({ type: 'run', run: r });
-        setUi({ runId: r.id });
-        cockpit.notify(`failback ${r.id} of ${view.host} started`, 'ok');
-      });
-    });
-  }
-
-  const asked = useRef(false);
-  useEffect(() => {
-    if (cockpit.readonly || ui.runId !== null || !precheck || asked.current) return;
-    asked.current = true;
-    if (precheck.ready) askHostName(precheck);
-  }, [precheck]);
-
-  useViewActions((action) => {
-    if (action !== 'start') return false;
-    if (ui.runId !== null) cockpit.notify(`failback ${ui.runId} already started`);
-    else if (!precheck) cockpit.notify('waiting for the pre-check…');
-    else askHostName(precheck);
-    return true;
-  });
+  const { precheck, run, now } = useTypedStart<FailbackPrecheck>('failback', view.host, (s) => s.failbackPrechecks, { ui, setUi });
 
   if (cockpit.readonly) return <Box height={height}><Text color={theme.color('bad')}>{` ${READONLY_MESSAGE}: failback is not available`}</Text></Box>;
   if (run) {

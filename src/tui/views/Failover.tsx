@@ -3,23 +3,18 @@
 // read-only cockpit cannot open this at all — then the live step checklist with start
 // times and the RTO timer, and the takeover report id at the end. The pre-check is asked
 // by the view's feed (below); the view only reacts to its arrival.
-import React, { useEffect, useRef } from 'react';
+import React from 'react';
 import { Box, Text } from 'ink';
 import type { FailoverPrecheck } from '../../protocol/operator.js';
 import { RunChecklist } from '../components/RunChecklist.js';
 import { fit } from '../components/format.js';
-import { READONLY_MESSAGE, useCockpit, useViewActions } from '../hooks/useCockpit.js';
-import { useCockpitState } from '../hooks/useCockpitState.js';
-import { useNow } from '../hooks/useNow.js';
+import { READONLY_MESSAGE, useCockpit } from '../hooks/useCockpit.js';
+import { useTypedStart } from '../hooks/useTypedStart.js';
 import { useTheme } from '../theme.js';
 import { forecastText } from '../render/runModel.js';
 import type { ViewProps } from './types.js';
 import type { ViewDef } from './viewDef.js';
 import { ViewTitle } from './ViewTitle.js';
-
-export function failoverRefusal(host: string, typed: string): string | null {
-  return typed === host ? null : `refused: "${typed}" is not "${host}" — nothing started`;
-}
 
 function Gates({ precheck, width, height }: { precheck: FailoverPrecheck; width: number; height: number }): React.ReactElement {
   const theme = useTheme();
@@ -46,42 +41,7 @@ function Gates({ precheck, width, height }: { precheck: FailoverPrecheck; width:
 export function FailoverView({ view, width, height, ui, setUi }: ViewProps<{ kind: 'failover'; host: string }>): React.ReactElement {
   const cockpit = useCockpit();
   const theme = useTheme();
-  const runs = useCockpitState((s) => s.runs);
-  const run = ui.runId === null ? undefined : runs.find((r) => r.id === ui.runId);
-  const now = useNow(run?.state === 'running' ? 1_000 : 60_000);
-  // only a pre-check asked by this opening counts: an older one may no longer hold
-  const before = useRef(cockpit.state().prechecks[view.host]);
-  const precheck = useCockpitState((s) => (s.prechecks[view.host] === before.current ? undefined : s.prechecks[view.host])) ?? null;
-
-  function askHostName(p: FailoverPrecheck): void {
-    if (!p.ready) { cockpit.notify(`failover of ${view.host} blocked by its pre-check`, 'bad'); return; }
-    cockpit.ask(`FAILOVER ${view.host}: type the host name to confirm`, '', (typed) => {
-      const refusal = failoverRefusal(view.host, typed);
-      if (refusal) { cockpit.notify(refusal, 'bad'); return; }
-      void cockpit.call('failover.start', { host: view.host, confirm: typed }, { mutating: true }).then((r) => {
-        if (!r) return;
-        cockpit.record({ type: 'run', run: r });
-        setUi({ runId: r.id });
-        cockpit.notify(`failover ${r.id} of ${view.host} started`, 'ok');
-      });
-    });
-  }
-
-  // the pre-check that arrives while no run started asks for the host name, once
-  const asked = useRef(false);
-  useEffect(() => {
-    if (cockpit.readonly || ui.runId !== null || !precheck || asked.current) return;
-    asked.current = true;
-    if (precheck.ready) askHostName(precheck);
-  }, [precheck]);
-
-  useViewActions((action) => {
-    if (action !== 'start') return false;
-    if (ui.runId !== null) cockpit.notify(`failover ${ui.runId} already started`);
-    else if (!precheck) cockpit.notify('waiting for the pre-check…');
-    else askHostName(precheck);
-    return true;
-  });
+  const { precheck, run, now } = useTypedStart<FailoverPrecheck>('failover', view.host, (s) => s.prechecks, { ui, setUi });
 
   if (cockpit.readonly) return <Box height={height}><Text color={theme.color('bad')}>{` ${READONLY_MESSAGE}: failover is not available`}</Text></Box>;
   if (run) {
