@@ -1,6 +1,6 @@
 // The alarm domain: what the evaluator sees (facts), what it says (signals), and the
 // alarms themselves with their lifecycle firing → acknowledged → resolved.
-import type { AlarmLevel } from '../config/types.js';
+import type { AlarmEvent, AlarmLevel } from '../config/types.js';
 import type { AlarmDeliveryView } from '../protocol/operator.js';
 import type { DeliveryAttempt } from './delivery.js';
 
@@ -65,7 +65,7 @@ export interface Facts {
 
 /** An event the hub saw that event rules react to; `clears` ends the condition instead. */
 export interface AlarmInputEvent {
-  event: 'host_disconnected' | 'sync_failed' | 'host_start_failed' | 'verify_failed' | 'bitmap_invalidated';
+  event: AlarmEvent;
   host: string | null;
   /** the outcome as the operator reads it: Successful, Failed, Cancelled… */
   result: string;

@@ -4,6 +4,7 @@
 import Database from 'better-sqlite3';
 import { SqliteAlarmStore } from './alarm-store.js';
 import { Statements, type Db } from './columns.js';
+import { DamageRepo } from './damage-repo.js';
 import { HostsRepo, type HostRow, type VolumeRow } from './hosts-repo.js';
 import { JobsRepo, type JobProgress, type JobRow, type NewJob } from './jobs-repo.js';
 import { JobStatsRepo } from './job-stats-repo.js';
@@ -11,7 +12,7 @@ import { JournalRepo, type AuditRow, type EventRow } from './journal-repo.js';
 import { MetricStore } from './metric-store.js';
 import { MIGRATIONS } from './migrations.js';
 import { PointStatsRepo } from './point-stats-repo.js';
-import { PointsRepo, type ChunkLocation, type PointRow, type StoreStats } from './points-repo.js';
+import { PointsRepo, type ChunkLocation, type NewPointRow, type PointRow, type StoreStats } from './points-repo.js';
 import { QueueStore } from './queue-store.js';
 import { SqliteRunStore } from './runs-repo.js';
 import { ScheduleStore } from './schedule-store.js';
@@ -22,7 +23,7 @@ export type { Db } from './columns.js';
 export type { HostRow, VolumeRow } from './hosts-repo.js';
 export type { JobRow } from './jobs-repo.js';
 export type { AuditRow, EventRow } from './journal-repo.js';
-export type { ChunkLocation, PointRow } from './points-repo.js';
+export type { ChunkLocation, PointMarks, PointRow } from './points-repo.js';
 
 /** The repositories of one catalog, sharing its connection. */
 export interface CatalogRepos {
@@ -38,6 +39,7 @@ export interface CatalogRepos {
   jobStats: JobStatsRepo;
   pointStats: PointStatsRepo;
   tokens: TokenExpiryRepo;
+  damage: DamageRepo;
 }
 
 export class Catalog {
@@ -67,6 +69,7 @@ export class Catalog {
       jobStats: new JobStatsRepo(this.db),
       pointStats: new PointStatsRepo(this.db),
       tokens: new TokenExpiryRepo(this.db),
+      damage: new DamageRepo(this.db),
     };
   }
 
@@ -155,7 +158,7 @@ export class Catalog {
   manifest(pointId: number): Buffer {
     return this.repos.points.manifest(pointId);
   }
-  insertPoint(p: Omit<PointRow, 'id' | 'verifiedAt'>, manifest: Buffer): number {
+  insertPoint(p: NewPointRow, manifest: Buffer): number {
     return this.repos.points.insert(p, manifest);
   }
   pointsOfJob(jobId: number): number[] {

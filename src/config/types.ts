@@ -171,6 +171,8 @@ export const ALARM_EVENTS = [
   'host_start_failed',
   'verify_failed',
   'bitmap_invalidated',
+  'store_full',
+  'data_exposed',
 ] as const;
 export type AlarmEvent = (typeof ALARM_EVENTS)[number];
 

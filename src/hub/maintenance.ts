@@ -2,7 +2,7 @@
 // retention (prune) and verify jobs (run by the job runner, results kept per point).
 import type { JobRow } from '../catalog/catalog.js';
 import type { ScheduleStore } from '../catalog/schedule-store.js';
-import type { StoreMaintenance } from '../catalog/store-maintenance.js';
+import type { DamageRepo } from '../catalog/damage-repo.js';
 import type { GcReportView, MaintenanceStatusView, PruneReport, VerifyResultView } from '../protocol/maintenance.js';
 import { collectGarbage, type GcProgress } from '../store/gc.js';
 import type { BlockStore } from '../store/block-store.js';
@@ -18,7 +18,7 @@ export interface MaintenancePorts extends PrunePorts {
   catalog: HostRepo & PointRepo & { tx<T>(fn: () => T): T } & PrunePorts['catalog'];
   store: BlockStore;
   verifyResults: Pick<ScheduleStore, 'addVerifyResult' | 'verifyResults'>;
-  pointMarks: Pick<StoreMaintenance, 'setVerifiedAt'>;
+  pointMarks: Pick<DamageRepo, 'setVerified'>;
   journal: Journal;
   feed: Broadcaster;
   /** called after each gc repack commit (a crash test stops the hub there) */
@@ -88,7 +88,7 @@ export class HubMaintenance {
     c.tx(() => {
       for (const r of results) {
         this.p.verifyResults.addVerifyResult({ jobId: j.id, pointId: r.pointId, host: host.name, volume: r.volume, time: now, samplePct: sample, chunksChecked: r.chunksChecked, ok: r.ok, problems: r.problems });
-        if (r.ok) this.p.pointMarks.setVerifiedAt(r.pointId, now);
+        if (r.ok) this.p.pointMarks.setVerified(r.pointId, now, sample / 100);
         else {
           bad++;
           const p = r.problems[0];
@@ -96,6 +96,8 @@ export class HubMaintenance {
         }
       }
     });
+    // the points relying on chunks this verify found damaged (or good again) are marked now
+    this.p.store.damage.settle();
     for (const r of results) {
       const p = c.point(r.pointId);
       if (p) this.p.feed.broadcast({ type: 'point', point: pointView(c, p) });

@@ -51,6 +51,15 @@ export function pointView(c: HostRepo & PointRepo, p: PointRow): PointView {
     bytesNew: p.bytesNew,
     merkleRoot: p.merkleRoot,
     verifiedAt: p.verifiedAt,
+    damaged: p.damaged,
+    provenance: {
+      verified: p.verifiedAt === null ? null : { time: p.verifiedAt, fraction: p.verifiedFraction ?? 1 },
+      restored: p.provenance.restored ?? null,
+      booted: p.provenance.booted ?? null,
+      appChecked: p.provenance.appChecked ?? null,
+      drilled: p.provenance.drilled ?? null,
+      copies: p.provenance.copies ?? [],
+    },
   };
 }
 

@@ -109,6 +109,21 @@ export interface PointView {
   bytesNew: number;
   merkleRoot: string;
   verifiedAt: string | null;
+  /** relies on a chunk that failed its hash or is missing: restores refuse it unless told to write zeros */
+  damaged: boolean;
+  provenance: PointProvenanceView;
+}
+
+/** What has been proven about a point, rung by rung (times ISO 8601). */
+export interface PointProvenanceView {
+  /** the last passing verify and the share of chunks it read (1 = full) */
+  verified: { time: string; fraction: number } | null;
+  /** a restore whose Merkle check passed */
+  restored: { time: string; job: number } | null;
+  booted: { time: string; run: number } | null;
+  appChecked: { time: string; run: number } | null;
+  drilled: { time: string; run: number } | null;
+  copies: { target: string; time: string }[];
 }
 
 export interface EventView {
@@ -341,6 +356,7 @@ export const hubRequests = {
       format: optional(oneOf('raw', 'qcow2', 'vmdk', 'vhdx')),
       origin: optional(str(100)),
       sync: optional(bool),
+      allowDamaged: optional(bool),
     }),
     result: returns<JobView>(),
   },

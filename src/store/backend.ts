@@ -37,7 +37,7 @@ class LocalPackAppender implements PackAppender {
     readonly name: string,
     private readonly file: string,
   ) {
-    this.fd = fs.openSync(file, 'wx');
+    this.fd = fs.openSync(file, 'wx', 0o600); // backup data is private
   }
   get size(): number {
     return this.written + this.used;
@@ -90,7 +90,7 @@ class LocalPackAppender implements PackAppender {
 export class LocalDirectoryBackend implements ChunkBackend {
   private readFds = new Map<string, number>();
   constructor(private readonly dir: string) {
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
   pathOf(packName: string): string {
     return path.join(this.dir, `${packName}.pack`);

@@ -6,6 +6,7 @@ import type { Catalog, PointRow } from '../catalog/catalog.js';
 import { merkleRootPacked } from '../protocol/merkle.js';
 import type { ChunkBackend } from './backend.js';
 import { ChunkWriter } from './chunk-writer.js';
+import { DamageLedger } from './damage.js';
 import { StoreError } from './errors.js';
 import { ENTRY_BYTES, FLAG_ZERO, blockLength, encodeManifest, manifestEntries, zeroHash, type ManifestEntry } from './manifest.js';
 
@@ -34,11 +35,15 @@ export interface NewPoint {
 
 export class BlockStore {
   private readonly lastImage = new Map<number, { pointId: number; hashes: Buffer }>();
+  /** chunks that failed their hash or went missing, and the points relying on them */
+  readonly damage: DamageLedger;
 
   constructor(
     readonly catalog: Catalog,
     readonly backend: ChunkBackend,
-  ) {}
+  ) {
+    this.damage = new DamageLedger(catalog, (id) => this.blockMap(id));
+  }
 
   /** Remove pack files the catalog does not know (left by a crash before commit). */
   recover(): string[] {
@@ -63,7 +68,8 @@ export class BlockStore {
    * sealed or discarded.
    */
   reuseChunk(writer: ChunkWriter, hash: Buffer): boolean {
-    if (!this.catalog.hasChunk(hash)) return false;
+    // a damaged chunk is asked for again: the backup that sends it heals it
+    if (!this.catalog.hasChunk(hash) || this.damage.has(hash)) return false;
     this.reusedBy.get(writer)?.add(hash.toString('hex'));
     return true;
   }
@@ -161,10 +167,17 @@ export class BlockStore {
     const sealed = writer.seal();
     const bytesNew = sealed.packs.reduce((a, p) => a + p.size, 0);
     const entries = np.entries.map((e) => ({ ...e, hash: e.flags & FLAG_ZERO ? zeroHash(blockLength(e.index, np.blockSize, np.size)) : e.hash }));
+    const healed: Buffer[] = [];
     const pointId = this.catalog.tx(() => {
       const packIds = new Map<string, number>();
       for (const p of sealed.packs) packIds.set(p.name, this.catalog.insertPack(p.name, p.size, np.time));
-      for (const c of sealed.chunks) this.catalog.insertChunk(c.hash, packIds.get(c.packName)!, c.offset, c.length, c.rawLength, c.codec);
+      for (const c of sealed.chunks) {
+        const packId = packIds.get(c.packName)!;
+        if (this.damage.has(c.hash)) {
+          this.damage.healInTx(c.hash, { packId, offset: c.offset, length: c.length, rawLength: c.rawLength, codec: c.codec });
+          healed.push(c.hash);
+        } else this.catalog.insertChunk(c.hash, packId, c.offset, c.length, c.rawLength, c.codec);
+      }
       return this.catalog.insertPoint(
         {
           volumeId: np.volumeId,
@@ -183,6 +196,7 @@ export class BlockStore {
       );
     });
     this.lastImage.set(np.volumeId, { pointId, hashes });
+    this.damage.healed(healed);
     return pointId;
   }
 
@@ -197,8 +211,17 @@ export class BlockStore {
     return this.blockMap(pointId).hashes;
   }
 
-  /** Read a chunk, decompress it and check its hash; `where` names it in errors. */
+  /** Read a chunk, decompress it and check its hash; `where` names it in errors. A chunk that fails is marked damaged. */
   readChunk(hash: Buffer, where: string): Buffer {
+    try {
+      return this.readChunkChecked(hash, where);
+    } catch (e) {
+      if (e instanceof StoreError) this.damage.mark(hash, e.message);
+      throw e;
+    }
+  }
+
+  private readChunkChecked(hash: Buffer, where: string): Buffer {
     const loc = this.catalog.chunk(hash);
     if (!loc) throw new StoreError(`${where}: chunk ${hash.toString('hex').slice(0, 16)} is not in the index`);
     const stored = this.backend.read(loc.packName, loc.offset, loc.length);

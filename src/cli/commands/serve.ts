@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileLogger } from '../../../agent/log.js';
 import { parseHostPort } from '../../config/index.js';
 import { Hub } from '../../hub/hub.js';
+import { makePrivateDir } from '../../hub/privacy.js';
 import { gcCrashFromEnv, testClockFromEnv } from '../../hub/test-hooks.js';
 import { parseCron } from '../../scheduler/cron.js';
 import { parseArgs, value } from '../args.js';
@@ -31,6 +32,7 @@ export async function serve(argv: string[]): Promise<number> {
       throw new UsageError(`serve: schedule ${s.name}: ${(e as Error).message}`);
     }
   }
+  makePrivateDir(ctx.dataDir);
   const log = fileLogger(ctx.dataDir, 'hub');
   const hub = new Hub({
     dataDir: ctx.dataDir,
