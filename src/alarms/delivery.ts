@@ -6,16 +6,9 @@ import type { AlarmDeliveryView } from '../protocol/operator.js';
 import type { AlarmNotice, Notifier } from './notifiers/types.js';
 import { selectsHost, type SelectableHost } from './selector.js';
 import type { Clock } from './types.js';
+export type { DeliveryAttempt } from '../catalog/alarm-records.js';
+import type { DeliveryAttempt } from '../catalog/alarm-records.js';
 
-export interface DeliveryAttempt {
-  alarmId: number | null;
-  channel: string;
-  transition: string;
-  attempt: number;
-  time: number;
-  ok: boolean;
-  error: string | null;
-}
 
 export interface RetryPolicy {
   maxAttempts: number;

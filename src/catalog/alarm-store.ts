@@ -1,7 +1,6 @@
 // Alarms and their delivery log in the catalog (tables of migration 3): the alarm service's
 // AlarmLedger port, and the counts the /metrics endpoint reads.
-import type { AlarmLedger, AlarmRecord } from '../alarms/types.js';
-import type { DeliveryAttempt } from '../alarms/delivery.js';
+import type { AlarmLedger, AlarmRecord, DeliveryAttempt } from './alarm-records.js';
 import type { AlarmDeliveryView } from '../protocol/operator.js';
 import type { Db } from './columns.js';
 

@@ -1,8 +1,7 @@
 // Recovery runs and their steps in the catalog (migration 4): the SQLite side of the
 // recovery module's RunStore port.
 import type { GateView, RtoForecastView, RunKind, RunState, RunTargetView, StepKind, StepState, Verdict } from '../protocol/recovery.js';
-import type { NewRunMeta, RestoreSample, RunMeta, RunScopeHost, RunStore, StoredRun } from '../recovery/run-store.js';
-import { newRun, type RunRecord, type StepPolicy, type StepRecord, type StepResult, type StepSpec } from '../recovery/runbook.js';
+import { newRun, type NewRunMeta, type RestoreSample, type RunMeta, type RunRecord, type RunScopeHost, type RunStore, type StepPolicy, type StepRecord, type StepResult, type StepSpec, type StoredRun } from './run-records.js';
 import type { Db } from './columns.js';
 
 type Raw = Record<string, unknown>;

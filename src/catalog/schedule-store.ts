@@ -1,4 +1,5 @@
 // Schedule run state and verification results in the catalog (tables of migration 2).
+import type { VerifyProblemView, VerifyResultView } from '../protocol/maintenance.js';
 import type { Db } from './columns.js';
 
 export interface ScheduleStateRow {
@@ -9,24 +10,9 @@ export interface ScheduleStateRow {
   lastMissed: number;
 }
 
-export interface VerifyProblem {
-  volume: string;
-  block: number | null;
-  chunk: string | null;
-  message: string;
-}
-
-export interface VerifyResultRow {
-  jobId: number | null;
-  pointId: number;
-  host: string;
-  volume: string;
-  time: string;
-  samplePct: number;
-  chunksChecked: number;
-  ok: boolean;
-  problems: VerifyProblem[];
-}
+/** A verify result as kept: the shape the operator API shows. */
+export type VerifyProblem = VerifyProblemView;
+export type VerifyResultRow = VerifyResultView;
 
 type Raw = Record<string, unknown>;
 const ns = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));

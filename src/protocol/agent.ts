@@ -124,7 +124,8 @@ function parseWith<M extends ReaderMap>(readers: M, text: string): Messages<M> {
 export const parseAgentMessage = (text: string): AgentMessage => parseWith(agentReaders, text);
 export const parseHubMessage = (text: string): HubMessage => parseWith(hubReaders, text);
 
-export function encodeOffer(entries: { index: number; flags: number; hash: Buffer }[]): string {
+/** Block entries as offers and manifests carry them: u32 LE index, u8 flags, 32-byte hash each. */
+export function encodeBlockEntries(entries: readonly { index: number; flags: number; hash: Buffer }[]): Buffer {
   const buf = Buffer.allocUnsafe(entries.length * OFFER_ENTRY_BYTES);
   entries.forEach((e, i) => {
     const o = i * OFFER_ENTRY_BYTES;
@@ -132,7 +133,11 @@ export function encodeOffer(entries: { index: number; flags: number; hash: Buffe
     buf[o + 4] = e.flags;
     e.hash.copy(buf, o + 5);
   });
-  return buf.toString('base64');
+  return buf;
+}
+
+export function encodeOffer(entries: { index: number; flags: number; hash: Buffer }[]): string {
+  return encodeBlockEntries(entries).toString('base64');
 }
 
 export function decodeOffer(buf: Buffer): { index: number; flags: number; hash: Buffer }[] {

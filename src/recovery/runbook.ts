@@ -1,49 +1,11 @@
 // Runbooks as data: the steps of a drill or a failover, and pure transitions over a run's
 // record (start a step, finish it, resume after a crash, complete the run). Times are
 // epoch milliseconds handed in by the caller's clock; nothing here reads the time.
+import { newRun, type RunRecord, type StepPolicy, type StepRecord, type StepResult, type StepSpec } from '../catalog/run-records.js';
 import type { CheckResultView, RunKind, RunState, StepKind, StepState } from '../protocol/recovery.js';
 
-/** What a step's failure does to the rest of the run. */
-export type StepPolicy = 'abort' | 'skip-host' | 'continue';
-
-export interface StepSpec {
-  kind: StepKind;
-  host: string | null;
-  volume: string | null;
-  title: string;
-  policy: StepPolicy;
-  waitSeconds: number;
-}
-
-/** What a step produced, kept with the step (restore figures, check results, hook output). */
-export interface StepResult {
-  restore?: { pointId: number; path: string; format: string; size: number; bytesPerSec: number; merkleRoot: string };
-  checks?: CheckResultView[];
-  fence?: { agentTold: boolean; cancelledJobs: number[] };
-  hook?: { kind: 'command' | 'webhook'; output: string };
-}
-
-export interface StepRecord extends StepSpec {
-  index: number;
-  state: StepState;
-  startedAt: number | null;
-  finishedAt: number | null;
-  attempts: number;
-  detail: string | null;
-  error: string | null;
-  result: StepResult;
-}
-
-export interface RunRecord {
-  id: number;
-  kind: RunKind;
-  state: RunState;
-  startedAt: number;
-  finishedAt: number | null;
-  steps: StepRecord[];
-  issues: string[];
-  error: string | null;
-}
+export { newRun };
+export type { RunRecord, StepPolicy, StepRecord, StepResult, StepSpec };
 
 export interface StepOutcome {
   state: 'succeeded' | 'failed' | 'skipped';
@@ -107,12 +69,6 @@ export function failoverSteps(host: RunbookHost, opts: { deliver: boolean }): St
   return out;
 }
 
-export function newRun(id: number, kind: RunKind, specs: StepSpec[], at: number): RunRecord {
-  return {
-    id, kind, state: 'running', startedAt: at, finishedAt: null, issues: [], error: null,
-    steps: specs.map((s, index) => ({ ...s, index, state: 'pending', startedAt: null, finishedAt: null, attempts: 0, detail: null, error: null, result: {} })),
-  };
-}
 
 export type NextAction = { type: 'start'; index: number } | { type: 'complete'; state: Exclude<RunState, 'running'> } | { type: 'none' };
 

@@ -20,18 +20,10 @@ export interface BlockMap {
   flags: Uint8Array;
 }
 
-export interface NewPoint {
-  volumeId: number;
-  jobId: number | null;
-  time: string;
-  type: 'full' | 'incremental';
-  parentId: number | null;
-  size: number;
-  blockSize: number;
-  blockCount: number;
+/** A point to commit: its catalog row as far as the caller knows it, and its manifest. */
+export type NewPoint = Pick<PointRow, 'volumeId' | 'jobId' | 'time' | 'type' | 'parentId' | 'size' | 'blockSize' | 'blockCount' | 'merkleRoot'> & {
   entries: ManifestEntry[];
-  merkleRoot: string;
-}
+};
 
 export class BlockStore {
   private readonly lastImage = new Map<number, { pointId: number; hashes: Buffer }>();

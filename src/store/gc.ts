@@ -10,6 +10,7 @@
 // 4. cleanup: delete the old pack files (when no reader needs them).
 // A kill at any moment leaves the catalog consistent: pack files it does not list are
 // removed at the next start (BlockStore.recover), and a rerun does the rest.
+import type { GcReportView } from '../protocol/maintenance.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { BlockStore } from './block-store.js';
 import { PACK_MAGIC, RECORD_HEADER_BYTES, PACK_TARGET_BYTES, ChunkWriter } from './chunk-writer.js';
@@ -37,17 +38,8 @@ export interface GcOptions {
   signal?: AbortSignal;
 }
 
-export interface GcReport {
-  chunksRemoved: number;
-  /** chunks kept only because a running job relies on them */
-  chunksPinned: number;
-  packsRepacked: number;
-  packsDropped: number;
-  packsWritten: number;
-  bytesBefore: number;
-  bytesAfter: number;
-  bytesFreed: number;
-}
+/** What a gc did (chunksPinned: kept only because a running job relies on them); the API adds its duration. */
+export type GcReport = Omit<GcReportView, 'durationMs'>;
 
 const SWEEP_BATCH = 5000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,8 +1,9 @@
 // Manifest entries: what a recovery point holds for a volume, block by block.
 // Encoded as 37-byte records: u32 LE block index, u8 flags (1 = all-zero block), 32-byte sha256.
 import { createHash } from 'node:crypto';
+import { encodeBlockEntries, OFFER_ENTRY_BYTES } from '../protocol/agent.js';
 
-export const ENTRY_BYTES = 37;
+export const ENTRY_BYTES = OFFER_ENTRY_BYTES;
 export const FLAG_ZERO = 1;
 
 export interface ManifestEntry {
@@ -12,15 +13,8 @@ export interface ManifestEntry {
 }
 
 export function encodeManifest(entries: ManifestEntry[]): Buffer {
-  const sorted = [...entries].sort((a, b) => a.index - b.index);
-  const buf = Buffer.allocUnsafe(sorted.length * ENTRY_BYTES);
-  sorted.forEach((e, i) => {
-    const o = i * ENTRY_BYTES;
-    buf.writeUInt32LE(e.index, o);
-    buf[o + 4] = e.flags;
-    e.hash.copy(buf, o + 5);
-  });
-  return buf;
+  // the same records as an agent's offer, in block order
+  return encodeBlockEntries([...entries].sort((a, b) => a.index - b.index));
 }
 
 export function* manifestEntries(buf: Buffer): Generator<ManifestEntry> {
