@@ -24,7 +24,8 @@ export interface PointRow {
 }
 /** What recovery has proven about a point besides verify (kept as JSON on the point). */
 export interface PointMarks {
-  restored?: { time: string; job: number };
+  /** `by`: the job or run that restored it, e.g. "job 12", "drill run 3" */
+  restored?: { time: string; by: string };
   booted?: { time: string; run: number };
   appChecked?: { time: string; run: number };
   drilled?: { time: string; run: number };

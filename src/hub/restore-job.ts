@@ -38,6 +38,6 @@ export function restoreTask(p: RestoreJobPorts): HubTask<JobRow> {
     if (done.zeroedBlocks.length > 0) {
       const where = describeBlocks(done.zeroedBlocks);
       p.journal.event('warning', 'restore.zeroed', p.hostOf(j), `restore of point ${r.pointId} volume ${r.volume} to ${r.to} wrote zeros at damaged ${where}`, { point: r.pointId, blocks: done.zeroedBlocks.slice(0, 1000) });
-    } else p.marks.addMarks(r.pointId, { restored: { time: p.clock.iso(), job: j.id } });
+    } else p.marks.addMarks(r.pointId, { restored: { time: p.clock.iso(), by: `job ${j.id}` } });
   };
 }

@@ -119,7 +119,7 @@ export interface PointProvenanceView {
   /** the last passing verify and the share of chunks it read (1 = full) */
   verified: { time: string; fraction: number } | null;
   /** a restore whose Merkle check passed */
-  restored: { time: string; job: number } | null;
+  restored: { time: string; by: string } | null;
   booted: { time: string; run: number } | null;
   appChecked: { time: string; run: number } | null;
   drilled: { time: string; run: number } | null;

@@ -97,6 +97,7 @@ async function restore(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<St
     },
   });
   const finished = d.host.clock.now();
+  if (r.zeroedBlocks.length === 0) d.host.catalog.repos.damage.addMarks(p.pointId, { restored: { time: new Date(finished).toISOString(), by: `${ctx.run.kind} run ${ctx.run.id}` } });
   const ms = Math.max(1, finished - started);
   const digest = {
     name: 'digest', type: 'digest' as const, host: h.host, volume: p.volume, status: 'pass' as const,
@@ -128,6 +129,10 @@ async function checks(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<Ste
   const results = [];
   for (const c of checksFor(d.opts.checks, h.checks, subject)) results.push(await runCheck(c, subject, d.host.clock, ctx.signal));
   const failed = results.filter((r) => r.status === 'fail');
+  if (results.length > 0 && failed.length === 0) {
+    const mark = { time: new Date(d.host.clock.now()).toISOString(), run: ctx.run.id };
+    for (const p of h.points) d.host.catalog.repos.damage.addMarks(p.pointId, { appChecked: mark });
+  }
   const detail = results.length ? results.map((r) => `${r.name} ${r.status}`).join(', ') : 'digest verified during restore; no other checks configured';
   return failed.length
     ? { state: 'failed', detail, error: `check(s) failed: ${failed.map((r) => `${r.name}: ${r.detail}`).join('; ')}`, result: { checks: results } }
@@ -161,6 +166,9 @@ function complete(d: StepDeps, meta: RunMeta, ctx: StepContext): StepOutcome {
   const verdict = meta.params.verdict ?? auto;
   d.runs.setVerdict(ctx.run.id, verdict, meta.params.verdict ? 'operator' : 'checks', meta.params.notes ?? null);
   const now = d.host.clock.now();
+  if (ctx.run.kind === 'drill' && verdict === 'pass') {
+    for (const p of meta.hosts.flatMap((h) => h.points)) d.host.catalog.repos.damage.addMarks(p.pointId, { drilled: { time: new Date(now).toISOString(), run: ctx.run.id } });
+  }
   if (ctx.run.kind === 'drill') d.runs.setExpiry(ctx.run.id, new Date(now + (meta.params.ttlSeconds ?? d.opts.drillTtlSeconds) * 1000).toISOString());
   const issues = meta.params.verdict && meta.params.verdict !== auto ? [`operator verdict ${meta.params.verdict} differs from the checks' ${auto}`] : [];
   const detail = `RTO ${secs(o.rto.actualSeconds)} (target ${secs(o.rto.targetSeconds)}), RPO ${secs(o.rpo.actualSeconds)} (target ${secs(o.rpo.targetSeconds)}); verdict ${verdict}`;
