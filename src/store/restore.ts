@@ -9,6 +9,7 @@ import type { ChunkLocation } from '../catalog/catalog.js';
 import { merkleRootPacked } from '../protocol/merkle.js';
 import type { BlockStore } from './block-store.js';
 import { describeBlocks } from './damage.js';
+import { chainMetadataProblems } from './point-check.js';
 import { StoreError } from './errors.js';
 import { FLAG_ZERO } from './manifest.js';
 import type { RestoreBatch, RestoreBatchResult, RestoreItem } from './restore-worker.js';
@@ -59,6 +60,7 @@ class RestorePool {
   }
   async run(batch: RestoreBatch): Promise<RestoreBatchResult> {
     const w = await this.acquire();
+    let dead = false;
     try {
       return await new Promise<RestoreBatchResult>((resolve, reject) => {
         const onMsg = (m: { result: RestoreBatchResult }) => {
@@ -67,6 +69,7 @@ class RestorePool {
         };
         const onErr = (e: Error) => {
           w.off('message', onMsg);
+          dead = true;
           reject(e);
         };
         w.once('message', onMsg);
@@ -74,7 +77,9 @@ class RestorePool {
         w.postMessage({ id: 0, batch });
       });
     } finally {
-      this.release(w);
+      // a worker that crashed is dropped, never handed to the next batch or close
+      if (dead) this.workers = this.workers.filter((x) => x !== w);
+      else this.release(w);
     }
   }
   /** every worker closes its descriptor of `file` */
@@ -117,6 +122,8 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
   const format = opts.format ?? 'raw';
   const sync = opts.sync ?? true;
   if (format !== 'raw') await requireQemuImg();
+  const shape = chainMetadataProblems((id) => store.catalog.point(id), (id) => store.catalog.manifest(id), pointId);
+  if (shape.length > 0) throw new StoreError(`volume ${volumeName}: refusing point ${pointId}, its metadata is inconsistent: ${shape[0]}${shape.length > 1 ? ` (and ${shape.length - 1} more)` : ''}`);
   const map = store.blockMap(pointId);
   const { point } = map;
   const locate = store.catalog.chunkLocator();
@@ -155,6 +162,10 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
       batches.map(async (b) => {
         if (failure || opts.signal?.aborted) return;
         const r = await pool!.run(b);
+        if (!r.ok && r.index < 0) {
+          failure ??= new StoreError(`volume ${volumeName}: ${r.message.split(rawTmp).join(dest)}`); // the target, not the store
+          return;
+        }
         if (!r.ok) {
           store.damage.mark(Buffer.from(map.hashes.subarray(r.index * 32, r.index * 32 + 32)), `volume ${volumeName} block ${r.index}: ${r.message}`);
           failure ??= new StoreError(`volume ${volumeName} block ${r.index}: ${r.message}`);

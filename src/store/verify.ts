@@ -8,6 +8,7 @@ import { merkleRootPacked } from '../protocol/merkle.js';
 import type { BlockStore } from './block-store.js';
 import { StoreError } from './errors.js';
 import { FLAG_ZERO } from './manifest.js';
+import { chainMetadataProblems } from './point-check.js';
 
 export interface PointToVerify {
   id: number;
@@ -49,6 +50,12 @@ export async function verifyPoints(store: BlockStore, points: readonly PointToVe
   for (const p of points) {
     const r: PointVerification = { pointId: p.id, volume: p.volume, ok: true, chunksChecked: 0, problems: [] };
     results.push(r);
+    const shape = chainMetadataProblems((id) => store.catalog.point(id), (id) => store.catalog.manifest(id), p.id);
+    if (shape.length > 0) {
+      r.ok = false;
+      for (const m of shape.slice(0, MAX_PROBLEMS_PER_POINT)) r.problems.push({ volume: p.volume, block: null, chunk: null, message: m });
+      continue;
+    }
     let map;
     try {
       map = store.blockMap(p.id);
