@@ -91,6 +91,12 @@ export class Catalog {
     return new MetricStore(this.db, parts);
   }
 
+  /** SQLite's own check of the catalog file: empty when it is sound. */
+  integrityCheck(): string[] {
+    const rows = this.db.pragma('integrity_check') as { integrity_check: string }[];
+    return rows.map((r) => r.integrity_check).filter((m) => m !== 'ok');
+  }
+
   schemaVersion(): number {
     return (this.st.get('SELECT MAX(version) AS v FROM schema_version').get() as { v: number }).v;
   }

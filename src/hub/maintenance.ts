@@ -6,6 +6,7 @@ import type { DamageRepo } from '../catalog/damage-repo.js';
 import type { GcReportView, MaintenanceStatusView, PruneReport, VerifyResultView } from '../protocol/maintenance.js';
 import { collectGarbage, type GcProgress } from '../store/gc.js';
 import type { BlockStore } from '../store/block-store.js';
+import { storeProblems } from '../store/store-check.js';
 import { verifyPoints } from '../store/verify.js';
 import { ApiError } from './api.js';
 import type { Broadcaster, Clock, HostRepo, Journal, PointRepo } from './ports.js';
@@ -103,6 +104,9 @@ export class HubMaintenance {
       if (p) this.p.feed.broadcast({ type: 'point', point: pointView(c, p) });
     }
     if (bad > 0) throw new Error(`${bad} of ${results.length} point(s) damaged: ${firstProblems.join('; ')}`);
+    // a full verify also reads the pack headers and runs the catalog's integrity check
+    const store = sample >= 100 ? storeProblems(this.p.store) : [];
+    if (store.length > 0) throw new Error(`store damaged: ${store.slice(0, 3).join('; ')}${store.length > 3 ? ` (and ${store.length - 3} more)` : ''}`);
   }
 
   verifyResults(jobIds: number[]): VerifyResultView[] {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeImage, type HubProc } from '../helpers/cluster.js';
-import { Cluster, backupOk, points, randomImage, restore, restoredSha, sha256File } from './support.js';
+import { Cluster, backupOk, packDir, points, randomImage, restore, restoredSha, sha256File } from './support.js';
 
 describe('faults end cleanly', () => {
   const c = new Cluster();
@@ -63,6 +63,26 @@ describe('faults end cleanly', () => {
       expect(await restoredSha(hub, 'h1', 'disk', 'latest', c.file('out/back.img'))).toBe(sha256File(small));
     });
   }
+
+  it('fails a full verify when a pack lost its header, naming the pack', async () => {
+    const dir = packDir(hub.dataDir);
+    const pack = fs.readdirSync(dir).find((f) => f.endsWith('.pack'))!;
+    const file = path.join(dir, pack);
+    const fd = fs.openSync(file, 'r+');
+    const head = Buffer.alloc(8);
+    fs.readSync(fd, head, 0, 8, 0);
+    fs.writeSync(fd, Buffer.from('XXXXXXXX'), 0, 8, 0);
+    try {
+      const v = await hub.run(['verify', 'h1']);
+      const w = await hub.run(['verify', 'h2']);
+      expect(v.code + w.code).toBe(2);
+      expect(v.stdout + v.stderr + w.stdout + w.stderr).toContain(`pack ${pack.replace(/\.pack$/, '')} does not start with the pack header`);
+    } finally {
+      fs.writeSync(fd, head, 0, 8, 0);
+      fs.closeSync(fd);
+    }
+    expect((await hub.run(['verify', 'h1'])).code).toBe(0);
+  });
 
   it('fails a restore into a full 40 MiB target cleanly, leaves no file and lets the next restore run at once', async (ctx) => {
     const mnt = c.file('full');
