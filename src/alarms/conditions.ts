@@ -88,7 +88,9 @@ function measureHost(rule: MetricAlarmRuleConfig, h: HostFacts, now: number): Me
         f.secondsToBreach <= 0
           ? `host ${h.name}: RPO ${roundDuration(h.rpoSeconds)} already breached`
           : `host ${h.name}: RPO breach forecast in ${roundDuration(f.secondsToBreach)}; a backup must start within ${roundDuration(f.slackSeconds)} (backlog catch-up ${roundDuration(f.catchUpSeconds)})`;
-      return one(f.slackSeconds, f.slackSeconds < lead, msg);
+      // a scheduled or queued backup that lands in time is not a reason to page anyone
+      const covered = f.coveredByNextRun && f.secondsToBreach > 0;
+      return one(f.slackSeconds, !covered && f.slackSeconds < lead, covered ? `${msg}; the next backup commits in time (${roundDuration((f.nextRunCommitsAt! - now) / 1000)} from now)` : msg);
     }
     case 'failure_rate': {
       const since = now - (rule.window ?? DEFAULT_RATE_WINDOW_SECONDS) * 1000;

@@ -51,6 +51,10 @@ export interface HostFacts {
   resources: ResourceFacts | null;
   /** finished backup tasks, oldest first */
   tasks: TaskFact[];
+  /** when the next backup starts: its schedule's next run, now when one is queued, its start when one runs; null: none planned */
+  nextRunAt?: number | null;
+  /** how long its recent successful backups took (median), seconds */
+  expectedRunSeconds?: number | null;
 }
 
 export interface CertificateFacts {

@@ -3,6 +3,8 @@
 // moved to them; new code takes the repository it needs.
 import Database from 'better-sqlite3';
 import { SqliteAlarmStore } from './alarm-store.js';
+import { AuditRepo } from './audit-repo.js';
+import { OperatorsRepo } from './operators-repo.js';
 import { Statements, type Db } from './columns.js';
 import { DamageRepo } from './damage-repo.js';
 import { HostsRepo, type HostRow, type VolumeRow } from './hosts-repo.js';
@@ -40,6 +42,9 @@ export interface CatalogRepos {
   pointStats: PointStatsRepo;
   tokens: TokenExpiryRepo;
   damage: DamageRepo;
+  operators: OperatorsRepo;
+  /** the audit log read by time and host (written through journal) */
+  auditLog: AuditRepo;
 }
 
 export class Catalog {
@@ -70,6 +75,8 @@ export class Catalog {
       pointStats: new PointStatsRepo(this.db),
       tokens: new TokenExpiryRepo(this.db),
       damage: new DamageRepo(this.db),
+      operators: new OperatorsRepo(this.db),
+      auditLog: new AuditRepo(this.db),
     };
   }
 

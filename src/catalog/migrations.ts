@@ -230,6 +230,27 @@ CREATE TABLE recovery_steps (
 `,
   },
   {
+    // operators (Step 13): named tokens with a role, stored hashed; the audit log is
+    // append-only (no update or delete gets through) and read by time
+    version: 5,
+    sql: `
+CREATE TABLE operators (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  expires_at TEXT,
+  revoked_at TEXT,
+  last_used_at TEXT
+);
+CREATE INDEX audit_time ON audit(time);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+`,
+  },
+  {
     // data you can trust (Step 8): chunks that failed their hash or went missing, whether
     // each point relies on one, and what has been proven about each point
     version: 8,

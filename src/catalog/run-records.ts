@@ -104,4 +104,6 @@ export interface RunStore {
   restoreSamples(limit?: number): RestoreSample[];
   /** the same from restore jobs (`drc restore`) */
   jobRestoreSamples(limit?: number): RestoreSample[];
+  /** host → median seconds its check steps took in its last runs (drills and failovers) */
+  checkSeconds(limit?: number): Map<string, number>;
 }

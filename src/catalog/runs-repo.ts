@@ -142,6 +142,20 @@ export class SqliteRunStore implements RunStore {
     });
   }
 
+  /** host → median seconds its check steps took in its last `limit` runs (the RTO forecast's check time) */
+  checkSeconds(limit = 5): Map<string, number> {
+    const rows = this.db
+      .prepare(`SELECT host, started_at, finished_at FROM recovery_steps WHERE kind = 'checks' AND state = 'succeeded' AND host IS NOT NULL AND finished_at IS NOT NULL ORDER BY finished_at DESC`)
+      .all() as Raw[];
+    const byHost = new Map<string, number[]>();
+    for (const r of rows) {
+      const list = byHost.get(String(r.host)) ?? [];
+      if (list.length < limit) list.push(Math.max(0, (ms(r.finished_at)! - ms(r.started_at)!) / 1000));
+      byHost.set(String(r.host), list);
+    }
+    return new Map([...byHost].map(([h, l]) => [h, [...l].sort((a, b) => a - b)[Math.floor(l.length / 2)]!]));
+  }
+
   /** the same from restore jobs (`drc restore`) */
   jobRestoreSamples(limit = 20): RestoreSample[] {
     const rows = this.db

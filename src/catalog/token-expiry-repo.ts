@@ -24,4 +24,9 @@ export class TokenExpiryRepo {
     const rows = this.db.prepare('SELECT id, name, token_expires_at AS t FROM hosts WHERE token_expires_at IS NOT NULL AND revoked = 0').all() as { id: number; name: string; t: string }[];
     return rows.map((r) => ({ hostId: r.id, host: r.name, expiresAt: r.t }));
   }
+
+  /** Hosts whose token expired by a time (for the check of connected agents during their session). */
+  expiredBy(nowIso: string): string[] {
+    return (this.db.prepare('SELECT name FROM hosts WHERE token_expires_at IS NOT NULL AND token_expires_at <= ?').all(nowIso) as { name: string }[]).map((r) => r.name);
+  }
 }

@@ -14,8 +14,8 @@ export interface ParsedArgs {
   switches: Set<string>;
 }
 
-const COMMON_VALUES = ['config', 'data', 'hub'];
-const COMMON_SWITCHES = ['json', 'debug', 'help'];
+export const COMMON_VALUES = ['config', 'data', 'hub', 'token-file', 'ca'];
+export const COMMON_SWITCHES = ['json', 'debug', 'help'];
 
 export function parseArgs(cmd: string, argv: string[], spec: FlagSpec): ParsedArgs {
   const values = new Set([...(spec.values ?? []), ...(spec.repeat ?? []), ...COMMON_VALUES]);

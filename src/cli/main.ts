@@ -10,12 +10,12 @@ type Command = { load: () => Promise<(argv: string[]) => Promise<number>>; help:
 export const COMMANDS: Record<string, Command> = {
   serve: {
     load: async () => (await import('./commands/serve.js')).serve,
-    help: 'serve [--config FILE] [--data DIR] [--listen-agents HOST:PORT] [--listen-http HOST:PORT|off]',
+    help: 'serve [--config FILE] [--data DIR] [--listen-agents HOST:PORT] [--listen-http HOST:PORT|off] [--concurrency N]',
     about: 'run the hub in the foreground (SIGTERM stops it cleanly)',
   },
   agent: {
     load: async () => (await import('./commands/agent.js')).agent,
-    help: 'agent [--config FILE] [--hub URL --host NAME --token TOKEN --volume NAME=PATH ... --data DIR]',
+    help: 'agent [--config FILE] [--hub URL] [--host NAME] [--token-file FILE | --token TOKEN] [--volume NAME=PATH ...] [--data DIR] [--ca FILE] [--block-size SIZE] [--watch SECONDS] [--metrics SECONDS] [--tracker scan|qemu-dirty-bitmap] [--qmp SOCKET --nbd URL]   (token also from DRC_TOKEN)',
     about: "run an agent that protects this host's volumes",
   },
   hosts: {
@@ -25,7 +25,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   backup: {
     load: async () => (await import('./commands/backup.js')).backup,
-    help: 'backup HOST [--volume NAME] [--full] [--priority 0..100] [--wait] [--json]',
+    help: 'backup HOST [--volume NAME] [--full] [--priority 0-100] [--wait [--timeout DURATION]] [--json]',
     about: 'back a host up now',
   },
   points: {
@@ -35,7 +35,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   restore: {
     load: async () => (await import('./commands/restore.js')).restore,
-    help: 'restore HOST --volume NAME --point ID|latest|ISO-TIME --to PATH [--format raw|qcow2|vmdk|vhdx] [--no-fsync] [--json]',
+    help: 'restore HOST --volume NAME --point ID|latest|ISO-TIME --to PATH [--force] [--allow-damaged] [--format raw|qcow2|vmdk|vhdx] [--no-fsync] [--json]',
     about: 'rebuild a volume at a recovery point into a file (Merkle root verified)',
   },
   verify: {
@@ -65,7 +65,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   alarms: {
     load: async () => (await import('./commands/alarms.js')).alarms,
-    help: 'alarms [--open] [--json] | alarms ack ID [--note TEXT] | alarms resolve ID --note TEXT | alarms test-channel NAME',
+    help: 'alarms [--open] [--limit N] [--json] | alarms ack ID [--note TEXT] | alarms resolve ID --note TEXT | alarms test-channel NAME',
     about: 'list alarms, acknowledge or resolve one, send a test notification',
   },
   logs: {
@@ -75,7 +75,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   drill: {
     load: async () => (await import('./commands/drill.js')).drill,
-    help: 'drill HOST... [--plan NAME] [--point latest|ID|ISO-TIME] [--target NAME] [--ttl DURATION] [--verdict pass|fail] [--notes TEXT] [--yes] [--json] | drill list [--all] | drill cleanup [ID] [--expired] | drill verdict ID pass|fail [--notes TEXT]',
+    help: 'drill HOST... [--plan NAME] [--point latest|ID|ISO-TIME] [--target NAME] [--ttl DURATION] [--verdict pass|fail] [--notes TEXT] [--yes] [--json] | drill list [--all] | drill cleanup ID|--expired|--all | drill verdict ID pass|fail [--notes TEXT]',
     about: 'restore hosts into an isolated target, run checks, measure RTO/RPO (production untouched)',
   },
   failover: {
@@ -88,6 +88,26 @@ export const COMMANDS: Record<string, Command> = {
     help: 'report list [--json] | report export ID --format md|html|json --out FILE',
     about: 'drill and takeover reports',
   },
+  inspect: {
+    load: async () => (await import('./commands/inspect.js')).inspect,
+    help: 'inspect [--format md|html|json] [--out FILE]',
+    about: 'the daily inspection as one report: agents, failed and waiting tasks, alarms, links, credentials, storage, verify, RPO',
+  },
+  tasks: {
+    load: async () => (await import('./commands/tasks.js')).tasks,
+    help: 'tasks [--state STATE] [--host NAME] [--json] | tasks retry ID [--json] | tasks cancel ID [--json]',
+    about: 'jobs with state, progress and why they wait; retry a failed one, cancel a queued or running one',
+  },
+  operators: {
+    load: async () => (await import('./commands/operators.js')).operators,
+    help: 'operators [--json] | operators add NAME --role viewer|operator|admin [--expires DURATION] [--json] | operators revoke NAME',
+    about: 'operator tokens with a role: list, add one (prints its token once), revoke one',
+  },
+  audit: {
+    load: async () => (await import('./commands/audit.js')).audit,
+    help: 'audit [--since ISO-TIME|DURATION] [--host NAME] [--limit N] [--json]',
+    about: 'the audit log: who (token name or socket user), from where, did what',
+  },
   cockpit: {
     load: async () => (await import('./commands/cockpit.js')).cockpit,
     help: 'cockpit [--readonly]   (bare `drc` does the same)',
@@ -98,12 +118,26 @@ export const COMMANDS: Record<string, Command> = {
     help: 'demo [--readonly] [--keep] [--dir DIR]',
     about: 'embedded hub + three local agents + a workload, then the cockpit (npm start)',
   },
+  completion: {
+    load: async () => (await import('./commands/completion.js')).completion,
+    help: 'completion bash|zsh|fish   (e.g. source <(drc completion bash))',
+    about: 'print a shell completion script for drc',
+  },
 };
+
+/** What every command also accepts (args.ts COMMON_VALUES and COMMON_SWITCHES). */
+export const COMMON_HELP = 'Common options: --config FILE, --data DIR, --hub URL|SOCKET, --token-file FILE, --ca FILE, --json, --debug, --help';
+
+/** `drc CMD --help`: the usage line, what it does, and the options every command takes. */
+export function commandHelp(name: string): string {
+  const c = COMMANDS[name];
+  return c ? `drc ${c.help}\n  ${c.about}\n${COMMON_HELP}\n` : '';
+}
 
 export function helpText(): string {
   const lines = ['drc — DR Cockpit: backup and disaster recovery from the terminal', '', 'Usage: drc COMMAND [options]', '', 'Commands:'];
   for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${c.about}`, `             drc ${c.help}`);
-  lines.push('', 'Common options: --config FILE, --data DIR, --hub URL|SOCKET, --json, --debug', 'See README.md and docs/ for details.');
+  lines.push('', COMMON_HELP, 'Operators authenticate with DRC_TOKEN or --token-file over TCP; the unix socket admits the hub\'s own user.', 'See README.md and docs/ for details.');
   return lines.join('\n') + '\n';
 }
 
@@ -118,15 +152,16 @@ export async function main(argv: string[]): Promise<void> {
     } else {
       const c = COMMANDS[cmd];
       if (!c) throw new UsageError(`unknown command ${cmd} (see drc --help)`);
-      if (rest.includes('--help')) process.stdout.write(`drc ${c.help}\n  ${c.about}\n`);
+      if (rest.includes('--help')) process.stdout.write(commandHelp(cmd));
       else code = await (await c.load())(rest);
     }
   } catch (e) {
     code = e instanceof UsageError || e instanceof ConfigError || e instanceof ValueFormatError ? 2 : 1;
     const known = e instanceof UsageError || e instanceof ConfigError || e instanceof ValueFormatError || e instanceof HubError || e instanceof OperationError || e instanceof StoreError;
     const msg = (e as Error).message.split('\n')[0];
-    process.stderr.write(`drc: ${msg}\n`);
-    if (debug || !known) process.stderr.write(`${(e as Error).stack ?? ''}\n`);
+    // one line, always; the stack only with --debug
+    process.stderr.write(`drc: ${msg}${known || debug ? '' : ' (unexpected; run with --debug for details)'}\n`);
+    if (debug) process.stderr.write(`${(e as Error).stack ?? ''}\n`);
   }
   process.exitCode = code;
   // commands that leave handles behind (sockets being closed) must not keep the CLI alive

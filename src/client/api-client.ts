@@ -1,7 +1,7 @@
 // Client of the hub's operator API, used by every `drc` command and by the cockpit.
 import os from 'node:os';
 import WebSocket from 'ws';
-import type { MethodName, ParamsOf, ResultOf, Update } from '../protocol/operator.js';
+import type { MethodName, ParamsOf, ResultOf, Role, Update } from '../protocol/operator.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'lost';
 
@@ -17,9 +17,13 @@ export class HubError extends Error {
 }
 
 export interface HubAddress {
-  /** unix socket path, or ws:// URL of the TCP operator API */
+  /** unix socket path, or ws:// or wss:// URL of the TCP operator API */
   target: string;
   token?: string;
+  /** act with at most this role (the read-only cockpit asks for viewer) */
+  role?: Role;
+  /** PEM of the CA that signed the hub's certificate (wss://) */
+  ca?: string | Buffer;
 }
 
 export class ApiClient {
@@ -40,7 +44,9 @@ export class ApiClient {
         // who is at the keyboard, for the audit log of drills and failovers
         ...(process.env.SSH_CLIENT ? { 'x-drc-ssh': process.env.SSH_CLIENT } : {}),
         ...(addr.token ? { authorization: `Bearer ${addr.token}` } : {}),
+        ...(addr.role ? { 'x-drc-role': addr.role } : {}),
       },
+      ...(addr.ca ? { ca: addr.ca } : {}),
       perMessageDeflate: false,
       maxPayload: 256 * 1024 * 1024,
     });
@@ -52,6 +58,8 @@ export class ApiClient {
             ? 'no hub is running there'
             : /\b401\b/.test(e.message)
               ? 'operator token required or wrong (set DRC_TOKEN)'
+              : /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(e.code ?? '')
+                ? `the hub's TLS certificate is not trusted (${e.code}; give --ca FILE)`
               : e.code === 'EACCES'
                 ? 'permission denied (the socket belongs to the hub\'s user)'
                 : e.message;

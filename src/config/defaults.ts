@@ -8,6 +8,8 @@ export const DEFAULT_AGENTS_LISTEN = { host: '127.0.0.1', port: 7701 } as const;
 export const DEFAULT_API_TCP_LISTEN = { host: '127.0.0.1', port: 7702 } as const;
 export const DEFAULT_HTTP_LISTEN = { host: '127.0.0.1', port: 7703 } as const;
 export const DEFAULT_HEARTBEAT_SECONDS = 5;
+/** with agents' 5 s heartbeats and the hub's 1 s tick, a hung agent is disconnected within 11 s */
+export const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 10;
 export const DEFAULT_WATCH_SECONDS = 5;
 export const DEFAULT_PRIORITY = 5;
 export const DEFAULT_TIMEZONE = 'UTC';
@@ -22,6 +24,8 @@ export function defaultHub(): HubConfig {
     listen: { agents: { ...DEFAULT_AGENTS_LISTEN }, apiTcp: null, http: { ...DEFAULT_HTTP_LISTEN } },
     tls: null,
     apiToken: null,
+    socketRole: 'admin',
+    heartbeatTimeout: DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
   };
 }
 

@@ -2,7 +2,7 @@
  * The `hub`, `tiers` and `hosts` sections.
  */
 import { defaultHub } from './defaults.js';
-import { definedName, localPath, name, readMapping, reference, requireKeys, str, stringList, uniqueListOf, type ValueReader } from './yaml-readers.js';
+import { definedName, localPath, name, oneOf, readMapping, reference, requireKeys, str, stringList, uniqueListOf, type ValueReader } from './yaml-readers.js';
 import type { HostConfig, HubConfig, HubListenConfig, TierConfig, TlsConfig, VolumeConfig } from './types.js';
 import { blockSize, DEFAULT_BLOCK_SIZE, listenAddress, positiveDuration } from './values.js';
 
@@ -30,7 +30,15 @@ const readTls: ValueReader<TlsConfig | null> = (r, raw, path) => {
 };
 
 export const readHub: ValueReader<HubConfig> = (r, raw, path) => {
-  const m = readMapping(r, raw, path, { name, data: localPath, listen: readListen, tls: readTls, api_token: str });
+  const m = readMapping(r, raw, path, {
+    name,
+    data: localPath,
+    listen: readListen,
+    tls: readTls,
+    api_token: str,
+    socket_role: oneOf(['viewer', 'operator', 'admin', 'none'] as const, 'role'),
+    heartbeat_timeout: positiveDuration,
+  });
   if (m === undefined) return undefined;
   const v = m.values;
   const hub = defaultHub();
@@ -44,6 +52,8 @@ export const readHub: ValueReader<HubConfig> = (r, raw, path) => {
     listen,
     tls: v.tls ?? null,
     apiToken: v.api_token ?? null,
+    socketRole: v.socket_role ?? hub.socketRole,
+    heartbeatTimeout: v.heartbeat_timeout ?? hub.heartbeatTimeout,
   };
 };
 

@@ -1,6 +1,7 @@
 /**
  * The `schedules` section and retention policies (per schedule and global).
  */
+import { CronExpressionParser } from 'cron-parser';
 import { DEFAULT_PRIORITY, DEFAULT_TIMEZONE } from './defaults.js';
 import { bool, int, isEmptyNode, name, oneOf, readMapping, requireKeys, str, uniqueListOf, listOf, type ValueReader } from './yaml-readers.js';
 import { BACKUP_TYPES, type RetentionConfig, type ScheduleConfig, type TimeWindow } from './types.js';
@@ -29,6 +30,14 @@ const cron: ValueReader<string> = (r, raw, path) => {
     if (!valid) {
       return r.fail(node, `${path} ${CRON_FIELDS[i]} field ${JSON.stringify(field)} is not valid`, 'expected digits, month or weekday names, and , - * /');
     }
+  }
+  // ranges (minute 0-59, hour 0-23 …) are cron-parser's rule, the one the scheduler runs on:
+  // asked here so that a bad cron is refused at config load, with its line and column
+  try {
+    CronExpressionParser.parse(text);
+  } catch (e) {
+    const why = (e as Error).message.replace(/^Constraint error, /, '');
+    return r.fail(node, `${path} ${JSON.stringify(text)} is out of range: ${why}`);
   }
   return text;
 };

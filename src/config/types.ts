@@ -33,8 +33,12 @@ export interface HubConfig {
   listen: HubListenConfig;
   /** wss:// and https when set. */
   tls: TlsConfig | null;
-  /** Bearer token for the operator API over TCP; required when listen.apiTcp is set. */
+  /** Bearer token for the operator API over TCP (an admin token; operator tokens come from `drc operators add`). */
   apiToken: string | null;
+  /** Role of the unix socket's peer (the hub's own user); 'none': socket clients need a token too. Default admin. */
+  socketRole: 'viewer' | 'operator' | 'admin' | 'none';
+  /** Seconds without a message from an agent before its link is dropped (host disconnected). Default 10. */
+  heartbeatTimeout: number;
 }
 
 export interface HubListenConfig {

@@ -1,14 +1,13 @@
 // `drc demo` / `npm start`: an embedded hub on a data dir of its own, three real agents
 // (over loopback WebSocket) on generated sparse disk images, a workload writing to them,
 // a full backup of each at start and an incremental every minute per host.
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Agent } from '../../agent/agent.js';
 import { fileLogger } from '../../agent/log.js';
 import { Hub } from '../hub/hub.js';
 import * as tokens from '../hub/tokens.js';
 import { storageDaemonAvailable } from '../../agent/trackers/qemu-daemon.js';
+import { claimDemoDir } from './demo-dir.js';
 import { startNbdWorkload } from './nbd-workload.js';
 import { startWorkload, makeDemoImage, type Workload } from './workload.js';
 
@@ -35,7 +34,9 @@ export interface Demo {
 }
 
 export async function startDemo(opts: { dir?: string; incrementalEveryMs?: number; keep?: boolean } = {}): Promise<Demo> {
-  const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'drc-demo-'));
+  // never removes what it did not create (a --dir that held files keeps them)
+  const claimed = claimDemoDir(opts.dir, ['hub', 'agents', 'demo.log', ...DEMO_HOSTS.map((h) => `${h.name}.img`)]);
+  const dir = claimed.dir;
   const hubDir = path.join(dir, 'hub');
   const log = fileLogger(dir, 'demo', false);
   const hub = new Hub({
@@ -103,7 +104,7 @@ export async function startDemo(opts: { dir?: string; incrementalEveryMs?: numbe
       for (const w of workloads) w.stop();
       await Promise.all(agents.map((a) => a.stop()));
       await hub.stop();
-      if (!opts.keep) fs.rmSync(dir, { recursive: true, force: true });
+      if (!opts.keep) claimed.release();
     },
   };
 }

@@ -67,7 +67,8 @@ export class AgentDesk implements SessionHost {
     else if (this.p.monitoring.tokenExpired(h.id)) why = `token of ${host} expired`;
     this.p.journal.audit(`agent:${host || '?'}`, 'agent.connect', host || null, why ? 'rejected' : 'accepted', { remote, reason: why });
     if (why) this.p.journal.event('warning', 'agent.auth.rejected', h ? host : null, `agent connection from ${remote} rejected: ${why}`);
-    return why;
+    // the agent is told the same for an unknown host as for a wrong token: a 401 names no host
+    return why === null ? null : host && token ? 'unknown host, or a wrong, revoked or expired token' : why;
   }
 
   onConnection(ws: WebSocket, host: string, remote: string): void {

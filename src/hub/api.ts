@@ -1,14 +1,15 @@
-// The operators' door: WebSocket on a unix socket (mode 0600), and on TCP with a token
-// when configured. Requests {id, method, params} get {id, result|error}; subscribers get
+// The operators' door: WebSocket on a unix socket (mode 0600), and on TCP (TLS when the
+// hub has a certificate) when configured. Who a client is, and whether it may call a
+// method, is asked of an ApiAccess (access.ts) at the upgrade and before every request. Requests {id, method, params} get {id, result|error}; subscribers get
 // a snapshot then every update — for the hosts they watch (bitmaps.watch: the hosts whose
 // detail is on screen) changed-block bitmaps in full and resource metrics; for the others,
 // bitmaps as counts when those change (an empty bitmap in host views and snapshots) and no
 // metrics. A client that never calls bitmaps.watch gets everything.
-import { timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { parseParams, type ApiRequest, type DirtyBitmapView, type HostView, type Snapshot, type Update } from '../protocol/operator.js';
+import { parseParams, type ApiRequest, type DirtyBitmapView, type HostView, type Role, type Snapshot, type Update } from '../protocol/operator.js';
 
 export class ApiError extends Error {
   constructor(
@@ -19,12 +20,47 @@ export class ApiError extends Error {
   }
 }
 
-export interface ApiClientInfo {
+/** Who a connection is: an authenticated identity and the role it acts with. */
+export interface ApiIdentity {
+  /** `operator:NAME`, `uid:N` (the socket's peer) or `token:hub.api_token` */
   actor: string;
-  subscribed: boolean;
+  role: Role;
+  via: 'socket' | 'tcp';
+  /** `unix`, or host:port over TCP */
+  address: string;
   /** the operator's SSH_CLIENT (x-drc-ssh), for the audit log */
   ssh?: string | null;
+  /** the user name the client says it runs as (not authenticated; shown in reports) */
+  user?: string | null;
+  /** the operator token's row; null for the socket's peer and hub.api_token */
+  operatorId: number | null;
+  /** ms since the epoch when the token stops working */
+  expiresAt: number | null;
 }
+
+export interface ApiClientInfo extends ApiIdentity {
+  subscribed: boolean;
+}
+
+/** The door's questions about identities and permissions (answered by access.ts). */
+export interface ApiAccess {
+  /** who a new connection is; null refuses it with HTTP 401 */
+  authenticate(req: http.IncomingMessage, via: 'socket' | 'tcp'): ApiIdentity | null;
+  /** why a connected client's token no longer works (expired, revoked), or null */
+  lapsed(info: ApiClientInfo): string | null;
+  /** why this client may not call this method (audited), or null */
+  refuse(info: ApiClientInfo, method: string, params: unknown): ApiError | null;
+  /** carry out a permitted request on the client's behalf */
+  run<T>(info: ApiClientInfo, method: string, params: unknown, fn: () => Promise<T>): Promise<T>;
+}
+
+/** Without an ApiAccess: the socket's peer is an admin, TCP clients are refused. */
+const SOCKET_OWNER_ONLY: ApiAccess = {
+  authenticate: (_req, via) => (via === 'socket' ? { actor: `uid:${process.getuid?.() ?? '?'}`, role: 'admin', via, address: 'unix', operatorId: null, expiresAt: null } : null),
+  lapsed: () => null,
+  refuse: () => null,
+  run: (_info, _method, _params, fn) => fn(),
+};
 
 export type ApiHandler = (method: string, params: unknown, client: ApiClientInfo, ws: WebSocket) => Promise<unknown> | unknown;
 
@@ -58,14 +94,12 @@ function withoutBitmaps(h: HostView): HostView {
   return { ...h, volumes: h.volumes.map((v) => (v.dirty ? { ...v, dirty: { ...v.dirty, bitmap: '' } } : v)) };
 }
 
-function tokenEquals(given: string | undefined, want: string): boolean {
-  const a = Buffer.from(given ?? '');
-  const b = Buffer.from(want);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+/** how often connected clients' tokens are looked at again (expiry, revocation) */
+const LAPSE_CHECK_MS = 2_000;
 
 export class OperatorApi {
-  private servers: http.Server[] = [];
+  private servers: (http.Server | https.Server)[] = [];
+  private lapseTimer: NodeJS.Timeout | null = null;
   private clients = new Map<WebSocket, ApiClientInfo>();
   private feeds = new WeakMap<WebSocket, Feed>();
   /** the latest bitmap per host and volume, for clients that start watching a host */
@@ -74,20 +108,28 @@ export class OperatorApi {
   private metrics = new Map<string, MetricsUpdate>();
   tcpPort = 0;
 
-  constructor(private readonly handle: ApiHandler) {}
+  constructor(
+    private readonly handle: ApiHandler,
+    private readonly access: ApiAccess = SOCKET_OWNER_ONLY,
+  ) {}
 
-  private attach(server: http.Server, token: string | null): void {
+  private attach(server: http.Server | https.Server, via: 'socket' | 'tcp'): void {
+    const identities = new WeakMap<http.IncomingMessage, ApiIdentity>();
     const wss = new WebSocketServer({
       server,
       maxPayload: 1024 * 1024,
       perMessageDeflate: false,
-      // over TCP the operator token is checked before the upgrade: a wrong one gets HTTP 401
-      verifyClient: (info: { req: http.IncomingMessage }) => token === null || tokenEquals(info.req.headers.authorization, `Bearer ${token}`),
+      // who the client is is settled before the upgrade: an unknown token gets HTTP 401
+      verifyClient: (info: { req: http.IncomingMessage }) => {
+        const who = this.access.authenticate(info.req, via);
+        if (who) identities.set(info.req, who);
+        return who !== null;
+      },
     });
     wss.on('connection', (ws, req) => {
-      const user = String(req.headers['x-drc-user'] ?? 'unknown').slice(0, 64);
-      const ssh = req.headers['x-drc-ssh'] === undefined ? null : String(req.headers['x-drc-ssh']).slice(0, 128);
-      const info: ApiClientInfo = { actor: `operator:${user}`, subscribed: false, ssh };
+      const who = identities.get(req);
+      if (!who) return ws.close(4001, 'unauthenticated');
+      const info: ApiClientInfo = { ...who, subscribed: false };
       this.clients.set(ws, info);
       this.feeds.set(ws, { bitmapHosts: null, slowSince: null });
       ws.on('close', () => this.clients.delete(ws));
@@ -108,7 +150,12 @@ export class OperatorApi {
       return;
     }
     try {
-      const result = req.method === 'bitmaps.watch' ? this.watchBitmaps(ws, info, req.params) : await this.handle(req.method, req.params ?? {}, info, ws);
+      const refusal = this.access.refuse(info, req.method, req.params);
+      if (refusal) throw refusal;
+      const result =
+        req.method === 'bitmaps.watch'
+          ? this.watchBitmaps(ws, info, req.params)
+          : await this.access.run(info, req.method, req.params, async () => this.handle(req.method, req.params ?? {}, info, ws));
       ws.send(JSON.stringify({ id: req.id, result: result ?? null }));
     } catch (e) {
       const code = e instanceof ApiError ? e.code : 'internal';
@@ -119,7 +166,8 @@ export class OperatorApi {
   async listenUnix(path: string): Promise<void> {
     fs.rmSync(path, { force: true });
     const server = http.createServer();
-    this.attach(server, null);
+    this.attach(server, 'socket');
+    this.watchLapses();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       const old = process.umask(0o177);
@@ -132,9 +180,11 @@ export class OperatorApi {
     this.servers.push(server);
   }
 
-  async listenTcp(host: string, port: number, token: string): Promise<number> {
-    const server = http.createServer();
-    this.attach(server, token);
+  /** TCP, with TLS when a certificate is given (wss://). */
+  async listenTcp(host: string, port: number, tls?: { cert: string; key: string }): Promise<number> {
+    const server = tls ? https.createServer({ cert: fs.readFileSync(tls.cert), key: fs.readFileSync(tls.key) }) : http.createServer();
+    this.attach(server, 'tcp');
+    this.watchLapses();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve());
@@ -143,6 +193,24 @@ export class OperatorApi {
     this.tcpPort = typeof a === 'object' && a ? a.port : port;
     this.servers.push(server);
     return this.tcpPort;
+  }
+
+  /** Close the connections of clients whose token expired or was revoked, now and every 2 s. */
+  private watchLapses(): void {
+    if (this.lapseTimer) return;
+    this.lapseTimer = setInterval(() => this.dropLapsed(), LAPSE_CHECK_MS);
+    this.lapseTimer.unref();
+  }
+
+  /** Close every connection whose token no longer works (called at once when one is revoked). */
+  dropLapsed(): void {
+    for (const [ws, info] of this.clients) {
+      const why = this.access.lapsed(info);
+      if (why) {
+        ws.close(4005, why);
+        this.clients.delete(ws);
+      }
+    }
   }
 
   /** Send an update to every subscriber; a client too slow to keep up is dropped. */
@@ -262,6 +330,7 @@ export class OperatorApi {
   }
 
   async close(): Promise<void> {
+    if (this.lapseTimer) clearInterval(this.lapseTimer);
     for (const ws of this.clients.keys()) ws.terminate();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   }

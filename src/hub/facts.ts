@@ -15,13 +15,15 @@ const TASK_HISTORY_MS = 7 * 86_400_000;
 
 export interface FactSources {
   catalog: Pick<HostRepo, 'hosts'>;
-  jobStats: Pick<JobStatsRepo, 'backupOutcomes' | 'lastBackupSuccess'>;
+  jobStats: Pick<JobStatsRepo, 'backupOutcomes' | 'lastBackupSuccess' | 'recentBackupSeconds'>;
   pointStats: Pick<PointStatsRepo, 'newestPerHost'>;
   tokens: Pick<TokenExpiryRepo, 'expiring'>;
   tiers: TierView[];
   telemetry: HostTelemetry;
   connected(host: string): boolean;
   backlogBytes(host: string): number;
+  /** when each host's next backup starts (scheduled, or now when one is queued, its start when one runs) */
+  nextRuns?(): ReadonlyMap<string, number>;
 }
 
 /** The hub's TLS certificate, or none; an unreadable one is reported by the gateway, not here. */
@@ -46,6 +48,8 @@ export function gatherFacts(src: FactSources, now: number, certificates: Certifi
   const lastOk = src.jobStats.lastBackupSuccess();
   const lastPoint = src.pointStats.newestPerHost();
   const expiry = new Map(src.tokens.expiring().map((t) => [t.hostId, Date.parse(t.expiresAt)]));
+  const nextRuns = src.nextRuns?.() ?? new Map<string, number>();
+  const durations = src.jobStats.recentBackupSeconds(new Date(now - TASK_HISTORY_MS).toISOString());
   const hosts: HostFacts[] = c.hosts().map((h) => {
     const tier = src.tiers.find((t) => t.name === h.tier) ?? null;
     const connected = src.connected(h.name);
@@ -66,6 +70,9 @@ export function gatherFacts(src: FactSources, now: number, certificates: Certifi
       tokenExpiresAt: expiry.get(h.id) ?? null,
       resources: connected ? src.telemetry.resources(h.name) : null,
       tasks: tasks.get(h.id) ?? [],
+      // a disconnected host's next run will not happen: no cover from it
+      nextRunAt: connected ? (nextRuns.get(h.name) ?? null) : null,
+      expectedRunSeconds: durations.get(h.id) ?? null,
     };
   });
   return { hosts, certificates };

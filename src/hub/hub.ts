@@ -12,8 +12,12 @@ import type { RecoveryService } from '../recovery/service.js';
 import { DEFAULT_AGING_SECONDS } from '../scheduler/queue.js';
 import { LocalDirectoryBackend } from '../store/backend.js';
 import { BlockStore } from '../store/block-store.js';
+import type { OperatorsRepo } from '../catalog/operators-repo.js';
+import type { Role } from '../protocol/access.js';
+import { OperatorAccess } from './access.js';
 import { AgentDesk } from './agent-desk.js';
 import { onDamageNews } from './damage-watch.js';
+import { AgentTokenWatch } from './agent-tokens.js';
 import type { AgentSession } from './agent-session.js';
 import { OperatorApi } from './api.js';
 import { HubFeed } from './feed.js';
@@ -45,7 +49,10 @@ export interface HubOptions {
   name: string;
   agents: Listen;
   http: Listen | null;
-  apiTcp: (Listen & { token: string }) | null;
+  /** the TCP operator API (TLS when `tls` is set); token: hub.api_token, an admin token */
+  apiTcp: (Listen & { token?: string }) | null;
+  /** role of the unix socket's peer (the hub's own user); default admin, null: a token is needed */
+  socketRole?: Role | null;
   tls?: { cert: string; key: string };
   tiers: TierView[];
   hosts: { name: string; tags: string[]; tier: string | null }[];
@@ -81,6 +88,8 @@ export class Hub {
   readonly sessions = new Map<string, AgentSession>();
   readonly monitoring: HubMonitoring;
   readonly agents: AgentDesk;
+  readonly operators: OperatorsRepo;
+  private readonly agentTokens: AgentTokenWatch;
   readonly recovery: RecoveryService;
   private readonly metricsPorts: MetricsPorts;
   private gateway: Gateway;
@@ -108,6 +117,7 @@ export class Hub {
     const journal = (this.journal = new HubJournal(catalog, clock, o.log, send));
     const feed = (this.feed = new HubFeed(send, catalog, live, tiers, () => this.hubView()));
     const { schedules, jobStats, pointStats, tokens, journal: journalRepo } = catalog.repos;
+    const operators = (this.operators = catalog.repos.operators);
     const alarms = new AlarmService({
       store: catalog.repos.alarms,
       rules: o.alarms ?? [],
@@ -140,7 +150,7 @@ export class Hub {
     const metrics = catalog.metricStore(METRIC_FLUSH_PARTS);
     const monitoring = (this.monitoring = new HubMonitoring({
       clock, catalog, tokens, metrics, alarms, links, live, journal, feed, tiers,
-      facts: { jobStats, pointStats },
+      facts: { jobStats, pointStats, nextRuns: () => this.scheduler.nextRuns() },
       tlsCert: o.tls?.cert,
     }));
     store.damage.onNews = (n) => {
@@ -165,15 +175,25 @@ export class Hub {
       },
       maintenanceRequests: { clock, catalog, jobs, journal, scheduler: this.scheduler, maintenance: this.maintenance },
       recoveryRequests: { recovery: this.recovery },
+      accessRequests: { clock, journal, operators, audit: catalog.repos.auditLog, dropLapsed: () => this.api.dropLapsed() },
     };
-    this.api = new OperatorApi((m, p, c, ws) => handleRequest(requests, m, p, c, ws));
+    // who may call what: every request passes the access check first (roles.ts)
+    const access = new OperatorAccess({
+      apiToken: o.apiTcp?.token ?? null,
+      socketRole: o.socketRole === undefined ? 'admin' : o.socketRole,
+      operators,
+      audit: (actor, action, target, outcome, details) => journal.audit(actor, action, target, outcome, details),
+      now: clock.now,
+    });
+    this.api = new OperatorApi((m, p, c, ws) => handleRequest(requests, m, p, c, ws), access);
     const agents = (this.agents = new AgentDesk({
       clock, catalog, store, live, sessions: links, journal, feed, jobs, monitoring,
       hubName: o.name,
       log: o.log,
-      heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 20_000,
+      heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 10_000,
       stopping: () => this.stopping,
     }));
+    this.agentTokens = new AgentTokenWatch({ tokens, sessions: links, clock, journal });
     this.gateway = new Gateway({
       host: o.agents.host,
       port: o.agents.port,
@@ -199,7 +219,7 @@ export class Hub {
     const port = await this.gateway.listen();
     this.agentsUrl = `${this.gateway.scheme}://${this.o.agents.host}:${port}`;
     await this.api.listenUnix(path.join(this.o.dataDir, 'api.sock'));
-    if (this.o.apiTcp) await this.api.listenTcp(this.o.apiTcp.host, this.o.apiTcp.port, this.o.apiTcp.token);
+    if (this.o.apiTcp) await this.api.listenTcp(this.o.apiTcp.host, this.o.apiTcp.port, this.o.tls);
     if (this.o.http) {
       this.http = new HubHttp(
         () => metricsText(this.metricsPorts),
@@ -274,6 +294,8 @@ export class Hub {
     this.jobs.tick();
     this.scheduler.tick();
     this.monitoring.tick();
+    // an expired token is the reason a link ends, before silence is
+    this.agentTokens.tick();
     this.agents.dropSilent();
   }
 

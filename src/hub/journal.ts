@@ -2,6 +2,7 @@
 // listeners (the alarm rules); audit entries are stored with the hub's time.
 import type { Catalog } from '../catalog/catalog.js';
 import type { EventView, Level, Update } from '../protocol/operator.js';
+import { stampCaller } from './caller.js';
 import type { Clock, HubLog, Journal } from './ports.js';
 
 export type EventListener = (e: EventView, data: object) => void;
@@ -33,6 +34,7 @@ export class HubJournal implements Journal {
   }
 
   audit(actor: string, action: string, target: string | null, outcome: string, details: object = {}): void {
-    this.catalog.audit(this.clock.iso(), actor, action, target, outcome, details);
+    // within an operator's request: the client's address and SSH_CLIENT go with it
+    this.catalog.audit(this.clock.iso(), actor, action, target, outcome, stampCaller(details));
   }
 }

@@ -16,7 +16,7 @@ import { HostTelemetry } from './telemetry.js';
 export interface MonitoringPorts {
   clock: Clock;
   catalog: HostRepo;
-  facts: Pick<FactSources, 'jobStats' | 'pointStats'>;
+  facts: Pick<FactSources, 'jobStats' | 'pointStats' | 'nextRuns'>;
   tokens: TokenExpiryRepo;
   metrics: MetricStore;
   alarms: AlarmService;

@@ -32,8 +32,12 @@ function handle(ports: RecoveryRequestPorts, method: string, params: unknown, cl
     }
     case 'drill.list':
       return r.drills(parse('drill.list', params).all ?? false);
-    case 'drill.cleanup':
-      return r.cleanup(parse('drill.cleanup', params), who);
+    case 'drill.cleanup': {
+      const p = parse('drill.cleanup', params);
+      // removing every drill's images is never the default
+      if (p.id === undefined && !p.expiredOnly && !p.all) throw new ApiError('bad-request', 'drill.cleanup: give a run id, expiredOnly or all');
+      return r.cleanup({ id: p.id, expiredOnly: p.expiredOnly }, who);
+    }
     case 'failover.precheck':
       return r.precheckFailover(parse('failover.precheck', params), who);
     case 'failover.start':

@@ -1,5 +1,6 @@
 // Operator API requests: each validated with its schema from protocol/operator.ts, then
 // carried out, and audited.
+import fs from 'node:fs';
 import path from 'node:path';
 import type { WebSocket } from 'ws';
 import type { Catalog } from '../catalog/catalog.js';
@@ -7,6 +8,7 @@ import type { Snapshot, TierView } from '../protocol/operator.js';
 import { ApiError, type ApiClientInfo } from './api.js';
 import type { JobRunner } from './jobs.js';
 import type { LiveState } from './live.js';
+import { ACCESS_METHODS, handleAccessRequest, type AccessRequestPorts } from './access-requests.js';
 import { MAINTENANCE_METHODS, handleMaintenanceRequest, type MaintenanceRequestPorts } from './maintenance-requests.js';
 import type { HubMonitoring } from './monitoring.js';
 import { MONITORING_METHODS, handleMonitoringRequest, type MonitoringRequestPorts } from './monitoring-requests.js';
@@ -33,6 +35,7 @@ export interface RequestPorts {
   monitoringRequests: MonitoringRequestPorts;
   maintenanceRequests: MaintenanceRequestPorts;
   recoveryRequests: RecoveryRequestPorts;
+  accessRequests: AccessRequestPorts;
 }
 
 function hostOrThrow(ports: Pick<RequestPorts, 'catalog'>, host: string) {
@@ -67,6 +70,7 @@ export function resolvePoint(ports: Pick<RequestPorts, 'catalog'>, volumeId: num
 export async function handleRequest(ports: RequestPorts, method: string, params: unknown, client: ApiClientInfo, ws: WebSocket): Promise<unknown> {
   const c = ports.catalog;
   knownMethod(method);
+  if (ACCESS_METHODS.has(method)) return handleAccessRequest(ports.accessRequests, method, params, client);
   if (MONITORING_METHODS.has(method)) return handleMonitoringRequest(ports.monitoringRequests, method, params, client);
   if (RECOVERY_METHODS.has(method)) return handleRecoveryRequest(ports.recoveryRequests, method, params, client);
   if (MAINTENANCE_METHODS.has(method)) return handleMaintenanceRequest(ports.maintenanceRequests, method, params, client);
@@ -113,6 +117,7 @@ export async function handleRequest(ports: RequestPorts, method: string, params:
       const p = parse('backup.start', params);
       const h = hostOrThrow(ports, p.host);
       if (h.failedOver) throw new ApiError('refused', `host ${p.host} is failed over; replication is fenced`);
+      if (h.revoked) throw new ApiError('refused', `host ${p.host} is revoked; its agent cannot connect (drc hosts add ${p.host} issues a new token)`);
       const j = ports.jobs.enqueue({
         kind: 'backup',
         hostId: h.id,
@@ -156,6 +161,7 @@ export async function handleRequest(ports: RequestPorts, method: string, params:
       const v = c.volume(h.id, p.volume);
       if (!v) throw new ApiError('not-found', `host ${p.host} has no volume ${p.volume}`);
       if (!path.isAbsolute(p.to)) throw new ApiError('bad-request', `restore target must be an absolute path: ${p.to}`);
+      if (!p.force && fs.existsSync(p.to)) throw new ApiError('exists', `${p.to} already exists; give --force to overwrite it`);
       const pointId = resolvePoint(ports, v.id, p.point, `${p.host}/${p.volume}`);
       const j = ports.jobs.enqueue({
         kind: 'restore',

@@ -148,6 +148,22 @@ export class HubScheduler {
     };
   }
 
+  /** When each host's next backup starts: its start when one runs, now when one is queued, else its schedules' next run. */
+  nextRuns(): Map<string, number> {
+    const now = this.p.clock.now();
+    const out = new Map<string, number>();
+    const hosts = this.p.catalog.hosts();
+    for (const s of this.schedules) {
+      const t = this.planner?.upcoming(s.name, 1)[0];
+      if (t === undefined) continue;
+      for (const h of matchingHosts(s.targets, hosts)) if (!out.has(h.name) || out.get(h.name)! > t) out.set(h.name, t);
+    }
+    const names = new Map(hosts.map((h) => [h.id, h.name]));
+    for (const j of this.p.catalog.jobsInState('queued')) if (j.kind === 'backup') out.set(names.get(j.hostId) ?? '?', now);
+    for (const j of this.p.catalog.jobsInState('running')) if (j.kind === 'backup') out.set(names.get(j.hostId) ?? '?', j.startedAt ? Date.parse(j.startedAt) : now);
+    return out;
+  }
+
   views(): ScheduleView[] {
     const now = this.p.clock.now();
     const hosts = this.p.catalog.hosts();

@@ -10,6 +10,8 @@ import { bool, int, list, name, nullable, num, obj, oneOf, optional, str, type R
 
 export type * from './maintenance.js';
 export type * from './recovery.js';
+import type { AuditEntryView, OperatorTokenView, WhoAmIView } from './access.js';
+export type * from './access.js';
 
 export const OPERATOR_API_VERSION = 1;
 
@@ -357,6 +359,8 @@ export const hubRequests = {
       origin: optional(str(100)),
       sync: optional(bool),
       allowDamaged: optional(bool),
+      /** overwrite `to` when it exists (refused otherwise) */
+      force: optional(bool),
     }),
     result: returns<JobView>(),
   },
@@ -411,8 +415,8 @@ export const recoveryRequests = {
   },
   'drill.verdict': { params: obj({ id: int(1), verdict, notes: optional(str(4000)) }), result: returns<RunView>() },
   'drill.list': { params: obj({ all: optional(bool) }), result: returns<DrillArtefactView[]>() },
-  /** id: one drill; otherwise every drill's artefacts (expiredOnly: only past their TTL) */
-  'drill.cleanup': { params: obj({ id: optional(int(1)), expiredOnly: optional(bool) }), result: returns<DrillArtefactView[]>() },
+  /** id: one drill; expiredOnly: those past their TTL; all: every drill's artefacts (one of the three is required) */
+  'drill.cleanup': { params: obj({ id: optional(int(1)), expiredOnly: optional(bool), all: optional(bool) }), result: returns<DrillArtefactView[]>() },
   'failover.precheck': { params: obj({ host: name, point: optional(point), target: optional(name) }), result: returns<FailoverPrecheck>() },
   /** confirm must equal host exactly; the service checks it (and audits a wrong one), so any string passes here */
   'failover.start': { params: obj({ host: name, point: optional(point), target: optional(name), confirm: optional(str(200)) }), result: returns<RunView>() },
@@ -422,8 +426,22 @@ export const recoveryRequests = {
   'reports.get': { params: id, result: returns<RecoveryReport>() },
 };
 
+const role = oneOf('viewer', 'operator', 'admin');
+
+/** Who this connection is, operator tokens and the audit log (roles.ts says who may call what). */
+export const accessRequests = {
+  'whoami': { params: none, result: returns<WhoAmIView>() },
+  /** a new operator token (printed once); expiresInSeconds: it stops working after this long */
+  'operators.add': { params: obj({ name, role, expiresInSeconds: optional(int(60, 10 * 366 * 86_400)) }), result: returns<{ operator: OperatorTokenView; token: string }>() },
+  'operators.list': { params: none, result: returns<OperatorTokenView[]>() },
+  /** the token stops working at once; its open connections are closed */
+  'operators.revoke': { params: obj({ name }), result: returns<{ ok: true }>() },
+  /** newest last; since: ISO time; host: rows about that host; limit: default 1000 */
+  'audit.list': { params: obj({ since: optional(str(64)), host: optional(name), limit: optional(int(1, 100_000)) }), result: returns<AuditEntryView[]>() },
+};
+
 /** Every method a client may call: the one table the hub's handlers and the API client are typed from. */
-export const operatorRequests = { ...hubRequests, ...monitoringRequests, ...maintenanceRequests, ...recoveryRequests };
+export const operatorRequests = { ...hubRequests, ...monitoringRequests, ...maintenanceRequests, ...recoveryRequests, ...accessRequests };
 
 type Requests = typeof operatorRequests;
 export type MethodName = keyof Requests;

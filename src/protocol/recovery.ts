@@ -101,6 +101,14 @@ export interface RtoForecastView {
   /** measured: from earlier restores on this hub; assumed: no measurement yet */
   basis: 'measured' | 'assumed';
   samples: number;
+  /** seconds = restoreSeconds + checkSeconds + waitSeconds, along the critical path */
+  restoreSeconds?: number;
+  /** checks (boot, probes, commands) as long as they took in this host's past drills and failovers */
+  checkSeconds?: number;
+  /** the plan's pauses between boot groups */
+  waitSeconds?: number;
+  /** the steps the forecast adds up, in run order */
+  criticalPath?: { step: string; seconds: number }[];
 }
 
 export interface OperatorView {

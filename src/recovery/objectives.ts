@@ -125,3 +125,37 @@ export function forecastRto(bytes: number, samples: { bytes: number; ms: number 
   const rate = good.length ? (good.reduce((a, s) => a + s.bytes, 0) * 1000) / totalMs : ASSUMED_RESTORE_RATE;
   return { seconds: Math.ceil(bytes / rate), bytes, bytesPerSec: Math.round(rate), basis: good.length ? 'measured' : 'assumed', samples: good.length };
 }
+
+/** A run as the RTO forecast sees it: groups in boot order, each host's bytes, the pause after each group. */
+export interface RtoPlanShape {
+  groups: { hosts: { name: string; bytes: number }[]; waitSeconds: number }[];
+}
+
+/**
+ * The RTO of a run step by step, as the runbook executes it: each host's restore at the
+ * measured rate, then its checks as long as they took in its past runs, group after group,
+ * with the plan's pause between groups (not after the last). The steps are the critical path.
+ */
+export function forecastRunRto(shape: RtoPlanShape, samples: { bytes: number; ms: number }[], checkSecondsOf: (host: string) => number): RtoForecastView {
+  const bytes = shape.groups.flatMap((g) => g.hosts).reduce((a, h) => a + h.bytes, 0);
+  const base = forecastRto(bytes, samples);
+  const path: { step: string; seconds: number }[] = [];
+  let restore = 0;
+  let checks = 0;
+  let waits = 0;
+  shape.groups.forEach((g, i) => {
+    for (const h of g.hosts) {
+      const r = h.bytes / base.bytesPerSec;
+      const c = checkSecondsOf(h.name);
+      restore += r;
+      checks += c;
+      path.push({ step: `restore ${h.name}`, seconds: Math.ceil(r) });
+      if (c > 0) path.push({ step: `checks of ${h.name}`, seconds: Math.ceil(c) });
+    }
+    if (g.waitSeconds > 0 && i < shape.groups.length - 1) {
+      waits += g.waitSeconds;
+      path.push({ step: `wait after group ${i + 1}`, seconds: g.waitSeconds });
+    }
+  });
+  return { ...base, seconds: Math.ceil(restore + checks + waits), restoreSeconds: Math.ceil(restore), checkSeconds: Math.ceil(checks), waitSeconds: waits, criticalPath: path };
+}

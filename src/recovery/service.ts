@@ -15,7 +15,7 @@ import type {
 import { RecoveryError } from './errors.js';
 import { RunExecutor } from './executor.js';
 import type { Operator, RecoveryHost, RecoveryOptions } from './host.js';
-import { autoVerdict, forecastRto, gatesReady } from './objectives.js';
+import { autoVerdict, forecastRunRto, gatesReady } from './objectives.js';
 import { drillSteps, failoverSteps, type RunRecord } from './runbook.js';
 import type { RunStore, StoredRun } from './run-store.js';
 import { resolveScope, type ResolvedScope, type ScopeRequest } from './scope.js';
@@ -140,8 +140,10 @@ export class RecoveryService {
   }
 
   private forecast(scope: ResolvedScope) {
-    const bytes = scope.hosts.flatMap((h) => h.points).reduce((a, p) => a + p.size, 0);
-    return forecastRto(bytes, [...this.runs.restoreSamples(), ...this.runs.jobRestoreSamples()]);
+    const bytesOf = new Map(scope.hosts.map((h) => [h.host, h.points.reduce((a, p) => a + p.size, 0)]));
+    const checks = this.runs.checkSeconds();
+    const shape = { groups: scope.groups.map((g) => ({ hosts: g.hosts.map((h) => ({ name: h.name, bytes: bytesOf.get(h.name) ?? 0 })), waitSeconds: g.waitSeconds })) };
+    return forecastRunRto(shape, [...this.runs.restoreSamples(), ...this.runs.jobRestoreSamples()], (h) => checks.get(h) ?? 0);
   }
 
   // ---- drills ---------------------------------------------------------------------------

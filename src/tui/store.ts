@@ -1,7 +1,7 @@
 // The cockpit's client-side model: one immutable state fed by hub updates. Views read
 // it through useCockpitState; nothing here renders or fetches on its own.
 import type {
-  AlarmView, BacklogView, DirtyBitmapView, DrillPreview, EventView, FailoverPrecheck, HostMetricsView, HostView, HubView,
+  AlarmView, AuditEntryView, BacklogView, DirtyBitmapView, DrillPreview, EventView, FailoverPrecheck, HostMetricsView, HostView, HubView,
   InspectionView, JobView, LinkHealthView, PointView, RecoveryReport, ReportSummary, RunView, ScheduleView, Snapshot,
   ThroughputSample, Update,
 } from '../protocol/operator.js';
@@ -42,6 +42,8 @@ export interface CockpitState {
   readonly runs: readonly RunView[];
   readonly reports: readonly ReportSummary[] | null;
   readonly inspection: InspectionView | null;
+  /** null until audit.list answered (the :audit view polls it) */
+  readonly audit: readonly AuditEntryView[] | null;
   /** true once the past runs were asked for (the drill picker's drilled marks) */
   readonly runsListed: boolean;
   /** the wizards' answers: drill forecasts by drillPreviewKey, pre-checks by host, reports by id */
@@ -55,7 +57,7 @@ export interface CockpitState {
 
 export const EMPTY_STATE: CockpitState = {
   hub: null, hosts: [], jobs: [], points: [], events: [], throughput: [],
-  alarms: [], metrics: {}, schedules: null, runs: [], reports: null, inspection: null,
+  alarms: [], metrics: {}, schedules: null, runs: [], reports: null, inspection: null, audit: null,
   runsListed: false, previews: {}, prechecks: {}, reportDetails: {},
   connection: 'connecting', synced: false,
 };
@@ -70,6 +72,7 @@ export type LocalUpdate =
   | { type: 'schedules'; schedules: readonly ScheduleView[] }
   | { type: 'reports'; reports: readonly ReportSummary[] }
   | { type: 'inspection'; inspection: InspectionView }
+  | { type: 'audit'; entries: readonly AuditEntryView[] }
   | { type: 'runs.list'; runs: readonly RunView[] }
   | { type: 'drill.preview'; key: string; preview: DrillPreview }
   | { type: 'failover.precheck'; host: string; precheck: FailoverPrecheck }
@@ -111,6 +114,7 @@ export function applyUpdate(state: CockpitState, update: Update | LocalUpdate): 
     case 'schedules': return { ...state, schedules: update.schedules };
     case 'reports': return { ...state, reports: update.reports };
     case 'inspection': return { ...state, inspection: update.inspection };
+    case 'audit': return { ...state, audit: update.entries };
     case 'metrics.history': return applyMetricHistory(state, update);
   }
 }
@@ -202,6 +206,7 @@ function fromSnapshot(s: Snapshot, prev: CockpitState): CockpitState {
     runs: prev.runs,
     reports: prev.reports,
     inspection: prev.inspection,
+    audit: prev.audit,
     runsListed: prev.runsListed,
     previews: prev.previews,
     prechecks: prev.prechecks,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClient } from './fake-client.js';
 import { snapshot } from './fixtures.js';
 import { alarms } from './fixtures-ops.js';
-import { KEYS, delay, renderApp } from './helpers.js';
+import { KEYS, delay, renderApp, waitFor } from './helpers.js';
 
 const client = () => new FakeClient({ ...snapshot(), alarms: alarms() });
 
@@ -29,8 +29,7 @@ describe('Alarms', () => {
     expect(frame()).toContain('acknowledge alarm 1 (host_disconnected) — note, optional:');
     await press('k', 'n', 'o', 'w', 'n', KEYS.enter);
     expect(c.callsOf('alarms.ack')).toEqual([{ method: 'alarms.ack', params: { id: 1, note: 'known' } }]);
-    await delay(20);
-    expect(frame()).toContain('alarm 1 acknowledged');
+    await waitFor(() => frame().includes('alarm 1 acknowledged'));
     unmount();
   });
 

@@ -2,7 +2,7 @@
 // test push updates and connection changes.
 import type { ConnectionState, CockpitClient } from '../../src/tui/client.js';
 import type {
-  AlarmView, DrillPreview, FailoverPrecheck, InspectionView, JobView, MethodName, OperatorMethods, RecoveryReport, ReportSummary, RunView,
+  AlarmView, AuditEntryView, DrillPreview, FailoverPrecheck, InspectionView, JobView, MethodName, OperatorMethods, RecoveryReport, ReportSummary, RunView,
   ScheduleView, Snapshot, Update,
 } from '../../src/protocol/operator.js';
 import { job, snapshot as fixtureSnapshot } from './fixtures.js';
@@ -34,6 +34,7 @@ export class FakeClient implements CockpitClient {
   /** answers of the read-only methods a test may set; null: fail like a hub without them */
   inspection: InspectionView | null = null;
   schedules: ScheduleView[] = [];
+  audit: AuditEntryView[] = [];
   reports: ReportSummary[] = [];
   /** what reports.get answers (any id) */
   report: RecoveryReport | null = null;
@@ -59,6 +60,11 @@ export class FakeClient implements CockpitClient {
     'hosts.add': (p) => ({ host: { ...this.snapshot.hosts[0]!, name: p.name }, token: 'tok' }),
     'hosts.list': () => this.snapshot.hosts,
     'hosts.revoke': () => ({ ok: true }),
+    'whoami': () => ({ actor: 'uid:1000', role: 'admin', via: 'socket', expiresAt: null }),
+    'operators.add': (p) => ({ operator: { name: p.name, role: p.role, createdAt: '2026-01-01T00:00:00.000Z', createdBy: 'uid:1000', expiresAt: null, revokedAt: null, lastUsedAt: null }, token: 'tok' }),
+    'operators.list': () => [],
+    'operators.revoke': () => ({ ok: true }),
+    'audit.list': () => this.audit,
     'backup.start': (p) => this.newJob({ host: p.host, type: p.full ? 'full' : 'incremental' }),
     'job.get': (p) => this.findJob(p.id),
     'job.cancel': (p) => ({ ...this.findJob(p.id), state: 'cancelled' }),

@@ -38,11 +38,26 @@ export async function renderApp(opts: RenderAppOptions = {}) {
   const frame = (): string => r.lastFrame() ?? '';
   if (opts.synced === false) await delay(60);
   else await waitFor(() => frame().includes('hub-test'));
-  /** writes keys one chunk each, waiting for Ink between them */
+  /** writes keys one chunk each, waiting for Ink between them: 25 ms, then until the frame
+   *  has stayed the same for 20 ms (at most 1 s), so a loaded machine does not outrun Ink */
   const press = async (...keys: string[]): Promise<void> => {
     for (const k of keys) {
       r.stdin.write(k);
       await delay(25);
+      await settled();
+    }
+  };
+  const settled = async (): Promise<void> => {
+    const until = Date.now() + 1_000;
+    let last = frame();
+    let stableSince = Date.now();
+    while (Date.now() < until) {
+      await delay(5);
+      const now = frame();
+      if (now !== last) {
+        last = now;
+        stableSince = Date.now();
+      } else if (Date.now() - stableSince >= 20) return;
     }
   };
   return { ...r, client, frame, press, exits };

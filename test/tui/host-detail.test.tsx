@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bitmap } from './fixtures.js';
-import { KEYS, delay, renderApp } from './helpers.js';
+import { KEYS, delay, renderApp, waitFor } from './helpers.js';
 
 const web = { kind: 'host', host: 'web-01' } as const;
 
@@ -22,8 +22,7 @@ describe('Host detail', () => {
   it('updates the heatmap as bitmap updates arrive', async () => {
     const { frame, client, unmount } = await renderApp({ view: web, columns: 120, rows: 40 });
     client.emit({ type: 'bitmap', host: 'web-01', volume: 'root', dirty: bitmap(1024, () => true) });
-    await delay(30);
-    expect(frame()).toContain('dirty 1,024 blocks / 64.0 MiB of 64.0 MiB');
+    await waitFor(() => frame().includes('dirty 1,024 blocks / 64.0 MiB of 64.0 MiB'));
     expect(frame()).not.toContain('dirty 256 blocks');
     unmount();
   });
@@ -32,8 +31,7 @@ describe('Host detail', () => {
     const { frame, press, client, unmount } = await renderApp({ view: web });
     await press('b');
     expect(client.callsOf('backup.start')).toEqual([{ method: 'backup.start', params: { host: 'web-01' } }]);
-    await delay(10);
-    expect(frame()).toContain('backup queued: job 500 (web-01)');
+    await waitFor(() => frame().includes('backup queued: job 500 (web-01)'));
     unmount();
   });
 
@@ -61,8 +59,7 @@ describe('Host detail', () => {
     expect(client.callsOf('restore.start')).toEqual([{
       method: 'restore.start', params: { host: 'web-01', volume: 'root', point: '11', to: './restore-web-01-root-11.img' },
     }]);
-    await delay(10);
-    expect(frame()).toContain('restore queued: job 500 → ./restore-web-01-root-11.img');
+    await waitFor(() => frame().includes('restore queued: job 500 → ./restore-web-01-root-11.img'));
     unmount();
   });
 
@@ -85,8 +82,7 @@ describe('Host detail', () => {
     const { frame, press, client, unmount } = await renderApp({ view: web });
     client.failures.set('backup.start', 'host web-01 is not connected');
     await press('b');
-    await delay(10);
-    expect(frame()).toContain('backup.start failed: host web-01 is not connected');
+    await waitFor(() => frame().includes('backup.start failed: host web-01 is not connected'));
     unmount();
   });
 });

@@ -45,8 +45,7 @@ describe('Schedules', () => {
     expect(c.callsOf('schedules.run')).toHaveLength(0);
     await press('r', 'y');
     expect(c.callsOf('schedules.run')).toEqual([{ method: 'schedules.run', params: { name: 'nightly-production' } }]);
-    await delay(20);
-    expect(frame()).toContain('nightly-production: queued job 500 (web-01), job 501 (web-02)');
+    await waitFor(() => frame().includes('nightly-production: queued job 500 (web-01), job 501 (web-02)'));
     unmount();
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KEYS, delay, renderApp } from './helpers.js';
+import { KEYS, delay, renderApp, waitFor } from './helpers.js';
 
 const tasks = { kind: 'tasks' } as const;
 const line = (frame: string, text: string): string => frame.split('\n').find((l) => l.includes(text)) ?? '';
@@ -24,8 +24,7 @@ describe('Tasks view', () => {
     expect(client.callsOf('job.cancel')).toHaveLength(0);
     await press('c', 'y');
     expect(client.callsOf('job.cancel')).toEqual([{ method: 'job.cancel', params: { id: 101 } }]);
-    await delay(10);
-    expect(frame()).toContain('task 101 cancelled');
+    await waitFor(() => frame().includes('task 101 cancelled'));
     unmount();
   });
 

@@ -108,8 +108,7 @@ describe('Failover wizard', () => {
     await press('F');
     expect(frame()).toContain('read-only: actions disabled');
     await press(':failover web-01\r');
-    await delay(20);
-    expect(frame()).toContain('read-only: actions disabled');
+    await waitFor(() => frame().includes('read-only: actions disabled'));
     expect(frame()).not.toContain('Pre-check');
     expect(c.callsOf('failover.precheck')).toHaveLength(0);
     unmount();

@@ -7,21 +7,26 @@ import type { VolumeSpec } from '../../../agent/uploader.js';
 import { DEFAULT_BLOCK_SIZE, parseSize } from '../../config/index.js';
 import { TRACKERS, type TrackerKind } from '../../config/types.js';
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { followLauncher } from '../launcher.js';
-import { resolveContext } from '../context.js';
+import { readGiven, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 
 
 export async function agent(argv: string[]): Promise<number> {
-  const a = parseArgs('agent', argv, { values: ['host', 'token', 'token-file', 'block-size', 'watch', 'ca', 'metrics', 'tracker', 'qmp', 'nbd'], repeat: ['volume'] });
+  const a = parseArgs('agent', argv, FLAGS.agent);
   const ctx = resolveContext(a);
   const ac = ctx.config.agent;
   const hub = value(a, 'hub') ?? ac?.hub ?? 'ws://127.0.0.1:7701';
   const host = value(a, 'host') ?? ac?.host;
   if (!host) throw new UsageError('agent: --host is required (or agent.host in the config)');
   const tokenFile = value(a, 'token-file') ?? ac?.tokenFile ?? null;
-  const token = value(a, 'token') ?? ac?.token ?? (tokenFile ? fs.readFileSync(tokenFile, 'utf8').trim() : process.env.DRC_AGENT_TOKEN);
-  if (!token) throw new UsageError('agent: --token is required (or agent.token / agent.token_file in the config, or DRC_AGENT_TOKEN)');
+  // --token shows in ps: --token-file, agent.token_file or DRC_TOKEN are the ways to prefer
+  const token =
+    value(a, 'token') ?? ac?.token ?? (tokenFile ? readGiven('agent: token file', tokenFile).toString('utf8').trim() : (process.env.DRC_TOKEN ?? process.env.DRC_AGENT_TOKEN));
+  if (!token) throw new UsageError('agent: no token: give --token-file FILE (or agent.token_file in the config, or DRC_TOKEN)');
+  const ca = value(a, 'ca') ?? ac?.ca ?? undefined;
+  if (ca !== undefined) readGiven('agent: CA file', ca);
   let blockSize = DEFAULT_BLOCK_SIZE;
   const bs = value(a, 'block-size');
   if (bs) {
@@ -65,7 +70,7 @@ export async function agent(argv: string[]): Promise<number> {
     volumes,
     heartbeatMs: (ac?.heartbeat ?? 5) * 1000,
     watchMs: watch !== undefined ? Number(watch) * 1000 : (ac?.watch ?? 5) * 1000,
-    ca: value(a, 'ca') ?? ac?.ca ?? undefined,
+    ca,
     log: fileLogger(dataDir, 'agent'),
     logFile: path.join(dataDir, 'agent.log'),
     metricsMs: metrics !== undefined ? Number(metrics) * 1000 : undefined,

@@ -1,6 +1,7 @@
 import type { ApiClient } from '../../client/api-client.js';
 import type { AlarmView } from '../../protocol/operator.js';
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
 import { ageSeconds, formatAge } from '../../format/human.js';
@@ -70,7 +71,7 @@ function action(sub: string | undefined, arg: string | undefined, note: string |
 }
 
 export async function alarms(argv: string[]): Promise<number> {
-  const a = parseArgs('alarms', argv, { values: ['note', 'limit'], switches: ['open'] });
+  const a = parseArgs('alarms', argv, FLAGS.alarms);
   const ctx = resolveContext(a);
   const [sub, arg, ...rest] = a.positionals;
   if (rest.length) throw new UsageError(`alarms: unexpected argument ${rest[0]}`);

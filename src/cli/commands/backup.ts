@@ -1,4 +1,6 @@
+import { parseDuration } from '../../config/index.js';
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
 import { formatBytes } from '../../format/human.js';
@@ -7,7 +9,7 @@ import { waitForJob } from './wait.js';
 
 
 export async function backup(argv: string[]): Promise<number> {
-  const a = parseArgs('backup', argv, { values: ['volume', 'priority'], switches: ['full', 'wait'] });
+  const a = parseArgs('backup', argv, FLAGS.backup);
   const ctx = resolveContext(a);
   const [host, ...rest] = a.positionals;
   if (!host) throw new UsageError('backup: HOST is required');
@@ -15,6 +17,14 @@ export async function backup(argv: string[]): Promise<number> {
   const priorityText = value(a, 'priority');
   if (priorityText !== undefined && !/^(100|[1-9]?\d)$/.test(priorityText)) throw new UsageError(`backup: --priority ${priorityText}: expected an integer from 0 to 100`);
   const priority = priorityText === undefined ? undefined : Number(priorityText);
+  const rawTimeout = value(a, 'timeout');
+  if (rawTimeout !== undefined && !a.switches.has('wait')) throw new UsageError('backup: --timeout goes with --wait');
+  let timeout: number | undefined;
+  try {
+    timeout = rawTimeout === undefined ? undefined : parseDuration(rawTimeout);
+  } catch (e) {
+    throw new UsageError(`backup: --timeout ${rawTimeout}: ${(e as Error).message}`);
+  }
   const client = await connect(ctx);
   try {
     let job = await client.call('backup.start', { host, volume: value(a, 'volume'), full: a.switches.has('full'), priority });
@@ -23,7 +33,7 @@ export async function backup(argv: string[]): Promise<number> {
       else process.stdout.write(`backup job ${job.id} of ${host} queued\n`);
       return 0;
     }
-    job = await waitForJob(client, job, `backup ${host}`, ctx.json);
+    job = await waitForJob(client, job, `backup ${host}`, ctx.json, timeout);
     if (ctx.json) printJson(job);
     else if (job.state === 'succeeded')
       process.stdout.write(`backup job ${job.id} of ${host} succeeded: point(s) ${job.pointIds.join(', ')}, ${formatBytes(job.bytesWire)} sent, ${formatBytes(job.bytesNew)} stored\n`);

@@ -6,9 +6,11 @@ import { parseDuration } from '../../config/index.js';
 import type { DrillPreview, RunView, Verdict } from '../../protocol/recovery.js';
 import { formatBytes, longDuration } from '../../format/human.js';
 import { parseArgs, value, type ParsedArgs } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext, type Context } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
 import { printJson, table } from '../output.js';
+import { rtoForecastLine } from '../../recovery/forecast-text.js';
 import { objectiveLine, startAndFollow } from './run-follow.js';
 
 const USAGE = 'drill HOST... [--plan NAME] [--point latest|ID|ISO-TIME] [--target NAME] [--ttl DURATION] [--verdict pass|fail] [--notes TEXT] [--yes] [--json]';
@@ -26,18 +28,31 @@ function previewText(p: DrillPreview): string {
   ]);
   for (const n of p.notes ?? []) lines.push(`note: ${n}`);
   lines.push(`target: ${p.target.dir} (${p.target.type}, ${p.target.format}); removed after ${longDuration(p.ttlSeconds)}`);
-  lines.push(`RTO forecast: ${longDuration(p.forecast.seconds)} (${formatBytes(p.forecast.bytes)} at ${formatBytes(p.forecast.bytesPerSec)}/s, ${p.forecast.basis})`);
+  lines.push(rtoForecastLine(p.forecast));
   return lines.join('\n') + '\n';
 }
 
 async function confirm(a: ParsedArgs, preview: DrillPreview): Promise<void> {
-  if (a.switches.has('yes')) return;
+  // the forecast is shown with --yes too (on stderr: stdout stays the result)
+  if (a.switches.has('yes')) return void process.stderr.write(`drill: ${rtoForecastLine(preview.forecast)}\n`);
   if (!process.stdin.isTTY) throw new UsageError('drill: not confirmed and no terminal to ask on; pass --yes to start it (nothing was started)');
   process.stderr.write(previewText(preview));
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
   const answer = (await rl.question('Start this drill? Production is not touched. [y/N] ')).trim().toLowerCase();
   rl.close();
   if (answer !== 'y' && answer !== 'yes') throw new OperationError('drill not started: not confirmed');
+}
+
+/** `drill cleanup` with neither a run id nor --expired nor --all: ask on a terminal, refuse elsewhere. */
+async function confirmCleanupAll(client: ApiClient): Promise<void> {
+  if (!process.stdin.isTTY) throw new UsageError('drill cleanup: give a run ID, --expired or --all (nothing was removed)');
+  const rows = (await client.call('drill.list', {})).filter((r) => r.cleanedAt === null);
+  if (rows.length === 0) return;
+  process.stderr.write(rows.map((r) => `  drill ${r.runId} (${r.hosts.join(',')}): ${r.dir}, ${formatBytes(r.bytes)}`).join('\n') + '\n');
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  const answer = (await rl.question(`Remove the artefacts of all ${rows.length} drill(s) above? [y/N] `)).trim().toLowerCase();
+  rl.close();
+  if (answer !== 'y' && answer !== 'yes') throw new OperationError('drill cleanup: not confirmed; nothing was removed');
 }
 
 function summary(v: RunView): string {
@@ -85,7 +100,7 @@ async function list(client: ApiClient, ctx: Context, all: boolean): Promise<numb
 }
 
 export async function drill(argv: string[]): Promise<number> {
-  const a = parseArgs('drill', argv, { values: ['plan', 'point', 'target', 'ttl', 'verdict', 'notes'], switches: ['yes', 'all', 'expired'] });
+  const a = parseArgs('drill', argv, FLAGS.drill);
   const ctx = resolveContext(a);
   const [sub, ...rest] = a.positionals;
   const client = await connect(ctx);
@@ -96,7 +111,10 @@ export async function drill(argv: string[]): Promise<number> {
     }
     if (sub === 'cleanup') {
       if (rest.length > 1 || (rest[0] !== undefined && !/^\d+$/.test(rest[0]))) throw new UsageError('drill cleanup: expected at most one run id');
-      const removed = await client.call('drill.cleanup', { id: rest[0] === undefined ? undefined : Number(rest[0]), expiredOnly: a.switches.has('expired') });
+      const id = rest[0] === undefined ? undefined : Number(rest[0]);
+      const expiredOnly = a.switches.has('expired');
+      if (id === undefined && !expiredOnly && !a.switches.has('all')) await confirmCleanupAll(client);
+      const removed = await client.call('drill.cleanup', id !== undefined || expiredOnly ? { id, expiredOnly } : { all: true });
       if (ctx.json) printJson(removed);
       else process.stdout.write(removed.length ? removed.map((r) => `removed ${r.dir} (drill ${r.runId}, ${formatBytes(r.bytes)})`).join('\n') + '\n' : 'nothing to clean up\n');
       return 0;

@@ -2,8 +2,9 @@
 // typed exactly) fence the source, restore to the production target, post-check, switch.
 import { HubError } from '../../client/api-client.js';
 import type { FailoverPrecheck, RunView } from '../../protocol/recovery.js';
-import { longDuration } from '../../format/human.js';
+import { rtoForecastLine } from '../../recovery/forecast-text.js';
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
 import { printJson } from '../output.js';
@@ -12,7 +13,7 @@ import { objectiveLine, startAndFollow } from './run-follow.js';
 function gatesText(p: FailoverPrecheck): string {
   const lines = [`pre-check of a failover of ${p.host.host} to ${p.target.dir} (${p.target.type}, ${p.target.format}):`];
   for (const g of p.gates) lines.push(`  ${g.ok ? 'ok     ' : g.blocking ? 'BLOCKED' : 'warning'} ${g.name.padEnd(8)} ${g.detail}`);
-  lines.push(`  RTO forecast ${longDuration(p.forecast.seconds)}; switch hook: ${p.switchHook ?? 'none (the switch step is skipped)'}`);
+  lines.push(`  ${rtoForecastLine(p.forecast)}`, `  switch hook: ${p.switchHook ?? 'none (the switch step is skipped)'}`);
   return lines.join('\n') + '\n';
 }
 
@@ -27,7 +28,7 @@ function summary(v: RunView): string {
 }
 
 export async function failover(argv: string[]): Promise<number> {
-  const a = parseArgs('failover', argv, { values: ['point', 'target', 'confirm'] });
+  const a = parseArgs('failover', argv, FLAGS.failover);
   const ctx = resolveContext(a);
   const [host, ...rest] = a.positionals;
   if (!host) throw new UsageError('failover: HOST is required (drc failover HOST --confirm HOST)');
@@ -49,6 +50,8 @@ export async function failover(argv: string[]): Promise<number> {
     if (ctx.json) printJson(run);
     else process.stdout.write(summary(run));
     if (run.state !== 'completed') throw new OperationError(`failover run ${run.id} ${run.state}: ${run.error ?? 'see the report'}`);
+    // a takeover that ran to the end but missed its objectives or checks failed, as a drill does
+    if (run.verdict === 'fail') throw new OperationError(`failover run ${run.id} completed with verdict FAIL (RTO ${run.rto.pass === false ? 'missed' : 'met'}, RPO ${run.rpo.pass === false ? 'missed' : 'met'}); see the report`);
     return 0;
   } finally {
     client.close();

@@ -1,11 +1,12 @@
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { formatBytes, longDuration } from '../../format/human.js';
 import { printJson } from '../output.js';
 
 export async function gc(argv: string[]): Promise<number> {
-  const a = parseArgs('gc', argv, { values: ['limit'] });
+  const a = parseArgs('gc', argv, FLAGS.gc);
   const ctx = resolveContext(a);
   if (a.positionals.length) throw new UsageError(`gc: unexpected argument ${a.positionals[0]}`);
   const limit = value(a, 'limit');

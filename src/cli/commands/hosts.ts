@@ -1,28 +1,23 @@
-import { parseDuration } from '../../config/index.js';
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printJson, table } from '../output.js';
+import { expiresInSeconds } from './expires.js';
 
 
 export async function hosts(argv: string[]): Promise<number> {
-  const a = parseArgs('hosts', argv, { values: ['tags', 'tier', 'expires'] });
+  const a = parseArgs('hosts', argv, FLAGS.hosts);
   const ctx = resolveContext(a);
   const [sub, name, ...rest] = a.positionals;
   if (rest.length) throw new UsageError(`hosts: unexpected argument ${rest[0]}`);
+  const expires = sub === 'add' ? expiresInSeconds('hosts add', value(a, 'expires')) : undefined;
   const client = await connect(ctx);
   try {
     if (sub === 'add') {
       if (!name) throw new UsageError('hosts add: NAME is required');
       const tags = value(a, 'tags')?.split(',').map((t) => t.trim()).filter(Boolean) ?? [];
-      const expires = value(a, 'expires');
-      let expiresInSeconds: number | undefined;
-      try {
-        expiresInSeconds = expires === undefined ? undefined : parseDuration(expires);
-      } catch (e) {
-        throw new UsageError(`hosts add: --expires ${expires}: ${(e as Error).message}`);
-      }
-      const r = await client.call('hosts.add', { name, tags, tier: value(a, 'tier') ?? null, expiresInSeconds });
+      const r = await client.call('hosts.add', { name, tags, tier: value(a, 'tier') ?? null, expiresInSeconds: expires });
       if (ctx.json) printJson(r);
       else {
         process.stdout.write(`host ${r.host.name} added. Its agent token (shown once, keep it secret):\n${r.token}\n`);

@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { exportLogs } from '../../client/log-export.js';
 import { parseArgs, required } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printJson } from '../output.js';
 
 export async function logs(argv: string[]): Promise<number> {
-  const a = parseArgs('logs', argv, { values: ['out'] });
+  const a = parseArgs('logs', argv, FLAGS.logs);
   const ctx = resolveContext(a);
   const [sub, ...rest] = a.positionals;
   if (sub !== 'export') throw new UsageError('logs: expected the subcommand export (drc logs export --out FILE.tar.gz)');

@@ -1,4 +1,5 @@
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { formatBytes } from '../../format/human.js';
@@ -7,7 +8,7 @@ import { printJson, table } from '../output.js';
 
 
 export async function points(argv: string[]): Promise<number> {
-  const a = parseArgs('points', argv, { values: ['volume'] });
+  const a = parseArgs('points', argv, FLAGS.points);
   const ctx = resolveContext(a);
   const [host, ...rest] = a.positionals;
   if (!host) throw new UsageError('points: HOST is required');

@@ -1,10 +1,11 @@
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printJson, table } from '../output.js';
 
 export async function prune(argv: string[]): Promise<number> {
-  const a = parseArgs('prune', argv, { values: ['now'], switches: ['dry-run'] });
+  const a = parseArgs('prune', argv, FLAGS.prune);
   const ctx = resolveContext(a);
   if (a.positionals.length) throw new UsageError(`prune: unexpected argument ${a.positionals[0]}`);
   const now = value(a, 'now');

@@ -5,6 +5,7 @@ import { reportHtml } from '../../recovery/report-html.js';
 import { longDuration } from '../../format/human.js';
 import { reportMarkdown } from '../../recovery/report-md.js';
 import { parseArgs, required } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printJson, table } from '../output.js';
@@ -12,7 +13,7 @@ import { printJson, table } from '../output.js';
 const FORMATS = ['md', 'html', 'json'] as const;
 
 export async function report(argv: string[]): Promise<number> {
-  const a = parseArgs('report', argv, { values: ['format', 'out'] });
+  const a = parseArgs('report', argv, FLAGS.report);
   const ctx = resolveContext(a);
   const [sub, id, ...rest] = a.positionals;
   if (sub !== 'list' && sub !== 'export') throw new UsageError('report: expected list or export (drc report list | drc report export ID --format md|html|json --out FILE)');

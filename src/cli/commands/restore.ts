@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseArgs, required, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
 import { printJson } from '../output.js';
@@ -10,7 +11,7 @@ const FORMATS = ['raw', 'qcow2', 'vmdk', 'vhdx'] as const;
 type Format = (typeof FORMATS)[number];
 
 export async function restore(argv: string[]): Promise<number> {
-  const a = parseArgs('restore', argv, { values: ['volume', 'point', 'to', 'format'], switches: ['no-fsync', 'allow-damaged'] });
+  const a = parseArgs('restore', argv, FLAGS.restore);
   const ctx = resolveContext(a);
   const [host, ...rest] = a.positionals;
   if (!host) throw new UsageError('restore: HOST is required');
@@ -22,7 +23,7 @@ export async function restore(argv: string[]): Promise<number> {
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`restore: --format ${format}: expected one of ${FORMATS.join(', ')}`);
   const client = await connect(ctx);
   try {
-    let job = await client.call('restore.start', { host, volume, point, to, format: format as Format, sync: !a.switches.has('no-fsync'), allowDamaged: a.switches.has('allow-damaged') });
+    let job = await client.call('restore.start', { host, volume, point, to, format: format as Format, sync: !a.switches.has('no-fsync'), force: a.switches.has('force'), allowDamaged: a.switches.has('allow-damaged') });
     job = await waitForJob(client, job, `restore ${host}/${volume}`, ctx.json);
     if (ctx.json) printJson({ ...job, path: to });
     else if (job.state === 'succeeded')

@@ -1,10 +1,11 @@
 import { parseArgs } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printJson, table } from '../output.js';
 
 export async function schedules(argv: string[]): Promise<number> {
-  const a = parseArgs('schedules', argv, {});
+  const a = parseArgs('schedules', argv, FLAGS.schedules);
   const ctx = resolveContext(a);
   const [sub, name, ...rest] = a.positionals;
   if (rest.length) throw new UsageError(`schedules: unexpected argument ${rest[0]}`);

@@ -6,8 +6,9 @@ import { makePrivateDir } from '../../hub/privacy.js';
 import { gcCrashFromEnv, testClockFromEnv } from '../../hub/test-hooks.js';
 import { parseCron } from '../../scheduler/cron.js';
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { followLauncher } from '../launcher.js';
-import { resolveContext } from '../context.js';
+import { readGiven, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 
 
@@ -20,7 +21,7 @@ function hostPort(flag: string, s: string) {
 }
 
 export async function serve(argv: string[]): Promise<number> {
-  const a = parseArgs('serve', argv, { values: ['listen-agents', 'listen-http', 'concurrency'] });
+  const a = parseArgs('serve', argv, FLAGS.serve);
   const ctx = resolveContext(a);
   const c = ctx.config;
   const la = value(a, 'listen-agents');
@@ -32,27 +33,39 @@ export async function serve(argv: string[]): Promise<number> {
       throw new UsageError(`serve: schedule ${s.name}: ${(e as Error).message}`);
     }
   }
+  // a missing or unreadable certificate is a one-line config error, not a stack trace at start
+  if (c.hub.tls) for (const [k, f] of Object.entries(c.hub.tls)) readGiven(`serve: hub.tls.${k}`, f);
   makePrivateDir(ctx.dataDir);
   const log = fileLogger(ctx.dataDir, 'hub');
-  const hub = new Hub({
-    dataDir: ctx.dataDir,
-    name: c.hub.name,
-    agents: la ? hostPort('listen-agents', la) : c.hub.listen.agents,
-    http: lh === 'off' ? null : lh ? hostPort('listen-http', lh) : c.hub.listen.http,
-    apiTcp: c.hub.listen.apiTcp && c.hub.apiToken ? { ...c.hub.listen.apiTcp, token: c.hub.apiToken } : null,
-    tls: c.hub.tls ?? undefined,
-    tiers: c.tiers.map((t) => ({ name: t.name, rpoSeconds: t.rpo, rtoSeconds: t.rto })),
-    hosts: c.hosts.map((h) => ({ name: h.name, tags: h.tags, tier: h.tier })),
-    concurrency: value(a, 'concurrency') ? Number(value(a, 'concurrency')) : undefined,
-    log,
-    alarms: c.alarms,
-    channels: c.channels,
-    schedules: c.schedules,
-    retention: c.retention,
-    now: testClockFromEnv(),
-    afterGcRepackCommit: gcCrashFromEnv(),
-    recovery: { targets: c.targets, checks: c.checks, plans: c.plans, drillTtlSeconds: c.recovery.drillTtl, switchHook: c.recovery.switch },
-  });
+  let hub: Hub;
+  try {
+    hub = new Hub({
+      dataDir: ctx.dataDir,
+      name: c.hub.name,
+      agents: la ? hostPort('listen-agents', la) : c.hub.listen.agents,
+      http: lh === 'off' ? null : lh ? hostPort('listen-http', lh) : c.hub.listen.http,
+      apiTcp: c.hub.listen.apiTcp ? { ...c.hub.listen.apiTcp, token: c.hub.apiToken ?? undefined } : null,
+      tls: c.hub.tls ?? undefined,
+      socketRole: c.hub.socketRole === 'none' ? null : c.hub.socketRole,
+      heartbeatTimeoutMs: c.hub.heartbeatTimeout * 1000,
+      tiers: c.tiers.map((t) => ({ name: t.name, rpoSeconds: t.rpo, rtoSeconds: t.rto })),
+      hosts: c.hosts.map((h) => ({ name: h.name, tags: h.tags, tier: h.tier })),
+      concurrency: value(a, 'concurrency') ? Number(value(a, 'concurrency')) : undefined,
+      log,
+      alarms: c.alarms,
+      channels: c.channels,
+      schedules: c.schedules,
+      retention: c.retention,
+      now: testClockFromEnv(),
+      afterGcRepackCommit: gcCrashFromEnv(),
+      recovery: { targets: c.targets, checks: c.checks, plans: c.plans, drillTtlSeconds: c.recovery.drillTtl, switchHook: c.recovery.switch },
+    });
+  } catch (e) {
+    // the certificate and key are read here: a file that is not PEM says so in one line
+    const msg = (e as Error).message;
+    if (c.hub.tls && /PEM|certificate|key|asn1|decoder/i.test(msg)) throw new UsageError(`serve: hub.tls: cannot use ${c.hub.tls.cert} and ${c.hub.tls.key}: ${msg}`);
+    throw e;
+  }
   try {
     await hub.start();
   } catch (e) {

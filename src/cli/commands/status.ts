@@ -1,25 +1,33 @@
 import { parseArgs } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { formatBytes } from '../../format/human.js';
+import { overviewFigures } from '../../client/overview-figures.js';
+import { formatBytes, formatPercent } from '../../format/human.js';
 import { printJson } from '../output.js';
 
 
 export async function status(argv: string[]): Promise<number> {
-  const a = parseArgs('status', argv, {});
+  const a = parseArgs('status', argv, FLAGS.status);
   const ctx = resolveContext(a);
   if (a.positionals.length) throw new UsageError(`status: unexpected argument ${a.positionals[0]}`);
   const client = await connect(ctx);
   try {
-    const s = await client.call('hub.status', {});
-    const connected = s.hosts.filter((h) => h.link === 'connected').length;
-    const running = s.jobs.filter((j) => j.state === 'running').length;
-    const queued = s.jobs.filter((j) => j.state === 'queued').length;
+    const [s, inspection] = await Promise.all([client.call('hub.status', {}), client.call('inspection.get', {})]);
+    const f = overviewFigures(s, inspection);
+    const connected = f.hosts.connected;
+    const running = f.tasks.running;
+    const queued = f.tasks.queued;
     const summary = {
       hub: s.hub,
-      hosts: { total: s.hosts.length, connected },
+      hosts: f.hosts,
       jobs: { running, queued },
-      points: s.points.length,
+      points: f.points,
+      tasks: f.tasks,
+      throughput: f.throughput,
+      storage: f.storage,
+      alarmsByLevel: f.alarmsByLevel,
+      trend: f.trend,
     };
     if (ctx.json) printJson(summary);
     else
@@ -29,6 +37,8 @@ export async function status(argv: string[]): Promise<number> {
           `hosts: ${connected}/${s.hosts.length} connected`,
           `jobs: ${running} running, ${queued} queued; last 24 h ${s.hub.stats.succeeded24h} ok / ${s.hub.stats.failed24h} failed`,
           `store: ${formatBytes(s.hub.store.bytesStored)} in ${s.hub.store.packs} packs, ${s.hub.store.chunks} chunks, dedup ${s.hub.store.dedupRatio.toFixed(2)}x; ${s.points.length} recovery points`,
+          `success rate: ${formatPercent(f.tasks.successRate24h)} (24 h), ${formatPercent(f.tasks.successRate7d)} (7 d); throughput ${formatBytes(f.throughput.lastMinuteBytesPerSec)}/s (last minute)`,
+          `open alarms: ${f.alarmsByLevel.urgent} urgent, ${f.alarmsByLevel.critical} critical, ${f.alarmsByLevel.warning} warning, ${f.alarmsByLevel.info} info`,
         ].join('\n') + '\n',
       );
     return 0;

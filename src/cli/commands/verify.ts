@@ -1,11 +1,12 @@
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
 import { printJson, table } from '../output.js';
 import { waitForJob } from './wait.js';
 
 export async function verify(argv: string[]): Promise<number> {
-  const a = parseArgs('verify', argv, { values: ['sample'] });
+  const a = parseArgs('verify', argv, FLAGS.verify);
   const ctx = resolveContext(a);
   const [host, ...rest] = a.positionals;
   if (rest.length) throw new UsageError(`verify: unexpected argument ${rest[0]}`);

@@ -2,6 +2,7 @@
 // entry and ViewDef) plus one line here; route, keymap, shell, polls and App read this.
 import type { ViewKind, ViewRef } from '../route.js';
 import { alarmsView } from './Alarms.js';
+import { auditView } from './Audit.js';
 import { drillView } from './Drill.js';
 import { failoverView } from './Failover.js';
 import { hostView } from './HostDetail.js';
@@ -22,6 +23,7 @@ export const VIEWS: { readonly [K in ViewKind]: ViewDef<K> } = {
   points: pointsView,
   alarms: alarmsView,
   schedules: schedulesView,
+  audit: auditView,
   reports: reportsView,
   report: reportView,
   drill: drillView,

@@ -120,6 +120,8 @@ const expected: DrcConfig = {
     },
     tls: { cert: '/etc/drc/tls/hub.crt', key: '/etc/ssl/hub.key' },
     apiToken: 's3cret',
+    socketRole: 'admin',
+    heartbeatTimeout: 10,
   },
   tiers: [
     { name: 'gold', rpo: 900, rto: 3600 },

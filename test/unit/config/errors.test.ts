@@ -45,7 +45,7 @@ const cases: MalformedCase[] = [
   {
     name: 'an unknown key in hub',
     yaml: ['hub:', '  x: 1'],
-    message: 'drc.yaml:2:3: unknown key "x" in hub (expected one of: name, data, listen, tls, api_token)',
+    message: 'drc.yaml:2:3: unknown key "x" in hub (expected one of: name, data, listen, tls, api_token, socket_role, heartbeat_timeout)',
   },
   {
     name: 'an unknown nested key in hub.listen',

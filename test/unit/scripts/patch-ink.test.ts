@@ -103,7 +103,7 @@ describe('ink patch: Output', () => {
       const got = build(patched.default, width, height, ops);
       if (got !== want) expect({ seed, got }).toEqual({ seed, got: want });
     }
-  });
+  }, 240_000); // ~35 s alone; slower when the suite shares two cores
 
   it('keeps building the right frame when rows repeat, change and repeat again (its caches warm)', () => {
     const r = rng(42);

@@ -1,0 +1,39 @@
+// `drc inspect`: the daily inspection as one report, on stdout or into a file (Markdown by
+// default; HTML for a mail, JSON for scripts). Exit 0 whatever it finds: the findings are
+// the report's first section.
+import fs from 'node:fs';
+import { buildInspection, inspectionHtml, inspectionMarkdown } from '../../client/inspection-report.js';
+import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
+import { connect, resolveContext } from '../context.js';
+import { OperationError, UsageError } from '../errors.js';
+
+const FORMATS = ['md', 'html', 'json'] as const;
+
+export async function inspect(argv: string[]): Promise<number> {
+  const a = parseArgs('inspect', argv, FLAGS.inspect);
+  const ctx = resolveContext(a);
+  if (a.positionals.length) throw new UsageError(`inspect: unexpected argument ${a.positionals[0]}`);
+  const format = value(a, 'format') ?? (ctx.json ? 'json' : 'md');
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`inspect: --format ${format}: expected one of ${FORMATS.join(', ')}`);
+  const out = value(a, 'out');
+  const client = await connect(ctx);
+  try {
+    const [snapshot, inspection, alarms] = await Promise.all([client.call('hub.status', {}), client.call('inspection.get', {}), client.call('alarms.list', { open: true })]);
+    const report = buildInspection(snapshot, inspection, alarms);
+    const text = format === 'json' ? JSON.stringify(report, null, 2) + '\n' : format === 'html' ? inspectionHtml(report) : inspectionMarkdown(report);
+    if (out === undefined) process.stdout.write(text);
+    else {
+      try {
+        fs.writeFileSync(out, text);
+      } catch (e) {
+        throw new OperationError(`inspect: cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      if (ctx.json) process.stdout.write(JSON.stringify({ out, format, findings: report.findings }) + '\n');
+      else process.stdout.write(`inspection written to ${out} (${report.findings.length} finding(s))\n`);
+    }
+    return 0;
+  } finally {
+    client.close();
+  }
+}

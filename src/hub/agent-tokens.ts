@@ -1,0 +1,28 @@
+// Agent tokens are checked during the session too, not only at connect: an agent whose
+// token expires is disconnected at once (within the second of this check), with an event.
+import type { TokenExpiryRepo } from '../catalog/token-expiry-repo.js';
+import { CLOSE } from '../protocol/errors.js';
+import type { AgentLink, Clock, Journal } from './ports.js';
+
+export interface AgentTokenPorts {
+  tokens: Pick<TokenExpiryRepo, 'expiredBy'>;
+  sessions: ReadonlyMap<string, Pick<AgentLink, 'close'>>;
+  clock: Clock;
+  journal: Journal;
+}
+
+export class AgentTokenWatch {
+  constructor(private readonly p: AgentTokenPorts) {}
+
+  /** Once a second, from the hub's clock tick. */
+  tick(): void {
+    if (this.p.sessions.size === 0) return;
+    for (const host of this.p.tokens.expiredBy(this.p.clock.iso())) {
+      const s = this.p.sessions.get(host);
+      if (!s) continue;
+      s.close(CLOSE.revoked, 'token expired');
+      this.p.journal.audit(`agent:${host}`, 'agent.disconnect', host, 'token expired');
+      this.p.journal.event('warning', 'agent.token.expired', host, `agent ${host} disconnected: its token expired`);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+// Errors a user makes are told in one line, with where: a cron out of range at config
+// load (file:line:col), a missing or broken TLS certificate, an expiry under a minute.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { drc, tempDir } from '../../helpers/cluster.js';
+
+describe('one-line errors', () => {
+  const dir = tempDir('drc-errors-');
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function config(name: string, text: string): string {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, text);
+    return f;
+  }
+
+  it('refuses a cron of 61 minutes when the config is loaded, naming file, line and column', async () => {
+    const f = config('cron.yaml', 'schedules:\n  - name: nightly\n    cron: "61 * * * *"\n    targets: ["*"]\n');
+    const r = await drc(['schedules', '--config', f, '--data', path.join(dir, 'none')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`drc: ${f}:3:11: schedules[0].cron "61 * * * *" is out of range: got value 61 expected range 0-59\n`);
+  });
+
+  it('says in one line that the hub certificate file is missing', async () => {
+    const f = config('tls-missing.yaml', `hub:\n  tls:\n    cert: ${dir}/nope.pem\n    key: ${dir}/nope.key\n`);
+    const r = await drc(['serve', '--config', f, '--data', path.join(dir, 'hub1'), '--listen-agents', '127.0.0.1:0', '--listen-http', 'off']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`drc: serve: hub.tls.cert ${dir}/nope.pem: no such file\n`);
+  });
+
+  it('says in one line that the hub certificate is not PEM', async () => {
+    fs.writeFileSync(path.join(dir, 'bad.pem'), 'not a certificate\n');
+    const f = config('tls-bad.yaml', `hub:\n  tls:\n    cert: ${dir}/bad.pem\n    key: ${dir}/bad.pem\n`);
+    const r = await drc(['serve', '--config', f, '--data', path.join(dir, 'hub2'), '--listen-agents', '127.0.0.1:0', '--listen-http', 'off']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^drc: serve: hub.tls: cannot use ${dir}/bad.pem and ${dir}/bad.pem: .*PEM.*\\n$`));
+  });
+
+  it('refuses an agent token expiry under a minute without naming internal parameters', async () => {
+    const r = await drc(['hosts', 'add', 'h1', '--expires', '30s', '--data', path.join(dir, 'none')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('drc: hosts add: --expires 30s: a token must live at least 60 s\n');
+  });
+
+  it('says in one line that an agent token file is missing', async () => {
+    const r = await drc(['agent', '--host', 'h1', '--token-file', `${dir}/no-token`, '--volume', `d=${dir}`, '--data', path.join(dir, 'ag')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`drc: --token-file ${dir}/no-token: no such file\n`);
+  });
+});
