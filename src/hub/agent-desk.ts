@@ -176,6 +176,10 @@ export class AgentDesk implements SessionHost {
     this.p.journal.audit(`agent:${s.host}`, 'agent.protocol-error', s.host, 'closed', { code: e.code, message: e.message });
   }
 
+  onStoreFull(s: AgentSession, message: string): void {
+    this.p.journal.event('critical', 'store.full', s.host, `backup of ${s.host} failed: ${message}; free space in the data directory`);
+  }
+
   onClosed(s: AgentSession): void {
     if (this.p.stopping() || this.p.sessions.get(s.host) !== s) return;
     this.p.sessions.delete(s.host);

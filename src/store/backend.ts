@@ -81,9 +81,13 @@ class LocalPackAppender implements PackAppender {
   }
   close(): void {
     if (this.fd < 0) return;
-    this.flush();
-    fs.closeSync(this.fd);
-    this.fd = -1;
+    try {
+      this.flush();
+    } finally {
+      // closed even when the last write failed (a full disk), so a dropped pack frees its space
+      fs.closeSync(this.fd);
+      this.fd = -1;
+    }
   }
 }
 

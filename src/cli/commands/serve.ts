@@ -36,7 +36,15 @@ export async function serve(argv: string[]): Promise<number> {
   // a missing or unreadable certificate is a one-line config error, not a stack trace at start
   if (c.hub.tls) for (const [k, f] of Object.entries(c.hub.tls)) readGiven(`serve: hub.tls.${k}`, f);
   makePrivateDir(ctx.dataDir);
-  const log = fileLogger(ctx.dataDir, 'hub');
+  const toFile = fileLogger(ctx.dataDir, 'hub');
+  // a full data directory loses log lines, never the hub
+  const log: typeof toFile = (...args) => {
+    try {
+      toFile(...args);
+    } catch {
+      /* ENOSPC: nothing to write it to */
+    }
+  };
   let hub: Hub;
   try {
     hub = new Hub({
