@@ -1,6 +1,8 @@
 // Damage containment: the chunks that failed their hash (or went missing) anywhere they were
 // read, and the points whose image relies on one. A damaged chunk is never reused by a backup,
 // so the next backup that holds its block sends it again and heals it.
+import { createHash } from 'node:crypto';
+import { decompress } from 'zstd-napi';
 import type { Catalog, PointRow } from '../catalog/catalog.js';
 import { manifestEntries } from './manifest.js';
 
@@ -164,4 +166,15 @@ export function describeBlocks(indices: readonly number[]): string {
   }
   const shown = ranges.length > 12 ? [...ranges.slice(0, 12), '…'] : ranges;
   return `blocks ${shown.join(', ')} (${sorted.length} blocks)`;
+}
+
+/** Whether a chunk's stored bytes still decompress to its length and hash (codec 1: zstd). */
+export function chunkIntact(stored: Buffer, codec: number, rawLength: number, hash: Buffer): boolean {
+  let raw: Buffer;
+  try {
+    raw = codec === 1 ? decompress(stored) : stored;
+  } catch {
+    return false;
+  }
+  return raw.length === rawLength && createHash('sha256').update(raw).digest().equals(hash);
 }
