@@ -7,12 +7,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { agentRun, benchDirtyBitmap, phaseLines, spread, type DirtyBitmapBench } from './backup-cbt.js';
+import { benchStorage, storageSummary } from './backup-storage.js';
 import { AgentProc, HubProc, makeImage, rewriteBlocks, sha256File, tempDir, waitConnected } from '../test/helpers/cluster.js';
 
 const MIB = Number(process.env.BENCH_MIB ?? 2048);
 const BLOCK = 65536;
 const keep = process.env.BENCH_KEEP === '1';
-/** `cbt`: only the dirty-bitmap section (no scan tracker, borg, restic or restores) */
+/** `cbt`: only the dirty-bitmap section (no scan tracker, borg, restic or restores); `storage`: only the S3, encryption and copy rows; `nostorage`: all but those */
 const ONLY = process.env.BENCH_ONLY ?? '';
 /** incrementals in the dirty-bitmap section, each after its own 5% rewrite */
 const CBT_RUNS = Number(process.env.BENCH_CBT_RUNS ?? (ONLY === 'cbt' ? 5 : 1));
@@ -238,6 +239,8 @@ async function main(): Promise<void> {
     }
     const cbt: DirtyBitmapBench = await benchDirtyBitmap(hub, root, MIB, BLOCK, () => du(packs), CBT_RUNS);
     cbtRows(cbt);
+    const storage = ONLY === 'nostorage' ? [] : await benchStorage(root, image, settle);
+    rows.push(...storage);
     console.log(`drc bench:backup — ${MIB} MiB image, ${changed.length} blocks (${fmt(changedBytes)}) rewritten, 2-core machine`);
     printRows();
     const get = (tool: string, step: string) => rows.find((x) => x.tool === tool && x.step === step);
@@ -246,6 +249,7 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`bytes added by the incremental / changed data: ${(inc.added / changedBytes).toFixed(3)} (target <= 1.1)`);
     console.log(`bytes on the wire for the incremental / changed data: ${(inc.wire / changedBytes).toFixed(3)}`);
+    if (storage.length) for (const l of storageSummary(storage).slice(0, -1)) console.log(l);
     console.log(cbtSummary(cbt, `; scan tracker ${(scanRun.scanMs / 1000).toFixed(3)} s, read / changed ${(scanRun.bytesRead / changedBytes).toFixed(1)}`));
     if (bf) {
       for (const peer of ['borg', 'restic']) {
@@ -265,7 +269,25 @@ async function main(): Promise<void> {
   }
 }
 
-(ONLY === 'cbt' ? mainCbt() : main()).catch((e: unknown) => {
+/** BENCH_ONLY=storage: the store backends, encryption and copies alone. */
+async function mainStorage(): Promise<void> {
+  const root = tempDir('drc-bench-');
+  const image = path.join(root, 'disk.img');
+  try {
+    process.stderr.write(`bench: generating a ${MIB} MiB image in ${root}\n`);
+    makeImage(image, MIB);
+    rows.push(...(await benchStorage(root, image, settle)));
+    console.log(`drc bench:backup (BENCH_ONLY=storage) — ${MIB} MiB image, full backup and restore per store backend, 2-core machine`);
+    printRows();
+    console.log('');
+    for (const l of storageSummary(rows)) console.log(l);
+  } finally {
+    if (!keep) fs.rmSync(root, { recursive: true, force: true });
+    else process.stderr.write(`bench: kept ${root}\n`);
+  }
+}
+
+(ONLY === 'cbt' ? mainCbt() : ONLY === 'storage' ? mainStorage() : main()).catch((e: unknown) => {
   process.stderr.write(`bench:backup failed: ${(e as Error).message}\n`);
   process.exit(1);
 });

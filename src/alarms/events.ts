@@ -27,6 +27,10 @@ const MAP: Record<string, Mapping[]> = {
   'store.space': [{ event: 'store_full', result: 'Successful', clears: true }],
   'store.permissions': [{ event: 'data_exposed', result: 'Failed', clears: false }],
   'bitmap.invalidated': [{ event: 'bitmap_invalidated', result: 'Successful', clears: false }],
+  // a copy run that failed, or a copy behind its RPO; a run that succeeds ends both
+  'copy.failed': [{ event: 'copy_failed', result: 'Failed', clears: false }],
+  'copy.behind': [{ event: 'copy_failed', result: 'Behind', clears: false }],
+  'copy.finished': [{ event: 'copy_failed', result: 'Successful', clears: true }],
 };
 
 /**

@@ -6,6 +6,7 @@ import { SqliteAlarmStore } from './alarm-store.js';
 import { AuditRepo } from './audit-repo.js';
 import { OperatorsRepo } from './operators-repo.js';
 import { Statements, type Db } from './columns.js';
+import { CopyRecords, PointObjects } from './copy-store.js';
 import { DamageRepo } from './damage-repo.js';
 import { HostsRepo, type HostRow, type VolumeRow } from './hosts-repo.js';
 import { JobsRepo, type JobProgress, type JobRow, type NewJob } from './jobs-repo.js';
@@ -45,6 +46,8 @@ export interface CatalogRepos {
   operators: OperatorsRepo;
   /** the audit log read by time and host (written through journal) */
   auditLog: AuditRepo;
+  copies: CopyRecords;
+  pointObjects: PointObjects;
 }
 
 export class Catalog {
@@ -77,6 +80,8 @@ export class Catalog {
       damage: new DamageRepo(this.db),
       operators: new OperatorsRepo(this.db),
       auditLog: new AuditRepo(this.db),
+      copies: new CopyRecords(this.db),
+      pointObjects: new PointObjects(this.db),
     };
   }
 
@@ -110,6 +115,11 @@ export class Catalog {
 
   close(): void {
     this.db.close();
+  }
+
+  /** names of the copies that hold a point (repos.copies) */
+  copiesOfPoint(pointId: number): string[] {
+    return this.repos.copies.copiesOf(pointId);
   }
 
   /** `fn` in one transaction: every repository write inside it commits or none does. */

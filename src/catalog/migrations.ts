@@ -251,6 +251,36 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 
 `,
   },
   {
+    // storage beyond one disk (Step 9): the object each point was stored as, which copies
+    // hold which points, and every copy run
+    version: 6,
+    sql: `
+CREATE TABLE point_objects (
+  point_id INTEGER PRIMARY KEY REFERENCES points(id) ON DELETE CASCADE,
+  name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE copy_points (
+  copy TEXT NOT NULL,
+  point_id INTEGER NOT NULL REFERENCES points(id) ON DELETE CASCADE,
+  copied_at TEXT NOT NULL,
+  PRIMARY KEY (copy, point_id)
+) WITHOUT ROWID;
+CREATE TABLE copy_runs (
+  id INTEGER PRIMARY KEY,
+  copy TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  state TEXT NOT NULL,
+  points INTEGER NOT NULL DEFAULT 0,
+  packs INTEGER NOT NULL DEFAULT 0,
+  bytes INTEGER NOT NULL DEFAULT 0,
+  error TEXT
+);
+CREATE INDEX copy_runs_copy ON copy_runs(copy, id);
+`,
+  },
+  {
     // data you can trust (Step 8): chunks that failed their hash or went missing, whether
     // each point relies on one, and what has been proven about each point
     version: 8,

@@ -58,6 +58,21 @@ export const COMMANDS: Record<string, Command> = {
     help: 'gc [--limit MIB-PER-S] [--json]',
     about: 'remove unreferenced chunks and repack mostly-dead packs (online, resumable)',
   },
+  copies: {
+    load: async () => (await import('./commands/copies.js')).copies,
+    help: 'copies [--json] | copies run NAME [--wait] [--limit MIB-PER-S] [--json]',
+    about: 'second targets of recovery points: points held, lag, last run; run one now',
+  },
+  store: {
+    load: async () => (await import('./commands/store.js')).store,
+    help: 'store recover --from DIR|s3://BUCKET/PREFIX --data NEWDIR [--endpoint URL] [--json]',
+    about: "rebuild a hub's catalog from a copy or an S3 store alone (the hub is lost)",
+  },
+  key: {
+    load: async () => (await import('./commands/key.js')).key,
+    help: 'key list [--json] | key add --new-passphrase-file FILE | key remove ID',
+    about: "the key files that open an encrypted store (the config's passphrase opens it)",
+  },
   status: {
     load: async () => (await import('./commands/status.js')).status,
     help: 'status [--json]',

@@ -1,7 +1,7 @@
 /**
  * Defaults that apply when a key (or the whole file) is absent.
  */
-import type { DrcConfig, HubConfig, RecoveryConfig } from './types.js';
+import type { DrcConfig, HubConfig, RecoveryConfig, StoreConfig } from './types.js';
 
 export const DEFAULT_HUB_NAME = 'drc-hub';
 export const DEFAULT_AGENTS_LISTEN = { host: '127.0.0.1', port: 7701 } as const;
@@ -45,9 +45,18 @@ export function emptyConfig(): DrcConfig {
     checks: [],
     plans: [],
     recovery: defaultRecovery(),
+    store: defaultStore(),
+    copies: [],
   };
 }
 
 export function defaultRecovery(): RecoveryConfig {
   return { drillTtl: DEFAULT_DRILL_TTL_SECONDS, switch: null };
+}
+
+/** Bytes of whole packs a hub caches locally for a remote store. */
+export const DEFAULT_CACHE_BYTES = 4 * 1024 * 1024 * 1024;
+
+export function defaultStore(): StoreConfig {
+  return { type: 'local', path: null, encryption: null, cacheBytes: DEFAULT_CACHE_BYTES };
 }

@@ -3,7 +3,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
-import { defaultHub, defaultRecovery } from './defaults.js';
+import { defaultHub, defaultRecovery, defaultStore } from './defaults.js';
 import { ConfigError } from './errors.js';
 import { ConfigReader, readMapping, type ReferenceKind } from './yaml-readers.js';
 import { readAgent } from './schema-agent.js';
@@ -11,6 +11,7 @@ import { readAlarms, readChannels } from './schema-alarms.js';
 import { readHosts, readHub, readTiers } from './schema-hub.js';
 import { readChecks, readPlans, readRecovery, readTargets } from './schema-recovery.js';
 import { readGlobalRetention, readSchedules } from './schema-schedules.js';
+import { readCopies, readStore } from './schema-store.js';
 import type { DrcConfig } from './types.js';
 
 /**
@@ -38,6 +39,8 @@ export function parseConfig(text: string, file: string): DrcConfig {
     checks: readChecks,
     plans: readPlans,
     recovery: readRecovery,
+    store: readStore,
+    copies: readCopies,
   });
   const v = m?.values ?? {};
   const config: DrcConfig = {
@@ -54,6 +57,8 @@ export function parseConfig(text: string, file: string): DrcConfig {
     checks: v.checks ?? [],
     plans: v.plans ?? [],
     recovery: v.recovery ?? defaultRecovery(),
+    store: v.store ?? defaultStore(),
+    copies: v.copies ?? [],
   };
   checkReferences(r);
   const first = r.firstError();

@@ -16,7 +16,7 @@ const CRON_NAMES = new Set([
  * A five-field cron expression. Only the shape is checked here (field count and
  * characters); the scheduler's cron parser checks ranges.
  */
-const cron: ValueReader<string> = (r, raw, path) => {
+export const cron: ValueReader<string> = (r, raw, path) => {
   const text = str(r, raw, path);
   if (text === undefined) return undefined;
   const node = r.deref(raw);
@@ -42,7 +42,7 @@ const cron: ValueReader<string> = (r, raw, path) => {
   return text;
 };
 
-const timezone: ValueReader<string> = (r, raw, path) => {
+export const timezone: ValueReader<string> = (r, raw, path) => {
   const zone = str(r, raw, path);
   if (zone === undefined) return undefined;
   try {
@@ -53,7 +53,7 @@ const timezone: ValueReader<string> = (r, raw, path) => {
   }
 };
 
-const timeWindow: ValueReader<TimeWindow> = (r, raw, path) => {
+export const timeWindow: ValueReader<TimeWindow> = (r, raw, path) => {
   const text = str(r, raw, path);
   if (text === undefined) return undefined;
   const node = r.deref(raw);

@@ -24,6 +24,10 @@ export interface DrcConfig {
   plans: PlanConfig[];
   /** Drills and failovers: drill TTL, the DNS/load-balancer switch hook. */
   recovery: RecoveryConfig;
+  /** Where recovery points are stored (default: the data directory). */
+  store: StoreConfig;
+  /** Second targets points are copied to. */
+  copies: CopyConfig[];
 }
 
 export interface HubConfig {
@@ -175,6 +179,7 @@ export const ALARM_EVENTS = [
   'host_start_failed',
   'verify_failed',
   'bitmap_invalidated',
+  'copy_failed',
   'store_full',
   'data_exposed',
 ] as const;
@@ -344,3 +349,50 @@ export interface RecoveryConfig {
 export type SwitchHookConfig =
   | { type: 'command'; command: string; timeout: number }
   | { type: 'webhook'; url: string; timeout: number };
+
+/** Where recovery points are stored (`store:`); `{type: local}` when absent. */
+export type StoreConfig = (LocalStoreConfig | S3StoreConfig) & {
+  /** Encryption at rest of a new store; null = plain. */
+  encryption: EncryptionConfig | null;
+  /** Bytes of whole packs the hub keeps on local disk for restores and verify of a remote store. */
+  cacheBytes: number;
+};
+
+export interface LocalStoreConfig {
+  type: 'local';
+  /** Absolute directory; null = DATA/store. */
+  path: string | null;
+}
+
+export interface S3Location {
+  endpoint: string | null;
+  bucket: string;
+  /** Key prefix ('' or ending in '/'). */
+  prefix: string;
+  region: string;
+  pathStyle: boolean;
+  /** A file with the access key and secret; null = AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. */
+  credentialsFile: string | null;
+}
+
+export interface S3StoreConfig extends S3Location {
+  type: 's3';
+}
+
+export type EncryptionConfig = { passphraseFile: string; passphraseEnv: null } | { passphraseFile: null; passphraseEnv: string };
+
+/** A second target recovery points are copied to (`copies:`). */
+export type CopyConfig = {
+  name: string;
+  /** 5-field cron and its zone; null = only `drc copies run`. */
+  cron: string | null;
+  timezone: string;
+  /** Time window ("22:00-06:00") outside which a scheduled copy waits; null = any time. */
+  window: TimeWindow | null;
+  /** Object Lock retention (S3) or read-only files (directory) for `keep` seconds. */
+  immutable: boolean;
+  /** Seconds a copied point is kept (and retained when immutable); null = forever. */
+  keep: number | null;
+  /** Seconds after which an uncopied point is an alarm; null = no alarm. */
+  rpo: number | null;
+} & ({ type: 'directory'; path: string } | ({ type: 's3' } & S3Location));

@@ -145,9 +145,9 @@ export class AgentDesk implements SessionHost {
     this.p.journal.event('warning', 'bitmap.invalidated', s.host, `host ${s.host} volume ${m.volume}: ${m.message}`, { volume: m.volume });
   }
 
-  commit(job: SessionJob, vol: VolumeReceive, merkleRoot: string): number {
+  commit(job: SessionJob, vol: VolumeReceive, merkleRoot: string): Promise<number> {
     const spec = job.volumes.find((v) => v.name === vol.name)!;
-    return this.p.store.commitPoint(
+    return this.p.store.commitPointStored(
       {
         volumeId: spec.volumeId,
         jobId: job.jobId,

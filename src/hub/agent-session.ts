@@ -25,7 +25,7 @@ export interface SessionHost {
   onMetrics(s: AgentSession, m: AgentMessageOf<'metrics'>): void;
   onPong(s: AgentSession, m: AgentMessageOf<'pong'>): void;
   onAgentEvent(s: AgentSession, m: AgentMessageOf<'event'>): void;
-  commit(job: SessionJob, vol: VolumeReceive, merkleRoot: string): number;
+  commit(job: SessionJob, vol: VolumeReceive, merkleRoot: string): Promise<number>;
   onVolumeCommitted(s: AgentSession, jobId: number, volume: string, pointId: number, vol: VolumeReceive): void;
   onJobFinished(jobId: number, error: string | null): void;
   onProtocolError(s: AgentSession, e: ProtocolError): void;
@@ -121,7 +121,7 @@ export class AgentSession implements AgentLink {
   private finishJob(error: string | null): void {
     const job = this.job;
     if (!job) return;
-    this.current?.writer.discard();
+    if (this.current) this.hub.store.discardWriter(this.current.writer);
     this.current = null;
     this.job = null;
     this.hub.onJobFinished(job.jobId, error);
@@ -219,14 +219,23 @@ export class AgentSession implements AgentLink {
     const job = this.job!;
     if (m.blockCount !== vol.blockCount || m.size !== vol.size) throw new ProtocolError('malformed', 'end does not match the bitmap');
     if (vol.missing() > 0) throw new ProtocolError('out-of-order', `end with ${vol.missing()} requested blocks not sent`);
-    const pointId = this.hub.commit(job, vol, m.merkleRoot);
+    // the volume is done receiving; its packs go to the store before the commit (S3: uploads)
     this.current = null;
-    this.volumeIndex++;
-    this.hub.onVolumeCommitted(this, job.jobId, m.volume, pointId, vol);
-    this.send({ type: 'committed', jobId: job.jobId, volume: m.volume, pointId });
-    if (this.volumeIndex >= job.volumes.length) {
-      this.job = null;
-      this.hub.onJobFinished(job.jobId, null);
-    }
+    this.hub.commit(job, vol, m.merkleRoot).then(
+      (pointId) => {
+        if (this.job !== job) return; // aborted or disconnected meanwhile: the agent was told
+        this.volumeIndex++;
+        this.hub.onVolumeCommitted(this, job.jobId, m.volume, pointId, vol);
+        this.send({ type: 'committed', jobId: job.jobId, volume: m.volume, pointId });
+        if (this.volumeIndex >= job.volumes.length) {
+          this.job = null;
+          this.hub.onJobFinished(job.jobId, null);
+        }
+      },
+      (e: unknown) => {
+        this.hub.store.discardWriter(vol.writer);
+        if (this.job === job) this.failJob(e instanceof StoreError ? e.message : `commit failed: ${(e as Error).message}`);
+      },
+    );
   }
 }

@@ -10,16 +10,19 @@ import { CLOSE } from '../protocol/errors.js';
 import type { HubView, Snapshot, TierView, Update } from '../protocol/operator.js';
 import type { RecoveryService } from '../recovery/service.js';
 import { DEFAULT_AGING_SECONDS } from '../scheduler/queue.js';
-import { LocalDirectoryBackend } from '../store/backend.js';
+import { defaultStore } from '../config/defaults.js';
+import type { CopyConfig, StoreConfig } from '../config/types.js';
 import { BlockStore } from '../store/block-store.js';
 import type { OperatorsRepo } from '../catalog/operators-repo.js';
 import type { Role } from '../protocol/access.js';
 import { OperatorAccess } from './access.js';
+import { openHubStore, stagingFor, type OpenedStore } from '../store/hub-store.js';
 import { AgentDesk } from './agent-desk.js';
 import { onDamageNews } from './damage-watch.js';
 import { AgentTokenWatch } from './agent-tokens.js';
 import type { AgentSession } from './agent-session.js';
 import { OperatorApi } from './api.js';
+import { HubCopies } from './copies.js';
 import { HubFeed } from './feed.js';
 import { Gateway } from './gateway.js';
 import { HubHttp } from './http.js';
@@ -35,6 +38,7 @@ import { recoveryServiceOf, type HubRecoveryOptions } from './recovery-link.js';
 import { handleRequest, type RequestPorts } from './requests.js';
 import { restoreTask } from './restore-job.js';
 import { HubScheduler } from './schedules.js';
+import { storeView } from './storage-requests.js';
 import { hostView, pointView } from './wire.js';
 
 export const HUB_VERSION = '0.1.0';
@@ -72,6 +76,10 @@ export interface HubOptions {
   channels?: ChannelConfig[];
   /** drills and failovers: targets, checks, plans, drill TTL, the switch hook */
   recovery?: HubRecoveryOptions;
+  /** where packs are kept (config `store:`; default a local directory in DATA/store) */
+  store?: StoreConfig;
+  /** second targets points are copied to (config `copies:`) */
+  copies?: CopyConfig[];
 }
 
 export class Hub {
@@ -84,6 +92,9 @@ export class Hub {
   readonly api: OperatorApi;
   readonly jobs: JobRunner;
   readonly scheduler: HubScheduler;
+  readonly copies: HubCopies;
+  /** the opened repository (set by start) */
+  storeHandle: OpenedStore | null = null;
   readonly maintenance: HubMaintenance;
   readonly sessions = new Map<string, AgentSession>();
   readonly monitoring: HubMonitoring;
@@ -109,7 +120,7 @@ export class Hub {
     makePrivateDir(o.dataDir);
     makePrivateFile(path.join(o.dataDir, 'catalog.db'));
     const catalog = (this.catalog = new Catalog(path.join(o.dataDir, 'catalog.db')));
-    const store = (this.store = new BlockStore(catalog, new LocalDirectoryBackend(path.join(o.dataDir, 'store', 'packs'))));
+    const store = (this.store = new BlockStore(catalog, stagingFor(o.store ?? defaultStore(), o.dataDir)));
     const live = this.live;
     const links = this.sessions;
     const tiers = o.tiers;
@@ -147,6 +158,7 @@ export class Hub {
     });
     const jobs = this.jobs;
     this.scheduler = new HubScheduler({ clock, catalog, state: schedules, jobs, journal, agingSeconds }, o.schedules ?? []);
+    const copies = (this.copies = new HubCopies({ catalog, store, now: clock.now, event: (...a) => journal.event(...a) }, o.copies ?? []));
     const metrics = catalog.metricStore(METRIC_FLUSH_PARTS);
     const monitoring = (this.monitoring = new HubMonitoring({
       clock, catalog, tokens, metrics, alarms, links, live, journal, feed, tiers,
@@ -176,6 +188,7 @@ export class Hub {
       maintenanceRequests: { clock, catalog, jobs, journal, scheduler: this.scheduler, maintenance: this.maintenance },
       recoveryRequests: { recovery: this.recovery },
       accessRequests: { clock, journal, operators, audit: catalog.repos.auditLog, dropLapsed: () => this.api.dropLapsed() },
+      storageRequests: { store, copies, journal },
     };
     // who may call what: every request passes the access check first (roles.ts)
     const access = new OperatorAccess({
@@ -208,11 +221,14 @@ export class Hub {
   }
 
   async start(): Promise<void> {
+    this.storeHandle = await openHubStore(this.store, this.o.store ?? defaultStore(), this.o.dataDir, this.o.name);
+    if (this.storeHandle.plainDespitePassphrase) this.o.log('warning', `the store at ${this.storeHandle.repo.store.location} was created without encryption; the passphrase applies to new stores only`);
     const orphans = this.store.recover();
     if (orphans.length) this.o.log('warning', `removed ${orphans.length} uncommitted pack file(s) left by an interrupted run`);
     this.jobs.recover();
     for (const h of this.o.hosts) this.catalog.upsertConfiguredHost(h.name, h.tags, h.tier, this.iso());
     this.scheduler.start();
+    this.copies.start();
     this.monitoring.start();
     // drills and failovers a stopped or killed hub left unfinished resume from their last completed step
     this.recovery.start();
@@ -242,6 +258,7 @@ export class Hub {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     this.monitoring.stop();
+    await this.copies.stop();
     await this.recovery.stop();
     this.jobs.stopAll('hub stopping');
     for (const s of this.sessions.values()) {
@@ -252,6 +269,7 @@ export class Hub {
     await this.api.close();
     await this.http?.close();
     this.store.backend.close();
+    await this.storeHandle?.close().catch(() => undefined);
     this.monitoring.close();
     this.catalog.close();
     fs.rmSync(path.join(this.o.dataDir, 'api.sock'), { force: true });
@@ -273,6 +291,8 @@ export class Hub {
       store: { ...s, dedupRatio: s.bytesStored > 0 ? Math.max(1, s.bytesLogical / s.bytesStored) : 1 },
       stats: { succeeded24h: d.succeeded, failed24h: d.failed, succeeded7d: w.succeeded, failed7d: w.failed },
       tiers: this.o.tiers,
+      backend: this.store.repo ? storeView(this.store) : undefined,
+      copies: this.copies.copies.length ? this.copies.summaries() : undefined,
     };
   }
 
@@ -293,6 +313,7 @@ export class Hub {
     this.feed.broadcast({ type: 'throughput', sample });
     this.jobs.tick();
     this.scheduler.tick();
+    this.copies.tick();
     this.monitoring.tick();
     // an expired token is the reason a link ends, before silence is
     this.agentTokens.tick();

@@ -62,7 +62,7 @@ export interface AgentLinks {
 
 /** Catalog slices (one per aggregate) as the hub's modules see them. */
 export type HostRepo = Pick<Catalog, 'hostByName' | 'hostById' | 'hosts' | 'volumesOf' | 'volume' | 'volumeById'>;
-export type PointRepo = Pick<Catalog, 'points' | 'point' | 'latestPoint' | 'pointsOfJob'>;
+export type PointRepo = Pick<Catalog, 'points' | 'point' | 'latestPoint' | 'pointsOfJob' | 'copiesOfPoint'>;
 export type JobRepo = Pick<Catalog, 'job' | 'jobsInState' | 'insertJob' | 'updateJob' | 'recentJobs'>;
 
 /** A job the hub carries out itself (verify, restore): progress and abort as for any job. */

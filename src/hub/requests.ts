@@ -14,6 +14,7 @@ import type { HubMonitoring } from './monitoring.js';
 import { MONITORING_METHODS, handleMonitoringRequest, type MonitoringRequestPorts } from './monitoring-requests.js';
 import type { AgentLinks, Broadcaster, Clock, HostRepo, JobRepo, Journal, PointRepo } from './ports.js';
 import { RECOVERY_METHODS, handleRecoveryRequest, type RecoveryRequestPorts } from './recovery-requests.js';
+import { STORAGE_METHODS, handleStorageRequest, type StorageRequestPorts } from './storage-requests.js';
 import { hashToken, newToken } from './tokens.js';
 import { hostView, pointView } from './wire.js';
 import { knownMethod, parse } from './params.js';
@@ -36,6 +37,7 @@ export interface RequestPorts {
   maintenanceRequests: MaintenanceRequestPorts;
   recoveryRequests: RecoveryRequestPorts;
   accessRequests: AccessRequestPorts;
+  storageRequests: StorageRequestPorts;
 }
 
 function hostOrThrow(ports: Pick<RequestPorts, 'catalog'>, host: string) {
@@ -74,6 +76,7 @@ export async function handleRequest(ports: RequestPorts, method: string, params:
   if (MONITORING_METHODS.has(method)) return handleMonitoringRequest(ports.monitoringRequests, method, params, client);
   if (RECOVERY_METHODS.has(method)) return handleRecoveryRequest(ports.recoveryRequests, method, params, client);
   if (MAINTENANCE_METHODS.has(method)) return handleMaintenanceRequest(ports.maintenanceRequests, method, params, client);
+  if (STORAGE_METHODS.has(method)) return handleStorageRequest(ports.storageRequests, method, params, client);
   switch (method) {
     case 'hub.status':
       parse('hub.status', params);

@@ -51,6 +51,7 @@ export function pointView(c: HostRepo & PointRepo, p: PointRow): PointView {
     bytesNew: p.bytesNew,
     merkleRoot: p.merkleRoot,
     verifiedAt: p.verifiedAt,
+    copies: c.copiesOfPoint(p.id),
     damaged: p.damaged,
     provenance: {
       verified: p.verifiedAt === null ? null : { time: p.verifiedAt, fraction: p.verifiedFraction ?? 1 },
@@ -58,7 +59,7 @@ export function pointView(c: HostRepo & PointRepo, p: PointRow): PointView {
       booted: p.provenance.booted ?? null,
       appChecked: p.provenance.appChecked ?? null,
       drilled: p.provenance.drilled ?? null,
-      copies: p.provenance.copies ?? [],
+      copies: c.copiesOfPoint(p.id),
     },
   };
 }

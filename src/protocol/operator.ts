@@ -9,6 +9,8 @@ import type { DrillArtefactView, DrillPreview, FailoverPrecheck, RecoveryReport,
 import { bool, int, list, name, nullable, num, obj, oneOf, optional, str, type Reader } from './schema.js';
 
 export type * from './maintenance.js';
+export type * from './storage.js';
+import type { CopyRunView, CopySummaryView, CopyView, StoreView } from './storage.js';
 export type * from './recovery.js';
 import type { AuditEntryView, OperatorTokenView, WhoAmIView } from './access.js';
 export type * from './access.js';
@@ -111,6 +113,8 @@ export interface PointView {
   bytesNew: number;
   merkleRoot: string;
   verifiedAt: string | null;
+  /** names of the copies that hold this point */
+  copies?: string[];
   /** relies on a chunk that failed its hash or is missing: restores refuse it unless told to write zeros */
   damaged: boolean;
   provenance: PointProvenanceView;
@@ -125,7 +129,8 @@ export interface PointProvenanceView {
   booted: { time: string; run: number } | null;
   appChecked: { time: string; run: number } | null;
   drilled: { time: string; run: number } | null;
-  copies: { target: string; time: string }[];
+  /** names of the copies that hold this point */
+  copies: string[];
 }
 
 export interface EventView {
@@ -176,6 +181,10 @@ export interface HubView {
   store: StoreStats;
   stats: JobStats;
   tiers: TierView[];
+  /** where packs are kept, encryption and the local cache (Step 9) */
+  backend?: StoreView;
+  /** copies with points held and lag */
+  copies?: CopySummaryView[];
 }
 
 // ---- alarms, metrics, inspection (Step 4) ---------------------------------------------
@@ -396,6 +405,16 @@ export const maintenanceRequests = {
   'maintenance.status': { params: none, result: returns<MaintenanceStatusView>() },
 };
 
+/** The store backend and copies to second targets. */
+export const storageRequests = {
+  /** the store backend, its location, encryption and local pack cache */
+  'store.info': { params: none, result: returns<StoreView>() },
+  /** copies with points held, lag and their last run */
+  'copies.list': { params: none, result: returns<CopyView[]>() },
+  /** run a copy now; wait: answer when it has finished; bytesPerSecond throttles it */
+  'copies.run': { params: obj({ name, wait: optional(bool), bytesPerSecond: optional(int(1)) }), result: returns<CopyRunView>() },
+};
+
 const verdict = oneOf('pass', 'fail');
 
 /** Drills, failovers, runs and their reports. */
@@ -441,7 +460,7 @@ export const accessRequests = {
 };
 
 /** Every method a client may call: the one table the hub's handlers and the API client are typed from. */
-export const operatorRequests = { ...hubRequests, ...monitoringRequests, ...maintenanceRequests, ...recoveryRequests, ...accessRequests };
+export const operatorRequests = { ...hubRequests, ...monitoringRequests, ...maintenanceRequests, ...recoveryRequests, ...storageRequests, ...accessRequests };
 
 type Requests = typeof operatorRequests;
 export type MethodName = keyof Requests;

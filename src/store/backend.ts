@@ -1,4 +1,5 @@
-// Where pack files live. One small interface; the local directory is the default backend.
+// The local staging area packs are written to, synchronously (fsync before a commit): for a
+// local store its packs directory itself, for a remote store DATA/store/staging (see hub-store.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 

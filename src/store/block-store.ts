@@ -1,13 +1,21 @@
-// The content-addressed block store: packs through a ChunkBackend, chunk index and
-// manifests in the catalog, base + delta recovery points with a Merkle root each.
-import { createHash } from 'node:crypto';
+// The content-addressed block store: packs staged locally through a ChunkBackend and kept in
+// a repository's PackStore (local directory or S3), chunk index and manifests in the catalog,
+// base + delta recovery points with a Merkle root each.
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import { decompress } from 'zstd-napi';
 import type { Catalog, PointRow } from '../catalog/catalog.js';
+import { PointObjects } from '../catalog/copy-store.js';
 import { merkleRootPacked } from '../protocol/merkle.js';
 import type { ChunkBackend } from './backend.js';
-import { ChunkWriter } from './chunk-writer.js';
+import { ChunkWriter, PACK_TARGET_BYTES, type PendingChunk } from './chunk-writer.js';
+import { open as openSealed } from './crypto.js';
 import { DamageLedger } from './damage.js';
 import { StoreError } from './errors.js';
+import { PackCache } from './pack-cache.js';
+import { OBJECT } from './pack-store.js';
+import { encodePointObject } from './point-object.js';
+import type { Repository } from './repository.js';
 import { ENTRY_BYTES, FLAG_ZERO, blockLength, encodeManifest, manifestEntries, zeroHash, type ManifestEntry } from './manifest.js';
 
 export const CODEC_RAW = 0;
@@ -25,16 +33,76 @@ export type NewPoint = Pick<PointRow, 'volumeId' | 'jobId' | 'time' | 'type' | '
   entries: ManifestEntry[];
 };
 
+/** A point checked and its chunks fsynced in staging, ready to be stored and committed. */
+interface PreparedPoint {
+  np: NewPoint;
+  hashes: Buffer;
+  sealed: { packs: { name: string; size: number }[]; chunks: PendingChunk[] };
+  writer: ChunkWriter;
+}
+
 export class BlockStore {
   private readonly lastImage = new Map<number, { pointId: number; hashes: Buffer }>();
   /** chunks that failed their hash or went missing, and the points relying on them */
   readonly damage: DamageLedger;
+  /** the repository packs and point objects are kept in; null = the staging directory alone */
+  repo: Repository | null = null;
+  cache: PackCache | null = null;
+  private readonly uploads = new Map<ChunkWriter, Promise<void>[]>();
+  private readonly pointObjects: PointObjects;
 
   constructor(
     readonly catalog: Catalog,
+    /** the local staging area packs are written to (for a local store: its packs directory) */
     readonly backend: ChunkBackend,
   ) {
     this.damage = new DamageLedger(catalog, (id) => this.blockMap(id));
+    this.pointObjects = new PointObjects(catalog.db);
+  }
+
+  /** Keep packs and point objects in `repo` from now on (the hub does this at start). */
+  attach(repo: Repository, cacheDir: string, cacheBytes: number): void {
+    this.repo = repo;
+    this.cache = new PackCache(repo.store, cacheDir, cacheBytes);
+  }
+
+  private get remote(): boolean {
+    return this.repo !== null && !this.repo.store.local;
+  }
+
+  /** The key of a pack's chunks, or null in a plain store. */
+  packKey(packName: string): Buffer | null {
+    return this.repo?.cipher?.packKey(packName) ?? null;
+  }
+
+  /** The local file of a pack (downloaded into the cache for a remote store) until releasePack. */
+  async acquirePack(packName: string, signal?: AbortSignal): Promise<string> {
+    if (!this.cache) return this.backend.pathOf(packName);
+    return this.cache.acquire(packName, signal);
+  }
+
+  releasePack(packName: string): void {
+    this.cache?.release(packName);
+  }
+
+  /** Put a sealed staging pack into the store (a no-op when the store is the staging directory). */
+  private async storePack(name: string): Promise<void> {
+    if (!this.repo || !this.remote) return;
+    const file = this.backend.pathOf(name);
+    await this.repo.store.putFile(OBJECT.pack(name), file);
+    this.cache!.adopt(name, file);
+  }
+
+  /** Delete a deleted point's object from the store, in the background (best effort). */
+  dropPointObject(objectName: string): void {
+    void this.repo?.store.delete(OBJECT.point(objectName)).catch(() => undefined);
+  }
+
+  /** Remove a pack from the store, the cache and staging (gc, after its rows are gone). */
+  async removePack(name: string): Promise<void> {
+    if (this.repo && this.remote) await this.repo.store.delete(OBJECT.pack(name));
+    this.cache?.drop(name);
+    this.backend.remove(name);
   }
 
   /** Remove pack files the catalog does not know (left by a crash before commit). */
@@ -49,9 +117,48 @@ export class BlockStore {
   private readonly reusedBy = new Map<ChunkWriter, Set<string>>();
 
   openWriter(): ChunkWriter {
-    const w: ChunkWriter = new ChunkWriter(this.backend, () => this.reusedBy.delete(w));
+    const w: ChunkWriter = this.newWriter(() => this.reusedBy.delete(w));
     this.reusedBy.set(w, new Set());
     return w;
+  }
+
+  /** A writer whose full packs go to the store while it keeps writing (gc uses one too). */
+  newWriter(onDone?: () => void): ChunkWriter {
+    const uploads: Promise<void>[] = [];
+    const w: ChunkWriter = new ChunkWriter(this.backend, {
+      cipher: this.repo?.cipher ?? null,
+      targetBytes: this.repo?.store.packTargetBytes ?? PACK_TARGET_BYTES,
+      onPackSealed: (p) => {
+        const up = this.storePack(p.name);
+        up.catch(() => undefined); // awaited (and reported) by storeWriter
+        uploads.push(up);
+      },
+      onDone: () => {
+        onDone?.();
+      },
+    });
+    this.uploads.set(w, uploads);
+    return w;
+  }
+
+  /** Wait until every sealed pack of the writer is stored; throws the first failure. */
+  async storeWriter(w: ChunkWriter): Promise<void> {
+    const ups = this.uploads.get(w) ?? [];
+    try {
+      await Promise.all(ups);
+    } finally {
+      this.uploads.delete(w);
+    }
+  }
+
+  /** Drop a writer's staged and already stored packs (the job failed). */
+  discardWriter(w: ChunkWriter): void {
+    const names = w.packNames();
+    w.discard();
+    const ups = this.uploads.get(w) ?? [];
+    this.uploads.delete(w);
+    if (!this.remote) return;
+    void Promise.allSettled(ups).then(() => Promise.allSettled(names.map((n) => this.removePack(n))));
   }
 
   /**
@@ -131,9 +238,40 @@ export class BlockStore {
   /**
    * Make a job-volume's chunks durable and commit its recovery point in one transaction.
    * Refuses (and commits nothing) when the Merkle root of the resulting image differs
-   * from the agent's.
+   * from the agent's. Only for a store whose staging directory is the store (tests, local).
    */
   commitPoint(np: NewPoint, writer: ChunkWriter): number {
+    if (this.remote) throw new StoreError('a remote store commits through commitPointStored');
+    return this.commitPrepared(this.preparePoint(np, writer), null);
+  }
+
+  /**
+   * Commit a point the way the hub does: check it, fsync its packs, wait until every pack is
+   * in the store, write its point object beside them, then one catalog transaction. A pack
+   * or object that cannot be stored fails the commit: nothing is committed that is not stored.
+   */
+  async commitPointStored(np: NewPoint, writer: ChunkWriter): Promise<number> {
+    const prepared = this.preparePoint(np, writer);
+    await this.storeWriter(writer);
+    let objectName: string | null = null;
+    if (this.repo) {
+      objectName = `${np.time.replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(8).toString('hex')}`;
+      const vol = this.catalog.volumeById(np.volumeId);
+      const host = vol ? this.catalog.hostById(vol.hostId) : undefined;
+      if (!vol || !host) throw new StoreError(`volume ${np.volumeId} is not in the catalog`);
+      const name = OBJECT.point(objectName);
+      const body = encodePointObject(
+        { version: 1, host: host.name, volume: vol.name, volumePath: vol.path, time: np.time, type: np.type, size: np.size, blockSize: np.blockSize, blockCount: np.blockCount, merkleRoot: np.merkleRoot },
+        prepared.hashes,
+        name,
+        this.repo.cipher,
+      );
+      await this.repo.store.put(name, body);
+    }
+    return this.commitPrepared(prepared, objectName);
+  }
+
+  private preparePoint(np: NewPoint, writer: ChunkWriter): PreparedPoint {
     const hashes = Buffer.alloc(np.blockCount * 32);
     if (np.type === 'incremental') {
       if (np.parentId === null) throw new StoreError('an incremental point needs a parent');
@@ -156,7 +294,11 @@ export class BlockStore {
     if (root !== np.merkleRoot) {
       throw new StoreError(`Merkle root mismatch: agent ${np.merkleRoot.slice(0, 16)}, hub ${root.slice(0, 16)}`);
     }
-    const sealed = writer.seal();
+    return { np, hashes, sealed: writer.seal(), writer };
+  }
+
+  private commitPrepared(prep: PreparedPoint, objectName: string | null): number {
+    const { np, sealed, hashes } = prep;
     const bytesNew = sealed.packs.reduce((a, p) => a + p.size, 0);
     const entries = np.entries.map((e) => ({ ...e, hash: e.flags & FLAG_ZERO ? zeroHash(blockLength(e.index, np.blockSize, np.size)) : e.hash }));
     const healed: Buffer[] = [];
@@ -170,7 +312,7 @@ export class BlockStore {
           healed.push(c.hash);
         } else this.catalog.insertChunk(c.hash, packId, c.offset, c.length, c.rawLength, c.codec);
       }
-      return this.catalog.insertPoint(
+      const id = this.catalog.insertPoint(
         {
           volumeId: np.volumeId,
           jobId: np.jobId,
@@ -186,6 +328,8 @@ export class BlockStore {
         },
         encodeManifest(entries),
       );
+      if (objectName) this.pointObjects.set(id, objectName);
+      return id;
     });
     this.lastImage.set(np.volumeId, { pointId, hashes });
     this.damage.healed(healed);
@@ -216,11 +360,58 @@ export class BlockStore {
   private readChunkChecked(hash: Buffer, where: string): Buffer {
     const loc = this.catalog.chunk(hash);
     if (!loc) throw new StoreError(`${where}: chunk ${hash.toString('hex').slice(0, 16)} is not in the index`);
+    if (this.remote) throw new StoreError(`${where}: a remote store is read through readChunkAsync`);
     const stored = this.backend.read(loc.packName, loc.offset, loc.length);
+    return this.decodeStored(stored, hash, loc, where);
+  }
+
+  /** Read a chunk through the pack cache (any store): decrypt, decompress, check its hash. */
+  async readChunkAsync(hash: Buffer, where: string, signal?: AbortSignal): Promise<Buffer> {
+    if (!this.remote) return this.readChunk(hash, where);
+    const loc = this.catalog.chunk(hash);
+    if (!loc) {
+      this.damage.mark(hash, `${where}: not in the index`);
+      throw new StoreError(`${where}: chunk ${hash.toString('hex').slice(0, 16)} is not in the index`);
+    }
+    const stored = await this.readStored(loc.packName, loc.offset, loc.length, signal);
+    try {
+      return this.decodeStored(stored, hash, loc, where);
+    } catch (e) {
+      if (e instanceof StoreError) this.damage.mark(hash, e.message);
+      throw e;
+    }
+  }
+
+  /** Stored bytes of a pack range (as written: encrypted in an encrypted store). */
+  async readStored(packName: string, offset: number, length: number, signal?: AbortSignal): Promise<Buffer> {
+    if (!this.remote) return this.backend.read(packName, offset, length);
+    const file = await this.acquirePack(packName, signal);
+    try {
+      const fd = fs.openSync(file, 'r');
+      try {
+        const out = Buffer.allocUnsafe(length);
+        const got = fs.readSync(fd, out, 0, length, offset);
+        return got === length ? out : out.subarray(0, got);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } finally {
+      this.releasePack(packName);
+    }
+  }
+
+  /** The plain (still compressed) payload of stored bytes: decrypted with the pack key. */
+  openStored(packName: string, hash: Buffer, stored: Buffer): Buffer {
+    const key = this.packKey(packName);
+    return key ? openSealed(key, stored, hash) : stored;
+  }
+
+  private decodeStored(stored: Buffer, hash: Buffer, loc: { packName: string; offset: number; length: number; codec: number; rawLength: number }, where: string): Buffer {
     if (stored.length !== loc.length) throw new StoreError(`${where}: pack ${loc.packName} is truncated at offset ${loc.offset}`);
     let raw: Buffer;
     try {
-      raw = loc.codec === CODEC_ZSTD ? decompress(stored) : stored;
+      const plain = this.openStored(loc.packName, hash, stored);
+      raw = loc.codec === CODEC_ZSTD ? decompress(plain) : plain;
     } catch (e) {
       throw new StoreError(`${where}: chunk in pack ${loc.packName} at offset ${loc.offset} is damaged (${(e as Error).message})`);
     }

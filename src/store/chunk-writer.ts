@@ -1,7 +1,11 @@
-// Appends the chunks of one job-volume to fresh pack files. Nothing it writes is visible
-// until BlockStore.commitPoint registers the packs and chunks in one catalog transaction.
+// Appends the chunks of one job-volume to fresh pack files in the local staging area
+// (encrypting each chunk with its pack's key in an encrypted store); a full pack gets its
+// index section, is fsynced and handed on (uploaded while the backup goes on). Nothing it
+// writes is visible until BlockStore commits the packs and chunks in one catalog transaction.
 import { randomBytes } from 'node:crypto';
 import type { ChunkBackend, PackAppender } from './backend.js';
+import { seal, type StoreCipher } from './crypto.js';
+import { encodePackIndex, type PackIndexEntry } from './pack-index.js';
 
 export const PACK_MAGIC = Buffer.from('DRCPACK1');
 export const RECORD_MAGIC = 0x4b435244; // "DRCK" as u32 LE
@@ -17,49 +21,90 @@ export interface PendingChunk {
   codec: number;
 }
 
+export interface WriterOptions {
+  cipher?: StoreCipher | null;
+  /** roll to a new pack above this size (default PACK_TARGET_BYTES) */
+  targetBytes?: number;
+  /** a pack is complete (index written, fsynced, closed): it may be uploaded now */
+  onPackSealed?: (pack: { name: string; size: number }) => void;
+  /** called once the writer is sealed or discarded (the store stops pinning its chunks) */
+  onDone?: () => void;
+}
+
+const ZERO_HASH = Buffer.alloc(32);
+
 export class ChunkWriter {
   private current: PackAppender | null = null;
+  private currentIndex: PackIndexEntry[] = [];
   private readonly packs: PackAppender[] = [];
+  private readonly sealedPacks = new Set<PackAppender>();
   private readonly pending = new Map<string, PendingChunk>();
   bytesWritten = 0;
+  private readonly onDone: () => void;
 
   constructor(
     private readonly backend: ChunkBackend,
-    /** called once the writer is sealed or discarded (the store stops pinning its chunks) */
-    private readonly onDone: () => void = () => undefined,
-  ) {}
+    private readonly o: WriterOptions = {},
+  ) {
+    this.onDone = o.onDone ?? (() => undefined);
+  }
+
+  /** names of the packs written so far */
+  packNames(): string[] {
+    return this.packs.map((p) => p.name);
+  }
+
+  private sealCurrent(): void {
+    const p = this.current;
+    if (!p || this.sealedPacks.has(p)) return;
+    p.append(encodePackIndex(this.currentIndex, this.o.cipher ? this.o.cipher.packKey(p.name) : null));
+    p.sync();
+    p.close();
+    this.sealedPacks.add(p);
+    this.current = null;
+    this.currentIndex = [];
+    this.o.onPackSealed?.({ name: p.name, size: p.size });
+  }
 
   has(hash: Buffer): boolean {
     return this.pending.has(hash.toString('hex'));
   }
 
-  put(hash: Buffer, codec: number, rawLength: number, payload: Buffer): void {
+  put(hash: Buffer, codec: number, rawLength: number, plainPayload: Buffer): void {
     const key = hash.toString('hex');
     if (this.pending.has(key)) return;
-    if (!this.current || this.current.size + payload.length > PACK_TARGET_BYTES) {
+    if (this.current && this.current.size + plainPayload.length > (this.o.targetBytes ?? PACK_TARGET_BYTES)) this.sealCurrent();
+    if (!this.current) {
       this.current = this.backend.createPack(`${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`);
       this.current.append(PACK_MAGIC);
       this.packs.push(this.current);
     }
+    const cipher = this.o.cipher;
+    // an encrypted record names no hash: the hash is in the (encrypted) index section only
+    const payload = cipher ? seal(cipher.packKey(this.current.name), plainPayload, hash) : plainPayload;
     const header = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
     header.writeUInt32LE(RECORD_MAGIC, 0);
-    hash.copy(header, 4);
+    (cipher ? ZERO_HASH : hash).copy(header, 4);
     header[36] = codec;
     header.writeUInt32LE(rawLength, 37);
     header.writeUInt32LE(payload.length, 41);
     this.current.append(header);
     const offset = this.current.append(payload);
     this.bytesWritten += RECORD_HEADER_BYTES + payload.length;
-    this.pending.set(key, { hash: Buffer.from(hash), packName: this.current.name, offset, length: payload.length, rawLength, codec });
+    const chunk = { hash: Buffer.from(hash), packName: this.current.name, offset, length: payload.length, rawLength, codec };
+    this.pending.set(key, chunk);
+    this.currentIndex.push(chunk);
   }
 
-  /** fsync every pack; afterwards the chunks may be committed */
+  /** write the last pack's index and fsync every pack; afterwards the chunks may be committed */
   seal(): { packs: { name: string; size: number }[]; chunks: PendingChunk[] } {
     this.onDone();
-    for (const p of this.packs) {
-      p.sync();
-      p.close();
-    }
+    this.sealCurrent();
+    return this.sealed();
+  }
+
+  /** what seal() returned */
+  sealed(): { packs: { name: string; size: number }[]; chunks: PendingChunk[] } {
     return { packs: this.packs.map((p) => ({ name: p.name, size: p.size })), chunks: [...this.pending.values()] };
   }
 

@@ -13,7 +13,7 @@
 import type { GcReportView } from '../protocol/maintenance.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { BlockStore } from './block-store.js';
-import { PACK_MAGIC, RECORD_HEADER_BYTES, PACK_TARGET_BYTES, ChunkWriter } from './chunk-writer.js';
+import { PACK_MAGIC, RECORD_HEADER_BYTES, PACK_TARGET_BYTES } from './chunk-writer.js';
 import { chunkIntact } from './damage.js';
 import { StoreError } from './errors.js';
 import { ENTRY_BYTES, FLAG_ZERO } from './manifest.js';
@@ -110,7 +110,7 @@ export async function collectGarbage(store: BlockStore, o: GcOptions = {}): Prom
   let bytesRead = 0;
   for (let i = 0; i < sparse.length; ) {
     checkAbort();
-    const writer = new ChunkWriter(store.backend);
+    const writer = store.newWriter();
     const group: { id: number; name: string }[] = [];
     const moves: { hash: Buffer; from: number }[] = [];
     const damaged: { hash: Buffer; from: number }[] = [];
@@ -118,15 +118,22 @@ export async function collectGarbage(store: BlockStore, o: GcOptions = {}): Prom
       while (i < sparse.length && (group.length === 0 || writer.bytesWritten + sparse[i]!.liveBytes <= PACK_TARGET_BYTES)) {
         const p = sparse[i++]!;
         for (const ch of q.chunksOfPack(p.id)) {
-          const stored = store.backend.read(p.name, ch.offset, ch.length);
+          const stored = await store.readStored(p.name, ch.offset, ch.length);
           if (stored.length !== ch.length) throw new StoreError(`gc: pack ${p.name} is truncated at offset ${ch.offset}`);
+          // re-encrypted with the new pack's key (an encrypted store derives a key per pack)
+          let plain: Buffer | null = null;
+          try {
+            plain = store.openStored(p.name, ch.hash, stored);
+          } catch {
+            plain = null;
+          }
           // a damaged chunk is not copied: it is marked, loses its index row, and the next backup of its block heals it
-          if (!chunkIntact(stored, ch.codec, ch.rawLength, ch.hash)) {
+          if (plain === null || !chunkIntact(plain, ch.codec, ch.rawLength, ch.hash)) {
             store.damage.mark(ch.hash, `gc: chunk in pack ${p.name} at offset ${ch.offset} is damaged (hash mismatch)`);
             damaged.push({ hash: ch.hash, from: p.id });
             continue;
           }
-          writer.put(ch.hash, ch.codec, ch.rawLength, stored);
+          writer.put(ch.hash, ch.codec, ch.rawLength, plain);
           moves.push({ hash: ch.hash, from: p.id });
           bytesRead += ch.length;
         }
@@ -139,11 +146,13 @@ export async function collectGarbage(store: BlockStore, o: GcOptions = {}): Prom
         await yieldToLoop();
         checkAbort();
       }
+      writer.seal();
+      await store.storeWriter(writer);
     } catch (e) {
-      writer.discard();
+      store.discardWriter(writer);
       throw e;
     }
-    const sealed = writer.seal();
+    const sealed = writer.sealed();
     store.catalog.tx(() => {
       const ids = new Map<string, number>();
       for (const p of sealed.packs) ids.set(p.name, store.catalog.insertPack(p.name, p.size, new Date().toISOString()));
@@ -166,7 +175,7 @@ export async function collectGarbage(store: BlockStore, o: GcOptions = {}): Prom
   // 4. cleanup: unregistered files are garbage; a restore may still be reading them
   for (let k = 0; k < retired.length; k++) {
     while (o.canRemoveFiles && !o.canRemoveFiles()) await sleep(200);
-    store.backend.remove(retired[k]!);
+    await store.removePack(retired[k]!);
     progress('cleanup', k + 1, retired.length);
   }
   const bytesAfter = q.packBytes();

@@ -1,6 +1,7 @@
 // Editing chains of recovery points without copying data: deleting a point merges its delta
 // into its children so every remaining point keeps its exact image; consolidation turns a
 // point into a synthetic full (a manifest listing every block) so its chain can be cut.
+import type { PointObjects } from '../catalog/copy-store.js';
 import type { StoreMaintenance } from '../catalog/store-maintenance.js';
 import type { BlockStore } from './block-store.js';
 import { StoreError } from './errors.js';
@@ -45,8 +46,10 @@ export function mergeManifests(parent: Buffer, child: Buffer, childBlockCount: n
 
 export class PointChains {
   private readonly q: StoreMaintenance;
+  private readonly objects: PointObjects;
   constructor(private readonly store: BlockStore) {
     this.q = store.catalog.repos.maintenance;
+    this.objects = store.catalog.repos.pointObjects;
   }
 
   /** How many deltas sit between a point and the full its chain starts from. */
@@ -79,10 +82,13 @@ export class PointChains {
       const manifest = mergeManifests(c.manifest(p.id), c.manifest(childId), child.blockCount);
       return { id: childId, type: 'incremental' as const, parentId: p.parentId, manifest, changedBlocks: manifest.length / ENTRY_BYTES };
     });
+    const object = this.objects.nameOf(p.id);
     c.tx(() => {
       for (const r of rewrites) this.q.rewritePoint(r);
       this.q.deletePoint(p.id);
     });
+    // the point object goes too, so a catalog rebuilt from the store does not bring it back
+    if (object) this.store.dropPointObject(object);
     return { updated: rewrites.map((r) => r.id) };
   }
 

@@ -1,6 +1,6 @@
 // Worker thread of a restore: rebuilds runs of blocks into 4 MiB buffers (decompress,
 // verify each chunk's sha256) and writes each run with one pwrite into the target file.
-import { createHash } from 'node:crypto';
+import { createDecipheriv, createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { decompress } from 'zstd-napi';
@@ -13,6 +13,17 @@ export interface RestoreItem {
   codec: number;
   rawLength: number;
   hash: Uint8Array;
+  /** the pack's key in an encrypted store: stored = nonce(12) || AES-256-GCM ciphertext || tag(16), the hash as AAD */
+  key?: Uint8Array;
+}
+
+function openSealed(key: Uint8Array, sealed: Buffer, aad: Uint8Array): Buffer {
+  const d = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
+  d.setAAD(aad);
+  d.setAuthTag(sealed.subarray(sealed.length - 16));
+  const out = d.update(sealed.subarray(12, sealed.length - 16));
+  d.final();
+  return out;
 }
 
 export interface RestoreBatch {
@@ -65,7 +76,8 @@ function restoreBatch(b: RestoreBatch): RestoreBatchResult {
       const stored = Buffer.allocUnsafe(it.length);
       const got = fs.readSync(fd, stored, 0, it.length, it.offset);
       if (got !== it.length) return { ok: false, index: it.index, message: `pack ${it.pack} is truncated at offset ${it.offset}` };
-      data = it.codec === 1 ? decompress(stored) : stored;
+      const plain = it.key ? openSealed(it.key, stored, it.hash) : stored;
+      data = it.codec === 1 ? decompress(plain) : plain;
     } catch (e) {
       return { ok: false, index: it.index, message: `chunk at offset ${it.offset} of pack ${it.pack} is damaged (${(e as Error).message})` };
     }

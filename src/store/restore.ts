@@ -151,17 +151,27 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
         const hash = map.hashes.subarray(i * 32, i * 32 + 32);
         const loc = locs[i];
         if (!loc) throw new StoreError(`volume ${volumeName} block ${i}: chunk ${hash.toString('hex').slice(0, 16)} is not in the index`);
-        items.push({ index: i, pack: store.backend.pathOf(loc.packName), offset: loc.offset, length: loc.length, codec: loc.codec, rawLength: loc.rawLength, hash });
+        items.push({ index: i, pack: loc.packName, offset: loc.offset, length: loc.length, codec: loc.codec, rawLength: loc.rawLength, hash, key: store.packKey(loc.packName) ?? undefined });
       }
       const bytes = Math.min(point.size, end * point.blockSize) - start * point.blockSize;
       if (items.length) batches.push({ out: rawTmp, blockSize: point.blockSize, start, bytes, sync, items });
     }
     let doneBytes = 0;
     let failure: StoreError | null = null;
-    await Promise.all(
-      batches.map(async (b) => {
-        if (failure || opts.signal?.aborted) return;
-        const r = await pool!.run(b);
+    const runBatch = async (b: RestoreBatch): Promise<void> => {
+      if (failure || opts.signal?.aborted) return;
+      // a remote store's packs come through the local cache, held until the batch is written
+      const names = [...new Set(b.items.map((it) => it.pack))];
+      const files = new Map<string, string>();
+      try {
+        for (const n of names) files.set(n, await store.acquirePack(n, opts.signal));
+      } catch (e) {
+        for (const n of files.keys()) store.releasePack(n);
+        failure ??= e instanceof StoreError ? new StoreError(`volume ${volumeName}: ${e.message}`) : new StoreError(`volume ${volumeName}: ${(e as Error).message}`);
+        return;
+      }
+      try {
+        const r = await pool!.run({ ...b, items: b.items.map((it) => ({ ...it, pack: files.get(it.pack)! })) });
         if (!r.ok && r.index < 0) {
           failure ??= new StoreError(`volume ${volumeName}: ${r.message.split(rawTmp).join(dest)}`); // the target, not the store
           return;
@@ -174,8 +184,16 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
         written += r.written;
         doneBytes += b.bytes;
         opts.onProgress?.({ doneBytes, totalBytes: point.size });
-      }),
-    );
+      } finally {
+        for (const n of names) store.releasePack(n);
+      }
+    };
+    // a bounded window of batches in flight keeps the pack cache (and memory) bounded
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(batches.length, pool.size + 2) }, async () => {
+      while (next < batches.length) await runBatch(batches[next++]!);
+    });
+    await Promise.all(lanes);
     await pool.closeFile(rawTmp);
     if (opts.signal?.aborted) throw new StoreError('restore cancelled');
     if (failure) throw failure;

@@ -5,7 +5,9 @@ import { PACK_MAGIC } from './chunk-writer.js';
 
 export function storeProblems(store: BlockStore): string[] {
   const out: string[] = [];
-  for (const name of store.catalog.packNames()) {
+  // a remote store's packs are checked by their own reads; fetching each one here would cost a download
+  const local = store.repo === null || store.repo.store.local;
+  for (const name of local ? store.catalog.packNames() : []) {
     let head: Buffer;
     try {
       head = store.backend.read(name, 0, PACK_MAGIC.length);

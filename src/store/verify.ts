@@ -96,7 +96,7 @@ export async function verifyPoints(store: BlockStore, points: readonly PointToVe
     const first = list[0]!;
     let problem: string | null = null;
     try {
-      store.readChunk(first.hash, `volume ${first.result.volume} block ${first.block}`);
+      await store.readChunkAsync(first.hash, `volume ${first.result.volume} block ${first.block}`, o.signal);
       if (pct >= 100) store.damage.clear(first.hash);
     } catch (e) {
       problem = e instanceof StoreError ? e.message : String(e);

@@ -92,6 +92,11 @@ export class FakeClient implements CockpitClient {
     'store.verify': () => [],
     'verify.results': () => [],
     'maintenance.status': () => ({ task: null, phase: null, done: 0, total: 0, startedAt: null }),
+    'store.info': () => ({ type: 'local', location: '/data/store', encrypted: false, cache: null }),
+    'copies.list': () => [],
+    'copies.run': () => {
+      throw new Error('no copies');
+    },
     // drills and failovers (Step 5): no fixtures yet; the cockpit's wizards add them
     'drill.preview': () => this.need(this.drillPreview, 'drill.preview'),
     'drill.start': () => this.need(this.startedRun, 'drill.start'),

@@ -67,6 +67,8 @@ export async function serve(argv: string[]): Promise<number> {
       now: testClockFromEnv(),
       afterGcRepackCommit: gcCrashFromEnv(),
       recovery: { targets: c.targets, checks: c.checks, plans: c.plans, drillTtlSeconds: c.recovery.drillTtl, switchHook: c.recovery.switch },
+      store: c.store,
+      copies: c.copies,
     });
   } catch (e) {
     // the certificate and key are read here: a file that is not PEM says so in one line

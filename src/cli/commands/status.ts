@@ -28,7 +28,10 @@ export async function status(argv: string[]): Promise<number> {
       storage: f.storage,
       alarmsByLevel: f.alarmsByLevel,
       trend: f.trend,
+      store: s.hub.backend ?? null,
+      copies: s.hub.copies ?? [],
     };
+    const b = s.hub.backend;
     if (ctx.json) printJson(summary);
     else
       process.stdout.write(
@@ -39,6 +42,8 @@ export async function status(argv: string[]): Promise<number> {
           `store: ${formatBytes(s.hub.store.bytesStored)} in ${s.hub.store.packs} packs, ${s.hub.store.chunks} chunks, dedup ${s.hub.store.dedupRatio.toFixed(2)}x; ${s.points.length} recovery points`,
           `success rate: ${formatPercent(f.tasks.successRate24h)} (24 h), ${formatPercent(f.tasks.successRate7d)} (7 d); throughput ${formatBytes(f.throughput.lastMinuteBytesPerSec)}/s (last minute)`,
           `open alarms: ${f.alarmsByLevel.urgent} urgent, ${f.alarmsByLevel.critical} critical, ${f.alarmsByLevel.warning} warning, ${f.alarmsByLevel.info} info`,
+          ...(b ? [`backend: ${b.type} ${b.location}, ${b.encrypted ? 'encrypted' : 'not encrypted'}${b.cache ? `; cache ${formatBytes(b.cache.bytes)} of ${formatBytes(b.cache.maxBytes)} in ${b.cache.packs} packs (${b.cache.hits} hits, ${b.cache.misses} misses)` : ''}`] : []),
+          ...(s.hub.copies ?? []).map((c) => `copy ${c.name}: ${c.pointsHeld}/${c.pointsTotal} points, lag ${c.lagSeconds} s, last run ${c.lastState ?? 'never'}`),
         ].join('\n') + '\n',
       );
     return 0;

@@ -185,6 +185,16 @@ export function OverviewView({ width, height }: ViewProps<{ kind: 'overview' }>)
         { text: `${hub.store.dedupRatio.toFixed(2)}×`, tone: 'accent' },
         ` · ${hub.store.chunks.toLocaleString('en-US')} chunks in ${hub.store.packs} packs`,
       ]} />
+      {hub.backend && (hub.backend.type !== 'local' || hub.backend.encrypted) ? <Row label="Store" parts={[
+        { text: hub.backend.location, tone: 'accent' },
+        hub.backend.encrypted ? ' · encrypted' : ' · not encrypted',
+        hub.backend.cache ? ` · cache ${formatBytes(hub.backend.cache.bytes)}/${formatBytes(hub.backend.cache.maxBytes)} in ${hub.backend.cache.packs} packs` : '',
+      ]} /> : null}
+      {hub.copies?.length ? <Row label="Copies" parts={hub.copies.flatMap((c, i) => [
+        i > 0 ? ' · ' : '',
+        { text: `${c.name} ${c.pointsHeld}/${c.pointsTotal}`, tone: c.lastState === 'failed' ? 'bad' : c.pointsHeld === c.pointsTotal ? 'ok' : 'warn' },
+        c.lagSeconds > 0 ? ` lag ${formatDuration(c.lagSeconds)}` : '',
+      ])} /> : null}
       {extra}
       {spacer ? <Text> </Text> : null}
       {chartHeight > 0 ? <ViewTitle title="Throughput, last 15 min" details={[`now ${formatRate(latest?.bytesPerSec ?? 0)}`, `peak ${formatRate(peak)}`]} /> : null}

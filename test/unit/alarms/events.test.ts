@@ -21,4 +21,10 @@ describe('alarmInputs', () => {
     expect(alarmInputs('verify.failed', 'h1', 'm')[0]).toMatchObject({ event: 'verify_failed', result: 'Failed' });
     expect(alarmInputs('point.committed', 'h1', 'm')).toEqual([]);
   });
+
+  it('raises copy_failed for a failed copy run or a copy behind its RPO, and clears it when a run succeeds', () => {
+    expect(alarmInputs('copy.failed', null, 'm')[0]).toMatchObject({ event: 'copy_failed', host: null, result: 'Failed', clears: false });
+    expect(alarmInputs('copy.behind', null, 'm')[0]).toMatchObject({ event: 'copy_failed', result: 'Behind', clears: false });
+    expect(alarmInputs('copy.finished', null, 'm')[0]).toMatchObject({ event: 'copy_failed', clears: true });
+  });
 });

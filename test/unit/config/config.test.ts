@@ -270,6 +270,8 @@ const expected: DrcConfig = {
     },
   ],
   recovery: { drillTtl: 43200, switch: { type: 'command', command: 'switch-lb web', timeout: 120 } },
+  store: { type: 'local', path: null, encryption: null, cacheBytes: 4 * 1024 * 1024 * 1024 },
+  copies: [],
 };
 
 describe('parseConfig', () => {

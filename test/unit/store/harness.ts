@@ -7,7 +7,8 @@ import { compress } from 'zstd-napi';
 import { Catalog } from '../../../src/catalog/catalog.js';
 import { merkleRootPacked } from '../../../src/protocol/merkle.js';
 import { LocalDirectoryBackend } from '../../../src/store/backend.js';
-import { BlockStore, CODEC_RAW, CODEC_ZSTD } from '../../../src/store/block-store.js';
+import { BlockStore, CODEC_RAW, CODEC_ZSTD, type NewPoint } from '../../../src/store/block-store.js';
+import type { ChunkWriter } from '../../../src/store/chunk-writer.js';
 import { FLAG_ZERO, type ManifestEntry } from '../../../src/store/manifest.js';
 import { restoreVolume } from '../../../src/store/restore.js';
 
@@ -51,6 +52,21 @@ export class StoreHarness {
 
   /** Commit the listed blocks of `img` as a full (base null) or an incremental on `base`. */
   commit(img: Buffer, blocks: number[], base: number | null): number {
+    const { np, writer } = this.newPoint(img, blocks, base);
+    const id = this.store.commitPoint(np, writer);
+    this.images.set(id, img);
+    return id;
+  }
+
+  /** The same, the way the hub commits: packs and the point object stored in the repository first. */
+  async commitStored(img: Buffer, blocks: number[], base: number | null): Promise<number> {
+    const { np, writer } = this.newPoint(img, blocks, base);
+    const id = await this.store.commitPointStored(np, writer);
+    this.images.set(id, img);
+    return id;
+  }
+
+  private newPoint(img: Buffer, blocks: number[], base: number | null): { np: NewPoint; writer: ChunkWriter } {
     const writer = this.store.openWriter();
     const entries: ManifestEntry[] = [];
     for (const i of blocks) {
@@ -67,8 +83,9 @@ export class StoreHarness {
     }
     const hashes = Buffer.concat(Array.from({ length: BLOCKS }, (_, i) => sha(this.block(img, i))));
     this.clock += 3_600_000;
-    const id = this.store.commitPoint(
-      {
+    return {
+      writer,
+      np: {
         volumeId: this.volumeId,
         jobId: null,
         time: new Date(this.clock).toISOString(),
@@ -80,10 +97,7 @@ export class StoreHarness {
         entries,
         merkleRoot: merkleRootPacked(hashes),
       },
-      writer,
-    );
-    this.images.set(id, img);
-    return id;
+    };
   }
 
   all(): number[] {

@@ -1,0 +1,121 @@
+// The storage rows of bench:backup: the same image backed up and restored by a hub whose
+// store is the local directory, the local directory encrypted, s3rver on loopback, and
+// s3rver encrypted (restores from S3 start with an empty pack cache); then a copy of the
+// local hub's points to a directory copy target. Each hub is a fresh process and data dir.
+import fs from 'node:fs';
+import path from 'node:path';
+import { AgentProc, HubProc, sha256File, waitConnected } from '../test/helpers/cluster.js';
+import { S3rverProc } from '../test/helpers/s3-servers.js';
+
+export interface StorageRow {
+  tool: string;
+  step: string;
+  seconds: number;
+  bytes: number | null;
+  note?: string;
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t = process.hrtime.bigint();
+  const r = await fn();
+  return [r, Number(process.hrtime.bigint() - t) / 1e9];
+}
+
+interface Variant {
+  tool: string;
+  s3: boolean;
+  encrypted: boolean;
+}
+
+const VARIANTS: Variant[] = [
+  { tool: 'drc-local', s3: false, encrypted: false },
+  { tool: 'drc-enc', s3: false, encrypted: true },
+  { tool: 'drc-s3', s3: true, encrypted: false },
+  { tool: 'drc-s3-enc', s3: true, encrypted: true },
+];
+
+function configFor(root: string, v: Variant, s3: S3rverProc | null, copyDir: string): string {
+  const lines: string[] = [];
+  const pass = path.join(root, 'pass');
+  fs.writeFileSync(pass, 'bench passphrase\n');
+  const creds = path.join(root, 'creds');
+  fs.writeFileSync(creds, 'aws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n');
+  lines.push('store:');
+  if (v.s3 && s3) lines.push('  type: s3', `  endpoint: ${s3.endpoint}`, '  bucket: drc', `  prefix: ${v.tool}`, '  path_style: true', `  credentials_file: ${creds}`);
+  else lines.push('  type: local');
+  if (v.encrypted) lines.push('  encryption:', `    passphrase_file: ${pass}`);
+  lines.push('copies:', '  - name: disk2', '    type: directory', `    path: ${copyDir}`);
+  const file = path.join(root, `${v.tool}.yaml`);
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+export async function benchStorage(root: string, image: string, settle: () => void): Promise<StorageRow[]> {
+  const rows: StorageRow[] = [];
+  const want = sha256File(image);
+  const s3 = await new S3rverProc(path.join(root, 's3rver')).start();
+  try {
+    for (const v of VARIANTS) {
+      const dir = path.join(root, v.tool);
+      fs.mkdirSync(dir, { recursive: true });
+      const copyDir = path.join(dir, 'copy');
+      const config = configFor(dir, v, s3, copyDir);
+      const hub = await new HubProc(path.join(dir, 'hub'), ['--config', config], { http: 'off' }).start();
+      const token = await hub.addHost('bench');
+      const agent = new AgentProc(hub.agentsUrl, 'bench', token, { disk: image }, path.join(dir, 'agent'), ['--watch', '0']).start();
+      try {
+        await waitConnected(hub, 'bench');
+        process.stderr.write(`bench: ${v.tool} full backup\n`);
+        settle();
+        const [job, s] = await timed(() => hub.json<{ state: string; bytesNew: number; error: string | null }>(['backup', 'bench', '--wait', '--full']));
+        if (job.state !== 'succeeded') throw new Error(`${v.tool} backup failed: ${job.error}`);
+        rows.push({ tool: v.tool, step: 'full', seconds: s, bytes: job.bytesNew });
+        if (v.s3) {
+          // a cold cache: a new hub process without the packs the backup left in the cache
+          await hub.stop();
+          fs.rmSync(path.join(dir, 'hub', 'store', 'cache'), { recursive: true, force: true });
+          await hub.start();
+        }
+        const out = path.join(dir, 'restore.img');
+        process.stderr.write(`bench: ${v.tool} restore\n`);
+        settle();
+        const [r, rs] = await timed(() => hub.run(['restore', 'bench', '--volume', 'disk', '--point', 'latest', '--to', out]));
+        if (r.code !== 0) throw new Error(`${v.tool} restore failed: ${r.stderr}`);
+        if (sha256File(out) !== want) throw new Error(`${v.tool} restore is not byte-identical`);
+        rows.push({ tool: v.tool, step: 'restore', seconds: rs, bytes: fs.statSync(out).size, note: v.s3 ? 'cold pack cache' : undefined });
+        fs.rmSync(out);
+        if (v.tool === 'drc-local') {
+          process.stderr.write('bench: copy to a directory target\n');
+          settle();
+          const [c, cs] = await timed(() => hub.json<{ state: string; bytes: number; error: string | null }>(['copies', 'run', 'disk2', '--wait', '--config', config]));
+          if (c.state !== 'succeeded') throw new Error(`copy failed: ${c.error}`);
+          rows.push({ tool: 'drc-copy', step: 'copy', seconds: cs, bytes: c.bytes, note: `${(c.bytes / 1e6 / cs).toFixed(0)} MB/s, every pack read back` });
+        }
+      } finally {
+        await agent.stop();
+        await hub.stop();
+        fs.rmSync(path.join(dir, 'hub', 'store'), { recursive: true, force: true });
+        fs.rmSync(copyDir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await s3.kill();
+  }
+  return rows;
+}
+
+/** The ratio lines of the storage rows; the last is the storage headline. */
+export function storageSummary(rows: readonly StorageRow[]): string[] {
+  const get = (tool: string, step: string) => rows.find((r) => r.tool === tool && r.step === step);
+  const ratio = (a: string, b: string, step: string) => {
+    const x = get(a, step);
+    const y = get(b, step);
+    return x && y ? (x.seconds / y.seconds).toFixed(2) : 'n/a';
+  };
+  const copy = get('drc-copy', 'copy');
+  return [
+    `S3 (s3rver, loopback) / local: full ${ratio('drc-s3', 'drc-local', 'full')} (target <= 1.5), restore with a cold cache ${ratio('drc-s3', 'drc-local', 'restore')} (target <= 2)`,
+    `encrypted / plain: full ${ratio('drc-enc', 'drc-local', 'full')}, restore ${ratio('drc-enc', 'drc-local', 'restore')} (target <= 1.15); on S3: full ${ratio('drc-s3-enc', 'drc-s3', 'full')}, restore ${ratio('drc-s3-enc', 'drc-s3', 'restore')}`,
+    `storage headline: S3/local full ${ratio('drc-s3', 'drc-local', 'full')}, restore ${ratio('drc-s3', 'drc-local', 'restore')}; encrypted/plain full ${ratio('drc-enc', 'drc-local', 'full')}, restore ${ratio('drc-enc', 'drc-local', 'restore')}; copy to a directory ${copy ? `${(copy.bytes! / 1e6 / copy.seconds).toFixed(0)} MB/s` : 'n/a'} (target >= 300)`,
+  ];
+}

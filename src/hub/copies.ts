@@ -1,0 +1,146 @@
+// Copies to second targets (config `copies:`): runs them by their cron (inside their window)
+// or on request, one run per copy at a time, records each run, and reports per copy the
+// points held, the lag and the last run. A copy behind its RPO raises an event once.
+import { CopyRecords, type CopyRunRow } from '../catalog/copy-store.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { CopyConfig } from '../config/types.js';
+import type { Level } from '../protocol/operator.js';
+import type { CopyRunView, CopySummaryView, CopyView } from '../protocol/storage.js';
+import { nextRun, parseCron } from '../scheduler/cron.js';
+import { isOpenAt, minuteOfDay } from '../scheduler/window.js';
+import type { BlockStore } from '../store/block-store.js';
+import { copyPoints } from '../store/copy.js';
+import { StoreError } from '../store/errors.js';
+import { copyTarget, openPackStore } from '../store/registry.js';
+import { ApiError } from './api.js';
+
+/** What the copies need from the hub. */
+export interface CopiesHost {
+  catalog: Catalog;
+  store: BlockStore;
+  now(): number;
+  event(level: Level, kind: string, host: string | null, message: string, data?: object): unknown;
+}
+
+function runView(r: CopyRunRow): CopyRunView {
+  return { ...r };
+}
+
+export class HubCopies {
+  private readonly records: CopyRecords;
+  private readonly running = new Map<string, { id: number; done: Promise<CopyRunView> }>();
+  private readonly next = new Map<string, number>();
+  private readonly behind = new Set<string>();
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly hub: CopiesHost,
+    readonly copies: readonly CopyConfig[],
+  ) {
+    this.records = new CopyRecords(hub.catalog.db);
+  }
+
+  start(): void {
+    this.records.failRunning(new Date(this.hub.now()).toISOString());
+    for (const c of this.copies) if (c.cron) this.next.set(c.name, nextRun(parseCron(c.cron, c.timezone), this.hub.now()));
+  }
+
+  /** Cancel running copies and wait for them to record their end. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+  }
+
+  /** Once a second: start copies whose time has come (inside their window); check lag. */
+  tick(): void {
+    const now = this.hub.now();
+    for (const c of this.copies) {
+      const due = this.next.get(c.name);
+      if (due !== undefined && now >= due && !this.running.has(c.name)) {
+        if (c.window && !isOpenAt(c.window, minuteOfDay(c.timezone, now))) continue;
+        this.next.set(c.name, nextRun(parseCron(c.cron!, c.timezone), now));
+        void this.run(c.name, 'schedule').done.catch(() => undefined);
+      }
+      if (c.rpo !== null) {
+        const lag = this.lagSeconds(c.name, now);
+        if (lag > c.rpo && !this.behind.has(c.name)) {
+          this.behind.add(c.name);
+          this.hub.event('warning', 'copy.behind', null, `copy ${c.name} is ${Math.round(lag)} s behind (RPO ${c.rpo} s)`, { copy: c.name });
+        } else if (lag <= c.rpo) this.behind.delete(c.name);
+      }
+    }
+  }
+
+  private config(name: string): CopyConfig {
+    const c = this.copies.find((x) => x.name === name);
+    if (!c) throw new ApiError('not-found', `no copy named ${name}${this.copies.length ? ` (copies: ${this.copies.map((x) => x.name).join(', ')})` : ' (no copies: in the config)'}`);
+    return c;
+  }
+
+  private lagSeconds(name: string, now: number): number {
+    const oldest = this.records.oldestMissingTime(name);
+    return oldest ? Math.max(0, (now - Date.parse(oldest)) / 1000) : 0;
+  }
+
+  /** Start a run (or join the one running); resolves when it has finished. */
+  run(name: string, origin: string, bytesPerSecond?: number): { id: number; done: Promise<CopyRunView> } {
+    const c = this.config(name);
+    const running = this.running.get(name);
+    if (running) return running;
+    const iso = () => new Date(this.hub.now()).toISOString();
+    const id = this.records.startRun(name, origin, iso());
+    const done = (async () => {
+      let error: string | null = null;
+      let target;
+      try {
+        target = openPackStore(copyTarget(c));
+        const p = await copyPoints(this.hub.store, target, c, {
+          bytesPerSecond,
+          signal: this.abort.signal,
+          now: this.hub.now,
+          onProgress: (x) => this.records.progressRun(id, x.points, x.packs, x.bytes),
+        });
+        this.records.progressRun(id, p.points, p.packs, p.bytes);
+      } catch (e) {
+        error = e instanceof StoreError ? e.message : `copy ${name}: ${(e as Error).message}`;
+      } finally {
+        target?.close();
+      }
+      this.records.finishRun(id, iso(), error);
+      const r = this.records.lastRun(name)!;
+      if (error) this.hub.event('warning', 'copy.failed', null, `copy ${name} failed: ${error}`, { copy: name });
+      else this.hub.event('info', 'copy.finished', null, `copy ${name}: ${r.points} point(s), ${r.packs} pack(s), ${r.bytes} bytes`, { copy: name });
+      this.running.delete(name);
+      return runView(r);
+    })();
+    const entry = { id, done };
+    this.running.set(name, entry);
+    return entry;
+  }
+
+  summaries(): CopySummaryView[] {
+    return this.views().map((v) => ({ name: v.name, pointsHeld: v.pointsHeld, pointsTotal: v.pointsTotal, lagSeconds: v.lagSeconds, lastState: v.lastRun?.state ?? null }));
+  }
+
+  views(): CopyView[] {
+    const now = this.hub.now();
+    const total = this.records.pointCount();
+    return this.copies.map((c) => {
+      const held = this.records.held(c.name);
+      const last = this.records.lastRun(c.name);
+      const next = this.next.get(c.name);
+      return {
+        name: c.name,
+        type: c.type,
+        target: c.type === 'directory' ? c.path : `s3://${c.bucket}/${c.prefix}`,
+        immutable: c.immutable,
+        pointsHeld: held.points,
+        pointsTotal: total,
+        lagSeconds: Math.round(this.lagSeconds(c.name, now)),
+        rpoSeconds: c.rpo,
+        next: next === undefined ? null : new Date(next).toISOString(),
+        lastRun: last ? runView(last) : null,
+      };
+    });
+  }
+}

@@ -1,0 +1,48 @@
+// The operator API of storage beyond one disk: the store backend and its cache, copies
+// (points held, lag, last run) and copy runs.
+
+export interface StoreView {
+  /** local | s3 */
+  type: string;
+  location: string;
+  encrypted: boolean;
+  cache: { bytes: number; maxBytes: number; packs: number; hits: number; misses: number } | null;
+}
+
+export interface CopyRunView {
+  id: number;
+  copy: string;
+  origin: string;
+  startedAt: string;
+  finishedAt: string | null;
+  state: 'running' | 'succeeded' | 'failed';
+  points: number;
+  packs: number;
+  bytes: number;
+  error: string | null;
+}
+
+export interface CopyView {
+  name: string;
+  type: 'directory' | 's3';
+  target: string;
+  immutable: boolean;
+  /** points the copy holds, and all points */
+  pointsHeld: number;
+  pointsTotal: number;
+  /** seconds since the oldest point the copy lacks was taken; 0 when it holds every point */
+  lagSeconds: number;
+  rpoSeconds: number | null;
+  /** the next scheduled run (ISO 8601 UTC), or null without cron */
+  next: string | null;
+  lastRun: CopyRunView | null;
+}
+
+/** A copy in the hub's status: what the cockpit's overview shows. */
+export interface CopySummaryView {
+  name: string;
+  pointsHeld: number;
+  pointsTotal: number;
+  lagSeconds: number;
+  lastState: 'running' | 'succeeded' | 'failed' | null;
+}

@@ -1,0 +1,133 @@
+// Copy recovery points to a second target (a directory or an S3 bucket): the packs a point
+// needs that the target lacks, byte for byte (so encrypted the same way), each read back and
+// compared; then the point object; then the catalog records that the copy holds the point.
+// Incremental (what the target has is skipped) and resumable (each point is recorded once
+// complete). The target gets the repository's config and key files first.
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { CopyRecords, PointObjects } from '../catalog/copy-store.js';
+import type { BlockStore } from './block-store.js';
+import { StoreError } from './errors.js';
+import { FLAG_ZERO } from './manifest.js';
+import { OBJECT, type PackStore } from './pack-store.js';
+import { encodePointObject } from './point-object.js';
+
+export interface CopyTargetSpec {
+  name: string;
+  immutable: boolean;
+  /** seconds; with immutable, how long each object is retained */
+  keep: number | null;
+}
+
+export interface CopyProgress {
+  points: number;
+  packs: number;
+  bytes: number;
+}
+
+export interface CopyOptions {
+  bytesPerSecond?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: CopyProgress) => void;
+  now?: () => number;
+}
+
+const DEFAULT_RETENTION_SECONDS = 365 * 86_400;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest();
+
+/** A point object of a catalog point (its whole image), named as recorded or newly named. */
+export function pointObjectOf(store: BlockStore, pointId: number): { name: string; body: Buffer } {
+  const c = store.catalog;
+  const objects = new PointObjects(c.db);
+  let objectName = objects.nameOf(pointId);
+  const p = c.point(pointId);
+  if (!p) throw new StoreError(`recovery point ${pointId} does not exist`);
+  if (!objectName) {
+    objectName = `${p.time.replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(8).toString('hex')}`;
+    objects.set(pointId, objectName);
+  }
+  const vol = c.volumeById(p.volumeId)!;
+  const host = c.hostById(vol.hostId)!;
+  const name = OBJECT.point(objectName);
+  const map = store.blockMap(pointId);
+  const body = encodePointObject(
+    { version: 1, host: host.name, volume: vol.name, volumePath: vol.path, time: p.time, type: p.type, size: p.size, blockSize: p.blockSize, blockCount: p.blockCount, merkleRoot: p.merkleRoot },
+    map.hashes,
+    name,
+    store.repo?.cipher ?? null,
+  );
+  return { name, body };
+}
+
+const PACKS_IN_FLIGHT = 3;
+
+/** Copy one pack byte for byte, then read it back and compare; returns its size. */
+async function copyPack(store: BlockStore, target: PackStore, pack: string, copyName: string, o: { signal?: AbortSignal; retainUntil?: Date }): Promise<number> {
+  const objectName = OBJECT.pack(pack);
+  const file = await store.acquirePack(pack, o.signal);
+  let bytes: Buffer;
+  try {
+    bytes = await fs.promises.readFile(file);
+  } finally {
+    store.releasePack(pack);
+  }
+  const digest = sha256(bytes);
+  await target.put(objectName, bytes, o);
+  const back = await target.get(objectName, undefined, undefined, o.signal);
+  if (!sha256(back).equals(digest)) throw new StoreError(`copy ${copyName}: pack ${pack} reads back different from what was written to ${target.location}`);
+  return bytes.length;
+}
+
+export async function copyPoints(store: BlockStore, target: PackStore, spec: CopyTargetSpec, o: CopyOptions = {}): Promise<CopyProgress> {
+  if (!store.repo) throw new StoreError('the store is not open');
+  const now = o.now ?? Date.now;
+  const check = () => {
+    if (o.signal?.aborted) throw new StoreError(`copy ${spec.name}: cancelled`);
+  };
+  await store.repo.initCopy(target);
+  const records = new CopyRecords(store.catalog.db);
+  const havePacks = new Set((await target.list('packs/', o.signal)).map((x) => x.name));
+  const havePoints = new Set((await target.list('points/', o.signal)).map((x) => x.name));
+  const progress: CopyProgress = { points: 0, packs: 0, bytes: 0 };
+  const started = Date.now();
+  const retainUntil = () => (spec.immutable ? new Date(now() + (spec.keep ?? DEFAULT_RETENTION_SECONDS) * 1000) : undefined);
+
+  for (const pointId of records.missingPoints(spec.name)) {
+    check();
+    const map = store.blockMap(pointId);
+    const hashes: Buffer[] = [];
+    for (let i = 0; i < map.point.blockCount; i++) if (!(map.flags[i]! & FLAG_ZERO)) hashes.push(map.hashes.subarray(i * 32, i * 32 + 32));
+    const missing = [...records.packsOfChunks(hashes)].filter((pack) => !havePacks.has(OBJECT.pack(pack)));
+    // a few packs in flight: one is read and hashed while another is written and fsynced
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < missing.length) {
+        const pack = missing[next++]!;
+        check();
+        const bytes = await copyPack(store, target, pack, spec.name, { signal: o.signal, retainUntil: retainUntil() });
+        havePacks.add(OBJECT.pack(pack));
+        progress.packs++;
+        progress.bytes += bytes;
+        o.onProgress?.(progress);
+        if (o.bytesPerSecond) {
+          const ahead = (progress.bytes / o.bytesPerSecond) * 1000 - (Date.now() - started);
+          if (ahead > 0) await sleep(ahead);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PACKS_IN_FLIGHT, missing.length) }, lane));
+    const obj = pointObjectOf(store, pointId);
+    if (!havePoints.has(obj.name)) {
+      await target.put(obj.name, obj.body, { signal: o.signal, retainUntil: retainUntil() });
+      const back = await target.get(obj.name, undefined, undefined, o.signal);
+      if (!back.equals(obj.body)) throw new StoreError(`copy ${spec.name}: point object of point ${pointId} reads back different`);
+      havePoints.add(obj.name);
+      progress.bytes += obj.body.length;
+    }
+    store.catalog.tx(() => records.markCopied(spec.name, pointId, new Date(now()).toISOString()));
+    progress.points++;
+    o.onProgress?.(progress);
+  }
+  return progress;
+}

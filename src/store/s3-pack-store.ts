@@ -1,0 +1,248 @@
+// A PackStore in an S3-compatible bucket (AWS S3, MinIO, Ceph RGW, Backblaze B2, Cloudflare R2).
+// Create-only writes use If-None-Match where the server supports it; files above one part
+// go up in parts; the SDK retries throttling and 5xx answers with exponential backoff.
+import fs from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+  type PutObjectCommandInput,
+} from '@aws-sdk/client-s3';
+import type { S3Location } from '../config/types.js';
+import { StoreError } from './errors.js';
+import { ObjectExistsError, ObjectMissingError, type ObjectStat, type PackStore, type PutOptions } from './pack-store.js';
+
+const PART_BYTES = 16 * 1024 * 1024;
+const SINGLE_PUT_MAX = 64 * 1024 * 1024;
+
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or a file of `key = value` lines (the AWS credentials format or KEY=VALUE). */
+export function s3Credentials(file: string | null, env: NodeJS.ProcessEnv = process.env): S3Credentials {
+  if (file) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new StoreError(`S3 credentials file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    const kv = new Map<string, string>();
+    for (const line of text.split('\n')) {
+      const m = /^\s*([A-Za-z_]+)\s*[=:]\s*(\S+)\s*$/.exec(line);
+      if (m) kv.set(m[1]!.toLowerCase(), m[2]!);
+    }
+    const accessKeyId = kv.get('aws_access_key_id') ?? kv.get('access_key_id');
+    const secretAccessKey = kv.get('aws_secret_access_key') ?? kv.get('secret_access_key');
+    if (!accessKeyId || !secretAccessKey) throw new StoreError(`S3 credentials file ${file} has no aws_access_key_id and aws_secret_access_key`);
+    return { accessKeyId, secretAccessKey };
+  }
+  const accessKeyId = env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  if (!accessKeyId || !secretAccessKey) throw new StoreError('no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or credentials_file in the config');
+  return { accessKeyId, secretAccessKey };
+}
+
+interface SdkError {
+  name?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+  Code?: string;
+}
+
+export class S3PackStore implements PackStore {
+  readonly local = false;
+  readonly packTargetBytes = 16 * 1024 * 1024;
+  private readonly client: S3Client;
+  /** the server rejected If-None-Match once: stop sending it */
+  private conditional = true;
+
+  constructor(
+    readonly loc: S3Location,
+    creds: S3Credentials,
+    o: { maxAttempts?: number } = {},
+  ) {
+    // the SDK version is pinned; its notice about future Node versions is not for operators
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    this.client = new S3Client({
+      region: loc.region,
+      endpoint: loc.endpoint ?? undefined,
+      forcePathStyle: loc.pathStyle,
+      credentials: creds,
+      maxAttempts: o.maxAttempts ?? 4,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      requestHandler: { connectionTimeout: 5000, requestTimeout: 120_000 },
+    });
+  }
+
+  get location(): string {
+    return `s3://${this.loc.bucket}/${this.loc.prefix}`;
+  }
+
+  private key(name: string): string {
+    return `${this.loc.prefix}${name}`;
+  }
+
+  /** One line naming the object and what the server said. */
+  private fail(e: unknown, name: string, op: string): Error {
+    if (e instanceof StoreError || e instanceof ObjectExistsError || e instanceof ObjectMissingError) return e;
+    const err = e as SdkError;
+    const where = `${this.location}${name}`;
+    const status = err.$metadata?.httpStatusCode;
+    const code = err.Code ?? err.name ?? err.code ?? 'Error';
+    if (err.name === 'AbortError') return new StoreError(`${op} ${where}: cancelled`);
+    if (code === 'NoSuchBucket') return new StoreError(`S3 bucket ${this.loc.bucket} does not exist (${this.loc.endpoint ?? 'AWS'})`);
+    if (code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch' || status === 403) {
+      return new StoreError(`S3 ${this.loc.endpoint ?? 'AWS'} refused the credentials or the access (${code}) for ${op} ${where}`);
+    }
+    if (status === 507 || code === 'InsufficientStorage') return new StoreError(`S3 ${op} ${where}: the server is out of space (507 InsufficientStorage)`);
+    const netCode = err.code ?? (e as { cause?: { code?: string } }).cause?.code;
+    if (netCode && /^E[A-Z]+/.test(netCode)) return new StoreError(`S3 ${op} ${where}: ${netCode} (is the server at ${this.loc.endpoint ?? 'AWS'} reachable?)`);
+    const msg = (err.message ?? '').split('\n')[0]!.slice(0, 200);
+    return new StoreError(`S3 ${op} ${where}: ${code}${status ? ` (HTTP ${status})` : ''}${msg && msg !== code ? `: ${msg}` : ''}`);
+  }
+
+  private lockParams(o: PutOptions): Partial<PutObjectCommandInput> {
+    if (!o.retainUntil) return {};
+    return { ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: o.retainUntil, ChecksumAlgorithm: 'CRC32' };
+  }
+
+  async put(name: string, bytes: Buffer, o: PutOptions = {}): Promise<void> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.loc.bucket, Key: this.key(name), Body: bytes, ContentLength: bytes.length, ...(this.conditional ? { IfNoneMatch: '*' } : {}), ...this.lockParams(o) }),
+        { abortSignal: o.signal },
+      );
+    } catch (e) {
+      const err = e as SdkError;
+      const status = err.$metadata?.httpStatusCode;
+      if (status === 412 || err.name === 'PreconditionFailed') throw new ObjectExistsError(`${this.location}${name}`);
+      if (this.conditional && status === 501) {
+        this.conditional = false;
+        if (await this.stat(name, o.signal)) throw new ObjectExistsError(`${this.location}${name}`);
+        return this.put(name, bytes, o);
+      }
+      throw this.fail(e, name, 'put');
+    }
+  }
+
+  async putFile(name: string, file: string, o: PutOptions & { move?: boolean } = {}): Promise<void> {
+    const size = fs.statSync(file).size;
+    if (size <= SINGLE_PUT_MAX) {
+      await this.put(name, await fs.promises.readFile(file), o);
+    } else {
+      await this.putMultipart(name, file, size, o);
+    }
+    if (o.move) fs.rmSync(file, { force: true });
+  }
+
+  private async putMultipart(name: string, file: string, size: number, o: PutOptions): Promise<void> {
+    const Key = this.key(name);
+    let uploadId: string | undefined;
+    try {
+      const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.loc.bucket, Key, ...this.lockParams(o) }), { abortSignal: o.signal });
+      uploadId = created.UploadId;
+      const parts: { ETag: string; PartNumber: number }[] = [];
+      const fd = await fs.promises.open(file, 'r');
+      try {
+        for (let off = 0, n = 1; off < size; off += PART_BYTES, n++) {
+          const len = Math.min(PART_BYTES, size - off);
+          const buf = Buffer.allocUnsafe(len);
+          await fd.read(buf, 0, len, off);
+          const r = await this.client.send(new UploadPartCommand({ Bucket: this.loc.bucket, Key, UploadId: uploadId, PartNumber: n, Body: buf, ContentLength: len }), { abortSignal: o.signal });
+          parts.push({ ETag: r.ETag ?? '', PartNumber: n });
+        }
+      } finally {
+        await fd.close();
+      }
+      await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.loc.bucket, Key, UploadId: uploadId, MultipartUpload: { Parts: parts } }), { abortSignal: o.signal });
+    } catch (e) {
+      if (uploadId) await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.loc.bucket, Key, UploadId: uploadId })).catch(() => undefined);
+      throw this.fail(e, name, 'put');
+    }
+  }
+
+  async get(name: string, offset?: number, length?: number, signal?: AbortSignal): Promise<Buffer> {
+    const Range = offset === undefined && length === undefined ? undefined : `bytes=${offset ?? 0}-${length === undefined ? '' : (offset ?? 0) + length - 1}`;
+    if (length === 0) return Buffer.alloc(0);
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: this.loc.bucket, Key: this.key(name), Range }), { abortSignal: signal });
+      return Buffer.from(await r.Body!.transformToByteArray());
+    } catch (e) {
+      const err = e as SdkError;
+      if (err.name === 'NoSuchKey' || err.$metadata?.httpStatusCode === 404) {
+        if (err.name !== 'NoSuchBucket') throw new ObjectMissingError(`${this.location}${name}`);
+      }
+      if (err.$metadata?.httpStatusCode === 416) return Buffer.alloc(0);
+      throw this.fail(e, name, 'get');
+    }
+  }
+
+  async download(name: string, file: string, signal?: AbortSignal): Promise<void> {
+    const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: this.loc.bucket, Key: this.key(name) }), { abortSignal: signal });
+      await pipeline(r.Body as Readable, fs.createWriteStream(tmp), { signal });
+      fs.renameSync(tmp, file);
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      const err = e as SdkError;
+      if (err.name === 'NoSuchKey') throw new ObjectMissingError(`${this.location}${name}`);
+      throw this.fail(e, name, 'get');
+    }
+  }
+
+  async list(prefix: string, signal?: AbortSignal): Promise<ObjectStat[]> {
+    const out: ObjectStat[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const r = await this.client.send(new ListObjectsV2Command({ Bucket: this.loc.bucket, Prefix: this.key(prefix), ContinuationToken: token }), { abortSignal: signal });
+        for (const c of r.Contents ?? []) if (c.Key) out.push({ name: c.Key.slice(this.loc.prefix.length), size: c.Size ?? 0 });
+        token = r.IsTruncated ? r.NextContinuationToken : undefined;
+      } while (token);
+    } catch (e) {
+      throw this.fail(e, prefix, 'list');
+    }
+    return out;
+  }
+
+  async delete(name: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.loc.bucket, Key: this.key(name) }), { abortSignal: signal });
+    } catch (e) {
+      throw this.fail(e, name, 'delete');
+    }
+  }
+
+  async stat(name: string, signal?: AbortSignal): Promise<ObjectStat | null> {
+    try {
+      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.loc.bucket, Key: this.key(name) }), { abortSignal: signal });
+      return { name, size: r.ContentLength ?? 0 };
+    } catch (e) {
+      const err = e as SdkError;
+      if (err.$metadata?.httpStatusCode === 404 && err.name !== 'NoSuchBucket') {
+        // HEAD has no body: a missing bucket also answers 404; tell them apart once
+        if (err.name === 'NotFound' || err.name === 'NoSuchKey') return null;
+      }
+      throw this.fail(e, name, 'stat');
+    }
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+}
