@@ -11,6 +11,8 @@ import { createTracker } from './trackers/create.js';
 import { ScanPool } from './trackers/scan.js';
 import type { VolumeTracker } from './trackers/tracker.js';
 import { bitmapOf, uploadVolume, volumeSize, type JobLink, type VolumeSpec } from './uploader.js';
+import { runQuiesceHook } from './quiesce.js';
+import { VolumeIo } from './volume-io.js';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -30,6 +32,9 @@ export interface AgentOptions {
   metricsMs?: number;
   /** the agent's log file, whose tail the hub may fetch for `drc logs export` */
   logFile?: string;
+  /** commands run around a failover's final sync (e.g. fsfreeze -f / fsfreeze -u, a database flush) */
+  preFreeze?: string | null;
+  postThaw?: string | null;
 }
 
 type Waiter = { type: string; jobId: number; volume?: string; seq?: number; resolve: (m: HubMessage) => void; reject: (e: Error) => void };
@@ -52,6 +57,7 @@ export class Agent {
   private jobChain: Promise<void> = Promise.resolve();
   private abortedJobs = new Set<number>();
   private readonly inspection: AgentInspection;
+  private readonly volumeIo: VolumeIo;
 
   constructor(private readonly o: AgentOptions) {
     this.state = new AgentState(o.dataDir);
@@ -61,6 +67,7 @@ export class Agent {
         invalidated: (volume, message) => this.send({ type: 'event', kind: 'bitmap_invalidated', volume, message: message.slice(0, 2000) }),
       }));
     }
+    this.volumeIo = new VolumeIo({ volumes: o.volumes, pool: this.pool, fenced: () => this.fenced, send: (m) => this.send(m), log: o.log });
     this.inspection = new AgentInspection({ logFile: o.logFile ?? null, intervalMs: o.metricsMs ?? null, send: (m) => this.send(m) });
   }
 
@@ -75,6 +82,7 @@ export class Agent {
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.close(1000, 'agent stopping');
     else this.ws?.terminate();
     this.failWaiters(new Error('agent stopping'));
+    this.volumeIo.close();
     await Promise.all([...this.trackers.values()].map((t) => t.close().catch((e: Error) => this.o.log('warning', `closing tracker: ${e.message}`))));
     await this.pool.close();
   }
@@ -99,9 +107,10 @@ export class Agent {
     this.ws = ws;
     ws.on('open', () => this.onOpen(ws));
     ws.on('message', (data, isBinary) => {
-      if (isBinary) return this.protocolFailure(ws, new ProtocolError('unknown', 'the hub sent a binary frame'));
       try {
-        this.onMessage(ws, parseHubMessage(data.toString()));
+        // the only binary frames a hub sends are the blocks of a failback write
+        if (isBinary) this.volumeIo.block(data as Buffer);
+        else this.onMessage(ws, parseHubMessage(data.toString()));
       } catch (e) {
         this.protocolFailure(ws, e instanceof ProtocolError ? e : new ProtocolError('malformed', String(e)));
       }
@@ -169,6 +178,19 @@ export class Agent {
         if (this.fenced === null) this.o.log('warning', `fenced by the hub: ${m.reason}; replication stopped, backup jobs are refused`);
         this.fenced = m.reason;
         return;
+      case 'unfence':
+        if (this.fenced !== null) this.o.log('warning', `unfenced by the hub: ${m.reason}; replication resumes from the last committed generation`);
+        this.fenced = null;
+        return;
+      case 'hashes.get':
+        void this.volumeIo.hashes(m);
+        return;
+      case 'write.begin':
+        this.volumeIo.begin(m);
+        return;
+      case 'write.end':
+        this.volumeIo.end(m);
+        return;
       case 'abort':
         this.abortedJobs.add(m.jobId);
         this.failWaiters(new Error(`job ${m.jobId} aborted by the hub: ${m.reason}`), m.jobId);
@@ -224,14 +246,19 @@ export class Agent {
     const ws = this.ws;
     if (!ws) return;
     this.busy = true;
+    let thaw = false;
     try {
       if (this.fenced !== null) throw new Error(`this host is fenced (${this.fenced}): replication stopped`);
+      if (m.quiesce && this.o.preFreeze) {
+        thaw = true;
+        await runQuiesceHook('pre_freeze', this.o.preFreeze, this.o.log);
+      }
       for (const [volumeIndex, v] of m.volumes.entries()) {
         const spec = this.o.volumes.find((x) => x.name === v.name);
         if (!spec) throw new Error(`volume ${v.name} is not in this agent's config`);
         const r = await uploadVolume(this.link(ws), { jobId: m.jobId, full: m.full, volumeIndex, basePointId: v.basePointId }, spec, this.state, this.trackers.get(v.name)!);
         this.o.log('info', `job ${m.jobId} volume ${v.name}: point ${r.pointId}, ${r.changed} changed blocks, ${r.sent} sent, ${r.bytesRead} bytes read; scan ${r.ms.scan} ms, transfer ${r.ms.transfer} ms, commit ${r.ms.commit} ms`, {
-          job: m.jobId, volume: v.name, changed: r.changed, bytesRead: r.bytesRead, scanMs: r.ms.scan, transferMs: r.ms.transfer, commitMs: r.ms.commit, scanPhases: r.scanPhases,
+          job: m.jobId, volume: v.name, changed: r.changed, sent: r.sent, bytesRead: r.bytesRead, scanMs: r.ms.scan, transferMs: r.ms.transfer, commitMs: r.ms.commit, scanPhases: r.scanPhases,
         });
       }
     } catch (e) {
@@ -240,6 +267,7 @@ export class Agent {
       if (!this.abortedJobs.has(m.jobId) && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'failed', jobId: m.jobId, reason }));
     } finally {
       this.busy = false;
+      if (thaw && this.o.postThaw) await runQuiesceHook('post_thaw', this.o.postThaw, this.o.log).catch((e: Error) => this.o.log('error', e.message));
     }
   }
 

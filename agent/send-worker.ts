@@ -1,5 +1,6 @@
 // Worker thread of the uploader: reads the blocks the hub asked for, checks each against the
-// scan's xxh3 (the source may have changed since), compresses it with zstd level 1 and
+// scan's xxh3 (the source may have changed since), compresses it with zstd level 1 (unless
+// samples show it incompressible) and
 // builds its binary frame. The main thread only sends.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -34,6 +35,21 @@ export interface SendResult {
 
 let hasher: IHasher | null = null;
 
+const PROBE_BYTES = 4096;
+/**
+ * Whether a block is worth compressing: two 4 KiB samples (start and middle) are compressed
+ * first, and a block where neither shrinks by 5% (random data: media, archives, encrypted
+ * files) is sent raw. Compressing such a block whole costs as much as compressing text and
+ * saves nothing; the samples cost an eighth of that.
+ */
+function worthCompressing(data: Buffer): boolean {
+  if (data.length < 4 * PROBE_BYTES) return true;
+  for (const at of [0, data.length >> 1]) {
+    if (compress(data.subarray(at, at + PROBE_BYTES), { compressionLevel: 1 }).length < PROBE_BYTES * 0.95) return true;
+  }
+  return false;
+}
+
 async function build(t: SendTask): Promise<SendResult> {
   hasher ??= await createXXHash3();
   if (t.items.every((it) => it.data)) return buildFrom(-1, t, hasher);
@@ -65,7 +81,7 @@ function buildFrom(fd: number, t: SendTask, hasher: IHasher): SendResult {
       hash = createHash('sha256').update(data).digest();
       amended.push({ index: it.index, sha: hash });
     }
-    const z = compress(data, { compressionLevel: 1 });
+    const z = worthCompressing(data) ? compress(data, { compressionLevel: 1 }) : data;
     const useZ = z.length < len;
     frames.push(
       encodeBlockFrame({ codec: useZ ? CODEC_ZSTD : CODEC_RAW, volumeIndex: t.volumeIndex, jobId: t.jobId, blockIndex: it.index, rawLength: len, hash }, useZ ? z : data),

@@ -30,6 +30,8 @@ export interface VolumeSpec {
 const OFFER_BATCH = 1024;
 const OFFER_WINDOW = 4;
 const SEND_TASK_BLOCKS = 64;
+/** compress tasks queued ahead of the sender (64 blocks each: at most 32 MiB of frames) */
+const SEND_AHEAD = 8;
 
 export function volumeSize(p: string): number {
   return fs.statSync(p).size;
@@ -111,51 +113,84 @@ async function uploadTracked(
   scan.changed.forEach((i, k) => scan.sha.copy(sha, i * 32, k * 32, k * 32 + 32));
 
   const totalBytes = scan.changed.length * vol.blockSize;
-  let doneBytes = 0;
   let sent = 0;
   let lastProgress = 0;
-  const batches: number[][] = [];
-  for (let k = 0; k < scan.changed.length; k += OFFER_BATCH) batches.push(scan.changed.slice(k, k + OFFER_BATCH).map((_, j) => k + j));
-  const inflight: { seq: number; ks: number[]; need: Promise<HubMessageOf<'need'>> }[] = [];
-  let next = 0;
-  while (next < batches.length || inflight.length > 0) {
-    while (next < batches.length && inflight.length < OFFER_WINDOW) {
-      const ks = batches[next]!;
-      const seq = next++;
-      const need = link.expect('need', job.jobId, vol.name, seq);
-      const entries = ks.map((k) => ({ index: scan.changed[k]!, flags: scan.zero[k] ? FLAG_ZERO : 0, hash: scan.sha.subarray(k * 32, k * 32 + 32) }));
-      link.send({ type: 'offer', jobId: job.jobId, volume: vol.name, seq, entries: encodeOffer(entries.slice(0, OFFER_MAX_ENTRIES)) });
-      inflight.push({ seq, ks, need });
-    }
-    const head = inflight.shift()!;
-    const needed = new Set(decodeIndices((await head.need).indices));
-    const items: SendItem[] = [];
-    for (const k of head.ks) {
-      const i = scan.changed[k]!;
-      if (!needed.has(i)) continue;
-      items.push({ index: i, xxh: new Uint8Array(scan.xxh.subarray(i * 8, i * 8 + 8)), sha: new Uint8Array(scan.sha.subarray(k * 32, k * 32 + 32)) });
-    }
-    // read, check and compress in worker threads; send from here in order, with backpressure
-    const tasks: Promise<SendResult>[] = [];
-    for (let o = 0; o < items.length; o += SEND_TASK_BLOCKS) {
-      tasks.push(tracker.frames(items.slice(o, o + SEND_TASK_BLOCKS), { jobId: job.jobId, volumeIndex: job.volumeIndex }));
-    }
-    for (const t of tasks) {
-      const r = await t;
-      for (const a of r.amended) Buffer.from(a.sha).copy(sha, a.index * 32);
-      for (const f of r.frames) {
-        await link.sendBinary(Buffer.from(f.buffer, f.byteOffset, f.byteLength));
-        sent++;
+  // three stages, each running ahead of the next: offers (OFFER_WINDOW replies awaited at a
+  // time), read/check/compress in the worker threads (SEND_AHEAD tasks queued, so the workers
+  // never wait for the sender), and sending frames in order here, with backpressure
+  const tasks: Promise<SendResult>[] = [];
+  let produced = false;
+  let wake: (() => void) | null = null;
+  const signal = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const waitSignal = (): Promise<void> => new Promise((r) => (wake = r));
+  const dispatch = async (items: SendItem[]): Promise<void> => {
+    while (tasks.length >= SEND_AHEAD) await waitSignal();
+    const t = tracker.frames(items, { jobId: job.jobId, volumeIndex: job.volumeIndex });
+    t.catch(() => undefined); // awaited in order by the sender; a failure there fails the job
+    tasks.push(t);
+    signal();
+  };
+  const produce = async (): Promise<void> => {
+    try {
+      const inflight: { seq: number; from: number; to: number; need: Promise<HubMessageOf<'need'>> }[] = [];
+      let next = 0;
+      while (next < scan.changed.length || inflight.length > 0) {
+        while (next < scan.changed.length && inflight.length < OFFER_WINDOW) {
+          const from = next;
+          const to = Math.min(scan.changed.length, from + OFFER_BATCH);
+          next = to;
+          const seq = from / OFFER_BATCH;
+          const need = link.expect('need', job.jobId, vol.name, seq);
+          const entries: { index: number; flags: number; hash: Buffer }[] = [];
+          for (let k = from; k < to; k++) entries.push({ index: scan.changed[k]!, flags: scan.zero[k] ? FLAG_ZERO : 0, hash: scan.sha.subarray(k * 32, k * 32 + 32) });
+          link.send({ type: 'offer', jobId: job.jobId, volume: vol.name, seq, entries: encodeOffer(entries.slice(0, OFFER_MAX_ENTRIES)) });
+          inflight.push({ seq, from, to, need });
+        }
+        const head = inflight.shift()!;
+        const needed = new Set(decodeIndices((await head.need).indices));
+        let items: SendItem[] = [];
+        for (let k = head.from; k < head.to; k++) {
+          const i = scan.changed[k]!;
+          if (!needed.has(i)) continue;
+          items.push({ index: i, xxh: new Uint8Array(scan.xxh.subarray(i * 8, i * 8 + 8)), sha: new Uint8Array(scan.sha.subarray(k * 32, k * 32 + 32)) });
+          if (items.length === SEND_TASK_BLOCKS) {
+            await dispatch(items);
+            items = [];
+          }
+        }
+        if (items.length) await dispatch(items);
       }
-      const now = Date.now();
-      if (now - lastProgress > 250) {
-        lastProgress = now;
-        link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'transfer', doneBytes: Math.min(totalBytes, sent * vol.blockSize), totalBytes });
-      }
+    } finally {
+      produced = true;
+      signal();
     }
-    doneBytes += head.ks.length * vol.blockSize;
+  };
+  const producing = produce();
+  producing.catch(() => undefined);
+  for (;;) {
+    if (tasks.length === 0) {
+      if (produced) break;
+      await Promise.race([waitSignal(), producing]);
+      continue;
+    }
+    const r = await tasks.shift()!;
+    signal();
+    for (const a of r.amended) Buffer.from(a.sha).copy(sha, a.index * 32);
+    for (const f of r.frames) {
+      await link.sendBinary(Buffer.from(f.buffer, f.byteOffset, f.byteLength));
+      sent++;
+    }
+    const now = Date.now();
+    if (now - lastProgress > 250) {
+      lastProgress = now;
+      link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'transfer', doneBytes: Math.min(totalBytes, sent * vol.blockSize), totalBytes });
+    }
   }
-  void doneBytes;
+  await producing;
   link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'transfer', doneBytes: totalBytes, totalBytes });
   const t2 = performance.now();
   const committed = link.expect('committed', job.jobId, vol.name);

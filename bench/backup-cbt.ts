@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { NbdClient } from '../agent/nbd/client.js';
 import { storageDaemonAvailable } from '../agent/trackers/qemu-daemon.js';
-import { AgentProc, makeImage, waitConnected, waitFor, type HubProc } from '../test/helpers/cluster.js';
+import { mixedImage } from './images.js';
+import { AgentProc, waitConnected, waitFor, type HubProc } from '../test/helpers/cluster.js';
 
 export interface TrackerRun {
   /** `drc backup --wait`, CLI start to exit */
@@ -38,6 +39,8 @@ interface JobInfo {
 }
 
 export interface AgentJobLog {
+  /** blocks sent to the hub */
+  sent: number;
   bytesRead: number;
   scanMs: number;
   transferMs: number;
@@ -52,7 +55,7 @@ export async function agentRun(agentDir: string, jobId: number): Promise<AgentJo
     for (const l of lines) {
       const j = JSON.parse(l) as Partial<AgentJobLog> & { job?: number };
       if (j.job === jobId && typeof j.bytesRead === 'number') {
-        return { bytesRead: j.bytesRead, scanMs: j.scanMs ?? 0, transferMs: j.transferMs ?? 0, commitMs: j.commitMs ?? 0, scanPhases: j.scanPhases ?? {} };
+        return { sent: j.sent ?? 0, bytesRead: j.bytesRead, scanMs: j.scanMs ?? 0, transferMs: j.transferMs ?? 0, commitMs: j.commitMs ?? 0, scanPhases: j.scanPhases ?? {} };
       }
     }
     return null;
@@ -82,7 +85,7 @@ export async function benchDirtyBitmap(hub: HubProc, root: string, mib: number, 
   if (!storageDaemonAvailable()) return { skipped: 'qemu-storage-daemon is not installed: no dirty-bitmap row' };
   const image = path.join(root, 'cbt.img');
   process.stderr.write(`bench: generating a ${mib} MiB image for the dirty-bitmap tracker\n`);
-  makeImage(image, mib);
+  mixedImage(image, mib);
   const token = await hub.addHost('bench-cbt');
   const agentDir = path.join(root, 'agent-cbt');
   const agent = new AgentProc(hub.agentsUrl, 'bench-cbt', token, { disk: image }, agentDir, ['--watch', '0', '--tracker', 'qemu-dirty-bitmap']).start();

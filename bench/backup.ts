@@ -1,18 +1,26 @@
-// npm run bench:backup — a 2 GiB image (half random, half compressible): full backup,
-// 5% of 64 KiB blocks rewritten, incremental, restore of the latest point. The same image
-// states go through borg (default chunker and fixed,65536) and restic when installed; a
-// second image served by qemu-storage-daemon shows the qemu-dirty-bitmap tracker (see backup-cbt.ts).
-// Prints wall seconds and bytes per step, then drc/peer ratios; the last line is the headline.
+// npm run bench:backup — two images that look like real disks (bench/images.ts): `mixed`, 1 MiB
+// chunks half random, a quarter zeros, a quarter unique log text, then 5% of its 64 KiB blocks
+// rewritten; `ext4`, a filesystem full of generated files, then 5% new files. Each goes through
+// bin/drc as a user runs it (serve, agent, backup --full --wait, backup --wait, restore), and the
+// same image states through borg (default chunker and fixed,65536) and restic when installed; a
+// third image served by qemu-storage-daemon shows the qemu-dirty-bitmap tracker (backup-cbt.ts).
+// Prints wall seconds, bytes and each drc job's phases (agent and hub logs), then drc/peer
+// ratios; the last line is the headline. BENCH_MIB sizes the images (default 2048);
+// BENCH_HUB_NODE_ARGS / BENCH_AGENT_NODE_ARGS pass node flags (e.g. --cpu-prof) to the processes.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { agentRun, benchDirtyBitmap, phaseLines, spread, type DirtyBitmapBench } from './backup-cbt.js';
-import { benchStorage, storageSummary } from './backup-storage.js';
-import { AgentProc, HubProc, makeImage, rewriteBlocks, sha256File, tempDir, waitConnected } from '../test/helpers/cluster.js';
+import { agentRun, benchDirtyBitmap, phaseLines, spread, type AgentJobLog, type DirtyBitmapBench } from './backup-cbt.js';
+import { benchStorage, storageSummary, type StorageRow } from './backup-storage.js';
+import { addFiles, filesystemImage, haveMkfs, mixedImage } from './images.js';
+import { AgentProc, HubProc, rewriteBlocks, sha256File, tempDir, waitConnected } from '../test/helpers/cluster.js';
 
 const MIB = Number(process.env.BENCH_MIB ?? 2048);
 const BLOCK = 65536;
 const keep = process.env.BENCH_KEEP === '1';
+const HUB_NODE_ARGS = (process.env.BENCH_HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const AGENT_NODE_ARGS = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** `cbt`: only the dirty-bitmap section (no scan tracker, borg, restic or restores); `storage`: only the S3, encryption and copy rows; `nostorage`: all but those */
 const ONLY = process.env.BENCH_ONLY ?? '';
 /** incrementals in the dirty-bitmap section, each after its own 5% rewrite */
@@ -20,9 +28,13 @@ const CBT_RUNS = Number(process.env.BENCH_CBT_RUNS ?? (ONLY === 'cbt' ? 5 : 1));
 
 interface Row {
   tool: string;
+  /** which image (mixed, ext4, cbt) */
+  image: string;
   step: string;
   seconds: number;
   bytes: number | null;
+  /** CPU seconds (user + system) of every process of the tool (drc: hub, agent and CLI) */
+  cpu?: number;
   note?: string;
 }
 const rows: Row[] = [];
@@ -56,9 +68,39 @@ function have(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 }
 
+/** CPU seconds (user + system) the peer tools used, by `times` of the shell that ran them */
+let peerCpu = 0;
+
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): void {
-  const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.toString().slice(-400)}`);
+  const r = spawnSync('bash', ['-c', '"$@"; s=$?; times >&2; exit $s', 'bash', cmd, ...args], { env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  const err = r.stderr.toString();
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${err.slice(-400)}`);
+  const m = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(err.trim());
+  if (m) peerCpu += Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4]);
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far */
+function cpuOf(pid: number | undefined): number {
+  const c = cpuSplit(pid);
+  return c.user + c.system;
+}
+
+function cpuSplit(pid: number | undefined): { user: number; system: number } {
+  if (pid === undefined) return { user: 0, system: 0 };
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(rest[11]) / 100, system: Number(rest[12]) / 100 };
+  } catch {
+    return { user: 0, system: 0 };
+  }
+}
+
+/** CPU seconds the peer's step used */
+function peerTimed(fn: () => void): [number, number] {
+  const c = peerCpu;
+  const [, s] = timed(fn);
+  return [s, peerCpu - c];
 }
 
 /**
@@ -76,9 +118,9 @@ interface Peer {
   repo: string;
 }
 
-function borgPeer(root: string, name: string, chunker: string[]): Peer {
-  const repo = path.join(root, name);
-  const env = { BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes', BORG_RELOCATED_REPO_ACCESS_IS_OK: 'yes', BORG_BASE_DIR: path.join(root, `${name}-base`) };
+function borgPeer(root: string, dir: string, name: string, chunker: string[]): Peer {
+  const repo = path.join(root, dir);
+  const env = { BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes', BORG_RELOCATED_REPO_ACCESS_IS_OK: 'yes', BORG_BASE_DIR: path.join(root, `${dir}-base`) };
   run('borg', ['init', '-e', 'none', repo], env);
   return {
     name,
@@ -95,8 +137,8 @@ function borgPeer(root: string, name: string, chunker: string[]): Peer {
   };
 }
 
-function resticPeer(root: string): Peer {
-  const repo = path.join(root, 'restic');
+function resticPeer(root: string, label: string): Peer {
+  const repo = path.join(root, `restic-${label}`);
   const env = { RESTIC_PASSWORD: 'bench', RESTIC_CACHE_DIR: path.join(root, 'restic-cache') };
   run('restic', ['init', '-r', repo], env);
   return {
@@ -116,15 +158,15 @@ function resticPeer(root: string): Peer {
 const fmt = (n: number | null) => (n === null ? '-' : `${(n / 1048576).toFixed(1)} MiB`);
 
 function printRows(): void {
-  console.log(`${'tool'.padEnd(12)}${'step'.padEnd(13)}${'wall s'.padStart(9)}${'bytes added'.padStart(14)}  note`);
-  for (const x of rows) console.log(`${x.tool.padEnd(12)}${x.step.padEnd(13)}${x.seconds.toFixed(2).padStart(9)}${fmt(x.bytes).padStart(14)}  ${x.note ?? ''}`);
+  console.log(`${'tool'.padEnd(12)}${'image'.padEnd(7)}${'step'.padEnd(15)}${'wall s'.padStart(9)}${'cpu s'.padStart(8)}${'bytes added'.padStart(14)}  note`);
+  for (const x of rows) console.log(`${x.tool.padEnd(12)}${x.image.padEnd(7)}${x.step.padEnd(15)}${x.seconds.toFixed(2).padStart(9)}${(x.cpu === undefined ? '-' : x.cpu.toFixed(2)).padStart(8)}${fmt(x.bytes).padStart(14)}  ${x.note ?? ''}`);
 }
 
 function cbtRows(cbt: DirtyBitmapBench): void {
   if (!('full' in cbt)) return;
   const note = (r: typeof cbt.full) => `wire ${r.wire}, job ${r.jobSeconds.toFixed(2)} s, tracker read ${(r.bytesRead / 1048576).toFixed(1)} MiB in ${r.trackerSeconds.toFixed(3)} s`;
-  rows.push({ tool: 'drc-cbt', step: 'full', seconds: cbt.full.seconds, bytes: cbt.full.bytesAdded, note: note(cbt.full) });
-  cbt.incrementals.forEach((r, k) => rows.push({ tool: 'drc-cbt', step: cbt.incrementals.length > 1 ? `incr ${k + 1}` : 'incremental', seconds: r.seconds, bytes: r.bytesAdded, note: note(r) }));
+  rows.push({ tool: 'drc-cbt', image: 'cbt', step: 'full', seconds: cbt.full.seconds, bytes: cbt.full.bytesAdded, note: note(cbt.full) });
+  cbt.incrementals.forEach((r, k) => rows.push({ tool: 'drc-cbt', image: 'cbt', step: cbt.incrementals.length > 1 ? `incr ${k + 1}` : 'incremental', seconds: r.seconds, bytes: r.bytesAdded, note: note(r) }));
 }
 
 /** The dirty-bitmap line of the summary: the tracker phase (min/median/max over the incrementals), bytes read / changed, the job. */
@@ -162,111 +204,204 @@ async function mainCbt(): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  const root = tempDir('drc-bench-');
-  const image = path.join(root, 'disk.img');
-  process.stderr.write(`bench: generating a ${MIB} MiB image in ${root}\n`);
-  makeImage(image, MIB);
-  const hub = await new HubProc(path.join(root, 'hub')).start();
-  const token = await hub.addHost('bench');
-  const agent = new AgentProc(hub.agentsUrl, 'bench', token, { disk: image }, path.join(root, 'agent'), ['--watch', '0']).start();
+/** What one image's section measured: drc's steps and the changed data of its incremental. */
+interface ImageBench {
+  label: string;
+  changedBytes: number;
+  incAdded: number;
+  incWire: number;
+  scanRun: AgentJobLog;
+}
+
+/** Hub and agent logs of a job, as one line per side: where its time went. */
+function phases(agentLog: AgentJobLog, hub: HubProc, jobId: number): string {
+  const hubLine = hub.log
+    .split('\n')
+    .map((l) => {
+      try {
+        return JSON.parse(l) as { job?: number; receive?: Record<string, number> };
+      } catch {
+        return null;
+      }
+    })
+    .find((j) => j?.job === jobId && j.receive);
+  const h = hubLine?.receive ? `; hub ${Object.entries(hubLine.receive).map(([k, v]) => `${k} ${v}`).join(', ')}` : '';
+  const steps = Object.entries(agentLog.scanPhases).map(([k, v]) => `${k} ${v}`).join(', ');
+  return `agent scan ${agentLog.scanMs}${steps ? ` (${steps})` : ''}, transfer ${agentLog.transferMs}, commit ${agentLog.commitMs} ms${h}`;
+}
+
+async function benchImage(label: string, image: string, root: string, hub: HubProc, mutate: () => number): Promise<ImageBench> {
+  const host = `bench-${label}`;
+  const token = await hub.addHost(host);
+  const agentDir = path.join(root, `agent-${label}`);
+  const agent = new AgentProc(hub.agentsUrl, host, token, { disk: image }, agentDir, ['--watch', '0'], AGENT_NODE_ARGS).start();
   const peers: Peer[] = [];
   try {
-    await waitConnected(hub, 'bench');
+    await waitConnected(hub, host);
     const packs = path.join(hub.dataDir, 'store', 'packs');
     const backup = async (full: boolean) => {
       const before = du(packs);
       settle();
-      const [job, s] = await timedAsync(() => hub.json<{ id: number; state: string; bytesWire: number; error: string | null }>(['backup', 'bench', '--wait', ...(full ? ['--full'] : [])]));
+      const c0 = { hub: cpuOf(hub.proc.pid), agent: cpuOf(agent.proc.pid), hubSys: cpuSplit(hub.proc.pid).system, agentSys: cpuSplit(agent.proc.pid).system };
+      const [job, s] = await timedAsync(() => hub.json<{ id: number; state: string; bytesWire: number; error: string | null }>(['backup', host, '--wait', ...(full ? ['--full'] : [])]));
+      const hubCpu = cpuOf(hub.proc.pid) - c0.hub;
+      const agentCpu = cpuOf(agent.proc.pid) - c0.agent;
       if (job.state !== 'succeeded') throw new Error(`drc backup failed: ${job.error}`);
-      return { s, wire: job.bytesWire, added: du(packs) - before, id: job.id };
+      const log = await agentRun(agentDir, job.id);
+      const sentGiB = (log.sent * BLOCK) / 2 ** 30;
+      const sys = `system ${(cpuSplit(hub.proc.pid).system - c0.hubSys).toFixed(2)} + ${(cpuSplit(agent.proc.pid).system - c0.agentSys).toFixed(2)}`;
+      const cpuNote = `hub ${hubCpu.toFixed(2)} + agent ${agentCpu.toFixed(2)} cpu-s (${sys})${sentGiB > 0.01 ? `, hub ${(hubCpu / sentGiB).toFixed(2)} cpu-s/GiB sent` : ''}`;
+      return { s, cpu: hubCpu + agentCpu, wire: job.bytesWire, added: du(packs) - before, id: job.id, log, phases: `${cpuNote}; ${phases(log, hub, job.id)}` };
     };
-    process.stderr.write('bench: drc full backup\n');
+    process.stderr.write(`bench: [${label}] drc full backup\n`);
     const full = await backup(true);
-    rows.push({ tool: 'drc', step: 'full', seconds: full.s, bytes: full.added, note: `wire ${full.wire}` });
+    rows.push({ tool: 'drc', image: label, step: 'full', seconds: full.s, cpu: full.cpu, bytes: full.added, note: `wire ${full.wire}; ${full.phases}` });
 
-    if (have('borg')) {
-      peers.push(borgPeer(root, 'borg', []));
-      peers.push(borgPeer(root, 'borg-fixed', ['--chunker-params', `fixed,${BLOCK}`]));
+    if (have('borg') && !process.env.BENCH_NO_PEERS) {
+      peers.push(borgPeer(root, `borg-${label}`, 'borg', []));
+      peers.push(borgPeer(root, `borg-fixed-${label}`, 'borg-fixed', ['--chunker-params', `fixed,${BLOCK}`]));
     }
-    if (have('restic')) peers.push(resticPeer(root));
+    if (have('restic') && !process.env.BENCH_NO_PEERS) peers.push(resticPeer(root, label));
     for (const p of peers) {
-      process.stderr.write(`bench: ${p.name} full backup\n`);
+      process.stderr.write(`bench: [${label}] ${p.name} full backup\n`);
       const before = du(p.repo);
       settle();
-      const [, s] = timed(() => p.backup(image, 'full'));
-      rows.push({ tool: p.name, step: 'full', seconds: s, bytes: du(p.repo) - before });
+      const [s, cpu] = peerTimed(() => p.backup(image, 'full'));
+      rows.push({ tool: p.name, image: label, step: 'full', seconds: s, cpu, bytes: du(p.repo) - before });
     }
 
-    const changed = rewriteBlocks(image, Math.round((MIB * 1024 * 1024) / BLOCK / 20));
-    const changedBytes = changed.length * BLOCK;
+    const changedBytes = mutate();
     const want = sha256File(image);
-    process.stderr.write(`bench: rewrote ${changed.length} blocks (${(changedBytes / 1048576).toFixed(1)} MiB); drc incremental\n`);
+    process.stderr.write(`bench: [${label}] changed ${(changedBytes / 1048576).toFixed(1)} MiB; drc incremental\n`);
     const inc = await backup(false);
-    const scanRun = await agentRun(path.join(root, 'agent'), inc.id);
-    rows.push({ tool: 'drc', step: 'incremental', seconds: inc.s, bytes: inc.added, note: `wire ${inc.wire}, scan tracker read ${(scanRun.bytesRead / 1048576).toFixed(1)} MiB in ${(scanRun.scanMs / 1000).toFixed(2)} s` });
+    rows.push({ tool: 'drc', image: label, step: 'incremental', seconds: inc.s, cpu: inc.cpu, bytes: inc.added, note: `wire ${inc.wire}, read ${(inc.log.bytesRead / 1048576).toFixed(1)} MiB; ${inc.phases}` });
     for (const p of peers) {
-      process.stderr.write(`bench: ${p.name} incremental\n`);
+      process.stderr.write(`bench: [${label}] ${p.name} incremental\n`);
       const before = du(p.repo);
       settle();
-      const [, s] = timed(() => p.backup(image, 'inc'));
-      rows.push({ tool: p.name, step: 'incremental', seconds: s, bytes: du(p.repo) - before });
+      const [s, cpu] = peerTimed(() => p.backup(image, 'inc'));
+      rows.push({ tool: p.name, image: label, step: 'incremental', seconds: s, cpu, bytes: du(p.repo) - before });
     }
 
-    const out = path.join(root, 'restore-drc.img');
-    process.stderr.write('bench: drc restore\n');
-    settle();
-    const [r, rs] = await timedAsync(() => hub.run(['restore', 'bench', '--volume', 'disk', '--point', 'latest', '--to', out]));
-    if (r.code !== 0) throw new Error(`drc restore failed: ${r.stderr}`);
-    if (sha256File(out) !== want) throw new Error('drc restore is not byte-identical');
-    rows.push({ tool: 'drc', step: 'restore', seconds: rs, bytes: fs.statSync(out).size, note: 'fsync before success' });
-    fs.rmSync(out);
-    // the peers do not flush what they extract; this row is the like-for-like comparison
-    settle();
-    const [r2, rs2] = await timedAsync(() => hub.run(['restore', 'bench', '--volume', 'disk', '--point', 'latest', '--to', out, '--no-fsync']));
-    if (r2.code !== 0) throw new Error(`drc restore --no-fsync failed: ${r2.stderr}`);
-    if (sha256File(out) !== want) throw new Error('drc restore --no-fsync is not byte-identical');
-    rows.push({ tool: 'drc', step: 'restore-nosync', seconds: rs2, bytes: fs.statSync(out).size, note: 'like borg/restic: no fsync' });
-    fs.rmSync(out);
-    for (const p of peers) {
-      process.stderr.write(`bench: ${p.name} restore\n`);
-      const o = path.join(root, `restore-${p.name}.img`);
+    const out = path.join(root, `restore-drc-${label}.img`);
+    for (const sync of [true, false]) {
+      process.stderr.write(`bench: [${label}] drc restore${sync ? '' : ' --no-fsync'}\n`);
       settle();
-      const [, s] = timed(() => p.restore('inc', o));
+      const c0 = cpuOf(hub.proc.pid);
+      const [r, rs] = await timedAsync(() => hub.run(['restore', host, '--volume', 'disk', '--point', 'latest', '--to', out, ...(sync ? [] : ['--no-fsync'])]));
+      const cpu = cpuOf(hub.proc.pid) - c0;
+      if (r.code !== 0) throw new Error(`drc restore failed: ${r.stderr}`);
+      if (sha256File(out) !== want) throw new Error('drc restore is not byte-identical');
+      rows.push({ tool: 'drc', image: label, step: sync ? 'restore' : 'restore-nosync', seconds: rs, cpu, bytes: fs.statSync(out).size, note: sync ? 'fsync before success' : 'like borg/restic: no fsync' });
+      fs.rmSync(out);
+    }
+    for (const p of peers) {
+      process.stderr.write(`bench: [${label}] ${p.name} restore\n`);
+      const o = path.join(root, `restore-${p.repo.split('/').pop()}.img`);
+      settle();
+      const [s, cpu] = peerTimed(() => p.restore('inc', o));
       if (sha256File(o) !== want) throw new Error(`${p.name} restore is not byte-identical`);
-      rows.push({ tool: p.name, step: 'restore', seconds: s, bytes: fs.statSync(o).size });
+      rows.push({ tool: p.name, image: label, step: 'restore', seconds: s, cpu, bytes: fs.statSync(o).size });
       fs.rmSync(o);
+      fs.rmSync(p.repo, { recursive: true, force: true });
     }
-    const cbt: DirtyBitmapBench = await benchDirtyBitmap(hub, root, MIB, BLOCK, () => du(packs), CBT_RUNS);
-    cbtRows(cbt);
-    const storage = ONLY === 'nostorage' ? [] : await benchStorage(root, image, settle);
-    rows.push(...storage);
-    console.log(`drc bench:backup — ${MIB} MiB image, ${changed.length} blocks (${fmt(changedBytes)}) rewritten, 2-core machine`);
-    printRows();
-    const get = (tool: string, step: string) => rows.find((x) => x.tool === tool && x.step === step);
-    const ratio = (a?: Row, b?: Row) => (a && b ? (a.seconds / b.seconds).toFixed(2) : 'n/a');
-    const bf = get('borg-fixed', 'incremental') ? 'borg-fixed' : null;
-    console.log('');
-    console.log(`bytes added by the incremental / changed data: ${(inc.added / changedBytes).toFixed(3)} (target <= 1.1)`);
-    console.log(`bytes on the wire for the incremental / changed data: ${(inc.wire / changedBytes).toFixed(3)}`);
-    if (storage.length) for (const l of storageSummary(storage).slice(0, -1)) console.log(l);
-    console.log(cbtSummary(cbt, `; scan tracker ${(scanRun.scanMs / 1000).toFixed(3)} s, read / changed ${(scanRun.bytesRead / changedBytes).toFixed(1)}`));
-    if (bf) {
-      for (const peer of ['borg', 'restic']) {
-        if (get(peer, 'incremental')) console.log(`drc/${peer}: incremental ${ratio(get('drc', 'incremental'), get(peer, 'incremental'))}, restore ${ratio(get('drc', 'restore'), get(peer, 'restore'))}`);
-      }
-      console.log(
-        `headline drc/borg-fixed: incremental ${ratio(get('drc', 'incremental'), get(bf, 'incremental'))} (target <= 0.5), restore ${ratio(get('drc', 'restore'), get(bf, 'restore'))} durable / ${ratio(get('drc', 'restore-nosync'), get(bf, 'restore'))} without fsync (target <= 0.5), bytes added/changed ${(inc.added / changedBytes).toFixed(3)} (target <= 1.1)`,
-      );
-    } else {
-      console.log(`headline (borg not installed): incremental ${get('drc', 'incremental')!.seconds.toFixed(2)} s, restore ${rs.toFixed(2)} s, bytes added/changed ${(inc.added / changedBytes).toFixed(3)}`);
-    }
+    return { label, changedBytes, incAdded: inc.added, incWire: inc.wire, scanRun: inc.log };
   } finally {
     await agent.stop();
+  }
+}
+
+/** Hub CPU seconds per GiB ingested while `n` agents run full backups at once (images of `mib / n` MiB each). */
+async function benchHubCpu(hub: HubProc, root: string, n: number): Promise<string> {
+  const agents: { host: string; dir: string; image: string; agent: AgentProc }[] = [];
+  try {
+    for (let k = 0; k < n; k++) {
+      const host = `bench-many-${n}-${k}`;
+      const image = path.join(root, `${host}.img`);
+      mixedImage(image, Math.max(16, Math.floor(MIB / n)));
+      const dir = path.join(root, `agent-${host}`);
+      agents.push({ host, dir, image, agent: new AgentProc(hub.agentsUrl, host, await hub.addHost(host), { disk: image }, dir, ['--watch', '0']).start() });
+    }
+    for (const a of agents) await waitConnected(hub, a.host);
+    settle();
+    process.stderr.write(`bench: ${n} agents' full backups at once\n`);
+    const c0 = cpuOf(hub.proc.pid);
+    const [jobs, s] = await timedAsync(() => Promise.all(agents.map((a) => hub.json<{ id: number; state: string; error: string | null }>(['backup', a.host, '--wait', '--full']))));
+    const cpu = cpuOf(hub.proc.pid) - c0;
+    let sent = 0;
+    for (const [k, j] of jobs.entries()) {
+      if (j.state !== 'succeeded') throw new Error(`drc backup ${agents[k]!.host} failed: ${j.error}`);
+      sent += (await agentRun(agents[k]!.dir, j.id)).sent * BLOCK;
+    }
+    const gib = sent / 2 ** 30;
+    return `hub with ${n} agent(s) doing fulls at once: ${(sent / 1048576).toFixed(0)} MiB of blocks in ${s.toFixed(2)} s, hub ${cpu.toFixed(2)} cpu-s = ${(cpu / gib).toFixed(2)} cpu-s/GiB (target <= 0.5)`;
+  } finally {
+    await Promise.all(agents.map((a) => a.agent.stop()));
+    for (const a of agents) fs.rmSync(a.image, { force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const root = tempDir('drc-bench-');
+  const image = path.join(root, 'disk.img');
+  process.stderr.write(`bench: generating a ${MIB} MiB image in ${root}\n`);
+  const mix = mixedImage(image, MIB);
+  const hub = await new HubProc(path.join(root, 'hub'), [], { nodeArgs: HUB_NODE_ARGS }).start();
+  const sections: ImageBench[] = [];
+  try {
+    const packs = path.join(hub.dataDir, 'store', 'packs');
+    sections.push(
+      await benchImage('mixed', image, root, hub, () => rewriteBlocks(image, Math.round((MIB * 1024 * 1024) / BLOCK / 20)).length * BLOCK),
+    );
+    const storage = ONLY === 'nostorage' ? [] : await benchStorage(root, image, settle);
+    rows.push(...storage.map(storageRow));
+    fs.rmSync(image, { force: true });
+    if (haveMkfs() && !process.env.BENCH_NO_FS) {
+      const fsImage = path.join(root, 'fs.img');
+      process.stderr.write(`bench: generating a ${MIB} MiB ext4 image\n`);
+      const files = filesystemImage(fsImage, MIB, root);
+      process.stderr.write(`bench: ext4 image holds ${files} files\n`);
+      sections.push(await benchImage('ext4', fsImage, root, hub, () => addFiles(fsImage, Math.round((MIB * 1024 * 1024) / 20), root, 2)));
+      fs.rmSync(fsImage, { force: true });
+    }
+    const hubCpu = process.env.BENCH_NO_MANY ? [] : [await benchHubCpu(hub, root, 1), await benchHubCpu(hub, root, 4)];
+    const cbt: DirtyBitmapBench = process.env.BENCH_NO_CBT ? { skipped: 'BENCH_NO_CBT set' } : await benchDirtyBitmap(hub, root, MIB, BLOCK, () => du(packs), CBT_RUNS);
+    cbtRows(cbt);
+    console.log(`drc bench:backup — ${MIB} MiB images (mixed: ${mix.random} random, ${mix.zero} zero, ${mix.text} unique-text 1 MiB chunks, 5% of ${BLOCK / 1024} KiB blocks rewritten; ext4: ~60% full of generated files, 5% new files), ${os.availableParallelism()}-core machine`);
+    printRows();
+    const get = (tool: string, image: string, step: string) => rows.find((x) => x.tool === tool && x.image === image && x.step === step);
+    const ratio = (a?: Row, b?: Row) => (a && b ? (a.seconds / b.seconds).toFixed(2) : 'n/a');
+    console.log('');
+    const scanMixed = sections[0]!.scanRun;
+    console.log(cbtSummary(cbt, `; scan tracker ${(scanMixed.scanMs / 1000).toFixed(3)} s, read / changed ${(scanMixed.bytesRead / sections[0]!.changedBytes).toFixed(1)}`));
+    if (storage.length) for (const l of storageSummary(storage).slice(0, -1)) console.log(l);
+    for (const l of hubCpu) console.log(l);
+    const heads: string[] = [];
+    for (const s of sections) {
+      console.log(`[${s.label}] bytes added by the incremental / changed data: ${(s.incAdded / s.changedBytes).toFixed(3)} (target <= 1.1); on the wire ${(s.incWire / s.changedBytes).toFixed(3)}`);
+      const repo = (t: string) => get(t, s.label, 'full')?.bytes;
+      if (repo('borg')) console.log(`[${s.label}] repository after the full: drc ${fmt(repo('drc') ?? null)}, borg ${fmt(repo('borg') ?? null)}, borg-fixed ${fmt(repo('borg-fixed') ?? null)}, restic ${fmt(repo('restic') ?? null)}`);
+      for (const peer of ['borg', 'restic']) {
+        if (get(peer, s.label, 'full')) console.log(`[${s.label}] drc/${peer}: full ${ratio(get('drc', s.label, 'full'), get(peer, s.label, 'full'))}, incremental ${ratio(get('drc', s.label, 'incremental'), get(peer, s.label, 'incremental'))}, restore ${ratio(get('drc', s.label, 'restore'), get(peer, s.label, 'restore'))}`);
+      }
+      if (get('borg-fixed', s.label, 'full')) {
+        const r = (step: string, peerStep = step) => ratio(get('drc', s.label, step), get('borg-fixed', s.label, peerStep));
+        heads.push(`${s.label}: full ${r('full')}, incremental ${r('incremental')}, restore ${r('restore')} durable / ${r('restore-nosync', 'restore')} no fsync, added/changed ${(s.incAdded / s.changedBytes).toFixed(2)}`);
+      } else {
+        heads.push(`${s.label} (borg not installed): full ${get('drc', s.label, 'full')!.seconds.toFixed(2)} s, incremental ${get('drc', s.label, 'incremental')!.seconds.toFixed(2)} s, restore ${get('drc', s.label, 'restore')!.seconds.toFixed(2)} s`);
+      }
+    }
+    console.log(`headline drc/borg-fixed (targets <= 0.5; added/changed <= 1.1): ${heads.join('; ')}`);
+  } finally {
     await hub.stop();
     if (!keep) fs.rmSync(root, { recursive: true, force: true });
     else process.stderr.write(`bench: kept ${root}\n`);
   }
+}
+
+/** A storage row in the table (the mixed image). */
+function storageRow(r: StorageRow): Row {
+  return { ...r, image: 'mixed' };
 }
 
 /** BENCH_ONLY=storage: the store backends, encryption and copies alone. */
@@ -275,12 +410,13 @@ async function mainStorage(): Promise<void> {
   const image = path.join(root, 'disk.img');
   try {
     process.stderr.write(`bench: generating a ${MIB} MiB image in ${root}\n`);
-    makeImage(image, MIB);
-    rows.push(...(await benchStorage(root, image, settle)));
+    mixedImage(image, MIB);
+    const storage = await benchStorage(root, image, settle);
+    rows.push(...storage.map(storageRow));
     console.log(`drc bench:backup (BENCH_ONLY=storage) — ${MIB} MiB image, full backup and restore per store backend, 2-core machine`);
     printRows();
     console.log('');
-    for (const l of storageSummary(rows)) console.log(l);
+    for (const l of storageSummary(storage)) console.log(l);
   } finally {
     if (!keep) fs.rmSync(root, { recursive: true, force: true });
     else process.stderr.write(`bench: kept ${root}\n`);

@@ -1,6 +1,7 @@
 // The SQLite catalog: one file, WAL, numbered migrations, and one repository per aggregate
 // (catalog.repos). The methods below delegate to the repositories for the callers not yet
 // moved to them; new code takes the repository it needs.
+import { InstanceStore } from './instance-store.js';
 import Database from 'better-sqlite3';
 import { SqliteAlarmStore } from './alarm-store.js';
 import { AuditRepo } from './audit-repo.js';
@@ -48,6 +49,7 @@ export interface CatalogRepos {
   auditLog: AuditRepo;
   copies: CopyRecords;
   pointObjects: PointObjects;
+  instances: InstanceStore;
 }
 
 export class Catalog {
@@ -82,6 +84,7 @@ export class Catalog {
       auditLog: new AuditRepo(this.db),
       copies: new CopyRecords(this.db),
       pointObjects: new PointObjects(this.db),
+      instances: new InstanceStore(this.db),
     };
   }
 

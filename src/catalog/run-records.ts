@@ -23,6 +23,10 @@ export interface StepResult {
   checks?: CheckResultView[];
   fence?: { agentTold: boolean; cancelledJobs: number[] };
   hook?: { kind: 'command' | 'webhook'; output: string };
+  /** final sync and failback: what travelled */
+  sync?: { jobId?: number; pointIds?: number[]; blocksSent?: number; bytesSent?: number; drChanged?: number | null; sourceChanged?: number | null; downtimeMs?: number };
+  /** qemu targets: the instance a start step powered on (and, after the boot check, its boot time) */
+  instance?: { id: number; accel: string; note: string | null; network: string; ports: { host: number; guest: number }[]; bootMs?: number };
 }
 
 export interface StepRecord extends StepSpec {
@@ -65,7 +69,16 @@ export interface RunMeta {
   target: RunTargetView;
   gates: GateView[];
   forecast: RtoForecastView;
-  params: { ttlSeconds?: number; verdict?: Verdict; notes?: string };
+  params: {
+    ttlSeconds?: number;
+    verdict?: Verdict;
+    notes?: string;
+    instant?: boolean;
+    /** failover: false when asked to skip the final sync */
+    finalSync?: boolean;
+    /** failback: the failover run whose images the host comes home from */
+    failoverRun?: number;
+  };
   operator: OperatorView;
   verdict: Verdict | null;
   verdictBy: 'operator' | 'checks' | null;
@@ -100,6 +113,8 @@ export interface RunStore {
   setVerdict(id: number, verdict: Verdict, by: 'operator' | 'checks', notes: string | null): void;
   setExpiry(id: number, expiresAt: string | null): void;
   setCleaned(id: number, at: string): void;
+  /** The hosts and points a run covers, changed while it runs (a final sync's new points). */
+  setHosts(id: number, hosts: RunScopeHost[]): void;
   /** the latest successful restore steps of runs */
   restoreSamples(limit?: number): RestoreSample[];
   /** the same from restore jobs (`drc restore`) */

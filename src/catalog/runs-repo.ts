@@ -128,6 +128,10 @@ export class SqliteRunStore implements RunStore {
     this.db.prepare('UPDATE recovery_runs SET cleaned_at = ? WHERE id = ?').run(at, id);
   }
 
+  setHosts(id: number, hosts: RunScopeHost[]): void {
+    this.db.prepare('UPDATE recovery_runs SET scope = ? WHERE id = ?').run(JSON.stringify(hosts), id);
+  }
+
   /** bytes and milliseconds of the latest successful restore steps (the forecast's measurements) */
   restoreSamples(limit = 20): RestoreSample[] {
     const rows = this.db

@@ -15,7 +15,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   agent: {
     load: async () => (await import('./commands/agent.js')).agent,
-    help: 'agent [--config FILE] [--hub URL] [--host NAME] [--token-file FILE | --token TOKEN] [--volume NAME=PATH ...] [--data DIR] [--ca FILE] [--block-size SIZE] [--watch SECONDS] [--metrics SECONDS] [--tracker scan|qemu-dirty-bitmap] [--qmp SOCKET --nbd URL]   (token also from DRC_TOKEN)',
+    help: 'agent [--config FILE] [--hub URL] [--host NAME] [--token-file FILE | --token TOKEN] [--volume NAME=PATH ...] [--data DIR] [--ca FILE] [--block-size SIZE] [--watch SECONDS] [--metrics SECONDS] [--tracker scan|qemu-dirty-bitmap] [--qmp SOCKET --nbd URL] [--pre-freeze CMD --post-thaw CMD]   (token also from DRC_TOKEN)',
     about: "run an agent that protects this host's volumes",
   },
   hosts: {
@@ -65,7 +65,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   store: {
     load: async () => (await import('./commands/store.js')).store,
-    help: 'store recover --from DIR|s3://BUCKET/PREFIX --data NEWDIR [--endpoint URL] [--json]',
+    help: 'store recover --from DIR|s3://BUCKET/PREFIX --data NEWDIR [--endpoint URL] [--region NAME] [--credentials-file FILE] [--no-path-style] [--json]',
     about: "rebuild a hub's catalog from a copy or an S3 store alone (the hub is lost)",
   },
   key: {
@@ -90,13 +90,33 @@ export const COMMANDS: Record<string, Command> = {
   },
   drill: {
     load: async () => (await import('./commands/drill.js')).drill,
-    help: 'drill HOST... [--plan NAME] [--point latest|ID|ISO-TIME] [--target NAME] [--ttl DURATION] [--verdict pass|fail] [--notes TEXT] [--yes] [--json] | drill list [--all] | drill cleanup ID|--expired|--all | drill verdict ID pass|fail [--notes TEXT]',
+    help: 'drill HOST... [--plan NAME] [--point latest|ID|ISO-TIME] [--target NAME] [--ttl DURATION] [--verdict pass|fail] [--notes TEXT] [--instant] [--yes] [--json] | drill list [--all] | drill cleanup ID|--expired|--all | drill verdict ID pass|fail [--notes TEXT]',
     about: 'restore hosts into an isolated target, run checks, measure RTO/RPO (production untouched)',
   },
   failover: {
     load: async () => (await import('./commands/failover.js')).failover,
-    help: 'failover HOST [--point latest|ID|ISO-TIME] [--target NAME] --confirm HOST [--json]',
-    about: 'pre-check, fence the source, restore to the production target, post-check, switch',
+    help: 'failover HOST [--point latest|ID|ISO-TIME] [--target NAME] [--no-final-sync] --confirm HOST [--instant] [--json] | cancel HOST --confirm HOST',
+    about: 'pre-check, final sync, fence the source, restore to the production target, post-check, switch',
+  },
+  failback: {
+    load: async () => (await import('./commands/failback.js')).failback,
+    help: 'failback HOST --confirm HOST [--json]',
+    about: 'bring a failed-over host home: send back only the blocks that differ, verify, switch back, un-fence',
+  },
+  instances: {
+    load: async () => (await import('./commands/instances.js')).instances,
+    help: 'instances [--all] [--json] | instances stop ID [--confirm HOST] | instances console ID [--follow]',
+    about: 'recovered hosts running as VMs and NBD mounts: list, stop, console',
+  },
+  mount: {
+    load: async () => (await import('./commands/mount.js')).mount,
+    help: 'mount HOST [--volume NAME] [--point latest|ID|ISO-TIME] [--json]',
+    about: 'export a recovery point read-only over NBD on a local socket (file-level recovery)',
+  },
+  unmount: {
+    load: async () => (await import('./commands/mount.js')).unmount,
+    help: 'unmount ID|HOST',
+    about: 'end a mount',
   },
   report: {
     load: async () => (await import('./commands/report.js')).report,

@@ -2,7 +2,7 @@
  * The `hub`, `tiers` and `hosts` sections.
  */
 import { defaultHub } from './defaults.js';
-import { definedName, localPath, name, oneOf, readMapping, reference, requireKeys, str, stringList, uniqueListOf, type ValueReader } from './yaml-readers.js';
+import { bool, definedName, localPath, name, oneOf, readMapping, reference, requireKeys, str, stringList, uniqueListOf, type ValueReader } from './yaml-readers.js';
 import type { HostConfig, HubConfig, HubListenConfig, TierConfig, TlsConfig, VolumeConfig } from './types.js';
 import { blockSize, DEFAULT_BLOCK_SIZE, listenAddress, positiveDuration } from './values.js';
 
@@ -83,18 +83,25 @@ const readVolume: ValueReader<VolumeConfig> = (r, raw, path) => {
   return { name: v.name, path: v.path, blockSize: v.block_size ?? DEFAULT_BLOCK_SIZE };
 };
 
+/** continuous replication: the shortest time between the starts of two cycles */
+const DEFAULT_MIN_INTERVAL_S = 5;
+
 const readHost: ValueReader<HostConfig> = (r, raw, path) => {
   const m = readMapping(r, raw, path, {
     name,
     tags: stringList,
     tier: reference('tier'),
     volumes: uniqueListOf(readVolume, 'volume'),
+    continuous: bool,
+    continuous_rpo: positiveDuration,
+    min_interval: positiveDuration,
   });
   if (m === undefined) return undefined;
   requireKeys(r, m, [['name', 'expected a string']]);
   const v = m.values;
   if (v.name === undefined) return undefined;
-  return { name: v.name, tags: v.tags ?? [], tier: v.tier ?? null, volumes: v.volumes ?? [] };
+  const continuous = v.continuous ? { rpoSeconds: v.continuous_rpo ?? null, minIntervalSeconds: v.min_interval ?? DEFAULT_MIN_INTERVAL_S } : null;
+  return { name: v.name, tags: v.tags ?? [], tier: v.tier ?? null, volumes: v.volumes ?? [], ...(continuous ? { continuous } : {}) };
 };
 
 export const readHosts: ValueReader<HostConfig[]> = uniqueListOf(readHost, 'host');

@@ -15,51 +15,75 @@ import {
   type SwitchHookConfig,
   type TargetConfig,
 } from './types.js';
+import { QEMU_TARGET_KEYS, qemuTarget } from './schema-qemu.js';
 import { connectAddress, duration, positiveDuration } from './values.js';
+
+const TARGET_TYPES = ['directory', 'command', 'qemu'] as const;
+const QEMU_ONLY = Object.keys(QEMU_TARGET_KEYS) as (keyof typeof QEMU_TARGET_KEYS)[];
 
 const readTarget: ValueReader<TargetConfig> = (r, raw, path) => {
   const m = readMapping(r, raw, path, {
     name,
-    type: oneOf(['directory', 'command'] as const, 'target type'),
+    type: oneOf(TARGET_TYPES, 'target type'),
     path: localPath,
     format: oneOf(IMAGE_FORMATS, 'image format'),
     command: str,
     purpose: oneOf(TARGET_PURPOSES, 'purpose'),
+    ...QEMU_TARGET_KEYS,
   });
   if (m === undefined) return undefined;
   requireKeys(r, m, [
     ['name', 'expected a string'],
-    ['type', 'expected one of: directory, command'],
+    ['type', `expected one of: ${TARGET_TYPES.join(', ')}`],
   ]);
   const v = m.values;
-  if (v.type === 'directory') {
-    rejectKeys(r, m, ['command'], 'does not apply to directory targets', 'expected only with type: command');
-    requireKeys(r, m, [['path', 'expected a directory for directory targets']]);
+  if (v.type === 'directory' || v.type === 'qemu') {
+    rejectKeys(r, m, ['command'], `does not apply to ${v.type} targets`, 'expected only with type: command');
+    requireKeys(r, m, [['path', `expected a directory for ${v.type} targets`]]);
   } else if (v.type === 'command') {
-    rejectKeys(r, m, ['path'], 'does not apply to command targets', 'expected only with type: directory');
+    rejectKeys(r, m, ['path'], 'does not apply to command targets', 'expected only with type: directory or qemu');
     requireKeys(r, m, [['command', 'expected a shell command for command targets']]);
   }
+  if (v.type !== undefined && v.type !== 'qemu') rejectKeys(r, m, QEMU_ONLY, `does not apply to ${v.type} targets`, 'expected only with type: qemu');
   if (v.name === undefined) return undefined;
   const base = { name: v.name, format: v.format ?? 'raw', purpose: v.purpose ?? 'both' };
   if (v.type === 'directory' && v.path !== undefined) return { ...base, type: 'directory', path: v.path };
   if (v.type === 'command' && v.command !== undefined) return { ...base, type: 'command', command: v.command };
+  if (v.type === 'qemu' && v.path !== undefined) {
+    const q = qemuTarget(r, v, (k) => m.nodeOf(k as keyof typeof QEMU_TARGET_KEYS), path, base.purpose);
+    return q && { ...base, ...q, type: 'qemu', path: v.path };
+  }
   return undefined;
 };
 
 export const readTargets: ValueReader<TargetConfig[]> = uniqueListOf(readTarget, 'target');
 
-const CHECK_KEYS = ['command', 'address', 'url', 'expect_status'] as const;
+const CHECK_KEYS = ['command', 'address', 'url', 'expect_status', 'console'] as const;
 const CHECK_REQUIRED: Readonly<Record<string, readonly [(typeof CHECK_KEYS)[number], string] | undefined>> = {
   command: ['command', 'expected a shell command for command checks'],
   tcp: ['address', 'expected HOST:PORT for tcp checks'],
   http: ['url', 'expected an http:// or https:// URL for http checks'],
+  boot: ['console', 'expected a regular expression the serial console must match'],
+};
+
+const regex: ValueReader<string> = (r, raw, path) => {
+  const text = str(r, raw, path);
+  if (text === undefined) return undefined;
+  try {
+    new RegExp(text);
+    return text;
+  } catch (e) {
+    return r.fail(r.deref(raw), `${path} is not a valid regular expression (${(e as Error).message})`, 'expected a JavaScript regular expression');
+  }
 };
 
 const readCheck: ValueReader<CheckConfig> = (r, raw, path) => {
   const m = readMapping(r, raw, path, {
     name: definedName('check'),
     type: oneOf(CHECK_TYPES, 'check type'),
+    kind: oneOf(CHECK_TYPES, 'check kind'),
     command: str,
+    console: regex,
     address: connectAddress,
     url: url(['http:', 'https:']),
     expect_status: int(100, 599),
@@ -67,11 +91,10 @@ const readCheck: ValueReader<CheckConfig> = (r, raw, path) => {
     hosts: stringList,
   });
   if (m === undefined) return undefined;
-  requireKeys(r, m, [
-    ['name', 'expected a string'],
-    ['type', `expected one of: ${CHECK_TYPES.join(', ')}`],
-  ]);
-  const v = m.values;
+  requireKeys(r, m, [['name', 'expected a string']]);
+  if (m.has('type') && m.has('kind')) r.fail(m.nodeOf('kind'), `${path}.kind cannot be combined with type`, 'expected one of type, kind');
+  else if (!m.has('type') && !m.has('kind')) r.fail(m.node, `${path} is missing required key "type"`, `expected one of: ${CHECK_TYPES.join(', ')}`);
+  const v = { ...m.values, type: m.values.type ?? m.values.kind };
   if (v.type !== undefined) {
     const required = CHECK_REQUIRED[v.type];
     const allowed: readonly string[] = v.type === 'http' ? ['url', 'expect_status'] : required ? [required[0]] : [];
@@ -93,6 +116,8 @@ const readCheck: ValueReader<CheckConfig> = (r, raw, path) => {
       return v.address === undefined ? undefined : { ...base, type: v.type, address: v.address };
     case 'http':
       return v.url === undefined ? undefined : { ...base, type: v.type, url: v.url, expectStatus: v.expect_status ?? null };
+    case 'boot':
+      return v.console === undefined ? undefined : { ...base, type: v.type, console: v.console };
     default:
       return { ...base, type: v.type };
   }

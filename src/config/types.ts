@@ -73,6 +73,8 @@ export interface HostConfig {
   /** Name of a tier in DrcConfig.tiers, or null. */
   tier: string | null;
   volumes: VolumeConfig[];
+  /** continuous replication (`continuous: true`): cycles back to back, at most every min_interval */
+  continuous?: { rpoSeconds: number | null; minIntervalSeconds: number } | null;
 }
 
 export interface VolumeConfig {
@@ -288,9 +290,41 @@ export interface CommandTargetConfig extends TargetBase {
   command: string;
 }
 
-export type TargetConfig = DirectoryTargetConfig | CommandTargetConfig;
+export const QEMU_ACCELS = ['auto', 'kvm', 'tcg'] as const;
+export const QEMU_FIRMWARES = ['bios', 'uefi'] as const;
+export const QEMU_DISK_BUSES = ['virtio', 'ide', 'scsi', 'nvme'] as const;
+export const QEMU_NETWORKS = ['isolated', 'none', 'user', 'bridge', 'tap'] as const;
 
-export const CHECK_TYPES = ['digest', 'qemu_img_check', 'command', 'tcp', 'http'] as const;
+/** isolated: user-mode with restrict=on and only forwarded ports; none: no NIC; bridge/tap: the DR network. */
+export type QemuNetworkConfig =
+  | { mode: 'isolated' | 'none' | 'user' }
+  | { mode: 'bridge' | 'tap'; name: string };
+
+/** A host port forwarded to a guest port (user-mode networks); host null = any free port. */
+export interface PortForwardConfig {
+  host: number | null;
+  guest: number;
+}
+
+export interface QemuTargetConfig extends TargetBase {
+  type: 'qemu';
+  /** Absolute directory: images, overlays, consoles of the instances. */
+  path: string;
+  accel: (typeof QEMU_ACCELS)[number];
+  /** MiB */
+  memory: number;
+  cpus: number;
+  firmware: (typeof QEMU_FIRMWARES)[number];
+  diskBus: (typeof QEMU_DISK_BUSES)[number];
+  network: QemuNetworkConfig;
+  ports: PortForwardConfig[];
+  /** the emulator; default qemu-system-x86_64 */
+  binary: string;
+}
+
+export type TargetConfig = DirectoryTargetConfig | CommandTargetConfig | QemuTargetConfig;
+
+export const CHECK_TYPES = ['digest', 'qemu_img_check', 'command', 'tcp', 'http', 'boot'] as const;
 export type CheckType = (typeof CHECK_TYPES)[number];
 
 interface CheckBase {
@@ -322,7 +356,18 @@ export interface HttpCheckConfig extends CheckBase {
   expectStatus: number | null;
 }
 
-export type CheckConfig = ImageCheckConfig | CommandCheckConfig | TcpCheckConfig | HttpCheckConfig;
+/** Passes when the instance's serial console matches `console` within the timeout. */
+export interface BootCheckConfig extends CheckBase {
+  type: 'boot';
+  console: string;
+}
+
+/** Built in on qemu targets (never configured): a QMP screendump for the report. */
+export interface ScreenshotCheckConfig extends CheckBase {
+  type: 'screenshot';
+}
+
+export type CheckConfig = ImageCheckConfig | CommandCheckConfig | TcpCheckConfig | HttpCheckConfig | BootCheckConfig | ScreenshotCheckConfig;
 
 export interface PlanConfig {
   name: string;

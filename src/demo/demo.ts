@@ -1,12 +1,16 @@
 // `drc demo` / `npm start`: an embedded hub on a data dir of its own, three real agents
 // (over loopback WebSocket) on generated sparse disk images, a workload writing to them,
-// a full backup of each at start and an incremental every minute per host.
+// a full backup of each at start and an incremental every minute per host; with qemu
+// installed, a fourth host is a bootable guest that drills boot on a qemu target.
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Agent } from '../../agent/agent.js';
 import { fileLogger } from '../../agent/log.js';
 import { Hub } from '../hub/hub.js';
 import * as tokens from '../hub/tokens.js';
 import { storageDaemonAvailable } from '../../agent/trackers/qemu-daemon.js';
+import { DEMO_GUEST_HOST, demoGuest } from './demo-guest.js';
 import { claimDemoDir } from './demo-dir.js';
 import { startNbdWorkload } from './nbd-workload.js';
 import { startWorkload, makeDemoImage, type Workload } from './workload.js';
@@ -39,6 +43,7 @@ export async function startDemo(opts: { dir?: string; incrementalEveryMs?: numbe
   const dir = claimed.dir;
   const hubDir = path.join(dir, 'hub');
   const log = fileLogger(dir, 'demo', false);
+  const guest = demoGuest(dir);
   const hub = new Hub({
     dataDir: hubDir,
     name: 'demo-hub',
@@ -52,15 +57,18 @@ export async function startDemo(opts: { dir?: string; incrementalEveryMs?: numbe
     hosts: [],
     concurrency: 2,
     log: fileLogger(hubDir, 'hub', false),
+    ...(guest ? { recovery: { targets: guest.targets, checks: guest.checks, plans: [], drillTtlSeconds: 3600, switchHook: null } } : {}),
   });
   await hub.start();
   const agents: Agent[] = [];
   const workloads: Workload[] = [];
   const timers: NodeJS.Timeout[] = [];
   const cbt = process.env.DRC_DEMO_CBT !== '0' && storageDaemonAvailable();
-  for (const h of DEMO_HOSTS) {
+  const hosts: DemoHost[] = guest ? [...DEMO_HOSTS, { name: DEMO_GUEST_HOST, tags: ['prod', 'vm'], tier: 'gold', mib: 64 }] : DEMO_HOSTS;
+  for (const h of hosts) {
     const image = path.join(dir, `${h.name}.img`);
-    makeDemoImage(image, h.mib);
+    // the bootable guest keeps its disk as built: the workload's random writes would break it
+    if (h.name !== DEMO_GUEST_HOST) makeDemoImage(image, h.mib);
     const { token } = addHost(hub, h);
     const agent = new Agent({
       hub: hub.agentsUrl,
@@ -75,7 +83,7 @@ export async function startDemo(opts: { dir?: string; incrementalEveryMs?: numbe
     agent.start();
     agents.push(agent);
     // the daemon owns a CBT host's image: its writes go through the NBD export
-    workloads.push(h.cbt && cbt ? startNbdWorkload(path.join(dir, 'agents', h.name, 'qemu', 'root.nbd'), 'root') : startWorkload(image));
+    if (h.name !== DEMO_GUEST_HOST) workloads.push(h.cbt && cbt ? startNbdWorkload(path.join(dir, 'agents', h.name, 'qemu', 'root.nbd'), 'root') : startWorkload(image));
   }
   log('info', `demo started in ${dir}`);
   // a full backup of each host as soon as its agent is in, then incrementals every minute
@@ -83,13 +91,13 @@ export async function startDemo(opts: { dir?: string; incrementalEveryMs?: numbe
     const h = hub.catalog.hostByName(name)!;
     hub.jobs.enqueue({ kind: 'backup', hostId: h.id, volumes: [], type: full ? 'full' : 'incremental', priority: 5, origin: 'demo', params: {} });
   };
-  DEMO_HOSTS.forEach((h, i) => {
+  hosts.forEach((h, i) => {
     enqueue(h.name, true);
     const every = opts.incrementalEveryMs ?? 60_000;
     const t = setTimeout(() => {
       enqueue(h.name, false);
       timers.push(setInterval(() => enqueue(h.name, false), every));
-    }, every / 3 + i * (every / DEMO_HOSTS.length / 2));
+    }, every / 3 + i * (every / hosts.length / 2));
     timers.push(t);
   });
   let stopped = false;

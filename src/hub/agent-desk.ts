@@ -98,6 +98,7 @@ export class AgentDesk implements SessionHost {
     const l = this.p.live.host(s.host);
     l.link = 'connected';
     l.agentVersion = m.agentVersion;
+    l.trackers = new Map(m.volumes.map((v) => [v.name, v.tracker]));
     this.p.journal.event('info', 'host.connected', s.host, `host ${s.host} connected from ${s.remote} (agent ${m.agentVersion}, ${m.volumes.length} volume(s))`);
     this.p.feed.pushHost(s.host);
     this.p.monitoring.onHello(s);

@@ -10,6 +10,7 @@ import { LogRequests, type LogTail } from './agent-logs.js';
 import { isDiskFull } from './disk-full.js';
 import type { AgentLink, LinkJob } from './ports.js';
 import { VolumeReceive } from './receive.js';
+import { VolumeRequests } from './volume-requests.js';
 
 export type SessionJob = LinkJob;
 
@@ -45,6 +46,8 @@ export class AgentSession implements AgentLink {
   /** WebSocket close code once closed (1000/1001: the agent stopped cleanly) */
   closeCode: number | null = null;
   private readonly logRequests = new LogRequests();
+  /** failback: block hashes of a source volume, and writes into it */
+  readonly volumes: VolumeRequests;
 
   constructor(
     readonly ws: WebSocket,
@@ -52,6 +55,7 @@ export class AgentSession implements AgentLink {
     readonly remote: string,
     private readonly hub: SessionHost,
   ) {
+    this.volumes = new VolumeRequests({ send: (m) => this.send(m), sendBinary: (b) => void (this.closed || this.ws.send(b)), bufferedAmount: () => this.ws.bufferedAmount, closed: () => this.closed });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (this.closed) return;
       try {
@@ -74,6 +78,7 @@ export class AgentSession implements AgentLink {
       this.closed = true;
       this.closeCode = code;
       this.logRequests.failAll(`agent ${this.host} disconnected`);
+      this.volumes.failAll(`agent ${this.host} disconnected`);
       if (this.job) this.finishJob('agent disconnected during the backup');
       this.hub.onClosed(this);
     });
@@ -109,7 +114,7 @@ export class AgentSession implements AgentLink {
     this.job = job;
     this.volumeIndex = 0;
     this.current = null;
-    this.send({ type: 'start', jobId: job.jobId, full: job.full, volumes: job.volumes.map((v) => ({ name: v.name, basePointId: v.basePointId })) });
+    this.send({ type: 'start', jobId: job.jobId, full: job.full, volumes: job.volumes.map((v) => ({ name: v.name, basePointId: v.basePointId })), ...(job.quiesce ? { quiesce: true } : {}) });
   }
 
   abortJob(reason: string): void {
@@ -169,6 +174,12 @@ export class AgentSession implements AgentLink {
         return;
       case 'logs':
         this.logRequests.settle(m); // a reply after its request timed out is dropped
+        return;
+      case 'hashes':
+        this.volumes.settleHashes(m);
+        return;
+      case 'written':
+        this.volumes.settleWritten(m);
         return;
       case 'bitmap':
         this.onBitmap(m);

@@ -38,6 +38,7 @@ import { recoveryServiceOf, type HubRecoveryOptions } from './recovery-link.js';
 import { handleRequest, type RequestPorts } from './requests.js';
 import { restoreTask } from './restore-job.js';
 import { HubScheduler } from './schedules.js';
+import { ContinuousReplication } from './continuous.js';
 import { storeView } from './storage-requests.js';
 import { hostView, pointView } from './wire.js';
 
@@ -59,7 +60,7 @@ export interface HubOptions {
   socketRole?: Role | null;
   tls?: { cert: string; key: string };
   tiers: TierView[];
-  hosts: { name: string; tags: string[]; tier: string | null }[];
+  hosts: { name: string; tags: string[]; tier: string | null; continuous?: { rpoSeconds: number | null; minIntervalSeconds: number } | null }[];
   concurrency?: number;
   heartbeatTimeoutMs?: number;
   log: HubLog;
@@ -92,6 +93,7 @@ export class Hub {
   readonly api: OperatorApi;
   readonly jobs: JobRunner;
   readonly scheduler: HubScheduler;
+  private readonly continuous: ContinuousReplication;
   readonly copies: HubCopies;
   /** the opened repository (set by start) */
   storeHandle: OpenedStore | null = null;
@@ -158,6 +160,7 @@ export class Hub {
     });
     const jobs = this.jobs;
     this.scheduler = new HubScheduler({ clock, catalog, state: schedules, jobs, journal, agingSeconds }, o.schedules ?? []);
+    this.continuous = new ContinuousReplication({ clock, catalog, live, jobs, journal }, o.hosts.flatMap((h) => (h.continuous ? [{ name: h.name, ...h.continuous }] : [])));
     const copies = (this.copies = new HubCopies({ catalog, store, now: clock.now, event: (...a) => journal.event(...a) }, o.copies ?? []));
     const metrics = catalog.metricStore(METRIC_FLUSH_PARTS);
     const monitoring = (this.monitoring = new HubMonitoring({
@@ -315,6 +318,7 @@ export class Hub {
     this.scheduler.tick();
     this.copies.tick();
     this.monitoring.tick();
+    this.continuous.tick();
     // an expired token is the reason a link ends, before silence is
     this.agentTokens.tick();
     this.agents.dropSilent();

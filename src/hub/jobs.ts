@@ -154,6 +154,7 @@ export class JobRunner {
       jobId: j.id,
       full: j.type === 'full',
       volumes: vols.map((v) => ({ name: v.name, volumeId: v.id, basePointId: this.c.latestPoint(v.id)?.id ?? null })),
+      ...(j.params.finalSync === true ? { quiesce: true } : {}),
     });
   }
 

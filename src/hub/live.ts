@@ -6,6 +6,8 @@ export interface HostLive {
   link: LinkState;
   lastSeen: number | null;
   agentVersion: string | null;
+  /** each volume's changed-block tracker, as the agent's hello said */
+  trackers: Map<string, string>;
   dirty: Map<string, DirtyBitmapView>;
   /** bytes received in the current 10 s bucket, and past buckets */
   bucketBytes: number;
@@ -24,7 +26,7 @@ export class LiveState {
   host(name: string): HostLive {
     let h = this.hosts.get(name);
     if (!h) {
-      h = { link: 'never', lastSeen: null, agentVersion: null, dirty: new Map(), bucketBytes: 0, buckets: [] };
+      h = { link: 'never', lastSeen: null, agentVersion: null, trackers: new Map(), dirty: new Map(), bucketBytes: 0, buckets: [] };
       this.hosts.set(name, h);
     }
     return h;

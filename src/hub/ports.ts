@@ -4,6 +4,7 @@
 import type { Catalog } from '../catalog/catalog.js';
 import type { EventView, Level, Update } from '../protocol/operator.js';
 import type { LogTail } from './agent-logs.js';
+import type { AgentVolumeIo } from './volume-requests.js';
 
 /** Time as the hub sees it (injected: tests and simulated days move it). */
 export interface Clock {
@@ -39,6 +40,8 @@ export interface LinkJob {
   jobId: number;
   full: boolean;
   volumes: { name: string; volumeId: number; basePointId: number | null }[];
+  /** a failover's final sync: the agent runs its pre_freeze/post_thaw hooks around it */
+  quiesce?: boolean;
 }
 
 /** One connected agent as the hub's services use it. */
@@ -52,6 +55,8 @@ export interface AgentLink {
   startJob(job: LinkJob): void;
   abortJob(reason: string): void;
   fetchLogs(maxBytes: number): Promise<LogTail>;
+  /** failback: hashes of and writes into the host's own volumes */
+  readonly volumes: AgentVolumeIo;
 }
 
 /** The connected agents by host name. */

@@ -71,7 +71,8 @@ export class VolumeReceive {
     this.needed.delete(f.blockIndex);
     // the agent re-read a block that changed after its scan: the point holds the new content
     this.entries.set(f.blockIndex, { flags: 0, hash: actual });
-    this.writer.put(actual, f.codec, len, Buffer.from(f.payload));
+    // the writer copies or writes the payload at once: no copy of it here
+    this.writer.put(actual, f.codec, len, f.payload);
     this.received++;
     this.bytesWire += frameBytes;
   }

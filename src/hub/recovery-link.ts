@@ -21,7 +21,7 @@ export interface RecoveryLinkPorts {
   feed: Broadcaster;
   links: AgentLinks;
   live: LiveState;
-  jobs: Pick<JobRunner, 'cancel'>;
+  jobs: Pick<JobRunner, 'cancel' | 'enqueue'>;
   log: HubLog;
 }
 
@@ -34,6 +34,30 @@ export interface HubRecoveryOptions {
 }
 
 export const NO_RECOVERY_CONFIG: HubRecoveryOptions = { targets: [], checks: [], plans: [], drillTtlSeconds: 24 * 3600, switchHook: null };
+
+const FINAL_SYNC_POLL_MS = 100;
+
+/** Queue a final-sync backup (first in the queue, quiesced by the agent's hooks) and wait for its end. */
+async function finalSync(p: RecoveryLinkPorts, host: string, signal: AbortSignal): Promise<{ jobId: number; error: string | null }> {
+  const h = p.catalog.hostByName(host);
+  if (!h) return { jobId: 0, error: `no host named ${host}` };
+  const j = p.jobs.enqueue({ kind: 'backup', hostId: h.id, volumes: [], type: 'incremental', priority: 100, origin: 'failover final sync', params: { finalSync: true } });
+  for (;;) {
+    const row = p.catalog.job(j.id);
+    if (!row) return { jobId: j.id, error: 'the job vanished' };
+    if (row.state === 'succeeded') return { jobId: j.id, error: null };
+    if (row.state === 'failed' || row.state === 'cancelled') return { jobId: j.id, error: row.error ?? row.state };
+    if (row.state === 'queued' && p.live.host(host).link !== 'connected') {
+      p.jobs.cancel(j.id, 'the source agent disconnected before its final sync');
+      return { jobId: j.id, error: 'the source agent disconnected' };
+    }
+    if (signal.aborted) {
+      p.jobs.cancel(j.id, 'the failover was interrupted');
+      return { jobId: j.id, error: 'the failover was interrupted' };
+    }
+    await new Promise((r) => setTimeout(r, FINAL_SYNC_POLL_MS));
+  }
+}
 
 export function recoveryServiceOf(p: RecoveryLinkPorts, o: HubRecoveryOptions = NO_RECOVERY_CONFIG): RecoveryService {
   return new RecoveryService(
@@ -64,6 +88,17 @@ export function recoveryServiceOf(p: RecoveryLinkPorts, o: HubRecoveryOptions = 
       },
       pushHost: (host) => p.feed.pushHost(host),
       log: (level, message) => p.log(level, message),
+      finalSync: (host, signal) => finalSync(p, host, signal),
+      sourceVolumes: (host) => {
+        const s = p.links.get(host);
+        return s?.ready && !s.closed ? s.volumes : null;
+      },
+      unfence: (host, reason) => {
+        const s = p.links.get(host);
+        if (!s?.ready || s.closed) return false;
+        s.send({ type: 'unfence', reason });
+        return true;
+      },
     },
     o,
   );

@@ -20,6 +20,7 @@ function operatorOf(c: ApiClientInfo): Operator {
 
 function handle(ports: RecoveryRequestPorts, method: string, params: unknown, client: ApiClientInfo): unknown {
   const r = ports.recovery;
+  const instances = r.instances;
   const who = operatorOf(client);
   switch (method) {
     case 'drill.preview':
@@ -42,6 +43,14 @@ function handle(ports: RecoveryRequestPorts, method: string, params: unknown, cl
       return r.precheckFailover(parse('failover.precheck', params), who);
     case 'failover.start':
       return r.startFailover(parse('failover.start', params), who);
+    case 'failover.cancel':
+      return r.wayBack.cancel(parse('failover.cancel', params), who);
+    case 'failback.precheck':
+      return r.wayBack.precheck(parse('failback.precheck', params), who).catch((e: Error) => {
+        throw e instanceof RecoveryError ? new ApiError(e.code, e.message) : e;
+      });
+    case 'failback.start':
+      return r.wayBack.start(parse('failback.start', params), who);
     case 'runs.list':
       return r.list(parse('runs.list', params).kind);
     case 'runs.get':
@@ -51,14 +60,28 @@ function handle(ports: RecoveryRequestPorts, method: string, params: unknown, cl
       return r.reports();
     case 'reports.get':
       return r.report(parse('reports.get', params).id, who);
+    case 'instances.list':
+      return instances.list(parse('instances.list', params).all ?? false);
+    case 'instances.stop': {
+      const p = parse('instances.stop', params);
+      return r.stopInstance(p.id, p.confirm, who);
+    }
+    case 'instances.console': {
+      const p = parse('instances.console', params);
+      return instances.console(p.id, p.offset);
+    }
+    case 'mount.start':
+      return r.mount(parse('mount.start', params), who);
+    case 'mount.stop':
+      return r.unmount(parse('mount.stop', params), who);
     default:
       throw new ApiError('unknown-method', `unknown method ${method}`);
   }
 }
 
-export function handleRecoveryRequest(ports: RecoveryRequestPorts, method: string, params: unknown, client: ApiClientInfo): unknown {
+export async function handleRecoveryRequest(ports: RecoveryRequestPorts, method: string, params: unknown, client: ApiClientInfo): Promise<unknown> {
   try {
-    return handle(ports, method, params, client);
+    return await handle(ports, method, params, client);
   } catch (e) {
     if (e instanceof RecoveryError) throw new ApiError(e.code, e.message);
     throw e;

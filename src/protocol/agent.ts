@@ -12,6 +12,8 @@ export const MAX_BLOCK_SIZE = 4 * 1024 * 1024;
 export const OFFER_ENTRY_BYTES = 37;
 export const OFFER_MAX_ENTRIES = 4096;
 export const FLAG_ZERO = 1;
+/** block hashes per `hashes` message */
+export const HASHES_MAX_ENTRIES = 4096;
 
 const blockSize = int(MIN_BLOCK_SIZE, MAX_BLOCK_SIZE);
 const jobId = int(1, 0xffffffff);
@@ -77,6 +79,13 @@ const agentReaders = {
   logs: obj({ type: oneOf('logs'), requestId: int(0), data: base64(MAX_LOG_TAIL), size: int(0), truncated: bool }),
   /** something the hub should record: `bitmap_invalidated` = changed-block tracking lost its base, a full scan follows */
   event: obj({ type: oneOf('event'), kind: oneOf('bitmap_invalidated'), volume: name, message: str(2000) }),
+  /** answer to `hashes.get`, in parts: sha256 of blocks first.. of the volume as it is now; error: refused */
+  hashes: obj({
+    type: oneOf('hashes'), requestId: int(0), volume: name, size: int(0), blockSize, first: int(0, maxBlocks),
+    sha: base64(HASHES_MAX_ENTRIES * 32), last: bool, error: optional(str(2000)),
+  }),
+  /** answer to `write.end`: blocks written, flushed, read back and hashed; error: refused or failed */
+  written: obj({ type: oneOf('written'), requestId: int(0), volume: name, count: int(0, maxBlocks), error: optional(str(2000)) }),
 } as const;
 
 const hubReaders = {
@@ -86,6 +95,8 @@ const hubReaders = {
     jobId,
     full: bool,
     volumes: list(obj({ name, basePointId: nullable(int(1)) }), 256),
+    /** a failover's final sync: run the agent's pre_freeze hook before reading, post_thaw after */
+    quiesce: optional(bool),
   }),
   need: obj({ type: oneOf('need'), jobId, volume: name, seq: int(0), indices: base64(OFFER_MAX_ENTRIES * 4) }),
   committed: obj({ type: oneOf('committed'), jobId, volume: name, pointId: int(1) }),
@@ -96,6 +107,13 @@ const hubReaders = {
   'logs.get': obj({ type: oneOf('logs.get'), requestId: int(0), maxBytes: int(1, MAX_LOG_TAIL) }),
   /** a failover took the host over: stop replicating (refuse backup jobs) until the agent restarts unfenced */
   fence: obj({ type: oneOf('fence'), reason: str(2000) }),
+  /** the host is home again (failback, or a failover cancelled): replicate again from the committed generation */
+  unfence: obj({ type: oneOf('unfence'), reason: str(2000) }),
+  /** failback: the sha256 of every block of a volume of the agent's own config, as it is now */
+  'hashes.get': obj({ type: oneOf('hashes.get'), requestId: int(0), volume: name }),
+  /** failback: block frames (job id = requestId) follow, to be written into the volume; only while fenced */
+  'write.begin': obj({ type: oneOf('write.begin'), requestId: int(1, 0xffffffff), volume: name, blockSize, size: int(0) }),
+  'write.end': obj({ type: oneOf('write.end'), requestId: int(1, 0xffffffff), volume: name, count: int(0, maxBlocks) }),
 } as const;
 
 type ReaderMap = Record<string, Reader<unknown>>;

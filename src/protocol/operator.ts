@@ -5,7 +5,7 @@
 // After `subscribe` the hub sends one {type:"snapshot"} and then incremental updates.
 
 import type { GcReportView, MaintenanceStatusView, PruneReport, ScheduleView, VerifyResultView } from './maintenance.js';
-import type { DrillArtefactView, DrillPreview, FailoverPrecheck, RecoveryReport, RecoveryUpdate, ReportSummary, RunView } from './recovery.js';
+import type { DrillArtefactView, DrillPreview, FailbackPrecheck, FailoverCancelView, FailoverPrecheck, InstanceConsole, InstanceView, RecoveryReport, RecoveryUpdate, ReportSummary, RunView } from './recovery.js';
 import { bool, int, list, name, nullable, num, obj, oneOf, optional, str, type Reader } from './schema.js';
 
 export type * from './maintenance.js';
@@ -429,6 +429,7 @@ export const recoveryRequests = {
       ttlSeconds: optional(int(1, MAX_TTL_SECONDS)),
       verdict: optional(verdict),
       notes: optional(str(4000)),
+      instant: optional(bool),
     }),
     result: returns<RunView>(),
   },
@@ -436,10 +437,25 @@ export const recoveryRequests = {
   'drill.list': { params: obj({ all: optional(bool) }), result: returns<DrillArtefactView[]>() },
   /** id: one drill; expiredOnly: those past their TTL; all: every drill's artefacts (one of the three is required) */
   'drill.cleanup': { params: obj({ id: optional(int(1)), expiredOnly: optional(bool), all: optional(bool) }), result: returns<DrillArtefactView[]>() },
-  'failover.precheck': { params: obj({ host: name, point: optional(point), target: optional(name) }), result: returns<FailoverPrecheck>() },
+  'failover.precheck': { params: obj({ host: name, point: optional(point), target: optional(name), noFinalSync: optional(bool) }), result: returns<FailoverPrecheck>() },
   /** confirm must equal host exactly; the service checks it (and audits a wrong one), so any string passes here */
-  'failover.start': { params: obj({ host: name, point: optional(point), target: optional(name), confirm: optional(str(200)) }), result: returns<RunView>() },
-  'runs.list': { params: obj({ kind: optional(oneOf('drill', 'failover')) }), result: returns<RunView[]>() },
+  'failover.start': {
+    params: obj({ host: name, point: optional(point), target: optional(name), confirm: optional(str(200)), instant: optional(bool), noFinalSync: optional(bool) }),
+    result: returns<RunView>(),
+  },
+  /** un-fence a failed-over host without failback: its agent replicates again from its last committed generation */
+  'failover.cancel': { params: obj({ host: name, confirm: optional(str(200)) }), result: returns<FailoverCancelView>() },
+  'failback.precheck': { params: obj({ host: name }), result: returns<FailbackPrecheck>() },
+  'failback.start': { params: obj({ host: name, confirm: optional(str(200)) }), result: returns<RunView>() },
+
+  'instances.list': { params: obj({ all: optional(bool) }), result: returns<InstanceView[]>() },
+  /** failover instances need confirm equal to their host name */
+  'instances.stop': { params: obj({ id: int(1), confirm: optional(str(200)) }), result: returns<InstanceView>() },
+  /** the serial console from byte `offset` (default: its last 64 KiB) */
+  'instances.console': { params: obj({ id: int(1), offset: optional(int(0)) }), result: returns<InstanceConsole>() },
+  'mount.start': { params: obj({ host: name, volume: optional(name), point: optional(point) }), result: returns<InstanceView>() },
+  'mount.stop': { params: obj({ id: optional(int(1)), host: optional(name) }), result: returns<InstanceView[]>() },
+  'runs.list': { params: obj({ kind: optional(oneOf('drill', 'failover', 'failback')) }), result: returns<RunView[]>() },
   'runs.get': { params: id, result: returns<RunView>() },
   'reports.list': { params: none, result: returns<ReportSummary[]>() },
   'reports.get': { params: id, result: returns<RecoveryReport>() },

@@ -1,11 +1,13 @@
 // The operator API of drills and failovers: runs with their step checklists, pre-check
 // gates, RTO/RPO measurements and the reports built from them. Shared by hub, CLI, cockpit.
 
-export type RunKind = 'drill' | 'failover';
+export type RunKind = 'drill' | 'failover' | 'failback';
 /** running → completed (all steps done; a drill may still have a fail verdict) | failed (stopped at a step) */
 export type RunState = 'running' | 'completed' | 'failed';
 export type StepState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
-export type StepKind = 'precheck' | 'prepare' | 'fence' | 'restore' | 'deliver' | 'checks' | 'wait' | 'switch' | 'complete';
+export type StepKind =
+  | 'precheck' | 'prepare' | 'fence' | 'restore' | 'deliver' | 'start' | 'checks' | 'attach' | 'wait' | 'switch' | 'complete'
+  | 'final-sync' | 'reverse-sync' | 'cutover' | 'unfence';
 export type Verdict = 'pass' | 'fail';
 export type ImageFormatName = 'raw' | 'qcow2' | 'vmdk' | 'vhdx';
 export type CheckStatus = 'pass' | 'fail' | 'skipped';
@@ -21,7 +23,7 @@ export interface ObjectiveView {
 
 export interface CheckResultView {
   name: string;
-  type: 'digest' | 'qemu_img_check' | 'command' | 'tcp' | 'http';
+  type: 'digest' | 'qemu_img_check' | 'command' | 'tcp' | 'http' | 'boot' | 'screenshot';
   host: string;
   volume: string | null;
   status: CheckStatus;
@@ -29,6 +31,10 @@ export interface CheckResultView {
   finishedAt: string;
   durationMs: number;
   detail: string;
+  /** boot checks: the console's lines up to the match (or its last lines on failure) */
+  console?: string[];
+  /** screenshot checks: the PNG's path on the hub */
+  screenshot?: string;
 }
 
 export interface StepProgressView {
@@ -59,7 +65,7 @@ export interface StepView {
 
 /** One pre-check of a failover; a failed blocking gate refuses the failover. */
 export interface GateView {
-  name: 'point' | 'rpo' | 'verified' | 'target' | 'link' | 'fenced';
+  name: 'point' | 'rpo' | 'verified' | 'target' | 'link' | 'fenced' | 'final-sync' | 'failed-over' | 'agent' | 'volume';
   ok: boolean;
   blocking: boolean;
   detail: string;
@@ -84,10 +90,71 @@ export interface RunHostView {
   rpo: ObjectiveView;
 }
 
+/** How a qemu target runs a recovered host. */
+export interface VmSpecView {
+  accel: 'auto' | 'kvm' | 'tcg';
+  memoryMiB: number;
+  cpus: number;
+  firmware: 'bios' | 'uefi';
+  diskBus: 'virtio' | 'ide' | 'scsi' | 'nvme';
+  /** isolated | none | user | bridge NAME | tap NAME */
+  network: string;
+  /** configured forwards; host null = any free port */
+  ports: { host: number | null; guest: number }[];
+  binary: string;
+}
+
+export interface PortForwardView {
+  host: number;
+  guest: number;
+}
+
+export type InstanceKind = 'drill' | 'failover' | 'mount';
+export type InstanceState = 'running' | 'stopped' | 'lost';
+
+/** A recovered host running as a VM (or a point exported over NBD for a mount). */
+export interface InstanceView {
+  id: number;
+  kind: InstanceKind;
+  host: string;
+  runId: number | null;
+  target: string | null;
+  state: InstanceState;
+  pid: number | null;
+  accel: string | null;
+  network: string;
+  ports: PortForwardView[];
+  /** the instance's directory: console.log, qmp.sock, pid, overlay */
+  dir: string;
+  qmp: string | null;
+  console: string | null;
+  /** mounts: the NBD socket to connect to */
+  nbd: string | null;
+  startedAt: string;
+  /** drills: stopped and removed at this time */
+  expiresAt: string | null;
+  stoppedAt: string | null;
+  uptimeSeconds: number | null;
+  /** boot check passed after this many ms from power-on */
+  bootMs: number | null;
+  lastLines: string[];
+  /** instant recovery: the background copy, then local */
+  disk: 'local' | 'nbd' | 'nbd+copying';
+}
+
+/** A slice of an instance's serial console: bytes from `offset` on the next call. */
+export interface InstanceConsole {
+  id: number;
+  text: string;
+  offset: number;
+  state: InstanceState;
+}
+
 export interface RunTargetView {
   /** configured target name, or null for the built-in default */
   name: string | null;
-  type: 'directory' | 'command';
+  type: 'directory' | 'command' | 'qemu';
+  vm?: VmSpecView;
   format: ImageFormatName;
   /** where images are written (a command target's staging directory) */
   dir: string;
@@ -135,6 +202,11 @@ export interface RunView {
   rto: ObjectiveView;
   /** run start − oldest point time, vs the strictest tier RPO */
   rpo: ObjectiveView;
+  /** qemu targets: power-on → boot check passed, the longest of the run's hosts */
+  bootSeconds: number | null;
+  /** booted from an NBD export of the point while the full restore ran behind */
+  instant: boolean;
+  instances: InstanceView[];
   steps: StepView[];
   verdict: Verdict | null;
   verdictBy: 'operator' | 'checks' | null;
@@ -174,6 +246,38 @@ export interface FailoverPrecheck {
   switchHook: 'command' | 'webhook' | null;
 }
 
+/** What a failback would send home, per volume: the blocks where the source and the DR image differ. */
+export interface FailbackVolumeView {
+  volume: string;
+  /** the DR image the host runs from */
+  image: string;
+  blockSize: number;
+  size: number;
+  /** blocks that differ between source and DR image now (null: not measured, the source is not reachable) */
+  differingBlocks: number | null;
+  bytes: number | null;
+}
+
+export interface FailbackPrecheck {
+  host: string;
+  /** the failover run whose images the host runs from */
+  failoverRun: number | null;
+  gates: GateView[];
+  ready: boolean;
+  volumes: FailbackVolumeView[];
+  bytesToSend: number | null;
+  /** seconds to send them at the measured rate of recent backups (null: unknown) */
+  forecastSeconds: number | null;
+  switchHook: 'command' | 'webhook' | null;
+}
+
+/** A failover undone without failback: the host is un-fenced and replicates from its last committed generation. */
+export interface FailoverCancelView {
+  host: string;
+  /** the agent was connected and told; otherwise it is told when it connects */
+  agentTold: boolean;
+}
+
 export interface DrillArtefactView {
   runId: number;
   hosts: string[];
@@ -197,13 +301,28 @@ export interface ReportSummary {
   rpo: ObjectiveView;
 }
 
+/** A failover's final sync and a failback's return, in figures. */
+export interface WayBackView {
+  /** failover: ran (RPO 0), skipped (why in its step) or null (a failback) */
+  finalSync: 'ran' | 'skipped' | null;
+  /** failback: blocks and bytes written back into the source */
+  blocksSent: number;
+  bytesSent: number;
+  /** failback: cut-over start → source verified */
+  downtimeSeconds: number | null;
+}
+
 /** Everything a drill or takeover report says; Markdown and HTML are rendered from this. */
 export interface RecoveryReport extends RunView {
+  /** failovers and failbacks */
+  wayBack?: WayBackView | null;
   title: string;
   hub: string;
   generatedAt: string;
   durationSeconds: number | null;
   checks: CheckResultView[];
+  /** recovered instances: console excerpt and screenshot (base64 PNG) per host */
+  evidence?: { host: string; console: string[]; png: string | null }[];
 }
 
 export type RecoveryUpdate = { type: 'run'; run: RunView };

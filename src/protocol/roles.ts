@@ -28,6 +28,8 @@ export const METHOD_ROLES: { readonly [M in MethodName]: Role } = {
   'runs.get': 'viewer',
   'reports.list': 'viewer',
   'reports.get': 'viewer',
+  'instances.list': 'viewer',
+  'instances.console': 'viewer',
   // day-to-day operations
   'backup.start': 'operator',
   'job.cancel': 'operator',
@@ -42,11 +44,19 @@ export const METHOD_ROLES: { readonly [M in MethodName]: Role } = {
   'drill.start': 'operator',
   'drill.verdict': 'operator',
   'drill.cleanup': 'operator',
+  // a failover instance also needs its host name typed (checked by the recovery service)
+  'instances.stop': 'operator',
+  'mount.start': 'operator',
+  'mount.stop': 'operator',
   // collects every agent's log tail and the catalog summary
   'logs.export': 'operator',
+  // reads and hashes the source volume and the DR image in full
+  'failback.precheck': 'operator',
   'audit.list': 'operator',
   // production, data removal and access
   'failover.start': 'admin',
+  'failover.cancel': 'admin',
+  'failback.start': 'admin',
   'retention.prune': 'admin',
   'store.gc': 'admin',
   'hosts.add': 'admin',

@@ -1,12 +1,29 @@
 // What proves a recovered host works: the restore's Merkle/digest match, `qemu-img check`,
-// an operator command with the image paths in its environment, TCP and HTTP probes.
+// an operator command with the image paths in its environment, TCP and HTTP probes (the
+// host name `guest` reaches a recovered instance through its forwarded ports), the boot
+// check on an instance's serial console and its screenshot.
 // Each yields pass/fail/skipped with its timing; none throws.
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import type { CheckConfig } from '../config/types.js';
-import type { CheckResultView, CheckStatus } from '../protocol/recovery.js';
+import type { CheckResultView, CheckStatus, PortForwardView } from '../protocol/recovery.js';
 import type { Clock } from './executor.js';
 import { runCommand } from './hooks.js';
+import { screendump, waitForConsole } from './qemu/boot-check.js';
+
+/** A recovered instance the checks can reach. */
+export interface CheckInstance {
+  id: number;
+  pid: number | null;
+  console: string;
+  qmp: string | null;
+  dir: string;
+  poweredOnAt: number;
+  ports: PortForwardView[];
+}
+
+/** The host name that means "the recovered instance" in tcp and http checks. */
+export const GUEST_HOST = 'guest';
 
 export interface CheckSubject {
   host: string;
@@ -15,6 +32,9 @@ export interface CheckSubject {
   format: string;
   images: { volume: string; path: string }[];
   env: Record<string, string>;
+  instance?: CheckInstance;
+  /** set by a passing boot check: power-on → match */
+  bootMs?: number;
 }
 
 function globMatch(glob: string, s: string): boolean {
@@ -36,7 +56,49 @@ export function qemuImgAvailable(): boolean {
   return qemuImg;
 }
 
-type Outcome = { status: CheckStatus; detail: string };
+type Outcome = { status: CheckStatus; detail: string; console?: string[]; screenshot?: string };
+
+/** `guest:PORT` → the instance's forward of PORT on 127.0.0.1; other addresses unchanged. */
+export function guestAddress(host: string, port: number, subject: CheckSubject): { host: string; port: number } | string {
+  if (host !== GUEST_HOST) return { host, port };
+  if (!subject.instance) return `${GUEST_HOST}:${port} needs a recovered instance (a qemu target)`;
+  const f = subject.instance.ports.find((p) => p.guest === port);
+  return f ? { host: '127.0.0.1', port: f.host } : `guest port ${port} is not forwarded`;
+}
+
+/** Guest ports a set of checks reaches through forwards. */
+export function guestPorts(checks: CheckConfig[]): number[] {
+  const out = new Set<number>();
+  for (const c of checks) {
+    if (c.type === 'tcp' && c.address.host === GUEST_HOST) out.add(c.address.port);
+    if (c.type === 'http') {
+      const u = new URL(c.url);
+      if (u.hostname === GUEST_HOST) out.add(u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80);
+    }
+  }
+  return [...out];
+}
+
+async function bootCheck(pattern: string, timeoutS: number, subject: CheckSubject, signal?: AbortSignal): Promise<Outcome> {
+  const i = subject.instance;
+  if (!i) return { status: 'skipped', detail: 'boot checks need a qemu target' };
+  const m = await waitForConsole({ file: i.console, pattern, poweredOnAt: i.poweredOnAt, timeoutMs: timeoutS * 1000, pid: i.pid, signal });
+  if (m.matched) subject.bootMs = m.elapsedMs;
+  const detail = m.matched ? `booted in ${(m.elapsedMs / 1000).toFixed(1)} s: ${m.why}` : `${m.why}; console: ${m.lines.slice(-5).join(' | ') || '(empty)'}`;
+  return { status: m.matched ? 'pass' : 'fail', detail, console: m.lines };
+}
+
+async function screenshot(subject: CheckSubject): Promise<Outcome> {
+  const i = subject.instance;
+  if (!i?.qmp) return { status: 'skipped', detail: 'no instance display' };
+  const file = `${i.dir}/screen.png`;
+  try {
+    const bytes = await screendump(i.qmp, file);
+    return { status: 'pass', detail: `screenshot ${file} (${bytes} bytes)`, screenshot: file };
+  } catch (e) {
+    return { status: 'fail', detail: `screendump: ${(e as Error).message}` };
+  }
+}
 
 function tcpProbe(host: string, port: number, timeoutMs: number): Promise<Outcome> {
   return new Promise((resolve) => {
@@ -87,10 +149,23 @@ async function outcomeOf(c: CheckConfig, subject: CheckSubject, signal?: AbortSi
       const r = await runCommand(c.command, subject.env, c.timeout, signal);
       return { status: r.ok ? 'pass' : 'fail', detail: r.output.split('\n').slice(-3).join(' | ') };
     }
-    case 'tcp':
-      return tcpProbe(c.address.host, c.address.port, c.timeout * 1000);
-    case 'http':
-      return httpProbe(c.url, c.expectStatus, c.timeout * 1000);
+    case 'tcp': {
+      const a = guestAddress(c.address.host, c.address.port, subject);
+      return typeof a === 'string' ? { status: 'fail', detail: a } : tcpProbe(a.host, a.port, c.timeout * 1000);
+    }
+    case 'http': {
+      const u = new URL(c.url);
+      if (u.hostname !== GUEST_HOST) return httpProbe(c.url, c.expectStatus, c.timeout * 1000);
+      const a = guestAddress(u.hostname, u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80, subject);
+      if (typeof a === 'string') return { status: 'fail', detail: a };
+      u.hostname = a.host;
+      u.port = String(a.port);
+      return httpProbe(u.toString(), c.expectStatus, c.timeout * 1000);
+    }
+    case 'boot':
+      return bootCheck(c.console, c.timeout, subject, signal);
+    case 'screenshot':
+      return screenshot(subject);
   }
 }
 
@@ -108,15 +183,23 @@ export async function runCheck(c: CheckConfig, subject: CheckSubject, clock: Clo
     finishedAt: new Date(finished).toISOString(),
     durationMs: finished - started,
     detail: o.detail,
+    ...(o.console ? { console: o.console } : {}),
+    ...(o.screenshot ? { screenshot: o.screenshot } : {}),
   };
 }
 
-/** Built-in checks first (qemu-img check on non-raw images), then the configured ones that apply. */
-export function checksFor(configured: CheckConfig[], names: string[] | null, subject: CheckSubject): CheckConfig[] {
+/**
+ * Built-in checks first (qemu-img check on non-raw images), then the configured ones that
+ * apply; on an instance the boot checks run before the probes and a screenshot follows them.
+ */
+export function checksFor(configured: CheckConfig[], names: string[] | null, subject: Pick<CheckSubject, 'host' | 'tags' | 'tier' | 'format' | 'instance'>): CheckConfig[] {
   const applicable = configured.filter((c) => (names ? names.includes(c.name) : true) && checkApplies(c, { name: subject.host, tags: subject.tags, tier: subject.tier }));
   const builtIn: CheckConfig[] =
     subject.format !== 'raw' && !applicable.some((c) => c.type === 'qemu_img_check')
       ? [{ name: 'qemu-img-check', type: 'qemu_img_check', timeout: 300, hosts: [] }]
       : [];
-  return [...builtIn, ...applicable];
+  if (!subject.instance) return [...builtIn, ...applicable];
+  const boots = applicable.filter((c) => c.type === 'boot');
+  const shot: CheckConfig = { name: 'screenshot', type: 'screenshot', timeout: 10, hosts: [] };
+  return [...builtIn, ...boots, ...applicable.filter((c) => c.type !== 'boot'), shot];
 }

@@ -28,6 +28,18 @@ export interface RecoveryHost {
   /** the host's view changed (failed over) */
   pushHost(host: string): void;
   log(level: 'info' | 'warning', message: string): void;
+  /** a failover's final sync: one incremental of the host's volumes now (quiesced); resolves when the job ends */
+  finalSync(host: string, signal: AbortSignal): Promise<{ jobId: number; error: string | null }>;
+  /** the host's own volumes through its connected agent (failback); null when it is not connected */
+  sourceVolumes(host: string): SourceVolumes | null;
+  /** tell the host's agent it may replicate again; false when it is not connected (it is told on connect) */
+  unfence(host: string, reason: string): boolean;
+}
+
+/** Failback's reach into a source host: block hashes of a volume, and writes into it. */
+export interface SourceVolumes {
+  hashes(volume: string, signal?: AbortSignal): Promise<{ size: number; blockSize: number; sha: Buffer }>;
+  write(volume: string, shape: { blockSize: number; size: number }, blocks: Iterable<{ index: number; data: Buffer }>, signal?: AbortSignal): Promise<number>;
 }
 
 export interface RecoveryOptions {

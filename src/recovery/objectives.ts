@@ -20,13 +20,20 @@ export interface HostObjectiveInput {
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
-/** RTO: run start → the host's last restore/deliver/check end. RPO: run start − its oldest point. */
+/**
+ * RTO: run start → the host's last restore/deliver/start/check end (an instant recovery's
+ * restores behind the booted host, after its checks, do not count). RPO: run start − its oldest point.
+ */
 export function hostObjectives(run: RunRecord, h: HostObjectiveInput, final = run.state !== 'running'): { rto: ObjectiveView; rpo: ObjectiveView } {
-  const ends = run.steps
-    .filter((s) => s.host === h.host && ['restore', 'deliver', 'checks'].includes(s.kind) && s.state === 'succeeded' && s.finishedAt !== null)
+  const checksAt = run.steps.find((s) => s.host === h.host && s.kind === 'checks')?.index ?? Infinity;
+  const mine = run.steps.filter((s) => s.host === h.host && s.index <= checksAt);
+  const ends = mine
+    .filter((s) => ['restore', 'deliver', 'start', 'checks'].includes(s.kind) && s.state === 'succeeded' && s.finishedAt !== null)
     .map((s) => s.finishedAt!);
-  const all = run.steps.filter((s) => s.host === h.host && ['restore', 'checks'].includes(s.kind));
-  const recovered = all.length > 0 && all.every((s) => s.state === 'succeeded') && ends.length ? Math.max(...ends) : null;
+  const all = mine.filter((s) => ['restore', 'start', 'checks'].includes(s.kind));
+  // a host with no boot sector is not powered on: its start step is skipped, not failed
+  const done = (s: (typeof all)[number]) => s.state === 'succeeded' || (s.kind === 'start' && s.state === 'skipped');
+  const recovered = all.length > 0 && all.every(done) && ends.length ? Math.max(...ends) : null;
   const oldest = h.pointTimes.length ? Math.min(...h.pointTimes) : null;
   const rto = objective(recovered === null ? null : seconds(recovered - run.startedAt), h.rtoSeconds);
   // a finished run whose host never came back missed its RTO
@@ -66,6 +73,8 @@ export interface GateInput {
   targetDir: string;
   link: 'connected' | 'disconnected' | 'never';
   failedOver: boolean;
+  /** false: the operator asked to skip the final sync (--no-final-sync) */
+  finalSync?: boolean;
 }
 
 
@@ -102,12 +111,20 @@ export function failoverGates(i: GateInput): GateView[] {
           detail: `${formatBytes(i.freeBytes)} free in ${i.targetDir}, ${formatBytes(i.neededBytes)} needed`,
         },
   );
+  const syncs = i.finalSync !== false;
   gates.push({
     name: 'link',
-    ok: i.link !== 'connected',
+    ok: i.link !== 'connected' || syncs,
     blocking: false,
-    detail: i.link === 'connected' ? 'source agent still connected: fencing tells it to stop replicating' : `source agent ${i.link}`,
+    detail: i.link === 'connected' ? `source agent still connected: ${syncs ? 'a final sync, then ' : ''}fencing tells it to stop replicating` : `source agent ${i.link}`,
   });
+  gates.push(
+    !syncs
+      ? { name: 'final-sync', ok: true, blocking: false, detail: 'final sync possible: skipped (--no-final-sync); data since the point is left behind' }
+      : i.link === 'connected'
+        ? { name: 'final-sync', ok: true, blocking: false, detail: 'final sync possible: yes (one last incremental with the source quiesced, then the fence; RPO 0)' }
+        : { name: 'final-sync', ok: false, blocking: false, detail: `final sync possible: no (source agent ${i.link}); data since the point is lost` },
+  );
   if (i.failedOver) gates.push({ name: 'fenced', ok: false, blocking: false, detail: 'host is already failed over (a retry)' });
   return gates;
 }

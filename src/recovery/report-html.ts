@@ -1,8 +1,9 @@
 // A drill or takeover report as one self-contained HTML file: inline CSS and an inline SVG
 // timeline of the steps, nothing fetched, so a manager can open it from a mail attachment.
 import type { RecoveryReport, StepView } from '../protocol/recovery.js';
+import { instancesHtml } from './report-instances.js';
 import { formatBytes, longDuration } from '../format/human.js';
-import { objectiveRows, stepDuration, verdictText } from './report-md.js';
+import { objectiveRows, stepDuration, verdictText, wayBackLines } from './report-md.js';
 
 const esc = (s: string | number | null | undefined) =>
   String(s ?? '-').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -59,7 +60,7 @@ export function reportHtml(r: RecoveryReport): string {
   const parts: string[] = [];
   parts.push(`<h1>${esc(r.title)}</h1>`);
   parts.push(
-    `<p class="meta">${esc(r.kind === 'drill' ? 'Recovery drill: isolated target, production untouched' : 'Failover to the production target')} · hub ${esc(r.hub)} · operator ${esc(r.operator.user)}${r.operator.ssh ? ` (ssh ${esc(r.operator.ssh)})` : ''} · generated ${esc(r.generatedAt)}</p>`,
+    `<p class="meta">${esc(r.kind === 'drill' ? `Recovery drill: ${r.bootSeconds !== null ? 'booted and checked on an isolated target' : 'isolated target'}, production untouched` : r.kind === 'failback' ? 'Failback: the DR image sent home to the source' : `Failover to the production target${r.bootSeconds !== null ? ': booted and checked' : ''}`)} · hub ${esc(r.hub)} · operator ${esc(r.operator.user)}${r.operator.ssh ? ` (ssh ${esc(r.operator.ssh)})` : ''} · generated ${esc(r.generatedAt)}</p>`,
   );
   parts.push(`<p class="verdict">Verdict: ${r.verdict ? badge(r.verdict.toUpperCase(), r.verdict) : badge('NONE', 'na')} ${r.verdictBy ? `<span class="meta">by ${esc(r.verdictBy)}</span>` : ''} · state ${badge(r.state, r.state)}</p>`);
   parts.push('<h2>Objectives and scope</h2>');
@@ -69,6 +70,8 @@ export function reportHtml(r: RecoveryReport): string {
       `Target: ${esc(r.target.name ?? 'default')} (${esc(r.target.type)}, ${esc(r.target.format)}) in <code>${esc(r.target.dir)}</code>${r.target.command ? ` · hook <code>${esc(r.target.command)}</code>` : ''}<br>` +
       `RTO forecast: ${esc(longDuration(r.forecast.seconds))} for ${esc(formatBytes(r.forecast.bytes))} at ${esc(formatBytes(r.forecast.bytesPerSec))}/s (${esc(r.forecast.basis)})</p>`,
   );
+  const back = wayBackLines(r);
+  if (back.length) parts.push(`<p>${back.map((l) => esc(l)).join('<br>')}</p>`);
   parts.push('<h2>Timeline</h2>', timelineSvg(r));
   parts.push('<h2>Hosts and points</h2>');
   parts.push(
@@ -91,6 +94,7 @@ export function reportHtml(r: RecoveryReport): string {
       r.steps.map((s) => [String(s.index + 1), esc(s.title), badge(s.state, s.state), esc(s.startedAt), esc(s.finishedAt), `<span class="num">${esc(stepDuration(s.durationMs))}</span>`, String(s.attempts), esc(s.error ?? s.detail)]),
     ),
   );
+  parts.push(...instancesHtml(r, esc));
   parts.push('<h2>Checks</h2>');
   parts.push(
     r.checks.length

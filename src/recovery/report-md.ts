@@ -1,14 +1,24 @@
 // A drill or takeover report as Markdown (for tickets), and the wording both renderers share.
 import type { ObjectiveView, RecoveryReport } from '../protocol/recovery.js';
 import { formatBytes, longDuration } from '../format/human.js';
+import { bootRow, instancesMarkdown } from './report-instances.js';
 
 export function verdictText(o: ObjectiveView): string {
   return o.pass === null ? 'n/a' : o.pass ? 'PASS' : 'FAIL';
 }
 
+/** The way back's figures as lines (final sync, bytes sent back, cut-over downtime); none for drills. */
+export function wayBackLines(r: RecoveryReport): string[] {
+  const w = r.wayBack;
+  if (!w) return [];
+  if (r.kind === 'failover') return [`Final sync: ${w.finalSync ?? 'no'}${w.finalSync === 'ran' ? ' (nothing acknowledged before the fence was lost: RPO 0)' : ''}`];
+  return [`Sent back: ${w.blocksSent} block(s), ${formatBytes(w.bytesSent)}`, `Cut-over downtime (cut-over start → source verified): ${longDuration(w.downtimeSeconds)}`];
+}
+
 export function objectiveRows(r: RecoveryReport): [string, string, string, string][] {
   return [
     ['RTO (start → restored and checked)', longDuration(r.rto.actualSeconds), longDuration(r.rto.targetSeconds), verdictText(r.rto)],
+    ...bootRow(r),
     ['RPO (start − point time)', longDuration(r.rpo.actualSeconds), longDuration(r.rpo.targetSeconds), verdictText(r.rpo)],
   ];
 }
@@ -27,7 +37,7 @@ export function reportMarkdown(r: RecoveryReport): string {
   const out: string[] = [];
   out.push(`# ${r.title}`, '');
   out.push(
-    `- **Kind:** ${r.kind === 'drill' ? 'recovery drill (isolated target, production untouched)' : 'failover (production target)'}`,
+    `- **Kind:** ${r.kind === 'drill' ? `recovery drill (isolated target, production untouched)${r.bootSeconds !== null ? ': booted and checked' : ''}` : r.kind === 'failback' ? 'failback (the DR image sent home to the source)' : `failover (production target)${r.bootSeconds !== null ? ': booted and checked' : ''}`}`,
     `- **State:** ${r.state}${r.error ? ` — ${r.error}` : ''}`,
     `- **Verdict:** ${r.verdict ? r.verdict.toUpperCase() : 'none'}${r.verdictBy ? ` (by ${r.verdictBy})` : ''}`,
     `- **Operator:** ${r.operator.user}${r.operator.ssh ? ` (ssh ${r.operator.ssh})` : ''}`,
@@ -37,6 +47,8 @@ export function reportMarkdown(r: RecoveryReport): string {
   );
   out.push('## Objectives and scope', '');
   out.push(table(['Objective', 'Actual', 'Target', 'Result'], objectiveRows(r)), '');
+  for (const l of wayBackLines(r)) out.push(`- **${l.split(': ')[0]}:** ${l.split(': ').slice(1).join(': ')}`);
+  if (wayBackLines(r).length) out.push('');
   out.push(
     `- **Hosts:** ${r.hosts.map((h) => h.host).join(', ')}${r.plan ? ` (plan ${r.plan})` : ''}`,
     `- **Points:** ${r.pointSpec}`,
@@ -66,6 +78,7 @@ export function reportMarkdown(r: RecoveryReport): string {
     ),
     '',
   );
+  out.push(...instancesMarkdown(r));
   out.push('## Checks', '');
   out.push(
     r.checks.length

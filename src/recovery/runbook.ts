@@ -34,36 +34,47 @@ export interface DrillShape {
   groups: { hosts: RunbookHost[]; waitSeconds: number }[];
   /** a command target: images are handed to its hook after restore */
   deliver: boolean;
+  /** a qemu target: the host is powered on and its checks reach the instance */
+  vm?: boolean;
+  /** instant recovery: power on from NBD exports first, restore behind, then attach the local disks */
+  instant?: boolean;
 }
 
 const step = (kind: StepKind, host: string | null, volume: string | null, title: string, policy: StepPolicy, waitSeconds = 0): StepSpec => ({
   kind, host, volume, title, policy, waitSeconds,
 });
 
-/** prepare → per host: restore each volume, deliver, check → (wait between groups) → complete */
+/** restore → deliver → (start) → checks, or, instant: start → checks → restore → attach */
+function hostSteps(h: RunbookHost, o: { deliver: boolean; vm?: boolean; instant?: boolean }, policy: StepPolicy, prod: boolean): StepSpec[] {
+  const restores = h.volumes.map((v) => step('restore', h.name, v, `restore ${h.name}/${v}${prod ? ' to the production target' : ''}`, policy));
+  const start = step('start', h.name, null, o.instant ? `power ${h.name} on from the point (instant recovery)` : `power ${h.name} on`, policy);
+  // a drill's failed checks still let its other hosts and the verdict run; an instant drill's also stop the restore behind
+  const checks = step('checks', h.name, null, prod ? `post-checks of ${h.name}` : `check ${h.name}`, prod ? 'abort' : o.vm && o.instant ? 'skip-host' : 'continue');
+  const attach = step('attach', h.name, null, `switch ${h.name} to its restored disks`, policy);
+  if (o.vm && o.instant) return [start, checks, ...restores, attach];
+  const deliver = o.deliver ? [step('deliver', h.name, null, `hand ${h.name}'s images to the target hook`, policy)] : [];
+  return [...restores, ...deliver, ...(o.vm ? [start] : []), checks];
+}
+
+/** prepare → per host: restore each volume, deliver, (power on), check → (wait between groups) → complete */
 export function drillSteps(shape: DrillShape): StepSpec[] {
   const out: StepSpec[] = [step('prepare', null, null, 'prepare the isolated drill target', 'abort')];
   shape.groups.forEach((g, gi) => {
-    for (const h of g.hosts) {
-      for (const v of h.volumes) out.push(step('restore', h.name, v, `restore ${h.name}/${v}`, 'skip-host'));
-      if (shape.deliver) out.push(step('deliver', h.name, null, `hand ${h.name}'s images to the target hook`, 'skip-host'));
-      out.push(step('checks', h.name, null, `check ${h.name}`, 'continue'));
-    }
+    for (const h of g.hosts) out.push(...hostSteps(h, shape, 'skip-host', false));
     if (g.waitSeconds > 0 && gi < shape.groups.length - 1) out.push(step('wait', null, null, `wait ${g.waitSeconds} s before the next group`, 'continue', g.waitSeconds));
   });
   out.push(step('complete', null, null, 'measure RTO/RPO and record the verdict', 'continue'));
   return out;
 }
 
-/** precheck → fence → restore each volume → deliver → post-checks → switch → complete; any failure stops it */
-export function failoverSteps(host: RunbookHost, opts: { deliver: boolean }): StepSpec[] {
+/** precheck → final sync → fence → restore each volume → deliver → (power on) → post-checks → switch → complete; any failure but the final sync's stops it */
+export function failoverSteps(host: RunbookHost, opts: { deliver: boolean; vm?: boolean; instant?: boolean }): StepSpec[] {
   const out: StepSpec[] = [
     step('precheck', host.name, null, 'pre-check gates', 'abort'),
+    step('final-sync', host.name, null, `final sync of ${host.name} while its agent is connected`, 'continue'),
     step('fence', host.name, null, `fence ${host.name}: stop its replication`, 'abort'),
+    ...hostSteps(host, opts, 'abort', true),
   ];
-  for (const v of host.volumes) out.push(step('restore', host.name, v, `restore ${host.name}/${v} to the production target`, 'abort'));
-  if (opts.deliver) out.push(step('deliver', host.name, null, `hand ${host.name}'s images to the target hook`, 'abort'));
-  out.push(step('checks', host.name, null, `post-checks of ${host.name}`, 'abort'));
   out.push(step('switch', host.name, null, 'DNS/load-balancer switch', 'abort'));
   out.push(step('complete', host.name, null, 'record completion', 'abort'));
   return out;
@@ -137,8 +148,15 @@ export function completeRun(run: RunRecord, state: Exclude<RunState, 'running'>,
   return { ...run, state, finishedAt: at };
 }
 
-/** The moment every host was restored and checked: the end of the last restore/deliver/checks step. */
+/**
+ * The moment every host was restored (or booted) and checked: the end of the last
+ * restore/deliver/start/checks step up to the last checks step; an instant recovery's
+ * restores behind a booted host do not count.
+ */
 export function recoveredAt(run: RunRecord): number | null {
-  const ends = run.steps.filter((s) => ['restore', 'deliver', 'checks'].includes(s.kind) && s.finishedAt !== null).map((s) => s.finishedAt!);
+  const lastCheck = Math.max(-1, ...run.steps.filter((s) => s.kind === 'checks').map((s) => s.index));
+  const ends = run.steps
+    .filter((s) => ['restore', 'deliver', 'start', 'checks'].includes(s.kind) && s.finishedAt !== null && (lastCheck < 0 || s.index <= lastCheck))
+    .map((s) => s.finishedAt!);
   return ends.length ? Math.max(...ends) : null;
 }

@@ -3,17 +3,21 @@
 // operator action is audited with who (user, SSH client), what and the outcome.
 import type {
   DrillArtefactView,
+  InstanceView,
   DrillPreview,
   FailoverPrecheck,
   RecoveryReport,
   ReportSummary,
   RunKind,
+  RunTargetView,
   RunView,
   StepProgressView,
   Verdict,
 } from '../protocol/recovery.js';
 import { RecoveryError } from './errors.js';
 import { RunExecutor } from './executor.js';
+import { RecoveredInstances } from './instances.js';
+import { firmwareFile, requireQemu } from './qemu/vm.js';
 import type { Operator, RecoveryHost, RecoveryOptions } from './host.js';
 import { autoVerdict, forecastRunRto, gatesReady } from './objectives.js';
 import { drillSteps, failoverSteps, type RunRecord } from './runbook.js';
@@ -21,7 +25,8 @@ import type { RunStore, StoredRun } from './run-store.js';
 import { resolveScope, type ResolvedScope, type ScopeRequest } from './scope.js';
 import { gatesNow, stepRunner } from './steps.js';
 import { TargetError, allocatedBytes, drillTarget, failoverTarget, imagePath, removeDrillDir } from './targets.js';
-import { recoveryReport, reportSummary, runView } from './views.js';
+import { recoveryReport, reportSummary, runView, wayBackOf } from './views.js';
+import { WayBack } from './way-back.js';
 
 const CLEANUP_EVERY_MS = 60_000;
 
@@ -30,6 +35,7 @@ export interface DrillRequest extends ScopeRequest {
   ttlSeconds?: number;
   verdict?: Verdict;
   notes?: string;
+  instant?: boolean;
 }
 
 export interface FailoverRequest {
@@ -37,27 +43,51 @@ export interface FailoverRequest {
   point?: string;
   target?: string;
   confirm?: string;
+  /** skip the final sync even when the source agent is connected */
+  noFinalSync?: boolean;
+  instant?: boolean;
 }
 
 export class RecoveryService {
   readonly runs: RunStore;
+  readonly instances: RecoveredInstances;
   private readonly executor: RunExecutor;
   private readonly progress = new Map<string, StepProgressView>();
   private readonly lastPush = new Map<number, number>();
   private timer: NodeJS.Timeout | null = null;
   private expiryTimers = new Set<NodeJS.Timeout>();
+  /** failback and failover cancel */
+  readonly wayBack: WayBack;
 
   constructor(
     private readonly host: RecoveryHost,
     private readonly opts: RecoveryOptions,
   ) {
     this.runs = host.runs;
-    const runner = stepRunner({ host, opts, runs: this.runs, onProgress: (id, i, p) => this.onProgress(id, i, p) });
+    this.instances = new RecoveredInstances(host.catalog.repos.instances, host.store, host.clock, host.dataDir);
+    const vm = {
+      instances: this.instances,
+      checks: opts.checks,
+      tags: (h: string) => host.catalog.hostByName(h)?.tags ?? [],
+      onDamage: (runId: number, d: { volume: string; block: number; message: string }) =>
+        host.event('critical', 'instant.damaged', null, `run ${runId}: volume ${d.volume} block ${d.block} failed its hash check under an NBD export; the guest got EIO (${d.message})`),
+    };
+    const runner = stepRunner({ host, opts, runs: this.runs, onProgress: (id, i, p) => this.onProgress(id, i, p), vm });
     this.executor = new RunExecutor(this.runs, host.clock, runner, (r) => this.onChange(r), (id, e) => host.log('warning', `recovery run ${id}: ${e.message}`));
+    this.wayBack = new WayBack({
+      host, opts, runs: this.runs,
+      start: (id) => (void this.executor.start(id), this.view(id)),
+      isRunning: (name, kinds) => this.runs.running().some((s) => kinds.includes(s.record.kind) && s.meta.hosts.some((h) => h.host === name)),
+      audit: (who, action, target, outcome, details) => this.audit(who, action, target, outcome, details),
+    });
   }
 
   /** Resume runs a stopped or killed hub left unfinished; start the drill TTL sweeper. */
   start(): void {
+    void this.instances.reattach().then(({ kept, lost }) => {
+      if (kept.length) this.host.event('info', 'instance.found', null, `found ${kept.length} recovered instance(s) still running: ${kept.map((r) => `${r.id} (${r.host}, pid ${r.pid})`).join(', ')}`);
+      for (const r of lost) this.host.event('warning', 'instance.lost', r.host, `instance ${r.id} of ${r.host} is gone (its process ended while the hub was down)`);
+    });
     const resumed = this.executor.resumeAll();
     for (const id of resumed) this.host.event('warning', 'recovery.resumed', null, `recovery run ${id} resumed after a hub restart`);
     this.sweep();
@@ -69,6 +99,7 @@ export class RecoveryService {
     if (this.timer) clearInterval(this.timer);
     for (const t of this.expiryTimers) clearTimeout(t);
     await this.executor.stop();
+    await this.instances.stopForShutdown();
   }
 
   // ---- views ----------------------------------------------------------------------------
@@ -78,12 +109,16 @@ export class RecoveryService {
     return s;
   }
 
+  private instancesOf(runId: number): InstanceView[] {
+    return this.instances.ofRun(runId).map((r) => this.instances.view(r));
+  }
+
   view(id: number): RunView {
-    return runView(this.stored(id), (r, i) => this.progress.get(`${r}:${i}`) ?? null);
+    return runView(this.stored(id), (r, i) => this.progress.get(`${r}:${i}`) ?? null, this.instancesOf(id));
   }
 
   list(kind?: RunKind): RunView[] {
-    return this.runs.list(kind).map((s) => runView(s, (r, i) => this.progress.get(`${r}:${i}`) ?? null));
+    return this.runs.list(kind).map((s) => runView(s, (r, i) => this.progress.get(`${r}:${i}`) ?? null, this.instancesOf(s.record.id)));
   }
 
   reports(): ReportSummary[] {
@@ -93,7 +128,20 @@ export class RecoveryService {
   report(id: number, who: Operator): RecoveryReport {
     const v = this.view(id);
     this.audit(who, 'report.get', String(id), 'ok');
-    return recoveryReport(v, this.host.hubName, this.host.clock.now());
+    return recoveryReport(v, this.host.hubName, this.host.clock.now(), wayBackOf(this.stored(id).record));
+  }
+
+  /** Stop an instance (failover instances need their host name typed). */
+  async stopInstance(id: number, confirm: string | undefined, who: Operator): Promise<InstanceView> {
+    try {
+      const v = await this.instances.stop(id, confirm);
+      this.audit(who, 'instance.stop', String(id), 'stopped', { host: v.host, kind: v.kind });
+      this.host.event(v.kind === 'failover' ? 'warning' : 'info', 'instance.stopped', v.host, `instance ${id} of ${v.host} (${v.kind}) stopped by ${who.user}`);
+      return v;
+    } catch (e) {
+      this.audit(who, 'instance.stop', String(id), `refused: ${(e as Error).message}`);
+      throw e;
+    }
   }
 
   private onProgress(runId: number, index: number, p: StepProgressView): void {
@@ -146,16 +194,39 @@ export class RecoveryService {
     return forecastRunRto(shape, [...this.runs.restoreSamples(), ...this.runs.jobRestoreSamples()], (h) => checks.get(h) ?? 0);
   }
 
+  /** `drc mount`: export a host's volume at a point over NBD on a local socket. */
+  async mount(req: { host: string; volume?: string; point?: string }, who: Operator): Promise<InstanceView> {
+    const scope = resolveScope(this.host.catalog, { plans: [], checks: [], tiers: this.host.tiers }, { hosts: [req.host], point: req.point ?? 'latest' }, () => '');
+    const points = scope.hosts[0]!.points;
+    const p = req.volume === undefined ? points[0] : points.find((x) => x.volume === req.volume);
+    if (!p) throw new RecoveryError('not-found', `host ${req.host} has no volume ${req.volume ?? ''} with a recovery point (volumes: ${points.map((x) => x.volume).join(', ') || 'none'})`);
+    const v = await this.instances.mount(req.host, p.volume, p.pointId);
+    this.audit(who, 'mount.start', req.host, 'exported', { volume: p.volume, point: p.pointId, socket: v.nbd });
+    return v;
+  }
+
+  async unmount(req: { id?: number; host?: string }, who: Operator): Promise<InstanceView[]> {
+    const v = await this.instances.unmount(req);
+    this.audit(who, 'mount.stop', req.host ?? (req.id === undefined ? null : String(req.id)), 'stopped', { ids: v.map((x) => x.id) });
+    return v;
+  }
+
   // ---- drills ---------------------------------------------------------------------------
   private drillScope(req: DrillRequest, runId: number | string) {
-    const target = this.targetOr(() => drillTarget(this.opts.targets, this.host.dataDir, runId, req.target));
+    const target = this.targetOr(() => drillTarget(this.opts.targets, this.host.dataDir, runId, req.target), req.instant);
     const scope = resolveScope(this.host.catalog, { plans: this.opts.plans, checks: this.opts.checks, tiers: this.host.tiers }, req, (h, v) => imagePath(target, h, v));
     return { target, scope };
   }
 
-  private targetOr<T>(f: () => T): T {
+  private targetOr<T extends RunTargetView>(f: () => T, instant?: boolean): T {
     try {
-      return f();
+      const t = f();
+      if (t.type === 'qemu' && t.vm) {
+        requireQemu(t.vm.binary);
+        firmwareFile(t.vm.firmware);
+      }
+      if (instant && t.type !== 'qemu') throw new TargetError(`--instant boots the point on a qemu target; target ${t.name ?? '(default directory)'} is a ${t.type} target`);
+      return t;
     } catch (e) {
       if (e instanceof TargetError) throw new RecoveryError('bad-request', e.message);
       throw e;
@@ -181,8 +252,8 @@ export class RecoveryService {
       notes = this.drillScope(req, 'NEW').scope.notes; // validate before a run id is spent
       stored = this.runs.create('drill', this.host.clock.now(), (id) => {
         const { target, scope } = this.drillScope(req, id);
-        const specs = drillSteps({ groups: scope.groups, deliver: target.type === 'command' });
-        const params = { ttlSeconds: req.ttlSeconds, verdict: req.verdict, notes: req.notes };
+        const specs = drillSteps({ groups: scope.groups, deliver: target.type === 'command', vm: target.type === 'qemu', instant: req.instant === true });
+        const params = { ttlSeconds: req.ttlSeconds, verdict: req.verdict, notes: req.notes, ...(req.instant ? { instant: true } : {}) };
         return { specs, meta: { plan: scope.plan, pointSpec: scope.pointSpec, hosts: scope.hosts, target, gates: [], forecast: this.forecast(scope), params, operator: { user: who.user, ssh: who.ssh } } };
       });
     } catch (e) {
@@ -221,8 +292,8 @@ export class RecoveryService {
       }));
   }
 
-  /** Remove drill artefacts: one run's, every finished drill's, or only those past their TTL. */
-  cleanup(o: { id?: number; expiredOnly?: boolean }, who: Operator | null): DrillArtefactView[] {
+  /** Remove drill artefacts (and stop their instances): one run's, every finished drill's, or only those past their TTL. */
+  async cleanup(o: { id?: number; expiredOnly?: boolean }, who: Operator | null): Promise<DrillArtefactView[]> {
     const now = this.host.clock.now();
     const candidates = o.id !== undefined ? [this.stored(o.id)] : this.runs.list('drill');
     if (o.id !== undefined && candidates[0]!.record.kind !== 'drill') throw new RecoveryError('bad-request', `run ${o.id} is a failover; only drill artefacts are cleaned up`);
@@ -230,6 +301,7 @@ export class RecoveryService {
     for (const s of candidates) {
       if (s.meta.cleanedAt !== null || s.record.state === 'running' || this.executor.isActive(s.record.id)) continue;
       if (o.expiredOnly && (s.meta.expiresAt === null || Date.parse(s.meta.expiresAt) > now)) continue;
+      await this.instances.stopRun(s.record.id);
       const bytes = allocatedBytes(s.meta.target.dir);
       removeDrillDir(s.meta.target.dir, s.record.id);
       const at = new Date(now).toISOString();
@@ -242,17 +314,16 @@ export class RecoveryService {
   }
 
   private sweep(): void {
-    try {
-      const removed = this.cleanup({ expiredOnly: true }, null);
-      if (removed.length) this.host.event('info', 'drill.cleaned', null, `removed the artefacts of expired drill(s) ${removed.map((r) => r.runId).join(', ')}`);
-    } catch (e) {
-      this.host.log('warning', `drill cleanup: ${(e as Error).message}`);
-    }
+    this.cleanup({ expiredOnly: true }, null)
+      .then((removed) => {
+        if (removed.length) this.host.event('info', 'drill.cleaned', null, `removed the artefacts (and instances) of expired drill(s) ${removed.map((r) => r.runId).join(', ')}`);
+      })
+      .catch((e: Error) => this.host.log('warning', `drill cleanup: ${e.message}`));
   }
 
   // ---- failover -------------------------------------------------------------------------
   private failoverScope(req: FailoverRequest) {
-    const target = this.targetOr(() => failoverTarget(this.opts.targets, this.host.dataDir, req.host, req.target));
+    const target = this.targetOr(() => failoverTarget(this.opts.targets, this.host.dataDir, req.host, req.target), req.instant);
     const scope = resolveScope(this.host.catalog, { plans: [], checks: this.opts.checks, tiers: this.host.tiers }, { hosts: [req.host], point: req.point ?? 'latest' }, (h, v) => imagePath(target, h, v));
     return { target, scope };
   }
@@ -262,7 +333,7 @@ export class RecoveryService {
     if (!row) throw new RecoveryError('not-found', `no host named ${req.host}`);
     const { target, scope } = this.failoverScope(req);
     const h = scope.hosts[0]!;
-    const gates = gatesNow({ host: this.host, opts: this.opts, runs: this.runs, onProgress: () => undefined }, h, target.dir, row.failedOver);
+    const gates = gatesNow({ host: this.host, opts: this.opts, runs: this.runs, onProgress: () => undefined }, h, target.dir, row.failedOver, !req.noFinalSync);
     const ready = gatesReady(gates);
     this.audit(who, 'failover.precheck', req.host, ready ? 'ready' : 'blocked', { gates: gates.filter((g) => !g.ok).map((g) => g.name) });
     return {
@@ -280,8 +351,8 @@ export class RecoveryService {
     if (!row) refuse('not-found', `no host named ${req.host}`);
     if (req.confirm === undefined || req.confirm === '') refuse('confirm-required', `failover of ${req.host} needs the host name typed to confirm: --confirm ${req.host}`);
     if (req.confirm !== req.host) refuse('refused', `confirmation "${req.confirm}" does not match host ${req.host}; nothing was done`);
-    if (this.runs.running().some((s) => s.record.kind === 'failover' && s.meta.hosts.some((h) => h.host === req.host))) {
-      refuse('busy', `a failover of ${req.host} is already running`);
+    if (this.runs.running().some((s) => (s.record.kind === 'failover' || s.record.kind === 'failback') && s.meta.hosts.some((h) => h.host === req.host))) {
+      refuse('busy', `a failover or failback of ${req.host} is already running`);
     }
     let plan: ReturnType<RecoveryService['failoverScope']>;
     try {
@@ -290,11 +361,11 @@ export class RecoveryService {
       return refuse(e instanceof RecoveryError ? e.code : 'refused', (e as Error).message);
     }
     const h = plan.scope.hosts[0]!;
-    const gates = gatesNow({ host: this.host, opts: this.opts, runs: this.runs, onProgress: () => undefined }, h, plan.target.dir, row!.failedOver);
+    const gates = gatesNow({ host: this.host, opts: this.opts, runs: this.runs, onProgress: () => undefined }, h, plan.target.dir, row!.failedOver, !req.noFinalSync);
     if (!gatesReady(gates)) refuse('refused', `pre-check failed: ${gates.filter((g) => !g.ok && g.blocking).map((g) => `${g.name}: ${g.detail}`).join('; ')}`);
     const stored = this.runs.create('failover', this.host.clock.now(), () => ({
-      specs: failoverSteps(plan.scope.groups[0]!.hosts[0]!, { deliver: plan.target.type === 'command' }),
-      meta: { plan: null, pointSpec: plan.scope.pointSpec, hosts: plan.scope.hosts, target: plan.target, gates, forecast: this.forecast(plan.scope), params: {}, operator: { user: who.user, ssh: who.ssh } },
+      specs: failoverSteps(plan.scope.groups[0]!.hosts[0]!, { deliver: plan.target.type === 'command', vm: plan.target.type === 'qemu', instant: req.instant === true }),
+      meta: { plan: null, pointSpec: plan.scope.pointSpec, hosts: plan.scope.hosts, target: plan.target, gates, forecast: this.forecast(plan.scope), params: { finalSync: !req.noFinalSync, ...(req.instant ? { instant: true } : {}) }, operator: { user: who.user, ssh: who.ssh } },
     }));
     const id = stored.record.id;
     this.audit(who, 'failover.start', req.host, 'started', { run: id, confirm: req.confirm, point: h.points.map((p) => p.pointId) });

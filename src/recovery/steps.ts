@@ -13,13 +13,17 @@ import { autoVerdict, failoverGates, gatesReady } from './objectives.js';
 import type { StepOutcome } from './runbook.js';
 import type { RunMeta, RunScopeHost, RunStore } from './run-store.js';
 import { deliverImages, freeBytes, imageEnv } from './targets.js';
+import { attachLocal, checkInstance, runningInstance, startHost, type VmStepDeps } from './vm-steps.js';
 import { runHosts, runObjectives } from './views.js';
+import { failbackStep, finalSyncStep } from './way-back-steps.js';
 
 export interface StepDeps {
   host: RecoveryHost;
   opts: RecoveryOptions;
   runs: RunStore;
   onProgress: (runId: number, stepIndex: number, p: StepProgressView) => void;
+  /** qemu targets; absent in runs that never boot anything */
+  vm?: VmStepDeps;
 }
 
 const secs = (s: number | null) => (s === null ? '-' : `${s} s`);
@@ -35,7 +39,7 @@ function envOf(ctx: StepContext, meta: RunMeta, h: RunScopeHost): Record<string,
 }
 
 /** Gates of a failover of `h` evaluated now. */
-export function gatesNow(d: StepDeps, h: RunScopeHost, dir: string, failedOver: boolean) {
+export function gatesNow(d: StepDeps, h: RunScopeHost, dir: string, failedOver: boolean, finalSync?: boolean) {
   const times = h.points.map((p) => Date.parse(p.time));
   return failoverGates({
     now: d.host.clock.now(),
@@ -48,6 +52,7 @@ export function gatesNow(d: StepDeps, h: RunScopeHost, dir: string, failedOver: 
     targetDir: dir,
     link: d.host.link(h.host),
     failedOver,
+    finalSync,
   });
 }
 
@@ -63,7 +68,7 @@ async function prepare(d: StepDeps, meta: RunMeta): Promise<StepOutcome> {
 async function precheck(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
   const h = scopeHost(meta, ctx.step.host);
   fs.mkdirSync(meta.target.dir, { recursive: true });
-  const gates = gatesNow(d, h, meta.target.dir, false);
+  const gates = gatesNow(d, h, meta.target.dir, false, meta.params.finalSync);
   const detail = gates.map((g) => `${g.ok ? 'ok' : g.blocking ? 'BLOCKED' : 'warn'} ${g.name}: ${g.detail}`).join('; ');
   const bad = gates.filter((g) => !g.ok);
   if (!gatesReady(gates)) return { state: 'failed', detail, error: `pre-check failed: ${bad.map((g) => g.name).join(', ')}` };
@@ -122,21 +127,33 @@ async function deliver(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<St
 async function checks(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
   const h = scopeHost(meta, ctx.step.host);
   const row = d.host.catalog.hostByName(h.host);
+  const inst = d.vm && meta.target.type === 'qemu' ? runningInstance(d.vm.instances, ctx.run.id, h.host) : undefined;
   const subject: CheckSubject = {
     host: h.host, tags: row?.tags ?? [], tier: h.tier, format: meta.target.format,
-    images: h.points.map((p) => ({ volume: p.volume, path: p.image })), env: envOf(ctx, meta, h),
+    images: h.points.map((p) => ({ volume: p.volume, path: p.image })), env: envOf(ctx, meta, h), instance: checkInstance(inst),
   };
   const results = [];
-  for (const c of checksFor(d.opts.checks, h.checks, subject)) results.push(await runCheck(c, subject, d.host.clock, ctx.signal));
+  for (const c of checksFor(d.opts.checks, h.checks, subject)) {
+    const r = await runCheck(c, subject, d.host.clock, ctx.signal);
+    results.push(r);
+    if (c.type === 'boot' && r.status === 'fail') break; // probes of a guest that never came up only repeat it
+  }
   const failed = results.filter((r) => r.status === 'fail');
   if (results.length > 0 && failed.length === 0) {
     const mark = { time: new Date(d.host.clock.now()).toISOString(), run: ctx.run.id };
     for (const p of h.points) d.host.catalog.repos.damage.addMarks(p.pointId, { appChecked: mark });
   }
   const detail = results.length ? results.map((r) => `${r.name} ${r.status}`).join(', ') : 'digest verified during restore; no other checks configured';
+  const result = { checks: results, ...(inst && subject.bootMs !== undefined ? { instance: { id: inst.id, accel: inst.accel ?? '', note: null, network: inst.network, ports: inst.ports, bootMs: subject.bootMs } } : {}) };
+  if (inst && subject.bootMs !== undefined) d.vm!.instances.store.setBoot(inst.id, subject.bootMs);
+  const bootFailed = results.some((r) => r.type === 'boot' && r.status === 'fail');
+  if (inst && bootFailed) {
+    await d.vm!.instances.stop(inst.id, inst.host);
+    d.host.event('critical', 'instance.boot_failed', h.host, `${h.host} did not boot on target ${meta.target.name ?? '-'} (run ${ctx.run.id}); instance ${inst.id} stopped`);
+  }
   return failed.length
-    ? { state: 'failed', detail, error: `check(s) failed: ${failed.map((r) => `${r.name}: ${r.detail}`).join('; ')}`, result: { checks: results } }
-    : { state: 'succeeded', detail, result: { checks: results } };
+    ? { state: 'failed', detail, error: `check(s) failed: ${failed.map((r) => `${r.name}: ${r.detail}`).join('; ')}`, result }
+    : { state: 'succeeded', detail, result };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -150,11 +167,12 @@ async function switchHook(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise
   const hook = d.opts.switchHook;
   if (!hook) return { state: 'skipped', detail: 'no switch hook configured (recovery.switch); switch DNS/load balancer by hand' };
   const h = scopeHost(meta, ctx.step.host);
-  const env = envOf(ctx, meta, h);
+  const direction = ctx.run.kind === 'failback' ? 'failback' : 'failover';
+  const env = { ...envOf(ctx, meta, h), DRC_DIRECTION: direction };
   const r =
     hook.type === 'command'
       ? await runCommand(hook.command, env, hook.timeout, ctx.signal)
-      : await postWebhook(hook.url, { event: 'failover.switch', run: ctx.run.id, host: h.host, images: h.points.map((p) => p.image), time: new Date(d.host.clock.now()).toISOString() }, hook.timeout, ctx.signal);
+      : await postWebhook(hook.url, { event: `${direction}.switch`, direction, run: ctx.run.id, host: h.host, images: h.points.map((p) => p.image), time: new Date(d.host.clock.now()).toISOString() }, hook.timeout, ctx.signal);
   const result = { hook: { kind: hook.type, output: r.output } };
   return r.ok ? { state: 'succeeded', detail: r.output, result } : { state: 'failed', error: `switch hook failed: ${r.output}`, result };
 }
@@ -169,7 +187,11 @@ function complete(d: StepDeps, meta: RunMeta, ctx: StepContext): StepOutcome {
   if (ctx.run.kind === 'drill' && verdict === 'pass') {
     for (const p of meta.hosts.flatMap((h) => h.points)) d.host.catalog.repos.damage.addMarks(p.pointId, { drilled: { time: new Date(now).toISOString(), run: ctx.run.id } });
   }
-  if (ctx.run.kind === 'drill') d.runs.setExpiry(ctx.run.id, new Date(now + (meta.params.ttlSeconds ?? d.opts.drillTtlSeconds) * 1000).toISOString());
+  if (ctx.run.kind === 'drill') {
+    const expires = new Date(now + (meta.params.ttlSeconds ?? d.opts.drillTtlSeconds) * 1000).toISOString();
+    d.runs.setExpiry(ctx.run.id, expires);
+    d.vm?.instances.store.setExpiry(ctx.run.id, expires);
+  }
   const issues = meta.params.verdict && meta.params.verdict !== auto ? [`operator verdict ${meta.params.verdict} differs from the checks' ${auto}`] : [];
   const detail = `RTO ${secs(o.rto.actualSeconds)} (target ${secs(o.rto.targetSeconds)}), RPO ${secs(o.rpo.actualSeconds)} (target ${secs(o.rpo.targetSeconds)}); verdict ${verdict}`;
   return { state: 'succeeded', detail, issues };
@@ -178,6 +200,7 @@ function complete(d: StepDeps, meta: RunMeta, ctx: StepContext): StepOutcome {
 export function stepRunner(d: StepDeps): StepRunner {
   return async (ctx) => {
     const meta = d.runs.get(ctx.run.id)!.meta;
+    if (ctx.run.kind === 'failback' && ctx.step.kind !== 'switch' && ctx.step.kind !== 'complete') return failbackStep(d, meta, ctx);
     switch (ctx.step.kind) {
       case 'prepare':
         return prepare(d, meta);
@@ -191,6 +214,12 @@ export function stepRunner(d: StepDeps): StepRunner {
         return deliver(d, meta, ctx);
       case 'checks':
         return checks(d, meta, ctx);
+      case 'start':
+        if (!d.vm) throw new Error('this hub runs no instances');
+        return startHost(d.vm, meta, scopeHost(meta, ctx.step.host), ctx);
+      case 'attach':
+        if (!d.vm) throw new Error('this hub runs no instances');
+        return attachLocal(d.vm, meta, scopeHost(meta, ctx.step.host), ctx);
       case 'wait':
         await sleep(ctx.step.waitSeconds * 1000, ctx.signal);
         return { state: 'succeeded', detail: `waited ${ctx.step.waitSeconds} s` };
@@ -198,6 +227,10 @@ export function stepRunner(d: StepDeps): StepRunner {
         return switchHook(d, meta, ctx);
       case 'complete':
         return complete(d, meta, ctx);
+      case 'final-sync':
+        return finalSyncStep(d, meta, ctx);
+      default:
+        throw new Error(`a ${ctx.run.kind} has no ${ctx.step.kind} step`);
     }
   };
 }

@@ -1,11 +1,12 @@
 // Where recovered volumes go. A drill always writes into its own directory (DATA/drills/ID,
 // or drill-ID inside a configured directory), a failover into the host's production
 // directory (DATA/failover/HOST, or HOST inside a configured directory); a command target
-// stages images there and hands their paths to its hook.
+// stages images there and hands their paths to its hook; a qemu target keeps its images,
+// overlays and consoles there and boots them as a VM.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { TargetConfig } from '../config/types.js';
-import type { RunKind, RunTargetView } from '../protocol/recovery.js';
+import type { QemuTargetConfig, TargetConfig } from '../config/types.js';
+import type { RunKind, RunTargetView, VmSpecView } from '../protocol/recovery.js';
 import { runCommand, type HookResult } from './hooks.js';
 
 /** A target that cannot be used as asked: exit 1, one line. */
@@ -14,6 +15,11 @@ export class TargetError extends Error {
     super(message);
     this.name = 'TargetError';
   }
+}
+
+export function vmSpec(t: QemuTargetConfig): VmSpecView {
+  const network = t.network.mode === 'bridge' || t.network.mode === 'tap' ? `${t.network.mode} ${t.network.name}` : t.network.mode;
+  return { accel: t.accel, memoryMiB: t.memory, cpus: t.cpus, firmware: t.firmware, diskBus: t.diskBus, network, ports: t.ports, binary: t.binary };
 }
 
 const EXT: Record<RunTargetView['format'], string> = { raw: 'img', qcow2: 'qcow2', vmdk: 'vmdk', vhdx: 'vhdx' };
@@ -34,6 +40,7 @@ export function drillTarget(targets: TargetConfig[], dataDir: string, runId: num
   const staging = path.join(dataDir, 'drills', String(runId));
   if (!t) return { name: null, type: 'directory', format: 'raw', dir: staging, command: null };
   if (t.type === 'directory') return { name: t.name, type: 'directory', format: t.format, dir: path.join(t.path, `drill-${runId}`), command: null };
+  if (t.type === 'qemu') return { name: t.name, type: 'qemu', format: t.format, dir: path.join(t.path, `drill-${runId}`), command: null, vm: vmSpec(t) };
   return { name: t.name, type: 'command', format: t.format, dir: staging, command: t.command };
 }
 
@@ -43,6 +50,7 @@ export function failoverTarget(targets: TargetConfig[], dataDir: string, host: s
   const staging = path.join(dataDir, 'failover', host);
   if (!t) return { name: null, type: 'directory', format: 'raw', dir: staging, command: null };
   if (t.type === 'directory') return { name: t.name, type: 'directory', format: t.format, dir: path.join(t.path, host), command: null };
+  if (t.type === 'qemu') return { name: t.name, type: 'qemu', format: t.format, dir: path.join(t.path, host), command: null, vm: vmSpec(t) };
   return { name: t.name, type: 'command', format: t.format, dir: staging, command: t.command };
 }
 

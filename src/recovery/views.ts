@@ -1,6 +1,7 @@
 // Stored runs as the operator API shows them: live checklists, objectives, report data.
 import type {
   CheckResultView,
+  InstanceView,
   ObjectiveView,
   RecoveryReport,
   ReportSummary,
@@ -8,8 +9,10 @@ import type {
   RunView,
   StepProgressView,
   StepView,
+  WayBackView,
 } from '../protocol/recovery.js';
 import { hostObjectives, runObjective } from './objectives.js';
+import { instanceEvidence } from './report-instances.js';
 import type { RunRecord } from './runbook.js';
 import type { StoredRun } from './run-store.js';
 
@@ -28,7 +31,13 @@ export function runObjectives(hosts: RunHostView[]): { rto: ObjectiveView; rpo: 
   return { rto: runObjective(hosts.map((h) => h.rto)), rpo: runObjective(hosts.map((h) => h.rpo)) };
 }
 
-export function runView(s: StoredRun, progress: ProgressOf = () => null): RunView {
+/** power-on → boot check passed, the slowest host; null when nothing booted */
+export function bootSeconds(r: RunRecord): number | null {
+  const ms = r.steps.map((s) => s.result.instance?.bootMs).filter((x): x is number => typeof x === 'number');
+  return ms.length ? Math.round(Math.max(...ms) / 100) / 10 : null;
+}
+
+export function runView(s: StoredRun, progress: ProgressOf = () => null, instances: InstanceView[] = []): RunView {
   const { record: r, meta } = s;
   const hosts = runHosts(r, meta);
   const steps: StepView[] = r.steps.map((x) => ({
@@ -61,6 +70,9 @@ export function runView(s: StoredRun, progress: ProgressOf = () => null): RunVie
     startedAt: iso(r.startedAt)!,
     finishedAt: iso(r.finishedAt),
     ...runObjectives(hosts),
+    bootSeconds: bootSeconds(r),
+    instant: meta.params.instant === true,
+    instances,
     steps,
     verdict: meta.verdict,
     verdictBy: meta.verdictBy,
@@ -76,10 +88,25 @@ export function reportSummary(v: RunView): ReportSummary {
   return { id: v.id, kind: v.kind, hosts: v.hosts.map((h) => h.host), time: v.startedAt, state: v.state, verdict: v.verdict, rto: v.rto, rpo: v.rpo };
 }
 
-export function recoveryReport(v: RunView, hub: string, now: number): RecoveryReport {
+/** The way back in figures, from the steps' results (null for drills). */
+export function wayBackOf(r: RunRecord): WayBackView | null {
+  if (r.kind === 'drill') return null;
+  const sync = r.steps.filter((s) => s.kind === 'reverse-sync' || s.kind === 'cutover').map((s) => s.result.sync ?? {});
+  const fs = r.steps.find((s) => s.kind === 'final-sync');
+  const down = r.steps.find((s) => s.kind === 'checks')?.result.sync?.downtimeMs;
+  return {
+    finalSync: fs ? (fs.state === 'succeeded' ? 'ran' : fs.state === 'skipped' ? 'skipped' : null) : null,
+    blocksSent: sync.reduce((a, x) => a + (x.blocksSent ?? 0), 0),
+    bytesSent: sync.reduce((a, x) => a + (x.bytesSent ?? 0), 0),
+    downtimeSeconds: down === undefined ? null : Math.round(down / 100) / 10,
+  };
+}
+
+export function recoveryReport(v: RunView, hub: string, now: number, wayBack: WayBackView | null = null): RecoveryReport {
   const checks: CheckResultView[] = v.steps.flatMap((s) => s.checks);
   const hosts = v.hosts.map((h) => h.host).join(', ');
-  const title = v.kind === 'drill' ? `Recovery drill ${v.id}: ${hosts}` : `Takeover report ${v.id}: failover of ${hosts}`;
+  const title =
+    v.kind === 'drill' ? `Recovery drill ${v.id}: ${hosts}` : v.kind === 'failback' ? `Failback report ${v.id}: return of ${hosts}` : `Takeover report ${v.id}: failover of ${hosts}`;
   const durationSeconds = v.finishedAt ? Math.round((Date.parse(v.finishedAt) - Date.parse(v.startedAt)) / 100) / 10 : null;
-  return { ...v, title, hub, generatedAt: new Date(now).toISOString(), durationSeconds, checks };
+  return { ...v, wayBack, title, hub, generatedAt: new Date(now).toISOString(), durationSeconds, checks, evidence: instanceEvidence(checks) };
 }

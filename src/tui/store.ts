@@ -1,8 +1,8 @@
 // The cockpit's client-side model: one immutable state fed by hub updates. Views read
 // it through useCockpitState; nothing here renders or fetches on its own.
 import type {
-  AlarmView, AuditEntryView, BacklogView, DirtyBitmapView, DrillPreview, EventView, FailoverPrecheck, HostMetricsView, HostView, HubView,
-  InspectionView, JobView, LinkHealthView, PointView, RecoveryReport, ReportSummary, RunView, ScheduleView, Snapshot,
+  AlarmView, AuditEntryView, BacklogView, DirtyBitmapView, DrillPreview, EventView, FailbackPrecheck, FailoverPrecheck, HostMetricsView, HostView, HubView,
+  InspectionView, InstanceView, JobView, LinkHealthView, PointView, RecoveryReport, ReportSummary, RunView, ScheduleView, Snapshot,
   ThroughputSample, Update,
 } from '../protocol/operator.js';
 import type { CockpitClient, ConnectionState } from './client.js';
@@ -38,6 +38,8 @@ export interface CockpitState {
   readonly metrics: Readonly<Record<string, HostMetricsState>>;
   /** null until schedules.list answered (the schedules view polls it) */
   readonly schedules: readonly ScheduleView[] | null;
+  /** null until instances.list answered (the instances view polls it) */
+  readonly instances: readonly InstanceView[] | null;
   /** drills and failovers this cockpit has seen (run updates, wizard results) */
   readonly runs: readonly RunView[];
   readonly reports: readonly ReportSummary[] | null;
@@ -49,6 +51,8 @@ export interface CockpitState {
   /** the wizards' answers: drill forecasts by drillPreviewKey, pre-checks by host, reports by id */
   readonly previews: Readonly<Record<string, DrillPreview>>;
   readonly prechecks: Readonly<Record<string, FailoverPrecheck>>;
+  /** the failback wizard's pre-checks by host */
+  readonly failbackPrechecks: Readonly<Record<string, FailbackPrecheck>>;
   readonly reportDetails: Readonly<Record<number, RecoveryReport>>;
   readonly connection: ConnectionState;
   /** true once a snapshot has arrived */
@@ -57,8 +61,8 @@ export interface CockpitState {
 
 export const EMPTY_STATE: CockpitState = {
   hub: null, hosts: [], jobs: [], points: [], events: [], throughput: [],
-  alarms: [], metrics: {}, schedules: null, runs: [], reports: null, inspection: null, audit: null,
-  runsListed: false, previews: {}, prechecks: {}, reportDetails: {},
+  alarms: [], metrics: {}, schedules: null, instances: null, runs: [], reports: null, inspection: null, audit: null,
+  runsListed: false, previews: {}, prechecks: {}, failbackPrechecks: {}, reportDetails: {},
   connection: 'connecting', synced: false,
 };
 
@@ -70,12 +74,14 @@ export function isFinished(job: JobView): boolean {
 export type LocalUpdate =
   | { type: 'alarms.list'; alarms: readonly AlarmView[] }
   | { type: 'schedules'; schedules: readonly ScheduleView[] }
+  | { type: 'instances'; instances: readonly InstanceView[] }
   | { type: 'reports'; reports: readonly ReportSummary[] }
   | { type: 'inspection'; inspection: InspectionView }
   | { type: 'audit'; entries: readonly AuditEntryView[] }
   | { type: 'runs.list'; runs: readonly RunView[] }
   | { type: 'drill.preview'; key: string; preview: DrillPreview }
   | { type: 'failover.precheck'; host: string; precheck: FailoverPrecheck }
+  | { type: 'failback.precheck'; host: string; precheck: FailbackPrecheck }
   | { type: 'report'; report: RecoveryReport }
   /** a host's recent samples from the hub's metric history (percent, oldest first) */
   | { type: 'metrics.history'; host: string; cpu: readonly number[]; memory: readonly number[]; disk: readonly number[] };
@@ -110,8 +116,10 @@ export function applyUpdate(state: CockpitState, update: Update | LocalUpdate): 
     case 'runs.list': return { ...state, runs: upsertRuns(state.runs, update.runs), runsListed: true };
     case 'drill.preview': return { ...state, previews: { ...state.previews, [update.key]: update.preview } };
     case 'failover.precheck': return { ...state, prechecks: { ...state.prechecks, [update.host]: update.precheck } };
+    case 'failback.precheck': return { ...state, failbackPrechecks: { ...state.failbackPrechecks, [update.host]: update.precheck } };
     case 'report': return { ...state, reportDetails: { ...state.reportDetails, [update.report.id]: update.report } };
     case 'schedules': return { ...state, schedules: update.schedules };
+    case 'instances': return { ...state, instances: update.instances };
     case 'reports': return { ...state, reports: update.reports };
     case 'inspection': return { ...state, inspection: update.inspection };
     case 'audit': return { ...state, audit: update.entries };
@@ -203,6 +211,7 @@ function fromSnapshot(s: Snapshot, prev: CockpitState): CockpitState {
     alarms: s.alarms ? capAlarms(mergeAlarms([], s.alarms)) : prev.alarms,
     metrics: prev.metrics,
     schedules: prev.schedules,
+    instances: prev.instances,
     runs: prev.runs,
     reports: prev.reports,
     inspection: prev.inspection,
@@ -210,6 +219,7 @@ function fromSnapshot(s: Snapshot, prev: CockpitState): CockpitState {
     runsListed: prev.runsListed,
     previews: prev.previews,
     prechecks: prev.prechecks,
+    failbackPrechecks: prev.failbackPrechecks,
     reportDetails: prev.reportDetails,
     connection,
     synced: true,

@@ -118,11 +118,13 @@ export class AgentProc {
     readonly volumes: Record<string, string>,
     readonly dataDir: string,
     readonly extra: string[] = [],
+    /** node's own flags (profiling) */
+    readonly nodeArgs: string[] = [],
   ) {}
 
   start(): this {
     const vols = Object.entries(this.volumes).flatMap(([n, p]) => ['--volume', `${n}=${p}`]);
-    this.proc = spawn(process.execPath, [DRC, 'agent', '--hub', this.hubUrl, '--host', this.host, '--token', this.token, '--data', this.dataDir, ...vols, ...this.extra], {
+    this.proc = spawn(process.execPath, [...this.nodeArgs, DRC, 'agent', '--hub', this.hubUrl, '--host', this.host, '--token', this.token, '--data', this.dataDir, ...vols, ...this.extra], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc.stdout!.on('data', (d: Buffer) => (this.log += d.toString()));

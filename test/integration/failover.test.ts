@@ -91,9 +91,9 @@ describe('failover on a real hub', () => {
     expect(sha256File(image)).toBe(sha.get('h1'));
     expect(fs.readFileSync(switchLog, 'utf8')).toBe(`h1 ${image}\n`);
     const rows = steps(hub.dataDir, v.id);
-    expect(rows.map((s) => `${s.kind}:${s.state}`)).toEqual(['precheck:succeeded', 'fence:succeeded', 'restore:succeeded', 'checks:succeeded', 'switch:succeeded', 'complete:succeeded']);
+    expect(rows.map((s) => `${s.kind}:${s.state}`)).toEqual(['precheck:succeeded', 'final-sync:succeeded', 'fence:succeeded', 'restore:succeeded', 'checks:succeeded', 'switch:succeeded', 'complete:succeeded']);
     for (const s of rows) expect(Date.parse(s.finished_at!)).toBeGreaterThanOrEqual(Date.parse(s.started_at!));
-    expect(v.gates.map((g) => g.name)).toEqual(['point', 'rpo', 'verified', 'target', 'link']);
+    expect(v.gates.map((g) => g.name)).toEqual(['point', 'rpo', 'verified', 'target', 'link', 'final-sync']);
     expect(audit(hub.dataDir, 'failover.start').at(-1)).toMatchObject({ target: 'h1', outcome: 'started' });
   });
 
@@ -119,8 +119,8 @@ describe('failover on a real hub', () => {
     await hub.start();
     await waitFor('the resumed failover to complete', () => withCatalog(hub.dataDir, (db) => (db.prepare('SELECT state FROM recovery_runs WHERE id = ?').get(runId) as { state: string }).state === 'completed'), 30_000);
     const after = steps(hub.dataDir, runId);
-    expect(after.map((s) => `${s.kind}:${s.state}:${s.attempts}`)).toEqual(['precheck:succeeded:1', 'fence:succeeded:1', 'restore:succeeded:1', 'checks:succeeded:2', 'switch:succeeded:1', 'complete:succeeded:1']);
-    for (let i = 0; i < 3; i++) expect(after[i]!.started_at).toBe(before[i]!.started_at);
+    expect(after.map((s) => `${s.kind}:${s.state}:${s.attempts}`)).toEqual(['precheck:succeeded:1', 'final-sync:succeeded:1', 'fence:succeeded:1', 'restore:succeeded:1', 'checks:succeeded:2', 'switch:succeeded:1', 'complete:succeeded:1']);
+    for (let i = 0; i < 4; i++) expect(after[i]!.started_at).toBe(before[i]!.started_at);
     const image = path.join(hub.dataDir, 'failover', 'h2', 'h2-disk.img');
     expect(sha256File(image)).toBe(sha.get('h2'));
     expect(fs.readFileSync(switchLog, 'utf8').split('\n').filter((l) => l.startsWith('h2 '))).toEqual([`h2 ${image}`]);

@@ -2,7 +2,7 @@
 // test push updates and connection changes.
 import type { ConnectionState, CockpitClient } from '../../src/tui/client.js';
 import type {
-  AlarmView, AuditEntryView, DrillPreview, FailoverPrecheck, InspectionView, JobView, MethodName, OperatorMethods, RecoveryReport, ReportSummary, RunView,
+  AlarmView, AuditEntryView, DrillPreview, FailbackPrecheck, FailoverPrecheck, InspectionView, InstanceView, JobView, MethodName, OperatorMethods, RecoveryReport, ReportSummary, RunView,
   ScheduleView, Snapshot, Update,
 } from '../../src/protocol/operator.js';
 import { job, snapshot as fixtureSnapshot } from './fixtures.js';
@@ -36,10 +36,12 @@ export class FakeClient implements CockpitClient {
   schedules: ScheduleView[] = [];
   audit: AuditEntryView[] = [];
   reports: ReportSummary[] = [];
+  instances: InstanceView[] = [];
   /** what reports.get answers (any id) */
   report: RecoveryReport | null = null;
   drillPreview: DrillPreview | null = null;
   precheck: FailoverPrecheck | null = null;
+  failbackPrecheck: FailbackPrecheck | null = null;
   /** what drill.start / failover.start / drill.verdict answer */
   startedRun: RunView | null = null;
   /** what metrics.history answers, by `host/metric` */
@@ -103,10 +105,19 @@ export class FakeClient implements CockpitClient {
     'drill.verdict': (p) => ({ ...this.need(this.startedRun, 'drill.verdict'), verdict: p.verdict, verdictBy: 'operator', notes: p.notes ?? null }),
     'failover.precheck': () => this.need(this.precheck, 'failover.precheck'),
     'failover.start': () => this.need(this.startedRun, 'failover.start'),
+    'failback.precheck': () => this.need(this.failbackPrecheck, 'failback.precheck'),
+    'failback.start': () => this.need(this.startedRun, 'failback.start'),
+    'failover.cancel': (p) => ({ host: p.host, agentTold: true }),
     ...noFixture(['runs.get']),
     'reports.get': () => this.need(this.report, 'reports.get'),
     'drill.list': () => [],
     'drill.cleanup': () => [],
+    'instances.list': () => this.instances,
+    'instances.stop': (p) => {
+      const i = this.instances.find((x) => x.id === p.id)!;
+      return { ...i, state: 'stopped' as const };
+    },
+    ...noFixture(['instances.console', 'mount.start', 'mount.stop']),
     'runs.list': () => [],
     'reports.list': () => this.reports,
   };

@@ -100,6 +100,7 @@ export function run(id: number, over: Partial<RunView> = {}): RunView {
     hosts: [{ host: 'web-01', tier: 'gold', points: [runPoint], rto: { actualSeconds: null, targetSeconds: 3600, pass: null }, rpo: { actualSeconds: 86400, targetSeconds: 900, pass: false } }],
     target, gates: [], forecast, operator: { user: 'root', ssh: null }, startedAt: ago(90), finishedAt: null,
     rto: { actualSeconds: null, targetSeconds: 3600, pass: null }, rpo: { actualSeconds: 86400, targetSeconds: 900, pass: false },
+    bootSeconds: null, instant: false, instances: [],
     steps: [
       step(0, { kind: 'prepare', title: 'prepare target', state: 'succeeded', startedAt: ago(90), finishedAt: ago(88), durationMs: 2000 }),
       step(1, { title: 'restore web-01/root', state: 'running', startedAt: ago(88), progress: { doneBytes: 32 * 1024 * 1024, totalBytes: 64 * 1024 * 1024, rate: 1024 * 1024 } }),

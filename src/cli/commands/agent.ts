@@ -74,6 +74,8 @@ export async function agent(argv: string[]): Promise<number> {
     log: fileLogger(dataDir, 'agent'),
     logFile: path.join(dataDir, 'agent.log'),
     metricsMs: metrics !== undefined ? Number(metrics) * 1000 : undefined,
+    preFreeze: value(a, 'pre-freeze') ?? null,
+    postThaw: value(a, 'post-thaw') ?? null,
   });
   ag.start();
   await new Promise<void>((resolve) => {

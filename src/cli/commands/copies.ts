@@ -1,4 +1,5 @@
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { formatBytes as bytes } from '../../format/human.js';
@@ -11,7 +12,7 @@ function lag(s: number): string {
 }
 
 export async function copies(argv: string[]): Promise<number> {
-  const a = parseArgs('copies', argv, { values: ['limit'], switches: ['wait'] });
+  const a = parseArgs('copies', argv, FLAGS.copies);
   const ctx = resolveContext(a);
   const [sub, name, ...rest] = a.positionals;
   if (rest.length) throw new UsageError(`copies: unexpected argument ${rest[0]}`);

@@ -11,9 +11,9 @@ import { connect, resolveContext, type Context } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
 import { printJson, table } from '../output.js';
 import { rtoForecastLine } from '../../recovery/forecast-text.js';
-import { objectiveLine, startAndFollow } from './run-follow.js';
+import { bootLine, objectiveLine, startAndFollow } from './run-follow.js';
 
-const USAGE = 'drill HOST... [--plan NAME] [--point latest|ID|ISO-TIME] [--target NAME] [--ttl DURATION] [--verdict pass|fail] [--notes TEXT] [--yes] [--json]';
+const USAGE = 'drill HOST... [--plan NAME] [--point latest|ID|ISO-TIME] [--target NAME] [--ttl DURATION] [--verdict pass|fail] [--notes TEXT] [--instant] [--yes] [--json]';
 
 function verdictOf(v: string | undefined, cmd: string): Verdict | undefined {
   if (v === undefined) return undefined;
@@ -59,7 +59,9 @@ function summary(v: RunView): string {
   const lines = [
     `drill run ${v.id} of ${v.hosts.map((h) => h.host).join(', ')}: ${v.state}, verdict ${v.verdict?.toUpperCase() ?? 'none'}`,
     objectiveLine('RTO', v.rto),
+    ...(v.bootSeconds !== null ? [bootLine(v)] : []),
     objectiveLine('RPO', v.rpo),
+    ...v.instances.filter((i) => i.state === 'running').map((i) => `instance ${i.id} running (${i.accel ?? '?'}, ${i.network}${i.ports.length ? `, ports ${i.ports.map((p) => `127.0.0.1:${p.host}→${p.guest}`).join(' ')}` : ''}); drc instances stop ${i.id}`),
     `images in ${v.target.dir}${v.expiresAt ? ` until ${v.expiresAt} (drc drill cleanup ${v.id} removes them now)` : ''}`,
     `report: drc report export ${v.id} --format html --out drill-${v.id}.html`,
   ];
@@ -80,7 +82,7 @@ async function runDrill(client: ApiClient, ctx: Context, a: ParsedArgs): Promise
   const scope = { hosts: hosts.length ? hosts : undefined, plan, point: value(a, 'point'), target: value(a, 'target') };
   const preview = await client.call('drill.preview', scope);
   await confirm(a, preview);
-  const params = { ...scope, ttlSeconds, verdict: verdictOf(value(a, 'verdict'), 'drill'), notes: value(a, 'notes') };
+  const params = { ...scope, ttlSeconds, verdict: verdictOf(value(a, 'verdict'), 'drill'), notes: value(a, 'notes'), ...(a.switches.has('instant') ? { instant: true } : {}) };
   const run = await startAndFollow(client, () => client.call('drill.start', params), ctx.json);
   if (ctx.json) printJson(run);
   else process.stdout.write(summary(run));

@@ -1,5 +1,6 @@
 // `drc failover HOST --confirm HOST`: show the pre-check gates, then (only with the host name
-// typed exactly) fence the source, restore to the production target, post-check, switch.
+// typed exactly) take a final sync when the source is connected, fence it, restore to the
+// production target, post-check, switch. `drc failover cancel HOST --confirm HOST` un-fences.
 import { HubError } from '../../client/api-client.js';
 import type { FailoverPrecheck, RunView } from '../../protocol/recovery.js';
 import { rtoForecastLine } from '../../recovery/forecast-text.js';
@@ -8,7 +9,8 @@ import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { OperationError, UsageError } from '../errors.js';
 import { printJson } from '../output.js';
-import { objectiveLine, startAndFollow } from './run-follow.js';
+import { bootLine, objectiveLine, startAndFollow } from './run-follow.js';
+import { failoverCancel } from './failover-cancel.js';
 
 function gatesText(p: FailoverPrecheck): string {
   const lines = [`pre-check of a failover of ${p.host.host} to ${p.target.dir} (${p.target.type}, ${p.target.format}):`];
@@ -21,6 +23,7 @@ function summary(v: RunView): string {
   return [
     `failover run ${v.id} of ${v.hosts.map((h) => h.host).join(', ')}: ${v.state}${v.error ? ` (${v.error})` : ''}`,
     objectiveLine('RTO', v.rto),
+    ...(v.bootSeconds !== null ? [bootLine(v)] : []),
     objectiveLine('RPO', v.rpo),
     `images in ${v.target.dir}`,
     `takeover report: drc report export ${v.id} --format html --out takeover-${v.id}.html`,
@@ -28,12 +31,13 @@ function summary(v: RunView): string {
 }
 
 export async function failover(argv: string[]): Promise<number> {
+  if (argv[0] === 'cancel') return failoverCancel(argv.slice(1));
   const a = parseArgs('failover', argv, FLAGS.failover);
   const ctx = resolveContext(a);
   const [host, ...rest] = a.positionals;
   if (!host) throw new UsageError('failover: HOST is required (drc failover HOST --confirm HOST)');
   if (rest.length) throw new UsageError(`failover: unexpected argument ${rest[0]} (one host per failover)`);
-  const scope = { host, point: value(a, 'point'), target: value(a, 'target') };
+  const scope = { host, point: value(a, 'point'), target: value(a, 'target'), ...(a.switches.has('no-final-sync') ? { noFinalSync: true } : {}) };
   const client = await connect(ctx);
   try {
     const pre = await client.call('failover.precheck', scope);
@@ -41,7 +45,7 @@ export async function failover(argv: string[]): Promise<number> {
     (ctx.json ? process.stderr : process.stdout).write(gatesText(pre));
     let run: RunView;
     try {
-      run = await startAndFollow(client, () => client.call('failover.start', { ...scope, confirm: value(a, 'confirm') }), ctx.json);
+      run = await startAndFollow(client, () => client.call('failover.start', { ...scope, confirm: value(a, 'confirm'), ...(a.switches.has('instant') ? { instant: true } : {}) }), ctx.json);
     } catch (e) {
       // the hub audited the refusal; a missing confirmation is a usage error
       if (e instanceof HubError && e.code === 'confirm-required') throw new UsageError(`failover: ${e.message}`);

@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import { openPackStore, readPassphrase, storeTarget } from '../../store/registry.js';
 import { Repository } from '../../store/repository.js';
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printJson, table } from '../output.js';
 
 /** Key files of the configured store; the config's passphrase opens it. */
 export async function key(argv: string[]): Promise<number> {
-  const a = parseArgs('key', argv, { values: ['new-passphrase-file'] });
+  const a = parseArgs('key', argv, FLAGS.key);
   const ctx = resolveContext(a);
   const [sub, id, ...rest] = a.positionals;
   if (rest.length) throw new UsageError(`key: unexpected argument ${rest[0]}`);

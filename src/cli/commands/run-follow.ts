@@ -16,6 +16,11 @@ export function objectiveLine(label: string, o: ObjectiveView): string {
   return `${label} ${longDuration(o.actualSeconds)} (target ${o.targetSeconds === null ? 'none' : longDuration(o.targetSeconds)})${result}`;
 }
 
+/** The boot time on its own line under the RTO: power-on → boot check passed. */
+export function bootLine(v: RunView): string {
+  return `  boot ${v.bootSeconds === null ? '-' : `${v.bootSeconds.toFixed(1)} s`} (power-on → boot check passed${v.instant ? '; instant recovery from the point over NBD' : ''})`;
+}
+
 /**
  * Start a run with `start` and wait for it to end. Updates are subscribed to before the
  * start so none is missed; `quiet` suppresses the checklist (JSON output).

@@ -57,7 +57,7 @@ export async function serve(argv: string[]): Promise<number> {
       socketRole: c.hub.socketRole === 'none' ? null : c.hub.socketRole,
       heartbeatTimeoutMs: c.hub.heartbeatTimeout * 1000,
       tiers: c.tiers.map((t) => ({ name: t.name, rpoSeconds: t.rpo, rtoSeconds: t.rto })),
-      hosts: c.hosts.map((h) => ({ name: h.name, tags: h.tags, tier: h.tier })),
+      hosts: c.hosts.map((h) => ({ name: h.name, tags: h.tags, tier: h.tier, continuous: h.continuous })),
       concurrency: value(a, 'concurrency') ? Number(value(a, 'concurrency')) : undefined,
       log,
       alarms: c.alarms,

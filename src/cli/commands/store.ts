@@ -3,12 +3,13 @@ import path from 'node:path';
 import { openPackStore, parseStoreLocation, readPassphrase, storeTarget } from '../../store/registry.js';
 import { recoverCatalog } from '../../store/recover.js';
 import { parseArgs, value } from '../args.js';
+import { FLAGS } from '../flags.js';
 import { resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printJson } from '../output.js';
 
 export async function store(argv: string[]): Promise<number> {
-  const a = parseArgs('store', argv, { values: ['from', 'endpoint', 'region', 'credentials-file'], switches: ['no-path-style'] });
+  const a = parseArgs('store', argv, FLAGS.store);
   const ctx = resolveContext(a);
   const [sub, ...rest] = a.positionals;
   if (sub !== 'recover') throw new UsageError(`store: ${sub === undefined ? 'a subcommand is required' : `unknown subcommand ${sub}`} (expected recover)`);

@@ -13,7 +13,7 @@ import { AGE_TICK_MS, useNow } from '../hooks/useNow.js';
 import { useTheme, type Tone } from '../theme.js';
 import { sparkline } from '../components/Sparkline.js';
 import type { HostMetricsState } from '../store.js';
-import { backupNow, fullBackup, newestFirst, restoreFromHost } from './actions.js';
+import { backupNow, fullBackup, newestFirst, openFailback, restoreFromHost } from './actions.js';
 import { linkText, linkTone, rpoStatus, rpoText, rpoTone } from '../render/hostModel.js';
 import { shortType } from '../render/pointModel.js';
 import { STATE_TONE, orderTasks, ratio, taskInfo } from '../render/taskModel.js';
@@ -147,6 +147,7 @@ export function HostDetailView({ view, width, height }: ViewProps<{ kind: 'host'
       case 'showPoints': cockpit.navigate({ kind: 'points', host: view.host }); return true;
       case 'drill': cockpit.navigate({ kind: 'drill', hosts: [view.host] }); return true;
       case 'failover': cockpit.navigate({ kind: 'failover', host: view.host }); return true;
+      case 'failback': if (host) openFailback(cockpit, host); return true;
       default: return false;
     }
   });
@@ -192,6 +193,7 @@ export const hostView: ViewDef<'host'> = {
       { keys: ['p'], action: 'showPoints', help: 'all points of this host', short: 'points' },
       { keys: ['d'], action: 'drill', help: 'drill wizard', short: 'drill', mutating: true },
       { keys: ['F'], action: 'failover', help: 'failover wizard (type the host name to start)', short: 'failover', mutating: true },
+      { keys: ['B'], action: 'failback', help: 'failback wizard of a failed-over host (type the host name to start)', mutating: true },
     ],
   },
   command: { name: 'host', aliases: [], arg: { name: 'NAME', optional: false }, help: 'one host in detail', open: ([host]) => ({ kind: 'host', host: host! }) },

@@ -7,7 +7,7 @@ import { useCockpit, useViewActions } from '../hooks/useCockpit.js';
 import { useCockpitState } from '../hooks/useCockpitState.js';
 import { AGE_TICK_MS, useNow } from '../hooks/useNow.js';
 import { useTableSelection } from '../hooks/useTableSelection.js';
-import { backupNow } from './actions.js';
+import { backupNow, openFailback } from './actions.js';
 import { HOST_SORTS, hostColumns, hostSearchText, sortHosts } from '../render/hostModel.js';
 import type { ViewProps } from './types.js';
 import type { ViewDef } from './viewDef.js';
@@ -47,6 +47,9 @@ export function HostsView({ width, height, ui, setUi }: ViewProps<{ kind: 'hosts
       case 'failover':
         if (sel.row) cockpit.navigate({ kind: 'failover', host: sel.row.name });
         return true;
+      case 'failback':
+        if (sel.row) openFailback(cockpit, sel.row);
+        return true;
       default:
         return false;
     }
@@ -82,6 +85,7 @@ export const hostsView: ViewDef<'hosts'> = {
       { keys: ['b'], action: 'backup', help: 'backup selected host now', short: 'backup', mutating: true },
       { keys: ['d'], action: 'drill', help: 'drill wizard for the selected host', short: 'drill', mutating: true },
       { keys: ['F'], action: 'failover', help: 'failover wizard (type the host name to start)', short: 'failover', mutating: true },
+      { keys: ['B'], action: 'failback', help: 'failback wizard of a failed-over host (type the host name to start)', mutating: true },
     ],
   },
   filterable: true,

@@ -72,3 +72,9 @@ export function restoreFromHost(cockpit: Cockpit, host: string, points: readonly
     },
   });
 }
+
+/** The failback wizard opens only for a host that is failed over. */
+export function openFailback(cockpit: Cockpit, host: { name: string; failedOver: boolean }): void {
+  if (!host.failedOver) cockpit.notify(`${host.name} is not failed over: nothing to fail back`, 'info');
+  else cockpit.navigate({ kind: 'failback', host: host.name });
+}

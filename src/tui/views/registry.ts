@@ -4,9 +4,11 @@ import type { ViewKind, ViewRef } from '../route.js';
 import { alarmsView } from './Alarms.js';
 import { auditView } from './Audit.js';
 import { drillView } from './Drill.js';
+import { failbackView } from './Failback.js';
 import { failoverView } from './Failover.js';
 import { hostView } from './HostDetail.js';
 import { hostsView } from './Hosts.js';
+import { instancesView } from './Instances.js';
 import { overviewView } from './Overview.js';
 import { pointsView } from './Points.js';
 import { reportView, reportsView } from './Reports.js';
@@ -25,9 +27,11 @@ export const VIEWS: { readonly [K in ViewKind]: ViewDef<K> } = {
   schedules: schedulesView,
   audit: auditView,
   reports: reportsView,
+  instances: instancesView,
   report: reportView,
   drill: drillView,
   failover: failoverView,
+  failback: failbackView,
 };
 
 export const VIEW_KINDS = Object.keys(VIEWS) as ViewKind[];

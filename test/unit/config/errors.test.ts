@@ -55,7 +55,7 @@ const cases: MalformedCase[] = [
   {
     name: 'an unknown key in a host',
     yaml: ['hosts:', '  - name: web-01', '    volume: []'],
-    message: 'drc.yaml:3:5: unknown key "volume" in hosts[0] (expected one of: name, tags, tier, volumes)',
+    message: 'drc.yaml:3:5: unknown key "volume" in hosts[0] (expected one of: name, tags, tier, volumes, continuous, continuous_rpo, min_interval)',
   },
   {
     name: 'a list where a string belongs',

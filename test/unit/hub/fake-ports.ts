@@ -67,6 +67,10 @@ export class FakeLink implements AgentLink {
   fetchLogs(): Promise<LogTail> {
     return Promise.reject(new Error('no logs in a fake link'));
   }
+  readonly volumes = {
+    hashes: () => Promise.reject(new Error('no volumes in a fake link')),
+    write: () => Promise.reject(new Error('no volumes in a fake link')),
+  };
 }
 
 /** A catalog in a fresh temp dir with the named hosts; close() removes it. */

@@ -30,6 +30,7 @@ function fixture(): RecoveryReport {
     gates: [], forecast: { seconds: 40, bytes: 1 << 30, bytesPerSec: 1 << 25, basis: 'measured', samples: 3 },
     operator: { user: 'alice', ssh: '10.1.1.1 5000 22' }, startedAt: '2025-03-01T10:00:00.000Z', finishedAt: '2025-03-01T10:00:45.000Z',
     rto: { actualSeconds: 42, targetSeconds: 3600, pass: true }, rpo: { actualSeconds: 600, targetSeconds: 900, pass: true },
+    bootSeconds: null, instant: false, instances: [],
     steps: [step(0, 'restore db-01/data', 'succeeded', 1, 38), { ...step(1, 'check db-01', 'failed', 38, 42), checks: [check] }, step(2, 'measure <RTO> & "RPO"', 'succeeded', 42, 45)],
     verdict: 'fail', verdictBy: 'checks', notes: 'database did not listen | follow up', issues: ['restore db-01/data: interrupted by a hub restart'], error: null,
     expiresAt: '2025-03-02T10:00:45.000Z', cleanedAt: null,

@@ -54,9 +54,9 @@ describe('runbook steps', () => {
     ]);
   });
 
-  it('orders a failover as pre-check, fence, restore, target hook, post-checks, switch, completion', () => {
+  it('orders a failover as pre-check, final sync, fence, restore, target hook, post-checks, switch, completion', () => {
     expect(failoverSteps({ name: 'db', volumes: ['data'] }, { deliver: true }).map((s) => s.kind)).toEqual([
-      'precheck', 'fence', 'restore', 'deliver', 'checks', 'switch', 'complete',
+      'precheck', 'final-sync', 'fence', 'restore', 'deliver', 'checks', 'switch', 'complete',
     ]);
   });
 });
@@ -82,10 +82,20 @@ describe('runbook transitions', () => {
   it('stops a failover at its first failed step and ends the run failed', () => {
     let r = run(failoverSteps({ name: 'db', volumes: ['data'] }, { deliver: false }), 'failover');
     r = doStep(r, { state: 'succeeded' }, T0);
+    r = doStep(r, { state: 'succeeded' }, T0 + 500);
     r = doStep(r, { state: 'failed', error: 'agent unreachable' }, T0 + 1000);
-    expect(r.steps.slice(2).every((s) => s.state === 'skipped')).toBe(true);
+    expect(r.steps.slice(3).every((s) => s.state === 'skipped')).toBe(true);
     expect(r.error).toBe('fence db: stop its replication: agent unreachable');
     expect(nextAction(r)).toEqual({ type: 'complete', state: 'failed' });
+  });
+
+  it('goes on with the fence when the final sync fails: the failover restores the last point instead', () => {
+    let r = run(failoverSteps({ name: 'db', volumes: ['data'] }, { deliver: false }), 'failover');
+    r = doStep(r, { state: 'succeeded' }, T0);
+    r = doStep(r, { state: 'failed', error: 'agent lost' }, T0 + 1000);
+    expect(r.error).toBeNull();
+    expect(nextAction(r)).toEqual({ type: 'start', index: 2 });
+    expect(r.steps[2]!.kind).toBe('fence');
   });
 
   it('keeps a failed drill check from stopping the drill', () => {
@@ -109,10 +119,10 @@ describe('runbook transitions', () => {
 describe('objectives and gates', () => {
   it('measures RTO from the run start to the last restore or check of the host, and RPO from the point time to the run start', () => {
     let r = run(failoverSteps({ name: 'db', volumes: ['data'] }, { deliver: false }), 'failover');
-    for (let i = 0; i < 6; i++) r = doStep(r, { state: 'succeeded' }, T0 + i * 10_000);
-    // the checks step (index 3) ends at T0 + 31 s
+    for (let i = 0; i < 7; i++) r = doStep(r, { state: 'succeeded' }, T0 + i * 10_000);
+    // the checks step (index 4) ends at T0 + 41 s
     const o = hostObjectives(r, { host: 'db', rtoSeconds: 30, rpoSeconds: 900, pointTimes: [T0 - 600_000, T0 - 120_000] });
-    expect(o.rto).toEqual({ actualSeconds: 31, targetSeconds: 30, pass: false });
+    expect(o.rto).toEqual({ actualSeconds: 41, targetSeconds: 30, pass: false });
     expect(o.rpo).toEqual({ actualSeconds: 600, targetSeconds: 900, pass: true });
   });
 
@@ -123,6 +133,15 @@ describe('objectives and gates', () => {
     expect(full.find((g) => g.name === 'rpo')).toMatchObject({ ok: false, blocking: false });
     expect(gatesReady(full)).toBe(false);
     expect(gatesReady(failoverGates({ ...base, freeBytes: 1000 }))).toBe(true);
+  });
+
+  it('says whether a final sync is possible: yes with the source connected, no without it, skipped when asked', () => {
+    const base = { now: T0, rpoSeconds: 60, pointTime: T0 - 30_000, missingVolumes: [], allVerified: true, neededBytes: 100, freeBytes: 1000, targetDir: '/dr', failedOver: false };
+    const gate = (link: 'connected' | 'disconnected', finalSync?: boolean) => failoverGates({ ...base, link, finalSync }).find((g) => g.name === 'final-sync')!;
+    expect(gate('connected')).toMatchObject({ ok: true, blocking: false, detail: expect.stringMatching(/^final sync possible: yes/) });
+    expect(gate('disconnected')).toMatchObject({ ok: false, blocking: false, detail: expect.stringMatching(/^final sync possible: no/) });
+    expect(gate('connected', false).detail).toMatch(/^final sync possible: skipped/);
+    expect(gatesReady(failoverGates({ ...base, link: 'disconnected' }))).toBe(true);
   });
 
   it('forecasts RTO from measured restore throughput, or an assumed rate before any restore', () => {
@@ -162,9 +181,9 @@ describe('RunExecutor', () => {
     }, () => undefined);
     await ex.start(stored.record.id);
     const r = store.get(stored.record.id)!.record;
-    expect(ran).toEqual(['precheck', 'fence', 'restore', 'checks', 'switch', 'complete']);
+    expect(ran).toEqual(['precheck', 'final-sync', 'fence', 'restore', 'checks', 'switch', 'complete']);
     expect(r.state).toBe('completed');
-    expect(r.steps.map((s) => [s.startedAt! - T0, s.finishedAt! - T0])).toEqual([[0, 1000], [1000, 2000], [2000, 3000], [3000, 4000], [4000, 5000], [5000, 6000]]);
+    expect(r.steps.map((s) => [s.startedAt! - T0, s.finishedAt! - T0])).toEqual([[0, 1000], [1000, 2000], [2000, 3000], [3000, 4000], [4000, 5000], [5000, 6000], [6000, 7000]]);
     catalog.close();
   });
 
@@ -189,7 +208,7 @@ describe('RunExecutor', () => {
     clock.advance(60_000);
     catalog = new Catalog(file);
     store = catalog.repos.runs;
-    expect(store.get(id)!.record.steps.map((s) => s.state)).toEqual(['succeeded', 'succeeded', 'running', 'pending', 'pending', 'pending']);
+    expect(store.get(id)!.record.steps.map((s) => s.state)).toEqual(['succeeded', 'succeeded', 'succeeded', 'running', 'pending', 'pending', 'pending']);
     const second = new RunExecutor(store, clock, async (ctx) => {
       calls.push(`b:${ctx.step.kind}`);
       clock.advance(1000);
@@ -198,9 +217,9 @@ describe('RunExecutor', () => {
     expect(second.resumeAll()).toEqual([id]);
     await second.start(id);
     const r = store.get(id)!.record;
-    expect(calls).toEqual(['a:precheck', 'a:fence', 'a:restore', 'b:restore', 'b:checks', 'b:switch', 'b:complete']);
+    expect(calls).toEqual(['a:precheck', 'a:final-sync', 'a:fence', 'a:restore', 'b:restore', 'b:checks', 'b:switch', 'b:complete']);
     expect(r.state).toBe('completed');
-    expect(r.steps.map((s) => s.attempts)).toEqual([1, 1, 2, 1, 1, 1]);
+    expect(r.steps.map((s) => s.attempts)).toEqual([1, 1, 1, 2, 1, 1, 1]);
     expect(r.steps[1]!.finishedAt).toBe(T0 + 2000);
     expect(r.issues).toHaveLength(1);
     catalog.close();

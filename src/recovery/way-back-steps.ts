@@ -1,0 +1,211 @@
+// The way back, step by step: a failover's final sync, and the steps of a failback (pre-check,
+// reverse sync of the blocks that differ, cut-over with the last delta, verification of the
+// source against the DR image, un-fence). Each is safe to run again after a hub restart: the
+// differing blocks are measured again from both sides every time.
+import type { GateView, RunPointView } from '../protocol/recovery.js';
+import { merkleRootPacked } from '../protocol/merkle.js';
+import { formatBytes } from '../format/human.js';
+import type { StepContext } from './executor.js';
+import type { RecoveryHost } from './host.js';
+import { differingBlocks, hashImage, readBlocks } from './image-hashes.js';
+import type { StepOutcome, StepSpec } from './runbook.js';
+import type { RunMeta, RunScopeHost } from './run-store.js';
+import type { StepDeps } from './steps.js';
+
+const spec = (kind: StepSpec['kind'], host: string, volume: string | null, title: string): StepSpec => ({ kind, host, volume, title, policy: 'abort', waitSeconds: 0 });
+
+/** pre-check → reverse sync per volume → cut-over → verify → switch back → un-fence → complete; any failure stops it, the host stays failed over */
+export function failbackSteps(host: string, volumes: string[]): StepSpec[] {
+  return [
+    spec('precheck', host, null, `pre-check: ${host}'s agent, volumes and the blocks to send back`),
+    ...volumes.map((v) => spec('reverse-sync', host, v, `reverse sync ${host}/${v}: the blocks that differ, while the DR image stays in use`)),
+    spec('cutover', host, null, `cut-over: stop using the DR image, send the last delta`),
+    spec('checks', host, null, `verify ${host}'s volumes against the DR image (Merkle root)`),
+    spec('switch', host, null, 'DNS/load-balancer switch back (DRC_DIRECTION=failback)'),
+    spec('unfence', host, null, `un-fence ${host}: replication resumes`),
+    spec('complete', host, null, 'record completion'),
+  ];
+}
+
+function scopeHost(meta: RunMeta, host: string | null): RunScopeHost {
+  const h = meta.hosts.find((x) => x.host === host);
+  if (!h) throw new Error(`host ${host} is not in this run`);
+  return h;
+}
+
+/** One volume compared: the source as it is now against the DR image as it is now. */
+export interface VolumeDiff {
+  point: RunPointView;
+  blockSize: number;
+  size: number;
+  differing: number[];
+  /** blocks changed since the failover point at the DR site / at the source; null when the point is gone */
+  drChanged: number | null;
+  sourceChanged: number | null;
+  drSha: Buffer;
+  sourceSha: Buffer;
+}
+
+export async function diffVolume(host: RecoveryHost, name: string, p: RunPointView, signal?: AbortSignal): Promise<VolumeDiff> {
+  const link = host.sourceVolumes(name);
+  if (!link) throw new Error(`the agent of ${name} is not connected`);
+  const src = await link.hashes(p.volume, signal);
+  const dr = await hashImage(p.image, src.blockSize, signal);
+  if (dr.size !== src.size) throw new Error(`source volume ${p.volume} is ${src.size} bytes, the DR image ${dr.size}; they must be the same size`);
+  let drChanged: number | null = null;
+  let sourceChanged: number | null = null;
+  try {
+    const map = host.store.blockMap(p.pointId);
+    if (map.point.blockSize === src.blockSize && map.hashes.length === dr.sha.length) {
+      drChanged = differingBlocks(map.hashes, dr.sha).length;
+      sourceChanged = differingBlocks(map.hashes, src.sha).length;
+    }
+  } catch {
+    // the point was pruned: only the difference itself is known
+  }
+  return { point: p, blockSize: src.blockSize, size: src.size, differing: differingBlocks(dr.sha, src.sha), drChanged, sourceChanged, drSha: dr.sha, sourceSha: src.sha };
+}
+
+async function sendDiff(host: RecoveryHost, name: string, d: VolumeDiff, signal: AbortSignal): Promise<{ blocks: number; bytes: number }> {
+  if (d.differing.length === 0) return { blocks: 0, bytes: 0 };
+  const link = host.sourceVolumes(name);
+  if (!link) throw new Error(`the agent of ${name} is not connected`);
+  const written = await link.write(d.point.volume, { blockSize: d.blockSize, size: d.size }, readBlocks(d.point.image, d.blockSize, d.size, d.differing), signal);
+  const bytes = d.differing.reduce((a, i) => a + Math.min(d.blockSize, d.size - i * d.blockSize), 0);
+  return { blocks: written, bytes };
+}
+
+/** The failback pre-check's gates for a host (also the API's precheck). */
+export function failbackGates(host: RecoveryHost, name: string, points: RunPointView[] | null, targetType?: string): GateView[] {
+  const row = host.catalog.hostByName(name);
+  const gates: GateView[] = [];
+  gates.push({ name: 'failed-over', ok: !!row?.failedOver, blocking: true, detail: row?.failedOver ? `${name} is failed over` : `${name} is not failed over: nothing to come back from` });
+  gates.push(
+    points === null
+      ? { name: 'point', ok: false, blocking: true, detail: `no failover of ${name} restored its volumes; use drc failover cancel ${name} to un-fence without failback` }
+      : { name: 'point', ok: true, blocking: true, detail: `DR images of failover point(s) ${points.map((p) => p.pointId).join(', ')}` },
+  );
+  // a qemu instance writes into its overlay, not into the restored image hashed here
+  if (targetType === 'qemu') gates.push({ name: 'target', ok: false, blocking: true, detail: `${name} runs as a qemu instance: failback from an instance's overlay is not supported yet; stop it and use drc failover cancel, or copy its disk back by hand` });
+  const link = host.link(name);
+  gates.push({ name: 'agent', ok: link === 'connected', blocking: true, detail: link === 'connected' ? `source agent of ${name} connected` : `source agent of ${name} ${link}: start it on the source host` });
+  return gates;
+}
+
+async function precheck(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
+  const h = scopeHost(meta, ctx.step.host);
+  const gates = failbackGates(d.host, h.host, h.points, meta.target.type);
+  const bad = gates.filter((g) => !g.ok && g.blocking);
+  if (bad.length) return { state: 'failed', detail: bad.map((g) => g.detail).join('; '), error: `pre-check failed: ${bad.map((g) => g.name).join(', ')}` };
+  const lines: string[] = [];
+  for (const p of h.points) {
+    const x = await diffVolume(d.host, h.host, p, ctx.signal);
+    lines.push(`${p.volume}: ${x.differing.length} block(s) (${formatBytes(x.differing.length * x.blockSize)}) to send back; DR-side changes ${x.drChanged ?? '?'}, source changes ${x.sourceChanged ?? '?'} since point ${p.pointId}`);
+  }
+  return { state: 'succeeded', detail: lines.join('; ') };
+}
+
+async function reverseSync(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
+  const h = scopeHost(meta, ctx.step.host);
+  const p = h.points.find((x) => x.volume === ctx.step.volume);
+  if (!p) throw new Error(`volume ${ctx.step.volume} is not in this run`);
+  const x = await diffVolume(d.host, h.host, p, ctx.signal);
+  d.onProgress(ctx.run.id, ctx.step.index, { doneBytes: 0, totalBytes: x.differing.length * x.blockSize, rate: 0 });
+  const sent = await sendDiff(d.host, h.host, x, ctx.signal);
+  return {
+    state: 'succeeded',
+    detail: `${sent.blocks} block(s), ${formatBytes(sent.bytes)} sent back into ${h.host}/${p.volume} (DR-side changes ${x.drChanged ?? '?'}, source changes ${x.sourceChanged ?? '?'} since point ${p.pointId})`,
+    result: { sync: { blocksSent: sent.blocks, bytesSent: sent.bytes, drChanged: x.drChanged, sourceChanged: x.sourceChanged } },
+  };
+}
+
+async function cutover(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
+  const h = scopeHost(meta, ctx.step.host);
+  let blocks = 0;
+  let bytes = 0;
+  for (const p of h.points) {
+    const sent = await sendDiff(d.host, h.host, await diffVolume(d.host, h.host, p, ctx.signal), ctx.signal);
+    blocks += sent.blocks;
+    bytes += sent.bytes;
+  }
+  const stop = meta.target.type === 'command' ? 'the target hook owns the DR instance: stop it before the switch' : `directory target: nothing of the hub's serves the DR image`;
+  return { state: 'succeeded', detail: `${stop}; last delta ${blocks} block(s), ${formatBytes(bytes)}`, result: { sync: { blocksSent: blocks, bytesSent: bytes } } };
+}
+
+async function verify(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
+  const h = scopeHost(meta, ctx.step.host);
+  const checks = [];
+  for (const p of h.points) {
+    const started = d.host.clock.now();
+    const x = await diffVolume(d.host, h.host, p, ctx.signal);
+    const src = merkleRootPacked(x.sourceSha);
+    const dr = merkleRootPacked(x.drSha);
+    const finished = d.host.clock.now();
+    const ok = src === dr && x.differing.length === 0;
+    checks.push({
+      name: 'digest', type: 'digest' as const, host: h.host, volume: p.volume, status: ok ? ('pass' as const) : ('fail' as const),
+      startedAt: new Date(started).toISOString(), finishedAt: new Date(finished).toISOString(), durationMs: finished - started,
+      detail: ok ? `source Merkle root ${src.slice(0, 16)}… equals the DR image's` : `source Merkle root ${src.slice(0, 16)}… differs from the DR image's ${dr.slice(0, 16)}… (${x.differing.length} block(s))`,
+    });
+  }
+  const failed = checks.filter((c) => c.status === 'fail');
+  if (failed.length) return { state: 'failed', detail: failed.map((c) => c.detail).join('; '), error: `source differs from the DR image: ${failed.map((c) => c.volume).join(', ')}`, result: { checks } };
+  // the way home loses nothing: the source equals the DR image as of now (the return's RPO is 0)
+  const now = new Date(d.host.clock.now()).toISOString();
+  d.runs.setHosts(ctx.run.id, meta.hosts.map((x) => (x.host === h.host ? { ...x, points: x.points.map((p) => ({ ...p, time: now })) } : x)));
+  const cut = ctx.run.steps.find((s) => s.kind === 'cutover' && s.host === h.host);
+  const downtimeMs = cut?.startedAt ? d.host.clock.now() - cut.startedAt : 0;
+  return { state: 'succeeded', detail: `${checks.map((c) => c.detail).join('; ')}; cut-over downtime ${(downtimeMs / 1000).toFixed(1)} s`, result: { checks, sync: { downtimeMs } } };
+}
+
+function unfence(d: StepDeps, ctx: StepContext): StepOutcome {
+  const name = ctx.step.host!;
+  const row = d.host.catalog.hostByName(name);
+  if (!row) return { state: 'failed', error: `host ${name} no longer exists` };
+  d.host.catalog.setHostFailedOver(row.id, false);
+  const told = d.host.unfence(name, `failback run ${ctx.run.id}`);
+  d.host.pushHost(name);
+  d.host.event('info', 'host.unfenced', name, `host ${name} un-fenced by failback run ${ctx.run.id}: replication resumes from its last committed generation`);
+  return { state: 'succeeded', detail: `${name} back home; ${told ? 'agent told to replicate again' : 'agent told when it connects'}; the next backup is an incremental` };
+}
+
+/** The steps of a failback run (switch and complete are the failover's own). */
+export async function failbackStep(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
+  switch (ctx.step.kind) {
+    case 'precheck':
+      return precheck(d, meta, ctx);
+    case 'reverse-sync':
+      return reverseSync(d, meta, ctx);
+    case 'cutover':
+      return cutover(d, meta, ctx);
+    case 'checks':
+      return verify(d, meta, ctx);
+    case 'unfence':
+      return unfence(d, ctx);
+    default:
+      throw new Error(`a failback has no ${ctx.step.kind} step`);
+  }
+}
+
+/** A failover's final sync: with the source still connected, one last incremental before the fence. */
+export async function finalSyncStep(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
+  const h = scopeHost(meta, ctx.step.host);
+  const stands = `the failover restores point(s) ${h.points.map((p) => p.pointId).join(', ')}`;
+  if (meta.params.finalSync === false) return { state: 'skipped', detail: `skipped (--no-final-sync); ${stands}` };
+  const link = d.host.link(h.host);
+  if (link !== 'connected') return { state: 'skipped', detail: `source agent ${link}: no final sync; ${stands}` };
+  const r = await d.host.finalSync(h.host, ctx.signal);
+  if (r.error) return { state: 'skipped', detail: `final sync (job ${r.jobId}) failed: ${r.error}; ${stands}`, issues: [`final sync failed: ${r.error}`] };
+  const points: RunPointView[] = h.points.map((p) => {
+    const row = d.host.catalog.hostByName(h.host);
+    const vol = row && d.host.catalog.volumesOf(row.id).find((v) => v.name === p.volume);
+    const latest = vol ? d.host.catalog.latestPoint(vol.id) : undefined;
+    return latest ? { ...p, pointId: latest.id, time: latest.time, type: latest.type, size: latest.size, verified: latest.verifiedAt !== null } : p;
+  });
+  d.runs.setHosts(ctx.run.id, meta.hosts.map((x) => (x.host === h.host ? { ...x, points } : x)));
+  return {
+    state: 'succeeded',
+    detail: `job ${r.jobId} took point(s) ${points.map((p) => p.pointId).join(', ')} with the source quiesced; nothing acknowledged is lost (RPO 0)`,
+    result: { sync: { jobId: r.jobId, pointIds: points.map((p) => p.pointId) } },
+  };
+}

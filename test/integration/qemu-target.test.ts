@@ -1,0 +1,206 @@
+// Drills and failovers that boot what they recover: the guest from scripts/make-guest-image.sh
+// (MBR, SYSLINUX, kernel, busybox httpd) backed up by a real agent, restored by a real hub and
+// booted by qemu from its own disk; instant recovery from the hub's NBD export; instances
+// listed, stopped, and a failover instance found again after the hub is SIGKILLed.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NbdClient } from '../../agent/nbd/client.js';
+import type { InstanceView, RunView } from '../../src/protocol/recovery.js';
+import { ROOT } from '../helpers/cluster.js';
+import { allocatedBytes } from './qemu-support.js';
+import { Cluster, PinnedHubProc, backupOk, freePort, packDir, sha256File, waitFor, withCatalog } from './support.js';
+
+const haveQemu = spawnSync('qemu-system-x86_64', ['--version'], { stdio: 'ignore' }).status === 0;
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe.skipIf(!haveQemu)('qemu targets boot the recovered guest', () => {
+  const c = new Cluster();
+  let hub: PinnedHubProc;
+  let port: number;
+  const guest = c.file('guest.img');
+  let drill: RunView;
+  const pids: number[] = [];
+
+  beforeAll(async () => {
+    const g = spawnSync(path.join(ROOT, 'scripts', 'make-guest-image.sh'), [guest], { encoding: 'utf8' });
+    if (g.status !== 0) throw new Error(`make-guest-image failed: ${g.stderr}`);
+    fs.copyFileSync(guest, c.file('broken.img'));
+    // the MBR is there but the partition's boot loader is gone: the guest never boots
+    const fd = fs.openSync(c.file('broken.img'), 'r+');
+    fs.writeSync(fd, Buffer.alloc(4096), 0, 4096, 1 << 20);
+    fs.closeSync(fd);
+    fs.writeFileSync(
+      c.file('drc.yaml'),
+      [
+        'targets:',
+        '  - { name: vm, type: qemu, purpose: drill, path: ' + c.file('vms') + ', memory: 256 }',
+        '  - { name: nobin, type: qemu, purpose: drill, path: ' + c.file('nobin') + ', binary: /nonexistent/qemu-system-x86_64 }',
+        '  - { name: prod, type: qemu, purpose: failover, path: ' + c.file('prod') + ', memory: 256, network: user }',
+        'checks:',
+        '  - { name: booted, kind: boot, console: "drc-guest: booted", timeout: 90s, hosts: [h1] }',
+        '  - { name: booted-fast, kind: boot, console: "drc-guest: booted", timeout: 8s, hosts: [h2] }',
+        '  - { name: web, type: http, url: "http://guest/", timeout: 10s, hosts: [h1] }',
+        '',
+      ].join('\n'),
+    );
+    port = await freePort();
+    hub = new PinnedHubProc(c.hubData, port, ['--config', c.file('drc.yaml')]);
+    await c.startHub(hub);
+    for (const [h, img] of [['h1', guest], ['h2', c.file('broken.img')]] as const) {
+      const r = await hub.json<{ token: string }>(['hosts', 'add', h]);
+      await c.startAgent(hub, h, r.token, { disk: img });
+      await backupOk(hub, h, true);
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const p of pids) if (alive(p)) process.kill(p, 'SIGKILL');
+    await c.stop();
+  });
+
+  it('boots the restored guest from its own disk, passes the boot check and an HTTP probe to the guest, and measures the boot time', async () => {
+    const r = await hub.run(['drill', 'h1', '--target', 'vm', '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    drill = JSON.parse(r.stdout) as RunView;
+    expect(drill).toMatchObject({ state: 'completed', verdict: 'pass', instant: false });
+    expect(drill.steps.map((s) => s.kind)).toEqual(['prepare', 'restore', 'start', 'checks', 'complete']);
+    const checks = drill.steps.flatMap((s) => s.checks);
+    expect(checks.filter((x) => x.type !== 'digest').map((x) => `${x.name}:${x.status}`)).toEqual(['booted:pass', 'web:pass', 'screenshot:pass']);
+    expect(checks.find((x) => x.name === 'web')!.detail).toContain('HTTP 200');
+    expect(drill.bootSeconds).toBeGreaterThan(0);
+    expect(drill.bootSeconds!).toBeLessThanOrEqual(drill.rto.actualSeconds!);
+    expect(drill.instances).toHaveLength(1);
+    expect(drill.instances[0]).toMatchObject({ kind: 'drill', host: 'h1', state: 'running', network: 'isolated' });
+    pids.push(drill.instances[0]!.pid!);
+    // the restored image stays as the point was: the guest writes to its overlay
+    expect(sha256File(drill.hosts[0]!.points[0]!.image)).toBe(sha256File(guest));
+  });
+
+  it('writes the boot time, the console up to the boot check and the screenshot into the HTML report', async () => {
+    const out = c.file('drill.html');
+    const r = await hub.run(['report', 'export', String(drill.id), '--format', 'html', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const html = fs.readFileSync(out, 'utf8');
+    expect(html).toContain('booted and checked');
+    expect(html).toMatch(/Boot \(power-on → boot check passed\)/);
+    expect(html).toContain('drc-guest: booted');
+    expect(html).toMatch(/<img alt="screenshot of h1" src="data:image\/png;base64,iVBORw0KGgo/);
+  });
+
+  it('boots an instant drill from the NBD export before the full restore, then switches the running guest to the restored disk', async () => {
+    const r = await hub.run(['drill', 'h1', '--target', 'vm', '--instant', '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const v = JSON.parse(r.stdout) as RunView;
+    expect(v).toMatchObject({ state: 'completed', verdict: 'pass', instant: true });
+    expect(v.steps.map((s) => `${s.kind}:${s.state}`)).toEqual(['prepare:succeeded', 'start:succeeded', 'checks:succeeded', 'restore:succeeded', 'attach:succeeded', 'complete:succeeded']);
+    const start = v.steps.find((s) => s.kind === 'start')!;
+    const restore = v.steps.find((s) => s.kind === 'restore')!;
+    const checks = v.steps.find((s) => s.kind === 'checks')!;
+    expect(Date.parse(checks.finishedAt!)).toBeLessThanOrEqual(Date.parse(restore.startedAt!));
+    expect(start.detail).toContain('NBD');
+    const inst = v.instances[0]!;
+    pids.push(inst.pid!);
+    expect(inst.disk).toBe('local');
+    // the guest still answers after its disk was switched under it
+    const res = await fetch(`http://127.0.0.1:${inst.ports[0]!.host}/`);
+    expect(await res.text()).toContain('drc-guest drc-guest-marker');
+    expect(alive(inst.pid!)).toBe(true);
+  });
+
+  it('refuses a drill on a qemu target whose emulator is missing with one line naming the package, leaving no drill directory', async () => {
+    const r = await hub.run(['drill', 'h1', '--target', 'nobin', '--yes']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('apt-get install qemu-system-x86');
+    expect(fs.existsSync(c.file('nobin'))).toBe(false);
+  });
+
+  it('lists the running instances and stops a drill instance without confirmation', async () => {
+    const list = await hub.json<InstanceView[]>(['instances']);
+    expect(list.map((i) => `${i.host}:${i.kind}:${i.state}`)).toEqual(['h1:drill:running', 'h1:drill:running']);
+    expect(new Set(list.flatMap((i) => i.ports.map((p) => p.host))).size).toBe(2);
+    const con = await hub.run(['instances', 'console', String(list[0]!.id)]);
+    expect(con.stdout).toContain('drc-guest: booted');
+    const stopped = await hub.json<InstanceView>(['instances', 'stop', String(list[0]!.id)]);
+    expect(stopped.state).toBe('stopped');
+    expect(alive(list[0]!.pid!)).toBe(false);
+  });
+
+  it('fails a drill whose guest never boots at the boot check timeout, with the console in the detail, and stops its instance', async () => {
+    const r = await hub.run(['drill', 'h2', '--target', 'vm', '--yes', '--json']);
+    expect(r.code).toBe(1);
+    const v = JSON.parse(r.stdout) as RunView;
+    expect(v.verdict).toBe('fail');
+    const boot = v.steps.flatMap((s) => s.checks).find((x) => x.type === 'boot')!;
+    expect(boot.status).toBe('fail');
+    expect(boot.detail).toMatch(/did not match .* within 8 s; console: /);
+    const inst = (await hub.json<InstanceView[]>(['instances', '--all'])).find((i) => i.runId === v.id)!;
+    expect(inst.state).toBe('stopped');
+    expect(alive(inst.pid!)).toBe(false);
+  });
+
+  it('exports a point over NBD for drc mount: the bytes of the backed-up disk, zero blocks as holes', async () => {
+    const m = await hub.json<InstanceView>(['mount', 'h1']);
+    expect(m).toMatchObject({ kind: 'mount', state: 'running' });
+    const nbd = await NbdClient.connect({ path: m.nbd! }, 'disk');
+    try {
+      const data = await nbd.read(0, nbd.size);
+      expect(createHash('sha256').update(data).digest('hex')).toBe(sha256File(guest));
+    } finally {
+      await nbd.close();
+    }
+    const allocated = await allocatedBytes(m.nbd!, 'disk');
+    expect(allocated).toBeGreaterThan(0);
+    expect(allocated).toBeLessThan(fs.statSync(guest).size / 2);
+    const gone = await hub.json<InstanceView[]>(['unmount', String(m.id)]);
+    expect(gone[0]!.state).toBe('stopped');
+    expect(fs.existsSync(m.nbd!)).toBe(false);
+  });
+
+  it('keeps a failover instance running across a hub SIGKILL; the restarted hub lists it and stops it only with the host name typed', async () => {
+    const r = await hub.run(['failover', 'h1', '--target', 'prod', '--confirm', 'h1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const v = JSON.parse(r.stdout) as RunView;
+    const inst = v.instances[0]!;
+    pids.push(inst.pid!);
+    expect(inst).toMatchObject({ kind: 'failover', state: 'running', network: 'user' });
+    await hub.kill9();
+    expect(alive(inst.pid!)).toBe(true);
+    hub = new PinnedHubProc(c.hubData, port, ['--config', c.file('drc.yaml')]);
+    await c.startHub(hub);
+    const list = await waitFor('the failover instance listed', async () => (await hub.json<InstanceView[]>(['instances'])).find((i) => i.id === inst.id));
+    expect(list).toMatchObject({ state: 'running', pid: inst.pid });
+    const refused = await hub.run(['instances', 'stop', String(inst.id)]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('--confirm h1');
+    expect(alive(inst.pid!)).toBe(true);
+    const stopped = await hub.json<InstanceView>(['instances', 'stop', String(inst.id), '--confirm', 'h1']);
+    expect(stopped.state).toBe('stopped');
+    expect(alive(inst.pid!)).toBe(false);
+  });
+
+  it('answers EIO for a damaged block under an NBD export and names its volume and block', async () => {
+    const row = withCatalog(c.hubData, (db) => db.prepare('SELECT p.name AS pack, c.offset AS offset FROM chunks c JOIN packs p ON p.id = c.pack_id ORDER BY c.offset LIMIT 1').get()) as { pack: string; offset: number };
+    const fd = fs.openSync(path.join(packDir(c.hubData), `${row.pack}.pack`), 'r+');
+    fs.writeSync(fd, Buffer.from('damaged!'), 0, 8, row.offset + 4);
+    fs.closeSync(fd);
+    const m = await hub.json<InstanceView>(['mount', 'h1']);
+    const nbd = await NbdClient.connect({ path: m.nbd! }, 'disk');
+    try {
+      await expect(nbd.read(0, nbd.size)).rejects.toThrow(/volume disk block \d+/);
+    } finally {
+      await nbd.close().catch(() => undefined);
+      await hub.run(['unmount', String(m.id)]);
+    }
+  });
+});
