@@ -21,6 +21,11 @@ const MAP: Record<string, Mapping[]> = {
   'failover.completed': [{ event: 'host_start_failed', result: 'Successful', clears: true }],
   'verify.failed': [{ event: 'verify_failed', result: 'Failed', clears: false }],
   'verify.succeeded': [{ event: 'verify_failed', result: 'Successful', clears: true }],
+  'store.damaged': [{ event: 'verify_failed', result: 'Failed', clears: false }],
+  'store.healed': [{ event: 'verify_failed', result: 'Successful', clears: true }],
+  'store.full': [{ event: 'store_full', result: 'Failed', clears: false }],
+  'store.space': [{ event: 'store_full', result: 'Successful', clears: true }],
+  'store.permissions': [{ event: 'data_exposed', result: 'Failed', clears: false }],
   'bitmap.invalidated': [{ event: 'bitmap_invalidated', result: 'Successful', clears: false }],
   // a copy run that failed, or a copy behind its RPO; a run that succeeds ends both
   'copy.failed': [{ event: 'copy_failed', result: 'Failed', clears: false }],

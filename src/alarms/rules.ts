@@ -11,6 +11,9 @@ export function defaultRules(): AlarmRule[] {
   return [
     { ...base, name: 'host-disconnected', kind: 'event', event: 'host_disconnected', level: 'critical' },
     { ...base, name: 'backup-failed', kind: 'event', event: 'sync_failed', level: 'critical', result: 'Failed' },
+    { ...base, name: 'store-full', kind: 'event', event: 'store_full', level: 'critical', result: 'Failed' },
+    { ...base, name: 'data-exposed', kind: 'event', event: 'data_exposed', level: 'warning', result: 'Failed' },
+    { ...base, name: 'verify-failed', kind: 'event', event: 'verify_failed', level: 'critical', result: 'Failed' },
     { ...base, name: 'rpo-breach', kind: 'metric', metric: 'rpo', op: '>', threshold: null, process: null, level: 'warning' },
   ];
 }

@@ -1,6 +1,6 @@
 // The alarm domain: what the evaluator sees (facts), what it says (signals), and the
 // alarms themselves with their lifecycle firing → acknowledged → resolved.
-import type { AlarmLevel } from '../config/types.js';
+import type { AlarmEvent, AlarmLevel } from '../config/types.js';
 import type { AlarmDeliveryView } from '../protocol/operator.js';
 
 export type { AlarmLevel };
@@ -69,7 +69,7 @@ export interface Facts {
 
 /** An event the hub saw that event rules react to; `clears` ends the condition instead. */
 export interface AlarmInputEvent {
-  event: 'host_disconnected' | 'sync_failed' | 'host_start_failed' | 'verify_failed' | 'bitmap_invalidated' | 'copy_failed';
+  event: AlarmEvent;
   host: string | null;
   /** the outcome as the operator reads it: Successful, Failed, Cancelled… */
   result: string;

@@ -8,6 +8,7 @@ import { AuditRepo } from './audit-repo.js';
 import { OperatorsRepo } from './operators-repo.js';
 import { Statements, type Db } from './columns.js';
 import { CopyRecords, PointObjects } from './copy-store.js';
+import { DamageRepo } from './damage-repo.js';
 import { HostsRepo, type HostRow, type VolumeRow } from './hosts-repo.js';
 import { JobsRepo, type JobProgress, type JobRow, type NewJob } from './jobs-repo.js';
 import { JobStatsRepo } from './job-stats-repo.js';
@@ -15,7 +16,7 @@ import { JournalRepo, type AuditRow, type EventRow } from './journal-repo.js';
 import { MetricStore } from './metric-store.js';
 import { MIGRATIONS } from './migrations.js';
 import { PointStatsRepo } from './point-stats-repo.js';
-import { PointsRepo, type ChunkLocation, type PointRow, type StoreStats } from './points-repo.js';
+import { PointsRepo, type ChunkLocation, type NewPointRow, type PointRow, type StoreStats } from './points-repo.js';
 import { QueueStore } from './queue-store.js';
 import { SqliteRunStore } from './runs-repo.js';
 import { ScheduleStore } from './schedule-store.js';
@@ -26,7 +27,7 @@ export type { Db } from './columns.js';
 export type { HostRow, VolumeRow } from './hosts-repo.js';
 export type { JobRow } from './jobs-repo.js';
 export type { AuditRow, EventRow } from './journal-repo.js';
-export type { ChunkLocation, PointRow } from './points-repo.js';
+export type { ChunkLocation, PointMarks, PointRow } from './points-repo.js';
 
 /** The repositories of one catalog, sharing its connection. */
 export interface CatalogRepos {
@@ -42,6 +43,7 @@ export interface CatalogRepos {
   jobStats: JobStatsRepo;
   pointStats: PointStatsRepo;
   tokens: TokenExpiryRepo;
+  damage: DamageRepo;
   operators: OperatorsRepo;
   /** the audit log read by time and host (written through journal) */
   auditLog: AuditRepo;
@@ -77,6 +79,7 @@ export class Catalog {
       jobStats: new JobStatsRepo(this.db),
       pointStats: new PointStatsRepo(this.db),
       tokens: new TokenExpiryRepo(this.db),
+      damage: new DamageRepo(this.db),
       operators: new OperatorsRepo(this.db),
       auditLog: new AuditRepo(this.db),
       copies: new CopyRecords(this.db),
@@ -101,6 +104,12 @@ export class Catalog {
   /** Metric history written in `parts` slices of the hosts (metric-store.ts); the caller owns its flushing. */
   metricStore(parts = 1): MetricStore {
     return new MetricStore(this.db, parts);
+  }
+
+  /** SQLite's own check of the catalog file: empty when it is sound. */
+  integrityCheck(): string[] {
+    const rows = this.db.pragma('integrity_check') as { integrity_check: string }[];
+    return rows.map((r) => r.integrity_check).filter((m) => m !== 'ok');
   }
 
   schemaVersion(): number {
@@ -175,7 +184,7 @@ export class Catalog {
   manifest(pointId: number): Buffer {
     return this.repos.points.manifest(pointId);
   }
-  insertPoint(p: Omit<PointRow, 'id' | 'verifiedAt'>, manifest: Buffer): number {
+  insertPoint(p: NewPointRow, manifest: Buffer): number {
     return this.repos.points.insert(p, manifest);
   }
   pointsOfJob(jobId: number): number[] {

@@ -280,4 +280,19 @@ CREATE TABLE copy_runs (
 CREATE INDEX copy_runs_copy ON copy_runs(copy, id);
 `,
   },
+  {
+    // data you can trust (Step 8): chunks that failed their hash or went missing, whether
+    // each point relies on one, and what has been proven about each point
+    version: 8,
+    sql: `
+CREATE TABLE damaged_chunks (
+  hash BLOB PRIMARY KEY,
+  found_at TEXT NOT NULL,
+  detail TEXT NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE points ADD COLUMN damaged INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE points ADD COLUMN verified_fraction REAL;
+ALTER TABLE points ADD COLUMN provenance TEXT NOT NULL DEFAULT '{}';
+`,
+  },
 ];

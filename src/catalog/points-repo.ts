@@ -16,7 +16,23 @@ export interface PointRow {
   bytesNew: number;
   merkleRoot: string;
   verifiedAt: string | null;
+  /** relies on a chunk that failed its hash or is missing (damage.ts) */
+  damaged: boolean;
+  /** share of the point's chunks its last passing verify read (1 = full) */
+  verifiedFraction: number | null;
+  provenance: PointMarks;
 }
+/** What recovery has proven about a point besides verify (kept as JSON on the point). */
+export interface PointMarks {
+  /** `by`: the job or run that restored it, e.g. "job 12", "drill run 3" */
+  restored?: { time: string; by: string };
+  booted?: { time: string; run: number };
+  appChecked?: { time: string; run: number };
+  drilled?: { time: string; run: number };
+  copies?: { target: string; time: string }[];
+}
+/** A point as committed: the marks start empty. */
+export type NewPointRow = Omit<PointRow, 'id' | 'verifiedAt' | 'damaged' | 'verifiedFraction' | 'provenance'>;
 export interface ChunkLocation {
   packId: number;
   packName: string;
@@ -47,7 +63,20 @@ function pointOf(r: Raw): PointRow {
     bytesNew: n(r.bytes_new),
     merkleRoot: s(r.merkle_root),
     verifiedAt: ns(r.verified_at),
+    damaged: n(r.damaged ?? 0) === 1,
+    verifiedFraction: r.verified_fraction === null || r.verified_fraction === undefined ? null : n(r.verified_fraction),
+    provenance: marksOf(r.provenance),
   };
+}
+
+function marksOf(v: unknown): PointMarks {
+  if (typeof v !== 'string') return {};
+  try {
+    const j: unknown = JSON.parse(v);
+    return j && typeof j === 'object' ? (j as PointMarks) : {};
+  } catch {
+    return {};
+  }
 }
 
 export class PointsRepo {
@@ -74,7 +103,7 @@ export class PointsRepo {
   manifest(pointId: number): Buffer {
     return (this.st.get('SELECT manifest FROM points WHERE id = ?').get(pointId) as { manifest: Buffer }).manifest;
   }
-  insert(p: Omit<PointRow, 'id' | 'verifiedAt'>, manifest: Buffer): number {
+  insert(p: NewPointRow, manifest: Buffer): number {
     const info = this.st
       .get(
         `INSERT INTO points (volume_id, job_id, time, type, parent_id, size, block_size, block_count, changed_blocks, bytes_new, merkle_root, manifest)

@@ -35,7 +35,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   restore: {
     load: async () => (await import('./commands/restore.js')).restore,
-    help: 'restore HOST --volume NAME --point ID|latest|ISO-TIME --to PATH [--force] [--format raw|qcow2|vmdk|vhdx] [--no-fsync] [--json]',
+    help: 'restore HOST --volume NAME --point ID|latest|ISO-TIME --to PATH [--force] [--allow-damaged] [--format raw|qcow2|vmdk|vhdx] [--no-fsync] [--json]',
     about: 'rebuild a volume at a recovery point into a file (Merkle root verified)',
   },
   verify: {

@@ -182,6 +182,8 @@ export const ALARM_EVENTS = [
   'verify_failed',
   'bitmap_invalidated',
   'copy_failed',
+  'store_full',
+  'data_exposed',
 ] as const;
 export type AlarmEvent = (typeof ALARM_EVENTS)[number];
 

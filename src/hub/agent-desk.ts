@@ -6,6 +6,7 @@ import type { AgentMessageOf } from '../protocol/agent.js';
 import { CLOSE, type ProtocolError } from '../protocol/errors.js';
 import type { BlockStore } from '../store/block-store.js';
 import { AgentSession, type SessionHost, type SessionJob } from './agent-session.js';
+import { RejectedLogins } from './login-limiter.js';
 import type { JobRunner } from './jobs.js';
 import type { LiveState } from './live.js';
 import type { HubMonitoring } from './monitoring.js';
@@ -56,6 +57,9 @@ export class AgentDesk implements SessionHost {
     }
   }
 
+  /** rejected logins are recorded once a minute per source address */
+  private readonly rejected = new RejectedLogins();
+
   authenticate(host: string, token: string, remote: string): string | null {
     const h = host ? this.p.catalog.hostByName(host) : undefined;
     let why: string | null = null;
@@ -65,8 +69,15 @@ export class AgentDesk implements SessionHost {
     else if (h.revoked) why = `token of ${host} is revoked`;
     else if (!tokenMatches(token, h.tokenHash)) why = `wrong token for ${host}`;
     else if (this.p.monitoring.tokenExpired(h.id)) why = `token of ${host} expired`;
-    this.p.journal.audit(`agent:${host || '?'}`, 'agent.connect', host || null, why ? 'rejected' : 'accepted', { remote, reason: why });
-    if (why) this.p.journal.event('warning', 'agent.auth.rejected', h ? host : null, `agent connection from ${remote} rejected: ${why}`);
+    if (!why) this.p.journal.audit(`agent:${host}`, 'agent.connect', host, 'accepted', { remote, reason: null });
+    else {
+      const n = this.rejected.note(remote, this.p.clock.now());
+      if (n.record) {
+        const more = n.suppressed > 0 ? ` (and ${n.suppressed} more rejected from ${RejectedLogins.sourceOf(remote)} in the last window)` : '';
+        this.p.journal.audit(`agent:${host || '?'}`, 'agent.connect', host || null, 'rejected', { remote, reason: why, suppressed: n.suppressed });
+        this.p.journal.event('warning', 'agent.auth.rejected', h ? host : null, `agent connection from ${remote} rejected: ${why}${more}`, { suppressed: n.suppressed });
+      }
+    }
     // the agent is told the same for an unknown host as for a wrong token: a 401 names no host
     return why === null ? null : host && token ? 'unknown host, or a wrong, revoked or expired token' : why;
   }
@@ -175,6 +186,10 @@ export class AgentDesk implements SessionHost {
   onProtocolError(s: AgentSession, e: ProtocolError): void {
     this.p.journal.event('warning', 'agent.protocol', s.host, `agent ${s.host} (${s.remote}) closed: ${e.code}: ${e.message}`);
     this.p.journal.audit(`agent:${s.host}`, 'agent.protocol-error', s.host, 'closed', { code: e.code, message: e.message });
+  }
+
+  onStoreFull(s: AgentSession, message: string): void {
+    this.p.journal.event('critical', 'store.full', s.host, `backup of ${s.host} failed: ${message}; free space in the data directory`);
   }
 
   onClosed(s: AgentSession): void {

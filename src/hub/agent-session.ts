@@ -7,6 +7,7 @@ import { decodeBlockFrame } from '../protocol/frames.js';
 import type { BlockStore } from '../store/block-store.js';
 import { StoreError } from '../store/errors.js';
 import { LogRequests, type LogTail } from './agent-logs.js';
+import { isDiskFull } from './disk-full.js';
 import type { AgentLink, LinkJob } from './ports.js';
 import { VolumeReceive } from './receive.js';
 import { VolumeRequests } from './volume-requests.js';
@@ -29,6 +30,8 @@ export interface SessionHost {
   onVolumeCommitted(s: AgentSession, jobId: number, volume: string, pointId: number, vol: VolumeReceive): void;
   onJobFinished(jobId: number, error: string | null): void;
   onProtocolError(s: AgentSession, e: ProtocolError): void;
+  /** writing the store failed for lack of space */
+  onStoreFull(s: AgentSession, message: string): void;
   onClosed(s: AgentSession): void;
 }
 
@@ -62,6 +65,12 @@ export class AgentSession implements AgentLink {
       } catch (e) {
         if (e instanceof ProtocolError) this.fail(e);
         else if (e instanceof StoreError) this.failJob(e.message);
+        else if (isDiskFull(e)) {
+          // the store is full, not the agent at fault: fail the job (its pack is dropped), keep the link
+          const reason = `the hub's store is full: ${(e as Error).message}`;
+          this.failJob(reason);
+          this.hub.onStoreFull(this, reason);
+        }
         else this.fail(new ProtocolError('malformed', (e as Error).message));
       }
     });

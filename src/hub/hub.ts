@@ -18,6 +18,7 @@ import type { Role } from '../protocol/access.js';
 import { OperatorAccess } from './access.js';
 import { openHubStore, stagingFor, type OpenedStore } from '../store/hub-store.js';
 import { AgentDesk } from './agent-desk.js';
+import { onDamageNews } from './damage-watch.js';
 import { AgentTokenWatch } from './agent-tokens.js';
 import type { AgentSession } from './agent-session.js';
 import { OperatorApi } from './api.js';
@@ -29,6 +30,7 @@ import { JobRunner } from './jobs.js';
 import { HubJournal } from './journal.js';
 import { LiveState } from './live.js';
 import { HubMaintenance } from './maintenance.js';
+import { loosePermissions, makePrivateDir, makePrivateFile } from './privacy.js';
 import { metricsText, type MetricsPorts } from './metrics.js';
 import { HubMonitoring, METRIC_FLUSH_PARTS } from './monitoring.js';
 import { clockOf, type Clock, type HubLog } from './ports.js';
@@ -117,7 +119,8 @@ export class Hub {
     const clock = (this.clock = clockOf(o.now ?? Date.now));
     this.now = clock.now;
     this.startedAt = clock.iso();
-    fs.mkdirSync(o.dataDir, { recursive: true });
+    makePrivateDir(o.dataDir);
+    makePrivateFile(path.join(o.dataDir, 'catalog.db'));
     const catalog = (this.catalog = new Catalog(path.join(o.dataDir, 'catalog.db')));
     const store = (this.store = new BlockStore(catalog, stagingFor(o.store ?? defaultStore(), o.dataDir)));
     const live = this.live;
@@ -144,7 +147,7 @@ export class Hub {
     this.maintenance = new HubMaintenance({
       clock, catalog, store, journal, feed, ...retention,
       verifyResults: schedules,
-      pointMarks: catalog.repos.maintenance,
+      pointMarks: catalog.repos.damage,
       afterRepackCommit: o.afterGcRepackCommit,
     });
     const agingSeconds = o.agingSeconds ?? DEFAULT_AGING_SECONDS;
@@ -152,7 +155,7 @@ export class Hub {
       clock, catalog, live, links, journal, feed,
       queue: catalog.repos.queue,
       runVerify: (j, signal, progress) => this.maintenance.runVerifyJob(j, signal, progress),
-      runRestore: restoreTask(store),
+      runRestore: restoreTask({ store, clock, journal, marks: catalog.repos.damage, hostOf: (j) => catalog.hostById(j.hostId)?.name ?? null }),
       limits: { concurrency: o.concurrency ?? 4, agingSeconds },
     });
     const jobs = this.jobs;
@@ -165,6 +168,9 @@ export class Hub {
       facts: { jobStats, pointStats, nextRuns: () => this.scheduler.nextRuns() },
       tlsCert: o.tls?.cert,
     }));
+    store.damage.onNews = (n) => {
+      if (!this.stopping) onDamageNews({ catalog, journal, feed }, n);
+    };
     journal.listen((e, data) => {
       if (!this.stopping) monitoring.onEvent(e, data);
     });
@@ -247,6 +253,8 @@ export class Hub {
       JSON.stringify({ pid: process.pid, name: this.o.name, agents: this.agentsUrl, http: this.http ? `http://${this.o.http!.host}:${this.http.port}` : null, api: path.join(this.o.dataDir, 'api.sock') }, null, 2),
     );
     this.journal.event('info', 'hub.started', null, `hub ${this.o.name} started; agents at ${this.agentsUrl}`);
+    const loose = loosePermissions(this.o.dataDir, path.join(this.o.dataDir, 'store', 'packs'));
+    if (loose.length) this.journal.event('warning', 'store.permissions', null, `data directory readable by others: ${loose.join('; ')} (want 0700 for directories, 0600 for files)`, { paths: loose });
   }
 
   async stop(): Promise<void> {

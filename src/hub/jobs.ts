@@ -52,6 +52,9 @@ export class JobRunner {
   recover(): void {
     for (const j of this.c.jobsInState('running')) {
       this.c.updateJob(j.id, { state: 'failed', error: 'hub restarted during the job', finishedAt: this.p.clock.iso() });
+      // raises the same alarm as any failed job of its kind (backup-failed for backups)
+      const host = this.c.hostById(j.hostId)?.name ?? null;
+      this.p.journal.event('critical', `${j.kind}.failed`, host, `${j.kind} job ${j.id}${host ? ` of ${host}` : ''} failed: the hub stopped during it`, { job: j.id });
     }
   }
 

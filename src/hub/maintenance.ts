@@ -2,10 +2,11 @@
 // retention (prune) and verify jobs (run by the job runner, results kept per point).
 import type { JobRow } from '../catalog/catalog.js';
 import type { ScheduleStore } from '../catalog/schedule-store.js';
-import type { StoreMaintenance } from '../catalog/store-maintenance.js';
+import type { DamageRepo } from '../catalog/damage-repo.js';
 import type { GcReportView, MaintenanceStatusView, PruneReport, VerifyResultView } from '../protocol/maintenance.js';
 import { collectGarbage, type GcProgress } from '../store/gc.js';
 import type { BlockStore } from '../store/block-store.js';
+import { storeProblems } from '../store/store-check.js';
 import { verifyPoints } from '../store/verify.js';
 import { ApiError } from './api.js';
 import type { Broadcaster, Clock, HostRepo, Journal, PointRepo } from './ports.js';
@@ -18,7 +19,7 @@ export interface MaintenancePorts extends PrunePorts {
   catalog: HostRepo & PointRepo & { tx<T>(fn: () => T): T } & PrunePorts['catalog'];
   store: BlockStore;
   verifyResults: Pick<ScheduleStore, 'addVerifyResult' | 'verifyResults'>;
-  pointMarks: Pick<StoreMaintenance, 'setVerifiedAt'>;
+  pointMarks: Pick<DamageRepo, 'setVerified'>;
   journal: Journal;
   feed: Broadcaster;
   /** called after each gc repack commit (a crash test stops the hub there) */
@@ -88,7 +89,7 @@ export class HubMaintenance {
     c.tx(() => {
       for (const r of results) {
         this.p.verifyResults.addVerifyResult({ jobId: j.id, pointId: r.pointId, host: host.name, volume: r.volume, time: now, samplePct: sample, chunksChecked: r.chunksChecked, ok: r.ok, problems: r.problems });
-        if (r.ok) this.p.pointMarks.setVerifiedAt(r.pointId, now);
+        if (r.ok) this.p.pointMarks.setVerified(r.pointId, now, sample / 100);
         else {
           bad++;
           const p = r.problems[0];
@@ -96,11 +97,16 @@ export class HubMaintenance {
         }
       }
     });
+    // the points relying on chunks this verify found damaged (or good again) are marked now
+    this.p.store.damage.settle();
     for (const r of results) {
       const p = c.point(r.pointId);
       if (p) this.p.feed.broadcast({ type: 'point', point: pointView(c, p) });
     }
     if (bad > 0) throw new Error(`${bad} of ${results.length} point(s) damaged: ${firstProblems.join('; ')}`);
+    // a full verify also reads the pack headers and runs the catalog's integrity check
+    const store = sample >= 100 ? storeProblems(this.p.store) : [];
+    if (store.length > 0) throw new Error(`store damaged: ${store.slice(0, 3).join('; ')}${store.length > 3 ? ` (and ${store.length - 3} more)` : ''}`);
   }
 
   verifyResults(jobIds: number[]): VerifyResultView[] {

@@ -173,7 +173,7 @@ export async function handleRequest(ports: RequestPorts, method: string, params:
         type: null,
         priority: 50,
         origin: p.origin ?? client.actor,
-        params: { pointId, volume: p.volume, to: p.to, format: p.format ?? 'raw', sync: p.sync ?? true },
+        params: { pointId, volume: p.volume, to: p.to, format: p.format ?? 'raw', sync: p.sync ?? true, allowDamaged: p.allowDamaged ?? false },
       });
       ports.journal.audit(client.actor, 'restore.start', p.host, 'queued', { job: j.id, point: pointId, to: p.to });
       return ports.jobs.view(ports.catalog.job(j.id)!);

@@ -1,9 +1,12 @@
 // A restore job as the hub carries it out: the job's params name the point, the volume and
-// the target file; the store rebuilds the image there (restore.ts).
+// the target file; the store rebuilds the image there (restore.ts). A restore whose Merkle
+// check passed marks its point restored; zeros written for damage are told as a warning.
 import type { JobRow } from '../catalog/catalog.js';
+import type { DamageRepo } from '../catalog/damage-repo.js';
 import type { BlockStore } from '../store/block-store.js';
+import { describeBlocks } from '../store/damage.js';
 import { restoreVolume, type ImageFormat } from '../store/restore.js';
-import type { HubTask } from './ports.js';
+import type { Clock, HubTask, Journal } from './ports.js';
 
 interface RestoreParams {
   pointId: number;
@@ -11,16 +14,30 @@ interface RestoreParams {
   to: string;
   format: ImageFormat;
   sync?: boolean;
+  allowDamaged?: boolean;
 }
 
-export function restoreTask(store: BlockStore): HubTask<JobRow> {
+export interface RestoreJobPorts {
+  store: BlockStore;
+  clock: Clock;
+  journal: Journal;
+  marks: Pick<DamageRepo, 'addMarks'>;
+  hostOf: (j: JobRow) => string | null;
+}
+
+export function restoreTask(p: RestoreJobPorts): HubTask<JobRow> {
   return async (j, signal, progress) => {
-    const p = j.params as unknown as RestoreParams;
-    await restoreVolume(store, p.pointId, p.volume, p.to, {
-      format: p.format,
-      sync: p.sync ?? true,
+    const r = j.params as unknown as RestoreParams;
+    const done = await restoreVolume(p.store, r.pointId, r.volume, r.to, {
+      format: r.format,
+      sync: r.sync ?? true,
+      allowDamaged: r.allowDamaged ?? false,
       signal,
-      onProgress: (r) => progress(r.doneBytes, r.totalBytes),
+      onProgress: (x) => progress(x.doneBytes, x.totalBytes),
     });
+    if (done.zeroedBlocks.length > 0) {
+      const where = describeBlocks(done.zeroedBlocks);
+      p.journal.event('warning', 'restore.zeroed', p.hostOf(j), `restore of point ${r.pointId} volume ${r.volume} to ${r.to} wrote zeros at damaged ${where}`, { point: r.pointId, blocks: done.zeroedBlocks.slice(0, 1000) });
+    } else p.marks.addMarks(r.pointId, { restored: { time: p.clock.iso(), by: `job ${j.id}` } });
   };
 }

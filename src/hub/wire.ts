@@ -52,6 +52,15 @@ export function pointView(c: HostRepo & PointRepo, p: PointRow): PointView {
     merkleRoot: p.merkleRoot,
     verifiedAt: p.verifiedAt,
     copies: c.copiesOfPoint(p.id),
+    damaged: p.damaged,
+    provenance: {
+      verified: p.verifiedAt === null ? null : { time: p.verifiedAt, fraction: p.verifiedFraction ?? 1 },
+      restored: p.provenance.restored ?? null,
+      booted: p.provenance.booted ?? null,
+      appChecked: p.provenance.appChecked ?? null,
+      drilled: p.provenance.drilled ?? null,
+      copies: c.copiesOfPoint(p.id),
+    },
   };
 }
 

@@ -115,6 +115,22 @@ export interface PointView {
   verifiedAt: string | null;
   /** names of the copies that hold this point */
   copies?: string[];
+  /** relies on a chunk that failed its hash or is missing: restores refuse it unless told to write zeros */
+  damaged: boolean;
+  provenance: PointProvenanceView;
+}
+
+/** What has been proven about a point, rung by rung (times ISO 8601). */
+export interface PointProvenanceView {
+  /** the last passing verify and the share of chunks it read (1 = full) */
+  verified: { time: string; fraction: number } | null;
+  /** a restore whose Merkle check passed */
+  restored: { time: string; by: string } | null;
+  booted: { time: string; run: number } | null;
+  appChecked: { time: string; run: number } | null;
+  drilled: { time: string; run: number } | null;
+  /** names of the copies that hold this point */
+  copies: string[];
 }
 
 export interface EventView {
@@ -351,6 +367,7 @@ export const hubRequests = {
       format: optional(oneOf('raw', 'qcow2', 'vmdk', 'vhdx')),
       origin: optional(str(100)),
       sync: optional(bool),
+      allowDamaged: optional(bool),
       /** overwrite `to` when it exists (refused otherwise) */
       force: optional(bool),
     }),

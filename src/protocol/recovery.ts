@@ -232,6 +232,8 @@ export interface DrillPreview {
   target: RunTargetView;
   forecast: RtoForecastView;
   ttlSeconds: number;
+  /** e.g. the point offered is the last clean one and older than the newest */
+  notes?: string[];
 }
 
 export interface FailoverPrecheck {

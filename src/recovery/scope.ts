@@ -6,13 +6,14 @@ import type { CheckConfig, PlanConfig } from '../config/types.js';
 import type { TierView } from '../protocol/operator.js';
 import { checkApplies } from './checks.js';
 import { RecoveryError } from './errors.js';
+import { lastClean, trustOfRow } from './trust.js';
 import type { RunbookHost } from './runbook.js';
 import type { RunScopeHost } from './run-store.js';
 
 export interface ScopeRequest {
   hosts?: string[];
   plan?: string;
-  /** undefined: latest verified, else latest; `latest`; a point id; an ISO time */
+  /** undefined: the last clean point, else the latest undamaged verified one, else latest; `latest`; a point id; an ISO time */
   point?: string;
 }
 
@@ -21,6 +22,8 @@ export interface ResolvedScope {
   pointSpec: string;
   groups: { hosts: RunbookHost[]; waitSeconds: number }[];
   hosts: RunScopeHost[];
+  /** what an operator should know about the points chosen (older than the newest…) */
+  notes: string[];
 }
 
 export interface ScopeConfig {
@@ -32,7 +35,9 @@ export interface ScopeConfig {
 /** Choose the point of one volume. `anchor` is the time an explicit point id pins the others to. */
 function choosePoint(points: PointRow[], spec: string | undefined, anchor: number | null, where: string): PointRow {
   if (points.length === 0) throw new RecoveryError('not-found', `${where} has no recovery points`);
-  if (spec === undefined) return [...points].reverse().find((p) => p.verifiedAt !== null) ?? points[points.length - 1]!;
+  if (spec === undefined) {
+    return lastClean(points, trustOfRow) ?? [...points].reverse().find((p) => p.verifiedAt !== null && !p.damaged) ?? points[points.length - 1]!;
+  }
   if (spec === 'latest') return points[points.length - 1]!;
   const t = anchor ?? Date.parse(spec);
   if (Number.isNaN(t)) throw new RecoveryError('bad-request', `point "${spec}" is not an id, "latest" or an ISO 8601 time`);
@@ -63,6 +68,7 @@ export function resolveScope(c: Catalog, cfg: ScopeConfig, req: ScopeRequest, im
     anchor = Date.parse(p.time);
   }
   const hosts: RunScopeHost[] = [];
+  const notes: string[] = [];
   const outGroups = groups.map((g) => ({
     waitSeconds: g.waitSeconds,
     hosts: g.names.map((name): RunbookHost => {
@@ -72,7 +78,10 @@ export function resolveScope(c: Catalog, cfg: ScopeConfig, req: ScopeRequest, im
       if (vols.length === 0) throw new RecoveryError('not-found', `host ${name} has no volumes yet (its agent has never connected)`);
       const tier = cfg.tiers.find((t) => t.name === h.tier) ?? null;
       const points = vols.map((v) => {
-        const p = choosePoint(c.points(v.id), req.point, anchor, `${name}/${v.name}`);
+        const all = c.points(v.id);
+        const p = choosePoint(all, req.point, anchor, `${name}/${v.name}`);
+        const newest = all[all.length - 1]!;
+        if (req.point === undefined && p.id !== newest.id) notes.push(`${name}/${v.name}: point ${p.id} of ${p.time} is the last clean one; newer point ${newest.id} of ${newest.time} is not proven clean${newest.damaged ? ' (damaged)' : ''}`);
         return { volume: v.name, pointId: p.id, time: p.time, type: p.type, size: p.size, verified: p.verifiedAt !== null, image: imageOf(name, v.name) };
       });
       const eligible = plan ? cfg.checks.filter((x) => plan.checks.includes(x.name)) : cfg.checks;
@@ -86,5 +95,5 @@ export function resolveScope(c: Catalog, cfg: ScopeConfig, req: ScopeRequest, im
   for (const p of hosts.flatMap((h) => h.points)) {
     if (protectedPaths.has(path.resolve(p.image))) throw new RecoveryError('refused', `target image ${p.image} is the path of a protected volume; choose another target`);
   }
-  return { plan: plan?.name ?? null, pointSpec: req.point ?? 'latest-verified', groups: outGroups, hosts };
+  return { plan: plan?.name ?? null, pointSpec: req.point ?? 'last-clean', groups: outGroups, hosts, notes };
 }

@@ -240,14 +240,16 @@ export class RecoveryService {
       target,
       forecast: this.forecast(scope),
       ttlSeconds: req.ttlSeconds ?? this.opts.drillTtlSeconds,
+      notes: scope.notes,
     };
   }
 
   startDrill(req: DrillRequest, who: Operator): RunView {
     const what = req.plan ? `plan ${req.plan}` : (req.hosts ?? []).join(',');
     let stored: StoredRun;
+    let notes: string[] = [];
     try {
-      this.drillScope(req, 'NEW'); // validate before a run id is spent
+      notes = this.drillScope(req, 'NEW').scope.notes; // validate before a run id is spent
       stored = this.runs.create('drill', this.host.clock.now(), (id) => {
         const { target, scope } = this.drillScope(req, id);
         const specs = drillSteps({ groups: scope.groups, deliver: target.type === 'command', vm: target.type === 'qemu', instant: req.instant === true });
@@ -260,7 +262,7 @@ export class RecoveryService {
     }
     const id = stored.record.id;
     this.audit(who, 'drill.start', what, 'started', { run: id, point: req.point ?? null });
-    this.host.event('info', 'drill.started', stored.meta.hosts[0]?.host ?? null, `drill run ${id} of ${stored.meta.hosts.map((h) => h.host).join(', ')} started by ${who.user}`);
+    this.host.event('info', 'drill.started', stored.meta.hosts[0]?.host ?? null, `drill run ${id} of ${stored.meta.hosts.map((h) => h.host).join(', ')} started by ${who.user}${notes.length ? `; ${notes.join('; ')}` : ''}`);
     void this.executor.start(id);
     return this.view(id);
   }

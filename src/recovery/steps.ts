@@ -102,6 +102,7 @@ async function restore(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<St
     },
   });
   const finished = d.host.clock.now();
+  if (r.zeroedBlocks.length === 0) d.host.catalog.repos.damage.addMarks(p.pointId, { restored: { time: new Date(finished).toISOString(), by: `${ctx.run.kind} run ${ctx.run.id}` } });
   const ms = Math.max(1, finished - started);
   const digest = {
     name: 'digest', type: 'digest' as const, host: h.host, volume: p.volume, status: 'pass' as const,
@@ -138,6 +139,10 @@ async function checks(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<Ste
     if (c.type === 'boot' && r.status === 'fail') break; // probes of a guest that never came up only repeat it
   }
   const failed = results.filter((r) => r.status === 'fail');
+  if (results.length > 0 && failed.length === 0) {
+    const mark = { time: new Date(d.host.clock.now()).toISOString(), run: ctx.run.id };
+    for (const p of h.points) d.host.catalog.repos.damage.addMarks(p.pointId, { appChecked: mark });
+  }
   const detail = results.length ? results.map((r) => `${r.name} ${r.status}`).join(', ') : 'digest verified during restore; no other checks configured';
   const result = { checks: results, ...(inst && subject.bootMs !== undefined ? { instance: { id: inst.id, accel: inst.accel ?? '', note: null, network: inst.network, ports: inst.ports, bootMs: subject.bootMs } } : {}) };
   if (inst && subject.bootMs !== undefined) d.vm!.instances.store.setBoot(inst.id, subject.bootMs);
@@ -179,6 +184,9 @@ function complete(d: StepDeps, meta: RunMeta, ctx: StepContext): StepOutcome {
   const verdict = meta.params.verdict ?? auto;
   d.runs.setVerdict(ctx.run.id, verdict, meta.params.verdict ? 'operator' : 'checks', meta.params.notes ?? null);
   const now = d.host.clock.now();
+  if (ctx.run.kind === 'drill' && verdict === 'pass') {
+    for (const p of meta.hosts.flatMap((h) => h.points)) d.host.catalog.repos.damage.addMarks(p.pointId, { drilled: { time: new Date(now).toISOString(), run: ctx.run.id } });
+  }
   if (ctx.run.kind === 'drill') {
     const expires = new Date(now + (meta.params.ttlSeconds ?? d.opts.drillTtlSeconds) * 1000).toISOString();
     d.runs.setExpiry(ctx.run.id, expires);

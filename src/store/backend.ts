@@ -38,7 +38,7 @@ class LocalPackAppender implements PackAppender {
     readonly name: string,
     private readonly file: string,
   ) {
-    this.fd = fs.openSync(file, 'wx');
+    this.fd = fs.openSync(file, 'wx', 0o600); // backup data is private
   }
   get size(): number {
     return this.written + this.used;
@@ -82,16 +82,20 @@ class LocalPackAppender implements PackAppender {
   }
   close(): void {
     if (this.fd < 0) return;
-    this.flush();
-    fs.closeSync(this.fd);
-    this.fd = -1;
+    try {
+      this.flush();
+    } finally {
+      // closed even when the last write failed (a full disk), so a dropped pack frees its space
+      fs.closeSync(this.fd);
+      this.fd = -1;
+    }
   }
 }
 
 export class LocalDirectoryBackend implements ChunkBackend {
   private readFds = new Map<string, number>();
   constructor(private readonly dir: string) {
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
   pathOf(packName: string): string {
     return path.join(this.dir, `${packName}.pack`);

@@ -10,6 +10,7 @@ import { merkleRootPacked } from '../protocol/merkle.js';
 import type { ChunkBackend } from './backend.js';
 import { ChunkWriter, PACK_TARGET_BYTES, type PendingChunk } from './chunk-writer.js';
 import { open as openSealed } from './crypto.js';
+import { DamageLedger } from './damage.js';
 import { StoreError } from './errors.js';
 import { PackCache } from './pack-cache.js';
 import { OBJECT } from './pack-store.js';
@@ -42,6 +43,8 @@ interface PreparedPoint {
 
 export class BlockStore {
   private readonly lastImage = new Map<number, { pointId: number; hashes: Buffer }>();
+  /** chunks that failed their hash or went missing, and the points relying on them */
+  readonly damage: DamageLedger;
   /** the repository packs and point objects are kept in; null = the staging directory alone */
   repo: Repository | null = null;
   cache: PackCache | null = null;
@@ -53,6 +56,7 @@ export class BlockStore {
     /** the local staging area packs are written to (for a local store: its packs directory) */
     readonly backend: ChunkBackend,
   ) {
+    this.damage = new DamageLedger(catalog, (id) => this.blockMap(id));
     this.pointObjects = new PointObjects(catalog.db);
   }
 
@@ -163,7 +167,8 @@ export class BlockStore {
    * sealed or discarded.
    */
   reuseChunk(writer: ChunkWriter, hash: Buffer): boolean {
-    if (!this.catalog.hasChunk(hash)) return false;
+    // a damaged chunk is asked for again: the backup that sends it heals it
+    if (!this.catalog.hasChunk(hash) || this.damage.has(hash)) return false;
     this.reusedBy.get(writer)?.add(hash.toString('hex'));
     return true;
   }
@@ -296,10 +301,17 @@ export class BlockStore {
     const { np, sealed, hashes } = prep;
     const bytesNew = sealed.packs.reduce((a, p) => a + p.size, 0);
     const entries = np.entries.map((e) => ({ ...e, hash: e.flags & FLAG_ZERO ? zeroHash(blockLength(e.index, np.blockSize, np.size)) : e.hash }));
+    const healed: Buffer[] = [];
     const pointId = this.catalog.tx(() => {
       const packIds = new Map<string, number>();
       for (const p of sealed.packs) packIds.set(p.name, this.catalog.insertPack(p.name, p.size, np.time));
-      for (const c of sealed.chunks) this.catalog.insertChunk(c.hash, packIds.get(c.packName)!, c.offset, c.length, c.rawLength, c.codec);
+      for (const c of sealed.chunks) {
+        const packId = packIds.get(c.packName)!;
+        if (this.damage.has(c.hash)) {
+          this.damage.healInTx(c.hash, { packId, offset: c.offset, length: c.length, rawLength: c.rawLength, codec: c.codec });
+          healed.push(c.hash);
+        } else this.catalog.insertChunk(c.hash, packId, c.offset, c.length, c.rawLength, c.codec);
+      }
       const id = this.catalog.insertPoint(
         {
           volumeId: np.volumeId,
@@ -320,6 +332,7 @@ export class BlockStore {
       return id;
     });
     this.lastImage.set(np.volumeId, { pointId, hashes });
+    this.damage.healed(healed);
     return pointId;
   }
 
@@ -334,8 +347,17 @@ export class BlockStore {
     return this.blockMap(pointId).hashes;
   }
 
-  /** Read a chunk, decompress it and check its hash; `where` names it in errors. */
+  /** Read a chunk, decompress it and check its hash; `where` names it in errors. A chunk that fails is marked damaged. */
   readChunk(hash: Buffer, where: string): Buffer {
+    try {
+      return this.readChunkChecked(hash, where);
+    } catch (e) {
+      if (e instanceof StoreError) this.damage.mark(hash, e.message);
+      throw e;
+    }
+  }
+
+  private readChunkChecked(hash: Buffer, where: string): Buffer {
     const loc = this.catalog.chunk(hash);
     if (!loc) throw new StoreError(`${where}: chunk ${hash.toString('hex').slice(0, 16)} is not in the index`);
     if (this.remote) throw new StoreError(`${where}: a remote store is read through readChunkAsync`);
@@ -347,9 +369,17 @@ export class BlockStore {
   async readChunkAsync(hash: Buffer, where: string, signal?: AbortSignal): Promise<Buffer> {
     if (!this.remote) return this.readChunk(hash, where);
     const loc = this.catalog.chunk(hash);
-    if (!loc) throw new StoreError(`${where}: chunk ${hash.toString('hex').slice(0, 16)} is not in the index`);
+    if (!loc) {
+      this.damage.mark(hash, `${where}: not in the index`);
+      throw new StoreError(`${where}: chunk ${hash.toString('hex').slice(0, 16)} is not in the index`);
+    }
     const stored = await this.readStored(loc.packName, loc.offset, loc.length, signal);
-    return this.decodeStored(stored, hash, loc, where);
+    try {
+      return this.decodeStored(stored, hash, loc, where);
+    } catch (e) {
+      if (e instanceof StoreError) this.damage.mark(hash, e.message);
+      throw e;
+    }
   }
 
   /** Stored bytes of a pack range (as written: encrypted in an encrypted store). */

@@ -112,7 +112,11 @@ export class ChunkWriter {
   discard(): void {
     this.onDone();
     for (const p of this.packs) {
-      p.close();
+      try {
+        p.close();
+      } catch {
+        /* bytes of a dropped pack need not reach the disk (it may be full) */
+      }
       this.backend.remove(p.name);
     }
     this.packs.length = 0;

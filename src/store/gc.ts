@@ -14,6 +14,7 @@ import type { GcReportView } from '../protocol/maintenance.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { BlockStore } from './block-store.js';
 import { PACK_MAGIC, RECORD_HEADER_BYTES, PACK_TARGET_BYTES } from './chunk-writer.js';
+import { chunkIntact } from './damage.js';
 import { StoreError } from './errors.js';
 import { ENTRY_BYTES, FLAG_ZERO } from './manifest.js';
 
@@ -112,6 +113,7 @@ export async function collectGarbage(store: BlockStore, o: GcOptions = {}): Prom
     const writer = store.newWriter();
     const group: { id: number; name: string }[] = [];
     const moves: { hash: Buffer; from: number }[] = [];
+    const damaged: { hash: Buffer; from: number }[] = [];
     try {
       while (i < sparse.length && (group.length === 0 || writer.bytesWritten + sparse[i]!.liveBytes <= PACK_TARGET_BYTES)) {
         const p = sparse[i++]!;
@@ -119,7 +121,19 @@ export async function collectGarbage(store: BlockStore, o: GcOptions = {}): Prom
           const stored = await store.readStored(p.name, ch.offset, ch.length);
           if (stored.length !== ch.length) throw new StoreError(`gc: pack ${p.name} is truncated at offset ${ch.offset}`);
           // re-encrypted with the new pack's key (an encrypted store derives a key per pack)
-          writer.put(ch.hash, ch.codec, ch.rawLength, store.openStored(p.name, ch.hash, stored));
+          let plain: Buffer | null = null;
+          try {
+            plain = store.openStored(p.name, ch.hash, stored);
+          } catch {
+            plain = null;
+          }
+          // a damaged chunk is not copied: it is marked, loses its index row, and the next backup of its block heals it
+          if (plain === null || !chunkIntact(plain, ch.codec, ch.rawLength, ch.hash)) {
+            store.damage.mark(ch.hash, `gc: chunk in pack ${p.name} at offset ${ch.offset} is damaged (hash mismatch)`);
+            damaged.push({ hash: ch.hash, from: p.id });
+            continue;
+          }
+          writer.put(ch.hash, ch.codec, ch.rawLength, plain);
           moves.push({ hash: ch.hash, from: p.id });
           bytesRead += ch.length;
         }
@@ -147,6 +161,7 @@ export async function collectGarbage(store: BlockStore, o: GcOptions = {}): Prom
         const to = where.get(m.hash.toString('hex'))!;
         q.moveChunk(m.hash, m.from, ids.get(to.packName)!, to.offset);
       }
+      for (const d of damaged) if (store.catalog.chunk(d.hash)?.packId === d.from) store.catalog.repos.damage.forgetChunk(d.hash);
       for (const g of group) {
         if (q.chunksInPack(g.id) > 0) throw new StoreError(`gc: pack ${g.name} still holds chunks after the repack`);
         q.deletePack(g.id);

@@ -37,6 +37,7 @@ export interface RestoreBatch {
   items: RestoreItem[];
 }
 
+/** index -1: writing the target failed, not reading a chunk */
 export type RestoreBatchResult = { ok: true; written: number } | { ok: false; index: number; message: string };
 
 const packFds = new Map<string, number>();
@@ -102,12 +103,23 @@ parentPort?.on('message', (m: { id: number; batch: RestoreBatch } | { close: str
   if ('close' in m) {
     const fd = outFds.get(m.close);
     if (fd !== undefined) {
-      fs.closeSync(fd);
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* the restore already failed on this file; it is removed */
+      }
       outFds.delete(m.close);
       unsynced.delete(m.close);
     }
     parentPort!.postMessage({ closed: m.close });
     return;
   }
-  parentPort!.postMessage({ id: m.id, result: restoreBatch(m.batch) });
+  let result: RestoreBatchResult;
+  try {
+    result = restoreBatch(m.batch);
+  } catch (e) {
+    // the target failed (full, gone, read-only): index -1 says it is not the store's fault
+    result = { ok: false, index: -1, message: `writing ${m.batch.out} failed: ${(e as Error).message}` };
+  }
+  parentPort!.postMessage({ id: m.id, result });
 });

@@ -5,8 +5,11 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ChunkLocation } from '../catalog/catalog.js';
 import { merkleRootPacked } from '../protocol/merkle.js';
 import type { BlockStore } from './block-store.js';
+import { describeBlocks } from './damage.js';
+import { chainMetadataProblems } from './point-check.js';
 import { StoreError } from './errors.js';
 import { FLAG_ZERO } from './manifest.js';
 import type { RestoreBatch, RestoreBatchResult, RestoreItem } from './restore-worker.js';
@@ -24,6 +27,8 @@ export interface RestoreResult {
   size: number;
   blocksWritten: number;
   merkleRoot: string;
+  /** damaged blocks written as zeros (only with allowDamaged) */
+  zeroedBlocks: number[];
 }
 
 const BATCH_BLOCKS_BYTES = 4 * 1024 * 1024;
@@ -55,6 +60,7 @@ class RestorePool {
   }
   async run(batch: RestoreBatch): Promise<RestoreBatchResult> {
     const w = await this.acquire();
+    let dead = false;
     try {
       return await new Promise<RestoreBatchResult>((resolve, reject) => {
         const onMsg = (m: { result: RestoreBatchResult }) => {
@@ -63,6 +69,7 @@ class RestorePool {
         };
         const onErr = (e: Error) => {
           w.off('message', onMsg);
+          dead = true;
           reject(e);
         };
         w.once('message', onMsg);
@@ -70,7 +77,9 @@ class RestorePool {
         w.postMessage({ id: 0, batch });
       });
     } finally {
-      this.release(w);
+      // a worker that crashed is dropped, never handed to the next batch or close
+      if (dead) this.workers = this.workers.filter((x) => x !== w);
+      else this.release(w);
     }
   }
   /** every worker closes its descriptor of `file` */
@@ -90,7 +99,14 @@ class RestorePool {
 
 let pool: RestorePool | null = null;
 
-type RestoreOptions = { format?: ImageFormat; onProgress?: (p: RestoreProgress) => void; signal?: AbortSignal; sync?: boolean };
+type RestoreOptions = {
+  format?: ImageFormat;
+  onProgress?: (p: RestoreProgress) => void;
+  signal?: AbortSignal;
+  sync?: boolean;
+  /** write zeros where a chunk is damaged or missing instead of refusing the point */
+  allowDamaged?: boolean;
+};
 
 /** Restore a point; while it runs, gc keeps the pack files it reads and retention keeps the point. */
 export async function restoreVolume(store: BlockStore, pointId: number, volumeName: string, to: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
@@ -106,27 +122,34 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
   const format = opts.format ?? 'raw';
   const sync = opts.sync ?? true;
   if (format !== 'raw') await requireQemuImg();
+  const shape = chainMetadataProblems((id) => store.catalog.point(id), (id) => store.catalog.manifest(id), pointId);
+  if (shape.length > 0) throw new StoreError(`volume ${volumeName}: refusing point ${pointId}, its metadata is inconsistent: ${shape[0]}${shape.length > 1 ? ` (and ${shape.length - 1} more)` : ''}`);
   const map = store.blockMap(pointId);
   const { point } = map;
+  const locate = store.catalog.chunkLocator();
+  // refuse a damaged point before anything is written
+  const { bad, locs } = unreadableBlocks(store, map, locate);
+  if (bad.size > 0 && !opts.allowDamaged) {
+    throw new StoreError(`volume ${volumeName} point ${pointId} is damaged at ${describeBlocks([...bad])}; nothing written (--allow-damaged writes zeros there)`);
+  }
   const dest = path.resolve(to);
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   const tmp = `${dest}.partial-${process.pid}`;
   const rawTmp = format === 'raw' ? tmp : `${dest}.raw-${process.pid}`;
   pool ??= new RestorePool();
-  const fd = fs.openSync(rawTmp, 'w');
+  const fd = fs.openSync(rawTmp, 'w', 0o600); // an image of a host's disk is private
   let written = 0;
   try {
     fs.ftruncateSync(fd, point.size);
-    const locate = store.catalog.chunkLocator();
     const perBatch = Math.max(1, Math.floor(BATCH_BLOCKS_BYTES / point.blockSize));
     const batches: RestoreBatch[] = [];
     for (let start = 0; start < point.blockCount; start += perBatch) {
       const end = Math.min(point.blockCount, start + perBatch);
       const items: RestoreItem[] = [];
       for (let i = start; i < end; i++) {
-        if (map.flags[i]! & FLAG_ZERO) continue;
+        if (map.flags[i]! & FLAG_ZERO || bad.has(i)) continue;
         const hash = map.hashes.subarray(i * 32, i * 32 + 32);
-        const loc = locate(hash);
+        const loc = locs[i];
         if (!loc) throw new StoreError(`volume ${volumeName} block ${i}: chunk ${hash.toString('hex').slice(0, 16)} is not in the index`);
         items.push({ index: i, pack: loc.packName, offset: loc.offset, length: loc.length, codec: loc.codec, rawLength: loc.rawLength, hash, key: store.packKey(loc.packName) ?? undefined });
       }
@@ -149,7 +172,12 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
       }
       try {
         const r = await pool!.run({ ...b, items: b.items.map((it) => ({ ...it, pack: files.get(it.pack)! })) });
+        if (!r.ok && r.index < 0) {
+          failure ??= new StoreError(`volume ${volumeName}: ${r.message.split(rawTmp).join(dest)}`); // the target, not the store
+          return;
+        }
         if (!r.ok) {
+          store.damage.mark(Buffer.from(map.hashes.subarray(r.index * 32, r.index * 32 + 32)), `volume ${volumeName} block ${r.index}: ${r.message}`);
           failure ??= new StoreError(`volume ${volumeName} block ${r.index}: ${r.message}`);
           return;
         }
@@ -182,7 +210,7 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
     }
     fs.renameSync(tmp, dest);
     opts.onProgress?.({ doneBytes: point.size, totalBytes: point.size });
-    return { path: dest, format, size: point.size, blocksWritten: written, merkleRoot: root };
+    return { path: dest, format, size: point.size, blocksWritten: written, merkleRoot: root, zeroedBlocks: [...bad].sort((a, b) => a - b) };
   } catch (e) {
     try {
       fs.closeSync(fd);
@@ -194,6 +222,19 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
     fs.rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+/** Where each block's chunk lies, and the blocks whose chunk is marked damaged or missing from the index. */
+function unreadableBlocks(store: BlockStore, map: { hashes: Buffer; flags: Uint8Array }, locate: (h: Buffer) => ChunkLocation | undefined) {
+  const bad = new Set(store.damage.damagedBlocks(map, FLAG_ZERO).map((b) => b.index));
+  const locs: (ChunkLocation | undefined)[] = new Array(map.flags.length);
+  for (let i = 0; i < map.flags.length; i++) {
+    if (map.flags[i]! & FLAG_ZERO || bad.has(i)) continue;
+    const loc = locate(map.hashes.subarray(i * 32, i * 32 + 32));
+    if (loc) locs[i] = loc;
+    else bad.add(i);
+  }
+  return { bad, locs };
 }
 
 function run(cmd: string, args: string[]): Promise<{ code: number; stderr: string }> {

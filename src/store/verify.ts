@@ -8,6 +8,7 @@ import { merkleRootPacked } from '../protocol/merkle.js';
 import type { BlockStore } from './block-store.js';
 import { StoreError } from './errors.js';
 import { FLAG_ZERO } from './manifest.js';
+import { chainMetadataProblems } from './point-check.js';
 
 export interface PointToVerify {
   id: number;
@@ -49,6 +50,12 @@ export async function verifyPoints(store: BlockStore, points: readonly PointToVe
   for (const p of points) {
     const r: PointVerification = { pointId: p.id, volume: p.volume, ok: true, chunksChecked: 0, problems: [] };
     results.push(r);
+    const shape = chainMetadataProblems((id) => store.catalog.point(id), (id) => store.catalog.manifest(id), p.id);
+    if (shape.length > 0) {
+      r.ok = false;
+      for (const m of shape.slice(0, MAX_PROBLEMS_PER_POINT)) r.problems.push({ volume: p.volume, block: null, chunk: null, message: m });
+      continue;
+    }
     let map;
     try {
       map = store.blockMap(p.id);
@@ -65,10 +72,18 @@ export async function verifyPoints(store: BlockStore, points: readonly PointToVe
     for (let i = 0; i < map.point.blockCount; i++) {
       if (map.flags[i]! & FLAG_ZERO) continue;
       const hash = map.hashes.subarray(i * 32, i * 32 + 32);
-      if (!inSample(hash, pct, seed)) continue;
+      // a sample never clears damage: a damaged chunk stays a problem until a full verify reads it good
+      const damaged = pct < 100 && store.damage.has(hash);
+      if (!damaged && !inSample(hash, pct, seed)) continue;
       const hex = hash.toString('hex');
       if (seen.has(hex)) continue;
       seen.add(hex);
+      if (damaged) {
+        r.ok = false;
+        r.chunksChecked++;
+        if (r.problems.length < MAX_PROBLEMS_PER_POINT) r.problems.push({ volume: p.volume, block: i, chunk: hex.slice(0, 16), message: 'chunk is marked damaged (a full verify or the next backup of this block clears it)' });
+        continue;
+      }
       const list = uses.get(hex) ?? [];
       list.push({ result: r, block: i, hash: Buffer.from(hash) });
       uses.set(hex, list);
@@ -82,6 +97,7 @@ export async function verifyPoints(store: BlockStore, points: readonly PointToVe
     let problem: string | null = null;
     try {
       await store.readChunkAsync(first.hash, `volume ${first.result.volume} block ${first.block}`, o.signal);
+      if (pct >= 100) store.damage.clear(first.hash);
     } catch (e) {
       problem = e instanceof StoreError ? e.message : String(e);
     }

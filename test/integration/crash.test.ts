@@ -159,6 +159,11 @@ describe('the hub killed mid-transfer and restarted on the same data directory',
     expect(await points(hub, 'b1')).toEqual([]);
   });
 
+  it('raises the backup-failed alarm for the job the crash interrupted', async () => {
+    const list = await hub.json<{ rule: string; host: string | null }[]>(['alarms']);
+    expect(list.some((a) => a.rule === 'backup-failed' && a.host === 'b1')).toBe(true);
+  });
+
   it('is rejoined by the agent on its own, and the next backup restores byte-identical', async () => {
     await waitFor('b1 to reconnect', async () => {
       const hosts = await hub.json<{ name: string; link: string }[]>(['hosts']);

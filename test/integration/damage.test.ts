@@ -1,11 +1,12 @@
 // A flipped byte inside a stored chunk: restore must refuse, say which volume and block,
-// and leave no image (partial or wrong) behind.
+// and leave no image (partial or wrong) behind; the chunk and the points relying on it are
+// marked damaged until a full verify reads it good or the next backup of the block heals it.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeImage, type HubProc } from '../helpers/cluster.js';
-import { Cluster, backupOk, packDir, restore, restoredSha, sha256File, withCatalog } from './support.js';
+import { Cluster, backupOk, packDir, points, restore, restoredSha, sha256File, waitFor, withCatalog } from './support.js';
 
 const BLOCK = 65536;
 
@@ -66,6 +67,13 @@ describe('restore of a damaged store', () => {
     };
   }
 
+  /** A full verify reads every chunk: with the bytes back, it clears the damage marks. */
+  async function verifyClean(): Promise<void> {
+    const r = await hub.run(['verify', 'h1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await points(hub, 'h1')).filter((p) => p.damaged)).toEqual([]);
+  }
+
   function leftovers(target: string): string[] {
     return fs.readdirSync(path.dirname(target)).filter((f) => f.startsWith(path.basename(target)));
   }
@@ -85,6 +93,7 @@ describe('restore of a damaged store', () => {
       expect(leftovers(target)).toEqual([]);
     } finally {
       undo();
+      await verifyClean();
     }
   });
 
@@ -104,10 +113,86 @@ describe('restore of a damaged store', () => {
       expect(leftovers(target)).toEqual([]);
     } finally {
       undo();
+      await verifyClean();
     }
   });
 
   it('restores byte-identical again once the damage is undone', async () => {
     expect(await restoredSha(hub, 'h1', 'disk', 'latest', c.file('out/undamaged.img'))).toBe(imageSha);
+  });
+
+  it('marks the chunk and its point damaged on verify, and a sample verify does not clear the mark', async () => {
+    const ch = storedChunk(0);
+    const block = blocksByHash.get(ch.hash.toString('hex'))![0]!;
+    const undo = flipByte(ch);
+    try {
+      const v = await hub.run(['verify', 'h1']);
+      expect(v.code).toBe(1);
+      const [p] = await points(hub, 'h1');
+      expect(p!.damaged).toBe(true);
+      undo(); // a sample that happens to read the chunk good must not clear it either
+      const s = await hub.run(['verify', 'h1', '--sample', '1']);
+      expect(s.code).toBe(1);
+      expect((await points(hub, 'h1'))[0]!.damaged).toBe(true);
+      const target = c.file('out/marked.img');
+      const r = await restore(hub, 'h1', 'disk', 'latest', target);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`volume disk point ${p!.id} is damaged at block ${block}`);
+      expect(leftovers(target)).toEqual([]);
+    } finally {
+      undo();
+      await verifyClean();
+    }
+  });
+
+  it('restores a damaged point with --allow-damaged: zeros at the damaged block, the rest intact, and says where', async () => {
+    const ch = storedChunk(0);
+    const block = blocksByHash.get(ch.hash.toString('hex'))![0]!;
+    const undo = flipByte(ch);
+    try {
+      expect((await hub.run(['verify', 'h1'])).code).toBe(1);
+      const target = c.file('out/zeroed.img');
+      const r = await hub.run(['restore', 'h1', '--volume', 'disk', '--point', 'latest', '--to', target, '--allow-damaged']);
+      expect(r.code, r.stderr).toBe(0);
+      const want = fs.readFileSync(image);
+      want.fill(0, block * BLOCK, (block + 1) * BLOCK);
+      expect(fs.readFileSync(target).equals(want)).toBe(true);
+      const told = withCatalog(hub.dataDir, (db) => db.prepare("SELECT message FROM events WHERE kind = 'restore.zeroed'").all() as { message: string }[]);
+      expect(told.some((e) => e.message.includes(`block ${block}`))).toBe(true);
+      fs.rmSync(target, { force: true });
+    } finally {
+      undo();
+      await verifyClean();
+    }
+  });
+
+  it('heals a damaged chunk with the next backup of the same data: verify is clean and the point restores byte-identical', async () => {
+    const ch = storedChunk(0);
+    const undo = flipByte(ch);
+    // the flipped byte stays in the old pack: only the new copy can heal it
+    expect((await hub.run(['verify', 'h1'])).code).toBe(1);
+    expect((await points(hub, 'h1')).every((p) => p.damaged)).toBe(true);
+    const j = await backupOk(hub, 'h1', true);
+    expect(j.bytesNew).toBeGreaterThan(0); // the hub asked for the damaged chunk again
+    await waitFor('points healed', async () => (await points(hub, 'h1')).every((p) => !p.damaged) || undefined);
+    const v = await hub.run(['verify', 'h1']);
+    expect(v.code, v.stderr).toBe(0);
+    for (const p of await points(hub, 'h1')) expect(await restoredSha(hub, 'h1', 'disk', p.id, c.file(`out/healed-${p.id}.img`))).toBe(imageSha);
+    undo();
+  });
+
+  it('raises the verify-failed alarm by default when verify finds damage', async () => {
+    const ch = storedChunk(1);
+    const undo = flipByte(ch);
+    try {
+      expect((await hub.run(['verify', 'h1'])).code).toBe(1);
+      await waitFor('verify-failed alarm', async () => {
+        const list = await hub.json<{ rule: string; state: string }[]>(['alarms']);
+        return list.find((a) => a.rule === 'verify-failed');
+      });
+    } finally {
+      undo();
+      await verifyClean();
+    }
   });
 });

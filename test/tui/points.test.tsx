@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { FakeClient } from './fake-client.js';
 import { KEYS, renderApp } from './helpers.js';
 
 describe('Points view', () => {
-  it('lists the points of one host newest first, marking verified ones', async () => {
+  it('lists the points of one host newest first, with a proof ladder, marking the last clean point', async () => {
     const { frame, press, unmount } = await renderApp();
     await press(':points web-01', KEYS.enter);
     const f = frame();
@@ -11,7 +12,21 @@ describe('Points view', () => {
     expect(order.every((i) => i > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(f).not.toContain('db-01');
-    expect(f.split('\n').find((l) => l.includes(' 10 '))).toContain('✓');
+    const row10 = f.split('\n').find((l) => l.includes(' 10 '))!;
+    expect(row10).toContain('V·····');
+    expect(row10).toContain('last');
+    expect(f.split('\n').find((l) => l.includes(' 11 '))).not.toContain('last');
+    unmount();
+  });
+
+  it('shows a damaged point as DAMAGED and never as the last clean one', async () => {
+    const client = new FakeClient();
+    client.snapshot.points = client.snapshot.points.map((p) => (p.id === 10 ? { ...p, damaged: true } : p));
+    const { frame, press, unmount } = await renderApp({ client });
+    await press(':points web-01', KEYS.enter);
+    const row10 = frame().split('\n').find((l) => l.includes(' 10 '))!;
+    expect(row10).toContain('DAMAGED');
+    expect(row10).not.toContain('last');
     unmount();
   });
 

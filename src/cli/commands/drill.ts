@@ -26,6 +26,7 @@ function previewText(p: DrillPreview): string {
     `host ${h.host} (tier ${h.tier ?? 'none'}; RTO ${h.rtoSeconds === null ? '-' : longDuration(h.rtoSeconds)}, RPO ${h.rpoSeconds === null ? '-' : longDuration(h.rpoSeconds)}); checks: ${h.checks.join(', ')}`,
     ...h.points.map((x) => `  ${x.volume}: point ${x.pointId} of ${x.time} (${x.type}, ${formatBytes(x.size)}${x.verified ? ', verified' : ''}) → ${x.image}`),
   ]);
+  for (const n of p.notes ?? []) lines.push(`note: ${n}`);
   lines.push(`target: ${p.target.dir} (${p.target.type}, ${p.target.format}); removed after ${longDuration(p.ttlSeconds)}`);
   lines.push(rtoForecastLine(p.forecast));
   return lines.join('\n') + '\n';

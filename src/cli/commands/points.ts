@@ -3,6 +3,7 @@ import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { formatBytes } from '../../format/human.js';
+import { ladder } from '../../recovery/trust.js';
 import { printJson, table } from '../output.js';
 
 
@@ -19,8 +20,8 @@ export async function points(argv: string[]): Promise<number> {
     else
       process.stdout.write(
         table(
-          ['ID', 'TIME', 'VOLUME', 'TYPE', 'SIZE', 'CHANGED', 'NEW', 'VERIFIED'],
-          list.map((p) => [String(p.id), p.time, p.volume, p.type, formatBytes(p.size), String(p.changedBlocks), formatBytes(p.bytesNew), p.verifiedAt ?? '-']),
+          ['ID', 'TIME', 'VOLUME', 'TYPE', 'SIZE', 'CHANGED', 'NEW', 'VERIFIED', 'PROVEN'],
+          list.map((p) => [String(p.id), p.time, p.volume, p.type, formatBytes(p.size), String(p.changedBlocks), formatBytes(p.bytesNew), p.verifiedAt ?? '-', ladder(p)]),
         ) + '\n',
       );
     return 0;

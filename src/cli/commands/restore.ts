@@ -23,10 +23,15 @@ export async function restore(argv: string[]): Promise<number> {
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`restore: --format ${format}: expected one of ${FORMATS.join(', ')}`);
   const client = await connect(ctx);
   try {
-    let job = await client.call('restore.start', { host, volume, point, to, format: format as Format, sync: !a.switches.has('no-fsync'), force: a.switches.has('force') });
+    let job = await client.call('restore.start', { host, volume, point, to, format: format as Format, sync: !a.switches.has('no-fsync'), force: a.switches.has('force'), allowDamaged: a.switches.has('allow-damaged') });
     job = await waitForJob(client, job, `restore ${host}/${volume}`, ctx.json);
     if (ctx.json) printJson({ ...job, path: to });
-    else if (job.state === 'succeeded') process.stdout.write(`restored ${host}/${volume} to ${to} (${format}); Merkle root verified\n`);
+    else if (job.state === 'succeeded')
+      process.stdout.write(
+        a.switches.has('allow-damaged')
+          ? `restored ${host}/${volume} to ${to} (${format}); damaged blocks, if any, were written as zeros (see drc events)\n`
+          : `restored ${host}/${volume} to ${to} (${format}); Merkle root verified\n`,
+      );
     if (job.state !== 'succeeded') throw new OperationError(`restore of ${host}/${volume} ${job.state}: ${job.error ?? ''}`);
     return 0;
   } finally {

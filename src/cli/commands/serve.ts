@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileLogger } from '../../../agent/log.js';
 import { parseHostPort } from '../../config/index.js';
 import { Hub } from '../../hub/hub.js';
+import { makePrivateDir } from '../../hub/privacy.js';
 import { gcCrashFromEnv, testClockFromEnv } from '../../hub/test-hooks.js';
 import { parseCron } from '../../scheduler/cron.js';
 import { parseArgs, value } from '../args.js';
@@ -34,7 +35,16 @@ export async function serve(argv: string[]): Promise<number> {
   }
   // a missing or unreadable certificate is a one-line config error, not a stack trace at start
   if (c.hub.tls) for (const [k, f] of Object.entries(c.hub.tls)) readGiven(`serve: hub.tls.${k}`, f);
-  const log = fileLogger(ctx.dataDir, 'hub');
+  makePrivateDir(ctx.dataDir);
+  const toFile = fileLogger(ctx.dataDir, 'hub');
+  // a full data directory loses log lines, never the hub
+  const log: typeof toFile = (...args) => {
+    try {
+      toFile(...args);
+    } catch {
+      /* ENOSPC: nothing to write it to */
+    }
+  };
   let hub: Hub;
   try {
     hub = new Hub({

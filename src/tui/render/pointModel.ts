@@ -1,9 +1,22 @@
 // Pure: recovery points as table rows — columns, the short type word, search text.
 import type { PointView } from '../../protocol/operator.js';
+import { ladder, lastClean, trustOfView } from '../../recovery/trust.js';
 import type { Column } from '../components/Table.js';
 import { ageSeconds, formatAge, formatBytes, formatTime } from '../components/format.js';
 
-export function pointColumns(now: number, withHost: boolean, width: number): Column<PointView>[] {
+/** Each host volume's last clean point (lastClean in recovery/trust.ts), by point id. */
+export function lastCleanIds(points: readonly PointView[]): Set<number> {
+  const byVolume = new Map<string, PointView[]>();
+  for (const p of [...points].sort((a, b) => a.id - b.id)) byVolume.set(`${p.host}/${p.volume}`, [...(byVolume.get(`${p.host}/${p.volume}`) ?? []), p]);
+  const out = new Set<number>();
+  for (const list of byVolume.values()) {
+    const c = lastClean(list, trustOfView);
+    if (c) out.add(c.id);
+  }
+  return out;
+}
+
+export function pointColumns(now: number, withHost: boolean, width: number, clean: ReadonlySet<number> = new Set()): Column<PointView>[] {
   const cols: Column<PointView>[] = [
     { key: 'id', title: 'ID', width: 5, align: 'right', cell: (p) => String(p.id) },
     { key: 'host', title: 'HOST', width: 8, flex: 1, cell: (p) => p.host },
@@ -13,7 +26,8 @@ export function pointColumns(now: number, withHost: boolean, width: number): Col
     { key: 'type', title: 'TYPE', width: 5, cell: (p) => shortType(p) },
     { key: 'size', title: 'SIZE', width: 9, align: 'right', cell: (p) => formatBytes(p.size) },
     { key: 'new', title: 'NEW', width: 9, align: 'right', cell: (p) => formatBytes(p.bytesNew) },
-    { key: 'verified', title: 'VERIFIED', width: 8, cell: (p) => (p.verifiedAt ? '✓' : ''), tone: () => 'ok' },
+    { key: 'trust', title: 'PROVEN', width: 8, cell: (p) => ladder(p), tone: (p) => (p.damaged ? 'bad' : 'ok') },
+    { key: 'clean', title: 'CLEAN', width: 5, cell: (p) => (clean.has(p.id) ? 'last' : ''), tone: () => 'ok' },
   ];
   return cols.filter((c) => (c.key !== 'host' || withHost) && (c.key !== 'new' || width >= 90));
 }

@@ -8,7 +8,7 @@ import { useCockpit, useViewActions } from '../hooks/useCockpit.js';
 import { useCockpitState } from '../hooks/useCockpitState.js';
 import { AGE_TICK_MS, useNow } from '../hooks/useNow.js';
 import { useTableSelection } from '../hooks/useTableSelection.js';
-import { pointColumns, pointSearchText } from '../render/pointModel.js';
+import { lastCleanIds, pointColumns, pointSearchText } from '../render/pointModel.js';
 import { newestFirst, restorePoint } from './actions.js';
 import type { ViewProps } from './types.js';
 import type { ViewDef } from './viewDef.js';
@@ -22,7 +22,8 @@ export function PointsView({ view, width, height, ui, setUi }: ViewProps<{ kind:
     const mine = view.host === null ? points : points.filter((p) => p.host === view.host);
     return newestFirst(applyFilter(mine, ui.filter, pointSearchText));
   }, [points, view.host, ui.filter]);
-  const columns = useMemo(() => pointColumns(now, view.host === null, width), [now, view.host, width]);
+  const clean = useMemo(() => lastCleanIds(points), [points]);
+  const columns = useMemo(() => pointColumns(now, view.host === null, width, clean), [now, view.host, width, clean]);
   const sel = useTableSelection(rows, (p) => String(p.id), ui, setUi);
   const tableHeight = height - 1;
 

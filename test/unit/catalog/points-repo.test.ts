@@ -1,14 +1,14 @@
 // Recovery points and the chunk index as the store relies on them: chains read oldest first,
 // the latest point of a volume, manifests kept byte for byte, and every chunk found where it was put.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { PointRow } from '../../../src/catalog/points-repo.js';
+import type { NewPointRow, PointRow } from '../../../src/catalog/points-repo.js';
 import { TempCatalog } from './temp-catalog.js';
 
 const NOW = '2025-03-01T00:00:00.000Z';
 let t: TempCatalog;
 let volumeId: number;
 
-function point(parentId: number | null, type: PointRow['type'], time: string, volume = volumeId): Omit<PointRow, 'id' | 'verifiedAt'> {
+function point(parentId: number | null, type: PointRow['type'], time: string, volume = volumeId): NewPointRow {
   return { volumeId: volume, jobId: null, time, type, parentId, size: 1 << 20, blockSize: 65536, blockCount: 16, changedBlocks: 2, bytesNew: 131072, merkleRoot: 'ab'.repeat(32) };
 }
 const hash = (b: number): Buffer => Buffer.alloc(32, b);

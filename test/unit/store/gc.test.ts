@@ -1,5 +1,6 @@
 // Garbage collection: unreferenced chunks go, mostly-dead packs are repacked, chunks a
 // running job relies on stay, and a crash in the middle leaves the catalog consistent.
+import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectGarbage } from '../../../src/store/gc.js';
 import { PointChains } from '../../../src/store/point-chain.js';
@@ -48,6 +49,23 @@ describe('garbage collection', () => {
     expect(before - h.packBytesOnDisk()).toBe(r.bytesFreed);
     expect(h.consistent()).toBe(true);
     expect(await h.allRestoreIdentical()).toBe(true);
+  });
+
+  it('does not copy a chunk that fails its hash while repacking: it is marked damaged with its points and leaves the index', async () => {
+    const { i1, i2, v1 } = history();
+    const block8 = sha(h.block(v1, 8));
+    const loc = h.catalog.chunk(block8)!;
+    const file = h.store.backend.pathOf(loc.packName);
+    const bytes = fs.readFileSync(file);
+    bytes[loc.offset + Math.floor(loc.length / 2)]! ^= 0xff;
+    fs.writeFileSync(file, bytes);
+    chains.delete(i1);
+    await collectGarbage(h.store);
+    expect(h.store.damage.has(block8)).toBe(true);
+    expect(h.catalog.chunk(block8)).toBeUndefined();
+    h.store.damage.settle();
+    expect(h.catalog.point(i2)!.damaged).toBe(true);
+    expect(h.consistent()).toBe(true);
   });
 
   it('drops a pack with no live chunk at all without copying anything', async () => {
