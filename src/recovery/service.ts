@@ -166,7 +166,8 @@ export class RecoveryService {
     const hosts = s.meta.hosts.map((h) => h.host).join(', ');
     const verdict = this.runs.get(r.id)!.meta.verdict;
     const what = `${r.kind} run ${r.id} of ${hosts} ${r.state}; RTO ${v.rto.actualSeconds ?? '-'} s, RPO ${v.rpo.actualSeconds ?? '-'} s, verdict ${verdict}`;
-    this.host.event(r.state === 'completed' && verdict === 'pass' ? 'info' : 'critical', `${r.kind}.${r.state}`, s.meta.hosts[0]?.host ?? null, r.error ? `${what}: ${r.error}` : what);
+    const data = { verdict, hosts: s.meta.hosts.map((h) => h.host) };
+    this.host.event(r.state === 'completed' && verdict === 'pass' ? 'info' : 'critical', `${r.kind}.${r.state}`, s.meta.hosts[0]?.host ?? null, r.error ? `${what}: ${r.error}` : what, data);
     const expires = this.runs.get(r.id)!.meta.expiresAt;
     if (expires) this.sweepAt(Date.parse(expires));
   }
