@@ -145,9 +145,12 @@ export class RecoveryService {
   }
 
   private onProgress(runId: number, index: number, p: StepProgressView): void {
+    const before = this.progress.get(`${runId}:${index}`);
     this.progress.set(`${runId}:${index}`, p);
     const now = this.host.clock.now();
-    if (now - (this.lastPush.get(runId) ?? 0) < 500) return;
+    // byte counts are pushed twice a second at most; a new activity ("booting") at once
+    const fresh = p.activity !== undefined && p.activity.text !== before?.activity?.text;
+    if (!fresh && now - (this.lastPush.get(runId) ?? 0) < 500) return;
     this.lastPush.set(runId, now);
     this.host.broadcastRun(this.view(runId));
   }

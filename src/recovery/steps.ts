@@ -124,6 +124,8 @@ async function deliver(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<St
     : { state: 'failed', error: `target hook failed: ${r.output}`, result: { hook: { kind: 'command', output: r.output } } };
 }
 
+const bootPassed = (ms: number | undefined) => (ms === undefined ? '' : `boot check passed in ${(ms / 1000).toFixed(1)} s · `);
+
 async function checks(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
   const h = scopeHost(meta, ctx.step.host);
   const row = d.host.catalog.hostByName(h.host);
@@ -133,7 +135,12 @@ async function checks(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<Ste
     images: h.points.map((p) => ({ volume: p.volume, path: p.image })), env: envOf(ctx, meta, h), instance: checkInstance(inst),
   };
   const results = [];
+  // the cockpit shows what the step does while it runs: "booting… 3 s", then each probe
+  const say = (text: string, since: number) =>
+    d.onProgress(ctx.run.id, ctx.step.index, { doneBytes: 0, totalBytes: 0, rate: 0, activity: { text, since: new Date(since).toISOString() } });
   for (const c of checksFor(d.opts.checks, h.checks, subject)) {
+    if (c.type === 'boot' && subject.instance) say('booting', subject.instance.poweredOnAt);
+    else say(`${bootPassed(subject.bootMs)}${c.name} (${c.type})`, d.host.clock.now());
     const r = await runCheck(c, subject, d.host.clock, ctx.signal);
     results.push(r);
     if (c.type === 'boot' && r.status === 'fail') break; // probes of a guest that never came up only repeat it
@@ -143,7 +150,7 @@ async function checks(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<Ste
     const mark = { time: new Date(d.host.clock.now()).toISOString(), run: ctx.run.id };
     for (const p of h.points) d.host.catalog.repos.damage.addMarks(p.pointId, { appChecked: mark });
   }
-  const detail = results.length ? results.map((r) => `${r.name} ${r.status}`).join(', ') : 'digest verified during restore; no other checks configured';
+  const detail = results.length ? `${bootPassed(subject.bootMs)}${results.map((r) => `${r.name} ${r.status}`).join(', ')}` : 'digest verified during restore; no other checks configured';
   const result = { checks: results, ...(inst && subject.bootMs !== undefined ? { instance: { id: inst.id, accel: inst.accel ?? '', note: null, network: inst.network, ports: inst.ports, bootMs: subject.bootMs } } : {}) };
   if (inst && subject.bootMs !== undefined) d.vm!.instances.store.setBoot(inst.id, subject.bootMs);
   const bootFailed = results.some((r) => r.type === 'boot' && r.status === 'fail');
