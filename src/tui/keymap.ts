@@ -14,7 +14,7 @@ export type Action =
   | 'down' | 'up' | 'top' | 'bottom' | 'pageDown' | 'pageUp'
   | 'open' | 'sort' | 'sortReverse' | 'showHosts' | 'showTasks' | 'showPoints'
   | 'backup' | 'fullBackup' | 'restore' | 'cancel' | 'retry'
-  | 'showAlarms' | 'ack' | 'resolve' | 'runNow' | 'drill' | 'failover' | 'failback' | 'start' | 'pass' | 'fail' | 'stop';
+  | 'showAlarms' | 'ack' | 'resolve' | 'runNow' | 'drill' | 'failover' | 'failback' | 'start' | 'pass' | 'fail' | 'stop' | 'instant';
 
 export interface Binding {
   scope: Scope;
