@@ -2,7 +2,7 @@
 // it through useCockpitState; nothing here renders or fetches on its own.
 import type {
   AlarmView, AuditEntryView, BacklogView, DirtyBitmapView, DrillPreview, EventView, FailbackPrecheck, FailoverPrecheck, HostMetricsView, HostView, HubView,
-  InspectionView, InstanceView, JobView, LinkHealthView, PointView, RecoveryReport, ReportSummary, RunView, ScheduleView, Snapshot,
+  InspectionView, InstanceConsole, InstanceView, JobView, LinkHealthView, PointView, RecoveryReport, ReportSummary, RunView, ScheduleView, Snapshot,
   ThroughputSample, Update,
 } from '../protocol/operator.js';
 import type { CockpitClient, ConnectionState } from './client.js';
@@ -40,6 +40,8 @@ export interface CockpitState {
   readonly schedules: readonly ScheduleView[] | null;
   /** null until instances.list answered (the instances view polls it) */
   readonly instances: readonly InstanceView[] | null;
+  /** the serial console's tail by instance id (the console view polls it) */
+  readonly consoles: Readonly<Record<number, InstanceConsole>>;
   /** drills and failovers this cockpit has seen (run updates, wizard results) */
   readonly runs: readonly RunView[];
   readonly reports: readonly ReportSummary[] | null;
@@ -61,7 +63,7 @@ export interface CockpitState {
 
 export const EMPTY_STATE: CockpitState = {
   hub: null, hosts: [], jobs: [], points: [], events: [], throughput: [],
-  alarms: [], metrics: {}, schedules: null, instances: null, runs: [], reports: null, inspection: null, audit: null,
+  alarms: [], metrics: {}, schedules: null, instances: null, consoles: {}, runs: [], reports: null, inspection: null, audit: null,
   runsListed: false, previews: {}, prechecks: {}, failbackPrechecks: {}, reportDetails: {},
   connection: 'connecting', synced: false,
 };
@@ -75,6 +77,7 @@ export type LocalUpdate =
   | { type: 'alarms.list'; alarms: readonly AlarmView[] }
   | { type: 'schedules'; schedules: readonly ScheduleView[] }
   | { type: 'instances'; instances: readonly InstanceView[] }
+  | { type: 'instance.console'; console: InstanceConsole }
   | { type: 'reports'; reports: readonly ReportSummary[] }
   | { type: 'inspection'; inspection: InspectionView }
   | { type: 'audit'; entries: readonly AuditEntryView[] }
@@ -120,6 +123,7 @@ export function applyUpdate(state: CockpitState, update: Update | LocalUpdate): 
     case 'report': return { ...state, reportDetails: { ...state.reportDetails, [update.report.id]: update.report } };
     case 'schedules': return { ...state, schedules: update.schedules };
     case 'instances': return { ...state, instances: update.instances };
+    case 'instance.console': return { ...state, consoles: { ...state.consoles, [update.console.id]: update.console } };
     case 'reports': return { ...state, reports: update.reports };
     case 'inspection': return { ...state, inspection: update.inspection };
     case 'audit': return { ...state, audit: update.entries };
@@ -212,6 +216,7 @@ function fromSnapshot(s: Snapshot, prev: CockpitState): CockpitState {
     metrics: prev.metrics,
     schedules: prev.schedules,
     instances: prev.instances,
+    consoles: prev.consoles,
     runs: prev.runs,
     reports: prev.reports,
     inspection: prev.inspection,

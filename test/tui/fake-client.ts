@@ -37,6 +37,8 @@ export class FakeClient implements CockpitClient {
   audit: AuditEntryView[] = [];
   reports: ReportSummary[] = [];
   instances: InstanceView[] = [];
+  /** what instances.console answers, by instance id (the text as the guest wrote it) */
+  consoles: Record<number, string> = {};
   /** what reports.get answers (any id) */
   report: RecoveryReport | null = null;
   drillPreview: DrillPreview | null = null;
@@ -117,7 +119,8 @@ export class FakeClient implements CockpitClient {
       const i = this.instances.find((x) => x.id === p.id)!;
       return { ...i, state: 'stopped' as const };
     },
-    ...noFixture(['instances.console', 'mount.start', 'mount.stop']),
+    'instances.console': (p) => ({ id: p.id, text: this.consoles[p.id] ?? '', offset: (this.consoles[p.id] ?? '').length, state: 'running' as const }),
+    ...noFixture(['mount.start', 'mount.stop']),
     'runs.list': () => [],
     'reports.list': () => this.reports,
   };
