@@ -1,8 +1,6 @@
 // The qemu-system command line of a recovered instance, as data: every disk boots from a
 // qcow2 overlay whose backing node is the restored image (or, for instant recovery, the
-// hub's NBD export of the point), so the restored image stays as the point was. Over an
-// NBD export the guest reads through a copy-on-read filter: the boot loader's many small
-// reads cost one 64 KiB cluster fetch each from the hub, and a cluster read once is local.
+// hub's NBD export of the point), so the restored image stays as the point was.
 import type { PortForwardView, VmSpecView } from '../../protocol/recovery.js';
 
 export interface VmDisk {
@@ -31,8 +29,6 @@ export interface VmLaunch {
 /** QMP node names of a volume's backing image and of its overlay */
 export const baseNode = (volume: string) => `base-${volume}`;
 export const diskNode = (volume: string) => `disk-${volume}`;
-/** instant recovery: the copy-on-read filter the guest's device reads through */
-export const corNode = (volume: string) => `cor-${volume}`;
 
 function baseArgs(d: VmDisk): string[] {
   const node = baseNode(d.volume);
@@ -91,8 +87,7 @@ export function qemuArgs(l: VmLaunch): string[] {
       ...baseArgs(d),
       '-blockdev', `driver=file,node-name=${diskNode(d.volume)}-file,filename=${d.overlay}`,
       '-blockdev', `driver=qcow2,node-name=${diskNode(d.volume)},file=${diskNode(d.volume)}-file,backing=${baseNode(d.volume)}`,
-      ...(d.base.kind === 'nbd' ? ['-blockdev', `driver=copy-on-read,node-name=${corNode(d.volume)},file=${diskNode(d.volume)}`] : []),
-      ...deviceArgs(l.spec.diskBus, d.base.kind === 'nbd' ? corNode(d.volume) : diskNode(d.volume), i),
+      ...deviceArgs(l.spec.diskBus, diskNode(d.volume), i),
     ]),
     ...networkArgs(l),
   ];

@@ -40,15 +40,6 @@ describe('the qemu command line of a recovered instance', () => {
     const a = qemuArgs(launch({ disks: [{ volume: 'disk', overlay: '/d/o.qcow2', base: { kind: 'nbd', socket: '/d/nbd.sock', export: 'disk' } }] }));
     expect(arg(a, '-blockdev')[0]).toBe('driver=nbd,node-name=base-disk,server.type=unix,server.path=/d/nbd.sock,export=disk,read-only=on');
   });
-
-  test('reads an NBD-backed disk through a copy-on-read filter, and a restored image directly', () => {
-    const nbd = qemuArgs(launch({ disks: [{ volume: 'disk', overlay: '/d/o.qcow2', base: { kind: 'nbd', socket: '/d/nbd.sock', export: 'disk' } }] }));
-    expect(arg(nbd, '-blockdev')).toContain('driver=copy-on-read,node-name=cor-disk,file=disk-disk');
-    expect(arg(nbd, '-device')[0]).toBe('virtio-blk-pci,drive=cor-disk,bootindex=0');
-    const local = qemuArgs(launch());
-    expect(arg(local, '-blockdev').some((b) => b.startsWith('driver=copy-on-read'))).toBe(false);
-    expect(arg(local, '-device')[0]).toMatch(/^virtio-blk-pci,drive=disk-/);
-  });
 });
 
 describe('runbooks on a qemu target', () => {
