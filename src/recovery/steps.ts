@@ -93,6 +93,9 @@ async function restore(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<St
   const p = h.points.find((x) => x.volume === ctx.step.volume);
   if (!p) throw new Error(`volume ${ctx.step.volume} is not in this run`);
   const started = d.host.clock.now();
+  // instant recovery: the instance already runs from the export; this is the copy behind it
+  const booted = meta.params.instant && d.vm ? runningInstance(d.vm.instances, ctx.run.id, h.host) : undefined;
+  if (booted?.disk === 'nbd') d.vm!.instances.store.setDisk(booted.id, 'nbd+copying');
   const r = await restoreVolume(d.host.store, p.pointId, p.volume, p.image, {
     format: meta.target.format as ImageFormat,
     signal: ctx.signal,
