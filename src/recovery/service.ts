@@ -25,7 +25,7 @@ import type { RunStore, StoredRun } from './run-store.js';
 import { resolveScope, type ResolvedScope, type ScopeRequest } from './scope.js';
 import { gatesNow, stepRunner } from './steps.js';
 import { TargetError, allocatedBytes, drillTarget, failoverTarget, imagePath, removeDrillDir } from './targets.js';
-import { recoveryReport, reportSummary, runView, wayBackOf } from './views.js';
+import { recoveryReport, reportSummary, runAudit, runView, wayBackOf } from './views.js';
 import { WayBack } from './way-back.js';
 
 const CLEANUP_EVERY_MS = 60_000;
@@ -128,7 +128,8 @@ export class RecoveryService {
   report(id: number, who: Operator): RecoveryReport {
     const v = this.view(id);
     this.audit(who, 'report.get', String(id), 'ok');
-    return recoveryReport(v, this.host.hubName, this.host.clock.now(), wayBackOf(this.stored(id).record));
+    const trail = this.host.catalog.repos.auditLog.ofRun({ run: id, kind: v.kind, hosts: v.hosts.map((h) => h.host), startedAt: v.startedAt });
+    return recoveryReport(v, this.host.hubName, this.host.clock.now(), wayBackOf(this.stored(id).record), runAudit(trail));
   }
 
   /** Stop an instance (failover instances need their host name typed). */
