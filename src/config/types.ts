@@ -28,6 +28,16 @@ export interface DrcConfig {
   store: StoreConfig;
   /** Second targets points are copied to. */
   copies: CopyConfig[];
+  /** The daily inspection sent through channels; absent when the file has no `inspection:`. */
+  inspection?: InspectionConfig;
+}
+
+export interface InspectionConfig {
+  /** when the hub sends it (5-field cron); null: only on `drc inspect --send` */
+  cron: string | null;
+  timezone: string;
+  /** channel names (from `channels:`) it is sent to */
+  channels: string[];
 }
 
 export interface HubConfig {

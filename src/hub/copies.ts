@@ -35,7 +35,7 @@ export class HubCopies {
 
   constructor(
     private readonly hub: CopiesHost,
-    readonly copies: readonly CopyConfig[],
+    public copies: readonly CopyConfig[],
   ) {
     this.records = new CopyRecords(hub.catalog.db);
   }
@@ -43,6 +43,14 @@ export class HubCopies {
   start(): void {
     this.records.failRunning(new Date(this.hub.now()).toISOString());
     for (const c of this.copies) if (c.cron) this.next.set(c.name, nextRun(parseCron(c.cron, c.timezone), this.hub.now()));
+  }
+
+  /** A config reload: the new copies and crons from now on (a copy running now finishes with its old settings). */
+  reconfigure(copies: readonly CopyConfig[]): void {
+    this.copies = copies;
+    this.next.clear();
+    for (const c of copies) if (c.cron) this.next.set(c.name, nextRun(parseCron(c.cron, c.timezone), this.hub.now()));
+    for (const name of [...this.behind]) if (!copies.some((c) => c.name === name)) this.behind.delete(name);
   }
 
   /** Cancel running copies and wait for them to record their end. */

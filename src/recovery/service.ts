@@ -67,7 +67,10 @@ export class RecoveryService {
     this.instances = new RecoveredInstances(host.catalog.repos.instances, host.store, host.clock, host.dataDir);
     const vm = {
       instances: this.instances,
-      checks: opts.checks,
+      // read at each run: a config reload replaces the checks
+      get checks() {
+        return opts.checks;
+      },
       tags: (h: string) => host.catalog.hostByName(h)?.tags ?? [],
       onDamage: (runId: number, d: { volume: string; block: number; message: string }) =>
         host.event('critical', 'instant.damaged', null, `run ${runId}: volume ${d.volume} block ${d.block} failed its hash check under an NBD export; the guest got EIO (${d.message})`),
@@ -80,6 +83,14 @@ export class RecoveryService {
       isRunning: (name, kinds) => this.runs.running().some((s) => kinds.includes(s.record.kind) && s.meta.hosts.some((h) => h.host === name)),
       audit: (who, action, target, outcome, details) => this.audit(who, action, target, outcome, details),
     });
+  }
+
+  /**
+   * A config reload: targets, checks, plans, the drill TTL and the switch hook for runs
+   * started from now on (and for the steps still ahead of running ones).
+   */
+  reconfigure(next: RecoveryOptions): void {
+    Object.assign(this.opts, next);
   }
 
   /** Resume runs a stopped or killed hub left unfinished; start the drill TTL sweeper. */
