@@ -70,7 +70,11 @@ describe('audit rows in recovery reports', () => {
   });
 
   it('a drill report started on the unix socket says so, with the verdict given afterwards', async () => {
-    const d = await hub.json<{ id: number }>(['drill', 'h1', '--yes']);
+    const started = await hub.run(['drill', 'h1', '--yes', '--json']);
+    expect(started.code, started.stderr).toBe(0);
+    // --yes skips the question, not the forecast
+    expect(started.stderr).toMatch(/^drill: RTO forecast /m);
+    const d = JSON.parse(started.stdout) as { id: number };
     const v = await hub.run(['drill', 'verdict', String(d.id), 'fail', '--notes', 'login page broken']);
     expect(v.code, v.stderr).toBe(0);
     const r = JSON.parse(await exported(d.id, 'json')) as RecoveryReport;
