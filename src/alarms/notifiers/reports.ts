@@ -2,10 +2,10 @@
 // sender per kind of channel, in a table that fails to compile when a kind is missing.
 // E-mail carries the report itself (HTML with a Markdown alternative); chat robots get the
 // findings in Markdown; webhooks the whole report as JSON; SMS one line.
-import nodemailer from 'nodemailer';
 import type { ChannelConfig, ChannelType, EmailChannelConfig, SmsChannelConfig, WebhookChannelConfig } from '../../config/types.js';
+import { smtpTransport } from './email.js';
 import { httpSend } from './http.js';
-import { renderTemplate, DEFAULT_SMS_BODY } from './sms.js';
+import { smsRequestOf } from './sms.js';
 import { DeliveryError } from './types.js';
 import { refusedByErrcode } from './webhook.js';
 
@@ -26,7 +26,6 @@ export interface ReportMessage {
 type ConfigOf<T extends ChannelType> = ChannelConfig extends infer C ? (C extends ChannelConfig ? (T extends C['type'] ? C : never) : never) : never;
 type ReportSender<C> = (channel: C, m: ReportMessage, signal?: AbortSignal) => Promise<void>;
 
-const SMTP_TIMEOUT_MS = 10_000;
 /** chat robots refuse long messages (DingTalk 20 000 bytes, WeCom 4 096) */
 const CHAT_MAX_CHARS = 3500;
 const SMS_MAX_CHARS = 300;
@@ -46,15 +45,7 @@ async function post(ch: WebhookChannelConfig, body: unknown, signal: AbortSignal
 
 async function email(ch: EmailChannelConfig, m: ReportMessage, signal?: AbortSignal): Promise<void> {
   const s = ch.smtp;
-  const transport = nodemailer.createTransport({
-    host: s.host,
-    port: s.port,
-    secure: s.secure,
-    auth: s.user !== null && s.pass !== null ? { user: s.user, pass: s.pass } : undefined,
-    connectionTimeout: SMTP_TIMEOUT_MS,
-    greetingTimeout: SMTP_TIMEOUT_MS,
-    socketTimeout: SMTP_TIMEOUT_MS,
-  });
+  const transport = smtpTransport(s);
   const abort = (): void => transport.close();
   signal?.addEventListener('abort', abort, { once: true });
   try {
@@ -71,15 +62,8 @@ async function sms(ch: SmsChannelConfig, m: ReportMessage, signal?: AbortSignal)
   const summary = `${m.subject}${m.findings.length ? `: ${m.findings.join('; ')}` : ''}`.slice(0, SMS_MAX_CHARS);
   for (const to of ch.to) {
     const vars = { to, summary, message: summary, level: m.findings.length ? 'warning' : 'info', rule: m.kind, host: '', state: 'report', id: '0', time: m.time, hub: m.hub, kind: m.kind };
-    const url = renderTemplate(ch.url, vars, encodeURIComponent);
-    if (ch.method === 'GET') {
-      await httpSend(url, { method: 'GET', signal });
-      continue;
-    }
-    const template = ch.body ?? DEFAULT_SMS_BODY;
-    const json = /^\s*[[{]/.test(template);
-    const body = renderTemplate(template, vars, json ? (v) => JSON.stringify(v).slice(1, -1) : encodeURIComponent);
-    await httpSend(url, { method: 'POST', body, contentType: json ? 'application/json' : 'application/x-www-form-urlencoded', signal });
+    const r = smsRequestOf(ch, vars);
+    await httpSend(r.url, { method: ch.method, body: r.body, contentType: r.contentType, signal });
   }
 }
 
