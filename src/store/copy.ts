@@ -15,7 +15,7 @@ import { encodePointObject } from './point-object.js';
 export interface CopyTargetSpec {
   name: string;
   immutable: boolean;
-  /** seconds; with immutable, how long each object is retained */
+  /** seconds; with immutable, how long each object is retained (null: a year) */
   keep: number | null;
 }
 
@@ -30,11 +30,43 @@ export interface CopyOptions {
   signal?: AbortSignal;
   onProgress?: (p: CopyProgress) => void;
   now?: () => number;
+  /** copy only these of the points the copy lacks (its keep rules let the others go) */
+  only?: ReadonlySet<number>;
 }
 
 const DEFAULT_RETENTION_SECONDS = 365 * 86_400;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest();
+
+/** The chunk hashes of a point that are stored (zero blocks are not). */
+function storedHashes(store: BlockStore, pointId: number): Buffer[] {
+  const map = store.blockMap(pointId);
+  const hashes: Buffer[] = [];
+  for (let i = 0; i < map.point.blockCount; i++) if (!(map.flags[i]! & FLAG_ZERO)) hashes.push(map.hashes.subarray(i * 32, i * 32 + 32));
+  return hashes;
+}
+
+/** Record what the copy holds for a point: its object, where it came from, and every pack it needs. */
+function recordHeld(store: BlockStore, records: CopyRecords, copy: string, pointId: number, object: string, packs: Iterable<string>, copiedAt: string, retainUntil: Date | undefined): void {
+  const c = store.catalog;
+  const p = c.point(pointId)!;
+  const vol = c.volumeById(p.volumeId)!;
+  const host = c.hostById(vol.hostId)!;
+  records.recordHeld(copy, { object, pointId, host: host.name, volume: vol.name, time: p.time, copiedAt, retainUntil: retainUntil?.toISOString() ?? null }, packs);
+}
+
+/**
+ * Points the copy held before it recorded their packs: record them now from the catalog's
+ * chunk index, so that pruning knows which packs they need.
+ */
+export function recordUnrecordedHeld(store: BlockStore, copy: string, at: string): void {
+  const records = new CopyRecords(store.catalog.db);
+  const ids = records.unrecordedHeld(copy);
+  if (!ids.length) return;
+  store.catalog.tx(() => {
+    for (const id of ids) recordHeld(store, records, copy, id, pointObjectOf(store, id).name, records.packsOfChunks(storedHashes(store, id)), at, undefined);
+  });
+}
 
 /** A point object of a catalog point (its whole image), named as recorded or newly named. */
 export function pointObjectOf(store: BlockStore, pointId: number): { name: string; body: Buffer } {
@@ -94,11 +126,10 @@ export async function copyPoints(store: BlockStore, target: PackStore, spec: Cop
   const retainUntil = () => (spec.immutable ? new Date(now() + (spec.keep ?? DEFAULT_RETENTION_SECONDS) * 1000) : undefined);
 
   for (const pointId of records.missingPoints(spec.name)) {
+    if (o.only && !o.only.has(pointId)) continue;
     check();
-    const map = store.blockMap(pointId);
-    const hashes: Buffer[] = [];
-    for (let i = 0; i < map.point.blockCount; i++) if (!(map.flags[i]! & FLAG_ZERO)) hashes.push(map.hashes.subarray(i * 32, i * 32 + 32));
-    const missing = [...records.packsOfChunks(hashes)].filter((pack) => !havePacks.has(OBJECT.pack(pack)));
+    const needed = records.packsOfChunks(storedHashes(store, pointId));
+    const missing = [...needed].filter((pack) => !havePacks.has(OBJECT.pack(pack)));
     // a few packs in flight: one is read and hashed while another is written and fsynced
     let next = 0;
     const lane = async (): Promise<void> => {
@@ -118,14 +149,19 @@ export async function copyPoints(store: BlockStore, target: PackStore, spec: Cop
     };
     await Promise.all(Array.from({ length: Math.min(PACKS_IN_FLIGHT, missing.length) }, lane));
     const obj = pointObjectOf(store, pointId);
+    const pointRetainUntil = retainUntil();
     if (!havePoints.has(obj.name)) {
-      await target.put(obj.name, obj.body, { signal: o.signal, retainUntil: retainUntil() });
+      await target.put(obj.name, obj.body, { signal: o.signal, retainUntil: pointRetainUntil });
       const back = await target.get(obj.name, undefined, undefined, o.signal);
       if (!back.equals(obj.body)) throw new StoreError(`copy ${spec.name}: point object of point ${pointId} reads back different`);
       havePoints.add(obj.name);
       progress.bytes += obj.body.length;
     }
-    store.catalog.tx(() => records.markCopied(spec.name, pointId, new Date(now()).toISOString()));
+    const at = new Date(now()).toISOString();
+    store.catalog.tx(() => {
+      records.markCopied(spec.name, pointId, at);
+      recordHeld(store, records, spec.name, pointId, obj.name, needed, at, pointRetainUntil);
+    });
     progress.points++;
     o.onProgress?.(progress);
   }
