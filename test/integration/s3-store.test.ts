@@ -1,6 +1,7 @@
 // A real hub and agent with their packs in S3 (s3rver as a process, and a strict in-process
 // server for faults it cannot make): encrypted backups, cold-cache restores, copies, and
 // failures that commit nothing.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,7 +59,21 @@ describe('a hub with its store in S3 (s3rver)', () => {
 
   beforeAll(async () => {
     await s3.start();
-    config = writeConfig(c, 'drc.yaml', s3.endpoint);
+    config = writeConfig(
+      c,
+      'drc.yaml',
+      s3.endpoint,
+      `  - name: trim
+    type: s3
+    endpoint: ${s3.endpoint}
+    bucket: drc
+    prefix: trim
+    path_style: true
+    credentials_file: ${c.file('s3-credentials')}
+    keep:
+      keep_last: 1
+`,
+    );
     makeImage(disk, 24);
     // the agents' port stays across the hub restarts below, so agents come back by themselves
     hub = await c.startHub(new PinnedHubProc(c.hubData, await freePort(), ['--config', config]));
@@ -92,7 +107,26 @@ describe('a hub with its store in S3 (s3rver)', () => {
     const pts = await points(hub, 'h1');
     expect(pts.every((p) => p.copies?.includes('offline'))).toBe(true);
     const list = await hub.json<{ name: string; pointsHeld: number; pointsTotal: number; lagSeconds: number }[]>(['copies', '--config', config]);
-    expect(list).toEqual([expect.objectContaining({ name: 'offline', pointsHeld: pts.length, pointsTotal: pts.length, lagSeconds: 0 })]);
+    expect(list.find((x) => x.name === 'offline')).toEqual(expect.objectContaining({ pointsHeld: pts.length, pointsTotal: pts.length, lagSeconds: 0 }));
+  }, 60_000);
+
+  it('keeps on an S3 copy only the points its keep rules keep, deleting the objects of the ones let go', async () => {
+    const copyStore = new S3PackStore({ endpoint: s3.endpoint, bucket: 'drc', prefix: 'trim/', region: 'us-east-1', pathStyle: true, credentialsFile: null }, { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+    try {
+      expect(await hub.json(['copies', 'run', 'trim', '--wait', '--config', config])).toMatchObject({ state: 'succeeded', points: 1, pruned: 0 });
+      const [before] = await copyStore.list('points/');
+      // the first 2 MiB change: a second point the copy keeps instead of the first
+      fs.writeFileSync(disk, randomBytes(2 * 1024 * 1024), { flag: 'r+' });
+      await waitConnected(hub, 'h1');
+      await backupOk(hub, 'h1');
+      expect(await hub.json(['copies', 'run', 'trim', '--wait', '--config', config])).toMatchObject({ state: 'succeeded', points: 1, pruned: 1 });
+      const after = await copyStore.list('points/');
+      expect(after).toHaveLength(1);
+      expect(after[0]!.name).not.toBe(before!.name);
+      expect(await copyStore.stat(before!.name)).toBeNull();
+    } finally {
+      copyStore.close();
+    }
   }, 60_000);
 
   it('verifies every chunk read back from S3, and gc leaves the store restorable', async () => {
