@@ -3,9 +3,10 @@
 // failures that commit nothing.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HubProc, drc, makeImage, sha256File, waitConnected, waitFor } from '../helpers/cluster.js';
+import { AgentProc, HubProc, drc, makeImage, sha256File, waitConnected, waitFor } from '../helpers/cluster.js';
 import { S3PackStore } from '../../src/store/s3-pack-store.js';
 import { S3rverProc, StrictS3Server } from '../helpers/s3-servers.js';
 import { Cluster, PinnedHubProc, backup, backupOk, freePort, points, randomImage, restoredSha } from './support.js';
@@ -36,8 +37,8 @@ ${extra}`,
 }
 
 /** Start a hub that is expected to refuse to start; its one-line complaint. */
-async function refusedStart(dataDir: string, config: string): Promise<{ code: number | null; lines: string[] }> {
-  const hub = new HubProc(dataDir, ['--config', config], { http: 'off' });
+async function refusedStart(dataDir: string, config: string, agents?: string): Promise<{ code: number | null; lines: string[] }> {
+  const hub = new HubProc(dataDir, ['--config', config], { http: 'off', ...(agents ? { agents } : {}) });
   const err = await hub.start().then(
     () => null,
     (e: Error) => e,
@@ -190,8 +191,14 @@ describe('a hub with its store in S3 (s3rver)', () => {
     expect(report).toMatchObject({ hosts: 2, points: before.length });
     // only the pack whose upload the killed server cut off may be left out
     expect(report.skipped.every((x) => x.startsWith('pack '))).toBe(true);
+    expect(report).toMatchObject({ hostNames: ['h1', 'h2'] });
     const hub2 = await c.startHub(new HubProc(fresh, ['--config', cfg], { http: 'off' }));
     try {
+      // the next step the recovery names: a new agent token for each recovered host
+      const agent = new AgentProc(hub2.agentsUrl, 'h1', await hub2.addHost('h1'), { disk }, path.join(c.dir, 'agent-h1-recovered'), ['--watch', '0']);
+      c.agents.push(agent);
+      agent.start();
+      await waitConnected(hub2, 'h1');
       expect(await restoredSha(hub2, 'h1', 'disk', 'latest', c.file('r1.img'))).toBe(sha256File(disk));
       expect(await restoredSha(hub2, 'h2', 'disk', 'latest', c.file('r2.img'))).toBe(sha256File(c.file('big.img')));
     } finally {
@@ -256,6 +263,21 @@ describe('a hub with its store on a strict S3 server', () => {
     s3.fail(503, 'SlowDown', 2, (m, k) => m === 'PUT' && k.includes('/packs/'));
     await backupOk(hub, 'h1', true);
     expect(await restoredSha(hub, 'h1', 'disk', 'latest', c.file('out.img'))).toBe(sha256File(c.file('disk.img')));
+  }, 60_000);
+
+  it('releases the owner lock when the hub fails to start after taking it', async () => {
+    const cfg = c.file('other.yaml');
+    fs.writeFileSync(cfg, fs.readFileSync(config, 'utf8').replace('prefix: hub1', 'prefix: other'));
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const r = await refusedStart(path.join(c.dir, 'hub-busy'), cfg, `127.0.0.1:${(busy.address() as net.AddressInfo).port}`);
+      expect(r.lines).toEqual([expect.stringMatching(/^drc serve: cannot start: address in use/)]);
+    } finally {
+      busy.close();
+    }
+    expect(s3.objects.has('drc/other/config')).toBe(true); // it got as far as the store
+    expect(s3.objects.has('drc/other/lock')).toBe(false);
   }, 60_000);
 
   it('writes an immutable S3 copy under Object Lock retention for its keep time, which refuses deletes', async () => {
