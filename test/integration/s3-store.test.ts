@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProc, HubProc, drc, makeImage, sha256File, waitConnected, waitFor } from '../helpers/cluster.js';
 import { S3PackStore } from '../../src/store/s3-pack-store.js';
 import { S3rverProc, StrictS3Server } from '../helpers/s3-servers.js';
-import { Cluster, PinnedHubProc, backup, backupOk, freePort, points, randomImage, restoredSha } from './support.js';
+import { Cluster, PinnedHubProc, backup, backupOk, freePort, points, randomImage, restore, restoredSha } from './support.js';
 
 function writeConfig(c: Cluster, name: string, endpoint: string, extra = ''): string {
   const creds = c.file('s3-credentials');
@@ -163,6 +163,25 @@ describe('a hub with its store in S3 (s3rver)', () => {
     expect(await restoredSha(hub, 'h2', 'disk', 'latest', c.file('out2.img'))).toBe(sha256File(big));
   }, 120_000);
 
+  it('fails a cold-cache restore with one line when the S3 server dies mid-restore, and leaves no image', async () => {
+    await hub.stop();
+    fs.rmSync(path.join(c.hubData, 'store', 'cache'), { recursive: true, force: true });
+    await hub.start();
+    const out = c.file('mid-restore.img');
+    const job = restore(hub, 'h2', 'disk', 'latest', out);
+    await waitFor('a running restore', async () => (await hub.json<{ kind: string; state: string }[]>(['tasks'])).some((j) => j.kind === 'restore' && j.state === 'running'), 30_000);
+    // the server freezes with the restore's requests in flight, then dies
+    s3.proc!.kill('SIGSTOP');
+    await new Promise((r) => setTimeout(r, 500));
+    await s3.kill();
+    const r = await job.finally(() => s3.start());
+    expect(r.code).not.toBe(0);
+    const failure = r.stderr.split('\n').filter((l) => l.startsWith('drc:'));
+    expect(failure, r.stderr).toEqual([expect.stringMatching(/^drc: restore of h2\/disk failed: volume disk: S3 get s3:\/\/drc\/hub1\/packs\/\S+: (ECONNRESET|ECONNREFUSED)/)]);
+    expect(fs.readdirSync(c.dir).filter((f) => f.startsWith('mid-restore'))).toEqual([]);
+    expect(await restoredSha(hub, 'h2', 'disk', 'latest', out)).toBe(sha256File(c.file('big.img')));
+  }, 120_000);
+
   it('refuses to start on the store with a wrong passphrase, in one line', async () => {
     await hub.stop();
     const other = c.file('other.yaml');
@@ -236,8 +255,16 @@ describe('a hub with its store on a strict S3 server', () => {
     credentials_file: ${c.file('s3-credentials')}
     immutable: true
     keep: 1d
+  - name: wrongkeys
+    type: s3
+    endpoint: ${s3.endpoint}
+    bucket: drc
+    prefix: wrongkeys
+    path_style: true
+    credentials_file: ${c.file('wrong-credentials')}
 `,
     );
+    fs.writeFileSync(c.file('wrong-credentials'), 'aws_access_key_id = NOTME\naws_secret_access_key = NOTME\n');
     makeImage(c.file('disk.img'), 8);
     hub = await c.startHub(new HubProc(c.hubData, ['--config', config], { http: 'off' }));
     const token = await hub.addHost('h1');
@@ -263,6 +290,22 @@ describe('a hub with its store on a strict S3 server', () => {
     s3.fail(503, 'SlowDown', 2, (m, k) => m === 'PUT' && k.includes('/packs/'));
     await backupOk(hub, 'h1', true);
     expect(await restoredSha(hub, 'h1', 'disk', 'latest', c.file('out.img'))).toBe(sha256File(c.file('disk.img')));
+  }, 60_000);
+
+  it('fails a copy whose credentials the server refuses, in one line, holding nothing, and raises the copy-failed alarm', async () => {
+    const r = await hub.run(['copies', 'run', 'wrongkeys', '--wait', '--config', config]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^drc: S3 \S+ refused the credentials or the access \(InvalidAccessKeyId\) for get s3:\/\/drc\/wrongkeys\/config$/)]);
+    const list = await hub.json<{ name: string; pointsHeld: number }[]>(['copies', '--config', config]);
+    expect(list.find((x) => x.name === 'wrongkeys')).toMatchObject({ pointsHeld: 0 });
+    await waitFor('copy-failed alarm', async () => (await hub.json<{ rule: string }[]>(['alarms'])).some((a) => a.rule === 'copy-failed'));
+  }, 60_000);
+
+  it('refuses to start on a store whose credentials the server refuses, in one line', async () => {
+    const cfg = c.file('wrong-keys.yaml');
+    fs.writeFileSync(cfg, fs.readFileSync(config, 'utf8').replace(`credentials_file: ${c.file('s3-credentials')}`, `credentials_file: ${c.file('wrong-credentials')}`).replace('prefix: hub1', 'prefix: keys'));
+    const r = await refusedStart(path.join(c.dir, 'hub-wrong-keys'), cfg);
+    expect(r.lines).toEqual([expect.stringMatching(/^drc serve: cannot start: S3 http:\/\/127\.0\.0\.1:\d+ refused the credentials or the access \(InvalidAccessKeyId\)/)]);
   }, 60_000);
 
   it('releases the owner lock when the hub fails to start after taking it', async () => {
