@@ -5,7 +5,7 @@
 import { createDecipheriv, createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { decompress } from 'zstd-napi';
+import zstd from 'zstd-napi/binding.js';
 
 /** One chunk inside an extent; `at` is its offset from the extent's start. */
 export interface ExtentChunk {
@@ -13,9 +13,6 @@ export interface ExtentChunk {
   length: number;
   codec: number;
   rawLength: number;
-  hash: Uint8Array;
-  /** the pack's key in an encrypted store: stored = nonce(12) || AES-256-GCM ciphertext || tag(16), the hash as AAD */
-  key?: Uint8Array;
   /** blocks of the image this chunk fills (restores) */
   dests: number[];
 }
@@ -27,6 +24,13 @@ export interface ExtentJob {
   offset: number;
   length: number;
   chunks: ExtentChunk[];
+  /**
+   * the chunks' sha256 one after the other, in a buffer of its own (a view into a bigger one
+   * would be copied whole into the message)
+   */
+  hashes: Uint8Array;
+  /** the pack's key in an encrypted store: stored = nonce(12) || AES-256-GCM ciphertext || tag(16), the hash as AAD */
+  key?: Uint8Array;
   /** write into this target (a restore); absent: return the decoded chunks */
   out?: { file: string; blockSize: number };
 }
@@ -87,10 +91,19 @@ function closeAll(map: Map<string, number>): void {
 
 const now = (): number => performance.now();
 
+// per-thread buffers reused from job to job: fresh multi-MiB buffers cost a page fault per page
+let readBuf: Buffer = Buffer.allocUnsafeSlow(0);
+let arena: Buffer = Buffer.allocUnsafeSlow(0);
+const dctx = new zstd.DCtx();
+
+function reuse(buf: Buffer, n: number): Buffer {
+  return buf.length >= n ? buf : Buffer.allocUnsafeSlow(Math.max(n, 4 << 20));
+}
+
 function runExtent(j: ExtentJob): ExtentResult {
   const times: PhaseTimes = { read: 0, decompress: 0, verify: 0, write: 0 };
   let t = now();
-  const stored = Buffer.allocUnsafe(j.length);
+  const stored = (readBuf = reuse(readBuf, j.length));
   let got: number;
   try {
     got = fs.readSync(fdOf(packFds, j.pack, 'r'), stored, 0, j.length, j.offset);
@@ -98,36 +111,43 @@ function runExtent(j: ExtentJob): ExtentResult {
     return { ok: false, chunk: 0, message: `pack ${j.pack} cannot be read (${(e as Error).message})`, times };
   }
   times.read += now() - t;
+  const rawTotal = j.chunks.reduce((a, c) => a + c.rawLength, 0);
+  // decoded chunks go to a fresh buffer handed back (decode) or to the reused arena (restore);
+  // a plain raw chunk is written from the read buffer as it is
+  const out: Buffer = j.out ? (arena = reuse(arena, rawTotal)) : Buffer.allocUnsafeSlow(rawTotal); // its own ArrayBuffer, transferred
   const decoded: Buffer[] = [];
+  let rawAt = 0;
   for (let k = 0; k < j.chunks.length; k++) {
     const c = j.chunks[k]!;
+    const hash = j.hashes.subarray(k * 32, k * 32 + 32);
     if (c.at + c.length > got) return { ok: false, chunk: k, message: `pack ${j.pack} is truncated at offset ${j.offset + c.at}`, times };
     t = now();
+    const slot = out.subarray(rawAt, rawAt + c.rawLength);
+    rawAt += c.rawLength;
     let data: Buffer;
     try {
       const part = stored.subarray(c.at, c.at + c.length);
-      const plain = c.key ? openSealed(c.key, part, c.hash) : part;
-      data = c.codec === 1 ? decompress(plain) : plain;
+      const plain = j.key ? openSealed(j.key, part, hash) : part;
+      if (c.codec === 1) {
+        // a frame that decodes to more than the recorded length fails here, to less below
+        data = slot.subarray(0, dctx.decompress(slot, plain));
+      } else if (j.out && !j.key) data = plain;
+      else if (plain.length !== c.rawLength) data = plain; // fails the length check below
+      else {
+        plain.copy(slot);
+        data = slot;
+      }
     } catch (e) {
       return { ok: false, chunk: k, message: `chunk at offset ${j.offset + c.at} of pack ${j.pack} is damaged (${(e as Error).message})`, times };
     }
     const t2 = now();
     times.decompress += t2 - t;
-    const good = data.length === c.rawLength && createHash('sha256').update(data).digest().equals(c.hash);
+    const good = data.length === c.rawLength && createHash('sha256').update(data).digest().equals(hash);
     times.verify += now() - t2;
     if (!good) return { ok: false, chunk: k, message: `chunk at offset ${j.offset + c.at} of pack ${j.pack} is damaged (hash mismatch)`, times };
     decoded.push(data);
   }
-  if (!j.out) {
-    const total = decoded.reduce((a, d) => a + d.length, 0);
-    const all = new Uint8Array(total);
-    let at = 0;
-    for (const d of decoded) {
-      all.set(d, at);
-      at += d.length;
-    }
-    return { ok: true, written: 0, times, data: all.buffer };
-  }
+  if (!j.out) return { ok: true, written: 0, times, data: out.buffer as ArrayBuffer };
   t = now();
   const written = writeRuns(j.out, j.chunks, decoded);
   times.write += now() - t;

@@ -270,14 +270,14 @@ class Connection {
     return out;
   }
 
-  private simple(handle: Buffer, error: number, data?: Buffer): void {
+  private simple(handle: Buffer, error: number, ...data: Buffer[]): void {
     const h = Buffer.alloc(16);
     h.writeUInt32BE(SIMPLE_REPLY_MAGIC, 0);
     h.writeUInt32BE(error, 4);
     handle.copy(h, 8);
     this.socket.cork();
     this.socket.write(h);
-    if (data) this.socket.write(data);
+    for (const d of data) this.socket.write(d);
     this.socket.uncork();
   }
 
@@ -331,14 +331,14 @@ class Connection {
     if (r.offset + r.length > this.reader.size || r.length > MAX_REQUEST) return this.fail(r.handle, EINVAL, 'read beyond the end of the export');
     this.inFlight++;
     if (this.inFlight >= MAX_IN_FLIGHT) this.socket.pause();
-    this.reader.read(r.offset, r.length).then(
-      (data) => {
-        this.counted(data.length);
+    this.reader.readParts(r.offset, r.length).then(
+      (parts) => {
+        this.counted(r.length);
         if (this.socket.destroyed) return;
-        if (!this.structured) return this.simple(r.handle, 0, data);
+        if (!this.structured) return this.simple(r.handle, 0, ...parts);
         const off = Buffer.alloc(8);
         off.writeBigUInt64BE(BigInt(r.offset), 0);
-        this.chunk(r.handle, REPLY.OFFSET_DATA, true, off, data);
+        this.chunk(r.handle, REPLY.OFFSET_DATA, true, off, ...parts);
       },
       (e: unknown) => {
         const message = (e as Error).message;

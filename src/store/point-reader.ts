@@ -7,7 +7,7 @@ import type { BlockMap, BlockStore } from './block-store.js';
 import { chunkPool, type Priority } from './chunk-pool.js';
 import { StoreError } from './errors.js';
 import { FLAG_ZERO } from './manifest.js';
-import { chunksOf, planExtents, type PlannedExtent } from './read-plan.js';
+import { chunksOf, hashesOf, planExtents, type ExtentLimits, type PlannedExtent } from './read-plan.js';
 
 export interface PointReaderOptions {
   /** decoded blocks kept (bytes) */
@@ -16,8 +16,12 @@ export interface PointReaderOptions {
   readAheadBytes?: number;
 }
 
-// small jobs, so the blocks of one request are decoded by all the workers at once
-const EXTENT = { maxBytes: 512 << 10, maxRawBytes: 256 << 10, maxGap: 64 << 10 };
+// small jobs for a request, so its blocks are decoded by all the workers at once; bigger ones
+// for reading ahead, fewer messages
+const EXTENT: Record<Priority, ExtentLimits> = {
+  interactive: { maxBytes: 512 << 10, maxRawBytes: 256 << 10, maxGap: 64 << 10 },
+  bulk: { maxBytes: 4 << 20, maxRawBytes: 4 << 20, maxGap: 64 << 10 },
+};
 
 export class PointReader {
   readonly size: number;
@@ -32,6 +36,9 @@ export class PointReader {
   private readonly pending = new Map<number, Promise<Buffer>>();
   /** the block after the end of the last read: a read starting there is sequential */
   private sequentialFrom = -1;
+  private zeros: Buffer | null = null;
+  /** the last block read ahead */
+  private aheadTo = -1;
 
   constructor(
     private readonly store: BlockStore,
@@ -43,8 +50,8 @@ export class PointReader {
     this.blockSize = map.point.blockSize;
     this.locator = store.catalog.chunkLocator();
     this.locs = new Array(map.point.blockCount);
-    this.maxCached = Math.max(16, Math.floor((o.cacheBytes ?? 32 << 20) / this.blockSize));
-    this.readAheadBlocks = Math.max(1, Math.floor((o.readAheadBytes ?? 8 << 20) / this.blockSize));
+    this.maxCached = Math.max(16, Math.floor((o.cacheBytes ?? 64 << 20) / this.blockSize));
+    this.readAheadBlocks = Math.max(1, Math.floor((o.readAheadBytes ?? 16 << 20) / this.blockSize));
   }
 
   isZero(block: number): boolean {
@@ -71,26 +78,38 @@ export class PointReader {
 
   /** bytes [offset, offset+length); rejects with the block named when a chunk is damaged */
   async read(offset: number, length: number): Promise<Buffer> {
-    const out = Buffer.alloc(length);
-    if (length === 0) return out;
+    return Buffer.concat(await this.readParts(offset, length), length);
+  }
+
+  /**
+   * The same bytes as views of the cached blocks, in order (nothing copied): a reply is
+   * written from them as they are.
+   */
+  async readParts(offset: number, length: number): Promise<Buffer[]> {
+    if (length === 0) return [];
     const first = Math.floor(offset / this.blockSize);
     const last = Math.floor((offset + length - 1) / this.blockSize);
     const blocks = this.fetch(first, last, 'interactive');
     if (first === this.sequentialFrom || (first < this.sequentialFrom && this.sequentialFrom <= last + 1)) {
+      // read ahead in big steps (few, large jobs): once half the window is used, refill it
+      const from = Math.max(last + 1, this.aheadTo + 1);
       const end = Math.min(this.map.point.blockCount - 1, last + this.readAheadBlocks);
-      if (end > last) for (const p of this.fetch(last + 1, end, 'bulk').values()) p.catch(() => undefined);
-    }
+      if (end - from + 1 >= this.readAheadBlocks / 2 || (end === this.map.point.blockCount - 1 && end >= from)) {
+        for (const p of this.fetch(from, end, 'bulk').values()) p.catch(() => undefined);
+        this.aheadTo = end;
+      }
+    } else this.aheadTo = last; // a jump: read ahead from here once the reads go on from it
     this.sequentialFrom = last + 1;
+    const parts: Buffer[] = [];
     for (let b = first; b <= last; b++) {
-      const p = blocks.get(b);
-      if (!p) continue; // a zero block
-      const data = await p;
       const start = b * this.blockSize;
+      const p = blocks.get(b);
+      const data = p ? await p : (this.zeros ??= Buffer.alloc(this.blockSize));
       const from = Math.max(offset, start);
-      const to = Math.min(offset + length, start + data.length);
-      if (to > from) data.copy(out, from - offset, from - start, to - start);
+      const to = Math.min(offset + length, start + this.blockSize);
+      parts.push(data.subarray(from - start, to - start));
     }
-    return out;
+    return parts;
   }
 
   /** the decoded blocks of [first, last] (zero blocks left out), reading what is not cached or on its way */
@@ -124,7 +143,7 @@ export class PointReader {
       this.map.hashes,
       (b) => this.locate(b),
     );
-    for (const x of planExtents(chunks, EXTENT)) {
+    for (const x of planExtents(chunks, EXTENT[prio])) {
       const whole = this.readExtent(x, prio);
       x.chunks.forEach((c, k) => {
         for (const b of c.dests) {
@@ -160,13 +179,15 @@ export class PointReader {
   private async readExtent(x: PlannedExtent, prio: Priority): Promise<Buffer[]> {
     const file = await this.store.acquirePack(x.packName);
     try {
-      const key = this.store.packKey(x.packName) ?? undefined;
+      const key = this.store.packKey(x.packName);
       const r = await chunkPool().run(
         {
           pack: file,
           offset: x.offset,
           length: x.length,
-          chunks: x.chunks.map((c) => ({ at: c.loc.offset - x.offset, length: c.loc.length, codec: c.loc.codec, rawLength: c.loc.rawLength, hash: c.hash, key, dests: [] })),
+          hashes: hashesOf(x),
+          ...(key ? { key: new Uint8Array(key) } : {}),
+          chunks: x.chunks.map((c) => ({ at: c.loc.offset - x.offset, length: c.loc.length, codec: c.loc.codec, rawLength: c.loc.rawLength, dests: [] })),
         },
         prio,
       );

@@ -77,3 +77,10 @@ export function planExtents(chunks: PlannedChunk[], limits: ExtentLimits): Plann
   }
   return out;
 }
+
+/** The extent's chunk hashes in one buffer of their own, to post to a worker. */
+export function hashesOf(x: PlannedExtent): Uint8Array {
+  const out = new Uint8Array(x.chunks.length * 32);
+  x.chunks.forEach((c, k) => out.set(c.hash, k * 32));
+  return out;
+}

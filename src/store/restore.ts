@@ -12,7 +12,7 @@ import { describeBlocks } from './damage.js';
 import { chainMetadataProblems } from './point-check.js';
 import { StoreError } from './errors.js';
 import { FLAG_ZERO, blockLength } from './manifest.js';
-import { chunksOf, planExtents, type PlannedExtent } from './read-plan.js';
+import { chunksOf, hashesOf, planExtents, type PlannedExtent } from './read-plan.js';
 
 export type ImageFormat = 'raw' | 'qcow2' | 'vmdk' | 'vhdx';
 
@@ -130,13 +130,15 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
         return;
       }
       try {
-        const key = store.packKey(x.packName) ?? undefined;
+        const key = store.packKey(x.packName);
         const job: ExtentJob = {
           pack: file,
           offset: x.offset,
           length: x.length,
+          hashes: hashesOf(x),
+          ...(key ? { key: new Uint8Array(key) } : {}),
           out: { file: rawTmp, blockSize: point.blockSize },
-          chunks: x.chunks.map((c) => ({ at: c.loc.offset - x.offset, length: c.loc.length, codec: c.loc.codec, rawLength: c.loc.rawLength, hash: c.hash, key, dests: c.dests })),
+          chunks: x.chunks.map((c) => ({ at: c.loc.offset - x.offset, length: c.loc.length, codec: c.loc.codec, rawLength: c.loc.rawLength, dests: c.dests })),
         };
         let r: Awaited<ReturnType<typeof pool.run>>;
         try {
