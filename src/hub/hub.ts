@@ -164,7 +164,7 @@ export class Hub {
       clock, catalog, live, links, journal, feed,
       queue: catalog.repos.queue,
       runVerify: (j, signal, progress) => this.maintenance.runVerifyJob(j, signal, progress),
-      runRestore: restoreTask({ store, clock, journal, marks: catalog.repos.damage, hostOf: (j) => catalog.hostById(j.hostId)?.name ?? null }),
+      runRestore: restoreTask({ store, clock, journal, marks: catalog.repos.damage, hostOf: (j) => catalog.hostById(j.hostId)?.name ?? null, log: o.log }),
       limits: { concurrency: o.concurrency ?? 4, agingSeconds },
     });
     const jobs = this.jobs;
