@@ -173,6 +173,18 @@ export class BlockStore {
     return true;
   }
 
+  /** reuseChunk for a batch of hashes with one index lookup; returns the hex hashes reused. */
+  reuseChunks(writer: ChunkWriter, hashes: Buffer[]): Set<string> {
+    const had = this.catalog.chunksPresent(hashes);
+    const pins = this.reusedBy.get(writer);
+    for (const h of [...had]) {
+      // a damaged chunk is asked for again: the backup that sends it heals it
+      if (this.damage.hasHex(h)) had.delete(h);
+      else pins?.add(h);
+    }
+    return had;
+  }
+
   /** points being read by restores (id → how many restores) */
   private readonly reading = new Map<number, number>();
 
