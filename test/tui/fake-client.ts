@@ -120,7 +120,7 @@ export class FakeClient implements CockpitClient {
       return { ...i, state: 'stopped' as const };
     },
     'instances.console': (p) => ({ id: p.id, text: this.consoles[p.id] ?? '', offset: (this.consoles[p.id] ?? '').length, state: 'running' as const }),
-    ...noFixture(['mount.start', 'mount.stop']),
+    ...noFixture(['mount.start', 'mount.stop', 'config.reload', 'inspection.send']),
     'runs.list': () => [],
     'reports.list': () => this.reports,
   };
