@@ -84,7 +84,7 @@ describe.skipIf(!haveQemu)('qemu targets boot the recovered guest', () => {
     pids.push(drill.instances[0]!.pid!);
     // the restored image stays as the point was: the guest writes to its overlay
     expect(sha256File(drill.hosts[0]!.points[0]!.image)).toBe(sha256File(guest));
-  });
+  }, 180_000);
 
   it('writes the boot time, the console up to the boot check and the screenshot into the HTML report', async () => {
     const out = c.file('drill.html');
@@ -115,7 +115,7 @@ describe.skipIf(!haveQemu)('qemu targets boot the recovered guest', () => {
     const res = await fetch(`http://127.0.0.1:${inst.ports[0]!.host}/`);
     expect(await res.text()).toContain('drc-guest drc-guest-marker');
     expect(alive(inst.pid!)).toBe(true);
-  });
+  }, 180_000);
 
   it('refuses a drill on a qemu target whose emulator is missing with one line naming the package, leaving no drill directory', async () => {
     const r = await hub.run(['drill', 'h1', '--target', 'nobin', '--yes']);
@@ -187,7 +187,7 @@ describe.skipIf(!haveQemu)('qemu targets boot the recovered guest', () => {
     const stopped = await hub.json<InstanceView>(['instances', 'stop', String(inst.id), '--confirm', 'h1']);
     expect(stopped.state).toBe('stopped');
     expect(alive(inst.pid!)).toBe(false);
-  });
+  }, 180_000);
 
   it('answers EIO for a damaged block under an NBD export and names its volume and block', async () => {
     const row = withCatalog(c.hubData, (db) => db.prepare('SELECT p.name AS pack, c.offset AS offset FROM chunks c JOIN packs p ON p.id = c.pack_id ORDER BY c.offset LIMIT 1').get()) as { pack: string; offset: number };
