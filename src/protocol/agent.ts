@@ -3,7 +3,7 @@
 import { ProtocolError } from './errors.js';
 import { base64, base64Text, bool, int, list, name, nullable, num, obj, oneOf, optional, str, type Reader } from './schema.js';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 /** Largest WebSocket message either side accepts: a 4 MiB block plus header, with margin. */
 export const MAX_PAYLOAD = 5 * 1024 * 1024;
 export const MIN_BLOCK_SIZE = 4096;
