@@ -164,7 +164,7 @@ export class Hub {
       clock, catalog, live, links, journal, feed,
       queue: catalog.repos.queue,
       runVerify: (j, signal, progress) => this.maintenance.runVerifyJob(j, signal, progress),
-      runRestore: restoreTask({ store, clock, journal, marks: catalog.repos.damage, hostOf: (j) => catalog.hostById(j.hostId)?.name ?? null }),
+      runRestore: restoreTask({ store, clock, journal, marks: catalog.repos.damage, hostOf: (j) => catalog.hostById(j.hostId)?.name ?? null, log: o.log }),
       limits: { concurrency: o.concurrency ?? 4, agingSeconds },
     });
     const jobs = this.jobs;
@@ -256,7 +256,18 @@ export class Hub {
 
   async start(): Promise<void> {
     this.storeHandle = await openHubStore(this.store, this.o.store ?? defaultStore(), this.o.dataDir, this.o.name);
-    if (this.storeHandle.plainDespitePassphrase) this.o.log('warning', `the store at ${this.storeHandle.repo.store.location} was created without encryption; the passphrase applies to new stores only`);
+    try {
+      await this.startServices();
+    } catch (e) {
+      // a hub that cannot start must not keep the store's owner lock: the next start would be refused
+      await this.storeHandle.close().catch(() => undefined);
+      this.storeHandle = null;
+      throw e;
+    }
+  }
+
+  private async startServices(): Promise<void> {
+    if (this.storeHandle!.plainDespitePassphrase) this.o.log('warning', `the store at ${this.storeHandle!.repo.store.location} was created without encryption; the passphrase applies to new stores only`);
     const orphans = this.store.recover();
     if (orphans.length) this.o.log('warning', `removed ${orphans.length} uncommitted pack file(s) left by an interrupted run`);
     this.jobs.recover();
