@@ -207,6 +207,7 @@ export class Hub {
       hubName: o.name,
       log: o.log,
       heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 10_000,
+      change: catalog.repos.change,
       stopping: () => this.stopping,
     }));
     this.agentTokens = new AgentTokenWatch({ tokens, sessions: links, clock, journal });

@@ -8,6 +8,7 @@ import { CODEC_ZSTD, type BlockFrame } from '../protocol/frames.js';
 import type { BlockStore } from '../store/block-store.js';
 import type { ChunkWriter } from '../store/chunk-writer.js';
 import type { ManifestEntry } from '../store/manifest.js';
+import { ChangeTally } from './change-stats.js';
 
 export class VolumeReceive {
   readonly entries = new Map<number, { flags: number; hash: Buffer }>();
@@ -17,6 +18,8 @@ export class VolumeReceive {
   received = 0;
   bytesWire = 0;
   readonly writer: ChunkWriter;
+  /** new blocks and those that did not compress (suspicious change, change-stats.ts) */
+  readonly tally = new ChangeTally();
 
   constructor(
     private readonly store: BlockStore,
@@ -73,6 +76,7 @@ export class VolumeReceive {
     this.entries.set(f.blockIndex, { flags: 0, hash: actual });
     // the writer copies or writes the payload at once: no copy of it here
     this.writer.put(actual, f.codec, len, f.payload);
+    this.tally.block(f.codec, f.payload.length, len);
     this.received++;
     this.bytesWire += frameBytes;
   }

@@ -117,6 +117,10 @@ export interface PointView {
   copies?: string[];
   /** relies on a chunk that failed its hash or is missing: restores refuse it unless told to write zeros */
   damaged: boolean;
+  /** its change stands far outside its volume's baseline (a burst of blocks that do not compress) */
+  suspect: boolean;
+  /** blocks new to the store / all blocks, and the share of those that did not compress (null: not measured) */
+  change: { rate: number; incompressibleShare: number } | null;
   provenance: PointProvenanceView;
 }
 
