@@ -24,6 +24,7 @@ export const FLAGS = {
   points: { values: ['volume'] },
   prune: { values: ['now'], switches: ['dry-run'] },
   report: { values: ['format', 'out'] },
+  repair: {},
   restore: { values: ['volume', 'point', 'to', 'format'], switches: ['no-fsync', 'force', 'allow-damaged'] },
   schedules: {},
   serve: { values: ['listen-agents', 'listen-http', 'concurrency'] },

@@ -43,6 +43,11 @@ export const COMMANDS: Record<string, Command> = {
     help: 'verify [HOST] [--sample PERCENT] [--json]',
     about: 're-read and re-hash the chunks of recovery points; records "verified at" per point',
   },
+  repair: {
+    load: async () => (await import('./commands/repair.js')).repair,
+    help: 'repair [HOST] [--json]',
+    about: 'heal damaged chunks from agents that still hold their blocks, and from copies',
+  },
   schedules: {
     load: async () => (await import('./commands/schedules.js')).schedules,
     help: 'schedules [--json] | schedules run NAME [--json]',

@@ -36,6 +36,7 @@ import { HubMonitoring, METRIC_FLUSH_PARTS } from './monitoring.js';
 import { clockOf, type Clock, type HubLog } from './ports.js';
 import { recoveryServiceOf, type HubRecoveryOptions } from './recovery-link.js';
 import { handleRequest, type RequestPorts } from './requests.js';
+import { repairDamage } from './repair.js';
 import { restoreTask } from './restore-job.js';
 import { HubScheduler } from './schedules.js';
 import { ContinuousReplication } from './continuous.js';
@@ -191,7 +192,7 @@ export class Hub {
       maintenanceRequests: { clock, catalog, jobs, journal, scheduler: this.scheduler, maintenance: this.maintenance },
       recoveryRequests: { recovery: this.recovery },
       accessRequests: { clock, journal, operators, audit: catalog.repos.auditLog, dropLapsed: () => this.api.dropLapsed() },
-      storageRequests: { store, copies, journal },
+      storageRequests: { store, copies, journal, repair: (host) => repairDamage({ catalog, store, links: this.sessions, copies: o.copies ?? [], journal }, host) },
     };
     // who may call what: every request passes the access check first (roles.ts)
     const access = new OperatorAccess({

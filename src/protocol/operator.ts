@@ -10,7 +10,7 @@ import { bool, int, list, name, nullable, num, obj, oneOf, optional, str, type R
 
 export type * from './maintenance.js';
 export type * from './storage.js';
-import type { CopyRunView, CopySummaryView, CopyView, StoreView } from './storage.js';
+import type { CopyRunView, CopySummaryView, CopyView, RepairView, StoreView } from './storage.js';
 export type * from './recovery.js';
 import type { AuditEntryView, OperatorTokenView, WhoAmIView } from './access.js';
 export type * from './access.js';
@@ -417,6 +417,8 @@ export const storageRequests = {
   'copies.list': { params: none, result: returns<CopyView[]>() },
   /** run a copy now; wait: answer when it has finished; bytesPerSecond throttles it */
   'copies.run': { params: obj({ name, wait: optional(bool), bytesPerSecond: optional(int(1)) }), result: returns<CopyRunView>() },
+  /** heal damaged chunks (of one host's points, or all) from connected agents' blocks and from copies */
+  'store.repair': { params: obj({ host: optional(name) }), result: returns<RepairView>() },
 };
 
 const verdict = oneOf('pass', 'fail');

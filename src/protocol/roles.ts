@@ -41,6 +41,8 @@ export const METHOD_ROLES: { readonly [M in MethodName]: Role } = {
   'schedules.run': 'operator',
   'store.verify': 'operator',
   'copies.run': 'operator',
+  // reads blocks from agents and packs from copies; writes only good copies of damaged chunks
+  'store.repair': 'operator',
   'drill.start': 'operator',
   'drill.verdict': 'operator',
   'drill.cleanup': 'operator',

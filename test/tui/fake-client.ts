@@ -99,6 +99,7 @@ export class FakeClient implements CockpitClient {
     'copies.run': () => {
       throw new Error('no copies');
     },
+    'store.repair': () => ({ chunks: [], healed: 0, stillDamaged: 0 }),
     // drills and failovers (Step 5): no fixtures yet; the cockpit's wizards add them
     'drill.preview': () => this.need(this.drillPreview, 'drill.preview'),
     'drill.start': () => this.need(this.startedRun, 'drill.start'),
