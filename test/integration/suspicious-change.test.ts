@@ -1,7 +1,7 @@
 // Ransomware shows as a burst of changed blocks that turn incompressible. A host of text whose
 // disk is suddenly 30% rewritten by `openssl enc` gets the suspicious-change alarm and a
-// suspect point, and drills offer the point before it; a host whose normal changes are
-// random data gets no alarm from the same rate of random writes.
+// suspect point, and drills and failovers (final sync or not) use the point before it; a host
+// whose normal changes are random data gets no alarm from the same rate of random writes.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -119,4 +119,19 @@ describe('suspicious change', () => {
     expect(last.suspect).toBe(false);
     expect((await alarms()).filter((a) => a.rule === 'suspicious-change' && a.host === 'media-01')).toEqual([]);
   });
+
+  it('fails over to the point before the suspect one, not to the final sync, and says why in the pre-check and the report', async () => {
+    const list = await points(hub, 'text-01');
+    const before = list[list.length - 2]!;
+    const suspect = list[list.length - 1]!;
+    const pre = await hub.run(['failover', 'text-01']);
+    expect(pre.code).toBe(2); // no --confirm: the pre-check only
+    expect(pre.stdout).toMatch(new RegExp(`note: text-01/disk: point ${before.id} .* last clean .*suspicious change at point ${suspect.id}`));
+    const r = await hub.run(['failover', 'text-01', '--confirm', 'text-01', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const run = JSON.parse(r.stdout) as RunView;
+    expect(run.steps.find((s) => s.kind === 'final-sync')!.state).toBe('succeeded');
+    expect(run.hosts[0]!.points[0]!.pointId).toBe(before.id);
+    expect(run.issues.join('\n')).toMatch(new RegExp(`final sync point \\d+ not used; point\\(s\\) ${suspect.id}.* are suspect, so the failover restores point ${before.id}`));
+  }, 60_000);
 });
