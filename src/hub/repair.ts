@@ -45,6 +45,7 @@ function goodBlock(f: BlockFrame): GoodChunk | null {
 
 export async function repairDamage(p: RepairPorts, hostName?: string): Promise<RepairView> {
   const c = p.catalog;
+  p.store.damage.settle(); // damage found a moment ago marks its points first
   let only: Set<number> | null = null;
   if (hostName !== undefined) {
     const h = c.hostByName(hostName);
@@ -120,9 +121,7 @@ export async function repairDamage(p: RepairPorts, hostName?: string): Promise<R
     const first = d.at[0] ?? null;
     const src = from.get(d.hex);
     const ok = healed.has(d.hex) && src !== undefined;
-    const why = d.at.length === 0
-      ? 'no recovery point relies on it'
-      : `no connected agent still holds the block with this content${p.copies.length ? ' and no copy has it' : ' and no copies are configured'}`;
+    const why = `still damaged: no connected agent still holds the block with this content${p.copies.length ? ' and no copy has it' : ' and no copies are configured'}`;
     return {
       chunk: d.hex.slice(0, 16),
       host: first?.host ?? null,
@@ -130,11 +129,12 @@ export async function repairDamage(p: RepairPorts, hostName?: string): Promise<R
       block: first?.index ?? null,
       healedFrom: ok ? src.kind : null,
       source: ok ? src.source : null,
-      detail: ok ? `healed from ${src.source}` : `still damaged: ${why}`,
+      detail: ok ? `healed from ${src.source}` : d.at.length === 0 ? 'no recovery point relies on it: nothing to heal' : why,
     };
   });
   const n = out.filter((x) => x.healedFrom).length;
-  const view: RepairView = { chunks: out, healed: n, stillDamaged: out.length - n };
+  // a chunk no point relies on harms no restore: it does not count as still damaged
+  const view: RepairView = { chunks: out, healed: n, stillDamaged: chunks.filter((d, i) => d.at.length > 0 && !out[i]!.healedFrom).length };
   if (out.length) {
     const level = view.stillDamaged ? 'warning' : 'info';
     p.journal.event(level, 'store.repaired', hostName ?? null, `repair: ${n} of ${out.length} damaged chunk(s) healed${view.stillDamaged ? `; ${view.stillDamaged} still damaged` : ''}${problems.length ? ` (${[...new Set(problems)].slice(0, 3).join('; ')})` : ''}`, { healed: n, stillDamaged: view.stillDamaged });
