@@ -40,9 +40,11 @@ const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 /** Judge a point's change against its volume's earlier, unsuspicious points (newest first). */
 export function judgeChange(now: ChangeFacts, baseline: readonly ChangeFacts[]): ChangeVerdict {
-  if (baseline.length < MIN_BASELINE_POINTS) return { suspect: false, reason: `baseline of ${baseline.length} point(s); ${MIN_BASELINE_POINTS} needed` };
+  // the share is only known of points that changed something: idle points say nothing about it
+  const changed = baseline.filter((b) => b.changeRate > 0);
+  if (changed.length < MIN_BASELINE_POINTS) return { suspect: false, reason: `baseline of ${changed.length} point(s) with changes; ${MIN_BASELINE_POINTS} needed` };
   const rates = baseline.map((b) => b.changeRate * b.incompressibleShare);
-  const shares = baseline.map((b) => b.incompressibleShare);
+  const shares = changed.map((b) => b.incompressibleShare);
   const x = now.changeRate * now.incompressibleShare;
   const mx = median(rates);
   const ms = median(shares);

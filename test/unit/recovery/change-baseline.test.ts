@@ -23,9 +23,15 @@ describe('suspicious change against a volume baseline', () => {
     expect(judgeChange({ changeRate: 0.03, incompressibleShare: 1 }, week(0.01, 0)).suspect).toBe(false);
   });
 
-  it('judges nothing before the volume has three points of history', () => {
-    const v = judgeChange({ changeRate: 0.5, incompressibleShare: 1 }, week(0.04, 0).slice(0, 2));
-    expect(v).toEqual({ suspect: false, reason: 'baseline of 2 point(s); 3 needed' });
+  it('does not flag a volume of random changes whose history is mostly idle points', () => {
+    const idle = Array.from({ length: 12 }, () => ({ changeRate: 0, incompressibleShare: 0 }));
+    expect(judgeChange({ changeRate: 0.3, incompressibleShare: 1 }, [...idle, ...week(0.04, 1)]).suspect).toBe(false);
+  });
+
+  it('judges nothing before the volume has three points with changes', () => {
+    const idle = Array.from({ length: 5 }, () => ({ changeRate: 0, incompressibleShare: 0 }));
+    const v = judgeChange({ changeRate: 0.5, incompressibleShare: 1 }, [...idle, ...week(0.04, 0).slice(0, 2)]);
+    expect(v).toEqual({ suspect: false, reason: 'baseline of 2 point(s) with changes; 3 needed' });
   });
 });
 
