@@ -21,7 +21,7 @@ export const FLAGS = {
   key: { values: ['new-passphrase-file'] },
   logs: { values: ['out'] },
   operators: { values: ['role', 'expires'] },
-  points: { values: ['volume'] },
+  points: { values: ['volume', 'clear-suspect', 'note'] },
   prune: { values: ['now'], switches: ['dry-run'] },
   report: { values: ['format', 'out'] },
   repair: {},

@@ -30,8 +30,8 @@ export const COMMANDS: Record<string, Command> = {
   },
   points: {
     load: async () => (await import('./commands/points.js')).points,
-    help: 'points HOST [--volume NAME] [--json]',
-    about: "list a host's recovery points",
+    help: 'points HOST [--volume NAME] [--json] | points HOST --clear-suspect ID --note TEXT',
+    about: "list a host's recovery points (ladder: S suspect, V/v verified full/sample, R restored, B booted, A app-checked, X drilled, C copied); clear a suspect mark judged benign",
   },
   restore: {
     load: async () => (await import('./commands/restore.js')).restore,

@@ -182,6 +182,7 @@ export class Hub {
     this.metricsPorts = { clock, catalog, jobStats, pointStats, alarmCounts: catalog.repos.alarms, monitoring, links, tiers };
     const requests: RequestPorts = {
       clock, catalog, jobs, journal, feed, live, links, tiers, monitoring,
+      change: catalog.repos.change,
       snapshot: () => this.snapshot(),
       snapshotFor: (ws, snap) => this.api.snapshotFor(ws, snap),
       monitoringRequests: {

@@ -361,6 +361,8 @@ export const hubRequests = {
   'job.retry': { params: id, result: returns<JobView>() },
   'jobs.list': { params: none, result: returns<JobView[]>() },
   'points.list': { params: obj({ host: name, volume: optional(name) }), result: returns<PointView[]>() },
+  /** an operator judged a suspect point's change benign: it may be clean again (the note is audited) */
+  'points.clearSuspect': { params: obj({ id: int(1), note: str(2000) }), result: returns<PointView>() },
   /** sync: false does not wait for the image to reach the disk (faster, not crash-safe) */
   'restore.start': {
     params: obj({

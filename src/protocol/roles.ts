@@ -35,6 +35,7 @@ export const METHOD_ROLES: { readonly [M in MethodName]: Role } = {
   'job.cancel': 'operator',
   'job.retry': 'operator',
   'restore.start': 'operator',
+  'points.clearSuspect': 'operator',
   'alarms.ack': 'operator',
   'alarms.resolve': 'operator',
   'alarms.testChannel': 'operator',

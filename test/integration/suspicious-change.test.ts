@@ -134,4 +134,16 @@ describe('suspicious change', () => {
     expect(run.hosts[0]!.points[0]!.pointId).toBe(before.id);
     expect(run.issues.join('\n')).toMatch(new RegExp(`final sync point \\d+ not used; point\\(s\\) ${suspect.id}.* are suspect, so the failover restores point ${before.id}`));
   }, 60_000);
+
+  it('clears a suspect mark an operator judged benign, only with a note, and audits it', async () => {
+    const suspect = (await points(hub, 'text-01')).find((p) => p.suspect)!;
+    const bare = await hub.run(['points', 'text-01', '--clear-suspect', String(suspect.id)]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('--clear-suspect needs --note');
+    const r = await hub.run(['points', 'text-01', '--clear-suspect', String(suspect.id), '--note', 'nightly archive job']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await points(hub, 'text-01')).find((p) => p.id === suspect.id)!.suspect).toBe(false);
+    const audit = await hub.json<{ action: string; details: { note?: string } }[]>(['audit']);
+    expect(audit.find((a) => a.action === 'points.clearSuspect')!.details.note).toBe('nightly archive job');
+  });
 });
