@@ -296,6 +296,16 @@ ALTER TABLE points ADD COLUMN provenance TEXT NOT NULL DEFAULT '{}';
 `,
   },
   {
+    // suspicious change (Step 8): each point's change rate (new blocks / all blocks), the share
+    // of those that did not compress, and whether it stands far outside its volume's baseline
+    version: 9,
+    sql: `
+ALTER TABLE points ADD COLUMN change_rate REAL;
+ALTER TABLE points ADD COLUMN incompressible_share REAL;
+ALTER TABLE points ADD COLUMN suspect INTEGER NOT NULL DEFAULT 0;
+`,
+  },
+  {
     // a copy's own retention (Step 9): what each copy holds, kept apart from the hub's points
     // (a copy may keep a point the hub has pruned) with the packs each held point needs there;
     // points the copy's keep rules let go are marked pruned in copy_points, not copied again

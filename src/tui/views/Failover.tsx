@@ -34,6 +34,9 @@ function Gates({ precheck, instant, width, height }: { precheck: FailoverPrechec
       ))}
       <Text wrap="truncate" dimColor>{` ${forecastText(precheck.forecast, precheck.host.rtoSeconds)} · images to ${precheck.target.dir} · switch ${precheck.switchHook ?? 'none configured'}`}</Text>
       {option ? <Text wrap="truncate" bold={instant} color={theme.color(instant ? 'accent' : undefined)}>{` ${option}`}</Text> : null}
+      {(precheck.notes ?? []).map((n) => (
+        <Text key={n} wrap="truncate" color={theme.color('warn')}>{` ${n}`}</Text>
+      ))}
       <Text wrap="truncate" bold color={theme.color(precheck.ready ? 'warn' : 'bad')}>
         {precheck.ready
           ? ` ready: type ${precheck.host.host} at the prompt to fail over (⏎ asks again, esc leaves)`
