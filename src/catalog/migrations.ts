@@ -295,4 +295,27 @@ ALTER TABLE points ADD COLUMN verified_fraction REAL;
 ALTER TABLE points ADD COLUMN provenance TEXT NOT NULL DEFAULT '{}';
 `,
   },
+  {
+    // maintenance runs itself (Step 8): the record of each automatic run, and the one way old
+    // audit entries may go: retention writes its cutoff to audit_retention in the same
+    // transaction as its delete, and the trigger lets only rows older than that cutoff go
+    version: 10,
+    sql: `
+CREATE TABLE maintenance_runs (
+  id INTEGER PRIMARY KEY,
+  origin TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  state TEXT NOT NULL,
+  summary TEXT NOT NULL DEFAULT '{}',
+  error TEXT
+);
+CREATE INDEX events_time ON events(time);
+CREATE TABLE audit_retention (cutoff TEXT NOT NULL);
+DROP TRIGGER audit_no_delete;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+WHEN NOT EXISTS (SELECT 1 FROM audit_retention WHERE OLD.time < audit_retention.cutoff)
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+`,
+  },
 ];
