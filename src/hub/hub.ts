@@ -30,6 +30,10 @@ import { JobRunner } from './jobs.js';
 import { HubJournal } from './journal.js';
 import { LiveState } from './live.js';
 import { HubMaintenance } from './maintenance.js';
+import { AutoMaintenance } from './maintenance-auto.js';
+import { MaintenanceRunsRepo } from '../catalog/maintenance-runs-repo.js';
+import { defaultMaintenance } from '../config/defaults.js';
+import type { MaintenanceConfig } from '../config/types.js';
 import { loosePermissions, makePrivateDir, makePrivateFile } from './privacy.js';
 import { metricsText, type MetricsPorts } from './metrics.js';
 import { HubMonitoring, METRIC_FLUSH_PARTS } from './monitoring.js';
@@ -81,6 +85,8 @@ export interface HubOptions {
   store?: StoreConfig;
   /** second targets points are copied to (config `copies:`) */
   copies?: CopyConfig[];
+  /** automatic maintenance and the jobs' watchdog (config `maintenance:`; default daily) */
+  maintenance?: MaintenanceConfig;
 }
 
 export class Hub {
@@ -98,6 +104,7 @@ export class Hub {
   /** the opened repository (set by start) */
   storeHandle: OpenedStore | null = null;
   readonly maintenance: HubMaintenance;
+  readonly autoMaintenance: AutoMaintenance;
   readonly sessions = new Map<string, AgentSession>();
   readonly monitoring: HubMonitoring;
   readonly agents: AgentDesk;
@@ -156,9 +163,13 @@ export class Hub {
       queue: catalog.repos.queue,
       runVerify: (j, signal, progress) => this.maintenance.runVerifyJob(j, signal, progress),
       runRestore: restoreTask({ store, clock, journal, marks: catalog.repos.damage, hostOf: (j) => catalog.hostById(j.hostId)?.name ?? null }),
-      limits: { concurrency: o.concurrency ?? 4, agingSeconds },
+      limits: { concurrency: o.concurrency ?? 4, agingSeconds, stallMs: (o.maintenance ?? defaultMaintenance()).stallTimeout * 1000 },
     });
     const jobs = this.jobs;
+    this.autoMaintenance = new AutoMaintenance(
+      { clock, catalog, state: schedules, runs: new MaintenanceRunsRepo(catalog.db), maintenance: this.maintenance, jobs, journal, feed },
+      o.maintenance ?? defaultMaintenance(),
+    );
     this.scheduler = new HubScheduler({ clock, catalog, state: schedules, jobs, journal, agingSeconds }, o.schedules ?? []);
     this.continuous = new ContinuousReplication({ clock, catalog, live, jobs, journal }, o.hosts.flatMap((h) => (h.continuous ? [{ name: h.name, ...h.continuous }] : [])));
     const copies = (this.copies = new HubCopies({ catalog, store, now: clock.now, event: (...a) => journal.event(...a) }, o.copies ?? []));
@@ -188,7 +199,7 @@ export class Hub {
         dailyInspection: { clock, catalog, jobStats, journalRepo, tokens, monitoring, jobs, live, tiers, dataDir: o.dataDir },
         logBundle: { clock, catalog, jobStats, pointStats, journalRepo, alarms, jobs, hubView: () => this.hubView(), live, links, tiers, dataDir: o.dataDir },
       },
-      maintenanceRequests: { clock, catalog, jobs, journal, scheduler: this.scheduler, maintenance: this.maintenance },
+      maintenanceRequests: { clock, catalog, jobs, journal, scheduler: this.scheduler, maintenance: this.maintenance, auto: this.autoMaintenance },
       recoveryRequests: { recovery: this.recovery },
       accessRequests: { clock, journal, operators, audit: catalog.repos.auditLog, dropLapsed: () => this.api.dropLapsed() },
       storageRequests: { store, copies, journal },
@@ -231,6 +242,7 @@ export class Hub {
     this.jobs.recover();
     for (const h of this.o.hosts) this.catalog.upsertConfiguredHost(h.name, h.tags, h.tier, this.iso());
     this.scheduler.start();
+    this.autoMaintenance.start();
     this.copies.start();
     this.monitoring.start();
     // drills and failovers a stopped or killed hub left unfinished resume from their last completed step
@@ -316,6 +328,7 @@ export class Hub {
     this.feed.broadcast({ type: 'throughput', sample });
     this.jobs.tick();
     this.scheduler.tick();
+    this.autoMaintenance.tick();
     this.copies.tick();
     this.monitoring.tick();
     this.continuous.tick();

@@ -94,6 +94,10 @@ export class FakeClient implements CockpitClient {
     'store.verify': () => [],
     'verify.results': () => [],
     'maintenance.status': () => ({ task: null, phase: null, done: 0, total: 0, startedAt: null }),
+    'maintenance.preview': () => ({ now: '2025-01-01T03:30:00.000Z', dryRun: true, decisions: [], deleted: [], consolidated: [], unmanagedHosts: [] }),
+    'maintenance.run': () => {
+      throw new Error('maintenance.run is not faked');
+    },
     'store.info': () => ({ type: 'local', location: '/data/store', encrypted: false, cache: null }),
     'copies.list': () => [],
     'copies.run': () => {

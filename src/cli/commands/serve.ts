@@ -69,6 +69,7 @@ export async function serve(argv: string[]): Promise<number> {
       recovery: { targets: c.targets, checks: c.checks, plans: c.plans, drillTtlSeconds: c.recovery.drillTtl, switchHook: c.recovery.switch },
       store: c.store,
       copies: c.copies,
+      maintenance: c.maintenance,
     });
   } catch (e) {
     // the certificate and key are read here: a file that is not PEM says so in one line
