@@ -198,6 +198,9 @@ export class JobRunner {
     if (!limit) return;
     const now = this.p.clock.now();
     for (const [id, r] of [...this.running]) {
+      // an agent reports no progress while it scans a volume (hours on a big disk): its link's
+      // heartbeat timeout, not the watchdog, tells a dead agent there
+      if (r.kind === 'backup' && r.moved.startsWith('scan:')) continue;
       if (now - r.movedAt < limit) continue;
       const reason = `no progress for ${Math.round((now - r.movedAt) / 1000)} s (watchdog: maintenance.stall_timeout ${Math.round(limit / 1000)} s)`;
       // a hub task stops at its abort signal and cleans up behind it; an agent's job is told to stop
