@@ -38,7 +38,7 @@ import { loosePermissions, makePrivateDir, makePrivateFile } from './privacy.js'
 import { metricsText, type MetricsPorts } from './metrics.js';
 import { HubMonitoring, METRIC_FLUSH_PARTS } from './monitoring.js';
 import { clockOf, type Clock, type HubLog } from './ports.js';
-import { recoveryServiceOf, type HubRecoveryOptions } from './recovery-link.js';
+import { NO_RECOVERY_CONFIG, recoveryServiceOf, type HubRecoveryOptions } from './recovery-link.js';
 import { handleRequest, type RequestPorts } from './requests.js';
 import { restoreTask } from './restore-job.js';
 import { HubScheduler } from './schedules.js';
@@ -187,7 +187,7 @@ export class Hub {
     });
     this.recovery = recoveryServiceOf(
       { catalog, store, dataDir: o.dataDir, hubName: o.name, tiers, clock, journal, feed, links, live, jobs, log: o.log },
-      o.recovery,
+      { ...(o.recovery ?? NO_RECOVERY_CONFIG), stallSeconds: (o.maintenance ?? defaultMaintenance()).stallTimeout },
     );
     this.metricsPorts = { clock, catalog, jobStats, pointStats, alarmCounts: catalog.repos.alarms, monitoring, links, tiers };
     const requests: RequestPorts = {

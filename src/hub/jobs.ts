@@ -35,6 +35,8 @@ interface Running {
   /** when its progress last moved (phase or bytes), for the watchdog */
   movedAt: number;
   moved: string;
+  /** a hub task reported all its bytes done */
+  finishing?: boolean;
   samples: { t: number; done: number }[];
   bytesWire: number;
   bytesNew: number;
@@ -167,6 +169,7 @@ export class JobRunner {
     if (!r) return;
     const t = this.p.clock.now();
     const moved = `${phase}:${doneBytes}`;
+    r.finishing = r.kind !== 'backup' && totalBytes > 0 && doneBytes >= totalBytes;
     if (moved !== r.moved) {
       r.moved = moved;
       r.movedAt = t;
@@ -201,6 +204,8 @@ export class JobRunner {
       // an agent reports no progress while it scans a volume (hours on a big disk): its link's
       // heartbeat timeout, not the watchdog, tells a dead agent there
       if (r.kind === 'backup' && r.moved.startsWith('scan:')) continue;
+      // every block written: what is left (fsync, conversion by qemu-img, rename) is local and ends
+      if (r.finishing) continue;
       if (now - r.movedAt < limit) continue;
       const reason = `no progress for ${Math.round((now - r.movedAt) / 1000)} s (watchdog: maintenance.stall_timeout ${Math.round(limit / 1000)} s)`;
       // a hub task stops at its abort signal and cleans up behind it; an agent's job is told to stop
