@@ -13,6 +13,7 @@ import { readChecks, readPlans, readRecovery, readTargets } from './schema-recov
 import { readGlobalRetention, readSchedules } from './schema-schedules.js';
 import { readMaintenance } from './schema-maintenance.js';
 import { readCopies, readStore } from './schema-store.js';
+import { readInspection } from './schema-inspection.js';
 import type { DrcConfig } from './types.js';
 
 /**
@@ -43,6 +44,7 @@ export function parseConfig(text: string, file: string): DrcConfig {
     store: readStore,
     copies: readCopies,
     maintenance: readMaintenance,
+    inspection: readInspection,
   });
   const v = m?.values ?? {};
   const config: DrcConfig = {
@@ -62,6 +64,7 @@ export function parseConfig(text: string, file: string): DrcConfig {
     store: v.store ?? defaultStore(),
     copies: v.copies ?? [],
     maintenance: v.maintenance ?? defaultMaintenance(),
+    ...(v.inspection ? { inspection: v.inspection } : {}),
   };
   checkReferences(r);
   const first = r.firstError();

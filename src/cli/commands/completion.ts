@@ -15,6 +15,8 @@ const SUBCOMMANDS: Record<string, string[]> = {
   tasks: ['retry', 'cancel'],
   operators: ['add', 'revoke'],
   completion: ['bash', 'zsh', 'fish'],
+  config: ['reload'],
+  maintenance: ['preview', 'run'],
 };
 
 /** every --option a command accepts, its own and the common ones */
