@@ -41,10 +41,14 @@ async function status(): Promise<MaintenanceStatusView> {
 async function nightlyRun(day: number): Promise<MaintenanceRunView> {
   const before = (await status()).auto!.lastRuns.length;
   setClock(DAY0 + day * DAY + 3.5 * HOUR + 1000);
+  let last: MaintenanceStatusView | null = null;
   return waitFor(`the maintenance run of night ${day}`, async () => {
-    const runs = (await status()).auto!.lastRuns;
+    last = await status();
+    const runs = last.auto!.lastRuns;
     return runs.length > before && runs[0]!.state !== 'running' && runs[0]!;
-  }, 30_000);
+  }, 60_000).catch((e: Error) => {
+    throw new Error(`${e.message}; maintenance: ${JSON.stringify(last)}; hub log: ${hub.log.slice(-400)}`);
+  });
 }
 
 let predicted: PruneReport;
@@ -92,7 +96,7 @@ beforeAll(async () => {
   predicted = await hub.json<PruneReport>(['prune', '--dry-run']);
   packBytesBefore = packBytesOnDisk(hub.dataDir);
   firstRun = await nightlyRun(0);
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   delete process.env.DRC_TEST_CLOCK_FILE;
