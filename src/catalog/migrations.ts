@@ -296,6 +296,16 @@ ALTER TABLE points ADD COLUMN provenance TEXT NOT NULL DEFAULT '{}';
 `,
   },
   {
+    // suspicious change (Step 8): each point's change rate (new blocks / all blocks), the share
+    // of those that did not compress, and whether it stands far outside its volume's baseline
+    version: 9,
+    sql: `
+ALTER TABLE points ADD COLUMN change_rate REAL;
+ALTER TABLE points ADD COLUMN incompressible_share REAL;
+ALTER TABLE points ADD COLUMN suspect INTEGER NOT NULL DEFAULT 0;
+`,
+  },
+  {
     // maintenance runs itself (Step 8): the record of each automatic run, and the one way old
     // audit entries may go: retention writes its cutoff to audit_retention in the same
     // transaction as its delete, and the trigger lets only rows older than that cutoff go

@@ -196,6 +196,7 @@ export const ALARM_EVENTS = [
   'copy_failed',
   'store_full',
   'data_exposed',
+  'suspicious_change',
 ] as const;
 export type AlarmEvent = (typeof ALARM_EVENTS)[number];
 

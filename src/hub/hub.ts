@@ -43,6 +43,7 @@ import { HubMonitoring, METRIC_FLUSH_PARTS } from './monitoring.js';
 import { clockOf, type Clock, type HubLog } from './ports.js';
 import { NO_RECOVERY_CONFIG, recoveryServiceOf, type HubRecoveryOptions } from './recovery-link.js';
 import { handleRequest, type RequestPorts } from './requests.js';
+import { repairDamage } from './repair.js';
 import { restoreTask } from './restore-job.js';
 import { HubScheduler } from './schedules.js';
 import { ContinuousReplication } from './continuous.js';
@@ -206,6 +207,7 @@ export class Hub {
     ));
     const requests: RequestPorts = {
       clock, catalog, jobs, journal, feed, live, links, tiers, monitoring,
+      change: catalog.repos.change,
       snapshot: () => this.snapshot(),
       snapshotFor: (ws, snap) => this.api.snapshotFor(ws, snap),
       monitoringRequests: {
@@ -216,7 +218,7 @@ export class Hub {
       maintenanceRequests: { clock, catalog, jobs, journal, scheduler: this.scheduler, maintenance: this.maintenance, auto: this.autoMaintenance },
       recoveryRequests: { recovery: this.recovery },
       accessRequests: { clock, journal, operators, audit: catalog.repos.auditLog, dropLapsed: () => this.api.dropLapsed() },
-      storageRequests: { store, copies, journal },
+      storageRequests: { store, copies, journal, repair: (host) => repairDamage({ catalog, store, links: this.sessions, copies: this.copies.copies, journal }, host) },
       configRequests: { reload: { reload: (actor) => this.config.reload(actor) }, inspection: inspectionMail },
     };
     // who may call what: every request passes the access check first (roles.ts)
@@ -249,6 +251,7 @@ export class Hub {
       hubName: o.name,
       log: o.log,
       heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 10_000,
+      change: catalog.repos.change,
       stopping: () => this.stopping,
     }));
     this.agentTokens = new AgentTokenWatch({ tokens, sessions: links, clock, journal });

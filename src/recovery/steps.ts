@@ -63,7 +63,7 @@ async function prepare(d: StepDeps, meta: RunMeta): Promise<StepOutcome> {
   const free = freeBytes(meta.target.dir);
   const detail = `${meta.target.dir}: ${free === null ? '?' : formatBytes(free)} free, ${formatBytes(needed)} needed`;
   if (free !== null && free < needed) return { state: 'failed', detail, error: `not enough space in ${meta.target.dir}` };
-  return { state: 'succeeded', detail };
+  return { state: 'succeeded', detail, issues: meta.params.pointNotes ?? [] };
 }
 
 async function precheck(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
@@ -73,7 +73,7 @@ async function precheck(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<S
   const detail = gates.map((g) => `${g.ok ? 'ok' : g.blocking ? 'BLOCKED' : 'warn'} ${g.name}: ${g.detail}`).join('; ');
   const bad = gates.filter((g) => !g.ok);
   if (!gatesReady(gates)) return { state: 'failed', detail, error: `pre-check failed: ${bad.map((g) => g.name).join(', ')}` };
-  return { state: 'succeeded', detail, issues: bad.map((g) => `pre-check warning (${g.name}): ${g.detail}`) };
+  return { state: 'succeeded', detail, issues: [...(meta.params.pointNotes ?? []), ...bad.map((g) => `pre-check warning (${g.name}): ${g.detail}`)] };
 }
 
 async function fence(d: StepDeps, ctx: StepContext): Promise<StepOutcome> {
@@ -142,8 +142,10 @@ async function checks(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<Ste
     if (c.type === 'boot' && r.status === 'fail') break; // probes of a guest that never came up only repeat it
   }
   const failed = results.filter((r) => r.status === 'fail');
+  const mark = { time: new Date(d.host.clock.now()).toISOString(), run: ctx.run.id };
+  // booted: the guest came up from these points (a passing boot check)
+  if (results.some((r) => r.type === 'boot' && r.status === 'pass')) for (const p of h.points) d.host.catalog.repos.damage.addMarks(p.pointId, { booted: mark });
   if (results.length > 0 && failed.length === 0) {
-    const mark = { time: new Date(d.host.clock.now()).toISOString(), run: ctx.run.id };
     for (const p of h.points) d.host.catalog.repos.damage.addMarks(p.pointId, { appChecked: mark });
   }
   const detail = results.length ? results.map((r) => `${r.name} ${r.status}`).join(', ') : 'digest verified during restore; no other checks configured';

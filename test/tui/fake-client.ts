@@ -77,6 +77,7 @@ export class FakeClient implements CockpitClient {
     'job.retry': (p) => this.newJob({ host: this.findJob(p.id).host }),
     'jobs.list': () => this.snapshot.jobs,
     'points.list': (p) => this.snapshot.points.filter((x) => x.host === p.host),
+    'points.clearSuspect': (p) => ({ ...this.snapshot.points.find((x) => x.id === p.id)!, suspect: false }),
     'restore.start': (p) => this.newJob({ kind: 'restore', host: p.host, volumes: [p.volume], type: null }),
     'alarms.list': () => this.snapshot.alarms ?? [],
     'alarms.ack': (p) => this.findAlarm(p.id),
@@ -107,6 +108,7 @@ export class FakeClient implements CockpitClient {
     'copies.run': () => {
       throw new Error('no copies');
     },
+    'store.repair': () => ({ chunks: [], healed: 0, stillDamaged: 0 }),
     // drills and failovers (Step 5): no fixtures yet; the cockpit's wizards add them
     'drill.preview': () => this.need(this.drillPreview, 'drill.preview'),
     'drill.start': () => this.need(this.startedRun, 'drill.start'),
