@@ -20,6 +20,7 @@ export const FLAGS = {
   hosts: { values: ['tags', 'tier', 'expires'] },
   key: { values: ['new-passphrase-file'] },
   logs: { values: ['out'] },
+  maintenance: {},
   operators: { values: ['role', 'expires'] },
   points: { values: ['volume', 'clear-suspect', 'note'] },
   prune: { values: ['now'], switches: ['dry-run'] },

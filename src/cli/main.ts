@@ -63,6 +63,11 @@ export const COMMANDS: Record<string, Command> = {
     help: 'gc [--limit MIB-PER-S] [--json]',
     about: 'remove unreferenced chunks and repack mostly-dead packs (online, resumable)',
   },
+  maintenance: {
+    load: async () => (await import('./commands/maintenance.js')).maintenance,
+    help: 'maintenance [--json] | maintenance preview [--json] | maintenance run [--json]',
+    about: 'automatic retention, gc, journal retention and verify: next and last runs; what the next would delete; run now',
+  },
   copies: {
     load: async () => (await import('./commands/copies.js')).copies,
     help: 'copies [--json] | copies run NAME [--wait] [--limit MIB-PER-S] [--json]',

@@ -4,7 +4,7 @@
 // params, from which the types are derived); the hub answers {id, result} or {id, error}.
 // After `subscribe` the hub sends one {type:"snapshot"} and then incremental updates.
 
-import type { GcReportView, MaintenanceStatusView, PruneReport, ScheduleView, VerifyResultView } from './maintenance.js';
+import type { GcReportView, MaintenanceRunView, MaintenanceStatusView, PruneReport, ScheduleView, VerifyResultView } from './maintenance.js';
 import type { DrillArtefactView, DrillPreview, FailbackPrecheck, FailoverCancelView, FailoverPrecheck, InstanceConsole, InstanceView, RecoveryReport, RecoveryUpdate, ReportSummary, RunView } from './recovery.js';
 import { bool, int, list, name, nullable, num, obj, oneOf, optional, str, type Reader } from './schema.js';
 
@@ -411,6 +411,10 @@ export const maintenanceRequests = {
   'store.verify': { params: obj({ host: optional(name), sample: optional(num(0.01, 100)) }), result: returns<JobView[]>() },
   'verify.results': { params: obj({ jobs: list(int(1), 10_000) }), result: returns<VerifyResultView[]>() },
   'maintenance.status': { params: none, result: returns<MaintenanceStatusView>() },
+  /** what the next maintenance run's retention would delete (a prune dry run at its time, or now) */
+  'maintenance.preview': { params: none, result: returns<PruneReport>() },
+  /** run maintenance now (retention, gc, journal retention, verify queueing); ends with its record */
+  'maintenance.run': { params: none, result: returns<MaintenanceRunView>() },
 };
 
 /** The store backend and copies to second targets. */

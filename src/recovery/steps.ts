@@ -1,6 +1,7 @@
 // What each runbook step does. Every handler is safe to run again after a crash: restores
 // write to a temporary name and rename, fencing and marking are idempotent, hooks are the
 // operator's to make idempotent (documented).
+import { stallWatch } from './stall-watch.js';
 import fs from 'node:fs';
 import type { StepProgressView } from '../protocol/recovery.js';
 import { restoreVolume, type ImageFormat } from '../store/restore.js';
@@ -96,14 +97,16 @@ async function restore(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<St
   // instant recovery: the instance already runs from the export; this is the copy behind it
   const booted = meta.params.instant && d.vm ? runningInstance(d.vm.instances, ctx.run.id, h.host) : undefined;
   if (booted?.disk === 'nbd') d.vm!.instances.store.setDisk(booted.id, 'nbd+copying');
-  const r = await restoreVolume(d.host.store, p.pointId, p.volume, p.image, {
+  const watch = stallWatch(ctx.signal, d.opts.stallSeconds ? d.opts.stallSeconds * 1000 : undefined, () => Date.now(), `restore of ${h.host} volume ${p.volume}`);
+  const r = await watch.guard(restoreVolume(d.host.store, p.pointId, p.volume, p.image, {
     format: meta.target.format as ImageFormat,
-    signal: ctx.signal,
+    signal: watch.signal,
     onProgress: (x) => {
+      watch.touch(x.doneBytes, x.totalBytes);
       const elapsed = (d.host.clock.now() - started) / 1000;
       d.onProgress(ctx.run.id, ctx.step.index, { doneBytes: x.doneBytes, totalBytes: x.totalBytes, rate: elapsed > 0 ? Math.round(x.doneBytes / elapsed) : 0 });
     },
-  });
+  }));
   const finished = d.host.clock.now();
   if (r.zeroedBlocks.length === 0) d.host.catalog.repos.damage.addMarks(p.pointId, { restored: { time: new Date(finished).toISOString(), by: `${ctx.run.kind} run ${ctx.run.id}` } });
   const ms = Math.max(1, finished - started);

@@ -73,6 +73,7 @@ export async function serve(argv: string[]): Promise<number> {
       store: c.store,
       copies: c.copies,
       inspection: c.inspection ?? null,
+      maintenance: c.maintenance,
   });
   const file = ctx.config.source;
   const reload = file
