@@ -159,6 +159,6 @@ describe('maintenance that runs itself', () => {
     const second = await nightlyRun(1);
     expect(second.summary!.deleted).toEqual([]);
     expect(second.summary!.verifyPoints).toEqual([remaining[1]!.id]);
-    await waitFor('the second night\'s verify', async () => (await points(hub, 'h1')).every((p) => p.verifiedAt !== null));
-  }, 60_000);
+    await waitFor('the second night\'s verify', async () => (await points(hub, 'h1')).every((p) => p.verifiedAt !== null), 40_000);
+  }, 150_000);
 });
