@@ -26,6 +26,8 @@ const MAP: Record<string, Mapping[]> = {
   'store.full': [{ event: 'store_full', result: 'Failed', clears: false }],
   'store.space': [{ event: 'store_full', result: 'Successful', clears: true }],
   'store.permissions': [{ event: 'data_exposed', result: 'Failed', clears: false }],
+  // a point's change far outside its volume's baseline (ransomware-like); an operator resolves it
+  'change.suspicious': [{ event: 'suspicious_change', result: 'Failed', clears: false }],
   'bitmap.invalidated': [{ event: 'bitmap_invalidated', result: 'Successful', clears: false }],
   // a copy run that failed, or a copy behind its RPO; a run that succeeds ends both
   'copy.failed': [{ event: 'copy_failed', result: 'Failed', clears: false }],

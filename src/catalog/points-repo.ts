@@ -1,6 +1,6 @@
 // Recovery points and the chunk index in the catalog: the points of each volume in chain
 // order with their manifests, the packs, and where each chunk lives (hash -> pack, offset).
-import { n, ns, s, type Raw, type Statements } from './columns.js';
+import { n, nn, ns, s, type Raw, type Statements } from './columns.js';
 
 export interface PointRow {
   id: number;
@@ -21,6 +21,12 @@ export interface PointRow {
   /** share of the point's chunks its last passing verify read (1 = full) */
   verifiedFraction: number | null;
   provenance: PointMarks;
+  /** blocks whose content was new to the store / all blocks (null: not measured) */
+  changeRate: number | null;
+  /** share of those new blocks that did not compress */
+  incompressibleShare: number | null;
+  /** its change stands far outside its volume's baseline (change-baseline.ts) */
+  suspect: boolean;
 }
 /** What recovery has proven about a point besides verify (kept as JSON on the point). */
 export interface PointMarks {
@@ -32,7 +38,7 @@ export interface PointMarks {
   copies?: { target: string; time: string }[];
 }
 /** A point as committed: the marks start empty. */
-export type NewPointRow = Omit<PointRow, 'id' | 'verifiedAt' | 'damaged' | 'verifiedFraction' | 'provenance'>;
+export type NewPointRow = Omit<PointRow, 'id' | 'verifiedAt' | 'damaged' | 'verifiedFraction' | 'provenance' | 'changeRate' | 'incompressibleShare' | 'suspect'>;
 export interface ChunkLocation {
   packId: number;
   packName: string;
@@ -66,6 +72,9 @@ function pointOf(r: Raw): PointRow {
     damaged: n(r.damaged ?? 0) === 1,
     verifiedFraction: r.verified_fraction === null || r.verified_fraction === undefined ? null : n(r.verified_fraction),
     provenance: marksOf(r.provenance),
+    changeRate: nn(r.change_rate),
+    incompressibleShare: nn(r.incompressible_share),
+    suspect: n(r.suspect ?? 0) === 1,
   };
 }
 

@@ -257,6 +257,8 @@ export interface FailoverPrecheck {
   ready: boolean;
   forecast: RtoForecastView;
   switchHook: 'command' | 'webhook' | null;
+  /** why the point offered is older than the newest (it is the last clean one) */
+  notes?: string[];
 }
 
 /** What a failback would send home, per volume: the blocks where the source and the DR image differ. */

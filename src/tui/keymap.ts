@@ -13,7 +13,7 @@ export type Action =
   | 'command' | 'filter' | 'help' | 'back' | 'quit'
   | 'down' | 'up' | 'top' | 'bottom' | 'pageDown' | 'pageUp'
   | 'open' | 'sort' | 'sortReverse' | 'showHosts' | 'showTasks' | 'showPoints'
-  | 'backup' | 'fullBackup' | 'restore' | 'cancel' | 'retry'
+  | 'backup' | 'fullBackup' | 'restore' | 'cancel' | 'retry' | 'repair'
   | 'showAlarms' | 'ack' | 'resolve' | 'runNow' | 'drill' | 'failover' | 'failback' | 'start' | 'pass' | 'fail' | 'stop';
 
 export interface Binding {

@@ -6,6 +6,7 @@ import type {
   ThroughputSample, Update,
 } from '../protocol/operator.js';
 import type { CockpitClient, ConnectionState } from './client.js';
+import type { MaintenanceOutlook } from './render/maintenanceModel.js';
 
 export const EVENT_LIMIT = 500;
 export const FINISHED_JOB_LIMIT = 300;
@@ -38,6 +39,8 @@ export interface CockpitState {
   readonly metrics: Readonly<Record<string, HostMetricsState>>;
   /** null until schedules.list answered (the schedules view polls it) */
   readonly schedules: readonly ScheduleView[] | null;
+  /** the automatic maintenance and what its next run would delete (the schedules view polls them) */
+  readonly maintenance: MaintenanceOutlook | null;
   /** null until instances.list answered (the instances view polls it) */
   readonly instances: readonly InstanceView[] | null;
   /** drills and failovers this cockpit has seen (run updates, wizard results) */
@@ -61,7 +64,7 @@ export interface CockpitState {
 
 export const EMPTY_STATE: CockpitState = {
   hub: null, hosts: [], jobs: [], points: [], events: [], throughput: [],
-  alarms: [], metrics: {}, schedules: null, instances: null, runs: [], reports: null, inspection: null, audit: null,
+  alarms: [], metrics: {}, schedules: null, maintenance: null, instances: null, runs: [], reports: null, inspection: null, audit: null,
   runsListed: false, previews: {}, prechecks: {}, failbackPrechecks: {}, reportDetails: {},
   connection: 'connecting', synced: false,
 };
@@ -74,6 +77,7 @@ export function isFinished(job: JobView): boolean {
 export type LocalUpdate =
   | { type: 'alarms.list'; alarms: readonly AlarmView[] }
   | { type: 'schedules'; schedules: readonly ScheduleView[] }
+  | { type: 'maintenance'; maintenance: MaintenanceOutlook }
   | { type: 'instances'; instances: readonly InstanceView[] }
   | { type: 'reports'; reports: readonly ReportSummary[] }
   | { type: 'inspection'; inspection: InspectionView }
@@ -119,6 +123,7 @@ export function applyUpdate(state: CockpitState, update: Update | LocalUpdate): 
     case 'failback.precheck': return { ...state, failbackPrechecks: { ...state.failbackPrechecks, [update.host]: update.precheck } };
     case 'report': return { ...state, reportDetails: { ...state.reportDetails, [update.report.id]: update.report } };
     case 'schedules': return { ...state, schedules: update.schedules };
+    case 'maintenance': return { ...state, maintenance: update.maintenance };
     case 'instances': return { ...state, instances: update.instances };
     case 'reports': return { ...state, reports: update.reports };
     case 'inspection': return { ...state, inspection: update.inspection };
@@ -211,6 +216,7 @@ function fromSnapshot(s: Snapshot, prev: CockpitState): CockpitState {
     alarms: s.alarms ? capAlarms(mergeAlarms([], s.alarms)) : prev.alarms,
     metrics: prev.metrics,
     schedules: prev.schedules,
+    maintenance: prev.maintenance,
     instances: prev.instances,
     runs: prev.runs,
     reports: prev.reports,

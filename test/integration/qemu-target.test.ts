@@ -11,7 +11,7 @@ import { NbdClient } from '../../agent/nbd/client.js';
 import type { InstanceView, RunView } from '../../src/protocol/recovery.js';
 import { ROOT } from '../helpers/cluster.js';
 import { allocatedBytes } from './qemu-support.js';
-import { Cluster, PinnedHubProc, backupOk, freePort, packDir, sha256File, waitFor, withCatalog } from './support.js';
+import { Cluster, PinnedHubProc, backupOk, freePort, packDir, points, sha256File, waitFor, withCatalog } from './support.js';
 
 const haveQemu = spawnSync('qemu-system-x86_64', ['--version'], { stdio: 'ignore' }).status === 0;
 const alive = (pid: number) => {
@@ -84,6 +84,10 @@ describe.skipIf(!haveQemu)('qemu targets boot the recovered guest', () => {
     pids.push(drill.instances[0]!.pid!);
     // the restored image stays as the point was: the guest writes to its overlay
     expect(sha256File(drill.hosts[0]!.points[0]!.image)).toBe(sha256File(guest));
+    // the point the guest booted from carries the booted rung of its ladder
+    const booted = (await points(hub, 'h1')).find((p) => p.id === drill.hosts[0]!.points[0]!.pointId)!;
+    expect(booted.provenance.booted).toMatchObject({ run: drill.id });
+    expect(booted.provenance.appChecked).toMatchObject({ run: drill.id });
   });
 
   it('writes the boot time, the console up to the boot check and the screenshot into the HTML report', async () => {

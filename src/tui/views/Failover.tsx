@@ -29,6 +29,9 @@ function Gates({ precheck, width, height }: { precheck: FailoverPrecheck; width:
         </Text>
       ))}
       <Text wrap="truncate" dimColor>{` ${forecastText(precheck.forecast, precheck.host.rtoSeconds)} · images to ${precheck.target.dir} · switch ${precheck.switchHook ?? 'none configured'}`}</Text>
+      {(precheck.notes ?? []).map((n) => (
+        <Text key={n} wrap="truncate" color={theme.color('warn')}>{` ${n}`}</Text>
+      ))}
       <Text wrap="truncate" bold color={theme.color(precheck.ready ? 'warn' : 'bad')}>
         {precheck.ready
           ? ` ready: type ${precheck.host.host} at the prompt to fail over (⏎ asks again, esc leaves)`
