@@ -66,6 +66,16 @@ export interface HostView {
   volumes: VolumeView[];
   failedOver: boolean;
   revoked: boolean;
+  /** continuous replication (cycles back to back): its own RPO target (null: the tier's, already in rpoSeconds); absent when not continuous */
+  continuous?: ContinuousView | null;
+}
+
+/** A continuous host's replication: lag is the newest point's age (lastPointTime) and the backlog (backlogBytes). */
+export interface ContinuousView {
+  rpoSeconds: number | null;
+  minIntervalSeconds: number;
+  /** ISO time the current cycle started, null when none runs */
+  cycleStartedAt: string | null;
 }
 
 export interface JobProgress {
