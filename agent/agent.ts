@@ -67,7 +67,7 @@ export class Agent {
         invalidated: (volume, message) => this.send({ type: 'event', kind: 'bitmap_invalidated', volume, message: message.slice(0, 2000) }),
       }));
     }
-    this.volumeIo = new VolumeIo({ volumes: o.volumes, pool: this.pool, fenced: () => this.fenced, send: (m) => this.send(m), log: o.log });
+    this.volumeIo = new VolumeIo({ volumes: o.volumes, pool: this.pool, fenced: () => this.fenced, send: (m) => this.send(m), log: o.log, base: (name) => this.state.load(name) });
     this.inspection = new AgentInspection({ logFile: o.logFile ?? null, intervalMs: o.metricsMs ?? null, send: (m) => this.send(m) });
   }
 
@@ -184,6 +184,9 @@ export class Agent {
         return;
       case 'hashes.get':
         void this.volumeIo.hashes(m);
+        return;
+      case 'changes.get':
+        void this.volumeIo.changes(m);
         return;
       case 'write.begin':
         this.volumeIo.begin(m);

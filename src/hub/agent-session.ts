@@ -178,6 +178,9 @@ export class AgentSession implements AgentLink {
       case 'hashes':
         this.volumes.settleHashes(m);
         return;
+      case 'changes':
+        this.volumes.settleChanges(m);
+        return;
       case 'written':
         this.volumes.settleWritten(m);
         return;
