@@ -7,7 +7,8 @@ import { merkleRootPacked } from '../protocol/merkle.js';
 import { formatBytes } from '../format/human.js';
 import type { StepContext } from './executor.js';
 import type { RecoveryHost } from './host.js';
-import { differingBlocks, hashImage, readBlocks } from './image-hashes.js';
+import { readBlocks } from './image-hashes.js';
+import { changedDiff, diffVolume, type VolumeDiff } from './way-back-diff.js';
 import type { StepOutcome, StepSpec } from './runbook.js';
 import type { RunMeta, RunScopeHost } from './run-store.js';
 import type { StepDeps } from './steps.js';
@@ -33,37 +34,9 @@ function scopeHost(meta: RunMeta, host: string | null): RunScopeHost {
   return h;
 }
 
-/** One volume compared: the source as it is now against the DR image as it is now. */
-export interface VolumeDiff {
-  point: RunPointView;
-  blockSize: number;
-  size: number;
-  differing: number[];
-  /** blocks changed since the failover point at the DR site / at the source; null when the point is gone */
-  drChanged: number | null;
-  sourceChanged: number | null;
-  drSha: Buffer;
-  sourceSha: Buffer;
-}
-
-export async function diffVolume(host: RecoveryHost, name: string, p: RunPointView, signal?: AbortSignal): Promise<VolumeDiff> {
-  const link = host.sourceVolumes(name);
-  if (!link) throw new Error(`the agent of ${name} is not connected`);
-  const src = await link.hashes(p.volume, signal);
-  const dr = await hashImage(p.image, src.blockSize, signal);
-  if (dr.size !== src.size) throw new Error(`source volume ${p.volume} is ${src.size} bytes, the DR image ${dr.size}; they must be the same size`);
-  let drChanged: number | null = null;
-  let sourceChanged: number | null = null;
-  try {
-    const map = host.store.blockMap(p.pointId);
-    if (map.point.blockSize === src.blockSize && map.hashes.length === dr.sha.length) {
-      drChanged = differingBlocks(map.hashes, dr.sha).length;
-      sourceChanged = differingBlocks(map.hashes, src.sha).length;
-    }
-  } catch {
-    // the point was pruned: only the difference itself is known
-  }
-  return { point: p, blockSize: src.blockSize, size: src.size, differing: differingBlocks(dr.sha, src.sha), drChanged, sourceChanged, drSha: dr.sha, sourceSha: src.sha };
+function changesText(x: VolumeDiff): string {
+  const compared = x.union === null ? `whole volumes compared (${x.sourceHashed} source hashes)` : `only their union of ${x.union} block(s) compared`;
+  return `DR-side changes ${x.drChanged ?? '?'}, source changes ${x.sourceChanged ?? '?'} since point ${x.point.pointId}; ${compared}`;
 }
 
 async function sendDiff(host: RecoveryHost, name: string, d: VolumeDiff, signal: AbortSignal): Promise<{ blocks: number; bytes: number }> {
@@ -99,8 +72,8 @@ async function precheck(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<S
   if (bad.length) return { state: 'failed', detail: bad.map((g) => g.detail).join('; '), error: `pre-check failed: ${bad.map((g) => g.name).join(', ')}` };
   const lines: string[] = [];
   for (const p of h.points) {
-    const x = await diffVolume(d.host, h.host, p, ctx.signal);
-    lines.push(`${p.volume}: ${x.differing.length} block(s) (${formatBytes(x.differing.length * x.blockSize)}) to send back; DR-side changes ${x.drChanged ?? '?'}, source changes ${x.sourceChanged ?? '?'} since point ${p.pointId}`);
+    const x = await changedDiff(d.host, h.host, p, ctx.signal);
+    lines.push(`${p.volume}: ${x.differing.length} block(s) (${formatBytes(x.differing.length * x.blockSize)}) to send back; ${changesText(x)}`);
   }
   return { state: 'succeeded', detail: lines.join('; ') };
 }
@@ -109,13 +82,13 @@ async function reverseSync(d: StepDeps, meta: RunMeta, ctx: StepContext): Promis
   const h = scopeHost(meta, ctx.step.host);
   const p = h.points.find((x) => x.volume === ctx.step.volume);
   if (!p) throw new Error(`volume ${ctx.step.volume} is not in this run`);
-  const x = await diffVolume(d.host, h.host, p, ctx.signal);
+  const x = await changedDiff(d.host, h.host, p, ctx.signal);
   d.onProgress(ctx.run.id, ctx.step.index, { doneBytes: 0, totalBytes: x.differing.length * x.blockSize, rate: 0 });
   const sent = await sendDiff(d.host, h.host, x, ctx.signal);
   return {
     state: 'succeeded',
-    detail: `${sent.blocks} block(s), ${formatBytes(sent.bytes)} sent back into ${h.host}/${p.volume} (DR-side changes ${x.drChanged ?? '?'}, source changes ${x.sourceChanged ?? '?'} since point ${p.pointId})`,
-    result: { sync: { blocksSent: sent.blocks, bytesSent: sent.bytes, drChanged: x.drChanged, sourceChanged: x.sourceChanged } },
+    detail: `${sent.blocks} block(s), ${formatBytes(sent.bytes)} sent back into ${h.host}/${p.volume} (${changesText(x)})`,
+    result: { sync: { blocksSent: sent.blocks, bytesSent: sent.bytes, drChanged: x.drChanged, sourceChanged: x.sourceChanged, unionBlocks: x.union, sourceHashed: x.sourceHashed } },
   };
 }
 
@@ -123,13 +96,18 @@ async function cutover(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<St
   const h = scopeHost(meta, ctx.step.host);
   let blocks = 0;
   let bytes = 0;
+  let union = 0;
+  let hashed = 0;
   for (const p of h.points) {
-    const sent = await sendDiff(d.host, h.host, await diffVolume(d.host, h.host, p, ctx.signal), ctx.signal);
+    const x = await changedDiff(d.host, h.host, p, ctx.signal);
+    const sent = await sendDiff(d.host, h.host, x, ctx.signal);
     blocks += sent.blocks;
     bytes += sent.bytes;
+    union += x.union ?? x.differing.length;
+    hashed += x.sourceHashed;
   }
   const stop = meta.target.type === 'command' ? 'the target hook owns the DR instance: stop it before the switch' : `directory target: nothing of the hub's serves the DR image`;
-  return { state: 'succeeded', detail: `${stop}; last delta ${blocks} block(s), ${formatBytes(bytes)}`, result: { sync: { blocksSent: blocks, bytesSent: bytes } } };
+  return { state: 'succeeded', detail: `${stop}; last delta ${blocks} block(s), ${formatBytes(bytes)}`, result: { sync: { blocksSent: blocks, bytesSent: bytes, unionBlocks: union, sourceHashed: hashed } } };
 }
 
 async function verify(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
