@@ -35,6 +35,8 @@ export interface AgentOptions {
   /** commands run around a failover's final sync (e.g. fsfreeze -f / fsfreeze -u, a database flush) */
   preFreeze?: string | null;
   postThaw?: string | null;
+  /** dr: this agent runs at the DR site on the recovered image (its points are the host's DR-side chain) */
+  site?: 'primary' | 'dr';
 }
 
 type Waiter = { type: string; jobId: number; volume?: string; seq?: number; resolve: (m: HubMessage) => void; reject: (e: Error) => void };
@@ -149,7 +151,7 @@ export class Agent {
         return { name: v.name, path: v.path, size, blockSize: v.blockSize, tracker: tracker.kind };
       }),
     ).then((volumes) => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, host: this.o.host, agentVersion: AGENT_VERSION, volumes }));
+      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, host: this.o.host, agentVersion: AGENT_VERSION, volumes, ...(this.o.site === 'dr' ? { site: 'dr' } : {}) }));
     });
   }
 

@@ -295,4 +295,12 @@ ALTER TABLE points ADD COLUMN verified_fraction REAL;
 ALTER TABLE points ADD COLUMN provenance TEXT NOT NULL DEFAULT '{}';
 `,
   },
+  {
+    // the way back (Step 11): where a point was taken — at the primary site, or by an agent
+    // running at the DR site on the recovered image while the host is failed over
+    version: 15,
+    sql: `
+ALTER TABLE points ADD COLUMN site TEXT NOT NULL DEFAULT 'primary';
+`,
+  },
 ];

@@ -54,6 +54,7 @@ export function pointView(c: HostRepo & PointRepo, p: PointRow): PointView {
     verifiedAt: p.verifiedAt,
     copies: c.copiesOfPoint(p.id),
     damaged: p.damaged,
+    site: p.site,
     provenance: {
       verified: p.verifiedAt === null ? null : { time: p.verifiedAt, fraction: p.verifiedFraction ?? 1 },
       restored: p.provenance.restored ?? null,

@@ -48,6 +48,8 @@ const agentReaders = {
     host: name,
     agentVersion: str(64),
     volumes: list(volumeInfo, 256),
+    /** dr: an agent at the DR site on the recovered image of a failed-over host; its points form the DR-side chain */
+    site: optional(oneOf('primary', 'dr')),
   }),
   heartbeat: obj({ type: oneOf('heartbeat'), time: int(0) }),
   bitmap: obj({

@@ -128,6 +128,8 @@ export interface PointView {
   /** relies on a chunk that failed its hash or is missing: restores refuse it unless told to write zeros */
   damaged: boolean;
   provenance: PointProvenanceView;
+  /** where it was taken: primary, or dr (an agent on the recovered image while the host is failed over) */
+  site: 'primary' | 'dr';
 }
 
 /** What has been proven about a point, rung by rung (times ISO 8601). */
