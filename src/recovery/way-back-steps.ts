@@ -3,7 +3,10 @@
 // source against the DR image, un-fence). Each is safe to run again after a hub restart: the
 // differing blocks are measured again from both sides every time.
 import type { GateView, RunPointView } from '../protocol/recovery.js';
+import fs from 'node:fs';
+import path from 'node:path';
 import { merkleRootPacked } from '../protocol/merkle.js';
+import { mergeOverlay } from './qemu/overlay-merge.js';
 import { formatBytes } from '../format/human.js';
 import type { StepContext } from './executor.js';
 import type { RecoveryHost } from './host.js';
@@ -58,8 +61,8 @@ export function failbackGates(host: RecoveryHost, name: string, points: RunPoint
       ? { name: 'point', ok: false, blocking: true, detail: `no failover of ${name} restored its volumes; use drc failover cancel ${name} to un-fence without failback` }
       : { name: 'point', ok: true, blocking: true, detail: `DR images of failover point(s) ${points.map((p) => p.pointId).join(', ')}` },
   );
-  // a qemu instance writes into its overlay, not into the restored image hashed here
-  if (targetType === 'qemu') gates.push({ name: 'target', ok: false, blocking: true, detail: `${name} runs as a qemu instance: failback from an instance's overlay is not supported yet; stop it and use drc failover cancel, or copy its disk back by hand` });
+  // a qemu instance writes into its overlay: the cut-over stops it and merges the overlay into the DR image
+  if (targetType === 'qemu') gates.push({ name: 'target', ok: true, blocking: false, detail: `${name} runs as a qemu instance: the cut-over stops it and merges its overlay into the DR image before the last delta` });
   const link = host.link(name);
   gates.push({ name: 'agent', ok: link === 'connected', blocking: true, detail: link === 'connected' ? `source agent of ${name} connected` : `source agent of ${name} ${link}: start it on the source host` });
   return gates;
@@ -92,8 +95,24 @@ async function reverseSync(d: StepDeps, meta: RunMeta, ctx: StepContext): Promis
   };
 }
 
+/** A qemu failover's instance: stopped (its state stays in the instances table), its overlays merged into the DR images. */
+async function stopInstance(d: StepDeps, meta: RunMeta, h: RunScopeHost): Promise<string> {
+  if (!d.vm) throw new Error('this hub runs no qemu instances');
+  const failoverRun = Number(meta.params.failoverRun);
+  const row = d.vm.instances.ofRun(failoverRun, h.host).filter((r) => r.kind === 'failover').sort((a, b) => b.id - a.id)[0];
+  if (!row) throw new Error(`failover run ${failoverRun} has no instance of ${h.host}`);
+  if (row.state === 'running') await d.vm.instances.stop(row.id, row.host);
+  for (const p of h.points) {
+    const overlay = path.join(row.dir, `overlay-${p.volume}.qcow2`);
+    if (!fs.existsSync(overlay)) throw new Error(`instance ${row.id}: overlay of ${p.volume} is gone (${overlay})`);
+    await mergeOverlay(overlay, p.image);
+  }
+  return `instance ${row.id} stopped, its overlay merged into the DR image`;
+}
+
 async function cutover(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
   const h = scopeHost(meta, ctx.step.host);
+  const stopped = meta.target.type === 'qemu' ? await stopInstance(d, meta, h) : null;
   let blocks = 0;
   let bytes = 0;
   let union = 0;
@@ -106,7 +125,7 @@ async function cutover(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<St
     union += x.union ?? x.differing.length;
     hashed += x.sourceHashed;
   }
-  const stop = meta.target.type === 'command' ? 'the target hook owns the DR instance: stop it before the switch' : `directory target: nothing of the hub's serves the DR image`;
+  const stop = stopped ?? (meta.target.type === 'command' ? 'the target hook owns the DR instance: stop it before the switch' : `directory target: nothing of the hub's serves the DR image`);
   return { state: 'succeeded', detail: `${stop}; last delta ${blocks} block(s), ${formatBytes(bytes)}`, result: { sync: { blocksSent: blocks, bytesSent: bytes, unionBlocks: union, sourceHashed: hashed } } };
 }
 
