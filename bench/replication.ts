@@ -5,7 +5,9 @@
 // against the target, the CPU the hub and the agent (with its daemon) used, and what the
 // catalog and the store hold against one hourly incremental of the same writes. Shorter
 // runs: BENCH_REPLICATION_SECONDS (default 300); BENCH_REPLICATION_MIB, BENCH_WRITE_MIBPS,
-// BENCH_TARGET_RPO and BENCH_MIN_INTERVAL change the disk, the workload and the cycle.
+// BENCH_TARGET_RPO and BENCH_MIN_INTERVAL change the disk, the workload and the cycle. Then
+// the failback of a host of the same size (bench/failback-return.ts); BENCH_ONLY=continuous
+// or BENCH_ONLY=failback runs one half.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +15,7 @@ import Database from 'better-sqlite3';
 import { NbdClient } from '../agent/nbd/client.js';
 import { AgentProc, HubProc, tempDir, waitConnected, waitFor } from '../test/helpers/cluster.js';
 import { CONTINUOUS_THINNING, selectThinning } from '../src/scheduler/thinning.js';
+import { failbackReturn } from './failback-return.js';
 
 const SECONDS = Number(process.env.BENCH_REPLICATION_SECONDS ?? 300);
 const DISK_MIB = Number(process.env.BENCH_REPLICATION_MIB ?? 2048);
@@ -21,6 +24,7 @@ const TARGET_RPO = Number(process.env.BENCH_TARGET_RPO ?? 15);
 const MIN_INTERVAL = Number(process.env.BENCH_MIN_INTERVAL ?? 5);
 const BS = 65536;
 const keep = process.env.BENCH_KEEP === '1';
+const only = process.env.BENCH_ONLY ?? '';
 
 /** user+system CPU seconds of a process and its children that it waited for, from /proc. */
 function cpuSeconds(pid: number): number {
@@ -52,6 +56,24 @@ const pct = (xs: number[], q: number): number => {
 const mib = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
 
 async function main(): Promise<void> {
+  const rows: [string, string][] = [];
+  let headline = '';
+  if (only !== 'failback') {
+    const c = await continuous();
+    rows.push(...c.rows);
+    headline = c.headline;
+  }
+  if (only !== 'continuous') {
+    const f = await failbackReturn(DISK_MIB, keep);
+    rows.push(...f.rows);
+    headline = headline ? `${headline}; failback sent ${f.ratio.toFixed(2)}× the union` : `failback sent back ${f.ratio.toFixed(2)}× the union of changed blocks`;
+  }
+  const w = Math.max(...rows.map((r) => r[0].length));
+  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(w)}  ${v}\n`);
+  process.stdout.write(`${headline}\n`);
+}
+
+async function continuous(): Promise<{ rows: [string, string][]; headline: string }> {
   const root = tempDir('drc-bench-replication-');
   const image = path.join(root, 'disk.img');
   fs.writeFileSync(image, '');
@@ -137,9 +159,7 @@ async function main(): Promise<void> {
       ['point rows after 1 h (thinned)', `${keptAfterHour} (an hourly schedule: 1)`],
       ['store vs hourly + changed data', `${(storeBytes / (hourlyBytes + written)).toFixed(2)}×`],
     ];
-    const w = Math.max(...rows.map((r) => r[0].length));
-    for (const [k, v] of rows) process.stdout.write(`${k.padEnd(w)}  ${v}\n`);
-    process.stdout.write(`achieved RPO p95 / target RPO: ${(pct(ages, 0.95) / TARGET_RPO).toFixed(2)}× (${pct(ages, 0.95).toFixed(1)} s of ${TARGET_RPO} s)\n`);
+    return { rows, headline: `achieved RPO p95 / target RPO: ${(pct(ages, 0.95) / TARGET_RPO).toFixed(2)}× (${pct(ages, 0.95).toFixed(1)} s of ${TARGET_RPO} s)` };
   } finally {
     await disk?.close().catch(() => undefined);
     await agent.stop();
