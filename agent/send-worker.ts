@@ -6,8 +6,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { createXXHash3, type IHasher } from 'hash-wasm';
-import { compress } from 'zstd-napi';
-import { CODEC_RAW, CODEC_ZSTD, encodeBlockFrame } from '../src/protocol/frames.js';
+import { frameBound, writeFrame } from './block-frames.js';
 
 export interface SendItem {
   index: number;
@@ -35,21 +34,6 @@ export interface SendResult {
 
 let hasher: IHasher | null = null;
 
-const PROBE_BYTES = 4096;
-/**
- * Whether a block is worth compressing: two 4 KiB samples (start and middle) are compressed
- * first, and a block where neither shrinks by 5% (random data: media, archives, encrypted
- * files) is sent raw. Compressing such a block whole costs as much as compressing text and
- * saves nothing; the samples cost an eighth of that.
- */
-function worthCompressing(data: Buffer): boolean {
-  if (data.length < 4 * PROBE_BYTES) return true;
-  for (const at of [0, data.length >> 1]) {
-    if (compress(data.subarray(at, at + PROBE_BYTES), { compressionLevel: 1 }).length < PROBE_BYTES * 0.95) return true;
-  }
-  return false;
-}
-
 async function build(t: SendTask): Promise<SendResult> {
   hasher ??= await createXXHash3();
   if (t.items.every((it) => it.data)) return buildFrom(-1, t, hasher);
@@ -63,6 +47,9 @@ async function build(t: SendTask): Promise<SendResult> {
 
 function buildFrom(fd: number, t: SendTask, hasher: IHasher): SendResult {
   const block = Buffer.allocUnsafe(t.blockSize);
+  // every frame of the task in one buffer of its own (transferred to the main thread whole)
+  const out = Buffer.allocUnsafeSlow(t.items.length * frameBound(t.blockSize));
+  let used = 0;
   const frames: Uint8Array[] = [];
   const amended: SendResult['amended'] = [];
   for (const it of t.items) {
@@ -75,17 +62,15 @@ function buildFrom(fd: number, t: SendTask, hasher: IHasher): SendResult {
       if (got < len) block.fill(0, got, len);
       data = block.subarray(0, len);
     }
-    let hash = Buffer.from(it.sha.buffer, it.sha.byteOffset, 32);
+    let hash: Uint8Array = it.sha;
     // a block the tracker handed over comes from a point-in-time view it hashed itself
     if (!it.data && !Buffer.from(hasher.init().update(data).digest('binary')).equals(Buffer.from(it.xxh.buffer, it.xxh.byteOffset, 8))) {
       hash = createHash('sha256').update(data).digest();
       amended.push({ index: it.index, sha: hash });
     }
-    const z = worthCompressing(data) ? compress(data, { compressionLevel: 1 }) : data;
-    const useZ = z.length < len;
-    frames.push(
-      encodeBlockFrame({ codec: useZ ? CODEC_ZSTD : CODEC_RAW, volumeIndex: t.volumeIndex, jobId: t.jobId, blockIndex: it.index, rawLength: len, hash }, useZ ? z : data),
-    );
+    const n = writeFrame(out, used, { volumeIndex: t.volumeIndex, jobId: t.jobId, blockIndex: it.index, hash }, data);
+    frames.push(out.subarray(used, used + n));
+    used += n;
   }
   return { frames, amended };
 }
@@ -93,7 +78,7 @@ function buildFrom(fd: number, t: SendTask, hasher: IHasher): SendResult {
 parentPort?.on('message', (m: { id: number; task: SendTask } | { closeAll: true }) => {
   if ('closeAll' in m) return;
   build(m.task).then(
-    (result) => parentPort!.postMessage({ id: m.id, result }, result.frames.map((f) => f.buffer as ArrayBuffer)),
+    (result) => parentPort!.postMessage({ id: m.id, result }, [...new Set(result.frames.map((f) => f.buffer as ArrayBuffer))]),
     (e: unknown) => parentPort!.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) }),
   );
 });

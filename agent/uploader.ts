@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { FLAG_ZERO, OFFER_MAX_ENTRIES, decodeIndices, encodeOffer, type HubMessageOf } from '../src/protocol/agent.js';
 import { ChangedBlockBitmap } from '../src/protocol/bitmap.js';
 import { merkleRootPacked } from '../src/protocol/merkle.js';
+import { canReadFull, uploadFullOnePass } from './full-upload.js';
 import type { SendItem, SendResult } from './send-worker.js';
 import type { AgentState } from './state.js';
 import type { TrackerKind, VolumeTracker } from './trackers/tracker.js';
@@ -89,7 +90,10 @@ async function uploadTracked(
 ): Promise<UploadResult> {
   const prev = state.load(vol.name);
   const incremental = !job.full && prev !== null && prev.generation === job.basePointId && prev.blockSize === vol.blockSize;
-  link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'scan', doneBytes: 0, totalBytes: await tracker.size() });
+  const volumeBytes = await tracker.size();
+  // a full reads every block anyway: in one pass when the tracker can (full-upload.ts)
+  if (!incremental && volumeBytes > 0 && canReadFull(tracker)) return uploadFullOnePass(link, job, vol, state, tracker, volumeBytes);
+  link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'scan', doneBytes: 0, totalBytes: volumeBytes });
   const t0 = performance.now();
   const scan = await tracker.changedBlocks(incremental ? prev : null);
   const size = scan.size;

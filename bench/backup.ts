@@ -230,6 +230,24 @@ function phases(agentLog: AgentJobLog, hub: HubProc, jobId: number): string {
   return `agent scan ${agentLog.scanMs}${steps ? ` (${steps})` : ''}, transfer ${agentLog.transferMs}, commit ${agentLog.commitMs} ms${h}`;
 }
 
+/** The hub's log line of a restore job as its phases: worker ms summed over the workers, the rest wall ms. */
+function restorePhases(hub: HubProc, jobId: number): string {
+  let line: { job?: number; restore?: Record<string, number> } | null = null;
+  try {
+    for (const l of fs.readFileSync(path.join(hub.dataDir, 'hub.log'), 'utf8').split('\n')) {
+      if (!l.includes('"restore"')) continue;
+      const j = JSON.parse(l) as { job?: number; restore?: Record<string, number> };
+      if (j.job === jobId && j.restore) line = j;
+    }
+  } catch {
+    return 'no phases in the hub log';
+  }
+  const p = line?.restore;
+  if (!p) return 'no phases in the hub log';
+  const mib = (p.bytesRead! / 1048576).toFixed(0);
+  return `hub job ${p.total} ms: plan ${p.plan}; ${p.workers} workers (ms summed): read ${p.read} (${p.reads} reads, ${mib} MiB), decompress ${p.decompress}, verify ${p.verify}, write ${p.write}; flush while writing ${p.flush}, final fsync ${p.fsync}`;
+}
+
 async function benchImage(label: string, image: string, root: string, hub: HubProc, mutate: () => number): Promise<ImageBench> {
   const host = `bench-${label}`;
   const token = await hub.addHost(host);
@@ -288,11 +306,12 @@ async function benchImage(label: string, image: string, root: string, hub: HubPr
       process.stderr.write(`bench: [${label}] drc restore${sync ? '' : ' --no-fsync'}\n`);
       settle();
       const c0 = cpuOf(hub.proc.pid);
-      const [r, rs] = await timedAsync(() => hub.run(['restore', host, '--volume', 'disk', '--point', 'latest', '--to', out, ...(sync ? [] : ['--no-fsync'])]));
+      const [r, rs] = await timedAsync(() => hub.run(['restore', host, '--volume', 'disk', '--point', 'latest', '--to', out, '--json', ...(sync ? [] : ['--no-fsync'])]));
       const cpu = cpuOf(hub.proc.pid) - c0;
       if (r.code !== 0) throw new Error(`drc restore failed: ${r.stderr}`);
       if (sha256File(out) !== want) throw new Error('drc restore is not byte-identical');
-      rows.push({ tool: 'drc', image: label, step: sync ? 'restore' : 'restore-nosync', seconds: rs, cpu, bytes: fs.statSync(out).size, note: sync ? 'fsync before success' : 'like borg/restic: no fsync' });
+      const how = restorePhases(hub, (JSON.parse(r.stdout) as { id: number }).id);
+      rows.push({ tool: 'drc', image: label, step: sync ? 'restore' : 'restore-nosync', seconds: rs, cpu, bytes: fs.statSync(out).size, note: `${sync ? 'fsync before success' : 'like borg/restic: no fsync'}; ${how}` });
       fs.rmSync(out);
     }
     for (const p of peers) {

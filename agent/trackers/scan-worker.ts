@@ -40,6 +40,7 @@ async function scan(t: ScanTask): Promise<ScanResult> {
   const buf = Buffer.allocUnsafe(perRead * t.blockSize);
   const zeroBlock = Buffer.alloc(t.blockSize);
   const zeroXxh = Buffer.from(hasher.init().update(zeroBlock).digest('binary'));
+  const zeroSha = createHash('sha256').update(zeroBlock).digest();
   const prev = t.prev ? Buffer.from(t.prev.buffer, t.prev.byteOffset, t.prev.byteLength) : null;
   const fd = fs.openSync(t.path, 'r');
   let bytesRead = 0;
@@ -66,7 +67,7 @@ async function scan(t: ScanTask): Promise<ScanResult> {
         if (prev && prev.length >= o + 8 && prev.compare(h, 0, 8, o, o + 8) === 0) continue;
         changed.push(i);
         zero.push(isZero ? 1 : 0);
-        if (t.wantSha) shas.push(createHash('sha256').update(block).digest());
+        if (t.wantSha) shas.push(isZero && len === t.blockSize ? zeroSha : createHash('sha256').update(block).digest());
       }
     }
   } finally {

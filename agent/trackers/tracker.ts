@@ -4,7 +4,8 @@
 import type { SendItem, SendResult, SendTask } from '../send-worker.js';
 import type { VolumeGeneration } from '../state.js';
 import { WorkerPool, workerUrl } from '../worker-pool.js';
-import { scanVolume, type ScanPool } from './scan.js';
+import type { FullResult } from './full-worker.js';
+import { fullReaders, scanVolume, type ScanPool } from './scan.js';
 
 export type TrackerKind = 'scan' | 'qemu-dirty-bitmap';
 
@@ -85,6 +86,11 @@ export class ScanTracker implements VolumeTracker {
 
   frames(items: SendItem[], job: { jobId: number; volumeIndex: number }): Promise<SendResult> {
     return senders.run({ path: this.vol.path, blockSize: this.vol.blockSize, size: this.lastSize, jobId: job.jobId, volumeIndex: job.volumeIndex, items });
+  }
+
+  /** A full in one pass (full-upload.ts): blocks start..end read once, hashed and framed. */
+  readFull(start: number, end: number, size: number, job: { jobId: number; volumeIndex: number }): Promise<FullResult> {
+    return fullReaders.run({ path: this.vol.path, blockSize: this.vol.blockSize, size, start, end, jobId: job.jobId, volumeIndex: job.volumeIndex });
   }
 
   async commit(_pointId: number, save: () => void): Promise<void> {

@@ -52,6 +52,11 @@ export class Dispatcher {
     this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms).unref()));
   }
 
+  /** A config reload: deliveries under way finish on the notifier they started with. */
+  setNotifiers(notifiers: Notifier[]): void {
+    this.o.notifiers = notifiers;
+  }
+
   notifier(name: string): Notifier | undefined {
     return this.o.notifiers.find((n) => n.channel.name === name);
   }

@@ -37,10 +37,10 @@ const NOTIFIED: Partial<Record<Transition['kind'], NoticeKind>> = {
 
 export class AlarmService {
   readonly store: AlarmLedger;
-  readonly evaluator: AlarmEvaluator;
+  evaluator: AlarmEvaluator;
   readonly book: AlarmBook;
   readonly dispatcher: Dispatcher;
-  readonly rules: AlarmRule[];
+  rules: AlarmRule[];
   private stopped = false;
 
   constructor(private readonly o: AlarmServiceOptions) {
@@ -61,6 +61,22 @@ export class AlarmService {
         if (fresh) this.o.broadcast({ type: 'alarm', alarm: this.view(fresh) });
       },
     });
+  }
+
+  /**
+   * A config reload: new rules and channels from now on. Open alarms stay (a rule that is gone
+   * no longer fires or clears them; resolve them by hand); `for:` timers start again.
+   */
+  reconfigure(rules: AlarmRule[], channels: ChannelConfig[]): void {
+    this.rules = rulesInForce(rules);
+    this.evaluator = new AlarmEvaluator(this.rules);
+    this.o.channels = channels;
+    this.dispatcher.setNotifiers(channels.map(createNotifier));
+  }
+
+  /** The channels in force (config `channels:`). */
+  channels(): ChannelConfig[] {
+    return this.o.channels;
   }
 
   stop(): void {

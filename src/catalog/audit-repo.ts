@@ -47,4 +47,22 @@ export class AuditRepo {
     const sql = `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...args, q.limit) as Raw[]).map(entryOf).reverse();
   }
+
+  /**
+   * Oldest first: the rows of one drill, failover or failback run — those naming it (start,
+   * verdict, cleanup) and, in the hour before it started, the pre-checks and refused starts of
+   * its kind about its hosts (a confirmation mistyped, a gate that blocked).
+   */
+  ofRun(q: { run: number; kind: string; hosts: string[]; startedAt: string }): AuditEntryView[] {
+    const hosts = q.hosts.length ? q.hosts : [''];
+    const before = new Date(Date.parse(q.startedAt) - RUN_LEAD_MS).toISOString();
+    const sql =
+      `SELECT * FROM audit WHERE action != 'report.get' AND (json_extract(details, '$.run') = ? OR (target = ? AND action IN ('drill.verdict', 'drill.cleanup')) ` +
+      `OR (action LIKE ? AND target IN (${hosts.map(() => '?').join(', ')}) AND time >= ? AND time <= ?)) ORDER BY id LIMIT ?`;
+    return (this.db.prepare(sql).all(q.run, String(q.run), `${q.kind}.%`, ...hosts, before, q.startedAt, RUN_AUDIT_MAX) as Raw[]).map(entryOf);
+  }
 }
+
+/** how far before a run's start its pre-checks and refused attempts are looked for */
+const RUN_LEAD_MS = 3_600_000;
+const RUN_AUDIT_MAX = 500;

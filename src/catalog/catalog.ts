@@ -202,6 +202,9 @@ export class Catalog {
   hasChunk(hash: Buffer): boolean {
     return this.repos.points.hasChunk(hash);
   }
+  chunksPresent(hashes: readonly Buffer[]): Set<string> {
+    return this.repos.points.chunksPresent(hashes);
+  }
   insertChunk(hash: Buffer, packId: number, offset: number, length: number, rawLength: number, codec: number): void {
     this.repos.points.insertChunk(hash, packId, offset, length, rawLength, codec);
   }

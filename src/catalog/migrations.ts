@@ -296,6 +296,35 @@ ALTER TABLE points ADD COLUMN provenance TEXT NOT NULL DEFAULT '{}';
 `,
   },
   {
+    // a copy's own retention (Step 9): what each copy holds, kept apart from the hub's points
+    // (a copy may keep a point the hub has pruned) with the packs each held point needs there;
+    // points the copy's keep rules let go are marked pruned in copy_points, not copied again
+    version: 13,
+    sql: `
+CREATE TABLE copy_held (
+  copy TEXT NOT NULL,
+  object TEXT NOT NULL,
+  point_id INTEGER,
+  host TEXT NOT NULL,
+  volume TEXT NOT NULL,
+  time TEXT NOT NULL,
+  copied_at TEXT NOT NULL,
+  retain_until TEXT,
+  PRIMARY KEY (copy, object)
+) WITHOUT ROWID;
+CREATE TABLE copy_held_packs (
+  copy TEXT NOT NULL,
+  object TEXT NOT NULL,
+  pack TEXT NOT NULL,
+  PRIMARY KEY (copy, object, pack)
+) WITHOUT ROWID;
+CREATE INDEX copy_held_packs_pack ON copy_held_packs(copy, pack);
+ALTER TABLE copy_points ADD COLUMN pruned_at TEXT;
+ALTER TABLE copy_runs ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE copy_runs ADD COLUMN note TEXT;
+`,
+  },
+  {
     // the way back (Step 11): where a point was taken — at the primary site, or by an agent
     // running at the DR site on the recovered image while the host is failed over
     version: 15,

@@ -131,6 +131,14 @@ export class PointsRepo {
   hasChunk(hash: Buffer): boolean {
     return this.st.get('SELECT 1 FROM chunks WHERE hash = ?').get(hash) !== undefined;
   }
+  /** Which of these chunks are indexed (hex hashes), in one query. */
+  chunksPresent(hashes: readonly Buffer[]): Set<string> {
+    if (hashes.length === 0) return new Set();
+    const rows = this.st
+      .get('SELECT lower(hex(hash)) AS h FROM chunks WHERE hash IN (SELECT unhex(value) FROM json_each(?))')
+      .all(JSON.stringify(hashes.map((h) => h.toString('hex')))) as { h: string }[];
+    return new Set(rows.map((r) => r.h));
+  }
   /** A chunk already indexed keeps its first location. */
   insertChunk(hash: Buffer, packId: number, offset: number, length: number, rawLength: number, codec: number): void {
     this.st

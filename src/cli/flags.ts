@@ -32,5 +32,6 @@ export const FLAGS = {
   tasks: { values: ['state', 'host'] },
   verify: { values: ['sample'] },
   completion: {},
-  inspect: { values: ['format', 'out'] },
+  inspect: { values: ['format', 'out'], switches: ['send'], repeat: ['channel'] },
+  config: {},
 } satisfies Record<string, FlagSpec>;

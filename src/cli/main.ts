@@ -125,8 +125,13 @@ export const COMMANDS: Record<string, Command> = {
   },
   inspect: {
     load: async () => (await import('./commands/inspect.js')).inspect,
-    help: 'inspect [--format md|html|json] [--out FILE]',
-    about: 'the daily inspection as one report: agents, failed and waiting tasks, alarms, links, credentials, storage, verify, RPO',
+    help: 'inspect [--format md|html|json] [--out FILE] | inspect --send [--channel NAME]... [--json]',
+    about: 'the daily inspection as one report: agents, failed and waiting tasks, alarms, links, credentials, storage, verify, RPO; --send mails it through channels',
+  },
+  config: {
+    load: async () => (await import('./commands/config.js')).config,
+    help: 'config reload [--json]',
+    about: 'make the hub read its config file again (admin): schedules, alarms, channels, retention, copies, checks … apply at once',
   },
   tasks: {
     load: async () => (await import('./commands/tasks.js')).tasks,

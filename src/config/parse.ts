@@ -12,6 +12,7 @@ import { readHosts, readHub, readTiers } from './schema-hub.js';
 import { readChecks, readPlans, readRecovery, readTargets } from './schema-recovery.js';
 import { readGlobalRetention, readSchedules } from './schema-schedules.js';
 import { readCopies, readStore } from './schema-store.js';
+import { readInspection } from './schema-inspection.js';
 import type { DrcConfig } from './types.js';
 
 /**
@@ -41,6 +42,7 @@ export function parseConfig(text: string, file: string): DrcConfig {
     recovery: readRecovery,
     store: readStore,
     copies: readCopies,
+    inspection: readInspection,
   });
   const v = m?.values ?? {};
   const config: DrcConfig = {
@@ -59,6 +61,7 @@ export function parseConfig(text: string, file: string): DrcConfig {
     recovery: v.recovery ?? defaultRecovery(),
     store: v.store ?? defaultStore(),
     copies: v.copies ?? [],
+    ...(v.inspection ? { inspection: v.inspection } : {}),
   };
   checkReferences(r);
   const first = r.firstError();

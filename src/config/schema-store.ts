@@ -3,9 +3,10 @@
  * (second targets points are copied to).
  */
 import { DEFAULT_CACHE_BYTES, DEFAULT_TIMEZONE } from './defaults.js';
-import { bool, localPath, name, oneOf, readMapping, rejectKeys, requireKeys, str, uniqueListOf, url, type ValueReader } from './yaml-readers.js';
+import { isMap } from 'yaml';
+import { bool, int, localPath, name, oneOf, readMapping, rejectKeys, requireKeys, str, uniqueListOf, url, type ValueReader } from './yaml-readers.js';
 import { cron, timeWindow, timezone } from './schema-schedules.js';
-import type { CopyConfig, EncryptionConfig, S3Location, StoreConfig } from './types.js';
+import type { CopyConfig, EncryptionConfig, RetentionConfig, S3Location, StoreConfig } from './types.js';
 import { duration, positiveDuration, size } from './values.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -73,6 +74,24 @@ export const readStore: ValueReader<StoreConfig> = (r, raw, path) => {
   return loc && { type, ...loc, ...common };
 };
 
+const GFS_KEYS = ['keep_last', 'daily', 'weekly', 'monthly', 'yearly'] as const;
+
+/** A copy's `keep:` — a duration (`30d`), or a mapping of `within` and GFS counts. */
+const readKeep: ValueReader<{ within: number | null; rules: RetentionConfig | null }> = (r, raw, path) => {
+  if (!isMap(r.deref(raw))) {
+    const within = positiveDuration(r, raw, path);
+    return within === undefined ? undefined : { within, rules: null };
+  }
+  const count = int(0);
+  const m = readMapping(r, raw, path, { within: positiveDuration, keep_last: count, daily: count, weekly: count, monthly: count, yearly: count });
+  if (m === undefined) return undefined;
+  const v = m.values;
+  const gfs = GFS_KEYS.some((k) => (v[k] ?? 0) > 0);
+  if (!gfs && v.within === undefined) return r.fail(m.node, `${path} keeps no recovery points`, `expected within or at least one of ${GFS_KEYS.join(', ')} above 0`);
+  const rules = gfs ? { keepLast: v.keep_last ?? 0, daily: v.daily ?? 0, weekly: v.weekly ?? 0, monthly: v.monthly ?? 0, yearly: v.yearly ?? 0, consolidateAfter: null } : null;
+  return { within: v.within ?? null, rules };
+};
+
 const readCopy: ValueReader<CopyConfig> = (r, raw, path) => {
   const m = readMapping(r, raw, path, {
     name,
@@ -82,7 +101,7 @@ const readCopy: ValueReader<CopyConfig> = (r, raw, path) => {
     timezone,
     window: timeWindow,
     immutable: bool,
-    keep: positiveDuration,
+    keep: readKeep,
     rpo: duration,
     ...S3_KEYS,
   });
@@ -99,7 +118,8 @@ const readCopy: ValueReader<CopyConfig> = (r, raw, path) => {
     timezone: v.timezone ?? DEFAULT_TIMEZONE,
     window: v.window ?? null,
     immutable: v.immutable ?? false,
-    keep: v.keep ?? null,
+    keep: v.keep?.within ?? null,
+    keepRules: v.keep?.rules ?? null,
     rpo: v.rpo ?? null,
   };
   if (v.type === 'directory') {

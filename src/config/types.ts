@@ -28,6 +28,16 @@ export interface DrcConfig {
   store: StoreConfig;
   /** Second targets points are copied to. */
   copies: CopyConfig[];
+  /** The daily inspection sent through channels; absent when the file has no `inspection:`. */
+  inspection?: InspectionConfig;
+}
+
+export interface InspectionConfig {
+  /** when the hub sends it (5-field cron); null: only on `drc inspect --send` */
+  cron: string | null;
+  timezone: string;
+  /** channel names (from `channels:`) it is sent to */
+  channels: string[];
 }
 
 export interface HubConfig {
@@ -434,10 +444,12 @@ export type CopyConfig = {
   timezone: string;
   /** Time window ("22:00-06:00") outside which a scheduled copy waits; null = any time. */
   window: TimeWindow | null;
-  /** Object Lock retention (S3) or read-only files (directory) for `keep` seconds. */
+  /** Object Lock retention (S3) or read-only files (directory) for the copy's retention time. */
   immutable: boolean;
-  /** Seconds a copied point is kept (and retained when immutable); null = forever. */
+  /** Seconds a copied point is kept (`keep: 30d`, or `keep: {within: 30d}`); null = by keepRules alone. */
   keep: number | null;
+  /** GFS rules the copy keeps points by (`keep: {daily: 7, weekly: 4}`); with neither, every point forever. */
+  keepRules: RetentionConfig | null;
   /** Seconds after which an uncopied point is an alarm; null = no alarm. */
   rpo: number | null;
 } & ({ type: 'directory'; path: string } | ({ type: 's3' } & S3Location));

@@ -49,6 +49,12 @@ export class OperatorAccess implements ApiAccess {
 
   constructor(private readonly o: AccessOptions) {}
 
+  /** A config reload: hub.api_token and the socket peer's role from now on (removed ones end their connections; a changed role applies at reconnect). */
+  reconfigure(o: Pick<AccessOptions, 'apiToken' | 'socketRole'>): void {
+    this.o.apiToken = o.apiToken;
+    this.o.socketRole = o.socketRole;
+  }
+
   authenticate(req: http.IncomingMessage, via: 'socket' | 'tcp'): ApiIdentity | null {
     const address = via === 'socket' ? 'unix' : `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
     const ssh = header(req, 'x-drc-ssh', 128);
@@ -93,6 +99,9 @@ export class OperatorAccess implements ApiAccess {
 
   lapsed(info: ApiClientInfo): string | null {
     if (info.expiresAt !== null && info.expiresAt <= this.o.now()) return 'operator token expired';
+    // a config reload may take away hub.api_token or the socket's access
+    if (info.actor === 'token:hub.api_token' && this.o.apiToken === null) return 'hub.api_token removed from the config';
+    if (info.via === 'socket' && info.actor.startsWith('uid:') && this.o.socketRole === null) return 'the socket no longer admits its peer without a token';
     if (info.operatorId !== null) {
       const op = this.o.operators.byId(info.operatorId);
       if (!op || op.revokedAt !== null) return 'operator token revoked';

@@ -1,15 +1,18 @@
 // Copies to second targets (config `copies:`): runs them by their cron (inside their window)
 // or on request, one run per copy at a time, records each run, and reports per copy the
-// points held, the lag and the last run. A copy behind its RPO raises an event once.
+// points held, the lag and the last run. A run copies the points the copy's keep rules keep
+// and then prunes the ones they let go. A copy behind its RPO raises an event once.
 import { CopyRecords, type CopyRunRow } from '../catalog/copy-store.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { CopyConfig } from '../config/types.js';
 import type { Level } from '../protocol/operator.js';
 import type { CopyRunView, CopySummaryView, CopyView } from '../protocol/storage.js';
+import { copyLockSeconds, keptByCopy, type CopyCandidate, type CopyKeepPolicy } from '../scheduler/copy-retention.js';
 import { nextRun, parseCron } from '../scheduler/cron.js';
 import { isOpenAt, minuteOfDay } from '../scheduler/window.js';
 import type { BlockStore } from '../store/block-store.js';
-import { copyPoints } from '../store/copy.js';
+import { copyPoints, recordUnrecordedHeld } from '../store/copy.js';
+import { pruneCopy, pruneNote } from '../store/copy-prune.js';
 import { StoreError } from '../store/errors.js';
 import { copyTarget, openPackStore } from '../store/registry.js';
 import { ApiError } from './api.js';
@@ -26,6 +29,8 @@ function runView(r: CopyRunRow): CopyRunView {
   return { ...r };
 }
 
+const policyOf = (c: CopyConfig): CopyKeepPolicy => ({ within: c.keep, rules: c.keepRules, timezone: c.timezone });
+
 export class HubCopies {
   private readonly records: CopyRecords;
   private readonly running = new Map<string, { id: number; done: Promise<CopyRunView> }>();
@@ -35,7 +40,7 @@ export class HubCopies {
 
   constructor(
     private readonly hub: CopiesHost,
-    readonly copies: readonly CopyConfig[],
+    public copies: readonly CopyConfig[],
   ) {
     this.records = new CopyRecords(hub.catalog.db);
   }
@@ -43,6 +48,14 @@ export class HubCopies {
   start(): void {
     this.records.failRunning(new Date(this.hub.now()).toISOString());
     for (const c of this.copies) if (c.cron) this.next.set(c.name, nextRun(parseCron(c.cron, c.timezone), this.hub.now()));
+  }
+
+  /** A config reload: the new copies and crons from now on (a copy running now finishes with its old settings). */
+  reconfigure(copies: readonly CopyConfig[]): void {
+    this.copies = copies;
+    this.next.clear();
+    for (const c of copies) if (c.cron) this.next.set(c.name, nextRun(parseCron(c.cron, c.timezone), this.hub.now()));
+    for (const name of [...this.behind]) if (!copies.some((c) => c.name === name)) this.behind.delete(name);
   }
 
   /** Cancel running copies and wait for them to record their end. */
@@ -91,31 +104,67 @@ export class HubCopies {
     const id = this.records.startRun(name, origin, iso());
     const done = (async () => {
       let error: string | null = null;
+      let pruned = 0;
+      let note: string | null = null;
       let target;
       try {
         target = openPackStore(copyTarget(c));
-        const p = await copyPoints(this.hub.store, target, c, {
+        const plan = this.plan(c);
+        const p = await copyPoints(this.hub.store, target, { name: c.name, immutable: c.immutable, keep: copyLockSeconds(policyOf(c)) }, {
           bytesPerSecond,
           signal: this.abort.signal,
           now: this.hub.now,
+          only: plan.copy,
           onProgress: (x) => this.records.progressRun(id, x.points, x.packs, x.bytes),
         });
         this.records.progressRun(id, p.points, p.packs, p.bytes);
+        const outcome = await pruneCopy(this.hub.catalog, target, c, plan.drop, { now: this.hub.now, signal: this.abort.signal });
+        pruned = outcome.points;
+        note = pruneNote(outcome);
       } catch (e) {
         error = e instanceof StoreError ? e.message : `copy ${name}: ${(e as Error).message}`;
       } finally {
         target?.close();
       }
-      this.records.finishRun(id, iso(), error);
+      this.records.finishRun(id, iso(), error, pruned, note);
       const r = this.records.lastRun(name)!;
+      const prunedText = pruned ? `, pruned ${pruned} point(s)` : '';
       if (error) this.hub.event('warning', 'copy.failed', null, `copy ${name} failed: ${error}`, { copy: name });
-      else this.hub.event('info', 'copy.finished', null, `copy ${name}: ${r.points} point(s), ${r.packs} pack(s), ${r.bytes} bytes`, { copy: name });
+      else this.hub.event('info', 'copy.finished', null, `copy ${name}: ${r.points} point(s), ${r.packs} pack(s), ${r.bytes} bytes${prunedText}${note ? `; ${note}` : ''}`, { copy: name });
       this.running.delete(name);
       return runView(r);
     })();
     const entry = { id, done };
     this.running.set(name, entry);
     return entry;
+  }
+
+  /**
+   * What a run does by the copy's keep rules, over the points it holds and the ones it lacks:
+   * copy the lacking points they keep, mark the others as let go, drop the held ones they do not keep.
+   */
+  private plan(c: CopyConfig): { copy: Set<number>; drop: ReturnType<CopyRecords['heldPoints']> } {
+    const now = this.hub.now();
+    const at = new Date(now).toISOString();
+    recordUnrecordedHeld(this.hub.store, c.name, at);
+    const held = this.records.heldPoints(c.name);
+    const candidates: CopyCandidate[] = held.map((h) => ({ key: h.object, volume: `${h.host}/${h.volume}`, time: Date.parse(h.time) }));
+    const catalog = this.hub.catalog;
+    for (const id of this.records.missingPoints(c.name)) {
+      const p = catalog.point(id);
+      const vol = p && catalog.volumeById(p.volumeId);
+      const host = vol && catalog.hostById(vol.hostId);
+      if (p && vol && host) candidates.push({ key: `point:${id}`, volume: `${host.name}/${vol.name}`, time: Date.parse(p.time) });
+    }
+    const kept = keptByCopy(candidates, policyOf(c), now);
+    const copy = new Set<number>();
+    for (const k of candidates) {
+      if (!k.key.startsWith('point:')) continue;
+      const id = Number(k.key.slice('point:'.length));
+      if (kept.has(k.key)) copy.add(id);
+      else this.records.markSkipped(c.name, id, at);
+    }
+    return { copy, drop: held.filter((h) => !kept.has(h.object)) };
   }
 
   summaries(): CopySummaryView[] {

@@ -11,13 +11,16 @@ import type { HubView, Snapshot, TierView, Update } from '../protocol/operator.j
 import type { RecoveryService } from '../recovery/service.js';
 import { DEFAULT_AGING_SECONDS } from '../scheduler/queue.js';
 import { defaultStore } from '../config/defaults.js';
-import type { CopyConfig, StoreConfig } from '../config/types.js';
+import type { CopyConfig, InspectionConfig, StoreConfig } from '../config/types.js';
+import { ConfigReload, type ConfigSource } from './config-reload.js';
+import { InspectionMail } from './inspection-mail.js';
 import { BlockStore } from '../store/block-store.js';
 import type { OperatorsRepo } from '../catalog/operators-repo.js';
 import type { Role } from '../protocol/access.js';
 import { OperatorAccess } from './access.js';
 import { openHubStore, stagingFor, type OpenedStore } from '../store/hub-store.js';
 import { AgentDesk } from './agent-desk.js';
+import { dailyInspection } from './daily-inspection.js';
 import { onDamageNews } from './damage-watch.js';
 import { AgentTokenWatch } from './agent-tokens.js';
 import type { AgentSession } from './agent-session.js';
@@ -81,6 +84,10 @@ export interface HubOptions {
   store?: StoreConfig;
   /** second targets points are copied to (config `copies:`) */
   copies?: CopyConfig[];
+  /** the daily inspection sent through channels (config `inspection:`) */
+  inspection?: InspectionConfig | null;
+  /** reads the config file again for `drc config reload` and SIGHUP; absent: no config file */
+  reload?: ConfigSource;
 }
 
 export class Hub {
@@ -103,6 +110,8 @@ export class Hub {
   readonly agents: AgentDesk;
   readonly operators: OperatorsRepo;
   private readonly agentTokens: AgentTokenWatch;
+  readonly inspectionMail: InspectionMail;
+  readonly config: ConfigReload;
   readonly recovery: RecoveryService;
   private readonly metricsPorts: MetricsPorts;
   private gateway: Gateway;
@@ -155,7 +164,7 @@ export class Hub {
       clock, catalog, live, links, journal, feed,
       queue: catalog.repos.queue,
       runVerify: (j, signal, progress) => this.maintenance.runVerifyJob(j, signal, progress),
-      runRestore: restoreTask({ store, clock, journal, marks: catalog.repos.damage, hostOf: (j) => catalog.hostById(j.hostId)?.name ?? null }),
+      runRestore: restoreTask({ store, clock, journal, marks: catalog.repos.damage, hostOf: (j) => catalog.hostById(j.hostId)?.name ?? null, log: o.log }),
       limits: { concurrency: o.concurrency ?? 4, agingSeconds },
     });
     const jobs = this.jobs;
@@ -179,19 +188,25 @@ export class Hub {
       o.recovery,
     );
     this.metricsPorts = { clock, catalog, jobStats, pointStats, alarmCounts: catalog.repos.alarms, monitoring, links, tiers };
+    const dailyInspectionPorts = { clock, catalog, jobStats, journalRepo, tokens, monitoring, jobs, live, tiers, dataDir: o.dataDir };
+    const inspectionMail = (this.inspectionMail = new InspectionMail(
+      { clock, hubName: o.name, journal, snapshot: () => this.snapshot(), inspection: () => dailyInspection(dailyInspectionPorts), openAlarms: () => alarms.list(true, 500), channels: () => alarms.channels() },
+      o.inspection ?? null,
+    ));
     const requests: RequestPorts = {
       clock, catalog, jobs, journal, feed, live, links, tiers, monitoring,
       snapshot: () => this.snapshot(),
       snapshotFor: (ws, snap) => this.api.snapshotFor(ws, snap),
       monitoringRequests: {
         clock, catalog, journal, monitoring,
-        dailyInspection: { clock, catalog, jobStats, journalRepo, tokens, monitoring, jobs, live, tiers, dataDir: o.dataDir },
+        dailyInspection: dailyInspectionPorts,
         logBundle: { clock, catalog, jobStats, pointStats, journalRepo, alarms, jobs, hubView: () => this.hubView(), live, links, tiers, dataDir: o.dataDir },
       },
       maintenanceRequests: { clock, catalog, jobs, journal, scheduler: this.scheduler, maintenance: this.maintenance },
       recoveryRequests: { recovery: this.recovery },
       accessRequests: { clock, journal, operators, audit: catalog.repos.auditLog, dropLapsed: () => this.api.dropLapsed() },
       storageRequests: { store, copies, journal },
+      configRequests: { reload: { reload: (actor) => this.config.reload(actor) }, inspection: inspectionMail },
     };
     // who may call what: every request passes the access check first (roles.ts)
     const access = new OperatorAccess({
@@ -202,6 +217,22 @@ export class Hub {
       now: clock.now,
     });
     this.api = new OperatorApi((m, p, c, ws) => handleRequest(requests, m, p, c, ws), access);
+    this.config = new ConfigReload(
+      {
+        clock, journal, alarms, access, copies, tiers,
+        scheduler: this.scheduler,
+        maintenance: this.maintenance,
+        recovery: this.recovery,
+        inspection: inspectionMail,
+        upsertHost: (h) => {
+          catalog.upsertConfiguredHost(h.name, h.tags, h.tier, clock.iso());
+          feed.pushHost(h.name);
+        },
+        dropLapsed: () => this.api.dropLapsed(),
+      },
+      o,
+      o.reload ?? null,
+    );
     const agents = (this.agents = new AgentDesk({
       clock, catalog, store, live, sessions: links, journal, feed, jobs, monitoring,
       hubName: o.name,
@@ -225,7 +256,18 @@ export class Hub {
 
   async start(): Promise<void> {
     this.storeHandle = await openHubStore(this.store, this.o.store ?? defaultStore(), this.o.dataDir, this.o.name);
-    if (this.storeHandle.plainDespitePassphrase) this.o.log('warning', `the store at ${this.storeHandle.repo.store.location} was created without encryption; the passphrase applies to new stores only`);
+    try {
+      await this.startServices();
+    } catch (e) {
+      // a hub that cannot start must not keep the store's owner lock: the next start would be refused
+      await this.storeHandle.close().catch(() => undefined);
+      this.storeHandle = null;
+      throw e;
+    }
+  }
+
+  private async startServices(): Promise<void> {
+    if (this.storeHandle!.plainDespitePassphrase) this.o.log('warning', `the store at ${this.storeHandle!.repo.store.location} was created without encryption; the passphrase applies to new stores only`);
     const orphans = this.store.recover();
     if (orphans.length) this.o.log('warning', `removed ${orphans.length} uncommitted pack file(s) left by an interrupted run`);
     this.jobs.recover();
@@ -233,6 +275,7 @@ export class Hub {
     this.scheduler.start();
     this.copies.start();
     this.monitoring.start();
+    this.inspectionMail.start();
     // drills and failovers a stopped or killed hub left unfinished resume from their last completed step
     this.recovery.start();
     const port = await this.gateway.listen();
@@ -261,6 +304,7 @@ export class Hub {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     this.monitoring.stop();
+    this.inspectionMail.stop();
     await this.copies.stop();
     await this.recovery.stop();
     this.jobs.stopAll('hub stopping');
@@ -317,6 +361,7 @@ export class Hub {
     this.jobs.tick();
     this.scheduler.tick();
     this.copies.tick();
+    this.inspectionMail.tick();
     this.monitoring.tick();
     this.continuous.tick();
     // an expired token is the reason a link ends, before silence is

@@ -1,6 +1,7 @@
 // Store maintenance on the hub: garbage collection (one at a time, online, progress visible),
 // retention (prune) and verify jobs (run by the job runner, results kept per point).
 import type { JobRow } from '../catalog/catalog.js';
+import type { RetentionConfig, ScheduleConfig } from '../config/types.js';
 import type { ScheduleStore } from '../catalog/schedule-store.js';
 import type { DamageRepo } from '../catalog/damage-repo.js';
 import type { GcReportView, MaintenanceStatusView, PruneReport, VerifyResultView } from '../protocol/maintenance.js';
@@ -29,6 +30,12 @@ export interface MaintenancePorts extends PrunePorts {
 export class HubMaintenance {
   private gcRun: { startedAt: string; progress: GcProgress } | null = null;
   constructor(private readonly p: MaintenancePorts) {}
+
+  /** A config reload: the retention policies prune applies from now on. */
+  reconfigure(o: { schedules: readonly ScheduleConfig[]; retention: RetentionConfig | null }): void {
+    this.p.schedules = o.schedules;
+    this.p.retention = o.retention;
+  }
 
   status(): MaintenanceStatusView {
     const r = this.gcRun;

@@ -100,6 +100,7 @@ export function recoveryServiceOf(p: RecoveryLinkPorts, o: HubRecoveryOptions = 
         return true;
       },
     },
-    o,
+    // its own copy: a config reload changes it in place
+    { ...o },
   );
 }

@@ -15,6 +15,7 @@ import { MONITORING_METHODS, handleMonitoringRequest, type MonitoringRequestPort
 import type { AgentLinks, Broadcaster, Clock, HostRepo, JobRepo, Journal, PointRepo } from './ports.js';
 import { RECOVERY_METHODS, handleRecoveryRequest, type RecoveryRequestPorts } from './recovery-requests.js';
 import { STORAGE_METHODS, handleStorageRequest, type StorageRequestPorts } from './storage-requests.js';
+import { CONFIG_METHODS, handleConfigRequest, type ConfigRequestPorts } from './config-requests.js';
 import { hashToken, newToken } from './tokens.js';
 import { hostView, pointView } from './wire.js';
 import { knownMethod, parse } from './params.js';
@@ -38,6 +39,7 @@ export interface RequestPorts {
   recoveryRequests: RecoveryRequestPorts;
   accessRequests: AccessRequestPorts;
   storageRequests: StorageRequestPorts;
+  configRequests: ConfigRequestPorts;
 }
 
 function hostOrThrow(ports: Pick<RequestPorts, 'catalog'>, host: string) {
@@ -77,6 +79,7 @@ export async function handleRequest(ports: RequestPorts, method: string, params:
   if (RECOVERY_METHODS.has(method)) return handleRecoveryRequest(ports.recoveryRequests, method, params, client);
   if (MAINTENANCE_METHODS.has(method)) return handleMaintenanceRequest(ports.maintenanceRequests, method, params, client);
   if (STORAGE_METHODS.has(method)) return handleStorageRequest(ports.storageRequests, method, params, client);
+  if (CONFIG_METHODS.has(method)) return handleConfigRequest(ports.configRequests, method, params, client);
   switch (method) {
     case 'hub.status':
       parse('hub.status', params);

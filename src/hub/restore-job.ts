@@ -6,7 +6,7 @@ import type { DamageRepo } from '../catalog/damage-repo.js';
 import type { BlockStore } from '../store/block-store.js';
 import { describeBlocks } from '../store/damage.js';
 import { restoreVolume, type ImageFormat } from '../store/restore.js';
-import type { Clock, HubTask, Journal } from './ports.js';
+import type { Clock, HubLog, HubTask, Journal } from './ports.js';
 
 interface RestoreParams {
   pointId: number;
@@ -23,6 +23,8 @@ export interface RestoreJobPorts {
   journal: Journal;
   marks: Pick<DamageRepo, 'addMarks'>;
   hostOf: (j: JobRow) => string | null;
+  /** the hub's log: each restore's phases go there (bench:backup reads them) */
+  log?: HubLog;
 }
 
 export function restoreTask(p: RestoreJobPorts): HubTask<JobRow> {
@@ -35,6 +37,8 @@ export function restoreTask(p: RestoreJobPorts): HubTask<JobRow> {
       signal,
       onProgress: (x) => progress(x.doneBytes, x.totalBytes),
     });
+    const ms = Object.fromEntries(Object.entries(done.phases).map(([k, v]) => [k, Math.round(v)]));
+    p.log?.('info', `restore job ${j.id}: ${r.volume} point ${r.pointId} in ${ms.total} ms`, { job: j.id, restore: ms });
     if (done.zeroedBlocks.length > 0) {
       const where = describeBlocks(done.zeroedBlocks);
       p.journal.event('warning', 'restore.zeroed', p.hostOf(j), `restore of point ${r.pointId} volume ${r.volume} to ${r.to} wrote zeros at damaged ${where}`, { point: r.pointId, blocks: done.zeroedBlocks.slice(0, 1000) });

@@ -42,27 +42,38 @@ function windowOf(s: ScheduleConfig): QueueWindow | null {
 export class HubScheduler {
   private planner: SchedulePlanner | null = null;
   private readonly state: SchedulerPorts['state'];
-  private readonly byName: Map<string, ScheduleConfig>;
+  private byName: Map<string, ScheduleConfig>;
 
   constructor(
     private readonly p: SchedulerPorts,
-    readonly schedules: readonly ScheduleConfig[],
+    public schedules: readonly ScheduleConfig[],
   ) {
     this.state = p.state;
     this.byName = new Map(schedules.map((s) => [s.name, s]));
   }
 
-  start(): void {
+  /** `fresh`: schedules whose next run counts from now (new or changed by a config reload: no catch-up). */
+  start(fresh: ReadonlySet<string> = new Set()): void {
     const now = this.p.clock.now();
     for (const s of this.schedules) this.state.ensure(s.name, new Date(now).toISOString());
     this.planner = new SchedulePlanner(
       this.schedules,
       (name) => {
+        if (fresh.has(name)) return { since: now, lastFiredAt: null };
         const r = this.state.state(name);
         return r && { since: Date.parse(r.since), lastFiredAt: r.lastFiredAt ? Date.parse(r.lastFiredAt) : null };
       },
       now,
     );
+  }
+
+  /** A config reload: the new schedules take over at once; a new or changed one runs next at its cron's next time. */
+  reconfigure(schedules: readonly ScheduleConfig[]): void {
+    const before = new Map(this.schedules.map((s) => [s.name, JSON.stringify(s)]));
+    this.schedules = schedules;
+    this.byName = new Map(schedules.map((s) => [s.name, s]));
+    const fresh = new Set(schedules.filter((s) => before.get(s.name) !== JSON.stringify(s)).map((s) => s.name));
+    if (this.planner) this.start(fresh);
   }
 
   /** Once a second. */

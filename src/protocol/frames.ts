@@ -1,19 +1,20 @@
 // Binary frame carrying one block: a 56-byte header then the (optionally compressed) bytes.
 //  0  4  magic "DRCB"
-//  4  1  frame version (1)
+//  4  1  frame version (2)
 //  5  1  codec: 0 raw, 1 zstd
 //  6  2  volume index in the job's volume list (u16 LE)
 //  8  4  job id (u32 LE)
 // 12  4  block index (u32 LE)
 // 16  4  raw length (u32 LE)
-// 20  4  reserved (0)
+// 20  4  CRC-32 of the payload as sent (the hub checks it instead of re-hashing the block)
 // 24 32  sha256 of the raw bytes
+import zlib from 'node:zlib';
 import { ProtocolError } from './errors.js';
 import { MAX_BLOCK_SIZE } from './agent.js';
 
 export const FRAME_HEADER_BYTES = 56;
 export const FRAME_MAGIC = 0x42435244; // "DRCB" read as u32 LE
-export const FRAME_VERSION = 1;
+export const FRAME_VERSION = 2;
 export const CODEC_RAW = 0;
 export const CODEC_ZSTD = 1;
 
@@ -24,10 +25,12 @@ export interface BlockFrame {
   blockIndex: number;
   rawLength: number;
   hash: Buffer;
+  /** CRC-32 of the payload, as the sender computed it */
+  crc: number;
   payload: Buffer;
 }
 
-export function encodeBlockFrame(f: Omit<BlockFrame, 'payload'>, payload: Buffer): Buffer {
+export function encodeBlockFrame(f: Omit<BlockFrame, 'payload' | 'crc'>, payload: Buffer): Buffer {
   // its own ArrayBuffer (never the shared pool): frames are transferred between threads
   const out = Buffer.allocUnsafeSlow(FRAME_HEADER_BYTES + payload.length);
   out.writeUInt32LE(FRAME_MAGIC, 0);
@@ -37,7 +40,7 @@ export function encodeBlockFrame(f: Omit<BlockFrame, 'payload'>, payload: Buffer
   out.writeUInt32LE(f.jobId, 8);
   out.writeUInt32LE(f.blockIndex, 12);
   out.writeUInt32LE(f.rawLength, 16);
-  out.writeUInt32LE(0, 20);
+  out.writeUInt32LE(zlib.crc32(payload), 20);
   f.hash.copy(out, 24);
   payload.copy(out, FRAME_HEADER_BYTES);
   return out;
@@ -60,6 +63,12 @@ export function decodeBlockFrame(buf: Buffer): BlockFrame {
     blockIndex: buf.readUInt32LE(12),
     rawLength,
     hash: buf.subarray(24, 56),
+    crc: buf.readUInt32LE(20),
     payload,
   };
+}
+
+/** Whether the payload is the one the sender framed (CRC-32 in the header). */
+export function payloadIntact(f: BlockFrame): boolean {
+  return zlib.crc32(f.payload) === f.crc;
 }

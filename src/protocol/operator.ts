@@ -13,7 +13,9 @@ export type * from './storage.js';
 import type { CopyRunView, CopySummaryView, CopyView, StoreView } from './storage.js';
 export type * from './recovery.js';
 import type { AuditEntryView, OperatorTokenView, WhoAmIView } from './access.js';
+import type { ConfigReloadView, InspectionSendView } from './hub-config.js';
 export type * from './access.js';
+export type * from './hub-config.js';
 
 export const OPERATOR_API_VERSION = 1;
 
@@ -487,8 +489,16 @@ export const accessRequests = {
   'audit.list': { params: obj({ since: optional(str(64)), host: optional(name), limit: optional(int(1, 100_000)) }), result: returns<AuditEntryView[]>() },
 };
 
+/** The hub's configuration file and the deliveries it schedules. */
+export const configRequests = {
+  /** read and validate the config file again; apply what can change live, name what needs a restart */
+  'config.reload': { params: none, result: returns<ConfigReloadView>() },
+  /** send the daily inspection now, to the given channels or the config's `inspection.channels` */
+  'inspection.send': { params: obj({ channels: optional(list(name, 64)) }), result: returns<InspectionSendView>() },
+};
+
 /** Every method a client may call: the one table the hub's handlers and the API client are typed from. */
-export const operatorRequests = { ...hubRequests, ...monitoringRequests, ...maintenanceRequests, ...recoveryRequests, ...storageRequests, ...accessRequests };
+export const operatorRequests = { ...hubRequests, ...monitoringRequests, ...maintenanceRequests, ...recoveryRequests, ...storageRequests, ...accessRequests, ...configRequests };
 
 type Requests = typeof operatorRequests;
 export type MethodName = keyof Requests;

@@ -184,6 +184,19 @@ export interface OperatorView {
   ssh: string | null;
 }
 
+/** One audit row about a run, in its report: who did what, from where, when (confirmations included). */
+export interface RunAuditView {
+  time: string;
+  actor: string;
+  action: string;
+  outcome: string;
+  /** `unix` or the TCP peer host:port; null for the hub's own actions */
+  address: string | null;
+  ssh: string | null;
+  /** what was typed or chosen: the confirmation, the verdict, notes */
+  detail: string | null;
+}
+
 export interface RunView {
   id: number;
   kind: RunKind;
@@ -327,6 +340,8 @@ export interface RecoveryReport extends RunView {
   checks: CheckResultView[];
   /** recovered instances: console excerpt and screenshot (base64 PNG) per host */
   evidence?: { host: string; console: string[]; png: string | null }[];
+  /** the audit trail of the run: pre-checks, confirmations typed, start, verdict, oldest first */
+  audit?: RunAuditView[];
 }
 
 export type RecoveryUpdate = { type: 'run'; run: RunView };

@@ -64,6 +64,9 @@ export const METHOD_ROLES: { readonly [M in MethodName]: Role } = {
   'operators.add': 'admin',
   'operators.list': 'admin',
   'operators.revoke': 'admin',
+  'config.reload': 'admin',
+  // mails the inspection to the configured people (nothing changes on the hub)
+  'inspection.send': 'operator',
 };
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };

@@ -20,6 +20,10 @@ export interface CopyRunView {
   packs: number;
   bytes: number;
   error: string | null;
+  /** points this run deleted from the copy by its keep rules */
+  pruned: number;
+  /** what the run wants the operator to know, e.g. points kept until their retention ends */
+  note: string | null;
 }
 
 export interface CopyView {

@@ -1,6 +1,7 @@
 // A drill or takeover report as one self-contained HTML file: inline CSS and an inline SVG
 // timeline of the steps, nothing fetched, so a manager can open it from a mail attachment.
 import type { RecoveryReport, StepView } from '../protocol/recovery.js';
+import { AUDIT_HEADERS, auditRows, startedBy } from './report-audit.js';
 import { instancesHtml } from './report-instances.js';
 import { formatBytes, longDuration } from '../format/human.js';
 import { objectiveRows, stepDuration, verdictText, wayBackLines } from './report-md.js';
@@ -60,7 +61,7 @@ export function reportHtml(r: RecoveryReport): string {
   const parts: string[] = [];
   parts.push(`<h1>${esc(r.title)}</h1>`);
   parts.push(
-    `<p class="meta">${esc(r.kind === 'drill' ? `Recovery drill: ${r.bootSeconds !== null ? 'booted and checked on an isolated target' : 'isolated target'}, production untouched` : r.kind === 'failback' ? 'Failback: the DR image sent home to the source' : `Failover to the production target${r.bootSeconds !== null ? ': booted and checked' : ''}`)} · hub ${esc(r.hub)} · operator ${esc(r.operator.user)}${r.operator.ssh ? ` (ssh ${esc(r.operator.ssh)})` : ''} · generated ${esc(r.generatedAt)}</p>`,
+    `<p class="meta">${esc(r.kind === 'drill' ? `Recovery drill: ${r.bootSeconds !== null ? 'booted and checked on an isolated target' : 'isolated target'}, production untouched` : r.kind === 'failback' ? 'Failback: the DR image sent home to the source' : `Failover to the production target${r.bootSeconds !== null ? ': booted and checked' : ''}`)} · hub ${esc(r.hub)} · operator ${esc(r.operator.user)}${r.operator.ssh ? ` (ssh ${esc(r.operator.ssh)})` : ''}${startedBy(r) ? `, ${esc(startedBy(r))}` : ''} · generated ${esc(r.generatedAt)}</p>`,
   );
   parts.push(`<p class="verdict">Verdict: ${r.verdict ? badge(r.verdict.toUpperCase(), r.verdict) : badge('NONE', 'na')} ${r.verdictBy ? `<span class="meta">by ${esc(r.verdictBy)}</span>` : ''} · state ${badge(r.state, r.state)}</p>`);
   parts.push('<h2>Objectives and scope</h2>');
@@ -103,5 +104,7 @@ export function reportHtml(r: RecoveryReport): string {
   );
   parts.push('<h2>Issues encountered</h2>', issues.length ? `<ul>${issues.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>` : '<p>None.</p>');
   parts.push('<h2>Verdict and notes</h2>', `<p>${r.verdict ? badge(r.verdict.toUpperCase(), r.verdict) : badge('NONE', 'na')}</p><p>${esc(r.notes ?? 'No notes.')}</p>`);
+  const trail = auditRows(r);
+  parts.push('<h2>Audit trail</h2>', trail.length ? table(AUDIT_HEADERS, trail.map((row) => row.map(esc))) : '<p>No audit rows recorded for this run.</p>');
   return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${esc(r.title)}</title><style>${CSS}</style></head><body>\n${parts.join('\n')}\n</body></html>\n`;
 }

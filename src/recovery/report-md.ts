@@ -1,6 +1,7 @@
 // A drill or takeover report as Markdown (for tickets), and the wording both renderers share.
 import type { ObjectiveView, RecoveryReport } from '../protocol/recovery.js';
 import { formatBytes, longDuration } from '../format/human.js';
+import { AUDIT_HEADERS, auditRows, startedBy } from './report-audit.js';
 import { bootRow, instancesMarkdown } from './report-instances.js';
 
 export function verdictText(o: ObjectiveView): string {
@@ -43,7 +44,7 @@ export function reportMarkdown(r: RecoveryReport): string {
     `- **Kind:** ${r.kind === 'drill' ? `recovery drill (isolated target, production untouched)${r.bootSeconds !== null ? ': booted and checked' : ''}` : r.kind === 'failback' ? 'failback (the DR image sent home to the source)' : `failover (production target)${r.bootSeconds !== null ? ': booted and checked' : ''}`}`,
     `- **State:** ${r.state}${r.error ? ` — ${r.error}` : ''}`,
     `- **Verdict:** ${r.verdict ? r.verdict.toUpperCase() : 'none'}${r.verdictBy ? ` (by ${r.verdictBy})` : ''}`,
-    `- **Operator:** ${r.operator.user}${r.operator.ssh ? ` (ssh ${r.operator.ssh})` : ''}`,
+    `- **Operator:** ${r.operator.user}${r.operator.ssh ? ` (ssh ${r.operator.ssh})` : ''}${startedBy(r) ? `; ${startedBy(r)}` : ''}`,
     `- **Started:** ${r.startedAt}; **finished:** ${r.finishedAt ?? '-'}; **duration:** ${longDuration(r.durationSeconds)}`,
     `- **Hub:** ${r.hub}; **report generated:** ${r.generatedAt}`,
     '',
@@ -94,5 +95,8 @@ export function reportMarkdown(r: RecoveryReport): string {
   out.push(issues.length ? issues.map((i) => `- ${i}`).join('\n') : 'None.', '');
   out.push('## Verdict and notes', '');
   out.push(`**${r.verdict ? r.verdict.toUpperCase() : 'NO VERDICT'}**${r.verdictBy ? ` (${r.verdictBy})` : ''}`, '', r.notes ?? '_No notes._', '');
+  out.push('## Audit trail', '');
+  const trail = auditRows(r);
+  out.push(trail.length ? table(AUDIT_HEADERS, trail) : 'No audit rows recorded for this run.', '');
   return out.join('\n');
 }

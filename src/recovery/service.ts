@@ -25,7 +25,7 @@ import type { RunStore, StoredRun } from './run-store.js';
 import { resolveScope, type ResolvedScope, type ScopeRequest } from './scope.js';
 import { gatesNow, stepRunner } from './steps.js';
 import { TargetError, allocatedBytes, drillTarget, failoverTarget, imagePath, removeDrillDir } from './targets.js';
-import { recoveryReport, reportSummary, runView, wayBackOf } from './views.js';
+import { recoveryReport, reportSummary, runAudit, runView, wayBackOf } from './views.js';
 import { WayBack } from './way-back.js';
 
 const CLEANUP_EVERY_MS = 60_000;
@@ -67,7 +67,10 @@ export class RecoveryService {
     this.instances = new RecoveredInstances(host.catalog.repos.instances, host.store, host.clock, host.dataDir);
     const vm = {
       instances: this.instances,
-      checks: opts.checks,
+      // read at each run: a config reload replaces the checks
+      get checks() {
+        return opts.checks;
+      },
       tags: (h: string) => host.catalog.hostByName(h)?.tags ?? [],
       onDamage: (runId: number, d: { volume: string; block: number; message: string }) =>
         host.event('critical', 'instant.damaged', null, `run ${runId}: volume ${d.volume} block ${d.block} failed its hash check under an NBD export; the guest got EIO (${d.message})`),
@@ -80,6 +83,14 @@ export class RecoveryService {
       isRunning: (name, kinds) => this.runs.running().some((s) => kinds.includes(s.record.kind) && s.meta.hosts.some((h) => h.host === name)),
       audit: (who, action, target, outcome, details) => this.audit(who, action, target, outcome, details),
     });
+  }
+
+  /**
+   * A config reload: targets, checks, plans, the drill TTL and the switch hook for runs
+   * started from now on (and for the steps still ahead of running ones).
+   */
+  reconfigure(next: RecoveryOptions): void {
+    Object.assign(this.opts, next);
   }
 
   /** Resume runs a stopped or killed hub left unfinished; start the drill TTL sweeper. */
@@ -128,7 +139,8 @@ export class RecoveryService {
   report(id: number, who: Operator): RecoveryReport {
     const v = this.view(id);
     this.audit(who, 'report.get', String(id), 'ok');
-    return recoveryReport(v, this.host.hubName, this.host.clock.now(), wayBackOf(this.stored(id).record));
+    const trail = this.host.catalog.repos.auditLog.ofRun({ run: id, kind: v.kind, hosts: v.hosts.map((h) => h.host), startedAt: v.startedAt });
+    return recoveryReport(v, this.host.hubName, this.host.clock.now(), wayBackOf(this.stored(id).record), runAudit(trail));
   }
 
   /** Stop an instance (failover instances need their host name typed). */

@@ -5,12 +5,14 @@ import type {
   ObjectiveView,
   RecoveryReport,
   ReportSummary,
+  RunAuditView,
   RunHostView,
   RunView,
   StepProgressView,
   StepView,
   WayBackView,
 } from '../protocol/recovery.js';
+import type { AuditEntryView } from '../protocol/access.js';
 import { hostObjectives, runObjective } from './objectives.js';
 import { instanceEvidence } from './report-instances.js';
 import type { RunRecord } from './runbook.js';
@@ -106,11 +108,27 @@ export function wayBackOf(r: RunRecord): WayBackView | null {
   };
 }
 
-export function recoveryReport(v: RunView, hub: string, now: number, wayBack: WayBackView | null = null): RecoveryReport {
+/** What an audit row's details say that a reader of the report needs: the confirmation typed, the verdict's notes, the gates that blocked. */
+function auditDetail(d: Record<string, unknown>): string | null {
+  const out: string[] = [];
+  if (typeof d.confirm === 'string') out.push(`typed "${d.confirm}"`);
+  else if ('confirm' in d && d.confirm === null) out.push('no confirmation typed');
+  if (typeof d.notes === 'string') out.push(`notes: ${d.notes}`);
+  if (Array.isArray(d.gates) && d.gates.length) out.push(`gates not passed: ${d.gates.join(', ')}`);
+  if (typeof d.point === 'string') out.push(`point ${d.point}`);
+  else if (Array.isArray(d.point) && d.point.length) out.push(`point ${d.point.join(', ')}`);
+  return out.length ? out.join('; ') : null;
+}
+
+export function runAudit(rows: AuditEntryView[]): RunAuditView[] {
+  return rows.map((a) => ({ time: a.time, actor: a.actor, action: a.action, outcome: a.outcome, address: a.address, ssh: a.ssh, detail: auditDetail(a.details) }));
+}
+
+export function recoveryReport(v: RunView, hub: string, now: number, wayBack: WayBackView | null = null, audit: RunAuditView[] = []): RecoveryReport {
   const checks: CheckResultView[] = v.steps.flatMap((s) => s.checks);
   const hosts = v.hosts.map((h) => h.host).join(', ');
   const title =
     v.kind === 'drill' ? `Recovery drill ${v.id}: ${hosts}` : v.kind === 'failback' ? `Failback report ${v.id}: return of ${hosts}` : `Takeover report ${v.id}: failover of ${hosts}`;
   const durationSeconds = v.finishedAt ? Math.round((Date.parse(v.finishedAt) - Date.parse(v.startedAt)) / 100) / 10 : null;
-  return { ...v, wayBack, title, hub, generatedAt: new Date(now).toISOString(), durationSeconds, checks, evidence: instanceEvidence(checks) };
+  return { ...v, wayBack, title, hub, generatedAt: new Date(now).toISOString(), durationSeconds, checks, evidence: instanceEvidence(checks), audit };
 }

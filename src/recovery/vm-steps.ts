@@ -55,7 +55,7 @@ export async function startHost(d: VmStepDeps, meta: RunMeta, h: RunScopeHost, c
   for (const p of h.points) {
     if (instant) {
       const e = await d.instances.openExport(exportKey(ctx.run.id, h.host, p.volume), p.pointId, p.volume, nbdDir, (x) => d.onDamage(ctx.run.id, x));
-      disks.push({ volume: p.volume, size: p.size, base: { kind: 'nbd' as const, socket: e.socket, export: e.name }, boot: hasBootSector(e.server.readAt(0, 512)) });
+      disks.push({ volume: p.volume, size: p.size, base: { kind: 'nbd' as const, socket: e.socket, export: e.name }, boot: hasBootSector(await e.server.readAt(0, 512)) });
     } else {
       const boot = meta.target.format === 'raw' && hasBootSector(firstSector(p.image));
       disks.push({ volume: p.volume, size: p.size, base: { kind: 'file' as const, path: p.image, format: meta.target.format }, boot });

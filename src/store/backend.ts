@@ -10,6 +10,8 @@ export interface PackAppender {
   append(data: Buffer): number;
   /** flush buffers and fsync the file (and its directory) */
   sync(): void;
+  /** the same with the fsyncs in the thread pool, so the event loop keeps running */
+  syncAsync?(): Promise<void>;
   close(): void;
 }
 
@@ -78,6 +80,16 @@ class LocalPackAppender implements PackAppender {
       fs.fsyncSync(dir);
     } finally {
       fs.closeSync(dir);
+    }
+  }
+  async syncAsync(): Promise<void> {
+    this.flush();
+    await new Promise<void>((resolve, reject) => fs.fsync(this.fd, (e) => (e ? reject(e) : resolve())));
+    const dir = await fs.promises.open(path.dirname(this.file), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
     }
   }
   close(): void {

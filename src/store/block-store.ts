@@ -119,17 +119,18 @@ export class BlockStore {
   private readonly reusedBy = new Map<ChunkWriter, Set<string>>();
 
   openWriter(): ChunkWriter {
-    const w: ChunkWriter = this.newWriter(() => this.reusedBy.delete(w));
+    const w: ChunkWriter = this.newWriter(() => this.reusedBy.delete(w), true);
     this.reusedBy.set(w, new Set());
     return w;
   }
 
   /** A writer whose full packs go to the store while it keeps writing (gc uses one too). */
-  newWriter(onDone?: () => void): ChunkWriter {
+  newWriter(onDone?: () => void, background = false): ChunkWriter {
     const uploads: Promise<void>[] = [];
     const w: ChunkWriter = new ChunkWriter(this.backend, {
       cipher: this.repo?.cipher ?? null,
       targetBytes: this.repo?.store.packTargetBytes ?? PACK_TARGET_BYTES,
+      background,
       onPackSealed: (p) => {
         const up = this.storePack(p.name);
         up.catch(() => undefined); // awaited (and reported) by storeWriter
@@ -173,6 +174,18 @@ export class BlockStore {
     if (!this.catalog.hasChunk(hash) || this.damage.has(hash)) return false;
     this.reusedBy.get(writer)?.add(hash.toString('hex'));
     return true;
+  }
+
+  /** reuseChunk for a batch of hashes with one index lookup; returns the hex hashes reused. */
+  reuseChunks(writer: ChunkWriter, hashes: Buffer[]): Set<string> {
+    const had = this.catalog.chunksPresent(hashes);
+    const pins = this.reusedBy.get(writer);
+    for (const h of [...had]) {
+      // a damaged chunk is asked for again: the backup that sends it heals it
+      if (this.damage.hasHex(h)) had.delete(h);
+      else pins?.add(h);
+    }
+    return had;
   }
 
   /** points being read by restores (id → how many restores) */
@@ -253,6 +266,8 @@ export class BlockStore {
    * or object that cannot be stored fails the commit: nothing is committed that is not stored.
    */
   async commitPointStored(np: NewPoint, writer: ChunkWriter): Promise<number> {
+    // fsync in the thread pool first, so preparePoint's seal finds every pack durable
+    await writer.sealAsync();
     const prepared = this.preparePoint(np, writer);
     await this.storeWriter(writer);
     let objectName: string | null = null;

@@ -29,6 +29,8 @@ export interface WriterOptions {
   onPackSealed?: (pack: { name: string; size: number }) => void;
   /** called once the writer is sealed or discarded (the store stops pinning its chunks) */
   onDone?: () => void;
+  /** fsync full packs in the thread pool while writing goes on; sealAsync() waits for them */
+  background?: boolean;
 }
 
 const ZERO_HASH = Buffer.alloc(32);
@@ -38,6 +40,8 @@ export class ChunkWriter {
   private currentIndex: PackIndexEntry[] = [];
   private readonly packs: PackAppender[] = [];
   private readonly sealedPacks = new Set<PackAppender>();
+  /** packs being fsynced in the background, until they are durable and closed */
+  private readonly syncing = new Map<PackAppender, Promise<void>>();
   private readonly pending = new Map<string, PendingChunk>();
   bytesWritten = 0;
   private readonly onDone: () => void;
@@ -54,15 +58,26 @@ export class ChunkWriter {
     return this.packs.map((p) => p.name);
   }
 
-  private sealCurrent(): void {
+  private sealCurrent(background = false): void {
     const p = this.current;
     if (!p || this.sealedPacks.has(p)) return;
     p.append(encodePackIndex(this.currentIndex, this.o.cipher ? this.o.cipher.packKey(p.name) : null));
-    p.sync();
-    p.close();
     this.sealedPacks.add(p);
     this.current = null;
     this.currentIndex = [];
+    if (background && p.syncAsync) {
+      const done = p.syncAsync().then(() => {
+        if (!this.syncing.has(p)) return; // seal() made it durable already, or the writer was discarded
+        this.syncing.delete(p);
+        p.close();
+        this.o.onPackSealed?.({ name: p.name, size: p.size });
+      });
+      done.catch(() => undefined); // reported by sealAsync (or made good by seal's own fsync)
+      this.syncing.set(p, done);
+      return;
+    }
+    p.sync();
+    p.close();
     this.o.onPackSealed?.({ name: p.name, size: p.size });
   }
 
@@ -73,7 +88,7 @@ export class ChunkWriter {
   put(hash: Buffer, codec: number, rawLength: number, plainPayload: Buffer): void {
     const key = hash.toString('hex');
     if (this.pending.has(key)) return;
-    if (this.current && this.current.size + plainPayload.length > (this.o.targetBytes ?? PACK_TARGET_BYTES)) this.sealCurrent();
+    if (this.current && this.current.size + plainPayload.length > (this.o.targetBytes ?? PACK_TARGET_BYTES)) this.sealCurrent(this.o.background === true);
     if (!this.current) {
       this.current = this.backend.createPack(`${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`);
       this.current.append(PACK_MAGIC);
@@ -100,6 +115,21 @@ export class ChunkWriter {
   seal(): { packs: { name: string; size: number }[]; chunks: PendingChunk[] } {
     this.onDone();
     this.sealCurrent();
+    // packs still being fsynced in the background: made durable here, on this thread
+    for (const p of [...this.syncing.keys()]) {
+      p.sync();
+      this.syncing.delete(p);
+      p.close();
+      this.o.onPackSealed?.({ name: p.name, size: p.size });
+    }
+    return this.sealed();
+  }
+
+  /** seal() with every fsync in the thread pool: the event loop keeps serving meanwhile */
+  async sealAsync(): Promise<{ packs: { name: string; size: number }[]; chunks: PendingChunk[] }> {
+    this.onDone();
+    this.sealCurrent(true);
+    await Promise.all(this.syncing.values());
     return this.sealed();
   }
 
@@ -120,6 +150,7 @@ export class ChunkWriter {
       this.backend.remove(p.name);
     }
     this.packs.length = 0;
+    this.syncing.clear();
     this.pending.clear();
     this.current = null;
   }

@@ -15,7 +15,7 @@ import { encodePointObject } from './point-object.js';
 export interface CopyTargetSpec {
   name: string;
   immutable: boolean;
-  /** seconds; with immutable, how long each object is retained */
+  /** seconds; with immutable, how long each object is retained (null: a year) */
   keep: number | null;
 }
 
@@ -30,11 +30,43 @@ export interface CopyOptions {
   signal?: AbortSignal;
   onProgress?: (p: CopyProgress) => void;
   now?: () => number;
+  /** copy only these of the points the copy lacks (its keep rules let the others go) */
+  only?: ReadonlySet<number>;
 }
 
 const DEFAULT_RETENTION_SECONDS = 365 * 86_400;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest();
+
+/** The chunk hashes of a point that are stored (zero blocks are not). */
+function storedHashes(store: BlockStore, pointId: number): Buffer[] {
+  const map = store.blockMap(pointId);
+  const hashes: Buffer[] = [];
+  for (let i = 0; i < map.point.blockCount; i++) if (!(map.flags[i]! & FLAG_ZERO)) hashes.push(map.hashes.subarray(i * 32, i * 32 + 32));
+  return hashes;
+}
+
+/** Record what the copy holds for a point: its object, where it came from, and every pack it needs. */
+function recordHeld(store: BlockStore, records: CopyRecords, copy: string, pointId: number, object: string, packs: Iterable<string>, copiedAt: string, retainUntil: Date | undefined): void {
+  const c = store.catalog;
+  const p = c.point(pointId)!;
+  const vol = c.volumeById(p.volumeId)!;
+  const host = c.hostById(vol.hostId)!;
+  records.recordHeld(copy, { object, pointId, host: host.name, volume: vol.name, time: p.time, copiedAt, retainUntil: retainUntil?.toISOString() ?? null }, packs);
+}
+
+/**
+ * Points the copy held before it recorded their packs: record them now from the catalog's
+ * chunk index, so that pruning knows which packs they need.
+ */
+export function recordUnrecordedHeld(store: BlockStore, copy: string, at: string): void {
+  const records = new CopyRecords(store.catalog.db);
+  const ids = records.unrecordedHeld(copy);
+  if (!ids.length) return;
+  store.catalog.tx(() => {
+    for (const id of ids) recordHeld(store, records, copy, id, pointObjectOf(store, id).name, records.packsOfChunks(storedHashes(store, id)), at, undefined);
+  });
+}
 
 /** A point object of a catalog point (its whole image), named as recorded or newly named. */
 export function pointObjectOf(store: BlockStore, pointId: number): { name: string; body: Buffer } {
@@ -60,23 +92,43 @@ export function pointObjectOf(store: BlockStore, pointId: number): { name: strin
   return { name, body };
 }
 
-const PACKS_IN_FLIGHT = 3;
+const PACKS_IN_FLIGHT = 4;
+const COMPARE_BLOCK = 4 * 1024 * 1024;
 
-/** Copy one pack byte for byte, then read it back and compare; returns its size. */
+/** Whether two local files hold the same bytes (read side by side in large blocks). */
+async function sameFiles(a: string, b: string): Promise<boolean> {
+  const [fa, fb] = await Promise.all([fs.promises.open(a, 'r'), fs.promises.open(b, 'r')]);
+  const ba = Buffer.allocUnsafe(COMPARE_BLOCK);
+  const bb = Buffer.allocUnsafe(COMPARE_BLOCK);
+  try {
+    for (let off = 0; ; off += COMPARE_BLOCK) {
+      const [ra, rb] = await Promise.all([fa.read(ba, 0, COMPARE_BLOCK, off), fb.read(bb, 0, COMPARE_BLOCK, off)]);
+      if (ra.bytesRead !== rb.bytesRead) return false;
+      if (ra.bytesRead === 0) return true;
+      if (!ba.subarray(0, ra.bytesRead).equals(bb.subarray(0, rb.bytesRead))) return false;
+    }
+  } finally {
+    await Promise.all([fa.close(), fb.close()]);
+  }
+}
+
+/**
+ * Copy one pack whole (a kernel file copy into a directory, a put or multipart upload to S3),
+ * then read it back and compare it with the source; returns its size.
+ */
 async function copyPack(store: BlockStore, target: PackStore, pack: string, copyName: string, o: { signal?: AbortSignal; retainUntil?: Date }): Promise<number> {
   const objectName = OBJECT.pack(pack);
   const file = await store.acquirePack(pack, o.signal);
-  let bytes: Buffer;
   try {
-    bytes = await fs.promises.readFile(file);
+    await target.putFile(objectName, file, o);
+    const same = target.localPath
+      ? await sameFiles(file, target.localPath(objectName))
+      : sha256(await target.get(objectName, undefined, undefined, o.signal)).equals(sha256(await fs.promises.readFile(file)));
+    if (!same) throw new StoreError(`copy ${copyName}: pack ${pack} reads back different from what was written to ${target.location}`);
+    return (await fs.promises.stat(file)).size;
   } finally {
     store.releasePack(pack);
   }
-  const digest = sha256(bytes);
-  await target.put(objectName, bytes, o);
-  const back = await target.get(objectName, undefined, undefined, o.signal);
-  if (!sha256(back).equals(digest)) throw new StoreError(`copy ${copyName}: pack ${pack} reads back different from what was written to ${target.location}`);
-  return bytes.length;
 }
 
 export async function copyPoints(store: BlockStore, target: PackStore, spec: CopyTargetSpec, o: CopyOptions = {}): Promise<CopyProgress> {
@@ -94,11 +146,10 @@ export async function copyPoints(store: BlockStore, target: PackStore, spec: Cop
   const retainUntil = () => (spec.immutable ? new Date(now() + (spec.keep ?? DEFAULT_RETENTION_SECONDS) * 1000) : undefined);
 
   for (const pointId of records.missingPoints(spec.name)) {
+    if (o.only && !o.only.has(pointId)) continue;
     check();
-    const map = store.blockMap(pointId);
-    const hashes: Buffer[] = [];
-    for (let i = 0; i < map.point.blockCount; i++) if (!(map.flags[i]! & FLAG_ZERO)) hashes.push(map.hashes.subarray(i * 32, i * 32 + 32));
-    const missing = [...records.packsOfChunks(hashes)].filter((pack) => !havePacks.has(OBJECT.pack(pack)));
+    const needed = records.packsOfChunks(storedHashes(store, pointId));
+    const missing = [...needed].filter((pack) => !havePacks.has(OBJECT.pack(pack)));
     // a few packs in flight: one is read and hashed while another is written and fsynced
     let next = 0;
     const lane = async (): Promise<void> => {
@@ -118,14 +169,19 @@ export async function copyPoints(store: BlockStore, target: PackStore, spec: Cop
     };
     await Promise.all(Array.from({ length: Math.min(PACKS_IN_FLIGHT, missing.length) }, lane));
     const obj = pointObjectOf(store, pointId);
+    const pointRetainUntil = retainUntil();
     if (!havePoints.has(obj.name)) {
-      await target.put(obj.name, obj.body, { signal: o.signal, retainUntil: retainUntil() });
+      await target.put(obj.name, obj.body, { signal: o.signal, retainUntil: pointRetainUntil });
       const back = await target.get(obj.name, undefined, undefined, o.signal);
       if (!back.equals(obj.body)) throw new StoreError(`copy ${spec.name}: point object of point ${pointId} reads back different`);
       havePoints.add(obj.name);
       progress.bytes += obj.body.length;
     }
-    store.catalog.tx(() => records.markCopied(spec.name, pointId, new Date(now()).toISOString()));
+    const at = new Date(now()).toISOString();
+    store.catalog.tx(() => {
+      records.markCopied(spec.name, pointId, at);
+      recordHeld(store, records, spec.name, pointId, obj.name, needed, at, pointRetainUntil);
+    });
     progress.points++;
     o.onProgress?.(progress);
   }

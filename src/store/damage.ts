@@ -39,6 +39,10 @@ export class DamageLedger {
     return this.hexes.size > 0 && this.hexes.has(hash.toString('hex'));
   }
 
+  hasHex(hex: string): boolean {
+    return this.hexes.has(hex);
+  }
+
   size(): number {
     return this.hexes.size;
   }

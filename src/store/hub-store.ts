@@ -37,11 +37,15 @@ export interface OpenedStore {
 
 export async function openHubStore(store: BlockStore, c: StoreConfig, dataDir: string, hubName: string): Promise<OpenedStore> {
   const packStore = openPackStore(storeTarget(c, dataDir));
+  let locked: (() => Promise<void>) | null = null;
   try {
     const passphrase = readPassphrase(c.encryption);
     const repo = await Repository.open(packStore, { passphrase, create: true });
     const owner = hubOwnerId(dataDir);
-    if (!packStore.local) await repo.lock(owner, hubName);
+    if (!packStore.local) {
+      await repo.lock(owner, hubName);
+      locked = () => repo.unlockOwner(owner);
+    }
     store.attach(repo, path.join(dataDir, 'store', 'cache'), c.cacheBytes);
     return {
       repo,
@@ -52,6 +56,7 @@ export async function openHubStore(store: BlockStore, c: StoreConfig, dataDir: s
       },
     };
   } catch (e) {
+    await locked?.().catch(() => undefined);
     packStore.close();
     throw e;
   }

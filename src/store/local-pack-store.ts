@@ -89,8 +89,11 @@ export class LocalPackStore implements PackStore {
     this.retain(file, o);
   }
 
+  /** read-only, its modification time the end of its retention (the way WORM filers mark it) */
   private retain(file: string, o: PutOptions): void {
-    if (o.retainUntil) fs.chmodSync(file, 0o444);
+    if (!o.retainUntil) return;
+    fs.utimesSync(file, new Date(), o.retainUntil);
+    fs.chmodSync(file, 0o444);
   }
 
   async get(name: string, offset = 0, length?: number): Promise<Buffer> {
@@ -156,11 +159,16 @@ export class LocalPackStore implements PackStore {
 
   async delete(name: string): Promise<void> {
     const file = this.fileOf(name);
+    let st: fs.Stats;
     try {
-      if ((fs.statSync(file).mode & 0o222) === 0) throw new Error(`${this.root}/${name} is immutable (read-only); it is not deleted`);
+      st = fs.statSync(file);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw e;
+    }
+    if ((st.mode & 0o222) === 0) {
+      if (st.mtimeMs > Date.now()) throw new Error(`${this.root}/${name} is immutable (read-only until ${st.mtime.toISOString()}); it is not deleted`);
+      fs.chmodSync(file, 0o644);
     }
     fs.rmSync(file, { force: true });
   }

@@ -1,12 +1,13 @@
 // A read-only NBD export of one volume at one recovery point, served on a unix socket (the
 // mirror of the agent's NBD client): fixed newstyle handshake, NBD_OPT_GO/INFO/EXPORT_NAME,
 // structured replies, base:allocation block status (zero blocks are holes), and every block
-// read from the packs and hash-checked before it is sent. A damaged block answers EIO and is
-// reported with its volume and index; writes answer EPERM.
+// read from the packs and hash-checked before it is sent (point-reader.ts, off the event loop;
+// requests are served concurrently and answered as they complete). A damaged block answers
+// EIO and is reported with its volume and index; writes answer EPERM.
 import fs from 'node:fs';
 import net from 'node:net';
-import type { BlockMap, BlockStore } from './block-store.js';
-import { FLAG_ZERO } from './manifest.js';
+import type { BlockStore } from './block-store.js';
+import { PointReader } from './point-reader.js';
 
 const NBDMAGIC = 0x4e42444d41474943n;
 const IHAVEOPT = 0x49484156454f5054n;
@@ -23,6 +24,8 @@ const EPERM = 1;
 const EIO = 5;
 const EINVAL = 22;
 const MAX_REQUEST = 32 * 1024 * 1024;
+/** requests of one connection being served at once; past this the socket is not read */
+const MAX_IN_FLIGHT = 32;
 const META_ALLOCATION = 'base:allocation';
 const META_ID = 1;
 
@@ -39,59 +42,6 @@ export interface NbdExportOptions {
   socket: string;
   /** a block failed its hash check (the read answered EIO) */
   onDamage?: (d: NbdDamage) => void;
-}
-
-/** Reads of one point, block by block, each chunk verified against its hash. */
-class PointReader {
-  readonly size: number;
-  readonly blockSize: number;
-  constructor(
-    private readonly store: BlockStore,
-    private readonly map: BlockMap,
-    private readonly volume: string,
-  ) {
-    this.size = map.point.size;
-    this.blockSize = map.point.blockSize;
-  }
-
-  isZero(block: number): boolean {
-    return (this.map.flags[block]! & FLAG_ZERO) !== 0;
-  }
-
-  /** bytes [offset, offset+length); throws with the block named when a chunk is damaged */
-  read(offset: number, length: number): Buffer {
-    const out = Buffer.alloc(length);
-    let at = offset;
-    while (at < offset + length) {
-      const block = Math.floor(at / this.blockSize);
-      const inBlock = at - block * this.blockSize;
-      const n = Math.min(this.blockSize - inBlock, offset + length - at);
-      if (!this.isZero(block)) {
-        const hash = this.map.hashes.subarray(block * 32, block * 32 + 32);
-        const raw = this.store.readChunk(Buffer.from(hash), `volume ${this.volume} block ${block}`);
-        raw.copy(out, at - offset, inBlock, inBlock + n);
-      }
-      at += n;
-    }
-    return out;
-  }
-
-  /** extents of [offset, offset+length) as (length, flags) pairs: zero blocks are holes */
-  extents(offset: number, length: number): { length: number; flags: number }[] {
-    const out: { length: number; flags: number }[] = [];
-    let at = offset;
-    const end = Math.min(this.size, offset + length);
-    while (at < end) {
-      const block = Math.floor(at / this.blockSize);
-      const n = Math.min((block + 1) * this.blockSize, end) - at;
-      const flags = this.isZero(block) ? 3 : 0;
-      const last = out[out.length - 1];
-      if (last && last.flags === flags) last.length += n;
-      else out.push({ length: n, flags });
-      at += n;
-    }
-    return out;
-  }
 }
 
 export class NbdExportServer {
@@ -113,7 +63,7 @@ export class NbdExportServer {
   }
 
   /** bytes of the point, hash-checked like every served read (after listen) */
-  readAt(offset: number, length: number): Buffer {
+  readAt(offset: number, length: number): Promise<Buffer> {
     if (!this.reader) throw new Error('the export is not listening');
     return this.reader.read(offset, Math.min(length, this.reader.size - offset));
   }
@@ -155,6 +105,8 @@ class Connection {
   private structured = false;
   private meta = false;
   private noZeroes = false;
+  private inFlight = 0;
+  private closing = false;
 
   constructor(
     private readonly socket: net.Socket,
@@ -318,23 +270,28 @@ class Connection {
     return out;
   }
 
-  private simple(handle: Buffer, error: number, data?: Buffer): void {
+  private simple(handle: Buffer, error: number, ...data: Buffer[]): void {
     const h = Buffer.alloc(16);
     h.writeUInt32BE(SIMPLE_REPLY_MAGIC, 0);
     h.writeUInt32BE(error, 4);
     handle.copy(h, 8);
-    this.socket.write(data ? Buffer.concat([h, data]) : h);
+    this.socket.cork();
+    this.socket.write(h);
+    for (const d of data) this.socket.write(d);
+    this.socket.uncork();
   }
 
-  private chunk(handle: Buffer, type: number, done: boolean, payload: Buffer): void {
+  private chunk(handle: Buffer, type: number, done: boolean, ...payload: Buffer[]): void {
     const h = Buffer.alloc(20);
     h.writeUInt32BE(STRUCTURED_REPLY_MAGIC, 0);
     h.writeUInt16BE(done ? 1 : 0, 4);
     h.writeUInt16BE(type, 6);
     handle.copy(h, 8);
-    h.writeUInt32BE(payload.length, 16);
+    h.writeUInt32BE(payload.reduce((a, p) => a + p.length, 0), 16);
+    this.socket.cork();
     this.socket.write(h);
-    this.socket.write(payload);
+    for (const p of payload) this.socket.write(p);
+    this.socket.uncork();
   }
 
   private fail(handle: Buffer, errno: number, message: string): void {
@@ -350,7 +307,9 @@ class Connection {
   private request(r: { flags: number; type: number; handle: Buffer; offset: number; length: number }): void {
     switch (r.type) {
       case CMD.DISC:
-        this.socket.end();
+        // the requests still being served are answered first
+        if (this.inFlight > 0) this.closing = true;
+        else this.socket.end();
         return;
       case CMD.FLUSH:
       case CMD.CACHE:
@@ -370,20 +329,28 @@ class Connection {
 
   private read(r: { handle: Buffer; offset: number; length: number }): void {
     if (r.offset + r.length > this.reader.size || r.length > MAX_REQUEST) return this.fail(r.handle, EINVAL, 'read beyond the end of the export');
-    let data: Buffer;
-    try {
-      data = this.reader.read(r.offset, r.length);
-    } catch (e) {
-      const message = (e as Error).message;
-      const block = /block (\d+)/.exec(message);
-      this.o.onDamage?.({ volume: this.o.volume, block: block ? Number(block[1]) : Math.floor(r.offset / this.reader.blockSize), message });
-      return this.fail(r.handle, EIO, message);
-    }
-    this.counted(data.length);
-    if (!this.structured) return this.simple(r.handle, 0, data);
-    const off = Buffer.alloc(8);
-    off.writeBigUInt64BE(BigInt(r.offset), 0);
-    this.chunk(r.handle, REPLY.OFFSET_DATA, true, Buffer.concat([off, data]));
+    this.inFlight++;
+    if (this.inFlight >= MAX_IN_FLIGHT) this.socket.pause();
+    this.reader.readParts(r.offset, r.length).then(
+      (parts) => {
+        this.counted(r.length);
+        if (this.socket.destroyed) return;
+        if (!this.structured) return this.simple(r.handle, 0, ...parts);
+        const off = Buffer.alloc(8);
+        off.writeBigUInt64BE(BigInt(r.offset), 0);
+        this.chunk(r.handle, REPLY.OFFSET_DATA, true, off, ...parts);
+      },
+      (e: unknown) => {
+        const message = (e as Error).message;
+        const block = /block (\d+)/.exec(message);
+        this.o.onDamage?.({ volume: this.o.volume, block: block ? Number(block[1]) : Math.floor(r.offset / this.reader.blockSize), message });
+        if (!this.socket.destroyed) this.fail(r.handle, EIO, message);
+      },
+    ).finally(() => {
+      this.inFlight--;
+      if (this.inFlight < MAX_IN_FLIGHT && this.socket.isPaused()) this.socket.resume();
+      if (this.inFlight === 0 && this.closing) this.socket.end();
+    });
   }
 
   private blockStatus(r: { handle: Buffer; offset: number; length: number }): void {

@@ -20,6 +20,8 @@ export interface RecoverReport {
   packs: number;
   chunks: number;
   hosts: number;
+  /** the hosts recovered: none has an agent token on the new hub yet */
+  hostNames: string[];
   volumes: number;
   points: number;
   /** points left out, with why (chunks missing, root differs, unreadable) */
@@ -83,7 +85,7 @@ export async function recoverCatalog(src: PackStore, dest: PackStore, catalogFil
     objects.sort((a, b) => a.point.time.localeCompare(b.point.time) || a.name.localeCompare(b.name));
 
     const now = new Date().toISOString();
-    const report = { from: src.location, into: dest.location, packsCopied, packs: index.size, chunks: 0, hosts: 0, volumes: 0, points: 0, skipped };
+    const report = { from: src.location, into: dest.location, packsCopied, packs: index.size, chunks: 0, hosts: 0, hostNames: [] as string[], volumes: 0, points: 0, skipped };
     const pointObjects = new PointObjects(catalog.db);
     catalog.tx(() => {
       for (const p of packs) {
@@ -136,6 +138,7 @@ export async function recoverCatalog(src: PackStore, dest: PackStore, catalogFil
         report.points++;
       }
       report.hosts = hosts.size;
+      report.hostNames = [...hosts].sort();
       report.volumes = volumes.size;
     });
     return report;

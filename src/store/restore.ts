@@ -1,24 +1,39 @@
 // Rebuild a volume at a recovery point into a file: sparse writes, every chunk verified,
 // the Merkle root recomputed; written to a temporary name and renamed only when good.
 import { spawn } from 'node:child_process';
-import os from 'node:os';
-import { Worker } from 'node:worker_threads';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChunkLocation } from '../catalog/catalog.js';
 import { merkleRootPacked } from '../protocol/merkle.js';
 import type { BlockStore } from './block-store.js';
+import { chunkPool } from './chunk-pool.js';
+import type { ExtentJob, PhaseTimes } from './chunk-worker.js';
 import { describeBlocks } from './damage.js';
 import { chainMetadataProblems } from './point-check.js';
 import { StoreError } from './errors.js';
-import { FLAG_ZERO } from './manifest.js';
-import type { RestoreBatch, RestoreBatchResult, RestoreItem } from './restore-worker.js';
+import { FLAG_ZERO, blockLength } from './manifest.js';
+import { chunksOf, hashesOf, planExtents, type PlannedExtent } from './read-plan.js';
 
 export type ImageFormat = 'raw' | 'qcow2' | 'vmdk' | 'vhdx';
 
 export interface RestoreProgress {
   doneBytes: number;
   totalBytes: number;
+}
+
+/** Where a restore spent its time: worker phases summed over the workers, the rest wall-clock. */
+export interface RestorePhases extends PhaseTimes {
+  /** reading the manifests and the chunk index, planning the reads */
+  plan: number;
+  /** wall time of the flushes while writing (they overlap the other phases) */
+  flush: number;
+  /** the final fsync before success */
+  fsync: number;
+  total: number;
+  workers: number;
+  /** stored bytes read and pread calls */
+  bytesRead: number;
+  reads: number;
 }
 
 export interface RestoreResult {
@@ -29,75 +44,14 @@ export interface RestoreResult {
   merkleRoot: string;
   /** damaged blocks written as zeros (only with allowDamaged) */
   zeroedBlocks: number[];
+  phases: RestorePhases;
 }
 
-const BATCH_BLOCKS_BYTES = 4 * 1024 * 1024;
-const here = import.meta.url;
-const workerUrl = new URL(here.endsWith('.ts') ? '../../dist/src/store/restore-worker.js' : './restore-worker.js', here);
-
-/** A small pool of restore workers, created on first use and kept (unref'd) for the next. */
-class RestorePool {
-  private workers: Worker[] = [];
-  private idle: Worker[] = [];
-  private waiting: ((w: Worker) => void)[] = [];
-  // more workers than cores: while one waits for its fdatasync, the others compute
-  constructor(readonly size = Math.max(2, Math.min(6, os.availableParallelism() * 2))) {}
-  private acquire(): Promise<Worker> {
-    const w = this.idle.pop();
-    if (w) return Promise.resolve(w);
-    if (this.workers.length < this.size) {
-      const nw = new Worker(workerUrl);
-      nw.unref();
-      this.workers.push(nw);
-      return Promise.resolve(nw);
-    }
-    return new Promise((r) => this.waiting.push(r));
-  }
-  private release(w: Worker): void {
-    const next = this.waiting.shift();
-    if (next) next(w);
-    else this.idle.push(w);
-  }
-  async run(batch: RestoreBatch): Promise<RestoreBatchResult> {
-    const w = await this.acquire();
-    let dead = false;
-    try {
-      return await new Promise<RestoreBatchResult>((resolve, reject) => {
-        const onMsg = (m: { result: RestoreBatchResult }) => {
-          w.off('error', onErr);
-          resolve(m.result);
-        };
-        const onErr = (e: Error) => {
-          w.off('message', onMsg);
-          dead = true;
-          reject(e);
-        };
-        w.once('message', onMsg);
-        w.once('error', onErr);
-        w.postMessage({ id: 0, batch });
-      });
-    } finally {
-      // a worker that crashed is dropped, never handed to the next batch or close
-      if (dead) this.workers = this.workers.filter((x) => x !== w);
-      else this.release(w);
-    }
-  }
-  /** every worker closes its descriptor of `file` */
-  async closeFile(file: string): Promise<void> {
-    await Promise.all(
-      this.workers.map(async () => {
-        const w = await this.acquire();
-        await new Promise<void>((resolve) => {
-          w.once('message', () => resolve());
-          w.postMessage({ close: file });
-        });
-        this.release(w);
-      }),
-    );
-  }
-}
-
-let pool: RestorePool | null = null;
+// one pread of up to 4 MiB, decoding to at most 4 MiB: big reads, bounded memory per job
+const EXTENT = { maxBytes: 4 << 20, maxRawBytes: 4 << 20, maxGap: 128 << 10 };
+// written data is flushed as the restore goes, so the disk writes while the workers compute
+// and the final fsync is short (node has no sync_file_range)
+const FLUSH_EVERY = 64 << 20;
 
 type RestoreOptions = {
   format?: ImageFormat;
@@ -119,6 +73,7 @@ export async function restoreVolume(store: BlockStore, pointId: number, volumeNa
 }
 
 async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: string, to: string, opts: RestoreOptions): Promise<RestoreResult> {
+  const t0 = performance.now();
   const format = opts.format ?? 'raw';
   const sync = opts.sync ?? true;
   if (format !== 'raw') await requireQemuImg();
@@ -132,69 +87,99 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
   if (bad.size > 0 && !opts.allowDamaged) {
     throw new StoreError(`volume ${volumeName} point ${pointId} is damaged at ${describeBlocks([...bad])}; nothing written (--allow-damaged writes zeros there)`);
   }
+  const wanted: number[] = [];
+  let doneBytes = 0; // zero and zeroed blocks are holes: done once the file has its size
+  for (let i = 0; i < point.blockCount; i++) {
+    if (map.flags[i]! & FLAG_ZERO || bad.has(i)) doneBytes += blockLength(i, point.blockSize, point.size);
+    else if (!locs[i]) throw new StoreError(`volume ${volumeName} block ${i}: chunk ${map.hashes.subarray(i * 32, i * 32 + 32).toString('hex').slice(0, 16)} is not in the index`);
+    else wanted.push(i);
+  }
+  const extents = planExtents(chunksOf(wanted, map.hashes, (b) => locs[b]), EXTENT);
+  const phases: RestorePhases = { plan: performance.now() - t0, read: 0, decompress: 0, verify: 0, write: 0, flush: 0, fsync: 0, total: 0, workers: 0, bytesRead: 0, reads: 0 };
   const dest = path.resolve(to);
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   const tmp = `${dest}.partial-${process.pid}`;
   const rawTmp = format === 'raw' ? tmp : `${dest}.raw-${process.pid}`;
-  pool ??= new RestorePool();
+  const pool = chunkPool();
+  phases.workers = pool.size;
   const fd = fs.openSync(rawTmp, 'w', 0o600); // an image of a host's disk is private
   let written = 0;
+  let flushing: Promise<void> | null = null;
+  let unflushed = 0;
+  const flush = (): void => {
+    if (flushing || unflushed < FLUSH_EVERY) return;
+    unflushed = 0;
+    const t = performance.now();
+    flushing = new Promise<void>((resolve) => fs.fdatasync(fd, () => resolve())).then(() => {
+      phases.flush += performance.now() - t;
+      flushing = null;
+      flush();
+    });
+  };
   try {
     fs.ftruncateSync(fd, point.size);
-    const perBatch = Math.max(1, Math.floor(BATCH_BLOCKS_BYTES / point.blockSize));
-    const batches: RestoreBatch[] = [];
-    for (let start = 0; start < point.blockCount; start += perBatch) {
-      const end = Math.min(point.blockCount, start + perBatch);
-      const items: RestoreItem[] = [];
-      for (let i = start; i < end; i++) {
-        if (map.flags[i]! & FLAG_ZERO || bad.has(i)) continue;
-        const hash = map.hashes.subarray(i * 32, i * 32 + 32);
-        const loc = locs[i];
-        if (!loc) throw new StoreError(`volume ${volumeName} block ${i}: chunk ${hash.toString('hex').slice(0, 16)} is not in the index`);
-        items.push({ index: i, pack: loc.packName, offset: loc.offset, length: loc.length, codec: loc.codec, rawLength: loc.rawLength, hash, key: store.packKey(loc.packName) ?? undefined });
-      }
-      const bytes = Math.min(point.size, end * point.blockSize) - start * point.blockSize;
-      if (items.length) batches.push({ out: rawTmp, blockSize: point.blockSize, start, bytes, sync, items });
-    }
-    let doneBytes = 0;
     let failure: StoreError | null = null;
-    const runBatch = async (b: RestoreBatch): Promise<void> => {
+    const runExtent = async (x: PlannedExtent): Promise<void> => {
       if (failure || opts.signal?.aborted) return;
-      // a remote store's packs come through the local cache, held until the batch is written
-      const names = [...new Set(b.items.map((it) => it.pack))];
-      const files = new Map<string, string>();
+      // a remote store's packs come through the local cache, held until the extent is written
+      let file: string;
       try {
-        for (const n of names) files.set(n, await store.acquirePack(n, opts.signal));
+        file = await store.acquirePack(x.packName, opts.signal);
       } catch (e) {
-        for (const n of files.keys()) store.releasePack(n);
-        failure ??= e instanceof StoreError ? new StoreError(`volume ${volumeName}: ${e.message}`) : new StoreError(`volume ${volumeName}: ${(e as Error).message}`);
+        failure ??= new StoreError(`volume ${volumeName}: ${(e as Error).message}`);
         return;
       }
       try {
-        const r = await pool!.run({ ...b, items: b.items.map((it) => ({ ...it, pack: files.get(it.pack)! })) });
-        if (!r.ok && r.index < 0) {
+        const key = store.packKey(x.packName);
+        const job: ExtentJob = {
+          pack: file,
+          offset: x.offset,
+          length: x.length,
+          hashes: hashesOf(x),
+          ...(key ? { key: new Uint8Array(key) } : {}),
+          out: { file: rawTmp, blockSize: point.blockSize },
+          chunks: x.chunks.map((c) => ({ at: c.loc.offset - x.offset, length: c.loc.length, codec: c.loc.codec, rawLength: c.loc.rawLength, dests: c.dests })),
+        };
+        let r: Awaited<ReturnType<typeof pool.run>>;
+        try {
+          r = await pool.run(job);
+        } catch (e) {
+          failure ??= new StoreError(`volume ${volumeName}: the restore worker failed: ${(e as Error).message}`);
+          return;
+        }
+        for (const k of ['read', 'decompress', 'verify', 'write'] as const) phases[k] += r.times[k];
+        phases.bytesRead += x.length;
+        phases.reads++;
+        if (!r.ok && r.chunk < 0) {
           failure ??= new StoreError(`volume ${volumeName}: ${r.message.split(rawTmp).join(dest)}`); // the target, not the store
           return;
         }
         if (!r.ok) {
-          store.damage.mark(Buffer.from(map.hashes.subarray(r.index * 32, r.index * 32 + 32)), `volume ${volumeName} block ${r.index}: ${r.message}`);
-          failure ??= new StoreError(`volume ${volumeName} block ${r.index}: ${r.message}`);
+          const c = x.chunks[r.chunk]!;
+          store.damage.mark(Buffer.from(c.hash), `volume ${volumeName} block ${c.dests[0]}: ${r.message}`);
+          failure ??= new StoreError(`volume ${volumeName} block ${c.dests[0]}: ${r.message}`);
           return;
         }
         written += r.written;
-        doneBytes += b.bytes;
+        const bytes = x.chunks.reduce((a, c) => a + c.loc.rawLength * c.dests.length, 0);
+        doneBytes += bytes;
+        if (sync) {
+          unflushed += bytes;
+          flush();
+        }
         opts.onProgress?.({ doneBytes, totalBytes: point.size });
       } finally {
-        for (const n of names) store.releasePack(n);
+        store.releasePack(x.packName);
       }
     };
-    // a bounded window of batches in flight keeps the pack cache (and memory) bounded
+    // a bounded window of extents in flight keeps the workers busy and memory (and the pack cache) bounded
     let next = 0;
-    const lanes = Array.from({ length: Math.min(batches.length, pool.size + 2) }, async () => {
-      while (next < batches.length) await runBatch(batches[next++]!);
+    const lanes = Array.from({ length: Math.min(extents.length, pool.size * 2) }, async () => {
+      while (next < extents.length) await runExtent(extents[next++]!);
     });
     await Promise.all(lanes);
     await pool.closeFile(rawTmp);
+    await flushing;
     if (opts.signal?.aborted) throw new StoreError('restore cancelled');
     if (failure) throw failure;
     // every chunk's hash was checked against the manifest, so the image's root is the map's
@@ -202,7 +187,9 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
     if (root !== point.merkleRoot) {
       throw new StoreError(`volume ${volumeName} point ${pointId}: Merkle root ${root.slice(0, 16)} differs from recorded ${point.merkleRoot.slice(0, 16)}`);
     }
-    if (sync) fs.fsyncSync(fd);
+    const tf = performance.now();
+    if (sync) await new Promise<void>((resolve, reject) => fs.fsync(fd, (e) => (e ? reject(new StoreError(`volume ${volumeName}: writing ${dest} failed: ${e.message}`)) : resolve())));
+    phases.fsync = performance.now() - tf;
     fs.closeSync(fd);
     if (format !== 'raw') {
       await qemuImg(['convert', '-f', 'raw', '-O', format, rawTmp, tmp]);
@@ -210,8 +197,10 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
     }
     fs.renameSync(tmp, dest);
     opts.onProgress?.({ doneBytes: point.size, totalBytes: point.size });
-    return { path: dest, format, size: point.size, blocksWritten: written, merkleRoot: root, zeroedBlocks: [...bad].sort((a, b) => a - b) };
+    phases.total = performance.now() - t0;
+    return { path: dest, format, size: point.size, blocksWritten: written, merkleRoot: root, zeroedBlocks: [...bad].sort((a, b) => a - b), phases };
   } catch (e) {
+    await flushing;
     try {
       fs.closeSync(fd);
     } catch {

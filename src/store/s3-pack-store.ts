@@ -22,7 +22,31 @@ import { StoreError } from './errors.js';
 import { ObjectExistsError, ObjectMissingError, type ObjectStat, type PackStore, type PutOptions } from './pack-store.js';
 
 const PART_BYTES = 16 * 1024 * 1024;
-const SINGLE_PUT_MAX = 64 * 1024 * 1024;
+/** above one part goes in parts; the slack keeps a sealed ~16 MiB pack to one request */
+const SINGLE_PUT_MAX = PART_BYTES + 1024 * 1024;
+/** uploads (whole objects or parts) in flight at once: enough to hide latency, few enough to bound memory */
+const UPLOADS_IN_FLIGHT = 4;
+
+/** At most `n` callers at once; the rest wait their turn in order. */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+  constructor(n: number) {
+    this.free = n;
+  }
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((r) => this.waiting.push(r));
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
 
 export interface S3Credentials {
   accessKeyId: string;
@@ -68,6 +92,8 @@ export class S3PackStore implements PackStore {
   private readonly client: S3Client;
   /** the server rejected If-None-Match once: stop sending it */
   private conditional = true;
+  /** bounds the bytes held for uploads: each holds at most one part in memory */
+  private readonly uploads = new Slots(UPLOADS_IN_FLIGHT);
 
   constructor(
     readonly loc: S3Location,
@@ -142,7 +168,8 @@ export class S3PackStore implements PackStore {
   async putFile(name: string, file: string, o: PutOptions & { move?: boolean } = {}): Promise<void> {
     const size = fs.statSync(file).size;
     if (size <= SINGLE_PUT_MAX) {
-      await this.put(name, await fs.promises.readFile(file), o);
+      // read inside the slot: a file waiting its turn holds no memory
+      await this.uploads.run(async () => this.put(name, await fs.promises.readFile(file), o));
     } else {
       await this.putMultipart(name, file, size, o);
     }
@@ -155,16 +182,23 @@ export class S3PackStore implements PackStore {
     try {
       const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.loc.bucket, Key, ...this.lockParams(o) }), { abortSignal: o.signal });
       uploadId = created.UploadId;
-      const parts: { ETag: string; PartNumber: number }[] = [];
       const fd = await fs.promises.open(file, 'r');
+      let parts: { ETag: string; PartNumber: number }[];
       try {
-        for (let off = 0, n = 1; off < size; off += PART_BYTES, n++) {
-          const len = Math.min(PART_BYTES, size - off);
-          const buf = Buffer.allocUnsafe(len);
-          await fd.read(buf, 0, len, off);
-          const r = await this.client.send(new UploadPartCommand({ Bucket: this.loc.bucket, Key, UploadId: uploadId, PartNumber: n, Body: buf, ContentLength: len }), { abortSignal: o.signal });
-          parts.push({ ETag: r.ETag ?? '', PartNumber: n });
-        }
+        // parts go up side by side, each read only when its slot is free
+        const count = Math.ceil(size / PART_BYTES);
+        parts = await Promise.all(
+          Array.from({ length: count }, (_, i) =>
+            this.uploads.run(async () => {
+              const off = i * PART_BYTES;
+              const len = Math.min(PART_BYTES, size - off);
+              const buf = Buffer.allocUnsafe(len);
+              await fd.read(buf, 0, len, off);
+              const r = await this.client.send(new UploadPartCommand({ Bucket: this.loc.bucket, Key, UploadId: uploadId, PartNumber: i + 1, Body: buf, ContentLength: len }), { abortSignal: o.signal });
+              return { ETag: r.ETag ?? '', PartNumber: i + 1 };
+            }),
+          ),
+        );
       } finally {
         await fd.close();
       }

@@ -28,7 +28,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['config'],
   ['catalog'],
   ['store'],
-  ['scheduler', 'recovery'],
+  ['scheduler', 'recovery', 'reports'],
   ['alarms'],
   ['hub', 'client'],
   ['tui', 'agent'],

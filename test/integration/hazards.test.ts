@@ -1,10 +1,11 @@
 // Nothing destructive happens by default: a restore does not overwrite an existing file
-// without --force, `drill cleanup` with no run id removes nothing unless told --all (there
-// is no terminal to ask on here), and a failover whose verdict is fail exits 1.
+// without --force, `drill cleanup` with no run id removes nothing unless told --all (or
+// answered y on a terminal), and a failover whose verdict is fail exits 1.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillArtefactView, RunView } from '../../src/protocol/recovery.js';
-import { HubProc, makeImage } from '../helpers/cluster.js';
+import { DRC, HubProc, makeImage } from '../helpers/cluster.js';
 import { Cluster, backupOk, sha256File } from './support.js';
 
 describe('no hazards by default', () => {
@@ -49,6 +50,14 @@ describe('no hazards by default', () => {
     expect(fs.existsSync(run.target.dir)).toBe(true);
     const left = await hub.json<DrillArtefactView[]>(['drill', 'list']);
     expect(left.map((x) => x.runId)).toContain(run.id);
+    // on a terminal it asks, listing what would go; anything but y removes nothing
+    const cmd = [process.execPath, DRC, 'drill', 'cleanup', '--data', hub.dataDir].map((x) => `'${x}'`).join(' ');
+    const asked = spawnSync('script', ['-qec', cmd, '/dev/null'], { input: 'n\n', encoding: 'utf8', timeout: 20_000 });
+    expect(asked.stdout).toContain(`drill ${run.id} (h1): ${run.target.dir}`);
+    expect(asked.stdout).toMatch(/Remove the artefacts of all 1 drill\(s\) above\? \[y\/N\]/);
+    expect(asked.stdout).toContain('drc: drill cleanup: not confirmed; nothing was removed');
+    expect(asked.status).toBe(1);
+    expect(fs.existsSync(run.target.dir)).toBe(true);
     const all = await hub.json<DrillArtefactView[]>(['drill', 'cleanup', '--all']);
     expect(all.map((x) => x.runId)).toEqual([run.id]);
     expect(fs.existsSync(run.target.dir)).toBe(false);

@@ -3,7 +3,7 @@
 // HTML, and status carries the overview's figures.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InspectionReport } from '../../src/client/inspection-report.js';
+import type { InspectionReport } from '../../src/reports/inspection.js';
 import { HubProc, makeImage } from '../helpers/cluster.js';
 import { Cluster, backupOk } from './support.js';
 

@@ -1,13 +1,15 @@
 // A real hub and agent with their packs in S3 (s3rver as a process, and a strict in-process
 // server for faults it cannot make): encrypted backups, cold-cache restores, copies, and
 // failures that commit nothing.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HubProc, drc, makeImage, sha256File, waitConnected, waitFor } from '../helpers/cluster.js';
+import { AgentProc, HubProc, drc, makeImage, sha256File, waitConnected, waitFor } from '../helpers/cluster.js';
 import { S3PackStore } from '../../src/store/s3-pack-store.js';
 import { S3rverProc, StrictS3Server } from '../helpers/s3-servers.js';
-import { Cluster, PinnedHubProc, backup, backupOk, freePort, points, randomImage, restoredSha } from './support.js';
+import { Cluster, PinnedHubProc, backup, backupOk, freePort, points, randomImage, restore, restoredSha } from './support.js';
 
 function writeConfig(c: Cluster, name: string, endpoint: string, extra = ''): string {
   const creds = c.file('s3-credentials');
@@ -35,8 +37,8 @@ ${extra}`,
 }
 
 /** Start a hub that is expected to refuse to start; its one-line complaint. */
-async function refusedStart(dataDir: string, config: string): Promise<{ code: number | null; lines: string[] }> {
-  const hub = new HubProc(dataDir, ['--config', config], { http: 'off' });
+async function refusedStart(dataDir: string, config: string, agents?: string): Promise<{ code: number | null; lines: string[] }> {
+  const hub = new HubProc(dataDir, ['--config', config], { http: 'off', ...(agents ? { agents } : {}) });
   const err = await hub.start().then(
     () => null,
     (e: Error) => e,
@@ -58,7 +60,21 @@ describe('a hub with its store in S3 (s3rver)', () => {
 
   beforeAll(async () => {
     await s3.start();
-    config = writeConfig(c, 'drc.yaml', s3.endpoint);
+    config = writeConfig(
+      c,
+      'drc.yaml',
+      s3.endpoint,
+      `  - name: trim
+    type: s3
+    endpoint: ${s3.endpoint}
+    bucket: drc
+    prefix: trim
+    path_style: true
+    credentials_file: ${c.file('s3-credentials')}
+    keep:
+      keep_last: 1
+`,
+    );
     makeImage(disk, 24);
     // the agents' port stays across the hub restarts below, so agents come back by themselves
     hub = await c.startHub(new PinnedHubProc(c.hubData, await freePort(), ['--config', config]));
@@ -92,7 +108,26 @@ describe('a hub with its store in S3 (s3rver)', () => {
     const pts = await points(hub, 'h1');
     expect(pts.every((p) => p.copies?.includes('offline'))).toBe(true);
     const list = await hub.json<{ name: string; pointsHeld: number; pointsTotal: number; lagSeconds: number }[]>(['copies', '--config', config]);
-    expect(list).toEqual([expect.objectContaining({ name: 'offline', pointsHeld: pts.length, pointsTotal: pts.length, lagSeconds: 0 })]);
+    expect(list.find((x) => x.name === 'offline')).toEqual(expect.objectContaining({ pointsHeld: pts.length, pointsTotal: pts.length, lagSeconds: 0 }));
+  }, 60_000);
+
+  it('keeps on an S3 copy only the points its keep rules keep, deleting the objects of the ones let go', async () => {
+    const copyStore = new S3PackStore({ endpoint: s3.endpoint, bucket: 'drc', prefix: 'trim/', region: 'us-east-1', pathStyle: true, credentialsFile: null }, { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+    try {
+      expect(await hub.json(['copies', 'run', 'trim', '--wait', '--config', config])).toMatchObject({ state: 'succeeded', points: 1, pruned: 0 });
+      const [before] = await copyStore.list('points/');
+      // the first 2 MiB change: a second point the copy keeps instead of the first
+      fs.writeFileSync(disk, randomBytes(2 * 1024 * 1024), { flag: 'r+' });
+      await waitConnected(hub, 'h1');
+      await backupOk(hub, 'h1');
+      expect(await hub.json(['copies', 'run', 'trim', '--wait', '--config', config])).toMatchObject({ state: 'succeeded', points: 1, pruned: 1 });
+      const after = await copyStore.list('points/');
+      expect(after).toHaveLength(1);
+      expect(after[0]!.name).not.toBe(before!.name);
+      expect(await copyStore.stat(before!.name)).toBeNull();
+    } finally {
+      copyStore.close();
+    }
   }, 60_000);
 
   it('verifies every chunk read back from S3, and gc leaves the store restorable', async () => {
@@ -128,6 +163,25 @@ describe('a hub with its store in S3 (s3rver)', () => {
     expect(await restoredSha(hub, 'h2', 'disk', 'latest', c.file('out2.img'))).toBe(sha256File(big));
   }, 120_000);
 
+  it('fails a cold-cache restore with one line when the S3 server dies mid-restore, and leaves no image', async () => {
+    await hub.stop();
+    fs.rmSync(path.join(c.hubData, 'store', 'cache'), { recursive: true, force: true });
+    await hub.start();
+    const out = c.file('mid-restore.img');
+    const job = restore(hub, 'h2', 'disk', 'latest', out);
+    await waitFor('a running restore', async () => (await hub.json<{ kind: string; state: string }[]>(['tasks'])).some((j) => j.kind === 'restore' && j.state === 'running'), 30_000);
+    // the server freezes with the restore's requests in flight, then dies
+    s3.proc!.kill('SIGSTOP');
+    await new Promise((r) => setTimeout(r, 500));
+    await s3.kill();
+    const r = await job.finally(() => s3.start());
+    expect(r.code).not.toBe(0);
+    const failure = r.stderr.split('\n').filter((l) => l.startsWith('drc:'));
+    expect(failure, r.stderr).toEqual([expect.stringMatching(/^drc: restore of h2\/disk failed: volume disk: S3 get s3:\/\/drc\/hub1\/packs\/\S+: (ECONNRESET|ECONNREFUSED)/)]);
+    expect(fs.readdirSync(c.dir).filter((f) => f.startsWith('mid-restore'))).toEqual([]);
+    expect(await restoredSha(hub, 'h2', 'disk', 'latest', out)).toBe(sha256File(c.file('big.img')));
+  }, 120_000);
+
   it('refuses to start on the store with a wrong passphrase, in one line', async () => {
     await hub.stop();
     const other = c.file('other.yaml');
@@ -156,8 +210,14 @@ describe('a hub with its store in S3 (s3rver)', () => {
     expect(report).toMatchObject({ hosts: 2, points: before.length });
     // only the pack whose upload the killed server cut off may be left out
     expect(report.skipped.every((x) => x.startsWith('pack '))).toBe(true);
+    expect(report).toMatchObject({ hostNames: ['h1', 'h2'] });
     const hub2 = await c.startHub(new HubProc(fresh, ['--config', cfg], { http: 'off' }));
     try {
+      // the next step the recovery names: a new agent token for each recovered host
+      const agent = new AgentProc(hub2.agentsUrl, 'h1', await hub2.addHost('h1'), { disk }, path.join(c.dir, 'agent-h1-recovered'), ['--watch', '0']);
+      c.agents.push(agent);
+      agent.start();
+      await waitConnected(hub2, 'h1');
       expect(await restoredSha(hub2, 'h1', 'disk', 'latest', c.file('r1.img'))).toBe(sha256File(disk));
       expect(await restoredSha(hub2, 'h2', 'disk', 'latest', c.file('r2.img'))).toBe(sha256File(c.file('big.img')));
     } finally {
@@ -195,8 +255,16 @@ describe('a hub with its store on a strict S3 server', () => {
     credentials_file: ${c.file('s3-credentials')}
     immutable: true
     keep: 1d
+  - name: wrongkeys
+    type: s3
+    endpoint: ${s3.endpoint}
+    bucket: drc
+    prefix: wrongkeys
+    path_style: true
+    credentials_file: ${c.file('wrong-credentials')}
 `,
     );
+    fs.writeFileSync(c.file('wrong-credentials'), 'aws_access_key_id = NOTME\naws_secret_access_key = NOTME\n');
     makeImage(c.file('disk.img'), 8);
     hub = await c.startHub(new HubProc(c.hubData, ['--config', config], { http: 'off' }));
     const token = await hub.addHost('h1');
@@ -222,6 +290,37 @@ describe('a hub with its store on a strict S3 server', () => {
     s3.fail(503, 'SlowDown', 2, (m, k) => m === 'PUT' && k.includes('/packs/'));
     await backupOk(hub, 'h1', true);
     expect(await restoredSha(hub, 'h1', 'disk', 'latest', c.file('out.img'))).toBe(sha256File(c.file('disk.img')));
+  }, 60_000);
+
+  it('fails a copy whose credentials the server refuses, in one line, holding nothing, and raises the copy-failed alarm', async () => {
+    const r = await hub.run(['copies', 'run', 'wrongkeys', '--wait', '--config', config]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^drc: S3 \S+ refused the credentials or the access \(InvalidAccessKeyId\) for get s3:\/\/drc\/wrongkeys\/config$/)]);
+    const list = await hub.json<{ name: string; pointsHeld: number }[]>(['copies', '--config', config]);
+    expect(list.find((x) => x.name === 'wrongkeys')).toMatchObject({ pointsHeld: 0 });
+    await waitFor('copy-failed alarm', async () => (await hub.json<{ rule: string }[]>(['alarms'])).some((a) => a.rule === 'copy-failed'));
+  }, 60_000);
+
+  it('refuses to start on a store whose credentials the server refuses, in one line', async () => {
+    const cfg = c.file('wrong-keys.yaml');
+    fs.writeFileSync(cfg, fs.readFileSync(config, 'utf8').replace(`credentials_file: ${c.file('s3-credentials')}`, `credentials_file: ${c.file('wrong-credentials')}`).replace('prefix: hub1', 'prefix: keys'));
+    const r = await refusedStart(path.join(c.dir, 'hub-wrong-keys'), cfg);
+    expect(r.lines).toEqual([expect.stringMatching(/^drc serve: cannot start: S3 http:\/\/127\.0\.0\.1:\d+ refused the credentials or the access \(InvalidAccessKeyId\)/)]);
+  }, 60_000);
+
+  it('releases the owner lock when the hub fails to start after taking it', async () => {
+    const cfg = c.file('other.yaml');
+    fs.writeFileSync(cfg, fs.readFileSync(config, 'utf8').replace('prefix: hub1', 'prefix: other'));
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const r = await refusedStart(path.join(c.dir, 'hub-busy'), cfg, `127.0.0.1:${(busy.address() as net.AddressInfo).port}`);
+      expect(r.lines).toEqual([expect.stringMatching(/^drc serve: cannot start: address in use/)]);
+    } finally {
+      busy.close();
+    }
+    expect(s3.objects.has('drc/other/config')).toBe(true); // it got as far as the store
+    expect(s3.objects.has('drc/other/lock')).toBe(false);
   }, 60_000);
 
   it('writes an immutable S3 copy under Object Lock retention for its keep time, which refuses deletes', async () => {

@@ -117,7 +117,7 @@ export class FakeClient implements CockpitClient {
       const i = this.instances.find((x) => x.id === p.id)!;
       return { ...i, state: 'stopped' as const };
     },
-    ...noFixture(['instances.console', 'mount.start', 'mount.stop']),
+    ...noFixture(['instances.console', 'mount.start', 'mount.stop', 'config.reload', 'inspection.send']),
     'runs.list': () => [],
     'reports.list': () => this.reports,
   };

@@ -1,25 +1,30 @@
 // Email over SMTP with nodemailer: a plain-text body and the summary as subject.
-import nodemailer from 'nodemailer';
+import nodemailer, { type Transporter } from 'nodemailer';
 import type { EmailChannelConfig } from '../../config/types.js';
 import { plainText, summary } from './payloads.js';
 import { DeliveryError, type AlarmNotice, type ChannelKind, type Notifier } from './types.js';
 
 const SMTP_TIMEOUT_MS = 10_000;
 
+/** One SMTP connection for one message (alarm notices and reports alike). */
+export function smtpTransport(s: EmailChannelConfig['smtp']): Transporter {
+  return nodemailer.createTransport({
+    host: s.host,
+    port: s.port,
+    secure: s.secure,
+    auth: s.user !== null && s.pass !== null ? { user: s.user, pass: s.pass } : undefined,
+    connectionTimeout: SMTP_TIMEOUT_MS,
+    greetingTimeout: SMTP_TIMEOUT_MS,
+    socketTimeout: SMTP_TIMEOUT_MS,
+  });
+}
+
 export class EmailNotifier implements Notifier {
   constructor(readonly channel: EmailChannelConfig) {}
 
   async send(n: AlarmNotice, signal?: AbortSignal): Promise<void> {
     const s = this.channel.smtp;
-    const transport = nodemailer.createTransport({
-      host: s.host,
-      port: s.port,
-      secure: s.secure,
-      auth: s.user !== null && s.pass !== null ? { user: s.user, pass: s.pass } : undefined,
-      connectionTimeout: SMTP_TIMEOUT_MS,
-      greetingTimeout: SMTP_TIMEOUT_MS,
-      socketTimeout: SMTP_TIMEOUT_MS,
-    });
+    const transport = smtpTransport(s);
     const abort = (): void => transport.close();
     signal?.addEventListener('abort', abort, { once: true });
     try {

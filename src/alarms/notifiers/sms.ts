@@ -36,7 +36,11 @@ const formEscape = (v: string): string => encodeURIComponent(v);
 
 /** The request for one recipient: URL and body with placeholders filled in. */
 export function smsRequest(ch: SmsChannelConfig, n: AlarmNotice, to: string): { url: string; body: string | undefined; contentType: string } {
-  const vars = smsVariables(n, to);
+  return smsRequestOf(ch, smsVariables(n, to));
+}
+
+/** The request with these placeholder values (an alarm's, or a report's). */
+export function smsRequestOf(ch: SmsChannelConfig, vars: Record<string, string>): { url: string; body: string | undefined; contentType: string } {
   const url = renderTemplate(ch.url, vars, formEscape);
   if (ch.method === 'GET') return { url, body: undefined, contentType: 'text/plain' };
   const template = ch.body ?? DEFAULT_SMS_BODY;

@@ -15,6 +15,7 @@ const SUBCOMMANDS: Record<string, string[]> = {
   tasks: ['retry', 'cancel'],
   operators: ['add', 'revoke'],
   completion: ['bash', 'zsh', 'fish'],
+  config: ['reload'],
 };
 
 /** every --option a command accepts, its own and the common ones */

@@ -27,7 +27,11 @@ export async function copies(argv: string[]): Promise<number> {
       const r = await client.call('copies.run', { name: name!, wait: a.switches.has('wait'), bytesPerSecond: mbps === undefined ? undefined : Math.round(mbps * 1024 * 1024) });
       if (ctx.json) printJson(r);
       else if (r.state === 'running') process.stdout.write(`copy ${name}: run ${r.id} started\n`);
-      else process.stdout.write(`copy ${name}: ${r.points} point(s), ${r.packs} pack(s), ${bytes(r.bytes)} copied and read back\n`);
+      else {
+        const pruned = r.pruned ? `; pruned ${r.pruned} point(s) its keep rules let go` : '';
+        process.stdout.write(`copy ${name}: ${r.points} point(s), ${r.packs} pack(s), ${bytes(r.bytes)} copied and read back${pruned}\n`);
+        if (r.note) process.stdout.write(`note: ${r.note}\n`);
+      }
       return 0;
     }
     const list = await client.call('copies.list', {});

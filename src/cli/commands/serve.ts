@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileLogger } from '../../../agent/log.js';
-import { parseHostPort } from '../../config/index.js';
-import { Hub } from '../../hub/hub.js';
+import { loadConfig, parseHostPort, type DrcConfig } from '../../config/index.js';
+import { Hub, type HubOptions } from '../../hub/hub.js';
 import { makePrivateDir } from '../../hub/privacy.js';
 import { gcCrashFromEnv, testClockFromEnv } from '../../hub/test-hooks.js';
 import { parseCron } from '../../scheduler/cron.js';
@@ -20,12 +20,7 @@ function hostPort(flag: string, s: string) {
   }
 }
 
-export async function serve(argv: string[]): Promise<number> {
-  const a = parseArgs('serve', argv, FLAGS.serve);
-  const ctx = resolveContext(a);
-  const c = ctx.config;
-  const la = value(a, 'listen-agents');
-  const lh = value(a, 'listen-http');
+function checkCrons(c: DrcConfig): void {
   for (const s of c.schedules) {
     try {
       parseCron(s.cron, s.timezone);
@@ -33,6 +28,15 @@ export async function serve(argv: string[]): Promise<number> {
       throw new UsageError(`serve: schedule ${s.name}: ${(e as Error).message}`);
     }
   }
+}
+
+export async function serve(argv: string[]): Promise<number> {
+  const a = parseArgs('serve', argv, FLAGS.serve);
+  const ctx = resolveContext(a);
+  const c = ctx.config;
+  const la = value(a, 'listen-agents');
+  const lh = value(a, 'listen-http');
+  checkCrons(c);
   // a missing or unreadable certificate is a one-line config error, not a stack trace at start
   if (c.hub.tls) for (const [k, f] of Object.entries(c.hub.tls)) readGiven(`serve: hub.tls.${k}`, f);
   makePrivateDir(ctx.dataDir);
@@ -45,10 +49,9 @@ export async function serve(argv: string[]): Promise<number> {
       /* ENOSPC: nothing to write it to */
     }
   };
-  let hub: Hub;
-  try {
-    hub = new Hub({
-      dataDir: ctx.dataDir,
+  // the hub's options from a config: at start, and again at each reload (drc config reload, SIGHUP)
+  const optionsOf = (c: DrcConfig, dataDir: string): HubOptions => ({
+      dataDir,
       name: c.hub.name,
       agents: la ? hostPort('listen-agents', la) : c.hub.listen.agents,
       http: lh === 'off' ? null : lh ? hostPort('listen-http', lh) : c.hub.listen.http,
@@ -69,7 +72,19 @@ export async function serve(argv: string[]): Promise<number> {
       recovery: { targets: c.targets, checks: c.checks, plans: c.plans, drillTtlSeconds: c.recovery.drillTtl, switchHook: c.recovery.switch },
       store: c.store,
       copies: c.copies,
-    });
+      inspection: c.inspection ?? null,
+  });
+  const file = ctx.config.source;
+  const reload = file
+    ? () => {
+        const next = loadConfig(file);
+        checkCrons(next);
+        return { file, options: optionsOf(next, path.resolve(value(a, 'data') ?? next.hub.data ?? ctx.dataDir)) };
+      }
+    : undefined;
+  let hub: Hub;
+  try {
+    hub = new Hub({ ...optionsOf(c, ctx.dataDir), reload });
   } catch (e) {
     // the certificate and key are read here: a file that is not PEM says so in one line
     const msg = (e as Error).message;
@@ -85,15 +100,26 @@ export async function serve(argv: string[]): Promise<number> {
     return 1;
   }
   process.stderr.write(`drc hub ${c.hub.name}: agents ${hub.agentsUrl}, operators ${path.join(ctx.dataDir, 'api.sock')}\n`);
+  const onHangup = (): void => {
+    try {
+      const r = hub.config.reload('signal:SIGHUP');
+      process.stderr.write(`drc serve: config ${r.file} reloaded: ${r.applied.length ? `applied ${r.applied.join(', ')}` : 'nothing to apply'}${r.restartNeeded.length ? `; restart needed for ${r.restartNeeded.join(', ')}` : ''}\n`);
+    } catch (e) {
+      process.stderr.write(`drc serve: config reload refused: ${(e as Error).message}\n`);
+    }
+  };
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
+    // SIGHUP (systemctl reload) re-reads the config file; a bad file leaves the running config
+    process.on('SIGHUP', onHangup);
     followLauncher((pid) => {
       process.stderr.write(`drc serve: launcher process ${pid} is gone; stopping\n`);
       stop();
     });
   });
+  process.off('SIGHUP', onHangup);
   await hub.stop();
   return 0;
 }

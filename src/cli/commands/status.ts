@@ -2,7 +2,7 @@ import { parseArgs } from '../args.js';
 import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { overviewFigures } from '../../client/overview-figures.js';
+import { overviewFigures } from '../../reports/overview-figures.js';
 import { formatBytes, formatPercent } from '../../format/human.js';
 import { printJson } from '../output.js';
 

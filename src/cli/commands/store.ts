@@ -38,7 +38,13 @@ export async function store(argv: string[]): Promise<number> {
         `recovered ${r.points} point(s) of ${r.volumes} volume(s) on ${r.hosts} host(s) from ${r.from}; ${r.packs} pack(s) (${r.packsCopied} copied into ${r.into}), ${r.chunks} chunk(s) indexed\n`,
       );
       for (const s of r.skipped) process.stdout.write(`  skipped ${s}\n`);
-      if (r.hosts > 0) process.stdout.write('hosts have no agent token yet: `drc hosts add NAME` on the new hub issues one\n');
+      if (r.hosts > 0) {
+        // agent tokens are not in the store: each host needs a new one from the new hub
+        const data = ` --data ${ctx.dataDir}`;
+        const cfg = value(a, 'config') ? ` --config ${value(a, 'config')}` : '';
+        process.stdout.write(`next: start the new hub (drc serve${data}${cfg}), then issue each host a new agent token and give it to its agent (--token-file):\n`);
+        for (const h of r.hostNames) process.stdout.write(`  drc hosts add ${h}${data}\n`);
+      }
     }
     return 0;
   } finally {

@@ -35,6 +35,15 @@ describe('store and copies config', () => {
     expect(c.copies[0]!.window).toMatchObject({ text: '01:00-06:00' });
   });
 
+  test('reads a copy keeping points by GFS rules and a time', () => {
+    const c = parse(['copies:', '  - name: offline', '    type: directory', '    path: copy', '    keep:', '      within: 7d', '      keep_last: 3', '      monthly: 12']);
+    expect(c.copies[0]).toMatchObject({ keep: 7 * 86400, keepRules: { keepLast: 3, daily: 0, weekly: 0, monthly: 12, yearly: 0 } });
+  });
+
+  test('refuses a copy keep that keeps nothing', () => {
+    expect(errorOf(['copies:', '  - name: offline', '    type: directory', '    path: copy', '    keep:', '      daily: 0'])).toMatch(/copies\[0\]\.keep keeps no recovery points \(expected within or at least one of keep_last/);
+  });
+
   test('names the line and column of an S3 key on a local store', () => {
     expect(errorOf(['store:', '  type: local', '  bucket: drc'])).toBe('/etc/drc/drc.yaml:3:11: store.bucket applies only to type s3 (expected path, encryption)');
   });

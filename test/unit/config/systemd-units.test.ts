@@ -39,6 +39,10 @@ describe('systemd units', () => {
     });
   }
 
+  it('reloads the hub config with SIGHUP (systemctl reload drc-hub)', () => {
+    expect(unit('drc-hub.service')).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
+  });
+
   it('gives the agent its token from a file', () => {
     expect(unit('drc-agent@.service')).toMatch(/^ExecStart=.*--token-file \/etc\/drc\/agent-%i\.token/m);
   });

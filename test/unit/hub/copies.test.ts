@@ -35,6 +35,7 @@ function copy(name: string, dir: string, window: [number, number] | null, rpo: n
     window: window && { text: 'w', startMinute: window[0], endMinute: window[1] },
     immutable: false,
     keep: null,
+    keepRules: null,
     rpo,
   };
 }

@@ -14,7 +14,7 @@ import {
 import { ChangedBlockBitmap, bitmapDensity } from '../../../src/protocol/bitmap.js';
 import { ProtocolError, type ProtocolErrorCode } from '../../../src/protocol/errors.js';
 import { base64, base64Text } from '../../../src/protocol/schema.js';
-import { CODEC_RAW, CODEC_ZSTD, FRAME_HEADER_BYTES, decodeBlockFrame, encodeBlockFrame } from '../../../src/protocol/frames.js';
+import { CODEC_RAW, CODEC_ZSTD, FRAME_HEADER_BYTES, decodeBlockFrame, encodeBlockFrame, payloadIntact } from '../../../src/protocol/frames.js';
 import { merkleRoot, merkleRootPacked } from '../../../src/protocol/merkle.js';
 
 function protocolError(fn: () => unknown): ProtocolError {
@@ -132,7 +132,14 @@ describe('block frames', () => {
     const buf = encodeBlockFrame(header, payload);
     expect(buf.length).toBe(FRAME_HEADER_BYTES + 100);
     const f = decodeBlockFrame(buf);
-    expect({ ...f, hash: Buffer.from(f.hash), payload: Buffer.from(f.payload) }).toEqual({ ...header, payload });
+    expect({ ...f, hash: Buffer.from(f.hash), payload: Buffer.from(f.payload) }).toEqual({ ...header, crc: expect.any(Number), payload });
+    expect(payloadIntact(f)).toBe(true);
+  });
+
+  it('carry a checksum that shows a payload altered after it was framed', () => {
+    const buf = encodeBlockFrame(header, randomBytes(100));
+    buf[FRAME_HEADER_BYTES + 50]! ^= 1;
+    expect(payloadIntact(decodeBlockFrame(buf))).toBe(false);
   });
 
   it('allow a compressed payload shorter than its raw length', () => {
@@ -149,7 +156,7 @@ describe('block frames', () => {
       return b;
     };
     expectCode(() => decodeBlockFrame(mutate((b) => (b[0] = 0))), 'malformed', /bad magic/);
-    expectCode(() => decodeBlockFrame(mutate((b) => (b[4] = 2))), 'version', /version 2/);
+    expectCode(() => decodeBlockFrame(mutate((b) => (b[4] = 9))), 'version', /version 9/);
     expectCode(() => decodeBlockFrame(mutate((b) => (b[5] = 7))), 'malformed', /codec 7/);
     expectCode(() => decodeBlockFrame(mutate((b) => b.writeUInt32LE(0, 16))), 'malformed', /raw length 0/);
     expectCode(() => decodeBlockFrame(mutate((b) => b.writeUInt32LE(MAX_BLOCK_SIZE + 1, 16))), 'malformed', /out of range/);

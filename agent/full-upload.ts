@@ -1,0 +1,93 @@
+// A full backup of a volume in one pass over it (trackers that can, e.g. scan): every block
+// is read once in a worker thread that hashes and frames it; the hashes of each range are
+// offered as soon as it is read and the frames the hub asks for follow. Reading, offering and
+// sending overlap, so the slowest of them sets the pace. Same messages as uploader.ts.
+import { FLAG_ZERO, decodeIndices, encodeOffer, type HubMessageOf } from '../src/protocol/agent.js';
+import { ChangedBlockBitmap } from '../src/protocol/bitmap.js';
+import { merkleRootPacked } from '../src/protocol/merkle.js';
+import type { AgentState } from './state.js';
+import type { FullResult } from './trackers/full-worker.js';
+import type { VolumeTracker } from './trackers/tracker.js';
+import type { JobLink, UploadJob, UploadResult, VolumeSpec } from './uploader.js';
+
+/** A tracker that reads a range of blocks, hashed and framed, in one pass. */
+export interface OnePassReader {
+  readFull(start: number, end: number, size: number, job: { jobId: number; volumeIndex: number }): Promise<FullResult>;
+}
+
+/** blocks per range: one worker task and one offer (8 MiB at 64 KiB blocks) */
+const RANGE_BLOCKS = 128;
+/** ranges being read ahead of the one being offered (the worker pool runs as many as it has threads) */
+const READ_AHEAD = 4;
+/** offers awaiting the hub's answer while earlier frames are sent */
+const OFFER_WINDOW = 2;
+
+export function canReadFull(t: VolumeTracker): t is VolumeTracker & OnePassReader {
+  return typeof (t as Partial<OnePassReader>).readFull === 'function';
+}
+
+export async function uploadFullOnePass(link: JobLink, job: UploadJob, vol: VolumeSpec, state: AgentState, tracker: VolumeTracker & OnePassReader, size: number): Promise<UploadResult> {
+  const t0 = performance.now();
+  const bs = vol.blockSize;
+  const blockCount = Math.ceil(size / bs);
+  const all = new ChangedBlockBitmap(blockCount);
+  for (let i = 0; i < blockCount; i++) all.set(i);
+  link.send({ type: 'bitmap', jobId: job.jobId, volume: vol.name, blockSize: bs, blockCount, size, dirtyCount: blockCount, mode: 'full', bitmap: all.bits.toString('base64'), time: Date.now() });
+
+  const xxh = Buffer.alloc(blockCount * 8);
+  const sha = Buffer.alloc(blockCount * 32);
+  const ranges: { start: number; end: number }[] = [];
+  for (let s = 0; s < blockCount; s += RANGE_BLOCKS) ranges.push({ start: s, end: Math.min(blockCount, s + RANGE_BLOCKS) });
+  const reads = new Map<number, Promise<FullResult>>();
+  const readAt = (k: number): void => {
+    if (k >= ranges.length || reads.has(k)) return;
+    const p = tracker.readFull(ranges[k]!.start, ranges[k]!.end, size, { jobId: job.jobId, volumeIndex: job.volumeIndex });
+    p.catch(() => undefined); // awaited in order below
+    reads.set(k, p);
+  };
+  const offered: { r: FullResult; need: Promise<HubMessageOf<'need'>> }[] = [];
+  let sent = 0;
+  let bytesRead = 0;
+  let lastProgress = 0;
+  const totalBytes = size;
+  const sendNeeded = async (): Promise<void> => {
+    const { r, need } = offered.shift()!;
+    for (const i of decodeIndices((await need).indices)) {
+      const o = i - r.start;
+      if (o < 0 || o >= r.at.length - 1 || r.at[o] === r.at[o + 1]) throw new Error(`the hub asked for block ${i}, which was not offered with that range`);
+      await link.sendBinary(Buffer.from(r.frames.buffer, r.frames.byteOffset + r.at[o]!, r.at[o + 1]! - r.at[o]!));
+      sent++;
+    }
+    const now = Date.now();
+    if (now - lastProgress > 250) {
+      lastProgress = now;
+      link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'transfer', doneBytes: Math.min(totalBytes, r.start * bs), totalBytes });
+    }
+  };
+  for (let k = 0; k < READ_AHEAD; k++) readAt(k);
+  for (let k = 0; k < ranges.length; k++) {
+    const r = await reads.get(k)!;
+    reads.delete(k);
+    readAt(k + READ_AHEAD);
+    bytesRead += r.bytesRead;
+    const count = ranges[k]!.end - ranges[k]!.start;
+    xxh.set(r.xxh, r.start * 8);
+    sha.set(r.sha, r.start * 32);
+    const entries: { index: number; flags: number; hash: Buffer }[] = [];
+    for (let o = 0; o < count; o++) entries.push({ index: r.start + o, flags: r.zero[o] ? FLAG_ZERO : 0, hash: Buffer.from(r.sha.buffer, r.sha.byteOffset + o * 32, 32) });
+    const need = link.expect('need', job.jobId, vol.name, k);
+    need.catch(() => undefined); // awaited in order by sendNeeded; a failure there fails the job
+    link.send({ type: 'offer', jobId: job.jobId, volume: vol.name, seq: k, entries: encodeOffer(entries) });
+    offered.push({ r, need });
+    if (offered.length > OFFER_WINDOW) await sendNeeded();
+  }
+  while (offered.length) await sendNeeded();
+  link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'transfer', doneBytes: totalBytes, totalBytes });
+  const t2 = performance.now();
+  const committed = link.expect('committed', job.jobId, vol.name);
+  link.send({ type: 'end', jobId: job.jobId, volume: vol.name, blockCount, size, merkleRoot: merkleRootPacked(sha) });
+  const ack = await committed;
+  await tracker.commit(ack.pointId, () => state.save(vol.name, { generation: ack.pointId, blockSize: bs, blockCount, size, xxh, sha }));
+  const t3 = performance.now();
+  return { pointId: ack.pointId, changed: blockCount, sent, bytesRead, ms: { scan: 0, transfer: Math.round(t2 - t0), commit: Math.round(t3 - t2) } };
+}

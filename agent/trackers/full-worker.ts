@@ -1,0 +1,113 @@
+// Worker thread of a full backup in one pass (scan tracker): reads a range of blocks once
+// and, per block, computes its xxh3 (the next incremental's base), its sha256 (content id),
+// whether it is all zero and, unless it is, its frame. The main thread offers the hashes and
+// sends the frames the hub asks for; nothing is read twice.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { createXXHash3, type IHasher } from 'hash-wasm';
+import { frameBound, writeFrame } from '../block-frames.js';
+
+export interface FullTask {
+  path: string;
+  blockSize: number;
+  size: number;
+  start: number;
+  end: number;
+  jobId: number;
+  volumeIndex: number;
+}
+
+export interface FullResult {
+  start: number;
+  /** per block: xxh3 (8 bytes), sha256 (32 bytes), 1 when all zero */
+  xxh: Uint8Array;
+  sha: Uint8Array;
+  zero: Uint8Array;
+  /** the frames of the range's non-zero blocks, back to back; block k's is frames[at[k]..at[k+1]] (empty when zero) */
+  frames: Uint8Array;
+  at: Uint32Array;
+  bytesRead: number;
+}
+
+const READ_BYTES = 4 * 1024 * 1024;
+let hasher: IHasher | null = null;
+let readBuf = Buffer.allocUnsafe(0);
+let zeroBlock = Buffer.alloc(0);
+const zeroSha = new Map<number, Buffer>();
+const zeroXxh = new Map<number, Buffer>();
+
+function zeroHashes(len: number, h: IHasher): { sha: Buffer; xxh: Buffer } {
+  let sha = zeroSha.get(len);
+  let xxh = zeroXxh.get(len);
+  if (!sha || !xxh) {
+    const z = zeroBlock.subarray(0, len);
+    sha = createHash('sha256').update(z).digest();
+    xxh = Buffer.from(h.init().update(z).digest('binary'));
+    zeroSha.set(len, sha);
+    zeroXxh.set(len, xxh);
+  }
+  return { sha, xxh };
+}
+
+async function readRange(t: FullTask): Promise<FullResult> {
+  hasher ??= await createXXHash3();
+  const h = hasher;
+  const bs = t.blockSize;
+  const count = t.end - t.start;
+  const perRead = Math.max(1, Math.floor(READ_BYTES / bs));
+  if (readBuf.length < perRead * bs) readBuf = Buffer.allocUnsafe(perRead * bs);
+  if (zeroBlock.length < bs) zeroBlock = Buffer.alloc(bs);
+  // not from the shared pool: a pooled view would be cloned with its whole pool
+  const xxh = Buffer.allocUnsafeSlow(count * 8);
+  const sha = Buffer.allocUnsafeSlow(count * 32);
+  const zero = new Uint8Array(count);
+  const frames = Buffer.allocUnsafeSlow(count * frameBound(bs));
+  const at = new Uint32Array(count + 1);
+  let used = 0;
+  let bytesRead = 0;
+  const fd = fs.openSync(t.path, 'r');
+  try {
+    for (let b = t.start; b < t.end; b += perRead) {
+      const n = Math.min(perRead, t.end - b);
+      const want = Math.min(n * bs, t.size - b * bs);
+      let got = 0;
+      while (got < want) {
+        const r = fs.readSync(fd, readBuf, got, want - got, b * bs + got);
+        if (r === 0) break;
+        got += r;
+      }
+      if (got < want) readBuf.fill(0, got, want); // file shrank while reading: the tail reads as zeros
+      bytesRead += want;
+      for (let k = 0; k < n; k++) {
+        const i = b + k;
+        const o = i - t.start;
+        const len = Math.min(bs, t.size - i * bs);
+        const block = readBuf.subarray(k * bs, k * bs + len);
+        at[o] = used;
+        if (block.equals(zeroBlock.subarray(0, len))) {
+          const z = zeroHashes(len, h);
+          z.xxh.copy(xxh, o * 8);
+          z.sha.copy(sha, o * 32);
+          zero[o] = 1;
+          continue;
+        }
+        xxh.set(h.init().update(block).digest('binary'), o * 8);
+        const digest = createHash('sha256').update(block).digest();
+        digest.copy(sha, o * 32);
+        used += writeFrame(frames, used, { volumeIndex: t.volumeIndex, jobId: t.jobId, blockIndex: i, hash: digest }, block);
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  at[count] = used;
+  return { start: t.start, xxh, sha, zero, frames: frames.subarray(0, used), at, bytesRead };
+}
+
+parentPort?.on('message', (m: { id: number; task: FullTask }) => {
+  readRange(m.task).then(
+    (result) => parentPort!.postMessage({ id: m.id, result }, [result.frames.buffer as ArrayBuffer]),
+    (e: unknown) => parentPort!.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) }),
+  );
+});
