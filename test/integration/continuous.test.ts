@@ -73,7 +73,8 @@ describe.skipIf(!storageDaemonAvailable())('continuous replication through a rea
   it('raises the rpo alarm once the lag passes the target RPO (not the tier\'s hour)', async () => {
     await disk.close();
     await agent.stop();
-    const alarm = await waitFor('the rpo alarm of vm1', async () => (await hub.json<AlarmView[]>(['alarms'])).find((a) => a.rule === 'rpo-breach' && a.host === 'vm1'), 30_000);
-    expect(alarm.state).toBe('firing');
+    // (one may have fired and resolved already while the first full cycle ran)
+    const alarm = await waitFor('the rpo alarm of vm1', async () => (await hub.json<AlarmView[]>(['alarms'])).find((a) => a.rule === 'rpo-breach' && a.host === 'vm1' && a.state === 'firing'), 30_000);
+    expect(alarm.level).toBe('warning');
   });
 });
