@@ -13,6 +13,7 @@ import type { VolumeTracker } from './trackers/tracker.js';
 import { bitmapOf, uploadVolume, volumeSize, type JobLink, type VolumeSpec } from './uploader.js';
 import { runQuiesceHook } from './quiesce.js';
 import { VolumeIo } from './volume-io.js';
+import { sendBlocks } from './block-reads.js';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -196,6 +197,9 @@ export class Agent {
       case 'write.end':
         this.volumeIo.end(m);
         return;
+      case 'blocks.get':
+        void sendBlocks({ volumes: this.o.volumes, send: (x) => this.send(x), sendBinary: (b) => this.sendFrame(ws, b), log: this.o.log }, m);
+        return;
       case 'abort':
         this.abortedJobs.add(m.jobId);
         this.failWaiters(new Error(`job ${m.jobId} aborted by the hub: ${m.reason}`), m.jobId);
@@ -215,6 +219,13 @@ export class Agent {
 
   private send(msg: object): void {
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+
+  /** One binary frame, then wait while the link's buffer is above its high water mark. */
+  private async sendFrame(ws: WebSocket, frame: Buffer): Promise<void> {
+    if (ws.readyState !== WebSocket.OPEN) throw new Error('connection to the hub lost');
+    ws.send(frame);
+    while (ws.bufferedAmount > HIGH_WATER && ws.readyState === WebSocket.OPEN) await new Promise((r) => setTimeout(r, 2));
   }
 
   private failWaiters(e: Error, jobId?: number): void {

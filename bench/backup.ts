@@ -5,7 +5,8 @@
 // same image states through borg (default chunker and fixed,65536) and restic when installed; a
 // third image served by qemu-storage-daemon shows the qemu-dirty-bitmap tracker (backup-cbt.ts).
 // Prints wall seconds, bytes and each drc job's phases (agent and hub logs), then drc/peer
-// ratios; the last line is the headline. BENCH_MIB sizes the images (default 2048);
+// ratios; the last line is the headline. BENCH_MIB sizes the images (default 2048); BENCH_RESTORE_RUNS
+// repeats the restores, tools taking turns (median rows, min/median/max in the note);
 // BENCH_HUB_NODE_ARGS / BENCH_AGENT_NODE_ARGS pass node flags (e.g. --cpu-prof) to the processes.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -25,6 +26,8 @@ const AGENT_NODE_ARGS = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').fil
 const ONLY = process.env.BENCH_ONLY ?? '';
 /** incrementals in the dirty-bitmap section, each after its own 5% rewrite */
 const CBT_RUNS = Number(process.env.BENCH_CBT_RUNS ?? (ONLY === 'cbt' ? 5 : 1));
+/** restores of each tool per image, taking turns (rows show the median) */
+const RESTORE_RUNS = Math.max(1, Number(process.env.BENCH_RESTORE_RUNS ?? 1));
 
 interface Row {
   tool: string;
@@ -301,28 +304,41 @@ async function benchImage(label: string, image: string, root: string, hub: HubPr
       rows.push({ tool: p.name, image: label, step: 'incremental', seconds: s, cpu, bytes: du(p.repo) - before });
     }
 
+    // restores take turns (drc durable, drc without fsync, each peer) RESTORE_RUNS times, so
+    // every tool meets the same load; each row is the median run, its note min / median / max
     const out = path.join(root, `restore-drc-${label}.img`);
-    for (const sync of [true, false]) {
-      process.stderr.write(`bench: [${label}] drc restore${sync ? '' : ' --no-fsync'}\n`);
-      settle();
-      const c0 = cpuOf(hub.proc.pid);
-      const [r, rs] = await timedAsync(() => hub.run(['restore', host, '--volume', 'disk', '--point', 'latest', '--to', out, '--json', ...(sync ? [] : ['--no-fsync'])]));
-      const cpu = cpuOf(hub.proc.pid) - c0;
-      if (r.code !== 0) throw new Error(`drc restore failed: ${r.stderr}`);
-      if (sha256File(out) !== want) throw new Error('drc restore is not byte-identical');
-      const how = restorePhases(hub, (JSON.parse(r.stdout) as { id: number }).id);
-      rows.push({ tool: 'drc', image: label, step: sync ? 'restore' : 'restore-nosync', seconds: rs, cpu, bytes: fs.statSync(out).size, note: `${sync ? 'fsync before success' : 'like borg/restic: no fsync'}; ${how}` });
-      fs.rmSync(out);
+    const runs = new Map<string, { s: number; cpu: number; bytes: number; note: string }[]>();
+    const add = (key: string, r: { s: number; cpu: number; bytes: number; note: string }) => runs.set(key, [...(runs.get(key) ?? []), r]);
+    for (let k = 0; k < RESTORE_RUNS; k++) {
+      for (const sync of [true, false]) {
+        process.stderr.write(`bench: [${label}] drc restore${sync ? '' : ' --no-fsync'}${RESTORE_RUNS > 1 ? ` (${k + 1}/${RESTORE_RUNS})` : ''}\n`);
+        settle();
+        const c0 = cpuOf(hub.proc.pid);
+        const [r, rs] = await timedAsync(() => hub.run(['restore', host, '--volume', 'disk', '--point', 'latest', '--to', out, '--json', ...(sync ? [] : ['--no-fsync'])]));
+        const cpu = cpuOf(hub.proc.pid) - c0;
+        if (r.code !== 0) throw new Error(`drc restore failed: ${r.stderr}`);
+        if (sha256File(out) !== want) throw new Error('drc restore is not byte-identical');
+        const how = restorePhases(hub, (JSON.parse(r.stdout) as { id: number }).id);
+        add(`drc\t${sync ? 'restore' : 'restore-nosync'}`, { s: rs, cpu, bytes: fs.statSync(out).size, note: `${sync ? 'fsync before success' : 'like borg/restic: no fsync'}; ${how}` });
+        fs.rmSync(out);
+      }
+      for (const p of peers) {
+        process.stderr.write(`bench: [${label}] ${p.name} restore\n`);
+        const o = path.join(root, `restore-${p.repo.split('/').pop()}.img`);
+        settle();
+        const [s, cpu] = peerTimed(() => p.restore('inc', o));
+        if (sha256File(o) !== want) throw new Error(`${p.name} restore is not byte-identical`);
+        add(`${p.name}\trestore`, { s, cpu, bytes: fs.statSync(o).size, note: '' });
+        fs.rmSync(o);
+      }
     }
-    for (const p of peers) {
-      process.stderr.write(`bench: [${label}] ${p.name} restore\n`);
-      const o = path.join(root, `restore-${p.repo.split('/').pop()}.img`);
-      settle();
-      const [s, cpu] = peerTimed(() => p.restore('inc', o));
-      if (sha256File(o) !== want) throw new Error(`${p.name} restore is not byte-identical`);
-      rows.push({ tool: p.name, image: label, step: 'restore', seconds: s, cpu, bytes: fs.statSync(o).size });
-      fs.rmSync(o);
-      fs.rmSync(p.repo, { recursive: true, force: true });
+    for (const p of peers) fs.rmSync(p.repo, { recursive: true, force: true });
+    for (const [key, rs] of runs) {
+      const [tool, step] = key.split('\t') as [string, string];
+      const sorted = [...rs].sort((x, y) => x.s - y.s);
+      const mid = sorted[Math.floor((sorted.length - 1) / 2)]!;
+      const spreadNote = rs.length > 1 ? `min/median/max ${sorted[0]!.s.toFixed(2)}/${mid.s.toFixed(2)}/${sorted[sorted.length - 1]!.s.toFixed(2)} s; ` : '';
+      rows.push({ tool, image: label, step, seconds: mid.s, cpu: mid.cpu, bytes: mid.bytes, note: `${spreadNote}${mid.note}` });
     }
     return { label, changedBytes, incAdded: inc.added, incWire: inc.wire, scanRun: inc.log };
   } finally {

@@ -1,5 +1,6 @@
 // Which hub events the event rules react to, with the result an operator filters on
-// (Successful, Failed, Cancelled), and which events end a condition.
+// (Successful, Failed, Cancelled), and which events end a condition. A finished drill or
+// failover speaks for every host it recovered, by its verdict.
 import type { AlarmInputEvent } from './types.js';
 
 type Mapping = { event: AlarmInputEvent['event']; result: string; clears: boolean };
@@ -26,6 +27,8 @@ const MAP: Record<string, Mapping[]> = {
   'store.full': [{ event: 'store_full', result: 'Failed', clears: false }],
   'store.space': [{ event: 'store_full', result: 'Successful', clears: true }],
   'store.permissions': [{ event: 'data_exposed', result: 'Failed', clears: false }],
+  // a point's change far outside its volume's baseline (ransomware-like); an operator resolves it
+  'change.suspicious': [{ event: 'suspicious_change', result: 'Failed', clears: false }],
   'bitmap.invalidated': [{ event: 'bitmap_invalidated', result: 'Successful', clears: false }],
   // a copy run that failed, or a copy behind its RPO; a run that succeeds ends both
   'copy.failed': [{ event: 'copy_failed', result: 'Failed', clears: false }],
@@ -33,14 +36,29 @@ const MAP: Record<string, Mapping[]> = {
   'copy.finished': [{ event: 'copy_failed', result: 'Successful', clears: true }],
 };
 
+/** What a hub event may carry that changes its alarm inputs. */
+export interface AlarmEventData {
+  closeCode?: number;
+  /** finished drills and failovers: the run's verdict and every host it recovered */
+  verdict?: string | null;
+  hosts?: string[];
+}
+
+const RUN_DONE = new Set(['drill.completed', 'failover.completed']);
+
 /**
  * The alarm inputs of one hub event. A disconnect the agent asked for (it stopped cleanly,
  * close code 1000/1001) has result Successful; a lost link (killed agent, network) Failed.
+ * A run that completed with a fail verdict (a host that did not boot or failed its checks)
+ * is a Failed start of each of its hosts, and does not end the condition; a pass ends it.
  */
-export function alarmInputs(kind: string, host: string | null, message: string, data: { closeCode?: number } = {}): AlarmInputEvent[] {
-  return (MAP[kind] ?? []).map((m) => {
+export function alarmInputs(kind: string, host: string | null, message: string, data: AlarmEventData = {}): AlarmInputEvent[] {
+  const hosts = RUN_DONE.has(kind) && data.hosts?.length ? data.hosts : [host];
+  return (MAP[kind] ?? []).flatMap((m) => hosts.map((h) => {
     let result = m.result;
+    let clears = m.clears;
     if (kind === 'host.disconnected' && (data.closeCode === 1000 || data.closeCode === 1001)) result = 'Successful';
-    return { event: m.event, host, result, message, clears: m.clears };
-  });
+    if (RUN_DONE.has(kind) && data.verdict === 'fail') [result, clears] = ['Failed', false];
+    return { event: m.event, host: h, result, message, clears };
+  }));
 }

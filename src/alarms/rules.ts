@@ -14,6 +14,7 @@ export function defaultRules(): AlarmRule[] {
     { ...base, name: 'store-full', kind: 'event', event: 'store_full', level: 'critical', result: 'Failed' },
     { ...base, name: 'data-exposed', kind: 'event', event: 'data_exposed', level: 'warning', result: 'Failed' },
     { ...base, name: 'verify-failed', kind: 'event', event: 'verify_failed', level: 'critical', result: 'Failed' },
+    { ...base, name: 'suspicious-change', kind: 'event', event: 'suspicious_change', level: 'critical', result: 'Failed' },
     // a copy run that failed or a copy behind its RPO (result Failed or Behind); the next good run clears it
     { ...base, name: 'copy-failed', kind: 'event', event: 'copy_failed', level: 'warning' },
     { ...base, name: 'rpo-breach', kind: 'metric', metric: 'rpo', op: '>', threshold: null, process: null, level: 'warning' },

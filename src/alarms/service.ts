@@ -4,7 +4,7 @@ import type { ChannelConfig } from '../config/types.js';
 import type { AlarmDeliveryView, AlarmView, Update } from '../protocol/operator.js';
 import { Dispatcher, routeChannels, type RetryPolicy } from './delivery.js';
 import { AlarmEvaluator } from './evaluator.js';
-import { alarmInputs } from './events.js';
+import { alarmInputs, type AlarmEventData } from './events.js';
 import { AlarmBook } from './lifecycle.js';
 import { createNotifier } from './notifiers/index.js';
 import type { AlarmNotice, NoticeKind } from './notifiers/types.js';
@@ -85,11 +85,10 @@ export class AlarmService {
   }
 
   /** A hub event: event rules fire or clear. */
-  onHubEvent(kind: string, host: string | null, message: string, data: { closeCode?: number } = {}): void {
+  onHubEvent(kind: string, host: string | null, message: string, data: AlarmEventData = {}): void {
     if (this.stopped) return;
     const now = this.o.clock();
-    const h = host === null ? null : this.o.host(host);
-    const signals = alarmInputs(kind, host, message, data).flatMap((ev) => this.evaluator.onEvent(now, ev, h));
+    const signals = alarmInputs(kind, host, message, data).flatMap((ev) => this.evaluator.onEvent(now, ev, ev.host === null ? null : this.o.host(ev.host)));
     if (signals.length) this.handle(this.book.apply(now, signals));
   }
 

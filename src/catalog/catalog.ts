@@ -8,6 +8,7 @@ import { AuditRepo } from './audit-repo.js';
 import { OperatorsRepo } from './operators-repo.js';
 import { Statements, type Db } from './columns.js';
 import { CopyRecords, PointObjects } from './copy-store.js';
+import { ChangeRepo } from './change-repo.js';
 import { DamageRepo } from './damage-repo.js';
 import { HostsRepo, type HostRow, type VolumeRow } from './hosts-repo.js';
 import { JobsRepo, type JobProgress, type JobRow, type NewJob } from './jobs-repo.js';
@@ -44,6 +45,8 @@ export interface CatalogRepos {
   pointStats: PointStatsRepo;
   tokens: TokenExpiryRepo;
   damage: DamageRepo;
+  /** change rate, incompressible share and suspect mark per point */
+  change: ChangeRepo;
   operators: OperatorsRepo;
   /** the audit log read by time and host (written through journal) */
   auditLog: AuditRepo;
@@ -80,6 +83,7 @@ export class Catalog {
       pointStats: new PointStatsRepo(this.db),
       tokens: new TokenExpiryRepo(this.db),
       damage: new DamageRepo(this.db),
+      change: new ChangeRepo(this.db),
       operators: new OperatorsRepo(this.db),
       auditLog: new AuditRepo(this.db),
       copies: new CopyRecords(this.db),

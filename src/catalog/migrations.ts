@@ -296,6 +296,39 @@ ALTER TABLE points ADD COLUMN provenance TEXT NOT NULL DEFAULT '{}';
 `,
   },
   {
+    // suspicious change (Step 8): each point's change rate (new blocks / all blocks), the share
+    // of those that did not compress, and whether it stands far outside its volume's baseline
+    version: 9,
+    sql: `
+ALTER TABLE points ADD COLUMN change_rate REAL;
+ALTER TABLE points ADD COLUMN incompressible_share REAL;
+ALTER TABLE points ADD COLUMN suspect INTEGER NOT NULL DEFAULT 0;
+`,
+  },
+  {
+    // maintenance runs itself (Step 8): the record of each automatic run, and the one way old
+    // audit entries may go: retention writes its cutoff to audit_retention in the same
+    // transaction as its delete, and the trigger lets only rows older than that cutoff go
+    version: 10,
+    sql: `
+CREATE TABLE maintenance_runs (
+  id INTEGER PRIMARY KEY,
+  origin TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  state TEXT NOT NULL,
+  summary TEXT NOT NULL DEFAULT '{}',
+  error TEXT
+);
+CREATE INDEX events_time ON events(time);
+CREATE TABLE audit_retention (cutoff TEXT NOT NULL);
+DROP TRIGGER audit_no_delete;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+WHEN NOT EXISTS (SELECT 1 FROM audit_retention WHERE OLD.time < audit_retention.cutoff)
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+`,
+  },
+  {
     // a copy's own retention (Step 9): what each copy holds, kept apart from the hub's points
     // (a copy may keep a point the hub has pruned) with the packs each held point needs there;
     // points the copy's keep rules let go are marked pruned in copy_points, not copied again

@@ -1,6 +1,6 @@
 // Recovery points and the chunk index in the catalog: the points of each volume in chain
 // order with their manifests, the packs, and where each chunk lives (hash -> pack, offset).
-import { n, ns, s, type Raw, type Statements } from './columns.js';
+import { n, nn, ns, s, type Raw, type Statements } from './columns.js';
 
 export interface PointRow {
   id: number;
@@ -23,6 +23,12 @@ export interface PointRow {
   provenance: PointMarks;
   /** where it was taken: the primary site, or the DR site while the host is failed over */
   site: PointSite;
+  /** blocks whose content was new to the store / all blocks (null: not measured) */
+  changeRate: number | null;
+  /** share of those new blocks that did not compress */
+  incompressibleShare: number | null;
+  /** its change stands far outside its volume's baseline (change-baseline.ts) */
+  suspect: boolean;
 }
 export type PointSite = 'primary' | 'dr';
 /** What recovery has proven about a point besides verify (kept as JSON on the point). */
@@ -35,7 +41,7 @@ export interface PointMarks {
   copies?: { target: string; time: string }[];
 }
 /** A point as committed: the marks start empty. */
-export type NewPointRow = Omit<PointRow, 'id' | 'verifiedAt' | 'damaged' | 'verifiedFraction' | 'provenance' | 'site'> & { site?: PointSite };
+export type NewPointRow = Omit<PointRow, 'id' | 'verifiedAt' | 'damaged' | 'verifiedFraction' | 'provenance' | 'site' | 'changeRate' | 'incompressibleShare' | 'suspect'> & { site?: PointSite };
 export interface ChunkLocation {
   packId: number;
   packName: string;
@@ -70,6 +76,9 @@ function pointOf(r: Raw): PointRow {
     verifiedFraction: r.verified_fraction === null || r.verified_fraction === undefined ? null : n(r.verified_fraction),
     provenance: marksOf(r.provenance),
     site: r.site === 'dr' ? 'dr' : 'primary',
+    changeRate: nn(r.change_rate),
+    incompressibleShare: nn(r.incompressible_share),
+    suspect: n(r.suspect ?? 0) === 1,
   };
 }
 

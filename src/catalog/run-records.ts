@@ -78,6 +78,8 @@ export interface RunMeta {
     finalSync?: boolean;
     /** failback: the failover run whose images the host comes home from */
     failoverRun?: number;
+    /** why a point offered is older than the newest (the last clean one): reported as issues */
+    pointNotes?: string[];
   };
   operator: OperatorView;
   verdict: Verdict | null;

@@ -30,8 +30,8 @@ export const COMMANDS: Record<string, Command> = {
   },
   points: {
     load: async () => (await import('./commands/points.js')).points,
-    help: 'points HOST [--volume NAME] [--json]',
-    about: "list a host's recovery points",
+    help: 'points HOST [--volume NAME] [--json] | points HOST --clear-suspect ID --note TEXT',
+    about: "list a host's recovery points (ladder: S suspect, V/v verified full/sample, R restored, B booted, A app-checked, X drilled, C copied); clear a suspect mark judged benign",
   },
   restore: {
     load: async () => (await import('./commands/restore.js')).restore,
@@ -42,6 +42,11 @@ export const COMMANDS: Record<string, Command> = {
     load: async () => (await import('./commands/verify.js')).verify,
     help: 'verify [HOST] [--sample PERCENT] [--json]',
     about: 're-read and re-hash the chunks of recovery points; records "verified at" per point',
+  },
+  repair: {
+    load: async () => (await import('./commands/repair.js')).repair,
+    help: 'repair [HOST] [--json]',
+    about: 'heal damaged chunks from agents that still hold their blocks, and from copies',
   },
   schedules: {
     load: async () => (await import('./commands/schedules.js')).schedules,
@@ -57,6 +62,11 @@ export const COMMANDS: Record<string, Command> = {
     load: async () => (await import('./commands/gc.js')).gc,
     help: 'gc [--limit MIB-PER-S] [--json]',
     about: 'remove unreferenced chunks and repack mostly-dead packs (online, resumable)',
+  },
+  maintenance: {
+    load: async () => (await import('./commands/maintenance.js')).maintenance,
+    help: 'maintenance [--json] | maintenance preview [--json] | maintenance run [--json]',
+    about: 'automatic retention, gc, journal retention and verify: next and last runs; what the next would delete; run now',
   },
   copies: {
     load: async () => (await import('./commands/copies.js')).copies,

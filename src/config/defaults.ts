@@ -1,7 +1,7 @@
 /**
  * Defaults that apply when a key (or the whole file) is absent.
  */
-import type { DrcConfig, HubConfig, RecoveryConfig, StoreConfig } from './types.js';
+import type { DrcConfig, HubConfig, MaintenanceConfig, RecoveryConfig, StoreConfig } from './types.js';
 
 export const DEFAULT_HUB_NAME = 'drc-hub';
 export const DEFAULT_AGENTS_LISTEN = { host: '127.0.0.1', port: 7701 } as const;
@@ -47,6 +47,24 @@ export function emptyConfig(): DrcConfig {
     recovery: defaultRecovery(),
     store: defaultStore(),
     copies: [],
+    maintenance: defaultMaintenance(),
+  };
+}
+
+const DAY_SECONDS = 86_400;
+
+/** Daily at 03:30 UTC inside 01:00-06:00; journal 90 days, audit 400 days; verify every 30 days. */
+export function defaultMaintenance(): MaintenanceConfig {
+  return {
+    cron: '30 3 * * *',
+    timezone: DEFAULT_TIMEZONE,
+    window: { text: '01:00-06:00', startMinute: 60, endMinute: 360 },
+    gcLimit: null,
+    verifyEvery: 30 * DAY_SECONDS,
+    verifyPerRun: 20,
+    eventsKeep: 90 * DAY_SECONDS,
+    auditKeep: 400 * DAY_SECONDS,
+    stallTimeout: 600,
   };
 }
 

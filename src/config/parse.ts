@@ -3,7 +3,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
-import { defaultHub, defaultRecovery, defaultStore } from './defaults.js';
+import { defaultHub, defaultMaintenance, defaultRecovery, defaultStore } from './defaults.js';
 import { ConfigError } from './errors.js';
 import { ConfigReader, readMapping, type ReferenceKind } from './yaml-readers.js';
 import { readAgent } from './schema-agent.js';
@@ -11,6 +11,7 @@ import { readAlarms, readChannels } from './schema-alarms.js';
 import { readHosts, readHub, readTiers } from './schema-hub.js';
 import { readChecks, readPlans, readRecovery, readTargets } from './schema-recovery.js';
 import { readGlobalRetention, readSchedules } from './schema-schedules.js';
+import { readMaintenance } from './schema-maintenance.js';
 import { readCopies, readStore } from './schema-store.js';
 import { readInspection } from './schema-inspection.js';
 import type { DrcConfig } from './types.js';
@@ -42,6 +43,7 @@ export function parseConfig(text: string, file: string): DrcConfig {
     recovery: readRecovery,
     store: readStore,
     copies: readCopies,
+    maintenance: readMaintenance,
     inspection: readInspection,
   });
   const v = m?.values ?? {};
@@ -61,6 +63,7 @@ export function parseConfig(text: string, file: string): DrcConfig {
     recovery: v.recovery ?? defaultRecovery(),
     store: v.store ?? defaultStore(),
     copies: v.copies ?? [],
+    maintenance: v.maintenance ?? defaultMaintenance(),
     ...(v.inspection ? { inspection: v.inspection } : {}),
   };
   checkReferences(r);

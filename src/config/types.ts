@@ -28,6 +28,8 @@ export interface DrcConfig {
   store: StoreConfig;
   /** Second targets points are copied to. */
   copies: CopyConfig[];
+  /** Automatic retention, gc, journal retention and verify; the jobs' watchdog. */
+  maintenance: MaintenanceConfig;
   /** The daily inspection sent through channels; absent when the file has no `inspection:`. */
   inspection?: InspectionConfig;
 }
@@ -194,6 +196,7 @@ export const ALARM_EVENTS = [
   'copy_failed',
   'store_full',
   'data_exposed',
+  'suspicious_change',
 ] as const;
 export type AlarmEvent = (typeof ALARM_EVENTS)[number];
 
@@ -392,6 +395,27 @@ export interface PlanGroupConfig {
   hosts: string[];
   /** Seconds to wait after this group before starting the next. Default 0. */
   wait: number;
+}
+
+/** The `maintenance` section (durations in seconds). */
+export interface MaintenanceConfig {
+  /** When the automatic run fires; null: never (prune and gc by hand). */
+  cron: string | null;
+  timezone: string;
+  /** The run starts, and its verify jobs run, only inside this window; null: any time. */
+  window: TimeWindow | null;
+  /** gc's read limit in bytes per second; null: none. */
+  gcLimit: number | null;
+  /** A point gets a full verify when none has run on it for this long (0: never). */
+  verifyEvery: number;
+  /** At most this many points are verified per run (the rest wait for the next night). */
+  verifyPerRun: number;
+  /** Events older than this are deleted by the run. */
+  eventsKeep: number;
+  /** Audit entries older than this are deleted by the run (at least eventsKeep). */
+  auditKeep: number;
+  /** A job with no progress for this long is failed and its slot freed. */
+  stallTimeout: number;
 }
 
 export interface RecoveryConfig {

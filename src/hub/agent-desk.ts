@@ -6,6 +6,7 @@ import type { AgentMessageOf } from '../protocol/agent.js';
 import { CLOSE, type ProtocolError } from '../protocol/errors.js';
 import type { BlockStore } from '../store/block-store.js';
 import { AgentSession, type SessionHost, type SessionJob } from './agent-session.js';
+import { onPointCommitted, type ChangeWatchPorts } from './change-stats.js';
 import { RejectedLogins } from './login-limiter.js';
 import type { JobRunner } from './jobs.js';
 import type { LiveState } from './live.js';
@@ -30,6 +31,8 @@ export interface AgentDeskPorts {
   hubName: string;
   log: HubLog;
   heartbeatTimeoutMs: number;
+  /** change statistics and suspect marks of committed points */
+  change: ChangeWatchPorts['change'];
   /** the hub is stopping: closing sessions leave the catalog alone */
   stopping(): boolean;
 }
@@ -171,6 +174,7 @@ export class AgentDesk implements SessionHost {
   }
 
   onVolumeCommitted(s: AgentSession, jobId: number, volume: string, pointId: number, vol: VolumeReceive): void {
+    onPointCommitted({ catalog: this.p.catalog, change: this.p.change, journal: this.p.journal }, s.host, volume, pointId, vol.tally);
     const p = this.p.catalog.point(pointId)!;
     this.p.jobs.volumeCommitted(jobId, p.bytesNew, vol.bytesWire);
     const host = s.host;

@@ -3,10 +3,11 @@
 import type WebSocket from 'ws';
 import { PROTOCOL_VERSION, parseAgentMessage, encodeIndices, type AgentMessage, type AgentMessageOf } from '../protocol/agent.js';
 import { CLOSE, ProtocolError } from '../protocol/errors.js';
-import { decodeBlockFrame } from '../protocol/frames.js';
+import { READ_FRAME_VOLUME_INDEX, decodeBlockFrame } from '../protocol/frames.js';
 import type { BlockStore } from '../store/block-store.js';
 import { StoreError } from '../store/errors.js';
 import { LogRequests, type LogTail } from './agent-logs.js';
+import { BlockReadRequests } from './block-reads.js';
 import { isDiskFull } from './disk-full.js';
 import type { AgentLink, LinkJob } from './ports.js';
 import { VolumeReceive } from './receive.js';
@@ -50,6 +51,8 @@ export class AgentSession implements AgentLink {
   readonly volumes: VolumeRequests;
   /** as the hello said: primary, or an agent on the recovered image at the DR site */
   site: 'primary' | 'dr' = 'primary';
+  /** repair: blocks read from the host's volumes */
+  readonly blocks: BlockReadRequests;
 
   constructor(
     readonly ws: WebSocket,
@@ -57,6 +60,7 @@ export class AgentSession implements AgentLink {
     readonly remote: string,
     private readonly hub: SessionHost,
   ) {
+    this.blocks = new BlockReadRequests((m) => this.send(m));
     this.volumes = new VolumeRequests({ send: (m) => this.send(m), sendBinary: (b) => void (this.closed || this.ws.send(b)), bufferedAmount: () => this.ws.bufferedAmount, closed: () => this.closed });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (this.closed) return;
@@ -81,6 +85,7 @@ export class AgentSession implements AgentLink {
       this.closeCode = code;
       this.logRequests.failAll(`agent ${this.host} disconnected`);
       this.volumes.failAll(`agent ${this.host} disconnected`);
+      this.blocks.failAll(`agent ${this.host} disconnected`);
       if (this.job) this.finishJob('agent disconnected during the backup');
       this.hub.onClosed(this);
     });
@@ -187,6 +192,9 @@ export class AgentSession implements AgentLink {
       case 'written':
         this.volumes.settleWritten(m);
         return;
+      case 'blocks.sent':
+        this.blocks.settle(m);
+        return;
       case 'bitmap':
         this.onBitmap(m);
         return;
@@ -225,6 +233,7 @@ export class AgentSession implements AgentLink {
   private onBinary(data: Buffer): void {
     if (!this.helloSeen) throw new ProtocolError('out-of-order', 'block frame before hello');
     const f = decodeBlockFrame(data);
+    if (f.volumeIndex === READ_FRAME_VOLUME_INDEX) return this.blocks.frame(f);
     this.activeJob(f.jobId);
     if (!this.current || f.volumeIndex !== this.volumeIndex) throw new ProtocolError('out-of-order', `block frame for volume #${f.volumeIndex} out of order`);
     this.current.block(f, data.length);

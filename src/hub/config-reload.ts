@@ -37,6 +37,8 @@ export interface ReloadableOptions {
   hosts: { name: string; tags: string[]; tier: string | null; continuous?: unknown }[];
   schedules?: ScheduleConfig[];
   retention?: RetentionConfig | null;
+  /** automatic maintenance and the watchdog: a restart applies a change */
+  maintenance?: unknown;
   alarms?: AlarmRuleConfig[];
   channels?: ChannelConfig[];
   recovery?: HubRecoveryOptions;
@@ -81,6 +83,7 @@ const RESTART: [string, (o: ReloadableOptions) => unknown][] = [
   ['hub.heartbeat_timeout', (o) => o.heartbeatTimeoutMs],
   ['store', (o) => o.store],
   ['hosts[].continuous', (o) => o.hosts.map((h) => [h.name, h.continuous ?? null])],
+  ['maintenance', (o) => o.maintenance],
 ];
 
 export class ConfigReload {

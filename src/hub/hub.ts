@@ -33,12 +33,17 @@ import { JobRunner } from './jobs.js';
 import { HubJournal } from './journal.js';
 import { LiveState } from './live.js';
 import { HubMaintenance } from './maintenance.js';
+import { AutoMaintenance } from './maintenance-auto.js';
+import { MaintenanceRunsRepo } from '../catalog/maintenance-runs-repo.js';
+import { defaultMaintenance } from '../config/defaults.js';
+import type { MaintenanceConfig } from '../config/types.js';
 import { loosePermissions, makePrivateDir, makePrivateFile } from './privacy.js';
 import { metricsText, type MetricsPorts } from './metrics.js';
 import { HubMonitoring, METRIC_FLUSH_PARTS } from './monitoring.js';
 import { clockOf, type Clock, type HubLog } from './ports.js';
-import { recoveryServiceOf, type HubRecoveryOptions } from './recovery-link.js';
+import { NO_RECOVERY_CONFIG, recoveryServiceOf, type HubRecoveryOptions } from './recovery-link.js';
 import { handleRequest, type RequestPorts } from './requests.js';
+import { repairDamage } from './repair.js';
 import { restoreTask } from './restore-job.js';
 import { HubScheduler } from './schedules.js';
 import { ContinuousReplication } from './continuous.js';
@@ -84,6 +89,8 @@ export interface HubOptions {
   store?: StoreConfig;
   /** second targets points are copied to (config `copies:`) */
   copies?: CopyConfig[];
+  /** automatic maintenance and the jobs' watchdog (config `maintenance:`; default daily) */
+  maintenance?: MaintenanceConfig;
   /** the daily inspection sent through channels (config `inspection:`) */
   inspection?: InspectionConfig | null;
   /** reads the config file again for `drc config reload` and SIGHUP; absent: no config file */
@@ -105,6 +112,7 @@ export class Hub {
   /** the opened repository (set by start) */
   storeHandle: OpenedStore | null = null;
   readonly maintenance: HubMaintenance;
+  readonly autoMaintenance: AutoMaintenance;
   readonly sessions = new Map<string, AgentSession>();
   readonly monitoring: HubMonitoring;
   readonly agents: AgentDesk;
@@ -165,9 +173,13 @@ export class Hub {
       queue: catalog.repos.queue,
       runVerify: (j, signal, progress) => this.maintenance.runVerifyJob(j, signal, progress),
       runRestore: restoreTask({ store, clock, journal, marks: catalog.repos.damage, hostOf: (j) => catalog.hostById(j.hostId)?.name ?? null, log: o.log }),
-      limits: { concurrency: o.concurrency ?? 4, agingSeconds },
+      limits: { concurrency: o.concurrency ?? 4, agingSeconds, stallMs: (o.maintenance ?? defaultMaintenance()).stallTimeout * 1000 },
     });
     const jobs = this.jobs;
+    this.autoMaintenance = new AutoMaintenance(
+      { clock, catalog, state: schedules, runs: new MaintenanceRunsRepo(catalog.db), maintenance: this.maintenance, jobs, journal, feed },
+      o.maintenance ?? defaultMaintenance(),
+    );
     this.scheduler = new HubScheduler({ clock, catalog, state: schedules, jobs, journal, agingSeconds }, o.schedules ?? []);
     this.continuous = new ContinuousReplication({ clock, catalog, live, jobs, journal }, o.hosts.flatMap((h) => (h.continuous ? [{ name: h.name, ...h.continuous }] : [])));
     const copies = (this.copies = new HubCopies({ catalog, store, now: clock.now, event: (...a) => journal.event(...a) }, o.copies ?? []));
@@ -185,7 +197,7 @@ export class Hub {
     });
     this.recovery = recoveryServiceOf(
       { catalog, store, dataDir: o.dataDir, hubName: o.name, tiers, clock, journal, feed, links, live, jobs, log: o.log },
-      o.recovery,
+      { ...(o.recovery ?? NO_RECOVERY_CONFIG), stallSeconds: (o.maintenance ?? defaultMaintenance()).stallTimeout },
     );
     this.metricsPorts = { clock, catalog, jobStats, pointStats, alarmCounts: catalog.repos.alarms, monitoring, links, tiers };
     const dailyInspectionPorts = { clock, catalog, jobStats, journalRepo, tokens, monitoring, jobs, live, tiers, dataDir: o.dataDir };
@@ -195,6 +207,7 @@ export class Hub {
     ));
     const requests: RequestPorts = {
       clock, catalog, jobs, journal, feed, live, links, tiers, monitoring,
+      change: catalog.repos.change,
       snapshot: () => this.snapshot(),
       snapshotFor: (ws, snap) => this.api.snapshotFor(ws, snap),
       monitoringRequests: {
@@ -202,10 +215,10 @@ export class Hub {
         dailyInspection: dailyInspectionPorts,
         logBundle: { clock, catalog, jobStats, pointStats, journalRepo, alarms, jobs, hubView: () => this.hubView(), live, links, tiers, dataDir: o.dataDir },
       },
-      maintenanceRequests: { clock, catalog, jobs, journal, scheduler: this.scheduler, maintenance: this.maintenance },
+      maintenanceRequests: { clock, catalog, jobs, journal, scheduler: this.scheduler, maintenance: this.maintenance, auto: this.autoMaintenance },
       recoveryRequests: { recovery: this.recovery },
       accessRequests: { clock, journal, operators, audit: catalog.repos.auditLog, dropLapsed: () => this.api.dropLapsed() },
-      storageRequests: { store, copies, journal },
+      storageRequests: { store, copies, journal, repair: (host) => repairDamage({ catalog, store, links: this.sessions, copies: this.copies.copies, journal }, host) },
       configRequests: { reload: { reload: (actor) => this.config.reload(actor) }, inspection: inspectionMail },
     };
     // who may call what: every request passes the access check first (roles.ts)
@@ -238,6 +251,7 @@ export class Hub {
       hubName: o.name,
       log: o.log,
       heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 10_000,
+      change: catalog.repos.change,
       stopping: () => this.stopping,
     }));
     this.agentTokens = new AgentTokenWatch({ tokens, sessions: links, clock, journal });
@@ -273,6 +287,7 @@ export class Hub {
     this.jobs.recover();
     for (const h of this.o.hosts) this.catalog.upsertConfiguredHost(h.name, h.tags, h.tier, this.iso());
     this.scheduler.start();
+    this.autoMaintenance.start();
     this.copies.start();
     this.monitoring.start();
     this.inspectionMail.start();
@@ -360,6 +375,7 @@ export class Hub {
     this.feed.broadcast({ type: 'throughput', sample });
     this.jobs.tick();
     this.scheduler.tick();
+    this.autoMaintenance.tick();
     this.copies.tick();
     this.inspectionMail.tick();
     this.monitoring.tick();

@@ -20,7 +20,8 @@ export interface JobRunnerPorts {
   feed: Broadcaster;
   runVerify: HubTask<JobRow>;
   runRestore: HubTask<JobRow>;
-  limits: { concurrency: number; agingSeconds: number };
+  /** stallMs: the watchdog fails a running job that made no progress for this long (absent: never) */
+  limits: { concurrency: number; agingSeconds: number; stallMs?: number };
 }
 
 interface Running {
@@ -31,6 +32,11 @@ interface Running {
   /** why it was cancelled, when not by an operator (a schedule's window closed) */
   cancelReason?: string;
   lastBroadcast: number;
+  /** when its progress last moved (phase or bytes), for the watchdog */
+  movedAt: number;
+  moved: string;
+  /** a hub task reported all its bytes done */
+  finishing?: boolean;
   samples: { t: number; done: number }[];
   bytesWire: number;
   bytesNew: number;
@@ -133,7 +139,7 @@ export class JobRunner {
   }
 
   private begin(j: JobRow, host: string, abort?: AbortController): void {
-    this.running.set(j.id, { host, kind: j.kind, abort, lastBroadcast: 0, samples: [], bytesWire: 0, bytesNew: 0 });
+    this.running.set(j.id, { host, kind: j.kind, abort, lastBroadcast: 0, movedAt: this.p.clock.now(), moved: '', samples: [], bytesWire: 0, bytesNew: 0 });
     this.c.updateJob(j.id, { state: 'running', startedAt: this.p.clock.iso() });
     this.p.live.progress.set(j.id, { phase: 'scan', doneBytes: 0, totalBytes: 0, rate: 0, etaSeconds: null });
     this.push(j.id);
@@ -162,6 +168,12 @@ export class JobRunner {
     const r = this.running.get(jobId);
     if (!r) return;
     const t = this.p.clock.now();
+    const moved = `${phase}:${doneBytes}`;
+    r.finishing = r.kind !== 'backup' && totalBytes > 0 && doneBytes >= totalBytes;
+    if (moved !== r.moved) {
+      r.moved = moved;
+      r.movedAt = t;
+    }
     r.samples.push({ t, done: doneBytes });
     while (r.samples.length > 2 && t - r.samples[0]!.t > 5000) r.samples.shift();
     const first = r.samples[0]!;
@@ -176,15 +188,37 @@ export class JobRunner {
     }
   }
 
-  /** once a second: flush throttled progress */
+  /** once a second: flush throttled progress, and fail the jobs that stalled */
   tick(): void {
     for (const id of this.dirty) this.push(id);
     this.dirty.clear();
+    this.failStalled();
+  }
+
+  /** The watchdog: a job whose progress has not moved for stallMs ends failed, its slot freed. */
+  private failStalled(): void {
+    const limit = this.p.limits.stallMs;
+    if (!limit) return;
+    const now = this.p.clock.now();
+    for (const [id, r] of [...this.running]) {
+      // an agent reports no progress while it scans a volume (hours on a big disk): its link's
+      // heartbeat timeout, not the watchdog, tells a dead agent there
+      if (r.kind === 'backup' && r.moved.startsWith('scan:')) continue;
+      // every block written: what is left (fsync, conversion by qemu-img, rename) is local and ends
+      if (r.finishing) continue;
+      if (now - r.movedAt < limit) continue;
+      const reason = `no progress for ${Math.round((now - r.movedAt) / 1000)} s (watchdog: maintenance.stall_timeout ${Math.round(limit / 1000)} s)`;
+      // a hub task stops at its abort signal and cleans up behind it; an agent's job is told to stop
+      if (r.abort) r.abort.abort(new Error(reason));
+      else this.p.links.get(r.host)?.abortJob(reason);
+      this.finished(id, reason);
+    }
   }
 
   volumeCommitted(jobId: number, bytesNew: number, bytesWire: number): void {
     const r = this.running.get(jobId);
     if (!r) return;
+    r.movedAt = this.p.clock.now();
     r.bytesWire += bytesWire;
     r.bytesNew += bytesNew;
     this.c.updateJob(jobId, { bytesWire: r.bytesWire, bytesNew: r.bytesNew });

@@ -5,6 +5,7 @@ import { StoreError } from '../store/errors.js';
 import { ApiError, type ApiClientInfo } from './api.js';
 import type { JobRunner } from './jobs.js';
 import type { HubMaintenance } from './maintenance.js';
+import type { AutoMaintenance } from './maintenance-auto.js';
 import type { Clock, HostRepo, JobRepo, Journal, PointRepo } from './ports.js';
 import type { HubScheduler } from './schedules.js';
 import { methodsOf, parse } from './params.js';
@@ -19,6 +20,7 @@ export interface MaintenanceRequestPorts {
   journal: Pick<Journal, 'audit'>;
   scheduler: Pick<HubScheduler, 'views' | 'runNow'>;
   maintenance: Pick<HubMaintenance, 'prune' | 'gc' | 'verifyResults' | 'status'>;
+  auto: Pick<AutoMaintenance, 'preview' | 'run' | 'view'>;
 }
 
 async function storeErrorsAsApi<T>(fn: () => T | Promise<T>): Promise<T> {
@@ -63,7 +65,13 @@ export async function handleMaintenanceRequest(ports: MaintenanceRequestPorts, m
       return ports.maintenance.verifyResults(parse('verify.results', params).jobs);
     case 'maintenance.status':
       parse('maintenance.status', params);
-      return ports.maintenance.status();
+      return { ...ports.maintenance.status(), auto: ports.auto.view() };
+    case 'maintenance.preview':
+      parse('maintenance.preview', params);
+      return storeErrorsAsApi(() => ports.auto.preview());
+    case 'maintenance.run':
+      parse('maintenance.run', params);
+      return storeErrorsAsApi(() => ports.auto.run(client.actor));
     default:
       throw new ApiError('unknown-method', `unknown method ${method}`);
   }

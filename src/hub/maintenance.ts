@@ -80,13 +80,15 @@ export class HubMaintenance {
     return report;
   }
 
-  /** A verify job: every point of the job's host (its volumes, if named), all chunks or a sample. */
+  /** A verify job: every point of the job's host (its volumes, if named; its points, if listed), all chunks or a sample. */
   async runVerifyJob(j: JobRow, signal: AbortSignal, progress: (done: number, total: number) => void): Promise<void> {
     const c = this.p.catalog;
     const host = c.hostById(j.hostId)!;
     const sample = typeof j.params.sample === 'number' ? j.params.sample : 100;
     const vols = c.volumesOf(host.id).filter((v) => j.volumes.length === 0 || j.volumes.includes(v.name));
-    const points = vols.flatMap((v) => c.points(v.id).map((p) => ({ id: p.id, volume: v.name })));
+    // maintenance's spread-out verify names the points of this night
+    const only = Array.isArray(j.params.pointIds) ? new Set(j.params.pointIds as unknown[]) : null;
+    const points = vols.flatMap((v) => c.points(v.id).filter((p) => !only || only.has(p.id)).map((p) => ({ id: p.id, volume: v.name })));
     const checked = await verifyPoints(this.p.store, points, { samplePct: sample, signal, onProgress: progress });
     // a point retention deleted meanwhile may have lost chunks to gc: its result means nothing
     const results = checked.filter((r) => c.point(r.pointId) !== undefined);

@@ -2,6 +2,7 @@
 // transfer bandwidth, backlog growth), the alarm service fed by it and by hub events, and the
 // periodic work both need. (The daily inspection report is daily-inspection.ts.)
 import type { AlarmService } from '../alarms/service.js';
+import type { AlarmEventData } from '../alarms/events.js';
 import type { CertificateFacts } from '../alarms/types.js';
 import type { MetricStore } from '../catalog/metric-store.js';
 import type { TokenExpiryRepo } from '../catalog/token-expiry-repo.js';
@@ -95,7 +96,7 @@ export class HubMonitoring {
 
   /** Every hub event passes here: event rules fire or clear. */
   onEvent(e: EventView, data: object): void {
-    this.alarms.onHubEvent(e.kind, e.host, e.message, data as { closeCode?: number });
+    this.alarms.onHubEvent(e.kind, e.host, e.message, data as AlarmEventData);
   }
 
   /** Once a second, from the hub's clock tick. */

@@ -11,6 +11,7 @@ import { CODEC_ZSTD, payloadIntact, type BlockFrame } from '../protocol/frames.j
 import type { BlockStore } from '../store/block-store.js';
 import type { ChunkWriter } from '../store/chunk-writer.js';
 import type { ManifestEntry } from '../store/manifest.js';
+import { ChangeTally } from './change-stats.js';
 
 export class VolumeReceive {
   readonly entries = new Map<number, { flags: number; hash: Buffer }>();
@@ -20,6 +21,8 @@ export class VolumeReceive {
   received = 0;
   bytesWire = 0;
   readonly writer: ChunkWriter;
+  /** new blocks and those that did not compress (suspicious change, change-stats.ts) */
+  readonly tally = new ChangeTally();
 
   constructor(
     private readonly store: BlockStore,
@@ -79,6 +82,7 @@ export class VolumeReceive {
     this.entries.set(f.blockIndex, { flags: 0, hash });
     // the writer copies or writes the payload at once: no copy of it here
     this.writer.put(hash, f.codec, len, f.payload);
+    this.tally.block(f.codec, f.payload.length, len);
     this.received++;
     this.bytesWire += frameBytes;
   }

@@ -31,6 +31,8 @@ export interface HubRecoveryOptions {
   plans: PlanConfig[];
   drillTtlSeconds: number;
   switchHook: SwitchHookConfig | null;
+  /** the watchdog of restore steps (config maintenance.stall_timeout) */
+  stallSeconds?: number;
 }
 
 export const NO_RECOVERY_CONFIG: HubRecoveryOptions = { targets: [], checks: [], plans: [], drillTtlSeconds: 24 * 3600, switchHook: null };

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { WebSocket } from 'ws';
 import type { Catalog } from '../catalog/catalog.js';
+import type { ChangeRepo } from '../catalog/change-repo.js';
 import type { Snapshot, TierView } from '../protocol/operator.js';
 import { ApiError, type ApiClientInfo } from './api.js';
 import type { JobRunner } from './jobs.js';
@@ -31,6 +32,8 @@ export interface RequestPorts {
   links: AgentLinks;
   tiers: TierView[];
   monitoring: Pick<HubMonitoring, 'setTokenExpiry'>;
+  /** suspect marks of points */
+  change: Pick<ChangeRepo, 'setSuspect'>;
   snapshot(): Snapshot;
   /** the snapshot as this subscriber asked for it (bitmaps only of the hosts it watches) */
   snapshotFor(ws: WebSocket, s: Snapshot): Snapshot;
@@ -160,6 +163,18 @@ export async function handleRequest(ports: RequestPorts, method: string, params:
       const vols = c.volumesOf(h.id).filter((v) => !p.volume || v.name === p.volume);
       if (p.volume && vols.length === 0) throw new ApiError('not-found', `host ${p.host} has no volume ${p.volume}`);
       return vols.flatMap((v) => c.points(v.id)).sort((a, b) => a.id - b.id).map((pt) => pointView(c, pt));
+    }
+    case 'points.clearSuspect': {
+      const p = parse('points.clearSuspect', params);
+      const pt = c.point(p.id);
+      if (!pt) throw new ApiError('not-found', `no recovery point ${p.id}`);
+      if (!pt.suspect) throw new ApiError('refused', `recovery point ${p.id} is not suspect`);
+      ports.change.setSuspect(pt.id, false);
+      const view = pointView(c, c.point(pt.id)!);
+      ports.journal.audit(client.actor, 'points.clearSuspect', view.host, 'ok', { point: pt.id, note: p.note });
+      ports.journal.event('info', 'change.cleared', view.host, `recovery point ${pt.id} of ${view.host}/${view.volume} is no longer suspect: ${client.actor} judged its change benign (${p.note})`, { point: pt.id });
+      ports.feed.broadcast({ type: 'point', point: view });
+      return view;
     }
     case 'restore.start': {
       const p = parse('restore.start', params);

@@ -1,7 +1,7 @@
 // Operator API requests of the store backend and copies; each validated with its schema
 // (protocol/operator.ts), then carried out, and audited.
 import { storageRequests } from '../protocol/operator.js';
-import type { StoreView } from '../protocol/storage.js';
+import type { RepairView, StoreView } from '../protocol/storage.js';
 import type { BlockStore } from '../store/block-store.js';
 import { ApiError, type ApiClientInfo } from './api.js';
 import type { HubCopies } from './copies.js';
@@ -15,6 +15,8 @@ export interface StorageRequestPorts {
   store: Pick<BlockStore, 'repo' | 'cache'>;
   copies: Pick<HubCopies, 'run' | 'views'>;
   journal: Pick<Journal, 'audit'>;
+  /** heal damaged chunks from agents and copies (repair.ts) */
+  repair(host?: string): Promise<RepairView>;
 }
 
 export function storeView(store: Pick<BlockStore, 'repo' | 'cache'>): StoreView {
@@ -47,6 +49,12 @@ export async function handleStorageRequest(ports: StorageRequestPorts, method: s
         return r;
       }
       return ports.copies.views().find((c) => c.name === p.name)?.lastRun;
+    }
+    case 'store.repair': {
+      const p = parse('store.repair', params);
+      const r = await ports.repair(p.host);
+      ports.journal.audit(client.actor, 'store.repair', p.host ?? null, r.stillDamaged ? 'partial' : 'ok', { healed: r.healed, stillDamaged: r.stillDamaged });
+      return r;
     }
     default:
       throw new ApiError('unknown-method', `unknown method ${method}`);

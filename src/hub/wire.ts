@@ -55,6 +55,8 @@ export function pointView(c: HostRepo & PointRepo, p: PointRow): PointView {
     copies: c.copiesOfPoint(p.id),
     damaged: p.damaged,
     site: p.site,
+    suspect: p.suspect,
+    change: p.changeRate === null ? null : { rate: p.changeRate, incompressibleShare: p.incompressibleShare ?? 0 },
     provenance: {
       verified: p.verifiedAt === null ? null : { time: p.verifiedAt, fraction: p.verifiedFraction ?? 1 },
       restored: p.provenance.restored ?? null,

@@ -3,7 +3,7 @@
 import { ProtocolError } from './errors.js';
 import { base64, base64Text, bool, int, list, name, nullable, num, obj, oneOf, optional, str, type Reader } from './schema.js';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 /** Largest WebSocket message either side accepts: a 4 MiB block plus header, with margin. */
 export const MAX_PAYLOAD = 5 * 1024 * 1024;
 export const MIN_BLOCK_SIZE = 4096;
@@ -95,6 +95,8 @@ const agentReaders = {
   }),
   /** answer to `write.end`: blocks written, flushed, read back and hashed; error: refused or failed */
   written: obj({ type: oneOf('written'), requestId: int(0), volume: name, count: int(0, maxBlocks), error: optional(str(2000)) }),
+  /** after the block frames of a `blocks.get` (volume index READ_FRAME_VOLUME_INDEX): how many were sent; error: refused or failed */
+  'blocks.sent': obj({ type: oneOf('blocks.sent'), requestId: int(1, 0xffffffff), volume: name, count: int(0, OFFER_MAX_ENTRIES), error: optional(str(2000)) }),
 } as const;
 
 const hubReaders = {
@@ -126,6 +128,8 @@ const hubReaders = {
   /** failback: block frames (job id = requestId) follow, to be written into the volume; only while fenced */
   'write.begin': obj({ type: oneOf('write.begin'), requestId: int(1, 0xffffffff), volume: name, blockSize, size: int(0) }),
   'write.end': obj({ type: oneOf('write.end'), requestId: int(1, 0xffffffff), volume: name, count: int(0, maxBlocks) }),
+  /** repair: send these blocks of a volume of the agent's own config as they are now (u32 LE indices) */
+  'blocks.get': obj({ type: oneOf('blocks.get'), requestId: int(1, 0xffffffff), volume: name, indices: base64(OFFER_MAX_ENTRIES * 4) }),
 } as const;
 
 type ReaderMap = Record<string, Reader<unknown>>;

@@ -2,7 +2,7 @@
 //  0  4  magic "DRCB"
 //  4  1  frame version (2)
 //  5  1  codec: 0 raw, 1 zstd
-//  6  2  volume index in the job's volume list (u16 LE)
+//  6  2  volume index in the job's volume list (u16 LE); 0xffff: a repair read (job id = request id)
 //  8  4  job id (u32 LE)
 // 12  4  block index (u32 LE)
 // 16  4  raw length (u32 LE)
@@ -17,6 +17,8 @@ export const FRAME_MAGIC = 0x42435244; // "DRCB" read as u32 LE
 export const FRAME_VERSION = 2;
 export const CODEC_RAW = 0;
 export const CODEC_ZSTD = 1;
+/** volume index of the frames answering a `blocks.get` (repair reads): no job volume has it */
+export const READ_FRAME_VOLUME_INDEX = 0xffff;
 
 export interface BlockFrame {
   codec: number;

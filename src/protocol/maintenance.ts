@@ -107,6 +107,52 @@ export interface MaintenanceStatusView {
   done: number;
   total: number;
   startedAt: string | null;
+  /** the automatic maintenance runs (config `maintenance:`) */
+  auto?: MaintenanceAutoView;
+}
+
+/** What one maintenance run did. */
+export interface MaintenanceSummary {
+  /** the instant retention was evaluated at (ISO UTC) */
+  retentionAt: string;
+  /** recovery points deleted, and turned into synthetic fulls */
+  deleted: number[];
+  consolidated: number[];
+  chunksRemoved: number;
+  bytesFreed: number;
+  eventsRemoved: number;
+  auditRemoved: number;
+  /** points queued for a full verify, and their jobs */
+  verifyPoints: number[];
+  verifyJobs: number[];
+}
+
+export interface MaintenanceRunView {
+  id: number;
+  /** "schedule" for the automatic run, else the operator who ran it */
+  origin: string;
+  startedAt: string;
+  finishedAt: string | null;
+  state: 'running' | 'succeeded' | 'failed';
+  error: string | null;
+  summary: MaintenanceSummary | null;
+}
+
+export interface MaintenanceAutoView {
+  /** cron of the automatic run; null: automatic runs are off */
+  cron: string | null;
+  timezone: string;
+  window: string | null;
+  /** the next automatic run (ISO UTC), or null */
+  next: string | null;
+  /** a run is due and waits for the window */
+  waiting: boolean;
+  /** the phase of the run in progress (retention, gc, journal, verify), or null */
+  phase: string | null;
+  /** no run has deleted anything yet: `drc maintenance preview` shows what the first would */
+  firstDeletionPending: boolean;
+  /** newest first */
+  lastRuns: MaintenanceRunView[];
 }
 
 export interface VerifyProblemView {

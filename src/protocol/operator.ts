@@ -4,13 +4,13 @@
 // params, from which the types are derived); the hub answers {id, result} or {id, error}.
 // After `subscribe` the hub sends one {type:"snapshot"} and then incremental updates.
 
-import type { GcReportView, MaintenanceStatusView, PruneReport, ScheduleView, VerifyResultView } from './maintenance.js';
+import type { GcReportView, MaintenanceRunView, MaintenanceStatusView, PruneReport, ScheduleView, VerifyResultView } from './maintenance.js';
 import type { DrillArtefactView, DrillPreview, FailbackPrecheck, FailoverCancelView, FailoverPrecheck, InstanceConsole, InstanceView, RecoveryReport, RecoveryUpdate, ReportSummary, RunView } from './recovery.js';
 import { bool, int, list, name, nullable, num, obj, oneOf, optional, str, type Reader } from './schema.js';
 
 export type * from './maintenance.js';
 export type * from './storage.js';
-import type { CopyRunView, CopySummaryView, CopyView, StoreView } from './storage.js';
+import type { CopyRunView, CopySummaryView, CopyView, RepairView, StoreView } from './storage.js';
 export type * from './recovery.js';
 import type { AuditEntryView, OperatorTokenView, WhoAmIView } from './access.js';
 import type { ConfigReloadView, InspectionSendView } from './hub-config.js';
@@ -129,6 +129,10 @@ export interface PointView {
   copies?: string[];
   /** relies on a chunk that failed its hash or is missing: restores refuse it unless told to write zeros */
   damaged: boolean;
+  /** its change stands far outside its volume's baseline (a burst of blocks that do not compress) */
+  suspect: boolean;
+  /** blocks new to the store / all blocks, and the share of those that did not compress (null: not measured) */
+  change: { rate: number; incompressibleShare: number } | null;
   provenance: PointProvenanceView;
   /** where it was taken: primary, or dr (an agent on the recovered image while the host is failed over) */
   site: 'primary' | 'dr';
@@ -371,6 +375,8 @@ export const hubRequests = {
   'job.retry': { params: id, result: returns<JobView>() },
   'jobs.list': { params: none, result: returns<JobView[]>() },
   'points.list': { params: obj({ host: name, volume: optional(name) }), result: returns<PointView[]>() },
+  /** an operator judged a suspect point's change benign: it may be clean again (the note is audited) */
+  'points.clearSuspect': { params: obj({ id: int(1), note: str(2000) }), result: returns<PointView>() },
   /** sync: false does not wait for the image to reach the disk (faster, not crash-safe) */
   'restore.start': {
     params: obj({
@@ -417,6 +423,10 @@ export const maintenanceRequests = {
   'store.verify': { params: obj({ host: optional(name), sample: optional(num(0.01, 100)) }), result: returns<JobView[]>() },
   'verify.results': { params: obj({ jobs: list(int(1), 10_000) }), result: returns<VerifyResultView[]>() },
   'maintenance.status': { params: none, result: returns<MaintenanceStatusView>() },
+  /** what the next maintenance run's retention would delete (a prune dry run at its time, or now) */
+  'maintenance.preview': { params: none, result: returns<PruneReport>() },
+  /** run maintenance now (retention, gc, journal retention, verify queueing); ends with its record */
+  'maintenance.run': { params: none, result: returns<MaintenanceRunView>() },
 };
 
 /** The store backend and copies to second targets. */
@@ -427,6 +437,8 @@ export const storageRequests = {
   'copies.list': { params: none, result: returns<CopyView[]>() },
   /** run a copy now; wait: answer when it has finished; bytesPerSecond throttles it */
   'copies.run': { params: obj({ name, wait: optional(bool), bytesPerSecond: optional(int(1)) }), result: returns<CopyRunView>() },
+  /** heal damaged chunks (of one host's points, or all) from connected agents' blocks and from copies */
+  'store.repair': { params: obj({ host: optional(name) }), result: returns<RepairView>() },
 };
 
 const verdict = oneOf('pass', 'fail');

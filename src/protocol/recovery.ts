@@ -42,6 +42,8 @@ export interface StepProgressView {
   totalBytes: number;
   /** bytes/s since the step started */
   rate: number;
+  /** a step that moves no bytes: what it does now and since when (a check step: "booting" since power-on) */
+  activity?: { text: string; since: string };
 }
 
 export interface StepView {
@@ -58,7 +60,7 @@ export interface StepView {
   attempts: number;
   detail: string | null;
   error: string | null;
-  /** live, restore steps only */
+  /** live: restore steps' bytes, check steps' activity */
   progress: StepProgressView | null;
   checks: CheckResultView[];
 }
@@ -257,6 +259,8 @@ export interface FailoverPrecheck {
   ready: boolean;
   forecast: RtoForecastView;
   switchHook: 'command' | 'webhook' | null;
+  /** why the point offered is older than the newest (it is the last clean one) */
+  notes?: string[];
 }
 
 /** What a failback would send home, per volume: the blocks where the source and the DR image differ. */

@@ -50,3 +50,23 @@ export interface CopySummaryView {
   lagSeconds: number;
   lastState: 'running' | 'succeeded' | 'failed' | null;
 }
+
+/** One damaged chunk after `drc repair`: healed from an agent's block or a copy, or still damaged. */
+export interface RepairChunkView {
+  /** first 16 hex digits of its sha256 */
+  chunk: string;
+  /** a block of a point's image that holds it (the first one known) */
+  host: string | null;
+  volume: string | null;
+  block: number | null;
+  healedFrom: 'agent' | 'copy' | null;
+  /** `host/volume block N` or the copy's name */
+  source: string | null;
+  detail: string;
+}
+
+export interface RepairView {
+  chunks: RepairChunkView[];
+  healed: number;
+  stillDamaged: number;
+}

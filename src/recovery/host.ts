@@ -54,6 +54,8 @@ export interface RecoveryOptions {
   switchHook: SwitchHookConfig | null;
   /** seconds a command target's hook may take */
   deliverTimeoutSeconds?: number;
+  /** the watchdog: a restore step with no progress for this long fails (absent: never) */
+  stallSeconds?: number;
 }
 
 /** Who asked: the operator's user name and SSH client, for the audit log and the report. */

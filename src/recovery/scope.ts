@@ -6,7 +6,7 @@ import type { CheckConfig, PlanConfig } from '../config/types.js';
 import type { TierView } from '../protocol/operator.js';
 import { checkApplies } from './checks.js';
 import { RecoveryError } from './errors.js';
-import { lastClean, trustOfRow } from './trust.js';
+import { lastClean, lastUntainted, trustOfRow } from './trust.js';
 import type { RunbookHost } from './runbook.js';
 import type { RunScopeHost } from './run-store.js';
 
@@ -36,7 +36,13 @@ export interface ScopeConfig {
 function choosePoint(points: PointRow[], spec: string | undefined, anchor: number | null, where: string): PointRow {
   if (points.length === 0) throw new RecoveryError('not-found', `${where} has no recovery points`);
   if (spec === undefined) {
-    return lastClean(points, trustOfRow) ?? [...points].reverse().find((p) => p.verifiedAt !== null && !p.damaged) ?? points[points.length - 1]!;
+    // else the newest verified (even by a sample), else the newest at all, none damaged or suspect
+    return (
+      lastClean(points, trustOfRow) ??
+      lastClean(points, (p) => ({ ...trustOfRow(p), fullyVerified: p.verifiedAt !== null })) ??
+      lastUntainted(points, trustOfRow) ??
+      points[points.length - 1]!
+    );
   }
   if (spec === 'latest') return points[points.length - 1]!;
   const t = anchor ?? Date.parse(spec);
@@ -44,6 +50,13 @@ function choosePoint(points: PointRow[], spec: string | undefined, anchor: numbe
   const before = points.filter((p) => Date.parse(p.time) <= t);
   if (before.length === 0) throw new RecoveryError('not-found', `${where} has no recovery point at or before ${new Date(t).toISOString()}`);
   return before[before.length - 1]!;
+}
+
+/** Why the chosen point is older than the newest: what an operator reads in a preview, pre-check and report. */
+function olderNote(where: string, p: PointRow, newest: PointRow, all: PointRow[]): string {
+  const suspect = all.filter((x) => x.suspect && x.id > p.id);
+  const why = newest.damaged ? ' (damaged)' : suspect.length ? ` (suspicious change at point ${suspect.map((x) => x.id).join(', ')})` : '';
+  return `${where}: point ${p.id} of ${p.time} is the last clean one, older than the newest point ${newest.id} of ${newest.time}, which is not proven clean${why}`;
 }
 
 export function resolveScope(c: Catalog, cfg: ScopeConfig, req: ScopeRequest, imageOf: (host: string, volume: string) => string): ResolvedScope {
@@ -81,7 +94,7 @@ export function resolveScope(c: Catalog, cfg: ScopeConfig, req: ScopeRequest, im
         const all = c.points(v.id);
         const p = choosePoint(all, req.point, anchor, `${name}/${v.name}`);
         const newest = all[all.length - 1]!;
-        if (req.point === undefined && p.id !== newest.id) notes.push(`${name}/${v.name}: point ${p.id} of ${p.time} is the last clean one; newer point ${newest.id} of ${newest.time} is not proven clean${newest.damaged ? ' (damaged)' : ''}`);
+        if (req.point === undefined && p.id !== newest.id) notes.push(olderNote(`${name}/${v.name}`, p, newest, all));
         return { volume: v.name, pointId: p.id, time: p.time, type: p.type, size: p.size, verified: p.verifiedAt !== null, image: imageOf(name, v.name) };
       });
       const eligible = plan ? cfg.checks.filter((x) => plan.checks.includes(x.name)) : cfg.checks;

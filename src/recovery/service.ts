@@ -157,9 +157,12 @@ export class RecoveryService {
   }
 
   private onProgress(runId: number, index: number, p: StepProgressView): void {
+    const before = this.progress.get(`${runId}:${index}`);
     this.progress.set(`${runId}:${index}`, p);
     const now = this.host.clock.now();
-    if (now - (this.lastPush.get(runId) ?? 0) < 500) return;
+    // byte counts are pushed twice a second at most; a new activity ("booting") at once
+    const fresh = p.activity !== undefined && p.activity.text !== before?.activity?.text;
+    if (!fresh && now - (this.lastPush.get(runId) ?? 0) < 500) return;
     this.lastPush.set(runId, now);
     this.host.broadcastRun(this.view(runId));
   }
@@ -178,7 +181,8 @@ export class RecoveryService {
     const hosts = s.meta.hosts.map((h) => h.host).join(', ');
     const verdict = this.runs.get(r.id)!.meta.verdict;
     const what = `${r.kind} run ${r.id} of ${hosts} ${r.state}; RTO ${v.rto.actualSeconds ?? '-'} s, RPO ${v.rpo.actualSeconds ?? '-'} s, verdict ${verdict}`;
-    this.host.event(r.state === 'completed' && verdict === 'pass' ? 'info' : 'critical', `${r.kind}.${r.state}`, s.meta.hosts[0]?.host ?? null, r.error ? `${what}: ${r.error}` : what);
+    const data = { verdict, hosts: s.meta.hosts.map((h) => h.host) };
+    this.host.event(r.state === 'completed' && verdict === 'pass' ? 'info' : 'critical', `${r.kind}.${r.state}`, s.meta.hosts[0]?.host ?? null, r.error ? `${what}: ${r.error}` : what, data);
     const expires = this.runs.get(r.id)!.meta.expiresAt;
     if (expires) this.sweepAt(Date.parse(expires));
   }
@@ -265,7 +269,7 @@ export class RecoveryService {
       stored = this.runs.create('drill', this.host.clock.now(), (id) => {
         const { target, scope } = this.drillScope(req, id);
         const specs = drillSteps({ groups: scope.groups, deliver: target.type === 'command', vm: target.type === 'qemu', instant: req.instant === true });
-        const params = { ttlSeconds: req.ttlSeconds, verdict: req.verdict, notes: req.notes, ...(req.instant ? { instant: true } : {}) };
+        const params = { ttlSeconds: req.ttlSeconds, verdict: req.verdict, notes: req.notes, ...(req.instant ? { instant: true } : {}), ...(scope.notes.length ? { pointNotes: scope.notes } : {}) };
         return { specs, meta: { plan: scope.plan, pointSpec: scope.pointSpec, hosts: scope.hosts, target, gates: [], forecast: this.forecast(scope), params, operator: { user: who.user, ssh: who.ssh } } };
       });
     } catch (e) {
@@ -336,7 +340,7 @@ export class RecoveryService {
   // ---- failover -------------------------------------------------------------------------
   private failoverScope(req: FailoverRequest) {
     const target = this.targetOr(() => failoverTarget(this.opts.targets, this.host.dataDir, req.host, req.target), req.instant);
-    const scope = resolveScope(this.host.catalog, { plans: [], checks: this.opts.checks, tiers: this.host.tiers }, { hosts: [req.host], point: req.point ?? 'latest' }, (h, v) => imagePath(target, h, v));
+    const scope = resolveScope(this.host.catalog, { plans: [], checks: this.opts.checks, tiers: this.host.tiers }, { hosts: [req.host], point: req.point }, (h, v) => imagePath(target, h, v));
     return { target, scope };
   }
 
@@ -351,6 +355,7 @@ export class RecoveryService {
     return {
       host: { host: h.host, tier: h.tier, rtoSeconds: h.rtoSeconds, rpoSeconds: h.rpoSeconds, points: h.points, checks: ['digest', ...h.checks] },
       target, gates, ready, forecast: this.forecast(scope), switchHook: this.opts.switchHook?.type ?? null,
+      notes: scope.notes,
     };
   }
 
@@ -377,7 +382,7 @@ export class RecoveryService {
     if (!gatesReady(gates)) refuse('refused', `pre-check failed: ${gates.filter((g) => !g.ok && g.blocking).map((g) => `${g.name}: ${g.detail}`).join('; ')}`);
     const stored = this.runs.create('failover', this.host.clock.now(), () => ({
       specs: failoverSteps(plan.scope.groups[0]!.hosts[0]!, { deliver: plan.target.type === 'command', vm: plan.target.type === 'qemu', instant: req.instant === true }),
-      meta: { plan: null, pointSpec: plan.scope.pointSpec, hosts: plan.scope.hosts, target: plan.target, gates, forecast: this.forecast(plan.scope), params: { finalSync: !req.noFinalSync, ...(req.instant ? { instant: true } : {}) }, operator: { user: who.user, ssh: who.ssh } },
+      meta: { plan: null, pointSpec: plan.scope.pointSpec, hosts: plan.scope.hosts, target: plan.target, gates, forecast: this.forecast(plan.scope), params: { finalSync: !req.noFinalSync, ...(req.instant ? { instant: true } : {}), ...(plan.scope.notes.length ? { pointNotes: plan.scope.notes } : {}) }, operator: { user: who.user, ssh: who.ssh } },
     }));
     const id = stored.record.id;
     this.audit(who, 'failover.start', req.host, 'started', { run: id, confirm: req.confirm, point: h.points.map((p) => p.pointId) });

@@ -1,6 +1,7 @@
 // What each runbook step does. Every handler is safe to run again after a crash: restores
 // write to a temporary name and rename, fencing and marking are idempotent, hooks are the
 // operator's to make idempotent (documented).
+import { stallWatch } from './stall-watch.js';
 import fs from 'node:fs';
 import type { StepProgressView } from '../protocol/recovery.js';
 import { restoreVolume, type ImageFormat } from '../store/restore.js';
@@ -62,7 +63,7 @@ async function prepare(d: StepDeps, meta: RunMeta): Promise<StepOutcome> {
   const free = freeBytes(meta.target.dir);
   const detail = `${meta.target.dir}: ${free === null ? '?' : formatBytes(free)} free, ${formatBytes(needed)} needed`;
   if (free !== null && free < needed) return { state: 'failed', detail, error: `not enough space in ${meta.target.dir}` };
-  return { state: 'succeeded', detail };
+  return { state: 'succeeded', detail, issues: meta.params.pointNotes ?? [] };
 }
 
 async function precheck(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
@@ -72,7 +73,7 @@ async function precheck(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<S
   const detail = gates.map((g) => `${g.ok ? 'ok' : g.blocking ? 'BLOCKED' : 'warn'} ${g.name}: ${g.detail}`).join('; ');
   const bad = gates.filter((g) => !g.ok);
   if (!gatesReady(gates)) return { state: 'failed', detail, error: `pre-check failed: ${bad.map((g) => g.name).join(', ')}` };
-  return { state: 'succeeded', detail, issues: bad.map((g) => `pre-check warning (${g.name}): ${g.detail}`) };
+  return { state: 'succeeded', detail, issues: [...(meta.params.pointNotes ?? []), ...bad.map((g) => `pre-check warning (${g.name}): ${g.detail}`)] };
 }
 
 async function fence(d: StepDeps, ctx: StepContext): Promise<StepOutcome> {
@@ -93,14 +94,19 @@ async function restore(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<St
   const p = h.points.find((x) => x.volume === ctx.step.volume);
   if (!p) throw new Error(`volume ${ctx.step.volume} is not in this run`);
   const started = d.host.clock.now();
-  const r = await restoreVolume(d.host.store, p.pointId, p.volume, p.image, {
+  // instant recovery: the instance already runs from the export; this is the copy behind it
+  const booted = meta.params.instant && d.vm ? runningInstance(d.vm.instances, ctx.run.id, h.host) : undefined;
+  if (booted?.disk === 'nbd') d.vm!.instances.store.setDisk(booted.id, 'nbd+copying');
+  const watch = stallWatch(ctx.signal, d.opts.stallSeconds ? d.opts.stallSeconds * 1000 : undefined, () => Date.now(), `restore of ${h.host} volume ${p.volume}`);
+  const r = await watch.guard(restoreVolume(d.host.store, p.pointId, p.volume, p.image, {
     format: meta.target.format as ImageFormat,
-    signal: ctx.signal,
+    signal: watch.signal,
     onProgress: (x) => {
+      watch.touch(x.doneBytes, x.totalBytes);
       const elapsed = (d.host.clock.now() - started) / 1000;
       d.onProgress(ctx.run.id, ctx.step.index, { doneBytes: x.doneBytes, totalBytes: x.totalBytes, rate: elapsed > 0 ? Math.round(x.doneBytes / elapsed) : 0 });
     },
-  });
+  }));
   const finished = d.host.clock.now();
   if (r.zeroedBlocks.length === 0) d.host.catalog.repos.damage.addMarks(p.pointId, { restored: { time: new Date(finished).toISOString(), by: `${ctx.run.kind} run ${ctx.run.id}` } });
   const ms = Math.max(1, finished - started);
@@ -124,6 +130,8 @@ async function deliver(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<St
     : { state: 'failed', error: `target hook failed: ${r.output}`, result: { hook: { kind: 'command', output: r.output } } };
 }
 
+const bootPassed = (ms: number | undefined) => (ms === undefined ? '' : `boot check passed in ${(ms / 1000).toFixed(1)} s · `);
+
 async function checks(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
   const h = scopeHost(meta, ctx.step.host);
   const row = d.host.catalog.hostByName(h.host);
@@ -133,17 +141,24 @@ async function checks(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<Ste
     images: h.points.map((p) => ({ volume: p.volume, path: p.image })), env: envOf(ctx, meta, h), instance: checkInstance(inst),
   };
   const results = [];
+  // the cockpit shows what the step does while it runs: "booting… 3 s", then each probe
+  const say = (text: string, since: number) =>
+    d.onProgress(ctx.run.id, ctx.step.index, { doneBytes: 0, totalBytes: 0, rate: 0, activity: { text, since: new Date(since).toISOString() } });
   for (const c of checksFor(d.opts.checks, h.checks, subject)) {
+    if (c.type === 'boot' && subject.instance) say('booting', subject.instance.poweredOnAt);
+    else say(`${bootPassed(subject.bootMs)}${c.name} (${c.type})`, d.host.clock.now());
     const r = await runCheck(c, subject, d.host.clock, ctx.signal);
     results.push(r);
     if (c.type === 'boot' && r.status === 'fail') break; // probes of a guest that never came up only repeat it
   }
   const failed = results.filter((r) => r.status === 'fail');
+  const mark = { time: new Date(d.host.clock.now()).toISOString(), run: ctx.run.id };
+  // booted: the guest came up from these points (a passing boot check)
+  if (results.some((r) => r.type === 'boot' && r.status === 'pass')) for (const p of h.points) d.host.catalog.repos.damage.addMarks(p.pointId, { booted: mark });
   if (results.length > 0 && failed.length === 0) {
-    const mark = { time: new Date(d.host.clock.now()).toISOString(), run: ctx.run.id };
     for (const p of h.points) d.host.catalog.repos.damage.addMarks(p.pointId, { appChecked: mark });
   }
-  const detail = results.length ? results.map((r) => `${r.name} ${r.status}`).join(', ') : 'digest verified during restore; no other checks configured';
+  const detail = results.length ? `${bootPassed(subject.bootMs)}${results.map((r) => `${r.name} ${r.status}`).join(', ')}` : 'digest verified during restore; no other checks configured';
   const result = { checks: results, ...(inst && subject.bootMs !== undefined ? { instance: { id: inst.id, accel: inst.accel ?? '', note: null, network: inst.network, ports: inst.ports, bootMs: subject.bootMs } } : {}) };
   if (inst && subject.bootMs !== undefined) d.vm!.instances.store.setBoot(inst.id, subject.bootMs);
   const bootFailed = results.some((r) => r.type === 'boot' && r.status === 'fail');

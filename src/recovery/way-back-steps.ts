@@ -193,16 +193,21 @@ export async function finalSyncStep(d: StepDeps, meta: RunMeta, ctx: StepContext
   if (link !== 'connected') return { state: 'skipped', detail: `source agent ${link}: no final sync; ${stands}` };
   const r = await d.host.finalSync(h.host, ctx.signal);
   if (r.error) return { state: 'skipped', detail: `final sync (job ${r.jobId}) failed: ${r.error}; ${stands}`, issues: [`final sync failed: ${r.error}`] };
+  const kept: string[] = [];
   const points: RunPointView[] = h.points.map((p) => {
     const row = d.host.catalog.hostByName(h.host);
     const vol = row && d.host.catalog.volumesOf(row.id).find((v) => v.name === p.volume);
     const latest = vol ? d.host.catalog.latestPoint(vol.id) : undefined;
-    return latest ? { ...p, pointId: latest.id, time: latest.time, type: latest.type, size: latest.size, verified: latest.verifiedAt !== null } : p;
+    // never fail over onto data a suspicious change (or damage) after the chosen point touched
+    const tainted = vol ? d.host.catalog.points(vol.id).filter((x) => x.id > p.pointId && (x.suspect || x.damaged)) : [];
+    if (latest && tainted.length) kept.push(`${p.volume}: final sync point ${latest.id} not used; point(s) ${tainted.map((x) => x.id).join(', ')} after point ${p.pointId} are ${tainted.some((x) => x.suspect) ? 'suspect' : 'damaged'}, so the failover restores point ${p.pointId}`);
+    return latest && !tainted.length ? { ...p, pointId: latest.id, time: latest.time, type: latest.type, size: latest.size, verified: latest.verifiedAt !== null } : p;
   });
   d.runs.setHosts(ctx.run.id, meta.hosts.map((x) => (x.host === h.host ? { ...x, points } : x)));
   return {
     state: 'succeeded',
-    detail: `job ${r.jobId} took point(s) ${points.map((p) => p.pointId).join(', ')} with the source quiesced; nothing acknowledged is lost (RPO 0)`,
+    detail: `job ${r.jobId} took point(s) ${points.map((p) => p.pointId).join(', ')} with the source quiesced; ${kept.length ? kept.join('; ') : 'nothing acknowledged is lost (RPO 0)'}`,
     result: { sync: { jobId: r.jobId, pointIds: points.map((p) => p.pointId) } },
+    ...(kept.length ? { issues: kept } : {}),
   };
 }

@@ -39,6 +39,9 @@ export class PointReader {
   private zeros: Buffer | null = null;
   /** the last block read ahead */
   private aheadTo = -1;
+  /** the read-ahead window: it starts small and doubles while the reads stay sequential */
+  private window = 1;
+  private readonly firstWindow: number;
 
   constructor(
     private readonly store: BlockStore,
@@ -52,6 +55,7 @@ export class PointReader {
     this.locs = new Array(map.point.blockCount);
     this.maxCached = Math.max(16, Math.floor((o.cacheBytes ?? 64 << 20) / this.blockSize));
     this.readAheadBlocks = Math.max(1, Math.floor((o.readAheadBytes ?? 16 << 20) / this.blockSize));
+    this.firstWindow = this.window = Math.min(this.readAheadBlocks, Math.max(1, Math.floor((256 << 10) / this.blockSize)));
   }
 
   isZero(block: number): boolean {
@@ -91,14 +95,20 @@ export class PointReader {
     const last = Math.floor((offset + length - 1) / this.blockSize);
     const blocks = this.fetch(first, last, 'interactive');
     if (first === this.sequentialFrom || (first < this.sequentialFrom && this.sequentialFrom <= last + 1)) {
-      // read ahead in big steps (few, large jobs): once half the window is used, refill it
+      // read ahead in big steps (few, large jobs): once half the window is used, refill it;
+      // the window doubles with each block the reads move on to
+      if (first === this.sequentialFrom) this.window = Math.min(this.readAheadBlocks, this.window * 2);
       const from = Math.max(last + 1, this.aheadTo + 1);
-      const end = Math.min(this.map.point.blockCount - 1, last + this.readAheadBlocks);
-      if (end - from + 1 >= this.readAheadBlocks / 2 || (end === this.map.point.blockCount - 1 && end >= from)) {
+      const end = Math.min(this.map.point.blockCount - 1, last + this.window);
+      if (end - from + 1 >= this.window / 2 || (end === this.map.point.blockCount - 1 && end >= from)) {
         for (const p of this.fetch(from, end, 'bulk').values()) p.catch(() => undefined);
         this.aheadTo = end;
       }
-    } else this.aheadTo = last; // a jump: read ahead from here once the reads go on from it
+    } else {
+      // a jump: read ahead from here once the reads go on from it
+      this.aheadTo = last;
+      this.window = this.firstWindow;
+    }
     this.sequentialFrom = last + 1;
     const parts: Buffer[] = [];
     for (let b = first; b <= last; b++) {

@@ -13,8 +13,8 @@ export type Action =
   | 'command' | 'filter' | 'help' | 'back' | 'quit'
   | 'down' | 'up' | 'top' | 'bottom' | 'pageDown' | 'pageUp'
   | 'open' | 'sort' | 'sortReverse' | 'showHosts' | 'showTasks' | 'showPoints'
-  | 'backup' | 'fullBackup' | 'restore' | 'cancel' | 'retry'
-  | 'showAlarms' | 'ack' | 'resolve' | 'runNow' | 'drill' | 'failover' | 'failback' | 'start' | 'pass' | 'fail' | 'stop';
+  | 'backup' | 'fullBackup' | 'restore' | 'cancel' | 'retry' | 'repair'
+  | 'showAlarms' | 'ack' | 'resolve' | 'runNow' | 'drill' | 'failover' | 'failback' | 'start' | 'pass' | 'fail' | 'stop' | 'instant';
 
 export interface Binding {
   scope: Scope;

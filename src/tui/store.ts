@@ -2,10 +2,11 @@
 // it through useCockpitState; nothing here renders or fetches on its own.
 import type {
   AlarmView, AuditEntryView, BacklogView, DirtyBitmapView, DrillPreview, EventView, FailbackPrecheck, FailoverPrecheck, HostMetricsView, HostView, HubView,
-  InspectionView, InstanceView, JobView, LinkHealthView, PointView, RecoveryReport, ReportSummary, RunView, ScheduleView, Snapshot,
+  InspectionView, InstanceConsole, InstanceView, JobView, LinkHealthView, PointView, RecoveryReport, ReportSummary, RunView, ScheduleView, Snapshot,
   ThroughputSample, Update,
 } from '../protocol/operator.js';
 import type { CockpitClient, ConnectionState } from './client.js';
+import type { MaintenanceOutlook } from './render/maintenanceModel.js';
 
 export const EVENT_LIMIT = 500;
 export const FINISHED_JOB_LIMIT = 300;
@@ -38,8 +39,12 @@ export interface CockpitState {
   readonly metrics: Readonly<Record<string, HostMetricsState>>;
   /** null until schedules.list answered (the schedules view polls it) */
   readonly schedules: readonly ScheduleView[] | null;
+  /** the automatic maintenance and what its next run would delete (the schedules view polls them) */
+  readonly maintenance: MaintenanceOutlook | null;
   /** null until instances.list answered (the instances view polls it) */
   readonly instances: readonly InstanceView[] | null;
+  /** the serial console's tail by instance id (the console view polls it) */
+  readonly consoles: Readonly<Record<number, InstanceConsole>>;
   /** drills and failovers this cockpit has seen (run updates, wizard results) */
   readonly runs: readonly RunView[];
   readonly reports: readonly ReportSummary[] | null;
@@ -61,7 +66,7 @@ export interface CockpitState {
 
 export const EMPTY_STATE: CockpitState = {
   hub: null, hosts: [], jobs: [], points: [], events: [], throughput: [],
-  alarms: [], metrics: {}, schedules: null, instances: null, runs: [], reports: null, inspection: null, audit: null,
+  alarms: [], metrics: {}, schedules: null, maintenance: null, instances: null, consoles: {}, runs: [], reports: null, inspection: null, audit: null,
   runsListed: false, previews: {}, prechecks: {}, failbackPrechecks: {}, reportDetails: {},
   connection: 'connecting', synced: false,
 };
@@ -74,7 +79,9 @@ export function isFinished(job: JobView): boolean {
 export type LocalUpdate =
   | { type: 'alarms.list'; alarms: readonly AlarmView[] }
   | { type: 'schedules'; schedules: readonly ScheduleView[] }
+  | { type: 'maintenance'; maintenance: MaintenanceOutlook }
   | { type: 'instances'; instances: readonly InstanceView[] }
+  | { type: 'instance.console'; console: InstanceConsole }
   | { type: 'reports'; reports: readonly ReportSummary[] }
   | { type: 'inspection'; inspection: InspectionView }
   | { type: 'audit'; entries: readonly AuditEntryView[] }
@@ -119,7 +126,9 @@ export function applyUpdate(state: CockpitState, update: Update | LocalUpdate): 
     case 'failback.precheck': return { ...state, failbackPrechecks: { ...state.failbackPrechecks, [update.host]: update.precheck } };
     case 'report': return { ...state, reportDetails: { ...state.reportDetails, [update.report.id]: update.report } };
     case 'schedules': return { ...state, schedules: update.schedules };
+    case 'maintenance': return { ...state, maintenance: update.maintenance };
     case 'instances': return { ...state, instances: update.instances };
+    case 'instance.console': return { ...state, consoles: { ...state.consoles, [update.console.id]: update.console } };
     case 'reports': return { ...state, reports: update.reports };
     case 'inspection': return { ...state, inspection: update.inspection };
     case 'audit': return { ...state, audit: update.entries };
@@ -211,7 +220,9 @@ function fromSnapshot(s: Snapshot, prev: CockpitState): CockpitState {
     alarms: s.alarms ? capAlarms(mergeAlarms([], s.alarms)) : prev.alarms,
     metrics: prev.metrics,
     schedules: prev.schedules,
+    maintenance: prev.maintenance,
     instances: prev.instances,
+    consoles: prev.consoles,
     runs: prev.runs,
     reports: prev.reports,
     inspection: prev.inspection,

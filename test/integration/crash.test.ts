@@ -4,7 +4,7 @@
 // next backup after recovery restores byte-identical.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../agent/agent.js';
-import { HubProc } from '../helpers/cluster.js';
+import { HubProc, type AgentProc } from '../helpers/cluster.js';
 import {
   Cluster,
   PinnedHubProc,
@@ -44,17 +44,32 @@ async function startBackupAndWaitForPack(hub: HubProc, host: string): Promise<Jo
   return job;
 }
 
+/** Wait for the host-disconnected alarm of a host; the milliseconds since `t0` it took. */
+async function disconnectedAlarmAfter(hub: HubProc, host: string, t0: number): Promise<number> {
+  await waitFor(`the host-disconnected alarm of ${host}`, async () => {
+    const list = await hub.json<{ rule: string; host: string | null }[]>(['alarms']);
+    return list.some((a) => a.rule === 'host-disconnected' && a.host === host);
+  }, 20_000);
+  return Date.now() - t0;
+}
+
 describe('an agent killed mid-transfer', () => {
   let hub: HubProc;
   let token: string;
   let job: JobView;
+  let killedAt = 0;
 
   beforeAll(async () => {
     hub = await c.startHub(new HubProc(c.file('hub-a')));
     token = await hub.addHost('a1');
     const agent = await c.startAgent(hub, 'a1', token, { disk: image });
     job = await startBackupAndWaitForPack(hub, 'a1');
+    killedAt = Date.now();
     await agent.stop('SIGKILL');
+  });
+
+  it('raises the host-disconnected alarm within 15 s', async () => {
+    expect(await disconnectedAlarmAfter(hub, 'a1', killedAt)).toBeLessThan(15_000);
   });
 
   it('fails the job and commits no recovery point', async () => {
@@ -82,6 +97,42 @@ describe('an agent killed mid-transfer', () => {
     const s = storeConsistency(hub.dataDir);
     expect(s.onDisk).toEqual(s.registered);
     expect(s.danglingChunks).toBe(0);
+  });
+});
+
+describe('an agent frozen (SIGSTOP) mid-transfer', () => {
+  let hub: HubProc;
+  let agent: AgentProc;
+  let job: JobView;
+  let frozenAt = 0;
+
+  beforeAll(async () => {
+    hub = await c.startHub(new HubProc(c.file('hub-c')));
+    const token = await hub.addHost('c1');
+    agent = await c.startAgent(hub, 'c1', token, { disk: image });
+    job = await startBackupAndWaitForPack(hub, 'c1');
+    frozenAt = Date.now();
+    agent.proc.kill('SIGSTOP');
+  });
+
+  afterAll(() => {
+    agent.proc.kill('SIGCONT');
+  });
+
+  it('raises the host-disconnected alarm within 15 s', async () => {
+    expect(await disconnectedAlarmAfter(hub, 'c1', frozenAt)).toBeLessThan(15_000);
+  });
+
+  it('fails the job, commits no point and leaves no pack outside the catalog', async () => {
+    const row = await waitFor(`job ${job.id} to end`, () => {
+      const r = jobRow(hub.dataDir, job.id);
+      return r.state !== 'running' && r.state !== 'queued' && r;
+    });
+    expect(row.state).toBe('failed');
+    expect(await points(hub, 'c1')).toEqual([]);
+    const s = storeConsistency(hub.dataDir);
+    expect(s.onDisk).toEqual(s.registered);
+    expect(s.chunks).toBe(0);
   });
 });
 

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AlarmView } from '../../src/protocol/operator.js';
 import type { RecoveryReport, ReportSummary, RunView } from '../../src/protocol/recovery.js';
 import { HubProc, makeImage } from '../helpers/cluster.js';
 import { Cluster, backupOk, sha256File, waitFor, withCatalog } from './support.js';
@@ -25,6 +26,8 @@ describe('drills on a real hub', () => {
         '    type: command',
         `    command: test -s "$DRC_IMAGE" && test ! -e ${c.file('break-check')}`,
         '    timeout: 10s',
+        'alarms:',
+        '  - { name: start-failed, event: host_start_failed, result: Failed, level: critical }',
         '',
       ].join('\n'),
     );
@@ -108,6 +111,17 @@ describe('drills on a real hub', () => {
     } finally {
       fs.rmSync(c.file('break-check'));
     }
+  });
+
+  it('raises the start-host-failed alarm for a failed drill, and a passing drill of the host resolves it', async () => {
+    const startFailed = async () => (await hub.json<AlarmView[]>(['alarms'])).filter((a) => a.rule === 'start-failed' && a.host === 'h1');
+    const open = await waitFor('the start-failed alarm of h1', async () => (await startFailed()).find((a) => a.state === 'firing'));
+    expect(open.level).toBe('critical');
+    const r = await hub.run(['drill', 'h1', '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'pass' });
+    const resolved = await waitFor('the start-failed alarm of h1 resolved', async () => (await startFailed()).find((a) => a.id === open.id && a.state === 'resolved'));
+    expect(resolved.resolvedBy).not.toBeNull();
   });
 
   it('refuses to start without --yes when there is no terminal to confirm on', async () => {

@@ -11,7 +11,7 @@ import { NbdClient } from '../../agent/nbd/client.js';
 import type { InstanceView, RunView } from '../../src/protocol/recovery.js';
 import { ROOT } from '../helpers/cluster.js';
 import { allocatedBytes } from './qemu-support.js';
-import { Cluster, PinnedHubProc, backupOk, freePort, packDir, sha256File, waitFor, withCatalog } from './support.js';
+import { Cluster, PinnedHubProc, backupOk, freePort, packDir, points, sha256File, waitFor, withCatalog } from './support.js';
 
 const haveQemu = spawnSync('qemu-system-x86_64', ['--version'], { stdio: 'ignore' }).status === 0;
 const alive = (pid: number) => {
@@ -84,7 +84,11 @@ describe.skipIf(!haveQemu)('qemu targets boot the recovered guest', () => {
     pids.push(drill.instances[0]!.pid!);
     // the restored image stays as the point was: the guest writes to its overlay
     expect(sha256File(drill.hosts[0]!.points[0]!.image)).toBe(sha256File(guest));
-  });
+    // the point the guest booted from carries the booted rung of its ladder
+    const booted = (await points(hub, 'h1')).find((p) => p.id === drill.hosts[0]!.points[0]!.pointId)!;
+    expect(booted.provenance.booted).toMatchObject({ run: drill.id });
+    expect(booted.provenance.appChecked).toMatchObject({ run: drill.id });
+  }, 180_000);
 
   it('writes the boot time, the console up to the boot check and the screenshot into the HTML report', async () => {
     const out = c.file('drill.html');
@@ -115,7 +119,7 @@ describe.skipIf(!haveQemu)('qemu targets boot the recovered guest', () => {
     const res = await fetch(`http://127.0.0.1:${inst.ports[0]!.host}/`);
     expect(await res.text()).toContain('drc-guest drc-guest-marker');
     expect(alive(inst.pid!)).toBe(true);
-  });
+  }, 180_000);
 
   it('refuses a drill on a qemu target whose emulator is missing with one line naming the package, leaving no drill directory', async () => {
     const r = await hub.run(['drill', 'h1', '--target', 'nobin', '--yes']);
@@ -187,7 +191,7 @@ describe.skipIf(!haveQemu)('qemu targets boot the recovered guest', () => {
     const stopped = await hub.json<InstanceView>(['instances', 'stop', String(inst.id), '--confirm', 'h1']);
     expect(stopped.state).toBe('stopped');
     expect(alive(inst.pid!)).toBe(false);
-  });
+  }, 180_000);
 
   it('answers EIO for a damaged block under an NBD export and names its volume and block', async () => {
     const row = withCatalog(c.hubData, (db) => db.prepare('SELECT p.name AS pack, c.offset AS offset FROM chunks c JOIN packs p ON p.id = c.pack_id ORDER BY c.offset LIMIT 1').get()) as { pack: string; offset: number };

@@ -2,6 +2,7 @@
 // test push updates and connection changes.
 import type { ConnectionState, CockpitClient } from '../../src/tui/client.js';
 import type {
+  MaintenanceStatusView, PruneReport,
   AlarmView, AuditEntryView, DrillPreview, FailbackPrecheck, FailoverPrecheck, InspectionView, InstanceView, JobView, MethodName, OperatorMethods, RecoveryReport, ReportSummary, RunView,
   ScheduleView, Snapshot, Update,
 } from '../../src/protocol/operator.js';
@@ -37,6 +38,8 @@ export class FakeClient implements CockpitClient {
   audit: AuditEntryView[] = [];
   reports: ReportSummary[] = [];
   instances: InstanceView[] = [];
+  /** what instances.console answers, by instance id (the text as the guest wrote it) */
+  consoles: Record<number, string> = {};
   /** what reports.get answers (any id) */
   report: RecoveryReport | null = null;
   drillPreview: DrillPreview | null = null;
@@ -46,6 +49,9 @@ export class FakeClient implements CockpitClient {
   startedRun: RunView | null = null;
   /** what metrics.history answers, by `host/metric` */
   history: Record<string, number[]> = {};
+  /** what maintenance.status and maintenance.preview answer */
+  maintenanceStatus: MaintenanceStatusView = { task: null, phase: null, done: 0, total: 0, startedAt: null };
+  maintenancePreview: PruneReport = { now: '2025-01-01T03:30:00.000Z', dryRun: true, decisions: [], deleted: [], consolidated: [], unmanagedHosts: [] };
   private nextJob = 500;
   private readonly updates = new Set<(u: Update) => void>();
   private readonly connections = new Set<(s: ConnectionState) => void>();
@@ -73,6 +79,7 @@ export class FakeClient implements CockpitClient {
     'job.retry': (p) => this.newJob({ host: this.findJob(p.id).host }),
     'jobs.list': () => this.snapshot.jobs,
     'points.list': (p) => this.snapshot.points.filter((x) => x.host === p.host),
+    'points.clearSuspect': (p) => ({ ...this.snapshot.points.find((x) => x.id === p.id)!, suspect: false }),
     'restore.start': (p) => this.newJob({ kind: 'restore', host: p.host, volumes: [p.volume], type: null }),
     'alarms.list': () => this.snapshot.alarms ?? [],
     'alarms.ack': (p) => this.findAlarm(p.id),
@@ -93,12 +100,17 @@ export class FakeClient implements CockpitClient {
     'store.gc': () => ({ chunksRemoved: 0, chunksPinned: 0, packsRepacked: 0, packsDropped: 0, packsWritten: 0, bytesBefore: 0, bytesAfter: 0, bytesFreed: 0, durationMs: 0 }),
     'store.verify': () => [],
     'verify.results': () => [],
-    'maintenance.status': () => ({ task: null, phase: null, done: 0, total: 0, startedAt: null }),
+    'maintenance.status': () => this.maintenanceStatus,
+    'maintenance.preview': () => this.maintenancePreview,
+    'maintenance.run': () => {
+      throw new Error('maintenance.run is not faked');
+    },
     'store.info': () => ({ type: 'local', location: '/data/store', encrypted: false, cache: null }),
     'copies.list': () => [],
     'copies.run': () => {
       throw new Error('no copies');
     },
+    'store.repair': () => ({ chunks: [], healed: 0, stillDamaged: 0 }),
     // drills and failovers (Step 5): no fixtures yet; the cockpit's wizards add them
     'drill.preview': () => this.need(this.drillPreview, 'drill.preview'),
     'drill.start': () => this.need(this.startedRun, 'drill.start'),
@@ -117,7 +129,8 @@ export class FakeClient implements CockpitClient {
       const i = this.instances.find((x) => x.id === p.id)!;
       return { ...i, state: 'stopped' as const };
     },
-    ...noFixture(['instances.console', 'mount.start', 'mount.stop', 'config.reload', 'inspection.send']),
+    'instances.console': (p) => ({ id: p.id, text: this.consoles[p.id] ?? '', offset: (this.consoles[p.id] ?? '').length, state: 'running' as const }),
+    ...noFixture(['mount.start', 'mount.stop', 'config.reload', 'inspection.send']),
     'runs.list': () => [],
     'reports.list': () => this.reports,
   };

@@ -70,6 +70,11 @@ export function schedules(): ScheduleView[] {
 const host = { host: 'web-01', tier: 'gold', rtoSeconds: 3600, rpoSeconds: 900, checks: ['digest'] };
 const runPoint = { volume: 'root', pointId: 10, time: ago(86400), type: 'full' as const, size: 64 * 1024 * 1024, verified: true, image: '/tmp/drills/1/web-01-root.img' };
 const target = { name: null, type: 'directory' as const, format: 'raw' as const, dir: '/tmp/drills', command: null };
+/** a drill or failover target that boots what it recovers */
+export const qemuTarget = {
+  name: 'vm', type: 'qemu' as const, format: 'raw' as const, dir: '/tmp/vms', command: null,
+  vm: { accel: 'auto' as const, memoryMiB: 256, cpus: 1, firmware: 'bios' as const, diskBus: 'virtio' as const, network: 'isolated', ports: [], binary: 'qemu-system-x86_64' },
+};
 const forecast = { seconds: 240, bytes: 64 * 1024 * 1024, bytesPerSec: 280_000, basis: 'measured' as const, samples: 3 };
 
 export function drillPreview(): DrillPreview {

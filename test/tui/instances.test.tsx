@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InstanceView } from '../../src/protocol/recovery.js';
 import { FakeClient } from './fake-client.js';
-import { delay, renderApp, waitFor } from './helpers.js';
+import { KEYS, delay, renderApp, waitFor } from './helpers.js';
 
 function instance(id: number, over: Partial<InstanceView> = {}): InstanceView {
   return {
@@ -51,6 +51,27 @@ describe('Instances', () => {
     await press('x', 'db-01\r');
     await delay(20);
     expect(c.callsOf('instances.stop').at(-1)).toEqual({ method: 'instances.stop', params: { id: 2, confirm: 'db-01' } });
+    unmount();
+  });
+
+  it('follows the selected instance\'s console with Enter, without the escape sequences the firmware writes, and stops it from there after y', async () => {
+    const c = client();
+    c.consoles[1] = '\x1b[2J\x1b[HSeaBIOS (version 1.16)\r\nBooting from Hard Disk...\r\n';
+    const { frame, press, unmount } = await renderApp({ client: c, view: { kind: 'instances' }, columns: 120, rows: 30 });
+    await waitFor(() => frame().includes('db-01'));
+    await press(KEYS.enter);
+    await waitFor(() => frame().includes('Booting from Hard Disk...'));
+    expect(frame()).toContain('Console of web-01 (drill instance 1) · running · following');
+    expect(frame()).toContain('SeaBIOS (version 1.16)');
+    expect(frame()).not.toMatch(/\[2J|\[H/);
+    c.consoles[1] += 'drc-guest: marker ok\r\ndrc-guest: booted\r\n';
+    await waitFor(() => frame().includes('drc-guest: booted'), 3000);
+    expect(c.callsOf('instances.console').every((x) => (x.params as { id: number }).id === 1)).toBe(true);
+    await press('x');
+    expect(frame()).toContain('Stop drill instance 1 of web-01? [y/N]');
+    await press('y');
+    await delay(20);
+    expect(c.callsOf('instances.stop')).toEqual([{ method: 'instances.stop', params: { id: 1, confirm: undefined } }]);
     unmount();
   });
 });

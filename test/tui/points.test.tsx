@@ -30,6 +30,27 @@ describe('Points view', () => {
     unmount();
   });
 
+  it('shows a suspect point with S in its ladder and offers the clean point before it as the last clean one', async () => {
+    const client = new FakeClient();
+    client.snapshot.points = client.snapshot.points.map((p) => (p.id === 11 ? { ...p, suspect: true, provenance: { ...p.provenance, verified: { time: p.time, fraction: 1 } }, verifiedAt: p.time } : p));
+    const { frame, press, unmount } = await renderApp({ client });
+    await press(':points web-01', KEYS.enter);
+    const rows = frame().split('\n');
+    const row11 = rows.find((l) => l.includes(' 11 '))!;
+    expect(row11).toContain('SV·····');
+    expect(row11).not.toContain('last');
+    expect(rows.find((l) => l.includes(' 10 '))).toContain('last');
+    unmount();
+  });
+
+  it('repairs the damaged chunks of the host with R', async () => {
+    const { press, client, unmount } = await renderApp();
+    await press(':points web-01', KEYS.enter);
+    await press('R');
+    expect(client.callsOf('store.repair')[0]!.params).toEqual({ host: 'web-01' });
+    unmount();
+  });
+
   it('lists every host with :points, and restores the selected point with r', async () => {
     const { frame, press, client, unmount } = await renderApp();
     await press(':points', KEYS.enter);

@@ -49,6 +49,24 @@ describe('Schedules', () => {
     unmount();
   });
 
+  it('says before the first automatic maintenance run what it would delete, and then what the last run did', async () => {
+    const c = client();
+    const auto = { cron: '30 3 * * *', timezone: 'UTC', window: '01:00-06:00', next: '2025-03-15T03:30:00.000Z', waiting: false, phase: null, firstDeletionPending: true, lastRuns: [] };
+    c.maintenanceStatus = { task: null, phase: null, done: 0, total: 0, startedAt: null, auto };
+    c.maintenancePreview = { now: auto.next, dryRun: true, decisions: [], deleted: [3, 4], consolidated: [], unmanagedHosts: [] };
+    const { frame, unmount } = await renderApp({ client: c, view: { kind: 'schedules' }, columns: 160 });
+    await waitFor(() => frame().includes('maintenance:'));
+    expect(frame()).toContain('maintenance: next 2025-03-15 03:30 UTC (window 01:00-06:00 UTC) · FIRST RUN would delete 2 point(s) (drc maintenance preview)');
+    unmount();
+    const summary = { retentionAt: auto.next, deleted: [3, 4], consolidated: [], chunksRemoved: 9, bytesFreed: 3 * 1024 * 1024, eventsRemoved: 0, auditRemoved: 0, verifyPoints: [5], verifyJobs: [9] };
+    c.maintenanceStatus = { ...c.maintenanceStatus, auto: { ...auto, firstDeletionPending: false, lastRuns: [{ id: 1, origin: 'maintenance', startedAt: auto.next, finishedAt: auto.next, state: 'succeeded', error: null, summary }] } };
+    c.maintenancePreview = { ...c.maintenancePreview, deleted: [] };
+    const again = await renderApp({ client: c, view: { kind: 'schedules' }, columns: 160 });
+    await waitFor(() => again.frame().includes('last run'));
+    expect(again.frame()).toContain('would delete 0 point(s) · last run deleted 2, freed 3.0 MiB, verify queued for 1');
+    again.unmount();
+  });
+
   it('says when no schedule is configured', async () => {
     const { frame, unmount } = await renderApp({ view: { kind: 'schedules' } });
     await waitFor(() => frame().includes('no schedules configured'));

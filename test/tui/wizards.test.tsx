@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClient } from './fake-client.js';
-import { drillPreview, precheck, run } from './fixtures-ops.js';
+import { drillPreview, precheck, qemuTarget, run, step } from './fixtures-ops.js';
+import { ago } from './fixtures.js';
 import { KEYS, delay, renderApp, waitFor } from './helpers.js';
 
 function drillClient(): FakeClient {
@@ -62,6 +63,60 @@ describe('Drill wizard', () => {
   });
 });
 
+describe('Drill wizard on a qemu target', () => {
+  it('offers instant recovery off by default; i turns it on, the question says so and the start asks for it', async () => {
+    const c = drillClient();
+    c.drillPreview = { ...drillPreview(), target: qemuTarget };
+    const { frame, press, unmount } = await renderApp({ client: c, view: { kind: 'drill', hosts: ['web-01'] }, columns: 120, rows: 30 });
+    await waitFor(() => frame().includes('choose the recovery point'));
+    await press(KEYS.enter);
+    await waitFor(() => frame().includes('Start drill of web-01?'));
+    expect(frame()).toContain('instant recovery off: full restore, then boot on vm');
+    await press('n', 'i');
+    expect(frame()).toContain('instant recovery ON: boots on vm from the point over NBD at once, full restore behind');
+    await press('s');
+    expect(frame()).toContain('Start drill of web-01 with instant recovery?');
+    await press('y');
+    await waitFor(() => frame().includes('run 21'));
+    expect(c.callsOf('drill.start')).toEqual([{ method: 'drill.start', params: { hosts: ['web-01'], point: '10', instant: true } }]);
+    unmount();
+  });
+
+  it('refuses instant recovery on a target that boots nothing', async () => {
+    const c = drillClient();
+    const { frame, press, unmount } = await renderApp({ client: c, view: { kind: 'drill', hosts: ['web-01'] }, columns: 120 });
+    await waitFor(() => frame().includes('choose the recovery point'));
+    await press(KEYS.enter);
+    await waitFor(() => frame().includes('Start drill of web-01?'));
+    await press('n', 'i');
+    expect(frame()).toContain('instant recovery boots the point on a qemu target; the default target is a directory target');
+    expect(frame()).not.toContain('instant recovery ON');
+    unmount();
+  });
+
+  it('shows the boot check live while the guest boots, and the boot time under the RTO at the end', async () => {
+    const c = drillClient();
+    const booting = step(3, { kind: 'checks', host: 'web-01', title: 'check web-01', state: 'running', startedAt: ago(4), progress: { doneBytes: 0, totalBytes: 0, rate: 0, activity: { text: 'booting', since: ago(3) } } });
+    c.startedRun = run(21, { target: qemuTarget, steps: [...run(21).steps.slice(0, 1), step(1, { kind: 'start', title: 'power web-01 on', state: 'succeeded', startedAt: ago(6), finishedAt: ago(4), durationMs: 2000 }), booting] });
+    const { frame, press, unmount } = await renderApp({ client: c, view: { kind: 'drill', hosts: ['web-01'] }, columns: 120, rows: 30 });
+    await waitFor(() => frame().includes('choose the recovery point'));
+    await press(KEYS.enter);
+    await waitFor(() => frame().includes('Start drill'));
+    await press('y');
+    await waitFor(() => frame().includes('run 21'));
+    expect(frame()).toMatch(/▶ check web-01\s+\d\d:\d\d:\d\d\s+4s\s+booting… 3s/);
+    expect(frame()).not.toContain('power-on → boot check passed');
+    const done = { ...booting, state: 'succeeded' as const, finishedAt: ago(0), durationMs: 4000, progress: null, detail: 'boot check passed in 6.2 s · booted pass, screenshot pass' };
+    c.emit({ type: 'run', run: run(21, { target: qemuTarget, state: 'completed', finishedAt: ago(0), bootSeconds: 6.2, rto: { actualSeconds: 90, targetSeconds: 3600, pass: true }, steps: [done] }) });
+    await waitFor(() => frame().includes('record the verdict'));
+    const f = frame();
+    expect(f).toContain('boot 6.2 s (power-on → boot check passed)');
+    expect(f.indexOf('RTO 1m 30s')).toBeLessThan(f.indexOf('boot 6.2 s'));
+    expect(f).toMatch(/✓ check web-01 .* boot check passed in 6\.2 s/);
+    unmount();
+  });
+});
+
 function failoverClient(ready = true): FakeClient {
   const c = new FakeClient();
   c.precheck = precheck(ready);
@@ -87,6 +142,23 @@ describe('Failover wizard', () => {
     expect(frame()).toContain('RTO 1m 30s / target 1h within');
     c.emit({ type: 'run', run: run(31, { kind: 'failover', state: 'completed', finishedAt: new Date().toISOString() }) });
     await waitFor(() => frame().includes('takeover completed · report 31'));
+    unmount();
+  });
+
+  it('starts with instant recovery on a qemu target only when toggled with i, and says so in the prompt', async () => {
+    const c = failoverClient();
+    c.precheck = { ...precheck(true), target: qemuTarget };
+    const { frame, press, unmount } = await renderApp({ client: c, view: { kind: 'failover', host: 'web-01' }, columns: 120 });
+    await waitFor(() => frame().includes('FAILOVER web-01: type the host name to confirm'));
+    expect(frame()).toContain('instant recovery off: full restore, then boot on vm');
+    await press(KEYS.esc);
+    await delay(20);
+    await press('i');
+    expect(frame()).toContain('instant recovery ON');
+    await press(KEYS.enter);
+    expect(frame()).toContain('FAILOVER web-01 with instant recovery: type the host name to confirm');
+    await press(...'web-01'.split(''), KEYS.enter);
+    expect(c.callsOf('failover.start')).toEqual([{ method: 'failover.start', params: { host: 'web-01', confirm: 'web-01', instant: true } }]);
     unmount();
   });
 

@@ -16,6 +16,7 @@ const SUBCOMMANDS: Record<string, string[]> = {
   operators: ['add', 'revoke'],
   completion: ['bash', 'zsh', 'fish'],
   config: ['reload'],
+  maintenance: ['preview', 'run'],
 };
 
 /** every --option a command accepts, its own and the common ones */

@@ -16,6 +16,7 @@ function gatesText(p: FailoverPrecheck): string {
   const lines = [`pre-check of a failover of ${p.host.host} to ${p.target.dir} (${p.target.type}, ${p.target.format}):`];
   for (const g of p.gates) lines.push(`  ${g.ok ? 'ok     ' : g.blocking ? 'BLOCKED' : 'warning'} ${g.name.padEnd(8)} ${g.detail}`);
   lines.push(`  ${rtoForecastLine(p.forecast)}`, `  switch hook: ${p.switchHook ?? 'none (the switch step is skipped)'}`);
+  for (const n of p.notes ?? []) lines.push(`  note: ${n}`);
   return lines.join('\n') + '\n';
 }
 

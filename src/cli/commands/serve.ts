@@ -73,6 +73,7 @@ export async function serve(argv: string[]): Promise<number> {
       store: c.store,
       copies: c.copies,
       inspection: c.inspection ?? null,
+      maintenance: c.maintenance,
   });
   const file = ctx.config.source;
   const reload = file
@@ -91,15 +92,8 @@ export async function serve(argv: string[]): Promise<number> {
     if (c.hub.tls && /PEM|certificate|key|asn1|decoder/i.test(msg)) throw new UsageError(`serve: hub.tls: cannot use ${c.hub.tls.cert} and ${c.hub.tls.key}: ${msg}`);
     throw e;
   }
-  try {
-    await hub.start();
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'EADDRINUSE' ? `address in use (${err.message.replace(/^.*EADDRINUSE: address already in use /, '')}); is another hub running?` : err.message;
-    process.stderr.write(`drc serve: cannot start: ${why}\n`);
-    return 1;
-  }
-  process.stderr.write(`drc hub ${c.hub.name}: agents ${hub.agentsUrl}, operators ${path.join(ctx.dataDir, 'api.sock')}\n`);
+  // SIGHUP (systemctl reload) re-reads the config file, from the moment the hub exists;
+  // a bad file leaves the running config
   const onHangup = (): void => {
     try {
       const r = hub.config.reload('signal:SIGHUP');
@@ -108,12 +102,21 @@ export async function serve(argv: string[]): Promise<number> {
       process.stderr.write(`drc serve: config reload refused: ${(e as Error).message}\n`);
     }
   };
+  process.on('SIGHUP', onHangup);
+  try {
+    await hub.start();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'EADDRINUSE' ? `address in use (${err.message.replace(/^.*EADDRINUSE: address already in use /, '')}); is another hub running?` : err.message;
+    process.stderr.write(`drc serve: cannot start: ${why}\n`);
+    process.off('SIGHUP', onHangup);
+    return 1;
+  }
+  process.stderr.write(`drc hub ${c.hub.name}: agents ${hub.agentsUrl}, operators ${path.join(ctx.dataDir, 'api.sock')}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
-    // SIGHUP (systemctl reload) re-reads the config file; a bad file leaves the running config
-    process.on('SIGHUP', onHangup);
     followLauncher((pid) => {
       process.stderr.write(`drc serve: launcher process ${pid} is gone; stopping\n`);
       stop();

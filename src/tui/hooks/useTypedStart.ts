@@ -3,6 +3,7 @@
 // again on ⏎), then the run it started, followed live.
 import { useEffect, useRef } from 'react';
 import type { RunView } from '../../protocol/operator.js';
+import type { Action } from '../keymap.js';
 import type { CockpitState } from '../store.js';
 import type { ViewProps } from '../views/types.js';
 import { useCockpit, useViewActions } from './useCockpit.js';
@@ -24,6 +25,8 @@ export function useTypedStart<P extends { ready: boolean }>(
   host: string,
   prechecks: (s: CockpitState) => Record<string, P | undefined>,
   { ui, setUi }: Pick<ViewProps, 'ui' | 'setUi'>,
+  /** the options the wizard offers (failover: instant recovery): in the prompt, the start and their keys */
+  options: { label: () => string; params: () => { instant?: true }; onAction: (action: Action) => boolean } = { label: () => '', params: () => ({}), onAction: () => false },
 ): TypedStart<P> {
   const cockpit = useCockpit();
   const runs = useCockpitState((s) => s.runs);
@@ -35,10 +38,10 @@ export function useTypedStart<P extends { ready: boolean }>(
 
   function askHostName(p: P): void {
     if (!p.ready) { cockpit.notify(`${verb} of ${host} blocked by its pre-check`, 'bad'); return; }
-    cockpit.ask(`${verb.toUpperCase()} ${host}: type the host name to confirm`, '', (typed) => {
+    cockpit.ask(`${verb.toUpperCase()} ${host}${options.label()}: type the host name to confirm`, '', (typed) => {
       const refusal = typedNameRefusal(host, typed);
       if (refusal) { cockpit.notify(refusal, 'bad'); return; }
-      void cockpit.call(`${verb}.start`, { host, confirm: typed }, { mutating: true }).then((r) => {
+      void cockpit.call(`${verb}.start`, { host, confirm: typed, ...options.params() }, { mutating: true }).then((r) => {
         if (!r) return;
         cockpit.record({ type: 'run', run: r });
         setUi({ runId: r.id });
@@ -56,6 +59,7 @@ export function useTypedStart<P extends { ready: boolean }>(
   }, [precheck]);
 
   useViewActions((action) => {
+    if (options.onAction(action)) return true;
     if (action !== 'start') return false;
     if (ui.runId !== null) cockpit.notify(`${verb} ${ui.runId} already started`);
     else if (!precheck) cockpit.notify('waiting for the pre-check…');

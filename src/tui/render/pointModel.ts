@@ -28,7 +28,7 @@ export function pointColumns(now: number, withHost: boolean, width: number, clea
     { key: 'site', title: 'SITE', width: 4, cell: (p) => (p.site === 'dr' ? 'dr' : ''), tone: (p) => (p.site === 'dr' ? 'warn' : undefined) },
     { key: 'size', title: 'SIZE', width: 9, align: 'right', cell: (p) => formatBytes(p.size) },
     { key: 'new', title: 'NEW', width: 9, align: 'right', cell: (p) => formatBytes(p.bytesNew) },
-    { key: 'trust', title: 'PROVEN', width: 8, cell: (p) => ladder(p), tone: (p) => (p.damaged ? 'bad' : 'ok') },
+    { key: 'trust', title: 'PROVEN', width: 8, cell: (p) => ladder(p), tone: (p) => (p.damaged || p.suspect ? 'bad' : 'ok') },
     { key: 'clean', title: 'CLEAN', width: 5, cell: (p) => (clean.has(p.id) ? 'last' : ''), tone: () => 'ok' },
   ];
   return cols.filter((c) => (c.key !== 'host' || withHost) && (c.key !== 'new' || width >= 90));

@@ -1,5 +1,5 @@
 // How a drill or failover run reads in the cockpit: step marks, the RTO timer.
-import type { ObjectiveView, RtoForecastView, RunView, StepState, StepView } from '../../protocol/operator.js';
+import type { ObjectiveView, RtoForecastView, RunView, StepProgressView, StepState, StepView } from '../../protocol/operator.js';
 import { formatDuration } from '../components/format.js';
 import type { Tone } from '../theme.js';
 
@@ -54,4 +54,16 @@ export function objectiveText(name: string, o: ObjectiveView): string {
 export function strictestRto(hosts: readonly { rtoSeconds: number | null }[]): number | null {
   const ts = hosts.map((h) => h.rtoSeconds).filter((t): t is number => t !== null);
   return ts.length === 0 ? null : Math.min(...ts);
+}
+
+/** A running step that moves no bytes: what it does and for how long ("booting… 3s"). */
+export function activityText(p: StepProgressView, now: number): string | null {
+  if (!p.activity) return null;
+  return `${p.activity.text}… ${formatDuration(Math.max(0, (now - Date.parse(p.activity.since)) / 1000))}`;
+}
+
+/** The boot time under the RTO: power-on → boot check passed (qemu targets, once measured). */
+export function bootText(run: RunView): string | null {
+  if (run.bootSeconds === null) return null;
+  return `boot ${run.bootSeconds.toFixed(1)} s (power-on → boot check passed${run.instant ? '; instant recovery from the point over NBD' : ''})`;
 }

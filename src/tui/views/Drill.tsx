@@ -1,5 +1,6 @@
 // The drill wizard: choose the point (default: the newest verified), see the RTO forecast
-// from drill.preview, confirm with y, then follow the live step checklist and RTO timer;
+// from drill.preview (on a qemu target, i toggles instant recovery), confirm with y, then
+// follow the live step checklist (a boot step shows "booting… 3s") and RTO timer;
 // at the end record a verdict (p pass / f fail, then notes) and read the report id. The
 // past runs and the forecast are asked by the view's feeds (below); the view reacts.
 import React, { useEffect, useRef, useState } from 'react';
@@ -17,6 +18,7 @@ import { drillPreviewKey } from '../store.js';
 import type { ViewProps, ViewUi } from './types.js';
 import type { ViewDef } from './viewDef.js';
 import { ViewTitle } from './ViewTitle.js';
+import { instantLine, instantParam, instantSuffix, toggleInstant } from './instantOption.js';
 
 /** The points of the hosts, newest first, with drilled marks; opens on the newest verified. */
 export function pickDrillPoint(cockpit: Cockpit, hosts: readonly string[], points: readonly PointView[], runs: readonly RunView[], onPick: (point: string) => void): void {
@@ -48,7 +50,7 @@ export function pickDrillPoint(cockpit: Cockpit, hosts: readonly string[], point
   });
 }
 
-function PreviewPanel({ preview, width, height }: { preview: DrillPreview; width: number; height: number }): React.ReactElement {
+function PreviewPanel({ preview, instant, width, height }: { preview: DrillPreview; instant: boolean; width: number; height: number }): React.ReactElement {
   const theme = useTheme();
   const target = strictestRto(preview.hosts);
   const ok = target === null || preview.forecast.seconds <= target;
@@ -56,6 +58,8 @@ function PreviewPanel({ preview, width, height }: { preview: DrillPreview; width
     <Text key="f" wrap="truncate" bold color={theme.color(ok ? 'ok' : 'warn')}>{` ${forecastText(preview.forecast, target)}`}</Text>,
     <Text key="t" wrap="truncate" dimColor>{` restores ${formatBytes(preview.forecast.bytes)} to ${preview.target.dir} (${preview.target.format}) · artefacts kept ${formatDuration(preview.ttlSeconds)}`}</Text>,
   ];
+  const option = instantLine(preview.target, instant);
+  if (option) lines.push(<Text key="i" wrap="truncate" bold={instant} color={theme.color(instant ? 'accent' : undefined)}>{` ${option}`}</Text>);
   for (const h of preview.hosts) {
     lines.push(<Text key={`h${h.host}`} wrap="truncate" bold>{` ${h.host}`}<Text dimColor>{` · tier ${h.tier ?? '—'} · RTO ${h.rtoSeconds === null ? '—' : formatDuration(h.rtoSeconds)} · checks ${h.checks.join(', ') || 'digest'}`}</Text></Text>);
     for (const p of h.points) {
@@ -116,10 +120,10 @@ export function DrillView({ view, width, height, ui, setUi }: ViewProps<{ kind: 
 
   function confirmStart(p: DrillPreview): void {
     const target = strictestRto(p.hosts);
-    cockpit.confirm(`Start drill of ${view.hosts.join(', ')}? ${forecastText(p.forecast, target)}`, () => {
+    cockpit.confirm(`Start drill of ${view.hosts.join(', ')}${instantSuffix(ui.instant)}? ${forecastText(p.forecast, target)}`, () => {
       if (starting) return;
       setStarting(true);
-      void cockpit.call('drill.start', { hosts: [...view.hosts], ...(ui.point ? { point: ui.point } : {}) }, { mutating: true }).then((r) => {
+      void cockpit.call('drill.start', { hosts: [...view.hosts], ...(ui.point ? { point: ui.point } : {}), ...instantParam(ui.instant) }, { mutating: true }).then((r) => {
         setStarting(false);
         if (!r) return;
         cockpit.record({ type: 'run', run: r });
@@ -136,6 +140,9 @@ export function DrillView({ view, width, height, ui, setUi }: ViewProps<{ kind: 
         else if (ui.point === null) choose((p) => ({ point: p }));
         else if (preview) confirmStart(preview);
         else cockpit.notify('waiting for the forecast…');
+        return true;
+      case 'instant':
+        toggleInstant(cockpit, preview?.target ?? null, ui, setUi, 's starts (asks y/n)');
         return true;
       case 'pass':
       case 'fail':
@@ -157,7 +164,7 @@ export function DrillView({ view, width, height, ui, setUi }: ViewProps<{ kind: 
       : `steps ${run.state}${run.verdict ? `, checks say ${run.verdict}` : ''} · record the verdict: p pass · f fail · report ${run.id}`;
     return (
       <Box flexDirection="column" width={width} height={height}>
-        <ViewTitle title={`${title} · run ${run.id}`} details={[`point ${run.pointSpec}`, `→ ${run.target.dir}`, run.operator.user]} />
+        <ViewTitle title={`${title} · run ${run.id}`} details={[`point ${run.pointSpec}`, `→ ${run.target.dir}`, run.instant ? 'instant recovery' : '', run.operator.user]} />
         <RunChecklist run={run} now={now} width={width} height={height - (done ? 2 : 1)} />
         {done ? (
           <Text wrap="truncate" bold color={theme.color(run.verdict === 'fail' || run.state === 'failed' ? 'bad' : run.verdict === 'pass' ? 'ok' : 'warn')}>{` ${verdictLine}`}</Text>
@@ -168,7 +175,7 @@ export function DrillView({ view, width, height, ui, setUi }: ViewProps<{ kind: 
   return (
     <Box flexDirection="column" width={width} height={height}>
       <ViewTitle title={title} details={[ui.point === null ? 'choose a point (s)' : `point ${ui.point || 'latest verified'}`, starting ? 'starting…' : '']} />
-      {preview ? <PreviewPanel preview={preview} width={width} height={height - 2} />
+      {preview ? <PreviewPanel preview={preview} instant={ui.instant} width={width} height={height - 2} />
         : <Text dimColor>{ui.point === null ? ' no point chosen: s opens the point picker' : ' asking the hub for the forecast…'}</Text>}
       {preview ? <Text dimColor wrap="truncate">{' s starts (asks y/n) · esc leaves'}</Text> : null}
     </Box>
@@ -185,6 +192,7 @@ export const drillView: ViewDef<'drill'> = {
     title: 'Drill wizard',
     bindings: [
       { keys: ['s'], action: 'start', help: 'start the drill (asks y/n)', short: 'start', mutating: true },
+      { keys: ['i'], action: 'instant', help: 'instant recovery on/off (qemu targets): boot from the point, restore behind', short: 'instant', mutating: true },
       { keys: ['p'], action: 'pass', help: 'verdict: pass (then notes)', short: 'pass', mutating: true },
       { keys: ['f'], action: 'fail', help: 'verdict: fail (then notes)', short: 'fail', mutating: true },
     ],

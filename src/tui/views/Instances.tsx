@@ -1,6 +1,7 @@
 // Recovered instances: the hosts drills and failovers booted as VMs (and NBD mounts) with
 // state, accelerator, uptime, boot time, ports, and the selected one's last console lines.
-// x stops the selected instance (a failover's asks for its host name typed). Polled while shown.
+// Enter follows its whole console; x stops the selected instance after y (a failover's asks
+// for its host name typed). Polled while shown.
 import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { InstanceView } from '../../protocol/operator.js';
@@ -55,6 +56,11 @@ export function InstancesView({ width, height, ui, setUi }: ViewProps<{ kind: 'i
   const tableHeight = height - 1 - consoleHeight;
   useViewActions((action) => {
     if (sel.move(action, tableHeight - 1)) return true;
+    if (action === 'open') {
+      if (sel.row && sel.row.console) cockpit.navigate({ kind: 'console', id: sel.row.id });
+      else if (sel.row) cockpit.notify(`instance ${sel.row.id} has no console (a mount)`);
+      return true;
+    }
     if (action !== 'stop') return false;
     if (sel.row) stopInstance(cockpit, sel.row);
     return true;
@@ -82,7 +88,14 @@ declare module '../route.js' {
 export const INSTANCES_POLL_MS = 2000;
 export const instancesView: ViewDef<'instances'> = {
   title: () => 'Instances',
-  keys: { title: 'Instances', table: true, bindings: [{ keys: ['x'], action: 'stop', help: 'stop the instance (a failover asks for its host name)', short: 'stop', mutating: true }] },
+  keys: {
+    title: 'Instances',
+    table: true,
+    bindings: [
+      { keys: ['enter'], action: 'open', help: 'follow the instance\'s serial console', short: 'console' },
+      { keys: ['x'], action: 'stop', help: 'stop the instance (a failover asks for its host name)', short: 'stop', mutating: true },
+    ],
+  },
   filterable: true,
   command: { name: 'instances', aliases: ['in', 'vm'], help: 'recovered hosts running as VMs, and mounts', open: () => ({ kind: 'instances' }) },
   // uptime and console lines move: asked every 2 s, and soon after a run changes

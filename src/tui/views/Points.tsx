@@ -1,4 +1,5 @@
-// Recovery points of one host (or all), newest first; r restores the selected one.
+// Recovery points of one host (or all), newest first; r restores the selected one, R repairs
+// the damaged chunks of the host (of every host in the list of all).
 import React, { useMemo } from 'react';
 import { Box } from 'ink';
 import type { PointView } from '../../protocol/operator.js';
@@ -36,6 +37,10 @@ export function PointsView({ view, width, height, ui, setUi }: ViewProps<{ kind:
       case 'restore':
         if (sel.row) restorePoint(cockpit, sel.row);
         return true;
+      case 'repair':
+        cockpit.run('store.repair', view.host === null ? {} : { host: view.host }, (r) =>
+          r.chunks.length ? `repair: ${r.healed} chunk(s) healed, ${r.stillDamaged} still damaged` : 'repair: no damaged chunks');
+        return true;
       default:
         return false;
     }
@@ -64,6 +69,7 @@ export const pointsView: ViewDef<'points'> = {
     bindings: [
       { keys: ['enter'], action: 'open', help: 'host of the point', short: 'host' },
       { keys: ['r'], action: 'restore', help: 'restore selected point', short: 'restore', mutating: true },
+      { keys: ['R'], action: 'repair', help: 'repair damaged chunks from agents and copies', short: 'repair', mutating: true },
     ],
   },
   filterable: true,

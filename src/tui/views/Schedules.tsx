@@ -1,5 +1,6 @@
 // Schedules: each one with its next runs (in its zone and in UTC), window state, last
-// result and its queue with priorities. r runs the selected schedule now (asks y/n).
+// result and its queue with priorities, and a line on automatic maintenance (next run, what
+// it would delete, the last run). r runs the selected schedule now (asks y/n).
 // The list is polled while this view is shown (see useViewPolls).
 import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
@@ -12,6 +13,7 @@ import { useCockpitState } from '../hooks/useCockpitState.js';
 import { AGE_TICK_MS, useNow } from '../hooks/useNow.js';
 import { useTableSelection } from '../hooks/useTableSelection.js';
 import { useTheme } from '../theme.js';
+import { maintenanceLine } from '../render/maintenanceModel.js';
 import { scheduleColumns, scheduleSearchText, utcTime, windowText, windowTone, zoneTime } from '../render/scheduleModel.js';
 import type { ViewProps } from './types.js';
 import type { ViewDef } from './viewDef.js';
@@ -55,6 +57,8 @@ function Detail({ s, width, height }: { s: ScheduleView; width: number; height: 
 
 export function SchedulesView({ width, height, ui, setUi }: ViewProps<{ kind: 'schedules' }>): React.ReactElement {
   const schedules = useCockpitState((s) => s.schedules);
+  const maintenance = useCockpitState((s) => s.maintenance);
+  const theme = useTheme();
   const now = useNow(AGE_TICK_MS);
   const cockpit = useCockpit();
   const rows = useMemo(
@@ -64,7 +68,7 @@ export function SchedulesView({ width, height, ui, setUi }: ViewProps<{ kind: 's
   const columns = useMemo(() => scheduleColumns(width, now), [width, now]);
   const sel = useTableSelection(rows, (s) => s.name, ui, setUi);
   const detailHeight = sel.row ? Math.min(Math.max(4, sel.row.queue.length + 3), Math.floor((height - 1) / 2)) : 0;
-  const tableHeight = height - 1 - detailHeight;
+  const tableHeight = height - 1 - detailHeight - (maintenance?.status.auto ? 1 : 0);
 
   useViewActions((action) => {
     if (sel.move(action, tableHeight - 1)) return true;
@@ -76,9 +80,11 @@ export function SchedulesView({ width, height, ui, setUi }: ViewProps<{ kind: 's
   });
 
   const closed = (schedules ?? []).filter((s) => s.window && !s.window.open).length;
+  const mline = maintenance ? maintenanceLine(maintenance) : null;
   return (
     <Box flexDirection="column" width={width} height={height}>
       <ViewTitle title={`Schedules (${rows.length})`} details={[schedules === null ? 'loading…' : '', closed > 0 ? `${closed} windows closed` : '', filterDetail(ui.filter)]} />
+      {mline ? <Text wrap="truncate" dimColor={mline.tone === 'dim'} color={mline.tone === 'dim' ? undefined : theme.color(mline.tone)}>{` ${mline.text}`}</Text> : null}
       <Table columns={columns} rows={rows} rowKey={(s) => s.name} width={width} height={tableHeight} selected={sel.index}
         empty={schedules === null ? 'asking the hub…' : schedules.length === 0 ? 'no schedules configured (schedules: in the hub config)' : 'no schedule matches the filter'} />
       {sel.row ? <Detail s={sel.row} width={width} height={detailHeight} /> : null}
@@ -101,6 +107,19 @@ export const schedulesView: ViewDef<'schedules'> = {
   filterable: true,
   command: { name: 'schedules', aliases: ['sc'], help: 'schedules, next runs, windows, queue', open: () => ({ kind: 'schedules' }) },
   // queues and last results change with the jobs: asked again soon after a job update
-  feeds: [{ every: SCHEDULES_POLL_MS, follows: (s) => s.jobs, fetch: async (c) => [{ type: 'schedules', schedules: await c.call('schedules.list', {}) }] }],
+  feeds: [
+    { every: SCHEDULES_POLL_MS, follows: (s) => s.jobs, fetch: async (c) => [{ type: 'schedules', schedules: await c.call('schedules.list', {}) }] },
+    // the automatic maintenance line: next run, what it would delete, what the last one did
+    {
+      every: SCHEDULES_POLL_MS,
+      follows: (s) => s.points.length,
+      quiet: true,
+      fetch: async (c) => {
+        const status = await c.call('maintenance.status', {});
+        const preview = status.auto?.cron ? await c.call('maintenance.preview', {}).catch(() => null) : null;
+        return [{ type: 'maintenance', maintenance: { status, preview } }];
+      },
+    },
+  ],
   component: SchedulesView,
 };

@@ -2,6 +2,7 @@
 // entry and ViewDef) plus one line here; route, keymap, shell, polls and App read this.
 import type { ViewKind, ViewRef } from '../route.js';
 import { alarmsView } from './Alarms.js';
+import { consoleView } from './Console.js';
 import { auditView } from './Audit.js';
 import { drillView } from './Drill.js';
 import { failbackView } from './Failback.js';
@@ -28,6 +29,7 @@ export const VIEWS: { readonly [K in ViewKind]: ViewDef<K> } = {
   audit: auditView,
   reports: reportsView,
   instances: instancesView,
+  console: consoleView,
   report: reportView,
   drill: drillView,
   failover: failoverView,

@@ -11,10 +11,12 @@ export interface ViewUi extends TableUi {
   point: string | null;
   /** wizards: the run started from this view, once it started */
   runId: number | null;
+  /** drill and failover wizards: boot from the point over NBD, restore behind (qemu targets) */
+  instant: boolean;
 }
 
 export const INITIAL_UI: ViewUi = {
-  selectedKey: null, selectedIndex: 0, filter: '', sortIndex: 0, descending: false, point: null, runId: null,
+  selectedKey: null, selectedIndex: 0, filter: '', sortIndex: 0, descending: false, point: null, runId: null, instant: false,
 };
 
 export interface ViewProps<V extends ViewRef = ViewRef> {

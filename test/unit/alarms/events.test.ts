@@ -27,4 +27,12 @@ describe('alarmInputs', () => {
     expect(alarmInputs('copy.behind', null, 'm')[0]).toMatchObject({ event: 'copy_failed', result: 'Behind', clears: false });
     expect(alarmInputs('copy.finished', null, 'm')[0]).toMatchObject({ event: 'copy_failed', clears: true });
   });
+
+  it('ends host_start_failed of every host of a drill that passed, and raises it for each host of one that failed', () => {
+    const passed = alarmInputs('drill.completed', 'h1', 'm', { verdict: 'pass', hosts: ['h1', 'h2'] });
+    expect(passed.map((e) => [e.event, e.host, e.clears])).toEqual([['host_start_failed', 'h1', true], ['host_start_failed', 'h2', true]]);
+    const failed = alarmInputs('drill.completed', 'h1', 'm', { verdict: 'fail', hosts: ['h1', 'h2'] });
+    expect(failed.map((e) => [e.host, e.result, e.clears])).toEqual([['h1', 'Failed', false], ['h2', 'Failed', false]]);
+    expect(alarmInputs('failover.completed', 'h1', 'm', { verdict: 'fail', hosts: ['h1'] })[0]).toMatchObject({ result: 'Failed', clears: false });
+  });
 });

@@ -272,6 +272,7 @@ const expected: DrcConfig = {
   recovery: { drillTtl: 43200, switch: { type: 'command', command: 'switch-lb web', timeout: 120 } },
   store: { type: 'local', path: null, encryption: null, cacheBytes: 4 * 1024 * 1024 * 1024 },
   copies: [],
+  maintenance: emptyConfig().maintenance,
 };
 
 describe('parseConfig', () => {

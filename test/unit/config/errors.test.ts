@@ -40,7 +40,7 @@ const cases: MalformedCase[] = [
   {
     name: 'an unknown top-level key',
     yaml: ['hub: {}', 'hots: []'],
-    message: 'drc.yaml:2:1: unknown key "hots" at top level (expected one of: hub, tiers, hosts, agent, schedules, retention, alarms, channels, targets, checks, plans, recovery, store, copies, inspection)',
+    message: 'drc.yaml:2:1: unknown key "hots" at top level (expected one of: hub, tiers, hosts, agent, schedules, retention, alarms, channels, targets, checks, plans, recovery, store, copies, maintenance, inspection)',
   },
   {
     name: 'an unknown key in hub',
