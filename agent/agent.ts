@@ -36,6 +36,8 @@ export interface AgentOptions {
   /** commands run around a failover's final sync (e.g. fsfreeze -f / fsfreeze -u, a database flush) */
   preFreeze?: string | null;
   postThaw?: string | null;
+  /** dr: this agent runs at the DR site on the recovered image (its points are the host's DR-side chain) */
+  site?: 'primary' | 'dr';
 }
 
 type Waiter = { type: string; jobId: number; volume?: string; seq?: number; resolve: (m: HubMessage) => void; reject: (e: Error) => void };
@@ -68,7 +70,7 @@ export class Agent {
         invalidated: (volume, message) => this.send({ type: 'event', kind: 'bitmap_invalidated', volume, message: message.slice(0, 2000) }),
       }));
     }
-    this.volumeIo = new VolumeIo({ volumes: o.volumes, pool: this.pool, fenced: () => this.fenced, send: (m) => this.send(m), log: o.log });
+    this.volumeIo = new VolumeIo({ volumes: o.volumes, pool: this.pool, fenced: () => this.fenced, send: (m) => this.send(m), log: o.log, base: (name) => this.state.load(name) });
     this.inspection = new AgentInspection({ logFile: o.logFile ?? null, intervalMs: o.metricsMs ?? null, send: (m) => this.send(m) });
   }
 
@@ -150,7 +152,7 @@ export class Agent {
         return { name: v.name, path: v.path, size, blockSize: v.blockSize, tracker: tracker.kind };
       }),
     ).then((volumes) => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, host: this.o.host, agentVersion: AGENT_VERSION, volumes }));
+      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, host: this.o.host, agentVersion: AGENT_VERSION, volumes, ...(this.o.site === 'dr' ? { site: 'dr' } : {}) }));
     });
   }
 
@@ -185,6 +187,9 @@ export class Agent {
         return;
       case 'hashes.get':
         void this.volumeIo.hashes(m);
+        return;
+      case 'changes.get':
+        void this.volumeIo.changes(m);
         return;
       case 'write.begin':
         this.volumeIo.begin(m);

@@ -5,10 +5,12 @@
 // it is written, and every written block is flushed, read back and hashed again.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { HASHES_MAX_ENTRIES, type HubMessageOf } from '../src/protocol/agent.js';
+import { BLOCK_LIST_MAX_ENTRIES, HASHES_MAX_ENTRIES, type HubMessageOf } from '../src/protocol/agent.js';
 import { ProtocolError } from '../src/protocol/errors.js';
 import { CODEC_RAW, decodeBlockFrame } from '../src/protocol/frames.js';
+import { changedSinceBase, hashListedBlocks } from './listed-blocks.js';
 import type { LogFn } from './log.js';
+import type { VolumeGeneration } from './state.js';
 import { scanVolume, type ScanPool } from './trackers/scan.js';
 import type { VolumeSpec } from './uploader.js';
 
@@ -19,6 +21,8 @@ export interface VolumeIoPorts {
   fenced(): string | null;
   send(msg: object): void;
   log: LogFn;
+  /** the volume's committed generation (its hash lists), or null */
+  base(volume: string): VolumeGeneration | null;
 }
 
 interface OpenWrite {
@@ -51,6 +55,16 @@ export class VolumeIo {
     if (typeof v === 'string') return reply({ size: 0, blockSize: 4096, first: 0, sha: '', last: true, error: v });
     try {
       const size = fs.statSync(v.path).size;
+      if (m.blocks) {
+        const list = new Uint32Array(m.blocks.buffer.slice(m.blocks.byteOffset, m.blocks.byteOffset + m.blocks.length - (m.blocks.length % 4)));
+        const sha = await hashListedBlocks(v.path, v.blockSize, size, list);
+        for (let first = 0; first < list.length || first === 0; first += HASHES_MAX_ENTRIES) {
+          const end = Math.min(list.length, first + HASHES_MAX_ENTRIES);
+          reply({ size, blockSize: v.blockSize, first, sha: sha.subarray(first * 32, end * 32).toString('base64'), last: end >= list.length });
+          if (list.length === 0) break;
+        }
+        return;
+      }
       const scan = await scanVolume(this.p.pool, v.path, size, v.blockSize, null, true);
       const count = scan.blockCount;
       for (let first = 0; first < count || first === 0; first += HASHES_MAX_ENTRIES) {
@@ -60,6 +74,27 @@ export class VolumeIo {
       }
     } catch (e) {
       reply({ size: 0, blockSize: v.blockSize, first: 0, sha: '', last: true, error: (e as Error).message.slice(0, 2000) });
+    }
+  }
+
+  /** The blocks the agent's scan sees changed since its committed generation: only indices travel. */
+  async changes(m: HubMessageOf<'changes.get'>): Promise<void> {
+    const v = this.volume(m.volume);
+    const reply = (x: object) => this.p.send({ type: 'changes', requestId: m.requestId, volume: m.volume, ...x });
+    const fail = (error: string) => reply({ generation: null, size: 0, blockSize: 4096, indices: '', last: true, error });
+    if (typeof v === 'string') return fail(v);
+    const base = this.p.base(v.name);
+    if (!base) return fail(`volume ${v.name} has no committed generation on this agent`);
+    try {
+      const { size, changed } = await changedSinceBase(this.p.pool, v.path, v.blockSize, base);
+      const all = Uint32Array.from(changed);
+      for (let first = 0; first < all.length || first === 0; first += BLOCK_LIST_MAX_ENTRIES) {
+        const part = all.subarray(first, Math.min(all.length, first + BLOCK_LIST_MAX_ENTRIES));
+        reply({ generation: base.generation, size, blockSize: v.blockSize, indices: Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('base64'), last: first + part.length >= all.length });
+        if (all.length === 0) break;
+      }
+    } catch (e) {
+      fail((e as Error).message.slice(0, 2000));
     }
   }
 

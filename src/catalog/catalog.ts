@@ -17,7 +17,7 @@ import { JournalRepo, type AuditRow, type EventRow } from './journal-repo.js';
 import { MetricStore } from './metric-store.js';
 import { MIGRATIONS } from './migrations.js';
 import { PointStatsRepo } from './point-stats-repo.js';
-import { PointsRepo, type ChunkLocation, type NewPointRow, type PointRow, type StoreStats } from './points-repo.js';
+import { PointsRepo, type ChunkLocation, type NewPointRow, type PointRow, type PointSite, type StoreStats } from './points-repo.js';
 import { QueueStore } from './queue-store.js';
 import { SqliteRunStore } from './runs-repo.js';
 import { ScheduleStore } from './schedule-store.js';
@@ -28,7 +28,7 @@ export type { Db } from './columns.js';
 export type { HostRow, VolumeRow } from './hosts-repo.js';
 export type { JobRow } from './jobs-repo.js';
 export type { AuditRow, EventRow } from './journal-repo.js';
-export type { ChunkLocation, PointMarks, PointRow } from './points-repo.js';
+export type { ChunkLocation, PointMarks, PointRow, PointSite } from './points-repo.js';
 
 /** The repositories of one catalog, sharing its connection. */
 export interface CatalogRepos {
@@ -181,6 +181,9 @@ export class Catalog {
   }
   point(id: number): PointRow | undefined {
     return this.repos.points.get(id);
+  }
+  latestPointAt(volumeId: number, site: PointSite): PointRow | undefined {
+    return this.repos.points.latestAt(volumeId, site);
   }
   latestPoint(volumeId: number): PointRow | undefined {
     return this.repos.points.latest(volumeId);

@@ -357,4 +357,12 @@ ALTER TABLE copy_runs ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE copy_runs ADD COLUMN note TEXT;
 `,
   },
+  {
+    // the way back (Step 11): where a point was taken — at the primary site, or by an agent
+    // running at the DR site on the recovered image while the host is failed over
+    version: 15,
+    sql: `
+ALTER TABLE points ADD COLUMN site TEXT NOT NULL DEFAULT 'primary';
+`,
+  },
 ];

@@ -21,6 +21,8 @@ export interface PointRow {
   /** share of the point's chunks its last passing verify read (1 = full) */
   verifiedFraction: number | null;
   provenance: PointMarks;
+  /** where it was taken: the primary site, or the DR site while the host is failed over */
+  site: PointSite;
   /** blocks whose content was new to the store / all blocks (null: not measured) */
   changeRate: number | null;
   /** share of those new blocks that did not compress */
@@ -28,6 +30,7 @@ export interface PointRow {
   /** its change stands far outside its volume's baseline (change-baseline.ts) */
   suspect: boolean;
 }
+export type PointSite = 'primary' | 'dr';
 /** What recovery has proven about a point besides verify (kept as JSON on the point). */
 export interface PointMarks {
   /** `by`: the job or run that restored it, e.g. "job 12", "drill run 3" */
@@ -38,7 +41,7 @@ export interface PointMarks {
   copies?: { target: string; time: string }[];
 }
 /** A point as committed: the marks start empty. */
-export type NewPointRow = Omit<PointRow, 'id' | 'verifiedAt' | 'damaged' | 'verifiedFraction' | 'provenance' | 'changeRate' | 'incompressibleShare' | 'suspect'>;
+export type NewPointRow = Omit<PointRow, 'id' | 'verifiedAt' | 'damaged' | 'verifiedFraction' | 'provenance' | 'site' | 'changeRate' | 'incompressibleShare' | 'suspect'> & { site?: PointSite };
 export interface ChunkLocation {
   packId: number;
   packName: string;
@@ -72,6 +75,7 @@ function pointOf(r: Raw): PointRow {
     damaged: n(r.damaged ?? 0) === 1,
     verifiedFraction: r.verified_fraction === null || r.verified_fraction === undefined ? null : n(r.verified_fraction),
     provenance: marksOf(r.provenance),
+    site: r.site === 'dr' ? 'dr' : 'primary',
     changeRate: nn(r.change_rate),
     incompressibleShare: nn(r.incompressible_share),
     suspect: n(r.suspect ?? 0) === 1,
@@ -106,6 +110,11 @@ export class PointsRepo {
     const r = this.st.get('SELECT * FROM points WHERE volume_id = ? ORDER BY id DESC LIMIT 1').get(volumeId) as Raw | undefined;
     return r && pointOf(r);
   }
+  /** the newest point of the volume taken at one site: the base of that site's next incremental */
+  latestAt(volumeId: number, site: PointSite): PointRow | undefined {
+    const r = this.st.get('SELECT * FROM points WHERE volume_id = ? AND site = ? ORDER BY id DESC LIMIT 1').get(volumeId, site) as Raw | undefined;
+    return r && pointOf(r);
+  }
   ofJob(jobId: number): number[] {
     return (this.st.get('SELECT id FROM points WHERE job_id = ? ORDER BY id').all(jobId) as { id: number }[]).map((r) => r.id);
   }
@@ -115,10 +124,10 @@ export class PointsRepo {
   insert(p: NewPointRow, manifest: Buffer): number {
     const info = this.st
       .get(
-        `INSERT INTO points (volume_id, job_id, time, type, parent_id, size, block_size, block_count, changed_blocks, bytes_new, merkle_root, manifest)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO points (volume_id, job_id, time, type, parent_id, size, block_size, block_count, changed_blocks, bytes_new, merkle_root, manifest, site)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(p.volumeId, p.jobId, p.time, p.type, p.parentId, p.size, p.blockSize, p.blockCount, p.changedBlocks, p.bytesNew, p.merkleRoot, manifest);
+      .run(p.volumeId, p.jobId, p.time, p.type, p.parentId, p.size, p.blockSize, p.blockCount, p.changedBlocks, p.bytesNew, p.merkleRoot, manifest, p.site ?? 'primary');
     return Number(info.lastInsertRowid);
   }
 

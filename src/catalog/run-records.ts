@@ -24,7 +24,7 @@ export interface StepResult {
   fence?: { agentTold: boolean; cancelledJobs: number[] };
   hook?: { kind: 'command' | 'webhook'; output: string };
   /** final sync and failback: what travelled */
-  sync?: { jobId?: number; pointIds?: number[]; blocksSent?: number; bytesSent?: number; drChanged?: number | null; sourceChanged?: number | null; downtimeMs?: number };
+  sync?: { jobId?: number; pointIds?: number[]; blocksSent?: number; bytesSent?: number; drChanged?: number | null; sourceChanged?: number | null; unionBlocks?: number | null; sourceHashed?: number; downtimeMs?: number };
   /** qemu targets: the instance a start step powered on (and, after the boot check, its boot time) */
   instance?: { id: number; accel: string; note: string | null; network: string; ports: { host: number; guest: number }[]; bootMs?: number };
 }

@@ -3,7 +3,7 @@
 import type { FlagSpec } from './args.js';
 
 export const FLAGS = {
-  agent: { values: ['host', 'token', 'token-file', 'block-size', 'watch', 'ca', 'metrics', 'tracker', 'qmp', 'nbd', 'pre-freeze', 'post-thaw'], repeat: ['volume'] },
+  agent: { values: ['host', 'token', 'token-file', 'block-size', 'watch', 'ca', 'metrics', 'tracker', 'qmp', 'nbd', 'pre-freeze', 'post-thaw', 'site'], repeat: ['volume'] },
   alarms: { values: ['note', 'limit'], switches: ['open'] },
   audit: { values: ['since', 'host', 'limit'] },
   backup: { values: ['volume', 'priority', 'timeout'], switches: ['full', 'wait'] },

@@ -15,7 +15,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   agent: {
     load: async () => (await import('./commands/agent.js')).agent,
-    help: 'agent [--config FILE] [--hub URL] [--host NAME] [--token-file FILE | --token TOKEN] [--volume NAME=PATH ...] [--data DIR] [--ca FILE] [--block-size SIZE] [--watch SECONDS] [--metrics SECONDS] [--tracker scan|qemu-dirty-bitmap] [--qmp SOCKET --nbd URL] [--pre-freeze CMD --post-thaw CMD]   (token also from DRC_TOKEN)',
+    help: 'agent [--config FILE] [--hub URL] [--host NAME] [--token-file FILE | --token TOKEN] [--volume NAME=PATH ...] [--data DIR] [--ca FILE] [--block-size SIZE] [--watch SECONDS] [--metrics SECONDS] [--tracker scan|qemu-dirty-bitmap] [--qmp SOCKET --nbd URL] [--pre-freeze CMD --post-thaw CMD] [--site primary|dr]   (token also from DRC_TOKEN)',
     about: "run an agent that protects this host's volumes",
   },
   hosts: {

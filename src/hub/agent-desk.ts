@@ -96,7 +96,9 @@ export class AgentDesk implements SessionHost {
   onHello(s: AgentSession, m: AgentMessageOf<'hello'>): void {
     const h = this.p.catalog.hostByName(s.host)!;
     this.p.catalog.tx(() => {
-      for (const v of m.volumes) this.p.catalog.upsertVolume(h.id, v.name, v.path, v.size, v.blockSize);
+      // the DR site's agent names the recovered image: the volume keeps its source path
+      const known = new Set(this.p.catalog.volumesOf(h.id).map((v) => v.name));
+      for (const v of m.volumes) if (s.site === 'primary' || !known.has(v.name)) this.p.catalog.upsertVolume(h.id, v.name, v.path, v.size, v.blockSize);
     });
     const l = this.p.live.host(s.host);
     l.link = 'connected';
@@ -105,8 +107,10 @@ export class AgentDesk implements SessionHost {
     this.p.journal.event('info', 'host.connected', s.host, `host ${s.host} connected from ${s.remote} (agent ${m.agentVersion}, ${m.volumes.length} volume(s))`);
     this.p.feed.pushHost(s.host);
     this.p.monitoring.onHello(s);
-    // a failed-over host's agent is told again each time it connects: it must not replicate
-    if (h.failedOver) s.send({ type: 'fence', reason: `host ${s.host} is failed over` });
+    // a failed-over host's agent is told again each time it connects: it must not replicate;
+    // an agent at the DR site replicates only while the host runs there
+    if (h.failedOver && s.site === 'primary') s.send({ type: 'fence', reason: `host ${s.host} is failed over` });
+    if (!h.failedOver && s.site === 'dr') s.send({ type: 'fence', reason: `host ${s.host} is not failed over: nothing runs at the DR site` });
     this.p.jobs.pump();
   }
 
@@ -149,7 +153,7 @@ export class AgentDesk implements SessionHost {
     this.p.journal.event('warning', 'bitmap.invalidated', s.host, `host ${s.host} volume ${m.volume}: ${m.message}`, { volume: m.volume });
   }
 
-  commit(job: SessionJob, vol: VolumeReceive, merkleRoot: string): Promise<number> {
+  commit(job: SessionJob, vol: VolumeReceive, merkleRoot: string, site: 'primary' | 'dr'): Promise<number> {
     const spec = job.volumes.find((v) => v.name === vol.name)!;
     return this.p.store.commitPointStored(
       {
@@ -163,6 +167,7 @@ export class AgentDesk implements SessionHost {
         blockCount: vol.blockCount,
         entries: vol.manifestEntries(),
         merkleRoot,
+        site,
       },
       vol.writer,
     );

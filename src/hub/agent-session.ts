@@ -27,7 +27,7 @@ export interface SessionHost {
   onMetrics(s: AgentSession, m: AgentMessageOf<'metrics'>): void;
   onPong(s: AgentSession, m: AgentMessageOf<'pong'>): void;
   onAgentEvent(s: AgentSession, m: AgentMessageOf<'event'>): void;
-  commit(job: SessionJob, vol: VolumeReceive, merkleRoot: string): Promise<number>;
+  commit(job: SessionJob, vol: VolumeReceive, merkleRoot: string, site: 'primary' | 'dr'): Promise<number>;
   onVolumeCommitted(s: AgentSession, jobId: number, volume: string, pointId: number, vol: VolumeReceive): void;
   onJobFinished(jobId: number, error: string | null): void;
   onProtocolError(s: AgentSession, e: ProtocolError): void;
@@ -49,6 +49,8 @@ export class AgentSession implements AgentLink {
   private readonly logRequests = new LogRequests();
   /** failback: block hashes of a source volume, and writes into it */
   readonly volumes: VolumeRequests;
+  /** as the hello said: primary, or an agent on the recovered image at the DR site */
+  site: 'primary' | 'dr' = 'primary';
   /** repair: blocks read from the host's volumes */
   readonly blocks: BlockReadRequests;
 
@@ -161,6 +163,7 @@ export class AgentSession implements AgentLink {
         if (m.version !== PROTOCOL_VERSION) throw new ProtocolError('version', `protocol version ${m.version}, hub speaks ${PROTOCOL_VERSION}`);
         if (m.host !== this.host) throw new ProtocolError('auth', `hello names host ${m.host}, token is for ${this.host}`);
         this.helloSeen = true;
+        this.site = m.site ?? 'primary';
         this.send({ type: 'welcome', version: PROTOCOL_VERSION, hub: this.hub.hubName });
         this.ready = true;
         this.hub.onHello(this, m);
@@ -182,6 +185,9 @@ export class AgentSession implements AgentLink {
         return;
       case 'hashes':
         this.volumes.settleHashes(m);
+        return;
+      case 'changes':
+        this.volumes.settleChanges(m);
         return;
       case 'written':
         this.volumes.settleWritten(m);
@@ -241,7 +247,7 @@ export class AgentSession implements AgentLink {
     if (vol.missing() > 0) throw new ProtocolError('out-of-order', `end with ${vol.missing()} requested blocks not sent`);
     // the volume is done receiving; its packs go to the store before the commit (S3: uploads)
     this.current = null;
-    this.hub.commit(job, vol, m.merkleRoot).then(
+    this.hub.commit(job, vol, m.merkleRoot, this.site).then(
       (pointId) => {
         if (this.job !== job) return; // aborted or disconnected meanwhile: the agent was told
         this.volumeIndex++;

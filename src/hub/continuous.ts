@@ -2,7 +2,9 @@
 // back — the next cycle is queued as soon as the previous one ended, at most every
 // `min_interval` — each a crash-consistent point. Only the qemu-dirty-bitmap tracker reads
 // just what changed; a host whose agent tracks a volume with `scan` is refused (it would read
-// the whole disk every few seconds), with one event naming the volume.
+// the whole disk every few seconds), with one event naming the volume. Each continuous host's
+// target RPO and cycle are kept on its live state: the host view, the rpo alarm and the RPO
+// forecast read them from there (the lag is the newest point's age and the dirty backlog).
 import type { Catalog } from '../catalog/catalog.js';
 import type { JobRunner } from './jobs.js';
 import type { LiveState } from './live.js';
@@ -32,7 +34,9 @@ export class ContinuousReplication {
   constructor(
     private readonly p: ContinuousPorts,
     private readonly hosts: readonly ContinuousHost[],
-  ) {}
+  ) {
+    for (const c of hosts) p.live.host(c.name).continuous = { rpoSeconds: c.rpoSeconds, minIntervalSeconds: c.minIntervalSeconds, cycleStartedAt: null, nextCycleAt: null };
+  }
 
   /** Once a second: queue the next cycle of every continuous host that may start one. */
   tick(): void {
@@ -42,10 +46,18 @@ export class ContinuousReplication {
     for (const c of this.hosts) {
       const h = this.p.catalog.hostByName(c.name);
       const live = this.p.live.host(c.name);
+      const state = live.continuous!;
+      const last = this.lastStart.get(c.name) ?? -Infinity;
+      const running = !!h && busy.has(h.id);
+      state.cycleStartedAt = running && Number.isFinite(last) ? last : null;
+      state.nextCycleAt = null;
       if (!h || h.revoked || h.failedOver || live.link !== 'connected' || live.trackers.size === 0) continue;
       if (!this.allowed(c.name, live.trackers)) continue;
-      if (busy.has(h.id) || now - (this.lastStart.get(c.name) ?? -Infinity) < c.minIntervalSeconds * 1000) continue;
+      state.nextCycleAt = running ? now : Math.max(now, last + c.minIntervalSeconds * 1000);
+      if (running || now - last < c.minIntervalSeconds * 1000) continue;
       this.lastStart.set(c.name, now);
+      state.cycleStartedAt = now;
+      state.nextCycleAt = now;
       this.p.jobs.enqueue({ kind: 'backup', hostId: h.id, volumes: [], type: 'incremental', priority: CONTINUOUS_PRIORITY, origin: 'continuous', params: {} });
     }
   }

@@ -24,6 +24,8 @@ export interface FactSources {
   backlogBytes(host: string): number;
   /** when each host's next backup starts (scheduled, or now when one is queued, its start when one runs) */
   nextRuns?(): ReadonlyMap<string, number>;
+  /** a continuous host's own RPO target and when its next cycle starts; null when it is not continuous */
+  continuous?(host: string): { rpoSeconds: number | null; nextCycleAt: number | null } | null;
 }
 
 /** The hub's TLS certificate, or none; an unreadable one is reported by the gateway, not here. */
@@ -54,11 +56,12 @@ export function gatherFacts(src: FactSources, now: number, certificates: Certifi
     const tier = src.tiers.find((t) => t.name === h.tier) ?? null;
     const connected = src.connected(h.name);
     const link = src.telemetry.linkHealth(h.name, connected);
+    const cont = src.continuous?.(h.name) ?? null;
     return {
       name: h.name,
       tags: h.tags,
       tier: h.tier,
-      rpoSeconds: tier?.rpoSeconds ?? null,
+      rpoSeconds: cont?.rpoSeconds ?? tier?.rpoSeconds ?? null,
       connected,
       createdAt: Date.parse(h.createdAt),
       lastPointAt: lastPoint.get(h.id) ?? null,
@@ -71,7 +74,7 @@ export function gatherFacts(src: FactSources, now: number, certificates: Certifi
       resources: connected ? src.telemetry.resources(h.name) : null,
       tasks: tasks.get(h.id) ?? [],
       // a disconnected host's next run will not happen: no cover from it
-      nextRunAt: connected ? (nextRuns.get(h.name) ?? null) : null,
+      nextRunAt: connected ? (cont?.nextCycleAt ?? nextRuns.get(h.name) ?? null) : null,
       expectedRunSeconds: durations.get(h.id) ?? null,
     };
   });

@@ -160,7 +160,7 @@ export class Hub {
       log: (level, message) => o.log(level, message),
     });
 
-    const retention = { schedules: o.schedules ?? [], retention: o.retention ?? null };
+    const retention = { schedules: o.schedules ?? [], retention: o.retention ?? null, continuousHosts: new Set(o.hosts.filter((h) => h.continuous).map((h) => h.name)) };
     this.maintenance = new HubMaintenance({
       clock, catalog, store, journal, feed, ...retention,
       verifyResults: schedules,

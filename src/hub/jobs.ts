@@ -159,7 +159,7 @@ export class JobRunner {
     session.startJob({
       jobId: j.id,
       full: j.type === 'full',
-      volumes: vols.map((v) => ({ name: v.name, volumeId: v.id, basePointId: this.c.latestPoint(v.id)?.id ?? null })),
+      volumes: vols.map((v) => ({ name: v.name, volumeId: v.id, basePointId: this.c.latestPointAt(v.id, session.site ?? 'primary')?.id ?? null })),
       ...(j.params.finalSync === true ? { quiesce: true } : {}),
     });
   }

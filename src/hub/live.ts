@@ -12,6 +12,8 @@ export interface HostLive {
   /** bytes received in the current 10 s bucket, and past buckets */
   bucketBytes: number;
   buckets: number[];
+  /** continuous replication's target and cycle (set by continuous.ts); null when the host is not continuous */
+  continuous: { rpoSeconds: number | null; minIntervalSeconds: number; cycleStartedAt: number | null; nextCycleAt: number | null } | null;
 }
 
 export const THROUGHPUT_WINDOW_S = 15 * 60;
@@ -26,7 +28,7 @@ export class LiveState {
   host(name: string): HostLive {
     let h = this.hosts.get(name);
     if (!h) {
-      h = { link: 'never', lastSeen: null, agentVersion: null, trackers: new Map(), dirty: new Map(), bucketBytes: 0, buckets: [] };
+      h = { link: 'never', lastSeen: null, agentVersion: null, trackers: new Map(), dirty: new Map(), bucketBytes: 0, buckets: [], continuous: null };
       this.hosts.set(name, h);
     }
     return h;

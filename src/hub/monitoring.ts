@@ -121,6 +121,7 @@ export class HubMonitoring {
         telemetry: this.telemetry,
         connected: (h) => this.connected(h),
         backlogBytes: (h) => this.backlogBytes(h),
+        continuous: (h) => this.p.live.hosts.get(h)?.continuous ?? null,
       },
       this.p.clock.now(),
       this.certs,

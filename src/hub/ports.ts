@@ -57,6 +57,8 @@ export interface AgentLink {
   fetchLogs(maxBytes: number): Promise<LogTail>;
   /** failback: hashes of and writes into the host's own volumes */
   readonly volumes: AgentVolumeIo;
+  /** dr: the agent runs at the DR site on the recovered image (undefined: primary) */
+  readonly site?: 'primary' | 'dr';
 }
 
 /** The connected agents by host name. */
@@ -67,7 +69,7 @@ export interface AgentLinks {
 
 /** Catalog slices (one per aggregate) as the hub's modules see them. */
 export type HostRepo = Pick<Catalog, 'hostByName' | 'hostById' | 'hosts' | 'volumesOf' | 'volume' | 'volumeById'>;
-export type PointRepo = Pick<Catalog, 'points' | 'point' | 'latestPoint' | 'pointsOfJob' | 'copiesOfPoint'>;
+export type PointRepo = Pick<Catalog, 'points' | 'point' | 'latestPoint' | 'latestPointAt' | 'pointsOfJob' | 'copiesOfPoint'>;
 export type JobRepo = Pick<Catalog, 'job' | 'jobsInState' | 'insertJob' | 'updateJob' | 'recentJobs'>;
 
 /** A job the hub carries out itself (verify, restore): progress and abort as for any job. */

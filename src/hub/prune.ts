@@ -6,6 +6,7 @@ import type { RetentionConfig, ScheduleConfig } from '../config/types.js';
 import type { PruneDecisionView, PruneReport } from '../protocol/maintenance.js';
 import { combineDecisions, selectRetention, type RetentionDecision } from '../scheduler/retention.js';
 import { hostMatches } from '../scheduler/targets.js';
+import { CONTINUOUS_THINNING, selectThinning } from '../scheduler/thinning.js';
 import type { BlockStore } from '../store/block-store.js';
 import { PointChains } from '../store/point-chain.js';
 import type { Broadcaster, HostRepo, JobRepo, PointRepo } from './ports.js';
@@ -18,6 +19,8 @@ export interface PrunePorts {
   feed: Pick<Broadcaster, 'broadcast'>;
   schedules: readonly ScheduleConfig[];
   retention: RetentionConfig | null;
+  /** hosts replicated continuously: their points are thinned as well (scheduler/thinning.ts) */
+  continuousHosts?: ReadonlySet<string>;
 }
 
 interface Policy {
@@ -61,6 +64,15 @@ export function consolidationPlan(all: readonly PointRow[], deleted: ReadonlySet
   return out;
 }
 
+/** Thinning of a continuous volume; with no GFS policy behind it, points older than the thinned window stay. */
+function thinned(input: { id: number; time: number }[], now: number, gfs: boolean): RetentionDecision[] {
+  const d = selectThinning(input, CONTINUOUS_THINNING, now);
+  if (gfs) return d;
+  const horizon = now - CONTINUOUS_THINNING.slotsForSeconds * 1000;
+  const time = new Map(input.map((p) => [p.id, p.time]));
+  return d.map((x) => (!x.keep && time.get(x.id)! < horizon ? { id: x.id, keep: true, reasons: ['older than the thinned day, no retention policy'] } : x));
+}
+
 export function prune(ports: PrunePorts, o: { dryRun: boolean; now: number }): PruneReport {
   const c = ports.catalog;
   const schedules = ports.schedules;
@@ -78,7 +90,8 @@ export function prune(ports: PrunePorts, o: { dryRun: boolean; now: number }): P
   for (const host of c.hosts()) {
     const policies = policiesOf(host, schedules, global);
     const vols = c.volumesOf(host.id);
-    if (policies.length === 0) {
+    const continuous = ports.continuousHosts?.has(host.name) ?? false;
+    if (policies.length === 0 && !continuous) {
       if (vols.some((v) => c.points(v.id).length > 0)) unmanagedHosts.push(host.name);
       continue;
     }
@@ -86,7 +99,9 @@ export function prune(ports: PrunePorts, o: { dryRun: boolean; now: number }): P
       const points = c.points(v.id);
       if (points.length === 0) continue;
       const input = points.map((p) => ({ id: p.id, time: Date.parse(p.time) }));
-      const combined = combineDecisions(policies.map((p) => ({ policy: p.name, decisions: selectRetention(input, p.policy, o.now, p.zone) })));
+      const byPolicy = policies.map((p) => ({ policy: p.name, decisions: selectRetention(input, p.policy, o.now, p.zone) }));
+      if (continuous) byPolicy.push({ policy: 'continuous', decisions: thinned(input, o.now, policies.length > 0) });
+      const combined = combineDecisions(byPolicy);
       const byId = new Map<number, RetentionDecision>(combined.map((d) => [d.id, d]));
       for (const p of points) {
         const d = byId.get(p.id)!;

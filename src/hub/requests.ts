@@ -125,7 +125,7 @@ export async function handleRequest(ports: RequestPorts, method: string, params:
     case 'backup.start': {
       const p = parse('backup.start', params);
       const h = hostOrThrow(ports, p.host);
-      if (h.failedOver) throw new ApiError('refused', `host ${p.host} is failed over; replication is fenced`);
+      if (h.failedOver && ports.links.get(p.host)?.site !== 'dr') throw new ApiError('refused', `host ${p.host} is failed over; replication is fenced (an agent at the DR site, drc agent --site dr, may back up the recovered image)`);
       if (h.revoked) throw new ApiError('refused', `host ${p.host} is revoked; its agent cannot connect (drc hosts add ${p.host} issues a new token)`);
       const j = ports.jobs.enqueue({
         kind: 'backup',

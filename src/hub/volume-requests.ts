@@ -1,9 +1,11 @@
-// Failback over an agent's link: ask for the sha256 of every block of a source volume, and
+// Failback over an agent's link: ask for the sha256 of every block of a source volume (or of
+// just the listed blocks), for the blocks its tracker sees changed since its committed
+// generation, and
 // write blocks into it (a `write.begin`, raw block frames with backpressure, a `write.end`
 // answered once the agent has flushed, read back and hashed them). Request ids, timeouts,
 // and failing every pending request when the link drops.
 import { createHash } from 'node:crypto';
-import type { AgentMessageOf } from '../protocol/agent.js';
+import { BLOCK_LIST_MAX_ENTRIES, type AgentMessageOf } from '../protocol/agent.js';
 import { CODEC_RAW, encodeBlockFrame } from '../protocol/frames.js';
 
 export const VOLUME_REQUEST_TIMEOUT_MS = 10 * 60_000;
@@ -20,9 +22,20 @@ export interface BlockToWrite {
   data: Buffer;
 }
 
+/** The blocks a source's tracker sees changed since its committed generation (a point id). */
+export interface SourceChanges {
+  generation: number | null;
+  size: number;
+  blockSize: number;
+  changed: number[];
+}
+
 /** What failback asks of one agent. */
 export interface AgentVolumeIo {
   hashes(volume: string, signal?: AbortSignal): Promise<VolumeHashes>;
+  /** sha256 of just these blocks, 32 bytes each in list order */
+  hashesOf(volume: string, blocks: readonly number[], signal?: AbortSignal): Promise<Buffer>;
+  changes(volume: string, signal?: AbortSignal): Promise<SourceChanges>;
   /** write the blocks into the volume; resolves with the count the agent wrote and read back */
   write(volume: string, shape: { blockSize: number; size: number }, blocks: Iterable<BlockToWrite>, signal?: AbortSignal): Promise<number>;
 }
@@ -44,7 +57,8 @@ export interface VolumeLinkPorts {
 
 export class VolumeRequests implements AgentVolumeIo {
   private next = 1;
-  private readonly hashReplies = new Map<number, Pending<VolumeHashes> & { parts: Buffer[]; expect: number }>();
+  private readonly hashReplies = new Map<number, Pending<VolumeHashes> & { parts: Buffer[]; expect: number; listed: number | null }>();
+  private readonly changeReplies = new Map<number, Pending<SourceChanges> & { parts: Buffer[] }>();
   private readonly writeReplies = new Map<number, Pending<number>>();
 
   constructor(
@@ -69,9 +83,42 @@ export class VolumeRequests implements AgentVolumeIo {
 
   hashes(volume: string, signal?: AbortSignal): Promise<VolumeHashes> {
     const requestId = this.next++;
-    const reply = this.pending(this.hashReplies as Map<number, Pending<VolumeHashes>>, requestId, 'hashes', signal, { parts: [], expect: 0 });
+    const reply = this.pending(this.hashReplies as Map<number, Pending<VolumeHashes>>, requestId, 'hashes', signal, { parts: [], expect: 0, listed: null });
     this.link.send({ type: 'hashes.get', requestId, volume });
     return reply;
+  }
+
+  async hashesOf(volume: string, blocks: readonly number[], signal?: AbortSignal): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for (let first = 0; first < blocks.length; first += BLOCK_LIST_MAX_ENTRIES) {
+      const list = Uint32Array.from(blocks.slice(first, first + BLOCK_LIST_MAX_ENTRIES));
+      const requestId = this.next++;
+      const reply = this.pending(this.hashReplies as Map<number, Pending<VolumeHashes>>, requestId, 'hashes', signal, { parts: [], expect: 0, listed: list.length });
+      this.link.send({ type: 'hashes.get', requestId, volume, blocks: Buffer.from(list.buffer, list.byteOffset, list.byteLength).toString('base64') });
+      parts.push((await reply).sha);
+    }
+    return Buffer.concat(parts);
+  }
+
+  changes(volume: string, signal?: AbortSignal): Promise<SourceChanges> {
+    const requestId = this.next++;
+    const reply = this.pending(this.changeReplies as Map<number, Pending<SourceChanges>>, requestId, 'changes', signal, { parts: [] });
+    this.link.send({ type: 'changes.get', requestId, volume });
+    return reply;
+  }
+
+  settleChanges(m: AgentMessageOf<'changes'>): void {
+    const p = this.changeReplies.get(m.requestId);
+    if (!p) return;
+    if (!m.error) p.parts.push(m.indices);
+    if (!m.last && !m.error) return;
+    this.changeReplies.delete(m.requestId);
+    clearTimeout(p.timer);
+    if (m.error) return p.reject(new Error(`agent: ${m.error}`));
+    const all = Buffer.concat(p.parts);
+    const changed: number[] = [];
+    for (let o = 0; o + 4 <= all.length; o += 4) changed.push(all.readUInt32LE(o));
+    p.resolve({ generation: m.generation, size: m.size, blockSize: m.blockSize, changed });
   }
 
   async write(volume: string, shape: { blockSize: number; size: number }, blocks: Iterable<BlockToWrite>, signal?: AbortSignal): Promise<number> {
@@ -109,6 +156,10 @@ export class VolumeRequests implements AgentVolumeIo {
     this.hashReplies.delete(m.requestId);
     clearTimeout(p.timer);
     const sha = Buffer.concat(p.parts);
+    if (p.listed !== null) {
+      if (sha.length / 32 !== p.listed) return p.reject(new Error(`agent sent ${sha.length / 32} block hashes for ${p.listed} listed blocks`));
+      return p.resolve({ size: m.size, blockSize: m.blockSize, sha });
+    }
     if (sha.length / 32 !== Math.ceil(m.size / m.blockSize)) return p.reject(new Error(`agent sent ${sha.length / 32} block hashes for a ${m.size}-byte volume`));
     p.resolve({ size: m.size, blockSize: m.blockSize, sha });
   }
@@ -123,7 +174,7 @@ export class VolumeRequests implements AgentVolumeIo {
   }
 
   failAll(reason: string): void {
-    for (const map of [this.hashReplies, this.writeReplies] as Map<number, Pending<unknown>>[]) {
+    for (const map of [this.hashReplies, this.writeReplies, this.changeReplies] as Map<number, Pending<unknown>>[]) {
       for (const p of map.values()) {
         clearTimeout(p.timer);
         p.reject(new Error(reason));

@@ -24,7 +24,7 @@ export function hostView(c: HostRepo & PointRepo, live: LiveState, tiers: TierVi
     link: l.link,
     lastSeen: l.lastSeen === null ? null : new Date(l.lastSeen).toISOString(),
     agentVersion: l.agentVersion,
-    rpoSeconds: tier?.rpoSeconds ?? null,
+    rpoSeconds: l.continuous?.rpoSeconds ?? tier?.rpoSeconds ?? null,
     rtoSeconds: tier?.rtoSeconds ?? null,
     lastPointTime,
     backlogBytes: backlog,
@@ -32,6 +32,7 @@ export function hostView(c: HostRepo & PointRepo, live: LiveState, tiers: TierVi
     volumes,
     failedOver: h.failedOver,
     revoked: h.revoked,
+    ...(l.continuous ? { continuous: { rpoSeconds: l.continuous.rpoSeconds, minIntervalSeconds: l.continuous.minIntervalSeconds, cycleStartedAt: l.continuous.cycleStartedAt === null ? null : new Date(l.continuous.cycleStartedAt).toISOString() } } : {}),
   };
 }
 
@@ -53,6 +54,7 @@ export function pointView(c: HostRepo & PointRepo, p: PointRow): PointView {
     verifiedAt: p.verifiedAt,
     copies: c.copiesOfPoint(p.id),
     damaged: p.damaged,
+    site: p.site,
     suspect: p.suspect,
     change: p.changeRate === null ? null : { rate: p.changeRate, incompressibleShare: p.incompressibleShare ?? 0 },
     provenance: {

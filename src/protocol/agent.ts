@@ -14,6 +14,8 @@ export const OFFER_MAX_ENTRIES = 4096;
 export const FLAG_ZERO = 1;
 /** block hashes per `hashes` message */
 export const HASHES_MAX_ENTRIES = 4096;
+/** block indices (u32 LE) per `hashes.get` with a list, and per `changes` message */
+export const BLOCK_LIST_MAX_ENTRIES = 65536;
 
 const blockSize = int(MIN_BLOCK_SIZE, MAX_BLOCK_SIZE);
 const jobId = int(1, 0xffffffff);
@@ -46,6 +48,8 @@ const agentReaders = {
     host: name,
     agentVersion: str(64),
     volumes: list(volumeInfo, 256),
+    /** dr: an agent at the DR site on the recovered image of a failed-over host; its points form the DR-side chain */
+    site: optional(oneOf('primary', 'dr')),
   }),
   heartbeat: obj({ type: oneOf('heartbeat'), time: int(0) }),
   bitmap: obj({
@@ -84,6 +88,11 @@ const agentReaders = {
     type: oneOf('hashes'), requestId: int(0), volume: name, size: int(0), blockSize, first: int(0, maxBlocks),
     sha: base64(HASHES_MAX_ENTRIES * 32), last: bool, error: optional(str(2000)),
   }),
+  /** answer to `changes.get`, in parts: blocks (u32 LE) changed since the agent's committed generation of the volume; error: not known */
+  changes: obj({
+    type: oneOf('changes'), requestId: int(0), volume: name, generation: nullable(int(1)), size: int(0), blockSize,
+    indices: base64(BLOCK_LIST_MAX_ENTRIES * 4), last: bool, error: optional(str(2000)),
+  }),
   /** answer to `write.end`: blocks written, flushed, read back and hashed; error: refused or failed */
   written: obj({ type: oneOf('written'), requestId: int(0), volume: name, count: int(0, maxBlocks), error: optional(str(2000)) }),
   /** after the block frames of a `blocks.get` (volume index READ_FRAME_VOLUME_INDEX): how many were sent; error: refused or failed */
@@ -112,7 +121,10 @@ const hubReaders = {
   /** the host is home again (failback, or a failover cancelled): replicate again from the committed generation */
   unfence: obj({ type: oneOf('unfence'), reason: str(2000) }),
   /** failback: the sha256 of every block of a volume of the agent's own config, as it is now */
-  'hashes.get': obj({ type: oneOf('hashes.get'), requestId: int(0), volume: name }),
+  /** with `blocks` (u32 LE indices): only those, answered in list order (`first` counts in the list) */
+  'hashes.get': obj({ type: oneOf('hashes.get'), requestId: int(0), volume: name, blocks: optional(base64(BLOCK_LIST_MAX_ENTRIES * 4)) }),
+  /** failback: the blocks changed since the agent's committed generation (its tracker's view), so only those are compared */
+  'changes.get': obj({ type: oneOf('changes.get'), requestId: int(0), volume: name }),
   /** failback: block frames (job id = requestId) follow, to be written into the volume; only while fenced */
   'write.begin': obj({ type: oneOf('write.begin'), requestId: int(1, 0xffffffff), volume: name, blockSize, size: int(0) }),
   'write.end': obj({ type: oneOf('write.end'), requestId: int(1, 0xffffffff), volume: name, count: int(0, maxBlocks) }),

@@ -68,6 +68,16 @@ export interface HostView {
   volumes: VolumeView[];
   failedOver: boolean;
   revoked: boolean;
+  /** continuous replication (cycles back to back): its own RPO target (null: the tier's, already in rpoSeconds); absent when not continuous */
+  continuous?: ContinuousView | null;
+}
+
+/** A continuous host's replication: lag is the newest point's age (lastPointTime) and the backlog (backlogBytes). */
+export interface ContinuousView {
+  rpoSeconds: number | null;
+  minIntervalSeconds: number;
+  /** ISO time the current cycle started, null when none runs */
+  cycleStartedAt: string | null;
 }
 
 export interface JobProgress {
@@ -124,6 +134,8 @@ export interface PointView {
   /** blocks new to the store / all blocks, and the share of those that did not compress (null: not measured) */
   change: { rate: number; incompressibleShare: number } | null;
   provenance: PointProvenanceView;
+  /** where it was taken: primary, or dr (an agent on the recovered image while the host is failed over) */
+  site: 'primary' | 'dr';
 }
 
 /** What has been proven about a point, rung by rung (times ISO 8601). */

@@ -325,6 +325,10 @@ export interface WayBackView {
   /** failback: blocks and bytes written back into the source */
   blocksSent: number;
   bytesSent: number;
+  /** failback: blocks changed on either side since the failover point (the only ones compared); null when whole volumes were compared */
+  unionBlocks?: number | null;
+  /** failback: block hashes the source sent to be compared */
+  sourceHashedBlocks?: number;
   /** failback: cut-over start → source verified */
   downtimeSeconds: number | null;
 }

@@ -39,6 +39,10 @@ export interface RecoveryHost {
 /** Failback's reach into a source host: block hashes of a volume, and writes into it. */
 export interface SourceVolumes {
   hashes(volume: string, signal?: AbortSignal): Promise<{ size: number; blockSize: number; sha: Buffer }>;
+  /** sha256 of just these blocks (32 bytes each, in list order) */
+  hashesOf(volume: string, blocks: readonly number[], signal?: AbortSignal): Promise<Buffer>;
+  /** the blocks the source's tracker sees changed since its committed generation (a point id) */
+  changes(volume: string, signal?: AbortSignal): Promise<{ generation: number | null; size: number; blockSize: number; changed: number[] }>;
   write(volume: string, shape: { blockSize: number; size: number }, blocks: Iterable<{ index: number; data: Buffer }>, signal?: AbortSignal): Promise<number>;
 }
 

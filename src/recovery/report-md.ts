@@ -13,7 +13,10 @@ export function wayBackLines(r: RecoveryReport): string[] {
   const w = r.wayBack;
   if (!w) return [];
   if (r.kind === 'failover') return [`Final sync: ${w.finalSync ?? 'no'}${w.finalSync === 'ran' ? ' (nothing acknowledged before the fence was lost: RPO 0)' : ''}`];
-  return [`Sent back: ${w.blocksSent} block(s), ${formatBytes(w.bytesSent)}`, `Cut-over downtime (cut-over start → source verified): ${longDuration(w.downtimeSeconds)}`];
+  const union = w.unionBlocks === undefined || w.unionBlocks === null
+    ? 'whole volumes compared'
+    : `of a union of ${w.unionBlocks} block(s) changed on either side (${w.unionBlocks ? (w.blocksSent / w.unionBlocks).toFixed(2) : '0.00'}×), ${w.sourceHashedBlocks ?? 0} source block hash(es) compared`;
+  return [`Sent back: ${w.blocksSent} block(s), ${formatBytes(w.bytesSent)} ${union}`, `Cut-over downtime (cut-over start → source verified): ${longDuration(w.downtimeSeconds)}`];
 }
 
 export function objectiveRows(r: RecoveryReport): [string, string, string, string][] {

@@ -94,12 +94,16 @@ export function reportSummary(v: RunView): ReportSummary {
 export function wayBackOf(r: RunRecord): WayBackView | null {
   if (r.kind === 'drill') return null;
   const sync = r.steps.filter((s) => s.kind === 'reverse-sync' || s.kind === 'cutover').map((s) => s.result.sync ?? {});
+  // the union as the reverse sync found it, before anything was sent (the cut-over then sees only what is left)
+  const reverse = r.steps.filter((s) => s.kind === 'reverse-sync').map((s) => s.result.sync?.unionBlocks);
+  const union = reverse.length && reverse.every((u) => typeof u === 'number') ? reverse.reduce((a: number, u) => a + (u ?? 0), 0) : null;
   const fs = r.steps.find((s) => s.kind === 'final-sync');
   const down = r.steps.find((s) => s.kind === 'checks')?.result.sync?.downtimeMs;
   return {
     finalSync: fs ? (fs.state === 'succeeded' ? 'ran' : fs.state === 'skipped' ? 'skipped' : null) : null,
     blocksSent: sync.reduce((a, x) => a + (x.blocksSent ?? 0), 0),
     bytesSent: sync.reduce((a, x) => a + (x.bytesSent ?? 0), 0),
+    ...(r.kind === 'failback' ? { unionBlocks: union, sourceHashedBlocks: sync.reduce((a, x) => a + (x.sourceHashed ?? 0), 0) } : {}),
     downtimeSeconds: down === undefined ? null : Math.round(down / 100) / 10,
   };
 }

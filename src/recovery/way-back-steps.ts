@@ -3,11 +3,15 @@
 // source against the DR image, un-fence). Each is safe to run again after a hub restart: the
 // differing blocks are measured again from both sides every time.
 import type { GateView, RunPointView } from '../protocol/recovery.js';
+import fs from 'node:fs';
+import path from 'node:path';
 import { merkleRootPacked } from '../protocol/merkle.js';
+import { mergeOverlay } from './qemu/overlay-merge.js';
 import { formatBytes } from '../format/human.js';
 import type { StepContext } from './executor.js';
 import type { RecoveryHost } from './host.js';
-import { differingBlocks, hashImage, readBlocks } from './image-hashes.js';
+import { readBlocks } from './image-hashes.js';
+import { changedDiff, diffVolume, type VolumeDiff } from './way-back-diff.js';
 import type { StepOutcome, StepSpec } from './runbook.js';
 import type { RunMeta, RunScopeHost } from './run-store.js';
 import type { StepDeps } from './steps.js';
@@ -33,37 +37,9 @@ function scopeHost(meta: RunMeta, host: string | null): RunScopeHost {
   return h;
 }
 
-/** One volume compared: the source as it is now against the DR image as it is now. */
-export interface VolumeDiff {
-  point: RunPointView;
-  blockSize: number;
-  size: number;
-  differing: number[];
-  /** blocks changed since the failover point at the DR site / at the source; null when the point is gone */
-  drChanged: number | null;
-  sourceChanged: number | null;
-  drSha: Buffer;
-  sourceSha: Buffer;
-}
-
-export async function diffVolume(host: RecoveryHost, name: string, p: RunPointView, signal?: AbortSignal): Promise<VolumeDiff> {
-  const link = host.sourceVolumes(name);
-  if (!link) throw new Error(`the agent of ${name} is not connected`);
-  const src = await link.hashes(p.volume, signal);
-  const dr = await hashImage(p.image, src.blockSize, signal);
-  if (dr.size !== src.size) throw new Error(`source volume ${p.volume} is ${src.size} bytes, the DR image ${dr.size}; they must be the same size`);
-  let drChanged: number | null = null;
-  let sourceChanged: number | null = null;
-  try {
-    const map = host.store.blockMap(p.pointId);
-    if (map.point.blockSize === src.blockSize && map.hashes.length === dr.sha.length) {
-      drChanged = differingBlocks(map.hashes, dr.sha).length;
-      sourceChanged = differingBlocks(map.hashes, src.sha).length;
-    }
-  } catch {
-    // the point was pruned: only the difference itself is known
-  }
-  return { point: p, blockSize: src.blockSize, size: src.size, differing: differingBlocks(dr.sha, src.sha), drChanged, sourceChanged, drSha: dr.sha, sourceSha: src.sha };
+function changesText(x: VolumeDiff): string {
+  const compared = x.union === null ? `whole volumes compared (${x.sourceHashed} source hashes)` : `only their union of ${x.union} block(s) compared`;
+  return `DR-side changes ${x.drChanged ?? '?'}, source changes ${x.sourceChanged ?? '?'} since point ${x.point.pointId}; ${compared}`;
 }
 
 async function sendDiff(host: RecoveryHost, name: string, d: VolumeDiff, signal: AbortSignal): Promise<{ blocks: number; bytes: number }> {
@@ -85,8 +61,8 @@ export function failbackGates(host: RecoveryHost, name: string, points: RunPoint
       ? { name: 'point', ok: false, blocking: true, detail: `no failover of ${name} restored its volumes; use drc failover cancel ${name} to un-fence without failback` }
       : { name: 'point', ok: true, blocking: true, detail: `DR images of failover point(s) ${points.map((p) => p.pointId).join(', ')}` },
   );
-  // a qemu instance writes into its overlay, not into the restored image hashed here
-  if (targetType === 'qemu') gates.push({ name: 'target', ok: false, blocking: true, detail: `${name} runs as a qemu instance: failback from an instance's overlay is not supported yet; stop it and use drc failover cancel, or copy its disk back by hand` });
+  // a qemu instance writes into its overlay: the cut-over stops it and merges the overlay into the DR image
+  if (targetType === 'qemu') gates.push({ name: 'target', ok: true, blocking: false, detail: `${name} runs as a qemu instance: the cut-over stops it and merges its overlay into the DR image before the last delta` });
   const link = host.link(name);
   gates.push({ name: 'agent', ok: link === 'connected', blocking: true, detail: link === 'connected' ? `source agent of ${name} connected` : `source agent of ${name} ${link}: start it on the source host` });
   return gates;
@@ -99,8 +75,8 @@ async function precheck(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<S
   if (bad.length) return { state: 'failed', detail: bad.map((g) => g.detail).join('; '), error: `pre-check failed: ${bad.map((g) => g.name).join(', ')}` };
   const lines: string[] = [];
   for (const p of h.points) {
-    const x = await diffVolume(d.host, h.host, p, ctx.signal);
-    lines.push(`${p.volume}: ${x.differing.length} block(s) (${formatBytes(x.differing.length * x.blockSize)}) to send back; DR-side changes ${x.drChanged ?? '?'}, source changes ${x.sourceChanged ?? '?'} since point ${p.pointId}`);
+    const x = await changedDiff(d.host, h.host, p, ctx.signal);
+    lines.push(`${p.volume}: ${x.differing.length} block(s) (${formatBytes(x.differing.length * x.blockSize)}) to send back; ${changesText(x)}`);
   }
   return { state: 'succeeded', detail: lines.join('; ') };
 }
@@ -109,27 +85,48 @@ async function reverseSync(d: StepDeps, meta: RunMeta, ctx: StepContext): Promis
   const h = scopeHost(meta, ctx.step.host);
   const p = h.points.find((x) => x.volume === ctx.step.volume);
   if (!p) throw new Error(`volume ${ctx.step.volume} is not in this run`);
-  const x = await diffVolume(d.host, h.host, p, ctx.signal);
+  const x = await changedDiff(d.host, h.host, p, ctx.signal);
   d.onProgress(ctx.run.id, ctx.step.index, { doneBytes: 0, totalBytes: x.differing.length * x.blockSize, rate: 0 });
   const sent = await sendDiff(d.host, h.host, x, ctx.signal);
   return {
     state: 'succeeded',
-    detail: `${sent.blocks} block(s), ${formatBytes(sent.bytes)} sent back into ${h.host}/${p.volume} (DR-side changes ${x.drChanged ?? '?'}, source changes ${x.sourceChanged ?? '?'} since point ${p.pointId})`,
-    result: { sync: { blocksSent: sent.blocks, bytesSent: sent.bytes, drChanged: x.drChanged, sourceChanged: x.sourceChanged } },
+    detail: `${sent.blocks} block(s), ${formatBytes(sent.bytes)} sent back into ${h.host}/${p.volume} (${changesText(x)})`,
+    result: { sync: { blocksSent: sent.blocks, bytesSent: sent.bytes, drChanged: x.drChanged, sourceChanged: x.sourceChanged, unionBlocks: x.union, sourceHashed: x.sourceHashed } },
   };
+}
+
+/** A qemu failover's instance: stopped (its state stays in the instances table), its overlays merged into the DR images. */
+async function stopInstance(d: StepDeps, meta: RunMeta, h: RunScopeHost): Promise<string> {
+  if (!d.vm) throw new Error('this hub runs no qemu instances');
+  const failoverRun = Number(meta.params.failoverRun);
+  const row = d.vm.instances.ofRun(failoverRun, h.host).filter((r) => r.kind === 'failover').sort((a, b) => b.id - a.id)[0];
+  if (!row) throw new Error(`failover run ${failoverRun} has no instance of ${h.host}`);
+  if (row.state === 'running') await d.vm.instances.stop(row.id, row.host);
+  for (const p of h.points) {
+    const overlay = path.join(row.dir, `overlay-${p.volume}.qcow2`);
+    if (!fs.existsSync(overlay)) throw new Error(`instance ${row.id}: overlay of ${p.volume} is gone (${overlay})`);
+    await mergeOverlay(overlay, p.image);
+  }
+  return `instance ${row.id} stopped, its overlay merged into the DR image`;
 }
 
 async function cutover(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
   const h = scopeHost(meta, ctx.step.host);
+  const stopped = meta.target.type === 'qemu' ? await stopInstance(d, meta, h) : null;
   let blocks = 0;
   let bytes = 0;
+  let union = 0;
+  let hashed = 0;
   for (const p of h.points) {
-    const sent = await sendDiff(d.host, h.host, await diffVolume(d.host, h.host, p, ctx.signal), ctx.signal);
+    const x = await changedDiff(d.host, h.host, p, ctx.signal);
+    const sent = await sendDiff(d.host, h.host, x, ctx.signal);
     blocks += sent.blocks;
     bytes += sent.bytes;
+    union += x.union ?? x.differing.length;
+    hashed += x.sourceHashed;
   }
-  const stop = meta.target.type === 'command' ? 'the target hook owns the DR instance: stop it before the switch' : `directory target: nothing of the hub's serves the DR image`;
-  return { state: 'succeeded', detail: `${stop}; last delta ${blocks} block(s), ${formatBytes(bytes)}`, result: { sync: { blocksSent: blocks, bytesSent: bytes } } };
+  const stop = stopped ?? (meta.target.type === 'command' ? 'the target hook owns the DR instance: stop it before the switch' : `directory target: nothing of the hub's serves the DR image`);
+  return { state: 'succeeded', detail: `${stop}; last delta ${blocks} block(s), ${formatBytes(bytes)}`, result: { sync: { blocksSent: blocks, bytesSent: bytes, unionBlocks: union, sourceHashed: hashed } } };
 }
 
 async function verify(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {

@@ -6,7 +6,8 @@ import { RecoveryError } from './errors.js';
 import type { Operator, RecoveryHost, RecoveryOptions } from './host.js';
 import { forecastRto, gatesReady } from './objectives.js';
 import type { RunStore, StoredRun } from './run-store.js';
-import { diffVolume, failbackGates, failbackSteps } from './way-back-steps.js';
+import { changedDiff } from './way-back-diff.js';
+import { failbackGates, failbackSteps } from './way-back-steps.js';
 
 export interface WayBackDeps {
   host: RecoveryHost;
@@ -49,7 +50,7 @@ export class WayBack {
     const volumes: FailbackPrecheck['volumes'] = [];
     for (const p of points ?? []) {
       try {
-        const x = gatesReady(gates) ? await diffVolume(this.d.host, req.host, p) : null;
+        const x = gatesReady(gates) ? await changedDiff(this.d.host, req.host, p) : null;
         volumes.push({ volume: p.volume, image: p.image, blockSize: x?.blockSize ?? 0, size: x?.size ?? p.size, differingBlocks: x ? x.differing.length : null, bytes: x ? x.differing.length * x.blockSize : null });
       } catch (e) {
         gates.push({ name: 'volume', ok: false, blocking: true, detail: `${p.volume}: ${(e as Error).message}` });

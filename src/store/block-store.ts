@@ -31,6 +31,8 @@ export interface BlockMap {
 /** A point to commit: its catalog row as far as the caller knows it, and its manifest. */
 export type NewPoint = Pick<PointRow, 'volumeId' | 'jobId' | 'time' | 'type' | 'parentId' | 'size' | 'blockSize' | 'blockCount' | 'merkleRoot'> & {
   entries: ManifestEntry[];
+  /** taken at the DR site (an agent on the recovered image); default primary */
+  site?: PointRow['site'];
 };
 
 /** A point checked and its chunks fsynced in staging, ready to be stored and committed. */
@@ -340,6 +342,7 @@ export class BlockStore {
           changedBlocks: np.entries.length,
           bytesNew,
           merkleRoot: np.merkleRoot,
+          site: np.site ?? 'primary',
         },
         encodeManifest(entries),
       );

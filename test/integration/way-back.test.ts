@@ -94,7 +94,7 @@ describe('the way back on a real hub', () => {
     expect(rows.map((x) => x.outcome.split(':')[0])).toEqual(['refused', 'refused']);
   });
 
-  it('brings DR-side writes home: only the differing blocks travel, the source equals the DR image, and the next backup is an incremental', async () => {
+  it('brings DR-side writes home: only the union of changed blocks is hashed and travels, the source equals the DR image, and the next backup is an incremental', async () => {
     const drBlocks = rewriteBlocks(image('h1'), 3);
     const srcBlocks = rewriteBlocks(c.file('h1.img'), 2);
     const union = new Set([...drBlocks, ...srcBlocks]).size;
@@ -111,6 +111,9 @@ describe('the way back on a real hub', () => {
     expect(rep.title).toMatch(/Failback report/);
     expect(rep.wayBack?.blocksSent).toBe(union);
     expect(rep.wayBack?.bytesSent).toBe(union * BLOCK);
+    // only the union of both sides' changes was compared: the source hashed those blocks (reverse sync and cut-over), not its 64
+    expect(rep.wayBack?.unionBlocks).toBe(union);
+    expect(rep.wayBack?.sourceHashedBlocks).toBeLessThanOrEqual(2 * union);
     expect(rep.wayBack?.downtimeSeconds).not.toBeNull();
     const hosts = await hub.json<{ name: string; failedOver: boolean }[]>(['hosts']);
     expect(hosts.find((h) => h.name === 'h1')?.failedOver).toBe(false);

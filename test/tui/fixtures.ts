@@ -83,7 +83,7 @@ export function point(id: number, hostName: string, volume: string, secondsAgo: 
   return {
     id, host: hostName, volume, time: ago(secondsAgo), type: 'incremental', parentId: null, size: 1024 * BLOCK,
     blockSize: BLOCK, changedBlocks: 10, bytesNew: 640 * 1024, merkleRoot: 'ab'.repeat(32), verifiedAt: null,
-    damaged: false,
+    damaged: false, site: 'primary',
     suspect: false,
     change: null,
     provenance: { verified: over.verifiedAt ? { time: over.verifiedAt, fraction: 1 } : null, restored: null, booted: null, appChecked: null, drilled: null, copies: [] },

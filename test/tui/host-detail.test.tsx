@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bitmap } from './fixtures.js';
+import { ago, bitmap, host } from './fixtures.js';
 import { KEYS, delay, renderApp, waitFor } from './helpers.js';
 
 const web = { kind: 'host', host: 'web-01' } as const;
@@ -16,6 +16,14 @@ describe('Host detail', () => {
     expect(f).toMatch(/10 2025-03-13 12:00 root\s+full\s+64.0 MiB ✓/);
     expect(f).toContain('#101  backup  running');
     expect(f).not.toContain('#102');
+    unmount();
+  });
+
+  it("shows a continuous host's live lag, seconds and bytes behind, against its own RPO target", async () => {
+    const { frame, client, unmount } = await renderApp({ view: web, columns: 120, rows: 40 });
+    client.emit({ type: 'host', host: host('web-01', { rpoSeconds: 15, lastPointTime: ago(20), backlogBytes: 3 * 1024 * 1024, continuous: { rpoSeconds: 15, minIntervalSeconds: 5, cycleStartedAt: ago(2) } }) });
+    await waitFor(() => frame().includes('continuous · 20s behind, 3.0 MiB behind · target RPO 15s · cycle running 2s'));
+    expect(frame()).toContain('last point !↻20s/15s');
     unmount();
   });
 

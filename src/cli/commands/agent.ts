@@ -62,7 +62,10 @@ export async function agent(argv: string[]): Promise<number> {
   const watch = value(a, 'watch');
   const metrics = value(a, 'metrics');
   if (metrics !== undefined && !(Number(metrics) >= 0)) throw new UsageError(`agent: --metrics ${metrics}: expected seconds (0 = off)`);
+  const site = value(a, 'site') ?? 'primary';
+  if (site !== 'primary' && site !== 'dr') throw new UsageError(`agent: --site ${site}: expected primary or dr`);
   const ag = new Agent({
+    site,
     hub,
     host,
     token,

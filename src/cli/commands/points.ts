@@ -30,8 +30,8 @@ export async function points(argv: string[]): Promise<number> {
     else
       process.stdout.write(
         table(
-          ['ID', 'TIME', 'VOLUME', 'TYPE', 'SIZE', 'CHANGED', 'NEW', 'VERIFIED', 'PROVEN'],
-          list.map((p) => [String(p.id), p.time, p.volume, p.type, formatBytes(p.size), String(p.changedBlocks), formatBytes(p.bytesNew), p.verifiedAt ?? '-', ladder(p)]),
+          ['ID', 'TIME', 'VOLUME', 'SITE', 'TYPE', 'SIZE', 'CHANGED', 'NEW', 'VERIFIED', 'PROVEN'],
+          list.map((p) => [String(p.id), p.time, p.volume, p.site, p.type, formatBytes(p.size), String(p.changedBlocks), formatBytes(p.bytesNew), p.verifiedAt ?? '-', ladder(p)]),
         ) + '\n',
       );
     return 0;

@@ -20,7 +20,20 @@ export function rpoTone(s: RpoStatus): Tone | undefined {
 export function rpoText(host: HostView, s: RpoStatus): string {
   const age = s.age === null ? 'never' : formatAge(s.age);
   const mark = s.level === 'breached' ? '!' : '';
-  return host.rpoSeconds === null ? age : `${mark}${age}/${formatDuration(host.rpoSeconds)}`;
+  // ↻: a continuous host, its age is its replication lag
+  const cont = host.continuous ? '↻' : '';
+  return host.rpoSeconds === null ? `${cont}${age}` : `${mark}${cont}${age}/${formatDuration(host.rpoSeconds)}`;
+}
+
+/** A continuous host's live lag: "continuous · 4s behind, 1.2 MiB behind · target RPO 15s · cycle running 2s". */
+export function continuousText(h: HostView, now: number): string | null {
+  const c = h.continuous;
+  if (!c) return null;
+  const age = ageSeconds(h.lastPointTime, now);
+  const behind = age === null ? 'no point yet' : `${formatAge(age)} behind, ${formatBytes(h.backlogBytes)} behind`;
+  const target = h.rpoSeconds === null ? 'no RPO target' : `target RPO ${formatDuration(h.rpoSeconds)}`;
+  const cycle = ageSeconds(c.cycleStartedAt, now);
+  return `continuous · ${behind} · ${target} · ${cycle === null ? 'between cycles' : `cycle running ${formatAge(cycle)}`}`;
 }
 
 export function linkText(h: HostView): string {

@@ -24,6 +24,8 @@ export function pointColumns(now: number, withHost: boolean, width: number, clea
     { key: 'time', title: 'TIME', width: 16, cell: (p) => formatTime(p.time) },
     { key: 'age', title: 'AGE', width: 7, align: 'right', cell: (p) => formatAge(ageSeconds(p.time, now) ?? 0) },
     { key: 'type', title: 'TYPE', width: 5, cell: (p) => shortType(p) },
+    // points an agent took at the DR site while the host ran there
+    { key: 'site', title: 'SITE', width: 4, cell: (p) => (p.site === 'dr' ? 'dr' : ''), tone: (p) => (p.site === 'dr' ? 'warn' : undefined) },
     { key: 'size', title: 'SIZE', width: 9, align: 'right', cell: (p) => formatBytes(p.size) },
     { key: 'new', title: 'NEW', width: 9, align: 'right', cell: (p) => formatBytes(p.bytesNew) },
     { key: 'trust', title: 'PROVEN', width: 8, cell: (p) => ladder(p), tone: (p) => (p.damaged || p.suspect ? 'bad' : 'ok') },

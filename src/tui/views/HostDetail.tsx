@@ -14,7 +14,7 @@ import { useTheme, type Tone } from '../theme.js';
 import { sparkline } from '../components/Sparkline.js';
 import type { HostMetricsState } from '../store.js';
 import { backupNow, fullBackup, newestFirst, openFailback, restoreFromHost } from './actions.js';
-import { linkText, linkTone, rpoStatus, rpoText, rpoTone } from '../render/hostModel.js';
+import { continuousText, linkText, linkTone, rpoStatus, rpoText, rpoTone } from '../render/hostModel.js';
 import { shortType } from '../render/pointModel.js';
 import { STATE_TONE, orderTasks, ratio, taskInfo } from '../render/taskModel.js';
 import type { ViewProps } from './types.js';
@@ -27,6 +27,7 @@ function Summary({ host, now }: { host: HostView; now: number }): React.ReactEle
   const tier = host.tier === null ? 'no tier'
     : `tier ${host.tier} (RPO ${formatDuration(host.rpoSeconds ?? 0)}, RTO ${formatDuration(host.rtoSeconds ?? 0)})`;
   const seen = ageSeconds(host.lastSeen, now);
+  const continuous = continuousText(host, now);
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">
@@ -39,6 +40,7 @@ function Summary({ host, now }: { host: HostView; now: number }): React.ReactEle
       <Text dimColor wrap="truncate">
         {` backlog ${formatBytes(host.backlogBytes)} · tags ${host.tags.join(',') || '—'} · agent ${host.agentVersion ?? '—'} · seen ${seen === null ? 'never' : `${formatAge(seen)} ago`}`}
       </Text>
+      {continuous ? <Text color={theme.color(rpoTone(rpo))} wrap="truncate">{` ${continuous}`}</Text> : null}
     </Box>
   );
 }
@@ -153,7 +155,7 @@ export function HostDetailView({ view, width, height }: ViewProps<{ kind: 'host'
   });
 
   if (!host) return <Box height={height}><Text dimColor>{` no host named ${view.host} (esc goes back)`}</Text></Box>;
-  const rest = height - 3;
+  const rest = height - 3 - (host.continuous ? 1 : 0);
   const volumeHeight = Math.max(3, Math.floor(rest * 0.55));
   const listHeight = rest - volumeHeight;
   const sideBySide = width >= 100;

@@ -6,8 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { ScanPool } from '../../../agent/trackers/scan.js';
+import { ScanPool, scanVolume } from '../../../agent/trackers/scan.js';
 import type { VolumeSpec } from '../../../agent/uploader.js';
+import type { VolumeGeneration } from '../../../agent/state.js';
 import { VolumeIo } from '../../../agent/volume-io.js';
 import { parseAgentMessage, parseHubMessage } from '../../../src/protocol/agent.js';
 import { VolumeRequests } from '../../../src/hub/volume-requests.js';
@@ -20,14 +21,15 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function pair(volumes: VolumeSpec[], fenced: string | null) {
+function pair(volumes: VolumeSpec[], fenced: string | null, base: VolumeGeneration | null = null) {
   const logs: string[] = [];
   let hub!: VolumeRequests;
   const agent = new VolumeIo({
-    volumes, pool, fenced: () => fenced, log: (_l, m) => void logs.push(m),
+    volumes, pool, fenced: () => fenced, log: (_l, m) => void logs.push(m), base: () => base,
     send: (m) => {
       const msg = parseAgentMessage(JSON.stringify(m));
       if (msg.type === 'hashes') hub.settleHashes(msg);
+      else if (msg.type === 'changes') hub.settleChanges(msg);
       else if (msg.type === 'written') hub.settleWritten(msg);
     },
   });
@@ -35,6 +37,7 @@ function pair(volumes: VolumeSpec[], fenced: string | null) {
     send: (m) => {
       const msg = parseHubMessage(JSON.stringify(m));
       if (msg.type === 'hashes.get') void agent.hashes(msg);
+      else if (msg.type === 'changes.get') void agent.changes(msg);
       else if (msg.type === 'write.begin') agent.begin(msg);
       else if (msg.type === 'write.end') agent.end(msg);
     },
@@ -63,6 +66,24 @@ describe('failback writes through the agent', () => {
     expect(h).toMatchObject({ size: data.length, blockSize: BS });
     expect(h.sha.subarray(0, 32)).toEqual(sha(data.subarray(0, BS)));
     expect(h.sha.subarray(4 * 32)).toEqual(sha(data.subarray(4 * BS)));
+  });
+
+  it('hashes just the listed blocks, in list order', async () => {
+    const { hub } = pair([vol], 'failed over');
+    const data = fs.readFileSync(file);
+    const h = await hub.hashesOf('disk', [4, 0, 2]);
+    expect(h).toEqual(Buffer.concat([sha(data.subarray(4 * BS)), sha(data.subarray(0, BS)), sha(data.subarray(2 * BS, 3 * BS))]));
+  });
+
+  it("names the blocks changed since the agent's committed generation, and refuses without one", async () => {
+    const scan = await scanVolume(pool, file, fs.statSync(file).size, BS, null, true);
+    const base: VolumeGeneration = { generation: 7, blockSize: BS, blockCount: scan.blockCount, size: scan.size, xxh: scan.xxh, sha: scan.sha };
+    const fd = fs.openSync(file, 'r+');
+    fs.writeSync(fd, randomBytes(10), 0, 10, 3 * BS + 5);
+    fs.writeSync(fd, randomBytes(10), 0, 10, 5);
+    fs.closeSync(fd);
+    expect(await pair([vol], 'failed over', base).hub.changes('disk')).toEqual({ generation: 7, size: 4 * BS + 1000, blockSize: BS, changed: [0, 3] });
+    await expect(pair([vol], 'failed over').hub.changes('disk')).rejects.toThrow(/no committed generation/);
   });
 
   it('writes the blocks it is sent into the volume, and nothing else of it changes', async () => {

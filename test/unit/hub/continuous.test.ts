@@ -56,6 +56,20 @@ describe('continuous replication', () => {
     expect(s.queued).toHaveLength(3);
   });
 
+  it("keeps the host's target RPO, running cycle and next cycle on its live state (the view, the rpo alarm and the forecast read them)", () => {
+    const s = setup([{ name: 'db-01', rpoSeconds: 30, minIntervalSeconds: 5 }]);
+    close = s.cat.close;
+    expect(s.live.host('db-01').continuous).toMatchObject({ rpoSeconds: 30, minIntervalSeconds: 5 });
+    expect(s.live.host('web-01').continuous).toBeNull();
+    const t0 = s.clock.t;
+    s.cr.tick();
+    expect(s.live.host('db-01').continuous).toMatchObject({ cycleStartedAt: t0, nextCycleAt: t0 });
+    s.clock.t += 1_000;
+    s.finish(s.queued[0]!);
+    s.cr.tick(); // ended after 1 s: the next cycle is due at min_interval after the last start
+    expect(s.live.host('db-01').continuous).toMatchObject({ cycleStartedAt: null, nextCycleAt: t0 + 5_000 });
+  });
+
   it('refuses a host whose agent tracks a volume with scan, with one event naming the volume', () => {
     const s = setup([{ name: 'db-01', rpoSeconds: 30, minIntervalSeconds: 5 }], { disk: 'scan' });
     close = s.cat.close;

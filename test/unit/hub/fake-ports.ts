@@ -69,6 +69,8 @@ export class FakeLink implements AgentLink {
   }
   readonly volumes = {
     hashes: () => Promise.reject(new Error('no volumes in a fake link')),
+    hashesOf: () => Promise.reject(new Error('no volumes in a fake link')),
+    changes: () => Promise.reject(new Error('no volumes in a fake link')),
     write: () => Promise.reject(new Error('no volumes in a fake link')),
   };
 }

@@ -14,7 +14,7 @@ const schedule = (name: string, targets: string[], retention: RetentionConfig | 
 const chain = (n: number, fulls: number[] = [1]): PointRow[] =>
   Array.from({ length: n }, (_, i) => ({
     id: i + 1, volumeId: 1, jobId: null, time: '', type: fulls.includes(i + 1) ? 'full' : 'incremental', parentId: fulls.includes(i + 1) ? null : i,
-    size: 0, blockSize: 65536, blockCount: 0, changedBlocks: 0, bytesNew: 0, merkleRoot: '', verifiedAt: null, damaged: false, verifiedFraction: null, provenance: {}, changeRate: null, incompressibleShare: null, suspect: false,
+    size: 0, blockSize: 65536, blockCount: 0, changedBlocks: 0, bytesNew: 0, merkleRoot: '', verifiedAt: null, damaged: false, verifiedFraction: null, provenance: {}, changeRate: null, incompressibleShare: null, suspect: false, site: 'primary',
   }));
 
 describe('retention policies per host', () => {

@@ -1,0 +1,175 @@
+// npm run bench:replication — continuous replication of a 2 GiB disk served by the agent's
+// own qemu-storage-daemon (tracker qemu-dirty-bitmap) under a steady random-write workload
+// through its NBD export (2 MiB/s of 64 KiB writes at random places). Samples the achieved
+// RPO (age of the newest committed point, from its cycle's start) once a second over the run, reports its p50/p95/max
+// against the target, the CPU the hub and the agent (with its daemon) used, and what the
+// catalog and the store hold against one hourly incremental of the same writes. Shorter
+// runs: BENCH_REPLICATION_SECONDS (default 300); BENCH_REPLICATION_MIB, BENCH_WRITE_MIBPS,
+// BENCH_TARGET_RPO and BENCH_MIN_INTERVAL change the disk, the workload and the cycle. Then
+// the failback of a host of the same size (bench/failback-return.ts); BENCH_ONLY=continuous
+// or BENCH_ONLY=failback runs one half.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { NbdClient } from '../agent/nbd/client.js';
+import { AgentProc, HubProc, tempDir, waitConnected, waitFor } from '../test/helpers/cluster.js';
+import { CONTINUOUS_THINNING, selectThinning } from '../src/scheduler/thinning.js';
+import { failbackReturn } from './failback-return.js';
+
+const SECONDS = Number(process.env.BENCH_REPLICATION_SECONDS ?? 300);
+const DISK_MIB = Number(process.env.BENCH_REPLICATION_MIB ?? 2048);
+const WRITE_MIBPS = Number(process.env.BENCH_WRITE_MIBPS ?? 2);
+const TARGET_RPO = Number(process.env.BENCH_TARGET_RPO ?? 15);
+const MIN_INTERVAL = Number(process.env.BENCH_MIN_INTERVAL ?? 5);
+const BS = 65536;
+const keep = process.env.BENCH_KEEP === '1';
+const only = process.env.BENCH_ONLY ?? '';
+
+/** user+system CPU seconds of a process and its children that it waited for, from /proc. */
+function cpuSeconds(pid: number): number {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  return ticks / 100;
+}
+
+/** Pids of the agent's qemu-storage-daemon (its command line names the agent's data directory). */
+function daemonPids(dir: string): number[] {
+  const out: number[] = [];
+  for (const p of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+      if (cmd[0]?.endsWith('qemu-storage-daemon') && cmd.some((a) => a.includes(dir))) out.push(Number(p));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+const pct = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+};
+const mib = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
+
+async function main(): Promise<void> {
+  const rows: [string, string][] = [];
+  let headline = '';
+  if (only !== 'failback') {
+    const c = await continuous();
+    rows.push(...c.rows);
+    headline = c.headline;
+  }
+  if (only !== 'continuous') {
+    const f = await failbackReturn(DISK_MIB, keep);
+    rows.push(...f.rows);
+    headline = headline ? `${headline}; failback sent ${f.ratio.toFixed(2)}× the union` : `failback sent back ${f.ratio.toFixed(2)}× the union of changed blocks`;
+  }
+  const w = Math.max(...rows.map((r) => r[0].length));
+  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(w)}  ${v}\n`);
+  process.stdout.write(`${headline}\n`);
+}
+
+async function continuous(): Promise<{ rows: [string, string][]; headline: string }> {
+  const root = tempDir('drc-bench-replication-');
+  const image = path.join(root, 'disk.img');
+  fs.writeFileSync(image, '');
+  fs.truncateSync(image, DISK_MIB * 1048576);
+  fs.writeFileSync(path.join(root, 'drc.yaml'), ['hosts:', `  - { name: bench, continuous: true, continuous_rpo: ${TARGET_RPO}s, min_interval: ${MIN_INTERVAL}s }`, ''].join('\n'));
+  const hubData = path.join(root, 'hub');
+  const agentData = path.join(root, 'agent');
+  const hub = await new HubProc(hubData, ['--config', path.join(root, 'drc.yaml')]).start();
+  const token = await hub.addHost('bench');
+  const agent = new AgentProc(hub.agentsUrl, 'bench', token, { disk: image }, agentData, ['--watch', '0', '--tracker', 'qemu-dirty-bitmap']).start();
+  let disk: NbdClient | null = null;
+  try {
+    await waitConnected(hub, 'bench');
+    const db = new Database(path.join(hubData, 'catalog.db'), { readonly: true, fileMustExist: true });
+    // a point holds the disk as of its cycle's freeze: counted from its job's start, never later
+    const newest = (): number | null => {
+      const r = db.prepare('SELECT MAX(COALESCE(j.started_at, p.time)) AS t FROM points p LEFT JOIN jobs j ON j.id = p.job_id').get() as { t: string | null };
+      return r.t === null ? null : Date.parse(r.t);
+    };
+    process.stderr.write(`bench: ${DISK_MIB} MiB disk, waiting for the first (full) cycle\n`);
+    await waitFor('the first point', () => newest() !== null, 300_000);
+    const socket = path.join(agentData, 'qemu', 'disk.nbd');
+    disk = await NbdClient.connect({ path: socket }, 'disk');
+    const blocks = Math.floor(disk.size / BS);
+    const firstPoint = (db.prepare('SELECT MAX(id) AS id FROM points').get() as { id: number }).id;
+    const storeBefore = (db.prepare('SELECT COALESCE(SUM(length), 0) AS b FROM chunks').get() as { b: number }).b;
+    const chunksBefore = (db.prepare('SELECT COUNT(*) AS n FROM chunks').get() as { n: number }).n;
+    const pids = [hub.proc.pid!, agent.proc.pid!, ...daemonPids(agentData)];
+    const cpu0 = pids.map(cpuSeconds);
+    process.stderr.write(`bench: ${WRITE_MIBPS} MiB/s of random 64 KiB writes for ${SECONDS} s (target RPO ${TARGET_RPO} s)\n`);
+    const distinct = new Set<number>();
+    let written = 0;
+    const ages: number[] = [];
+    const t0 = Date.now();
+    const perTick = (WRITE_MIBPS * 1048576) / BS / 10;
+    let owed = 0;
+    let next = t0;
+    let nextSample = t0 + 1000;
+    while (Date.now() - t0 < SECONDS * 1000) {
+      owed += perTick;
+      const writes: Promise<void>[] = [];
+      for (; owed >= 1; owed--) {
+        const i = Math.floor(Math.random() * blocks);
+        distinct.add(i);
+        written += BS;
+        writes.push(disk.write(i * BS, randomBytes(BS)));
+      }
+      await Promise.all(writes);
+      await disk.flush();
+      const now = Date.now();
+      if (now >= nextSample) {
+        const n = newest();
+        if (n !== null) ages.push(Math.max(0, (now - n) / 1000));
+        nextSample += 1000;
+      }
+      next += 100;
+      await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
+    }
+    const elapsed = (Date.now() - t0) / 1000;
+    const cpu = pids.map((p, k) => {
+      try {
+        return cpuSeconds(p) - cpu0[k]!;
+      } catch {
+        return 0;
+      }
+    });
+    const pts = db.prepare('SELECT id, time FROM points WHERE id > ? ORDER BY id').all(firstPoint) as { id: number; time: string }[];
+    const storeBytes = (db.prepare('SELECT COALESCE(SUM(length), 0) AS b FROM chunks').get() as { b: number }).b - storeBefore;
+    const chunkRows = (db.prepare('SELECT COUNT(*) AS n FROM chunks').get() as { n: number }).n - chunksBefore;
+    db.close();
+    // an hour of these cycles, thinned as prune would at its end, against one hourly incremental
+    const interval = pts.length > 1 ? elapsed / pts.length : MIN_INTERVAL;
+    const hour = Array.from({ length: Math.ceil(3600 / interval) }, (_, i) => ({ id: i + 1, time: i * interval * 1000 }));
+    const keptAfterHour = selectThinning(hour, CONTINUOUS_THINNING, 3600_000).filter((d) => d.keep).length;
+    const hourlyBytes = distinct.size * BS;
+    const rows: [string, string][] = [
+      ['run', `${elapsed.toFixed(0)} s, ${mib(written)} written (${(written / 1048576 / elapsed).toFixed(2)} MiB/s), ${distinct.size} distinct blocks`],
+      ['cycles (points)', `${pts.length}, one every ${interval.toFixed(1)} s`],
+      ['achieved RPO p50 / p95 / max', `${pct(ages, 0.5).toFixed(1)} s / ${pct(ages, 0.95).toFixed(1)} s / ${Math.max(...ages).toFixed(1)} s (target ${TARGET_RPO} s, ${ages.length} samples)`],
+      ['hub CPU', `${((cpu[0]! / elapsed) * 100).toFixed(1)} % of a core`],
+      ['agent CPU (+ qemu-storage-daemon)', `${((cpu[1]! / elapsed) * 100).toFixed(1)} % (+ ${((cpu.slice(2).reduce((a, b) => a + b, 0) / elapsed) * 100).toFixed(1)} %) of a core`],
+      ['store bytes (new chunks)', `${mib(storeBytes)} in ${chunkRows} chunk rows; an hourly incremental of the same writes: ${mib(hourlyBytes)}; changed data ${mib(written)}`],
+      ['point rows after 1 h (thinned)', `${keptAfterHour} (an hourly schedule: 1)`],
+      ['store vs hourly + changed data', `${(storeBytes / (hourlyBytes + written)).toFixed(2)}×`],
+    ];
+    return { rows, headline: `achieved RPO p95 / target RPO: ${(pct(ages, 0.95) / TARGET_RPO).toFixed(2)}× (${pct(ages, 0.95).toFixed(1)} s of ${TARGET_RPO} s)` };
+  } finally {
+    await disk?.close().catch(() => undefined);
+    await agent.stop();
+    await hub.stop();
+    if (!keep) fs.rmSync(root, { recursive: true, force: true });
+    else process.stderr.write(`bench: kept ${root}\n`);
+  }
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`bench:replication failed: ${e.message}\n`);
+  process.exit(1);
+});
