@@ -168,11 +168,22 @@ function writeRuns(out: { file: string; blockSize: number }, chunks: ExtentChunk
     while (i + n < places.length && n < MAX_IOV && places[i + n]!.block === places[i + n - 1]!.block + 1) n++;
     const bufs = places.slice(i, i + n).map((p) => p.data);
     const want = bufs.reduce((a, b) => a + b.length, 0);
-    const put = fs.writevSync(fd, bufs, places[i]!.block * out.blockSize);
-    if (put !== want) throw new Error(`short write (${put} of ${want} bytes)`);
+    writeAll(fd, bufs, want, places[i]!.block * out.blockSize);
     i += n;
   }
   return places.length;
+}
+
+/** pwritev all of `bufs` at `pos`: a short write (a filling disk) continues with the rest, so
+ * the kernel's own error (ENOSPC, EIO) is what the restore reports. */
+function writeAll(fd: number, bufs: Buffer[], want: number, pos: number): void {
+  let put = fs.writevSync(fd, bufs, pos);
+  while (put < want) {
+    const rest = Buffer.concat(bufs).subarray(put);
+    const n = fs.writeSync(fd, rest, 0, rest.length, pos + put);
+    if (n === 0) throw new Error(`short write (${put} of ${want} bytes)`);
+    put += n;
+  }
 }
 
 parentPort?.on('message', (m: WorkerRequest) => {
