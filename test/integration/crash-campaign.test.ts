@@ -7,23 +7,13 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PruneReport, VerifyResultView } from '../../src/protocol/operator.js';
+import { rng } from '../helpers/rng.js';
 import { Cluster, PinnedHubProc, backup, freePort, points, randomImage, restoredSha, sha256File, storeConsistency, waitFor } from './support.js';
 
 const SEED = Number(process.env.DRC_CAMPAIGN_SEED ?? 20261203);
 const BLOCK = 65536;
 const IMAGE_MIB = 16;
 
-/** mulberry32: a small seeded generator, so a failing campaign can be replayed with its seed */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = rng(SEED);
 const between = (lo: number, hi: number) => Math.floor(lo + random() * (hi - lo));
 
