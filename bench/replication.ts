@@ -16,6 +16,7 @@ import { NbdClient } from '../agent/nbd/client.js';
 import { AgentProc, HubProc, tempDir, waitConnected, waitFor } from '../test/helpers/cluster.js';
 import { CONTINUOUS_THINNING, selectThinning } from '../src/scheduler/thinning.js';
 import { failbackReturn } from './failback-return.js';
+import { daemonsUnder } from '../test/integration/qemu-support.js';
 
 const SECONDS = Number(process.env.BENCH_REPLICATION_SECONDS ?? 300);
 const DISK_MIB = Number(process.env.BENCH_REPLICATION_MIB ?? 2048);
@@ -32,21 +33,6 @@ function cpuSeconds(pid: number): number {
   const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
   return ticks / 100;
-}
-
-/** Pids of the agent's qemu-storage-daemon (its command line names the agent's data directory). */
-function daemonPids(dir: string): number[] {
-  const out: number[] = [];
-  for (const p of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
-      if (cmd[0]?.endsWith('qemu-storage-daemon') && cmd.some((a) => a.includes(dir))) out.push(Number(p));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
 }
 
 const pct = (xs: number[], q: number): number => {
@@ -101,7 +87,7 @@ async function continuous(): Promise<{ rows: [string, string][]; headline: strin
     const firstPoint = (db.prepare('SELECT MAX(id) AS id FROM points').get() as { id: number }).id;
     const storeBefore = (db.prepare('SELECT COALESCE(SUM(length), 0) AS b FROM chunks').get() as { b: number }).b;
     const chunksBefore = (db.prepare('SELECT COUNT(*) AS n FROM chunks').get() as { n: number }).n;
-    const pids = [hub.proc.pid!, agent.proc.pid!, ...daemonPids(agentData)];
+    const pids = [hub.proc.pid!, agent.proc.pid!, ...daemonsUnder(agentData)];
     const cpu0 = pids.map(cpuSeconds);
     process.stderr.write(`bench: ${WRITE_MIBPS} MiB/s of random 64 KiB writes for ${SECONDS} s (target RPO ${TARGET_RPO} s)\n`);
     const distinct = new Set<number>();
