@@ -9,17 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceView, RecoveryReport, RunView } from '../../src/protocol/recovery.js';
 import { qmpOnce } from '../../src/recovery/qemu/qmp.js';
 import { ROOT } from '../helpers/cluster.js';
+import { alive, haveQemu } from './qemu-support.js';
 import { Cluster, PinnedHubProc, backupOk, freePort, sha256File, withCatalog } from './support.js';
 
-const haveQemu = spawnSync('qemu-system-x86_64', ['--version'], { stdio: 'ignore' }).status === 0;
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe.skipIf(!haveQemu)('failback from a qemu failover instance', () => {
   const c = new Cluster();

@@ -11,6 +11,16 @@ import { waitFor, withCatalog } from './support.js';
 
 export const BS = 65536;
 
+export const haveQemu = spawnSync('qemu-system-x86_64', ['--version'], { stdio: 'ignore' }).status === 0;
+/** Whether a process still runs (signal 0). */
+export const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 export const haveNbdcopy = spawnSync('nbdcopy', ['--version'], { stdio: 'ignore' }).status === 0;
 
 /** Write random data to these blocks and flush. */

@@ -10,18 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NbdClient } from '../../agent/nbd/client.js';
 import type { InstanceView, RunView } from '../../src/protocol/recovery.js';
 import { ROOT } from '../helpers/cluster.js';
-import { allocatedBytes } from './qemu-support.js';
+import { alive, allocatedBytes, haveQemu } from './qemu-support.js';
 import { Cluster, PinnedHubProc, backupOk, freePort, packDir, points, sha256File, waitFor, withCatalog } from './support.js';
 
-const haveQemu = spawnSync('qemu-system-x86_64', ['--version'], { stdio: 'ignore' }).status === 0;
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe.skipIf(!haveQemu)('qemu targets boot the recovered guest', () => {
   const c = new Cluster();
