@@ -52,13 +52,16 @@ export class AgentDesk implements SessionHost {
   dropSilent(): void {
     const timeout = this.p.heartbeatTimeoutMs;
     for (const s of this.p.sessions.values()) {
-      const seen = this.p.live.host(s.host).lastSeen ?? 0;
-      if (this.p.clock.now() - seen > timeout) {
+      const heard = this.heard.get(s) ?? 0;
+      if (this.p.clock.elapsed() - heard > timeout) {
         this.p.log('warning', `agent ${s.host}: no heartbeat for ${timeout} ms; dropping the link`);
         s.ws.terminate();
       }
     }
   }
+
+  /** when each link was last heard, on the monotonic clock: a jump of the wall clock drops no link */
+  private readonly heard = new WeakMap<AgentSession, number>();
 
   /** rejected logins are recorded once a minute per source address */
   private readonly rejected = new RejectedLogins();
@@ -91,6 +94,7 @@ export class AgentDesk implements SessionHost {
     const s = new AgentSession(ws, host, remote, this);
     this.p.sessions.set(host, s);
     this.p.live.host(host).lastSeen = this.p.clock.now();
+    this.heard.set(s, this.p.clock.elapsed());
   }
 
   onHello(s: AgentSession, m: AgentMessageOf<'hello'>): void {
@@ -116,6 +120,7 @@ export class AgentDesk implements SessionHost {
 
   onSeen(s: AgentSession): void {
     this.p.live.host(s.host).lastSeen = this.p.clock.now();
+    this.heard.set(s, this.p.clock.elapsed());
   }
 
   onBitmap(s: AgentSession, m: AgentMessageOf<'bitmap'>): void {
@@ -128,6 +133,9 @@ export class AgentDesk implements SessionHost {
       time: new Date(m.time).toISOString(),
     };
     this.p.live.host(s.host).dirty.set(m.volume, dirty);
+    // the scan of a job's volume is over: from here on its progress is the transfer's, and the
+    // watchdog watches it (an agent frozen before its first transfer report is caught too)
+    if (m.jobId) this.p.jobs.progress(m.jobId, 'transfer', 0, dirty.dirtyBytes);
     this.p.monitoring.onBitmap(s, m, dirty.dirtyBytes);
     this.p.feed.broadcast({ type: 'bitmap', host: s.host, volume: m.volume, dirty });
   }

@@ -139,7 +139,7 @@ export class JobRunner {
   }
 
   private begin(j: JobRow, host: string, abort?: AbortController): void {
-    this.running.set(j.id, { host, kind: j.kind, abort, lastBroadcast: 0, movedAt: this.p.clock.now(), moved: '', samples: [], bytesWire: 0, bytesNew: 0 });
+    this.running.set(j.id, { host, kind: j.kind, abort, lastBroadcast: 0, movedAt: this.p.clock.elapsed(), moved: '', samples: [], bytesWire: 0, bytesNew: 0 });
     this.c.updateJob(j.id, { state: 'running', startedAt: this.p.clock.iso() });
     this.p.live.progress.set(j.id, { phase: 'scan', doneBytes: 0, totalBytes: 0, rate: 0, etaSeconds: null });
     this.push(j.id);
@@ -172,7 +172,7 @@ export class JobRunner {
     r.finishing = r.kind !== 'backup' && totalBytes > 0 && doneBytes >= totalBytes;
     if (moved !== r.moved) {
       r.moved = moved;
-      r.movedAt = t;
+      r.movedAt = this.p.clock.elapsed();
     }
     r.samples.push({ t, done: doneBytes });
     while (r.samples.length > 2 && t - r.samples[0]!.t > 5000) r.samples.shift();
@@ -199,7 +199,7 @@ export class JobRunner {
   private failStalled(): void {
     const limit = this.p.limits.stallMs;
     if (!limit) return;
-    const now = this.p.clock.now();
+    const now = this.p.clock.elapsed();
     for (const [id, r] of [...this.running]) {
       // an agent reports no progress while it scans a volume (hours on a big disk): its link's
       // heartbeat timeout, not the watchdog, tells a dead agent there
@@ -218,7 +218,7 @@ export class JobRunner {
   volumeCommitted(jobId: number, bytesNew: number, bytesWire: number): void {
     const r = this.running.get(jobId);
     if (!r) return;
-    r.movedAt = this.p.clock.now();
+    r.movedAt = this.p.clock.elapsed();
     r.bytesWire += bytesWire;
     r.bytesNew += bytesNew;
     this.c.updateJob(jobId, { bytesWire: r.bytesWire, bytesNew: r.bytesNew });

@@ -8,12 +8,16 @@ import type { AgentVolumeIo } from './volume-requests.js';
 
 /** Time as the hub sees it (injected: tests and simulated days move it). */
 export interface Clock {
+  /** wall-clock time (ms since the epoch): what is recorded and shown; may jump */
   now(): number;
   iso(): string;
+  /** a monotonic millisecond count for measuring how long something took (heartbeats, the
+   * watchdog): never follows a jump of the wall clock */
+  elapsed(): number;
 }
 
-export function clockOf(now: () => number): Clock {
-  return { now, iso: () => new Date(now()).toISOString() };
+export function clockOf(now: () => number, elapsed: () => number = () => performance.now()): Clock {
+  return { now, iso: () => new Date(now()).toISOString(), elapsed };
 }
 
 export type HubLogLevel = 'info' | 'warning' | 'error';

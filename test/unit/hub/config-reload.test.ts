@@ -35,7 +35,7 @@ function harness(start: ReloadableOptions) {
   let next: ReloadableOptions | Error = start;
   const tiers = [...start.tiers];
   const ports: ConfigReloadPorts = {
-    clock: { now: () => 0, iso: () => '2026-01-01T00:00:00.000Z' },
+    clock: { now: () => 0, iso: () => '2026-01-01T00:00:00.000Z', elapsed: () => 0 },
     journal: {
       event: (level, kind, _h, message) => (events.push(`${level} ${kind}: ${message}`), { id: 1, time: '', level, kind, host: null, message }),
       audit: (actor, action, _t, outcome) => void audit.push(`${actor} ${action} ${outcome}`),
