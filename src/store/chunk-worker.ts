@@ -6,6 +6,7 @@ import { createDecipheriv, createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import zstd from 'zstd-napi/binding.js';
+import { alignUp, alignedArena, directAligned, targetFlags } from './direct-write.js';
 
 /** One chunk inside an extent; `at` is its offset from the extent's start. */
 export interface ExtentChunk {
@@ -32,7 +33,14 @@ export interface ExtentJob {
   /** the pack's key in an encrypted store: stored = nonce(12) || AES-256-GCM ciphertext || tag(16), the hash as AAD */
   key?: Uint8Array;
   /** write into this target (a restore); absent: return the decoded chunks */
-  out?: { file: string; blockSize: number };
+  out?: RestoreTarget;
+}
+
+/** A restore's target file; `direct`: write aligned runs with O_DIRECT (a durable restore). */
+export interface RestoreTarget {
+  file: string;
+  blockSize: number;
+  direct?: boolean;
 }
 
 /** Milliseconds a worker spent in each phase. */
@@ -64,10 +72,13 @@ function openSealed(key: Uint8Array, sealed: Buffer, aad: Uint8Array): Buffer {
 
 const packFds = new Map<string, number>();
 const outFds = new Map<string, number>();
+const directFds = new Map<string, number>();
+/** targets whose filesystem refused a direct write: the page cache from then on */
+const notDirect = new Set<string>();
 // iovecs per pwritev stay well below IOV_MAX
 const MAX_IOV = 256;
 
-function fdOf(map: Map<string, number>, file: string, flags: string): number {
+function fdOf(map: Map<string, number>, file: string, flags: string | number): number {
   let fd = map.get(file);
   if (fd === undefined) {
     // a few packs stay open; a long-running hub must not collect descriptors
@@ -111,10 +122,12 @@ function runExtent(j: ExtentJob): ExtentResult {
     return { ok: false, chunk: 0, message: `pack ${j.pack} cannot be read (${(e as Error).message})`, times };
   }
   times.read += now() - t;
-  const rawTotal = j.chunks.reduce((a, c) => a + c.rawLength, 0);
+  // a direct write needs every chunk at an aligned place of aligned memory, plain ones copied there
+  const direct = j.out?.direct === true;
+  const rawTotal = j.chunks.reduce((a, c) => a + (direct ? alignUp(c.rawLength) : c.rawLength), 0);
   // decoded chunks go to a fresh buffer handed back (decode) or to the reused arena (restore);
   // a plain raw chunk is written from the read buffer as it is
-  const out: Buffer = j.out ? (arena = reuse(arena, rawTotal)) : Buffer.allocUnsafeSlow(rawTotal); // its own ArrayBuffer, transferred
+  const out: Buffer = !j.out ? Buffer.allocUnsafeSlow(rawTotal) : direct ? alignedArena(rawTotal) : (arena = reuse(arena, rawTotal)); // its own ArrayBuffer, transferred
   const decoded: Buffer[] = [];
   let rawAt = 0;
   for (let k = 0; k < j.chunks.length; k++) {
@@ -123,7 +136,7 @@ function runExtent(j: ExtentJob): ExtentResult {
     if (c.at + c.length > got) return { ok: false, chunk: k, message: `pack ${j.pack} is truncated at offset ${j.offset + c.at}`, times };
     t = now();
     const slot = out.subarray(rawAt, rawAt + c.rawLength);
-    rawAt += c.rawLength;
+    rawAt += direct ? alignUp(c.rawLength) : c.rawLength;
     let data: Buffer;
     try {
       const part = stored.subarray(c.at, c.at + c.length);
@@ -131,7 +144,7 @@ function runExtent(j: ExtentJob): ExtentResult {
       if (c.codec === 1) {
         // a frame that decodes to more than the recorded length fails here, to less below
         data = slot.subarray(0, dctx.decompress(slot, plain));
-      } else if (j.out && !j.key) data = plain;
+      } else if (j.out && !j.key && !direct) data = plain;
       else if (plain.length !== c.rawLength) data = plain; // fails the length check below
       else {
         plain.copy(slot);
@@ -155,8 +168,9 @@ function runExtent(j: ExtentJob): ExtentResult {
 }
 
 /** Write each decoded chunk to its blocks: consecutive blocks in one pwritev. */
-function writeRuns(out: { file: string; blockSize: number }, chunks: ExtentChunk[], decoded: Buffer[]): number {
+function writeRuns(out: RestoreTarget, chunks: ExtentChunk[], decoded: Buffer[]): number {
   const fd = fdOf(outFds, out.file, 'r+');
+  const direct = out.direct === true && !notDirect.has(out.file);
   const places: { block: number; data: Buffer }[] = [];
   chunks.forEach((c, k) => {
     for (const b of c.dests) places.push({ block: b, data: decoded[k]! });
@@ -168,16 +182,31 @@ function writeRuns(out: { file: string; blockSize: number }, chunks: ExtentChunk
     while (i + n < places.length && n < MAX_IOV && places[i + n]!.block === places[i + n - 1]!.block + 1) n++;
     const bufs = places.slice(i, i + n).map((p) => p.data);
     const want = bufs.reduce((a, b) => a + b.length, 0);
-    writeAll(fd, bufs, want, places[i]!.block * out.blockSize);
+    const pos = places[i]!.block * out.blockSize;
+    if (direct && directAligned(bufs, pos)) writeDirect(out.file, fd, bufs, want, pos);
+    else writeAll(fd, bufs, want, pos);
     i += n;
   }
   return places.length;
 }
 
-/** pwritev all of `bufs` at `pos`: a short write (a filling disk) continues with the rest, so
- * the kernel's own error (ENOSPC, EIO) is what the restore reports. */
-function writeAll(fd: number, bufs: Buffer[], want: number, pos: number): void {
-  let put = fs.writevSync(fd, bufs, pos);
+/** A run with O_DIRECT; a filesystem that refuses it (EINVAL) gets this and later runs through the page cache. */
+function writeDirect(file: string, buffered: number, bufs: Buffer[], want: number, pos: number): void {
+  let put: number;
+  try {
+    put = fs.writevSync(fdOf(directFds, file, targetFlags(true)), bufs, pos);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+    notDirect.add(file);
+    put = 0;
+  }
+  writeAll(buffered, bufs, want, pos, put);
+}
+
+/** pwritev all of `bufs` at `pos` (`put` bytes of them already written): a short write (a
+ * filling disk) continues with the rest, so the kernel's own error (ENOSPC, EIO) is what the
+ * restore reports. */
+function writeAll(fd: number, bufs: Buffer[], want: number, pos: number, put = fs.writevSync(fd, bufs, pos)): void {
   while (put < want) {
     const rest = Buffer.concat(bufs).subarray(put);
     const n = fs.writeSync(fd, rest, 0, rest.length, pos + put);
@@ -188,15 +217,17 @@ function writeAll(fd: number, bufs: Buffer[], want: number, pos: number): void {
 
 parentPort?.on('message', (m: WorkerRequest) => {
   if ('close' in m) {
-    const fd = outFds.get(m.close);
-    if (fd !== undefined) {
+    for (const fds of [outFds, directFds]) {
+      const fd = fds.get(m.close);
+      if (fd === undefined) continue;
       try {
         fs.closeSync(fd);
       } catch {
         /* the restore already failed on this file; it is removed */
       }
-      outFds.delete(m.close);
+      fds.delete(m.close);
     }
+    notDirect.delete(m.close);
     parentPort!.postMessage({ id: m.id, closed: m.close });
     return;
   }

@@ -9,6 +9,7 @@ import type { BlockStore } from './block-store.js';
 import { chunkPool } from './chunk-pool.js';
 import type { ExtentJob, PhaseTimes } from './chunk-worker.js';
 import { describeBlocks } from './damage.js';
+import { directWritable } from './direct-write.js';
 import { chainMetadataProblems } from './point-check.js';
 import { StoreError } from './errors.js';
 import { FLAG_ZERO, blockLength } from './manifest.js';
@@ -103,6 +104,9 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
   const pool = chunkPool();
   phases.workers = pool.size;
   const fd = fs.openSync(rawTmp, 'w', 0o600); // an image of a host's disk is private
+  // a durable raw restore writes past the page cache: what the final fsync must wait for is
+  // then only the metadata, and no copy of every byte is made into the cache
+  const direct = sync && format === 'raw' && directWritable(rawTmp);
   let written = 0;
   let flushing: Promise<void> | null = null;
   let unflushed = 0;
@@ -137,7 +141,7 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
           length: x.length,
           hashes: hashesOf(x),
           ...(key ? { key: new Uint8Array(key) } : {}),
-          out: { file: rawTmp, blockSize: point.blockSize },
+          out: { file: rawTmp, blockSize: point.blockSize, direct },
           chunks: x.chunks.map((c) => ({ at: c.loc.offset - x.offset, length: c.loc.length, codec: c.loc.codec, rawLength: c.loc.rawLength, dests: c.dests })),
         };
         let r: Awaited<ReturnType<typeof pool.run>>;
@@ -163,7 +167,7 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
         written += r.written;
         const bytes = x.chunks.reduce((a, c) => a + c.loc.rawLength * c.dests.length, 0);
         doneBytes += bytes;
-        if (sync) {
+        if (sync && !direct) {
           unflushed += bytes;
           flush();
         }
