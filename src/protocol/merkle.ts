@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sha256Of64 } from './sha256-pair.js';
 
 /**
  * Merkle root over a volume's block hashes (sha256 leaves, in block order): each level
@@ -18,8 +19,21 @@ export function merkleRoot(leaves: Buffer[]): string {
   return level[0]!.toString('hex');
 }
 
-/** Same, over a packed buffer of 32-byte hashes. */
+/** Same, over a packed buffer of 32-byte hashes (each level packed too: a pair is 64 adjacent bytes). */
 export function merkleRootPacked(hashes: Buffer): string {
+  if (hashes.length > 0 && hashes.length % 32 === 0) {
+    let level = hashes;
+    let n = hashes.length / 32;
+    while (n > 1) {
+      const m = Math.ceil(n / 2);
+      const next = Buffer.allocUnsafe(m * 32);
+      for (let i = 0; i + 1 < n; i += 2) sha256Of64(level, i * 32, next, i * 16);
+      if (n % 2 === 1) level.copy(next, (m - 1) * 32, (n - 1) * 32, n * 32);
+      level = next;
+      n = m;
+    }
+    return level.subarray(0, 32).toString('hex');
+  }
   const leaves: Buffer[] = [];
   for (let o = 0; o < hashes.length; o += 32) leaves.push(hashes.subarray(o, o + 32));
   return merkleRoot(leaves);

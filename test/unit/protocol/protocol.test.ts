@@ -230,4 +230,12 @@ describe('merkleRoot', () => {
     expect(merkleRootPacked(Buffer.concat([a, b, c, d, e]))).toBe(merkleRoot([a, b, c, d, e]));
     expect(merkleRootPacked(Buffer.alloc(0))).toBe(merkleRoot([]));
   });
+
+  it('gives the same root over packed hashes of every volume shape, odd levels included', () => {
+    for (const n of [1, 2, 3, 6, 7, 8, 9, 255, 1000, 1025]) {
+      const hashes = randomBytes(n * 32);
+      const leaves = Array.from({ length: n }, (_, i) => hashes.subarray(i * 32, i * 32 + 32));
+      expect(merkleRootPacked(hashes), `${n} leaves`).toBe(merkleRoot(leaves));
+    }
+  });
 });
