@@ -3,7 +3,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ChunkLocation } from '../catalog/catalog.js';
 import { merkleRootPacked } from '../protocol/merkle.js';
 import type { BlockStore } from './block-store.js';
 import { chunkPool } from './chunk-pool.js';
@@ -12,8 +11,9 @@ import { describeBlocks } from './damage.js';
 import { directWritable } from './direct-write.js';
 import { chainMetadataProblems } from './point-check.js';
 import { StoreError } from './errors.js';
-import { FLAG_ZERO, blockLength } from './manifest.js';
-import { chunksOf, hashesOf, planExtents, type PlannedExtent } from './read-plan.js';
+import { FLAG_ZERO } from './manifest.js';
+import { hashesOf, type PlannedExtent } from './read-plan.js';
+import { RestorePlan } from './restore-plan.js';
 
 export type ImageFormat = 'raw' | 'qcow2' | 'vmdk' | 'vhdx';
 
@@ -82,20 +82,13 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
   if (shape.length > 0) throw new StoreError(`volume ${volumeName}: refusing point ${pointId}, its metadata is inconsistent: ${shape[0]}${shape.length > 1 ? ` (and ${shape.length - 1} more)` : ''}`);
   const map = store.blockMap(pointId);
   const { point } = map;
-  const locate = store.catalog.chunkLocator();
-  // refuse a damaged point before anything is written
-  const { bad, locs } = unreadableBlocks(store, map, locate);
-  if (bad.size > 0 && !opts.allowDamaged) {
-    throw new StoreError(`volume ${volumeName} point ${pointId} is damaged at ${describeBlocks([...bad])}; nothing written (--allow-damaged writes zeros there)`);
-  }
-  const wanted: number[] = [];
-  let doneBytes = 0; // zero and zeroed blocks are holes: done once the file has its size
-  for (let i = 0; i < point.blockCount; i++) {
-    if (map.flags[i]! & FLAG_ZERO || bad.has(i)) doneBytes += blockLength(i, point.blockSize, point.size);
-    else if (!locs[i]) throw new StoreError(`volume ${volumeName} block ${i}: chunk ${map.hashes.subarray(i * 32, i * 32 + 32).toString('hex').slice(0, 16)} is not in the index`);
-    else wanted.push(i);
-  }
-  const extents = planExtents(chunksOf(wanted, map.hashes, (b) => locs[b]), EXTENT);
+  // refuse a point with chunks marked damaged before anything is written; a chunk missing
+  // from the index is found while planning, and fails the restore the same way
+  const damaged = new Set(store.damage.damagedBlocks(map, FLAG_ZERO).map((b) => b.index));
+  const refusal = (blocks: number[]) => new StoreError(`volume ${volumeName} point ${pointId} is damaged at ${describeBlocks(blocks)}; nothing written (--allow-damaged writes zeros there)`);
+  if (damaged.size > 0 && !opts.allowDamaged) throw refusal([...damaged]);
+  const plan = new RestorePlan({ hashes: map.hashes, flags: map.flags, size: point.size, blockSize: point.blockSize, damaged, locate: store.catalog.chunkLocator() }, EXTENT);
+  let dataBytes = 0; // written so far; zero and zeroed blocks are holes, done once the file has its size
   const phases: RestorePhases = { plan: performance.now() - t0, read: 0, decompress: 0, verify: 0, write: 0, flush: 0, fsync: 0, total: 0, workers: 0, bytesRead: 0, reads: 0 };
   const dest = path.resolve(to);
   fs.mkdirSync(path.dirname(dest), { recursive: true });
@@ -166,28 +159,37 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
         }
         written += r.written;
         const bytes = x.chunks.reduce((a, c) => a + c.loc.rawLength * c.dests.length, 0);
-        doneBytes += bytes;
+        dataBytes += bytes;
         if (sync && !direct) {
           unflushed += bytes;
           flush();
         }
-        opts.onProgress?.({ doneBytes, totalBytes: point.size });
+        opts.onProgress?.({ doneBytes: dataBytes + plan.holeBytes, totalBytes: point.size });
       } finally {
         store.releasePack(x.packName);
       }
     };
+    // the Merkle root is computed once everything is planned, while the workers still write;
+    // every chunk's hash is checked against the manifest, so the image's root is the map's
+    let root = '';
+    const planning = plan
+      .run(
+        () => failure !== null || opts.signal?.aborted === true,
+        () => opts.allowDamaged === true,
+      )
+      .then(() => {
+        if (plan.missing.length > 0 && !opts.allowDamaged) failure ??= refusal(plan.missing);
+        else root = merkleRootPacked(map.hashes);
+      });
     // a bounded window of extents in flight keeps the workers busy and memory (and the pack cache) bounded
-    let next = 0;
-    const lanes = Array.from({ length: Math.min(extents.length, pool.size * 2) }, async () => {
-      while (next < extents.length) await runExtent(extents[next++]!);
+    const lanes = Array.from({ length: pool.size * 2 }, async () => {
+      for (let x = await plan.next(); x; x = await plan.next()) await runExtent(x);
     });
-    await Promise.all(lanes);
+    await Promise.all([planning, ...lanes]);
     await pool.closeFile(rawTmp);
     await flushing;
     if (opts.signal?.aborted) throw new StoreError('restore cancelled');
     if (failure) throw failure;
-    // every chunk's hash was checked against the manifest, so the image's root is the map's
-    const root = merkleRootPacked(map.hashes);
     if (root !== point.merkleRoot) {
       throw new StoreError(`volume ${volumeName} point ${pointId}: Merkle root ${root.slice(0, 16)} differs from recorded ${point.merkleRoot.slice(0, 16)}`);
     }
@@ -202,7 +204,7 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
     fs.renameSync(tmp, dest);
     opts.onProgress?.({ doneBytes: point.size, totalBytes: point.size });
     phases.total = performance.now() - t0;
-    return { path: dest, format, size: point.size, blocksWritten: written, merkleRoot: root, zeroedBlocks: [...bad].sort((a, b) => a - b), phases };
+    return { path: dest, format, size: point.size, blocksWritten: written, merkleRoot: root, zeroedBlocks: [...damaged, ...plan.missing].sort((a, b) => a - b), phases };
   } catch (e) {
     await flushing;
     try {
@@ -215,19 +217,6 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
     fs.rmSync(tmp, { force: true });
     throw e;
   }
-}
-
-/** Where each block's chunk lies, and the blocks whose chunk is marked damaged or missing from the index. */
-function unreadableBlocks(store: BlockStore, map: { hashes: Buffer; flags: Uint8Array }, locate: (h: Buffer) => ChunkLocation | undefined) {
-  const bad = new Set(store.damage.damagedBlocks(map, FLAG_ZERO).map((b) => b.index));
-  const locs: (ChunkLocation | undefined)[] = new Array(map.flags.length);
-  for (let i = 0; i < map.flags.length; i++) {
-    if (map.flags[i]! & FLAG_ZERO || bad.has(i)) continue;
-    const loc = locate(map.hashes.subarray(i * 32, i * 32 + 32));
-    if (loc) locs[i] = loc;
-    else bad.add(i);
-  }
-  return { bad, locs };
 }
 
 function run(cmd: string, args: string[]): Promise<{ code: number; stderr: string }> {

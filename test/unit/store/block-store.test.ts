@@ -192,4 +192,19 @@ describe('BlockStore', () => {
     expect(fs.existsSync(out)).toBe(false);
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('damaged.img'))).toEqual([]);
   });
+
+  it('refuses a point whose chunk is missing from the index, naming the block, and leaves no file; --allow-damaged writes zeros there', async () => {
+    const v1 = makeImage();
+    const full = commit(v1, all, null);
+    catalog.repos.maintenance.deleteChunks([sha(blockOf(v1, 8))]);
+    const out = path.join(dir, 'lost.img');
+    await expect(restoreVolume(store, full, 'disk', out)).rejects.toThrow(/^volume disk point \d+ is damaged at block 8; nothing written/);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('lost.img'))).toEqual([]);
+    const r = await restoreVolume(store, full, 'disk', out, { allowDamaged: true });
+    expect(r.zeroedBlocks).toEqual([8]);
+    const bytes = fs.readFileSync(out);
+    expect(isZero(blockOf(bytes, 8))).toBe(true);
+    expect(Buffer.compare(blockOf(bytes, 7), blockOf(v1, 7))).toBe(0);
+    expect(Buffer.compare(blockOf(bytes, 10), blockOf(v1, 10))).toBe(0);
+  });
 });
