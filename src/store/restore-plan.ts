@@ -30,6 +30,8 @@ export class RestorePlan {
   readonly missing: number[] = [];
   /** bytes of zero blocks and of blocks left as zeros (holes: done once the file has its size) */
   holeBytes = 0;
+  /** milliseconds spent looking up and planning (while the workers run) */
+  planMs = 0;
 
   constructor(
     private readonly input: PlanInput,
@@ -47,7 +49,10 @@ export class RestorePlan {
     const batch = this.input.batch ?? (<T>(fn: () => T): T => fn());
     try {
       for (let from = 0; from < flags.length && !stop(); from += per) {
-        if (!batch(() => this.planWindow(from, Math.min(flags.length, from + per), onMissing))) return;
+        const t = performance.now();
+        const go = batch(() => this.planWindow(from, Math.min(flags.length, from + per), onMissing));
+        this.planMs += performance.now() - t;
+        if (!go) return;
         this.wake();
         await new Promise<void>((r) => setImmediate(r));
       }

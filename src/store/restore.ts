@@ -24,8 +24,12 @@ export interface RestoreProgress {
 
 /** Where a restore spent its time: worker phases summed over the workers, the rest wall-clock. */
 export interface RestorePhases extends PhaseTimes {
-  /** reading the manifests and the chunk index, planning the reads */
+  /** checking and reading the manifests before the first read */
   plan: number;
+  /** looking up the chunks and planning the reads, window by window while the workers run */
+  lookup: number;
+  /** 1 when the blocks were written with O_DIRECT (a durable raw restore) */
+  direct: number;
   /** wall time of the flushes while writing (they overlap the other phases) */
   flush: number;
   /** the final fsync before success */
@@ -89,7 +93,7 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
   if (damaged.size > 0 && !opts.allowDamaged) throw refusal([...damaged]);
   const plan = new RestorePlan({ hashes: map.hashes, flags: map.flags, size: point.size, blockSize: point.blockSize, damaged, locate: store.catalog.chunkLocator(), batch: (fn) => store.catalog.tx(fn) }, EXTENT);
   let dataBytes = 0; // written so far; zero and zeroed blocks are holes, done once the file has its size
-  const phases: RestorePhases = { plan: performance.now() - t0, read: 0, decompress: 0, verify: 0, write: 0, flush: 0, fsync: 0, total: 0, workers: 0, bytesRead: 0, reads: 0 };
+  const phases: RestorePhases = { plan: performance.now() - t0, lookup: 0, direct: 0, read: 0, decompress: 0, verify: 0, write: 0, flush: 0, fsync: 0, total: 0, workers: 0, bytesRead: 0, reads: 0 };
   const dest = path.resolve(to);
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   const tmp = `${dest}.partial-${process.pid}`;
@@ -100,6 +104,7 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
   // a durable raw restore writes past the page cache: what the final fsync must wait for is
   // then only the metadata, and no copy of every byte is made into the cache
   const direct = sync && format === 'raw' && directWritable(rawTmp);
+  phases.direct = direct ? 1 : 0;
   let written = 0;
   let flushing: Promise<void> | null = null;
   let unflushed = 0;
@@ -186,6 +191,7 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
       for (let x = await plan.next(); x; x = await plan.next()) await runExtent(x);
     });
     await Promise.all([planning, ...lanes]);
+    phases.lookup = plan.planMs;
     await pool.closeFile(rawTmp);
     await flushing;
     if (opts.signal?.aborted) throw new StoreError('restore cancelled');
