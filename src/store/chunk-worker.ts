@@ -114,20 +114,25 @@ function reuse(buf: Buffer, n: number): Buffer {
 function runExtent(j: ExtentJob): ExtentResult {
   const times: PhaseTimes = { read: 0, decompress: 0, verify: 0, write: 0 };
   let t = now();
-  const stored = (readBuf = reuse(readBuf, j.length));
-  let got: number;
-  try {
-    got = fs.readSync(fdOf(packFds, j.pack, 'r'), stored, 0, j.length, j.offset);
-  } catch (e) {
-    return { ok: false, chunk: 0, message: `pack ${j.pack} cannot be read (${(e as Error).message})`, times };
-  }
-  times.read += now() - t;
-  // a direct write needs every chunk at an aligned place of aligned memory, plain ones copied there
+  // a direct write needs every chunk at an aligned place of aligned memory
   const direct = j.out?.direct === true;
   const rawTotal = j.chunks.reduce((a, c) => a + (direct ? alignUp(c.rawLength) : c.rawLength), 0);
   // decoded chunks go to a fresh buffer handed back (decode) or to the reused arena (restore);
   // a plain raw chunk is written from the read buffer as it is
   const out: Buffer = !j.out ? Buffer.allocUnsafeSlow(rawTotal) : direct ? alignedArena(rawTotal) : (arena = reuse(arena, rawTotal)); // its own ArrayBuffer, transferred
+  const stored = (readBuf = reuse(readBuf, j.length));
+  // direct and unencrypted: plain chunks are read straight into their aligned places (no copy)
+  let inPlace = direct && !j.key;
+  let got: number;
+  try {
+    const fd = fdOf(packFds, j.pack, 'r');
+    const parts = inPlace ? readParts(j, stored, out) : null;
+    inPlace = parts !== null;
+    got = parts ? fs.readvSync(fd, parts, j.offset) : fs.readSync(fd, stored, 0, j.length, j.offset);
+  } catch (e) {
+    return { ok: false, chunk: 0, message: `pack ${j.pack} cannot be read (${(e as Error).message})`, times };
+  }
+  times.read += now() - t;
   const decoded: Buffer[] = [];
   let rawAt = 0;
   for (let k = 0; k < j.chunks.length; k++) {
@@ -144,7 +149,8 @@ function runExtent(j: ExtentJob): ExtentResult {
       if (c.codec === 1) {
         // a frame that decodes to more than the recorded length fails here, to less below
         data = slot.subarray(0, dctx.decompress(slot, plain));
-      } else if (j.out && !j.key && !direct) data = plain;
+      } else if (inPlace && readInPlace(c)) data = slot;
+      else if (j.out && !j.key && !direct) data = plain;
       else if (plain.length !== c.rawLength) data = plain; // fails the length check below
       else {
         plain.copy(slot);
@@ -165,6 +171,30 @@ function runExtent(j: ExtentJob): ExtentResult {
   const written = writeRuns(j.out, j.chunks, decoded);
   times.write += now() - t;
   return { ok: true, written, times };
+}
+
+const readInPlace = (c: ExtentChunk): boolean => c.codec !== 1 && c.length === c.rawLength;
+// iovecs per preadv stay within IOV_MAX (libuv would cut the read short there)
+const MAX_READ_IOV = 1024;
+
+/**
+ * The extent as iovecs for one preadv: each plain chunk into its place in `out` (laid out as
+ * runExtent lays out a direct restore's chunks), compressed chunks and the bytes between chunks
+ * into `stored` at their offsets. null when that does not fit (too many pieces).
+ */
+function readParts(j: ExtentJob, stored: Buffer, out: Buffer): Buffer[] | null {
+  const parts: Buffer[] = [];
+  let at = 0;
+  let rawAt = 0;
+  for (const c of j.chunks) {
+    if (c.at < at) return null; // not in offset order: read it whole
+    if (c.at > at) parts.push(stored.subarray(at, c.at));
+    parts.push(readInPlace(c) ? out.subarray(rawAt, rawAt + c.length) : stored.subarray(c.at, c.at + c.length));
+    at = c.at + c.length;
+    rawAt += alignUp(c.rawLength);
+  }
+  if (at < j.length) parts.push(stored.subarray(at, j.length));
+  return parts.length <= MAX_READ_IOV ? parts : null;
 }
 
 /** Write each decoded chunk to its blocks: consecutive blocks in one pwritev. */
