@@ -83,11 +83,14 @@ async function main(): Promise<void> {
     const drill = async (instant: boolean) => {
       process.stderr.write(`bench: drill${instant ? ' --instant' : ''}\n`);
       const t = performance.now();
+      const hubCpu = cpuSeconds(hub.proc.pid!);
       const v = await hub.json<RunView>(['drill', 'bench', '--target', 'vm', '--yes', ...(instant ? ['--instant'] : [])]);
       const wall = (performance.now() - t) / 1000;
+      // CPU seconds of the drill: the hub's (restore, exports) and the guest's qemu (boot, checks)
+      const cpu = { hub: cpuSeconds(hub.proc.pid!) - hubCpu, qemu: v.instances[0]?.pid ? cpuSeconds(v.instances[0].pid) : NaN };
       const booted = bootPassedSeconds(v);
       await hub.run(['drill', 'cleanup', String(v.id)]);
-      return { v, wall, booted };
+      return { v, wall, booted, cpu };
     };
     const drills = ONLY === 'nbd' ? null : { full: await drill(false), instant: await drill(true) };
 
@@ -106,14 +109,14 @@ async function main(): Promise<void> {
     const gb = (DATA_MIB + 64) / 1024;
     console.log(`drc bench:recovery — ${gb.toFixed(1)} GiB bootable host (64 MiB boot disk + ${DATA_MIB} MiB data), qemu accel ${ACCEL}, ${os.availableParallelism()}-core machine, load ${os.loadavg()[0]!.toFixed(1)}`);
     if (drills) {
-      console.log('case                            booted at   RTO shown   RTO/measured   restore   start    boot    drill wall');
+      console.log('case                            booted at   RTO shown   RTO/measured   restore   start    boot    drill wall   CPU s hub  qemu');
       for (const [name, r] of [['full restore, then boot', drills.full], ['--instant (NBD, restore behind)', drills.instant]] as const) {
         const rto = r.v.rto.actualSeconds ?? NaN;
         // the steps before the boot check passed: restores (none for --instant) and power-on
         const checksAt = r.v.steps.findIndex((s) => s.kind === 'checks');
         const took = (kind: string) => r.v.steps.slice(0, checksAt).filter((s) => s.kind === kind).reduce((a, s) => a + (s.durationMs ?? 0), 0) / 1000;
         console.log(
-          `${name.padEnd(31)} ${`${r.booted.toFixed(1)} s`.padStart(9)}   ${`${rto.toFixed(1)} s`.padStart(9)}   ${(rto / r.booted).toFixed(3).padStart(12)}   ${`${took('restore').toFixed(1)} s`.padStart(7)}  ${`${took('start').toFixed(1)} s`.padStart(6)}  ${`${r.v.bootSeconds?.toFixed(1)} s`.padStart(6)}  ${`${r.wall.toFixed(1)} s`.padStart(10)}`,
+          `${name.padEnd(31)} ${`${r.booted.toFixed(1)} s`.padStart(9)}   ${`${rto.toFixed(1)} s`.padStart(9)}   ${(rto / r.booted).toFixed(3).padStart(12)}   ${`${took('restore').toFixed(1)} s`.padStart(7)}  ${`${took('start').toFixed(1)} s`.padStart(6)}  ${`${r.v.bootSeconds?.toFixed(1)} s`.padStart(6)}  ${`${r.wall.toFixed(1)} s`.padStart(10)}   ${r.cpu.hub.toFixed(1).padStart(9)}  ${r.cpu.qemu.toFixed(1).padStart(4)}`,
         );
       }
       for (const [name, r] of [['full', drills.full], ['instant', drills.instant]] as const) console.log(`power-on (${name}): ${r.v.steps.find((s) => s.kind === 'start')?.detail ?? '-'}`);

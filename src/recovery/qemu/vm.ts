@@ -152,7 +152,7 @@ export async function startVm(binary: string, launch: Omit<VmLaunch, 'accel'>, l
     await waitGone(p.pid, 3000);
     if (want === 'kvm') throw new TargetError(`KVM could not run the guest (${failed}); use accel: tcg or auto`);
     memo.remember(binary, failed, new Date(poweredOnAt));
-    note = `KVM failed (${failed}); started again under TCG, and later starts on this machine go straight to TCG`;
+    note = `KVM failed (${failed}) after ${((Date.now() - poweredOnAt) / 1000).toFixed(1)} s; started again under TCG, and later starts on this machine go straight to TCG`;
   } else if (want === 'auto') {
     note = broken ? `KVM failed on this machine at ${broken.at} (${broken.reason}); started under TCG` : '/dev/kvm is not usable; started under TCG';
   }
