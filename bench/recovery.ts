@@ -92,7 +92,13 @@ async function main(): Promise<void> {
       await hub.run(['drill', 'cleanup', String(v.id)]);
       return { v, wall, booted, cpu };
     };
-    const drills = ONLY === 'nbd' ? null : { full: await drill(false), instant: await drill(true) };
+    // BENCH_INSTANT_FIRST=1 runs the --instant drill first (to see whether the order matters)
+    const drills =
+      ONLY === 'nbd'
+        ? null
+        : process.env.BENCH_INSTANT_FIRST === '1'
+          ? await (async () => { const instant = await drill(true); return { instant, full: await drill(false) }; })()
+          : { full: await drill(false), instant: await drill(true) };
 
     const m = await hub.json<InstanceView>(['mount', 'bench', '--volume', 'data']);
     await nbdThroughput(m.nbd!, 'data', 8); // warm the page cache of the packs
