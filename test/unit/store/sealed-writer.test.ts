@@ -84,4 +84,21 @@ describe('ChunkWriter sealing in worker threads', () => {
     await w.sealAsync().catch(() => undefined);
     expect(backend.list()).toEqual([]);
   });
+
+  it('asks its feeder to wait while the seal workers are behind, and lets it go on once they catch up', async () => {
+    const w = new ChunkWriter(backend, { cipher, sealPool: pool, background: true });
+    const block = randomBytes(65536);
+    let i = 0;
+    // put as fast as frames could arrive, with no turn of the event loop for the workers' answers
+    while (!w.congested() && i < 4096) {
+      const h = Buffer.alloc(32);
+      h.writeUInt32LE(++i);
+      w.put(h, CODEC_RAW, block.length, block);
+    }
+    expect(w.congested()).toBe(true);
+    await w.drained();
+    expect(w.congested()).toBe(false);
+    const { chunks } = await w.sealAsync();
+    expect(chunks.length).toBe(i);
+  });
 });
