@@ -89,8 +89,8 @@ export class ScanTracker implements VolumeTracker {
   }
 
   /** A full in one pass (full-upload.ts): blocks start..end read once, hashed and framed. */
-  readFull(start: number, end: number, size: number, job: { jobId: number; volumeIndex: number }): Promise<FullResult> {
-    return fullReaders.run({ path: this.vol.path, blockSize: this.vol.blockSize, size, start, end, jobId: job.jobId, volumeIndex: job.volumeIndex });
+  readFull(start: number, end: number, size: number, job: { jobId: number; volumeIndex: number }, out: Buffer): Promise<FullResult> {
+    return fullReaders.run({ path: this.vol.path, blockSize: this.vol.blockSize, size, start, end, jobId: job.jobId, volumeIndex: job.volumeIndex, out });
   }
 
   async commit(_pointId: number, save: () => void): Promise<void> {
