@@ -99,6 +99,8 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
 
   open(): Promise<void> {
     warmHashers();
+    senders.warm();
+    fullReaders.warm();
     return this.serial(async () => void (await this.connect()));
   }
 

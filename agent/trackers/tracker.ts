@@ -73,7 +73,12 @@ export class ScanTracker implements VolumeTracker {
     private readonly statSize: (path: string) => number,
   ) {}
 
-  async open(): Promise<void> {}
+  /** Boot the worker threads now: a backup's scan and sends should not wait for them to start. */
+  async open(): Promise<void> {
+    this.pool.warm();
+    senders.warm();
+    fullReaders.warm();
+  }
 
   async size(): Promise<number> {
     return this.statSize(this.vol.path);
