@@ -36,6 +36,15 @@ export function canReadFull(t: VolumeTracker): t is VolumeTracker & OnePassReade
 }
 
 export async function uploadFullOnePass(link: JobLink, job: UploadJob, vol: VolumeSpec, state: AgentState, tracker: VolumeTracker & OnePassReader, volumeBytes: number): Promise<UploadResult> {
+  try {
+    return await onePass(link, job, vol, state, tracker, volumeBytes);
+  } finally {
+    // fulls are rare: between them the agent keeps none of their slabs mapped
+    frameSlabs.trim();
+  }
+}
+
+async function onePass(link: JobLink, job: UploadJob, vol: VolumeSpec, state: AgentState, tracker: VolumeTracker & OnePassReader, volumeBytes: number): Promise<UploadResult> {
   const t0 = performance.now();
   const size = tracker.beginFull ? await tracker.beginFull() : volumeBytes;
   const bs = vol.blockSize;

@@ -100,7 +100,6 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
   open(): Promise<void> {
     warmHashers();
     senders.warm();
-    fullReaders.warm();
     return this.serial(async () => void (await this.connect()));
   }
 
@@ -346,6 +345,7 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
   private async release(f: Frozen, settle: (node: VolumeNode) => Promise<void>): Promise<void> {
     for (const slab of f.slabs) readSlabs.give(slab);
     f.slabs = [];
+    fullSlabs.trim();
     f.kept.clear();
     try {
       await f.nbd?.close();

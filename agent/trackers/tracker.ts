@@ -73,11 +73,10 @@ export class ScanTracker implements VolumeTracker {
     private readonly statSize: (path: string) => number,
   ) {}
 
-  /** Boot the worker threads now: a backup's scan and sends should not wait for them to start. */
+  /** Boot the incremental's worker threads now: its scan and sends should not wait for them (a full, seconds long, boots its own). */
   async open(): Promise<void> {
     this.pool.warm();
     senders.warm();
-    fullReaders.warm();
   }
 
   async size(): Promise<number> {
