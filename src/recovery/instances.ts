@@ -12,6 +12,7 @@ import { NbdExportServer, type NbdDamage } from '../store/nbd-server.js';
 import type { Clock } from './executor.js';
 import { RecoveryError } from './errors.js';
 import type { VmDisk } from './qemu/command-line.js';
+import { KvmMemo } from './qemu/kvm-memo.js';
 import { createOverlay, firmwareFile, isInstanceProcess, requireQemu, socketPath, startVm, stopVm, tail, type RunningVm } from './qemu/vm.js';
 
 export interface BootRequest {
@@ -56,13 +57,17 @@ export class RecoveredInstances {
   /** NBD exports by instance id (mounts) or `run:host:volume` (instant recovery) */
   private readonly exports = new Map<string, ExportHandle>();
   private readonly vms = new Map<number, RunningVm>();
+  /** KVM's verdict on this machine, kept with the hub's data */
+  private readonly kvm: KvmMemo;
 
   constructor(
     readonly store: InstanceStore,
     private readonly blocks: BlockStore,
     private readonly clock: Clock,
     private readonly dataDir: string,
-  ) {}
+  ) {
+    this.kvm = new KvmMemo(path.join(dataDir, 'kvm-failed.json'));
+  }
 
   private iso(): string {
     return new Date(this.clock.now()).toISOString();
@@ -137,7 +142,7 @@ export class RecoveredInstances {
     const vm = await startVm(req.spec.binary, {
       name: `drc-${req.host}-run${req.runId}`, spec: req.spec, disks, forwards, bindAddress: bind,
       console: consoleFile, qmp, pidFile: path.join(dir, 'qemu.pid'), firmwareFile: fw,
-    }, path.join(dir, 'qemu.log'));
+    }, path.join(dir, 'qemu.log'), this.kvm);
     this.vms.set(vm.pid, vm);
     const row = this.store.add({
       kind: req.kind, host: req.host, runId: req.runId, target: req.target, pid: vm.pid, accel: vm.accel, network: req.spec.network,
