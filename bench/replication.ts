@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { NbdClient } from '../agent/nbd/client.js';
+import { NbdClient } from '../src/protocol/nbd/client.js';
 import { AgentProc, HubProc, tempDir, waitConnected, waitFor } from '../test/helpers/cluster.js';
 import { CONTINUOUS_THINNING, selectThinning } from '../src/scheduler/thinning.js';
 import { failbackReturn } from './failback-return.js';
