@@ -30,7 +30,7 @@ export async function failbackReturn(mib: number, keepDir: boolean): Promise<Fai
     if (job.state !== 'succeeded') throw new Error(`backup failed: ${job.error}`);
     const fo = await hub.json<RunView>(['failover', 'h1', '--confirm', 'h1']);
     const dr = fo.hosts[0]!.points[0]!.image;
-    const blocks = Math.floor((mib << 20) / BS);
+    const blocks = Math.floor((mib * 1048576) / BS);
     const drSide = rewriteBlocks(dr, Math.round(blocks * 0.05));
     const srcSide = rewriteBlocks(image, Math.round(blocks * 0.01));
     const union = new Set([...drSide, ...srcSide]).size;
