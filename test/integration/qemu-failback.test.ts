@@ -59,7 +59,9 @@ describe.skipIf(!haveQemu)('failback from a qemu failover instance', () => {
     expect(r.code, r.stderr).toBe(0);
     const v = JSON.parse(r.stdout) as RunView;
     expect(v).toMatchObject({ kind: 'failback', state: 'completed' });
-    expect(v.steps.find((s) => s.kind === 'cutover')?.detail).toMatch(/stopped, its overlay merged/);
+    expect(v.steps.find((s) => s.kind === 'reverse-sync')?.detail).toMatch(/while instance \d+ runs/);
+    expect(v.steps.find((s) => s.kind === 'cutover')?.detail).toMatch(/paused/);
+    expect(v.steps.find((s) => s.kind === 'checks')?.detail).toMatch(/stopped, its overlay merged/);
     expect(alive(inst.pid!)).toBe(false);
     expect(sha256File(image)).not.toBe(before);
     expect(sha256File(source)).toBe(sha256File(image));
