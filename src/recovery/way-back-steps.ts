@@ -11,7 +11,7 @@ import { formatBytes } from '../format/human.js';
 import type { StepContext } from './executor.js';
 import type { RecoveryHost } from './host.js';
 import { differingBlocks, readBlocks } from './image-hashes.js';
-import { changedDiff, diffVolume, type VolumeDiff } from './way-back-diff.js';
+import { changedDiff, diffVolume, lastDelta, type VolumeDiff } from './way-back-diff.js';
 import { liveDiskHashes, liveRound, trackedInstance, volumeBlockSize } from './way-back-live.js';
 import { pauseInstance, resumeInstance } from './qemu/dirty-tracking.js';
 import type { InstanceRow } from '../catalog/instance-store.js';
@@ -156,7 +156,7 @@ async function cutover(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<St
   let union = 0;
   let hashed = 0;
   for (const p of h.points) {
-    const x = await changedDiff(d.host, h.host, p, ctx.signal);
+    const x = stopped ? await changedDiff(d.host, h.host, p, ctx.signal) : await lastDelta(d.host, h.host, p, ctx.signal);
     const sent = await sendDiff(d.host, h.host, x, ctx.signal);
     blocks += sent.blocks;
     bytes += sent.bytes;
