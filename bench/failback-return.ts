@@ -13,6 +13,7 @@ const BS = 65536;
 export interface FailbackFigures {
   rows: [string, string][];
   ratio: number;
+  downtimeSeconds: number | null;
 }
 
 export async function failbackReturn(mib: number, keepDir: boolean): Promise<FailbackFigures> {
@@ -45,6 +46,7 @@ export async function failbackReturn(mib: number, keepDir: boolean): Promise<Fai
     const ratio = w.bytesSent / (union * BS);
     return {
       ratio,
+      downtimeSeconds: w.downtimeSeconds ?? null,
       rows: [
         ['failback: changed blocks', `${drSide.length} at the DR site (5 %), ${srcSide.length} at the source (1 %), union ${union} (${(union * BS / 1048576).toFixed(1)} MiB)`],
         ['failback: sent back', `${w.blocksSent} blocks, ${(w.bytesSent / 1048576).toFixed(1)} MiB = ${ratio.toFixed(2)}× the union; source hashed ${w.sourceHashedBlocks ?? '?'} of ${blocks} blocks`],

@@ -8,7 +8,9 @@
 // hour of the same workload on a moved clock (bench/replication-hour.ts): catalog rows and
 // store bytes against an hourly schedule plus the changed data; BENCH_HOUR_CYCLE_SECONDS
 // (default 30: 120 cycles; 5 is the production cycle, 720 of them) and BENCH_HOUR_MIB (default
-// the disk's size). Then the failback of a host of the same size (bench/failback-return.ts).
+// the disk's size). Then the failback of a host of the same size from the hub's directory
+// target (bench/failback-return.ts) and, with qemu installed, from a running qemu instance
+// (bench/failback-qemu.ts).
 // BENCH_ONLY=continuous (the real-time run and the hour), hour, or failback runs one part.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -16,6 +18,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { NbdClient } from '../src/protocol/nbd/client.js';
 import { AgentProc, HubProc, tempDir, waitConnected, waitFor } from '../test/helpers/cluster.js';
+import { spawnSync } from 'node:child_process';
+import { failbackFromInstance } from './failback-qemu.js';
 import { failbackReturn } from './failback-return.js';
 import { simulatedHour } from './replication-hour.js';
 import { daemonsUnder } from '../test/integration/qemu-support.js';
@@ -61,7 +65,13 @@ async function main(): Promise<void> {
   if (only === '' || only === 'failback') {
     const f = await failbackReturn(DISK_MIB, keep);
     rows.push(...f.rows);
-    headline = headline ? `${headline}; failback sent ${f.ratio.toFixed(2)}× the union` : `failback sent back ${f.ratio.toFixed(2)}× the union of changed blocks`;
+    let hl = `failback sent ${f.ratio.toFixed(2)}× the union, cut-over ${f.downtimeSeconds ?? '?'} s`;
+    if (spawnSync('qemu-system-x86_64', ['--version'], { stdio: 'ignore' }).status === 0) {
+      const q = await failbackFromInstance(DISK_MIB, keep);
+      rows.push(...q.rows);
+      hl += ` (from a qemu instance: ${q.ratio.toFixed(2)}×, ${q.downtimeSeconds ?? '?'} s)`;
+    }
+    headline = headline ? `${headline}; ${hl}` : hl;
   }
   const w = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v] of rows) process.stdout.write(`${k.padEnd(w)}  ${v}\n`);
