@@ -123,3 +123,17 @@ export async function liveDiskHashes(host: RecoveryHost, row: InstanceRow, p: Ru
     await round.abandon().catch(() => undefined);
   }
 }
+
+/** The pre-check's forecast for a tracked instance: the blocks the guest wrote (its overlay's) and the source changed since the point. */
+export async function liveForecast(host: RecoveryHost, name: string, row: InstanceRow, p: RunPointView, signal?: AbortSignal): Promise<{ blockSize: number; size: number; union: number; drChanged: number; sourceChanged: number | null }> {
+  const link = linkOf(host, name);
+  const src = await sourceChanges(host, link, p, signal);
+  const blockSize = src.blockSize || volumeBlockSize(host, name, p.volume);
+  const round = await openRound(row.qmp!, row.dir, p.volume, blockSize, { overlay: true, bitmap: false });
+  try {
+    const union = new Set([...round.blocks, ...(src.changed ?? [])]).size;
+    return { blockSize, size: round.size, union, drChanged: round.blocks.length, sourceChanged: src.changed?.length ?? null };
+  } finally {
+    await round.abandon().catch(() => undefined);
+  }
+}

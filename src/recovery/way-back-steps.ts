@@ -12,7 +12,7 @@ import type { StepContext } from './executor.js';
 import type { RecoveryHost } from './host.js';
 import { differingBlocks, readBlocks } from './image-hashes.js';
 import { changedDiff, diffVolume, lastDelta, type VolumeDiff } from './way-back-diff.js';
-import { liveDiskHashes, liveRound, trackedInstance, volumeBlockSize } from './way-back-live.js';
+import { liveDiskHashes, liveForecast, liveRound, trackedInstance, volumeBlockSize } from './way-back-live.js';
 import { pauseInstance, resumeInstance } from './qemu/dirty-tracking.js';
 import type { InstanceRow } from '../catalog/instance-store.js';
 import type { StepOutcome, StepSpec } from './runbook.js';
@@ -77,7 +77,13 @@ async function precheck(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<S
   const bad = gates.filter((g) => !g.ok && g.blocking);
   if (bad.length) return { state: 'failed', detail: bad.map((g) => g.detail).join('; '), error: `pre-check failed: ${bad.map((g) => g.name).join(', ')}` };
   const lines: string[] = [];
+  const live = await liveInstance(d, meta, h);
   for (const p of h.points) {
+    if (live) {
+      const f = await liveForecast(d.host, h.host, live, p, ctx.signal);
+      lines.push(`${p.volume}: at most ${f.union} block(s) (${formatBytes(f.union * f.blockSize)}) to send back: ${f.drChanged} written by instance ${live.id}'s guest so far, source changes ${f.sourceChanged ?? '?'} since point ${p.pointId}`);
+      continue;
+    }
     const x = await changedDiff(d.host, h.host, p, ctx.signal);
     lines.push(`${p.volume}: ${x.differing.length} block(s) (${formatBytes(x.differing.length * x.blockSize)}) to send back; ${changesText(x)}`);
   }

@@ -86,6 +86,9 @@ describe.skipIf(!haveQemu)('failback from a qemu failover instance', () => {
     expect(r.code, r.stderr).toBe(0);
     const v = JSON.parse(r.stdout) as RunView;
     expect(v).toMatchObject({ kind: 'failback', state: 'completed' });
+    // the pre-check counts the guest's writes from its overlay (the DR image under it is the point)
+    expect(Number(/volume disk: (\d+) block\(s\) differ/.exec(r.stderr)?.[1])).toBeGreaterThanOrEqual(3);
+    expect(v.steps.find((s) => s.kind === 'precheck')?.detail).toMatch(/written by instance \d+'s guest/);
     expect(v.steps.find((s) => s.kind === 'reverse-sync')?.detail).toMatch(/while instance \d+ runs/);
     expect(v.steps.find((s) => s.kind === 'cutover')?.detail).toMatch(/paused/);
     expect(v.steps.find((s) => s.kind === 'checks')?.detail).toMatch(/stopped, its overlay merged/);
