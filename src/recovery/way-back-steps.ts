@@ -64,8 +64,8 @@ export function failbackGates(host: RecoveryHost, name: string, points: RunPoint
       ? { name: 'point', ok: false, blocking: true, detail: `no failover of ${name} restored its volumes; use drc failover cancel ${name} to un-fence without failback` }
       : { name: 'point', ok: true, blocking: true, detail: `DR images of failover point(s) ${points.map((p) => p.pointId).join(', ')}` },
   );
-  // a qemu instance writes into its overlay: the cut-over stops it and merges the overlay into the DR image
-  if (targetType === 'qemu') gates.push({ name: 'target', ok: true, blocking: false, detail: `${name} runs as a qemu instance: the cut-over stops it and merges its overlay into the DR image before the last delta` });
+  // a qemu instance writes into its overlay, tracked by the dirty bitmap the hub added at boot
+  if (targetType === 'qemu') gates.push({ name: 'target', ok: true, blocking: false, detail: `${name} runs as a qemu instance: the reverse sync reads the guest's writes while it runs, the cut-over pauses it, and once the source is verified it stops and its overlay is merged into the DR image` });
   const link = host.link(name);
   gates.push({ name: 'agent', ok: link === 'connected', blocking: true, detail: link === 'connected' ? `source agent of ${name} connected` : `source agent of ${name} ${link}: start it on the source host` });
   return gates;
