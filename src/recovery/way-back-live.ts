@@ -48,10 +48,15 @@ export function pointHashes(host: RecoveryHost, pointId: number, blockSize: numb
   }
 }
 
-/** The blocks the source changed since the failover point: its tracker's, and those between its generation and the point. */
+/** The blocks the source changed since the failover point: its tracker's and those between its generation and the point (or, without a tracker's answer, its hashes against the point's). */
 async function sourceChanges(host: RecoveryHost, link: SourceVolumes, p: RunPointView, signal?: AbortSignal): Promise<{ blockSize: number; changed: number[] | null }> {
   const src = await link.changes(p.volume, signal).catch(() => null);
-  if (!src) return { blockSize: 0, changed: null };
+  if (!src) {
+    // no committed generation on the agent: its whole volume hashed against the point instead
+    const whole = await link.hashes(p.volume, signal);
+    const atPoint = pointHashes(host, p.pointId, whole.blockSize, whole.sha.length / 32);
+    return { blockSize: whole.blockSize, changed: atPoint ? differingBlocks(atPoint, whole.sha) : null };
+  }
   const count = Math.ceil(src.size / src.blockSize);
   const atPoint = pointHashes(host, p.pointId, src.blockSize, count);
   const atBase = src.generation === null ? null : src.generation === p.pointId ? atPoint : pointHashes(host, src.generation, src.blockSize, count);
