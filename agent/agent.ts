@@ -240,9 +240,9 @@ export class Agent {
         if (ws.readyState !== WebSocket.OPEN) throw new Error('connection to the hub lost');
         ws.send(JSON.stringify(msg));
       },
-      sendBinary: async (buf) => {
+      sendBinary: async (buf, written) => {
         if (ws.readyState !== WebSocket.OPEN) throw new Error('connection to the hub lost');
-        ws.send(buf);
+        ws.send(buf, written && (() => written()));
         while (ws.bufferedAmount > HIGH_WATER && ws.readyState === WebSocket.OPEN) await new Promise((r) => setTimeout(r, 2));
       },
       expect: <T extends 'need' | 'committed'>(type: T, jobId: number, volume: string, seq?: number) => {

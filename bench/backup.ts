@@ -167,9 +167,11 @@ function printRows(): void {
 
 function cbtRows(cbt: DirtyBitmapBench): void {
   if (!('full' in cbt)) return;
-  const note = (r: typeof cbt.full) => `wire ${r.wire}, job ${r.jobSeconds.toFixed(2)} s, tracker read ${(r.bytesRead / 1048576).toFixed(1)} MiB in ${r.trackerSeconds.toFixed(3)} s`;
-  rows.push({ tool: 'drc-cbt', image: 'cbt', step: 'full', seconds: cbt.full.seconds, bytes: cbt.full.bytesAdded, note: note(cbt.full) });
-  cbt.incrementals.forEach((r, k) => rows.push({ tool: 'drc-cbt', image: 'cbt', step: cbt.incrementals.length > 1 ? `incr ${k + 1}` : 'incremental', seconds: r.seconds, bytes: r.bytesAdded, note: note(r) }));
+  const note = (r: typeof cbt.full) => `wire ${r.wire}, job ${r.jobSeconds.toFixed(2)} s, tracker read ${(r.bytesRead / 1048576).toFixed(1)} MiB in ${r.trackerSeconds.toFixed(3)} s; cpu-s of hub, agent and its qemu-storage-daemon`;
+  // a full reads in one pass with the transfer: its note gives that pass, not a tracker phase
+  const fullNote = `wire ${cbt.full.wire}, job ${cbt.full.jobSeconds.toFixed(2)} s, read ${(cbt.full.bytesRead / 1048576).toFixed(1)} MiB in one pass with the transfer (${cbt.full.transferMs} ms); cpu-s of hub, agent and its qemu-storage-daemon`;
+  rows.push({ tool: 'drc-cbt', image: 'cbt', step: 'full', seconds: cbt.full.seconds, cpu: cbt.full.cpu, bytes: cbt.full.bytesAdded, note: fullNote });
+  cbt.incrementals.forEach((r, k) => rows.push({ tool: 'drc-cbt', image: 'cbt', step: cbt.incrementals.length > 1 ? `incr ${k + 1}` : 'incremental', seconds: r.seconds, cpu: r.cpu, bytes: r.bytesAdded, note: note(r) }));
 }
 
 /** The dirty-bitmap line of the summary: the tracker phase (min/median/max over the incrementals), bytes read / changed, the job. */
@@ -409,6 +411,9 @@ async function main(): Promise<void> {
     console.log('');
     const scanMixed = sections[0]!.scanRun;
     console.log(cbtSummary(cbt, `; scan tracker ${(scanMixed.scanMs / 1000).toFixed(3)} s, read / changed ${(scanMixed.bytesRead / sections[0]!.changedBytes).toFixed(1)}`));
+    const cbtFull = get('drc-cbt', 'cbt', 'full');
+    const scanFull = get('drc', 'mixed', 'full');
+    if (cbtFull && scanFull) console.log(`full of a mixed image through qemu-dirty-bitmap / through scan: ${ratio(cbtFull, scanFull)} wall, ${((cbtFull.cpu ?? 0) / (scanFull.cpu ?? 1)).toFixed(2)} cpu-s (target <= 1)`);
     if (storage.length) for (const l of storageSummary(storage).slice(0, -1)) console.log(l);
     for (const l of hubCpu) console.log(l);
     const heads: string[] = [];

@@ -5,6 +5,9 @@
 # port 80 and prints "drc-guest: booted" on ttyS0. Built from Debian packages only
 # (linux-image-cloud-amd64, busybox-static, extlinux, syslinux-common, fdisk, cpio,
 # e2fsprogs); needs root for the loop mount. The result is cached: a second call copies it.
+# Boots in about 3 s under TCG: SYSLINUX without prompt or timeout, a kernel command line that
+# probes nothing the guest does not use (no ACPI, one UART, no self-tests, no mitigations),
+# unsigned modules, and an /init that goes on as soon as the disk's partition appears.
 #
 #   scripts/make-guest-image.sh OUT.img          (GUEST_SIZE_MIB=64, DRC_GUEST_CACHE=DIR)
 set -euo pipefail
@@ -68,14 +71,23 @@ cp "$(command -v busybox)" "$R/bin/busybox"
 for a in sh mount umount insmod ifconfig route ip httpd cat echo sleep mkdir mknod ls dmesg poweroff; do ln -s busybox "$R/bin/$a"; done
 MODLIST="drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci_modern_dev
   drivers/virtio/virtio_pci drivers/block/virtio_blk net/core/failover drivers/net/net_failover drivers/net/virtio_net"
-for m in $MODLIST; do cp "$MODS/$m.ko" "$R/lib/modules/"; done
+# the signatures are cut off: the kernel checks an appended RSA signature per module (slow under
+# TCG) and only taints itself when there is none (CONFIG_MODULE_SIG_FORCE is off)
+strip_signature() {
+  local f=$1 n sl
+  n=$(stat -c %s "$f")
+  [ "$(tail -c 28 "$f")" = "~Module signature appended~" ] || return 0
+  sl=$(tail -c 32 "$f" | head -c 4 | od -An -tu1 | awk '{print $1*16777216+$2*65536+$3*256+$4}')
+  truncate -s $((n - 28 - 12 - sl)) "$f"
+}
+for m in $MODLIST; do cp "$MODS/$m.ko" "$R/lib/modules/"; strip_signature "$R/lib/modules/$(basename "$m").ko"; done
 {
   echo '#!/bin/sh'
   echo 'mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev 2>/dev/null'
   for m in $MODLIST; do echo "insmod /lib/modules/$(basename "$m").ko 2>/dev/null"; done
   cat <<'INIT'
 echo "drc-guest: drivers loaded" > /dev/ttyS0
-i=0; while ! ls /dev/vd?1 /dev/sd?1 >/dev/null 2>&1 && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+i=0; while [ ! -b /dev/vda1 ] && [ ! -b /dev/sda1 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
 MARKER="(no disk)"
 for DISK in /dev/vd?1 /dev/sd?1; do
   [ -b $DISK ] || continue
@@ -118,7 +130,7 @@ SERIAL 0 115200
 LABEL drc
   KERNEL /boot/vmlinuz
   INITRD /boot/initrd.gz
-  APPEND console=ttyS0,115200 quiet panic=5
+  APPEND console=ttyS0,115200 quiet panic=5 acpi=off mitigations=off nokaslr cryptomgr.notests 8250.nr_uarts=1 tsc=reliable no_timer_check
 CONF
 echo "drc-guest-marker $(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$WORK/mnt/drc-marker"
 extlinux --install "$WORK/mnt/boot" >/dev/null 2>&1 || die "extlinux --install failed"

@@ -13,6 +13,7 @@ import type { Clock } from './executor.js';
 import { RecoveryError } from './errors.js';
 import type { VmDisk } from './qemu/command-line.js';
 import { startDirtyTracking } from './qemu/dirty-tracking.js';
+import { KvmMemo } from './qemu/kvm-memo.js';
 import { createOverlay, firmwareFile, isInstanceProcess, requireQemu, socketPath, startVm, stopVm, tail, type RunningVm } from './qemu/vm.js';
 
 export interface BootRequest {
@@ -57,13 +58,17 @@ export class RecoveredInstances {
   /** NBD exports by instance id (mounts) or `run:host:volume` (instant recovery) */
   private readonly exports = new Map<string, ExportHandle>();
   private readonly vms = new Map<number, RunningVm>();
+  /** KVM's verdict on this machine, kept with the hub's data */
+  private readonly kvm: KvmMemo;
 
   constructor(
     readonly store: InstanceStore,
     private readonly blocks: BlockStore,
     private readonly clock: Clock,
     private readonly dataDir: string,
-  ) {}
+  ) {
+    this.kvm = new KvmMemo(path.join(dataDir, 'kvm-failed.json'));
+  }
 
   private iso(): string {
     return new Date(this.clock.now()).toISOString();
@@ -138,7 +143,7 @@ export class RecoveredInstances {
     const vm = await startVm(req.spec.binary, {
       name: `drc-${req.host}-run${req.runId}`, spec: req.spec, disks, forwards, bindAddress: bind,
       console: consoleFile, qmp, pidFile: path.join(dir, 'qemu.pid'), firmwareFile: fw,
-    }, path.join(dir, 'qemu.log'));
+    }, path.join(dir, 'qemu.log'), this.kvm);
     this.vms.set(vm.pid, vm);
     // a failover instance's writes are tracked from its first moments: failback reads only them
     if (req.kind === 'failover') await startDirtyTracking(qmp, disks.map((d) => d.volume)).catch(() => undefined);

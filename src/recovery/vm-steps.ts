@@ -51,6 +51,8 @@ export async function startHost(d: VmStepDeps, meta: RunMeta, h: RunScopeHost, c
   if (!spec) return { state: 'failed', error: 'the target is not a qemu target' };
   const instant = meta.params.instant === true;
   const nbdDir = path.join(meta.target.dir, `nbd-${h.host}`);
+  // where power-on time goes: the exports (instant recovery), then qemu up to its monitor
+  const t0 = performance.now();
   const disks = [];
   for (const p of h.points) {
     if (instant) {
@@ -68,13 +70,16 @@ export async function startHost(d: VmStepDeps, meta: RunMeta, h: RunScopeHost, c
   // the firmware boots the first disk only: the volume with a boot sector goes first
   disks.sort((a, b) => Number(b.boot) - Number(a.boot));
   const applicable = checksFor(d.checks, h.checks, { host: h.host, tags: d.tags(h.host), tier: h.tier, format: meta.target.format });
+  const tDisks = performance.now();
   const { row, vm } = await d.instances.boot({
     kind: ctx.run.kind === 'drill' ? 'drill' : 'failover', host: h.host, runId: ctx.run.id, target: meta.target.name, spec, dir: meta.target.dir, disks,
     guestPorts: guestPorts(applicable), expiresAt: null,
   });
+  const secs = (a: number, b: number) => `${((b - a) / 1000).toFixed(1)} s`;
+  const took = `${instant ? `exports ready in ${secs(t0, tDisks)}, ` : ''}qemu up in ${secs(tDisks, performance.now())}`;
   const ports = row.ports.map((p) => `${row.kind === 'drill' ? '127.0.0.1' : '*'}:${p.host}→${p.guest}`).join(', ');
   const detail = [
-    `instance ${row.id} of ${h.host} powered on under ${vm.accel.toUpperCase()} (pid ${vm.pid}, ${spec.memoryMiB} MiB, ${spec.cpus} cpu)`,
+    `instance ${row.id} of ${h.host} powered on under ${vm.accel.toUpperCase()} (pid ${vm.pid}, ${spec.memoryMiB} MiB, ${spec.cpus} cpu; ${took})`,
     `network ${row.network}${ports ? `, ports ${ports}` : ''}`,
     instant ? `disks from NBD exports of point(s) ${h.points.map((p) => p.pointId).join(', ')}` : null,
     vm.note,

@@ -1,7 +1,8 @@
 // Worker thread of the pack reader: reads one extent of a pack (several adjacent chunks) with
 // one pread, opens (decrypts), decompresses and checks the sha256 of each chunk, then either
 // writes the chunks into a restore target in runs of consecutive blocks (pwritev) or hands
-// the decoded chunks back (NBD exports). Times each phase so restores can show where time goes.
+// the decoded chunks back (NBD exports: into memory shared with the caller when it gives some,
+// so no fresh buffer is faulted in per job). Times each phase so restores can show where time goes.
 import { createDecipheriv, createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
@@ -33,6 +34,8 @@ export interface ExtentJob {
   key?: Uint8Array;
   /** write into this target (a restore); absent: return the decoded chunks */
   out?: { file: string; blockSize: number };
+  /** decode into [offset, offset + the chunks' raw bytes) of this shared buffer instead of a returned one */
+  into?: { buffer: SharedArrayBuffer; offset: number };
 }
 
 /** Milliseconds a worker spent in each phase. */
@@ -114,7 +117,11 @@ function runExtent(j: ExtentJob): ExtentResult {
   const rawTotal = j.chunks.reduce((a, c) => a + c.rawLength, 0);
   // decoded chunks go to a fresh buffer handed back (decode) or to the reused arena (restore);
   // a plain raw chunk is written from the read buffer as it is
-  const out: Buffer = j.out ? (arena = reuse(arena, rawTotal)) : Buffer.allocUnsafeSlow(rawTotal); // its own ArrayBuffer, transferred
+  const out: Buffer = j.out
+    ? (arena = reuse(arena, rawTotal))
+    : j.into
+      ? Buffer.from(j.into.buffer, j.into.offset, rawTotal)
+      : Buffer.allocUnsafeSlow(rawTotal); // its own ArrayBuffer, transferred
   const decoded: Buffer[] = [];
   let rawAt = 0;
   for (let k = 0; k < j.chunks.length; k++) {
@@ -147,6 +154,7 @@ function runExtent(j: ExtentJob): ExtentResult {
     if (!good) return { ok: false, chunk: k, message: `chunk at offset ${j.offset + c.at} of pack ${j.pack} is damaged (hash mismatch)`, times };
     decoded.push(data);
   }
+  if (j.into) return { ok: true, written: 0, times };
   if (!j.out) return { ok: true, written: 0, times, data: out.buffer as ArrayBuffer };
   t = now();
   const written = writeRuns(j.out, j.chunks, decoded);

@@ -2,8 +2,9 @@
 // mirror of the agent's NBD client): fixed newstyle handshake, NBD_OPT_GO/INFO/EXPORT_NAME,
 // structured replies, base:allocation block status (zero blocks are holes), and every block
 // read from the packs and hash-checked before it is sent (point-reader.ts, off the event loop;
-// requests are served concurrently and answered as they complete). A damaged block answers
-// EIO and is reported with its volume and index; writes answer EPERM.
+// requests are served concurrently and answered as they complete, each reply one writev of the
+// decoded blocks, no copy). A damaged block answers EIO and is reported with its volume and
+// index; writes answer EPERM.
 import fs from 'node:fs';
 import net from 'node:net';
 import type { BlockStore } from './block-store.js';
@@ -107,6 +108,8 @@ class Connection {
   private noZeroes = false;
   private inFlight = 0;
   private closing = false;
+  /** reads whose replies are still being sent: their blocks stay pinned until then */
+  private readonly sending = new Set<() => void>();
 
   constructor(
     private readonly socket: net.Socket,
@@ -121,6 +124,10 @@ class Connection {
     hello.writeBigUInt64BE(IHAVEOPT, 8);
     hello.writeUInt16BE(1 | 2, 16); // FIXED_NEWSTYLE | NO_ZEROES
     this.socket.write(hello);
+    this.socket.on('close', () => {
+      for (const release of this.sending) release();
+      this.sending.clear();
+    });
     this.socket.on('data', (d: Buffer) => {
       this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
       try {
@@ -270,28 +277,31 @@ class Connection {
     return out;
   }
 
-  private simple(handle: Buffer, error: number, ...data: Buffer[]): void {
+  /** header and payload in one writev; `sent` once the socket has taken the last byte (or failed) */
+  private send(h: Buffer, payload: Buffer[], sent?: () => void): void {
+    this.socket.cork();
+    this.socket.write(h);
+    payload.forEach((p, i) => (i === payload.length - 1 && sent ? this.socket.write(p, () => sent()) : this.socket.write(p)));
+    if (payload.length === 0 && sent) sent();
+    this.socket.uncork();
+  }
+
+  private simple(handle: Buffer, error: number, data: Buffer[] = [], sent?: () => void): void {
     const h = Buffer.alloc(16);
     h.writeUInt32BE(SIMPLE_REPLY_MAGIC, 0);
     h.writeUInt32BE(error, 4);
     handle.copy(h, 8);
-    this.socket.cork();
-    this.socket.write(h);
-    for (const d of data) this.socket.write(d);
-    this.socket.uncork();
+    this.send(h, data, sent);
   }
 
-  private chunk(handle: Buffer, type: number, done: boolean, ...payload: Buffer[]): void {
+  private chunk(handle: Buffer, type: number, done: boolean, payload: Buffer[], sent?: () => void): void {
     const h = Buffer.alloc(20);
     h.writeUInt32BE(STRUCTURED_REPLY_MAGIC, 0);
     h.writeUInt16BE(done ? 1 : 0, 4);
     h.writeUInt16BE(type, 6);
     handle.copy(h, 8);
     h.writeUInt32BE(payload.reduce((a, p) => a + p.length, 0), 16);
-    this.socket.cork();
-    this.socket.write(h);
-    for (const p of payload) this.socket.write(p);
-    this.socket.uncork();
+    this.send(h, payload, sent);
   }
 
   private fail(handle: Buffer, errno: number, message: string): void {
@@ -301,7 +311,7 @@ class Connection {
     p.writeUInt32BE(errno, 0);
     p.writeUInt16BE(m.length, 4);
     m.copy(p, 6);
-    this.chunk(handle, REPLY.ERROR, true, p);
+    this.chunk(handle, REPLY.ERROR, true, [p]);
   }
 
   private request(r: { flags: number; type: number; handle: Buffer; offset: number; length: number }): void {
@@ -313,7 +323,7 @@ class Connection {
         return;
       case CMD.FLUSH:
       case CMD.CACHE:
-        return this.structured ? this.chunk(r.handle, 0, true, Buffer.alloc(0)) : this.simple(r.handle, 0);
+        return this.structured ? this.chunk(r.handle, 0, true, [Buffer.alloc(0)]) : this.simple(r.handle, 0);
       case CMD.WRITE:
       case CMD.TRIM:
       case CMD.WRITE_ZEROES:
@@ -331,14 +341,19 @@ class Connection {
     if (r.offset + r.length > this.reader.size || r.length > MAX_REQUEST) return this.fail(r.handle, EINVAL, 'read beyond the end of the export');
     this.inFlight++;
     if (this.inFlight >= MAX_IN_FLIGHT) this.socket.pause();
-    this.reader.readParts(r.offset, r.length).then(
-      (parts) => {
+    this.reader.readPinned(r.offset, r.length).then(
+      ({ parts, release }) => {
         this.counted(r.length);
-        if (this.socket.destroyed) return;
-        if (!this.structured) return this.simple(r.handle, 0, ...parts);
+        if (this.socket.destroyed) return release();
+        this.sending.add(release);
+        const sent = () => {
+          this.sending.delete(release);
+          release();
+        };
+        if (!this.structured) return this.simple(r.handle, 0, parts, sent);
         const off = Buffer.alloc(8);
         off.writeBigUInt64BE(BigInt(r.offset), 0);
-        this.chunk(r.handle, REPLY.OFFSET_DATA, true, off, ...parts);
+        this.chunk(r.handle, REPLY.OFFSET_DATA, true, [off, ...parts], sent);
       },
       (e: unknown) => {
         const message = (e as Error).message;
@@ -363,6 +378,6 @@ class Connection {
       p.writeUInt32BE(e.length, 4 + i * 8);
       p.writeUInt32BE(e.flags, 8 + i * 8);
     });
-    this.chunk(r.handle, REPLY.BLOCK_STATUS, true, p);
+    this.chunk(r.handle, REPLY.BLOCK_STATUS, true, [p]);
   }
 }

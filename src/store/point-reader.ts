@@ -1,19 +1,30 @@
 // Random reads of one volume at one recovery point for NBD exports: blocks are read from the
 // packs, decoded and hash-checked by the shared worker pool (never on the hub's event loop),
 // kept in a small cache of decoded blocks, and read ahead when the reads are sequential.
+// Blocks are decoded into a ring of shared memory (decode-ring.ts) and served from it as they
+// are: a read pins what it returns until its reply is sent.
 // A chunk that fails its check is marked damaged and fails the read with its block named.
 import type { ChunkLocation } from '../catalog/catalog.js';
 import type { BlockMap, BlockStore } from './block-store.js';
 import { chunkPool, type Priority } from './chunk-pool.js';
+import { DecodeRing, type RingRegion } from './decode-ring.js';
 import { StoreError } from './errors.js';
 import { FLAG_ZERO } from './manifest.js';
 import { chunksOf, hashesOf, planExtents, type ExtentLimits, type PlannedExtent } from './read-plan.js';
+
+/** The bytes of a read as views of decoded blocks; `release` once they are sent. */
+export interface PinnedRead {
+  parts: Buffer[];
+  release: () => void;
+}
 
 export interface PointReaderOptions {
   /** decoded blocks kept (bytes) */
   cacheBytes?: number;
   /** how far past a sequential read to decode ahead (bytes) */
   readAheadBytes?: number;
+  /** shared memory blocks are decoded into (bytes); by default the cache, two read-ahead windows and a few jobs */
+  ringBytes?: number;
 }
 
 // small jobs for a request, so its blocks are decoded by all the workers at once; bigger ones
@@ -42,6 +53,9 @@ export class PointReader {
   /** the read-ahead window: it starts small and doubles while the reads stay sequential */
   private window = 1;
   private readonly firstWindow: number;
+  private readonly ring: DecodeRing;
+  /** the ring region of each block decoded (or being decoded) into the ring */
+  private readonly regionOf = new Map<number, RingRegion>();
 
   constructor(
     private readonly store: BlockStore,
@@ -53,9 +67,18 @@ export class PointReader {
     this.blockSize = map.point.blockSize;
     this.locator = store.catalog.chunkLocator();
     this.locs = new Array(map.point.blockCount);
-    this.maxCached = Math.max(16, Math.floor((o.cacheBytes ?? 64 << 20) / this.blockSize));
+    this.maxCached = Math.max(4, Math.floor((o.cacheBytes ?? 64 << 20) / this.blockSize));
     this.readAheadBlocks = Math.max(1, Math.floor((o.readAheadBytes ?? 16 << 20) / this.blockSize));
     this.firstWindow = this.window = Math.min(this.readAheadBlocks, Math.max(1, Math.floor((256 << 10) / this.blockSize)));
+    // the cache, a read-ahead window and the jobs and replies in flight
+    const ringBytes = o.ringBytes ?? (this.maxCached + 2 * this.readAheadBlocks) * this.blockSize + EXTENT.bulk.maxRawBytes * 4;
+    this.ring = new DecodeRing(ringBytes, (r) => {
+      for (const b of r.blocks) {
+        if (this.regionOf.get(b) !== r) continue;
+        this.regionOf.delete(b);
+        this.cache.delete(b);
+      }
+    });
   }
 
   isZero(block: number): boolean {
@@ -82,15 +105,20 @@ export class PointReader {
 
   /** bytes [offset, offset+length); rejects with the block named when a chunk is damaged */
   async read(offset: number, length: number): Promise<Buffer> {
-    return Buffer.concat(await this.readParts(offset, length), length);
+    const r = await this.readPinned(offset, length);
+    try {
+      return Buffer.concat(r.parts, length);
+    } finally {
+      r.release();
+    }
   }
 
   /**
-   * The same bytes as views of the cached blocks, in order (nothing copied): a reply is
-   * written from them as they are.
+   * The same bytes as views of the decoded blocks, in order (nothing copied): a reply is
+   * written from them as they are, and `release` called once it is sent.
    */
-  async readParts(offset: number, length: number): Promise<Buffer[]> {
-    if (length === 0) return [];
+  async readPinned(offset: number, length: number): Promise<PinnedRead> {
+    if (length === 0) return { parts: [], release: () => undefined };
     const first = Math.floor(offset / this.blockSize);
     const last = Math.floor((offset + length - 1) / this.blockSize);
     const blocks = this.fetch(first, last, 'interactive');
@@ -110,16 +138,36 @@ export class PointReader {
       this.window = this.firstWindow;
     }
     this.sequentialFrom = last + 1;
-    const parts: Buffer[] = [];
+    // pinned now, before anything else can hand the ring's memory out again
+    const pinned = new Set<RingRegion>();
     for (let b = first; b <= last; b++) {
-      const start = b * this.blockSize;
-      const p = blocks.get(b);
-      const data = p ? await p : (this.zeros ??= Buffer.alloc(this.blockSize));
-      const from = Math.max(offset, start);
-      const to = Math.min(offset + length, start + this.blockSize);
-      parts.push(data.subarray(from - start, to - start));
+      const r = this.regionOf.get(b);
+      if (r && !pinned.has(r)) {
+        r.pins++;
+        pinned.add(r);
+      }
     }
-    return parts;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      for (const r of pinned) r.pins--;
+    };
+    try {
+      const parts: Buffer[] = [];
+      for (let b = first; b <= last; b++) {
+        const start = b * this.blockSize;
+        const p = blocks.get(b);
+        const data = p ? await p : (this.zeros ??= Buffer.alloc(this.blockSize));
+        const from = Math.max(offset, start);
+        const to = Math.min(offset + length, start + this.blockSize);
+        parts.push(data.subarray(from - start, to - start));
+      }
+      return { parts, release };
+    } catch (e) {
+      release();
+      throw e;
+    }
   }
 
   /** the decoded blocks of [first, last] (zero blocks left out), reading what is not cached or on its way */
@@ -154,7 +202,16 @@ export class PointReader {
       (b) => this.locate(b),
     );
     for (const x of planExtents(chunks, EXTENT[prio])) {
-      const whole = this.readExtent(x, prio);
+      const region = this.ring.alloc(x.rawBytes);
+      if (region) {
+        for (const c of x.chunks) {
+          for (const b of c.dests) {
+            region.blocks.push(b);
+            this.regionOf.set(b, region);
+          }
+        }
+      }
+      const whole = this.readExtent(x, prio, region);
       x.chunks.forEach((c, k) => {
         for (const b of c.dests) {
           const p = whole.then((bufs) => bufs[k]!);
@@ -165,6 +222,7 @@ export class PointReader {
       });
       whole.then(
         (bufs) => {
+          if (region) region.pins--;
           x.chunks.forEach((c, k) => {
             for (const b of c.dests) {
               this.pending.delete(b);
@@ -173,7 +231,16 @@ export class PointReader {
           });
         },
         () => {
-          for (const c of x.chunks) for (const b of c.dests) this.pending.delete(b);
+          for (const c of x.chunks) {
+            for (const b of c.dests) {
+              this.pending.delete(b);
+              if (region && this.regionOf.get(b) === region) this.regionOf.delete(b);
+            }
+          }
+          if (region) {
+            region.pins--;
+            this.ring.discard(region);
+          }
         },
       );
     }
@@ -182,11 +249,15 @@ export class PointReader {
 
   private remember(block: number, data: Buffer): void {
     this.cache.set(block, data);
-    while (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value!);
+    while (this.cache.size > this.maxCached) {
+      const old = this.cache.keys().next().value!;
+      this.cache.delete(old);
+      this.regionOf.delete(old);
+    }
   }
 
-  /** one extent through the worker pool: its chunks decoded and checked, in order */
-  private async readExtent(x: PlannedExtent, prio: Priority): Promise<Buffer[]> {
+  /** one extent through the worker pool: its chunks decoded and checked, in order, into `region` of the ring when given */
+  private async readExtent(x: PlannedExtent, prio: Priority, region: RingRegion | null): Promise<Buffer[]> {
     const file = await this.store.acquirePack(x.packName);
     try {
       const key = this.store.packKey(x.packName);
@@ -197,6 +268,7 @@ export class PointReader {
           length: x.length,
           hashes: hashesOf(x),
           ...(key ? { key: new Uint8Array(key) } : {}),
+          ...(region ? { into: { buffer: this.ring.shared, offset: region.start } } : {}),
           chunks: x.chunks.map((c) => ({ at: c.loc.offset - x.offset, length: c.loc.length, codec: c.loc.codec, rawLength: c.loc.rawLength, dests: [] })),
         },
         prio,
@@ -207,7 +279,7 @@ export class PointReader {
         this.store.damage.mark(Buffer.from(c.hash), message);
         throw new StoreError(message);
       }
-      const all = Buffer.from(r.data!);
+      const all = region ? this.ring.view(region.start, x.rawBytes) : Buffer.from(r.data!);
       const out: Buffer[] = [];
       let at = 0;
       for (const c of x.chunks) {

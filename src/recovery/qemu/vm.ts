@@ -1,7 +1,8 @@
 // Start, watch and stop one recovered instance's qemu process. The process runs in its own
 // session (a hub that is killed leaves it running: failover instances must survive), with its
 // pid file, serial console and QMP socket in the instance's directory. accel auto tries KVM
-// and, when KVM stops the guest ("KVM internal error"), starts it again under TCG.
+// and, when KVM stops the guest ("KVM internal error"), starts it again under TCG; the failure
+// is remembered (kvm-memo.ts) so later starts go straight to TCG.
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import type { VmSpecView } from '../../protocol/recovery.js';
 import { TargetError } from '../targets.js';
 import { qemuArgs, type VmDisk, type VmLaunch } from './command-line.js';
+import { KvmMemo } from './kvm-memo.js';
 import { qmpOnce } from './qmp.js';
 
 // KVM may stop a guest in its BIOS or boot loader (real mode), with "KVM internal error" or
@@ -18,7 +20,6 @@ import { qmpOnce } from './qmp.js';
 const KVM_WATCH_MS = 8000;
 const FIRMWARE_LINE = /^(SeaBIOS|iPXE|Booting|SYSLINUX|ISOLINUX|EXTLINUX|Loading|Probing|Press|Machine UUID|\s*$)/;
 const OVMF = ['/usr/share/ovmf/OVMF.fd', '/usr/share/qemu/OVMF.fd'];
-let kvmBroken: string | null = null;
 
 /** The emulator is installed and answers --version; else a one-line error naming the package. */
 export function requireQemu(binary: string): void {
@@ -132,11 +133,15 @@ async function kvmFailed(l: VmLaunch, exited: () => number | null, logFile: stri
   return strict ? null : `no output from the guest on its console within ${KVM_WATCH_MS / 1000} s under KVM`;
 }
 
-/** Start the VM; accel auto falls back to TCG when KVM is missing or stops the guest. */
-export async function startVm(binary: string, launch: Omit<VmLaunch, 'accel'>, logFile: string): Promise<RunningVm> {
+/**
+ * Start the VM; accel auto falls back to TCG when KVM is missing or stops the guest, and goes
+ * straight to TCG when `memo` says KVM failed on this machine before.
+ */
+export async function startVm(binary: string, launch: Omit<VmLaunch, 'accel'>, logFile: string, memo = new KvmMemo(null)): Promise<RunningVm> {
   const want = launch.spec.accel;
   let note: string | null = null;
-  if (want === 'kvm' || (want === 'auto' && kvmUsable() && kvmBroken === null)) {
+  const broken = want === 'auto' ? memo.failed(binary) : null;
+  if (want === 'kvm' || (want === 'auto' && kvmUsable() && broken === null)) {
     const l: VmLaunch = { ...launch, accel: 'kvm' };
     const poweredOnAt = Date.now();
     const p = spawnQemu(binary, l, logFile);
@@ -146,10 +151,10 @@ export async function startVm(binary: string, launch: Omit<VmLaunch, 'accel'>, l
     killHard(p.pid);
     await waitGone(p.pid, 3000);
     if (want === 'kvm') throw new TargetError(`KVM could not run the guest (${failed}); use accel: tcg or auto`);
-    kvmBroken = failed;
-    note = `KVM failed (${failed}); started again under TCG`;
+    memo.remember(binary, failed, new Date(poweredOnAt));
+    note = `KVM failed (${failed}) after ${((Date.now() - poweredOnAt) / 1000).toFixed(1)} s; started again under TCG, and later starts on this machine go straight to TCG`;
   } else if (want === 'auto') {
-    note = kvmBroken ? `KVM failed earlier on this hub (${kvmBroken}); started under TCG` : '/dev/kvm is not usable; started under TCG';
+    note = broken ? `KVM failed on this machine at ${broken.at} (${broken.reason}); started under TCG` : '/dev/kvm is not usable; started under TCG';
   }
   const l: VmLaunch = { ...launch, accel: 'tcg' };
   const poweredOnAt = Date.now();
