@@ -66,12 +66,15 @@ describe.skipIf(!haveQemu)('failback from a qemu failover instance', () => {
     await first.done();
     await guestWrite('9M');
     const second = await openRound(qmp, inst.dir, 'disk', BS, { overlay: false, bitmap: true });
-    expect(second.blocks).toEqual([144]);
+    // (the guest's own writes may show up too: only ours are known)
+    expect(second.blocks).toContain(144);
+    expect(second.blocks).not.toContain(128);
     // a round that does not finish keeps its blocks for the next one
     await second.abandon();
     await guestWrite('20M');
     const third = await openRound(qmp, inst.dir, 'disk', BS, { overlay: false, bitmap: true });
-    expect(third.blocks).toEqual([144, 320]);
+    expect(third.blocks).toEqual(expect.arrayContaining([144, 320]));
+    expect(third.blocks).not.toContain(128);
     await third.abandon();
     // the overlay holds everything the guest wrote since it booted
     const all = await openRound(qmp, inst.dir, 'disk', BS, { overlay: true, bitmap: false });
