@@ -10,6 +10,7 @@ import { merkleRootPacked } from '../src/protocol/merkle.js';
 import { frameBound } from './block-frames.js';
 import type { AgentState } from './state.js';
 import type { FullResult } from './trackers/full-worker.js';
+import { fullReaders } from './trackers/scan.js';
 import { SlabPool } from './trackers/slab-pool.js';
 import type { VolumeTracker } from './trackers/tracker.js';
 import type { JobLink, UploadJob, UploadResult, VolumeSpec } from './uploader.js';
@@ -22,10 +23,11 @@ export interface OnePassReader {
   readFull(start: number, end: number, size: number, job: { jobId: number; volumeIndex: number }, out: Buffer): Promise<FullResult>;
 }
 
-/** blocks per range: one worker task and one offer (8 MiB at 64 KiB blocks) */
-const RANGE_BLOCKS = 128;
-/** ranges being read ahead of the one being offered (the worker pool runs as many as it has threads) */
-const READ_AHEAD = 4;
+/** blocks per range: one worker task and one offer (4 MiB at 64 KiB blocks) */
+const RANGE_BLOCKS = 64;
+/** ranges being read ahead of the one being offered: one per reader thread and one queued
+ * behind them (more only holds memory: the agent's RSS during a full stays under 200 MB) */
+const READ_AHEAD = fullReaders.size + 1;
 /** offers awaiting the hub's answer while earlier frames are sent */
 const OFFER_WINDOW = 2;
 /** the frame slabs of the ranges being read, offered and sent, kept mapped between jobs (64 KiB blocks: 8 MiB each) */

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { NbdClient } from '../agent/nbd/client.js';
+import { NbdClient } from '../src/protocol/nbd/client.js';
 import { storageDaemonAvailable } from '../agent/trackers/qemu-daemon.js';
 import { mixedImage } from './images.js';
 import { AgentProc, waitConnected, waitFor, type HubProc } from '../test/helpers/cluster.js';

@@ -88,6 +88,20 @@ function cpuOf(pid: number | undefined): number {
   return c.user + c.system;
 }
 
+/** peak resident memory (MB) of a process so far (VmHWM) */
+function peakRssMb(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** the peak RSS of agent (during its first full) and hub (so far), per image */
+const rssNotes: string[] = [];
+
 function cpuSplit(pid: number | undefined): { user: number; system: number } {
   if (pid === undefined) return { user: 0, system: 0 };
   try {
@@ -278,6 +292,7 @@ async function benchImage(label: string, image: string, root: string, hub: HubPr
     };
     process.stderr.write(`bench: [${label}] drc full backup\n`);
     const full = await backup(true);
+    rssNotes.push(`[${label}] peak RSS during the full: agent ${peakRssMb(agent.proc.pid)} MB (target <= 200), hub ${peakRssMb(hub.proc.pid)} MB (target <= 300)`);
     rows.push({ tool: 'drc', image: label, step: 'full', seconds: full.s, cpu: full.cpu, bytes: full.added, note: `wire ${full.wire}; ${full.phases}` });
 
     if (have('borg') && !process.env.BENCH_NO_PEERS) {
@@ -417,6 +432,7 @@ async function main(): Promise<void> {
     if (cbtFull && scanFull) console.log(`full of a mixed image through qemu-dirty-bitmap / through scan: ${ratio(cbtFull, scanFull)} wall, ${((cbtFull.cpu ?? 0) / (scanFull.cpu ?? 1)).toFixed(2)} cpu-s (target <= 1)`);
     if (storage.length) for (const l of storageSummary(storage).slice(0, -1)) console.log(l);
     for (const l of hubCpu) console.log(l);
+    for (const l of rssNotes) console.log(l);
     const heads: string[] = [];
     for (const s of sections) {
       console.log(`[${s.label}] bytes added by the incremental / changed data: ${(s.incAdded / s.changedBytes).toFixed(3)} (target <= 1.1); on the wire ${(s.incWire / s.changedBytes).toFixed(3)}`);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decompress } from 'zstd-napi';
 import { frameBound } from '../../../../agent/block-frames.js';
-import { NbdClient } from '../../../../agent/nbd/client.js';
+import { NbdClient } from '../../../../src/protocol/nbd/client.js';
 import { storageDaemonAvailable } from '../../../../agent/trackers/qemu-daemon.js';
 import { QemuDirtyBitmapTracker } from '../../../../agent/trackers/qemu-dirty-bitmap.js';
 import type { ChangedBlocks } from '../../../../agent/trackers/tracker.js';
