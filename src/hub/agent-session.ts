@@ -245,6 +245,11 @@ export class AgentSession implements AgentLink {
     if (wait) this.pauseUntil(wait);
   }
 
+  /** the hub stopped reading this agent (its store is behind): its silence meanwhile is the hub's own */
+  get readingPaused(): boolean {
+    return this.paused;
+  }
+
   /** Stop reading the agent's frames until `wait` settles: TCP backpressure reaches the agent's sends. */
   private pauseUntil(wait: Promise<void>): void {
     this.paused = true;
