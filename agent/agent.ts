@@ -42,7 +42,8 @@ export interface AgentOptions {
 
 type Waiter = { type: string; jobId: number; volume?: string; seq?: number; resolve: (m: HubMessage) => void; reject: (e: Error) => void };
 
-const HIGH_WATER = 16 * 1024 * 1024;
+/** bytes queued on the socket before the sender waits (each frame is copied once there to be masked) */
+const HIGH_WATER = 8 * 1024 * 1024;
 
 export class Agent {
   private ws: WebSocket | null = null;
@@ -240,9 +241,9 @@ export class Agent {
         if (ws.readyState !== WebSocket.OPEN) throw new Error('connection to the hub lost');
         ws.send(JSON.stringify(msg));
       },
-      sendBinary: async (buf) => {
+      sendBinary: async (buf, written) => {
         if (ws.readyState !== WebSocket.OPEN) throw new Error('connection to the hub lost');
-        ws.send(buf);
+        ws.send(buf, written && (() => written()));
         while (ws.bufferedAmount > HIGH_WATER && ws.readyState === WebSocket.OPEN) await new Promise((r) => setTimeout(r, 2));
       },
       expect: <T extends 'need' | 'committed'>(type: T, jobId: number, volume: string, seq?: number) => {

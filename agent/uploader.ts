@@ -12,7 +12,8 @@ import type { TrackerKind, VolumeTracker } from './trackers/tracker.js';
 
 export interface JobLink {
   send(msg: object): void;
-  sendBinary(buf: Buffer): Promise<void>;
+  /** send a binary frame; resolves once the link has room for more. `written`: called once the socket has written it (or failed), so its memory may be reused */
+  sendBinary(buf: Buffer, written?: () => void): Promise<void>;
   /** resolves with the next message of this type for this job and volume */
   expect<T extends 'need' | 'committed'>(type: T, jobId: number, volume: string, seq?: number): Promise<HubMessageOf<T>>;
 }

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { NbdClient } from '../agent/nbd/client.js';
+import { NbdClient } from '../src/protocol/nbd/client.js';
 import { storageDaemonAvailable } from '../agent/trackers/qemu-daemon.js';
 import { mixedImage } from './images.js';
 import { AgentProc, waitConnected, waitFor, type HubProc } from '../test/helpers/cluster.js';
@@ -21,6 +21,8 @@ export interface TrackerRun {
   bytesRead: number;
   bytesAdded: number;
   wire: number;
+  /** CPU seconds (user + system) of the hub, the agent and the agent's qemu-storage-daemon */
+  cpu: number;
   /** the tracker's steps (agent log `scanPhases`), ms */
   phases: Record<string, number>;
   /** the agent's transfer and commit phases (commit includes the hub's fsync and the view's release), ms */
@@ -62,18 +64,45 @@ export async function agentRun(agentDir: string, jobId: number): Promise<AgentJo
   });
 }
 
-export async function timedBackup(hub: HubProc, host: string, agentDir: string, full: boolean, added: () => number): Promise<TrackerRun> {
+/** CPU seconds (user + system, all threads) of a process so far; 0 once it is gone */
+function cpuOf(pid: number): number {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** `pid` and its running children (the agent's qemu-storage-daemon) */
+export function withChildren(pid: number): number[] {
+  const kids: number[] = [];
+  try {
+    for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+      for (const c of fs.readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/)) if (c) kids.push(Number(c));
+    }
+  } catch {
+    // gone: no children
+  }
+  return [pid, ...kids];
+}
+
+export async function timedBackup(hub: HubProc, host: string, agentDir: string, full: boolean, added: () => number, pids: () => number[] = () => []): Promise<TrackerRun> {
   // like the other rows: no run pays for the writeback of the previous one's packs
   spawnSync('sync');
   const before = added();
+  const procs = pids();
+  const cpu0 = procs.map(cpuOf);
   const t = process.hrtime.bigint();
   const job = await hub.json<JobInfo>(['backup', host, '--wait', ...(full ? ['--full'] : [])]);
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+  const cpu = procs.reduce((sum, p, k) => sum + cpuOf(p) - cpu0[k]!, 0);
   if (job.state !== 'succeeded') throw new Error(`drc backup ${host} failed: ${job.error}`);
   const run = await agentRun(agentDir, job.id);
   const jobSeconds = job.startedAt && job.finishedAt ? (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000 : seconds;
   return {
-    seconds, jobSeconds, trackerSeconds: run.scanMs / 1000, bytesRead: run.bytesRead, bytesAdded: added() - before, wire: job.bytesWire,
+    seconds, jobSeconds, trackerSeconds: run.scanMs / 1000, bytesRead: run.bytesRead, bytesAdded: added() - before, wire: job.bytesWire, cpu,
     phases: run.scanPhases, transferMs: run.transferMs, commitMs: run.commitMs,
   };
 }
@@ -92,13 +121,14 @@ export async function benchDirtyBitmap(hub: HubProc, root: string, mib: number, 
   try {
     await waitConnected(hub, 'bench-cbt');
     process.stderr.write('bench: drc full backup (qemu-dirty-bitmap)\n');
-    const full = await timedBackup(hub, 'bench-cbt', agentDir, true, added);
+    const pids = () => [hub.proc.pid!, ...withChildren(agent.proc.pid!)];
+    const full = await timedBackup(hub, 'bench-cbt', agentDir, true, added, pids);
     const incrementals: TrackerRun[] = [];
     let changedBytes = 0;
     for (let n = 0; n < runs; n++) {
       changedBytes = await rewriteThroughNbd(path.join(agentDir, 'qemu', 'disk.nbd'), blockSize);
       process.stderr.write(`bench: rewrote ${changedBytes / blockSize} blocks through NBD; drc incremental ${n + 1}/${runs} (qemu-dirty-bitmap)\n`);
-      incrementals.push(await timedBackup(hub, 'bench-cbt', agentDir, false, added));
+      incrementals.push(await timedBackup(hub, 'bench-cbt', agentDir, false, added, pids));
     }
     return { full, incrementals, changedBytes };
   } finally {

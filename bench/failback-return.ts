@@ -13,6 +13,7 @@ const BS = 65536;
 export interface FailbackFigures {
   rows: [string, string][];
   ratio: number;
+  downtimeSeconds: number | null;
 }
 
 export async function failbackReturn(mib: number, keepDir: boolean): Promise<FailbackFigures> {
@@ -30,7 +31,7 @@ export async function failbackReturn(mib: number, keepDir: boolean): Promise<Fai
     if (job.state !== 'succeeded') throw new Error(`backup failed: ${job.error}`);
     const fo = await hub.json<RunView>(['failover', 'h1', '--confirm', 'h1']);
     const dr = fo.hosts[0]!.points[0]!.image;
-    const blocks = Math.floor((mib << 20) / BS);
+    const blocks = Math.floor((mib * 1048576) / BS);
     const drSide = rewriteBlocks(dr, Math.round(blocks * 0.05));
     const srcSide = rewriteBlocks(image, Math.round(blocks * 0.01));
     const union = new Set([...drSide, ...srcSide]).size;
@@ -45,6 +46,7 @@ export async function failbackReturn(mib: number, keepDir: boolean): Promise<Fai
     const ratio = w.bytesSent / (union * BS);
     return {
       ratio,
+      downtimeSeconds: w.downtimeSeconds ?? null,
       rows: [
         ['failback: changed blocks', `${drSide.length} at the DR site (5 %), ${srcSide.length} at the source (1 %), union ${union} (${(union * BS / 1048576).toFixed(1)} MiB)`],
         ['failback: sent back', `${w.blocksSent} blocks, ${(w.bytesSent / 1048576).toFixed(1)} MiB = ${ratio.toFixed(2)}× the union; source hashed ${w.sourceHashedBlocks ?? '?'} of ${blocks} blocks`],

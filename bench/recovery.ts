@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { NbdClient } from '../agent/nbd/client.js';
+import { NbdClient } from '../src/protocol/nbd/client.js';
 import type { InstanceView, RunView } from '../src/protocol/recovery.js';
 import { AgentProc, HubProc, ROOT, makeImage, tempDir, waitConnected } from '../test/helpers/cluster.js';
 

@@ -2,7 +2,7 @@
 // enough for the bytes, but qemu serves at most 16 requests of a connection at a time and
 // answers them one after another; a second connection keeps the daemon busy while the first
 // one's replies are being received (a 5% incremental of 2 GiB: ~8 ms of ~100 ms on 2 cores).
-import { NbdClient, NbdError, type NbdAddress, type NbdConnectOptions } from './client.js';
+import { NbdClient, NbdError, type NbdAddress, type NbdConnectOptions } from '../../src/protocol/nbd/client.js';
 
 export class NbdReadConnections {
   private constructor(

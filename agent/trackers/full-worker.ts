@@ -1,7 +1,8 @@
-// Worker thread of a full backup in one pass (scan tracker): reads a range of blocks once
-// and, per block, computes its xxh3 (the next incremental's base), its sha256 (content id),
-// whether it is all zero and, unless it is, its frame. The main thread offers the hashes and
-// sends the frames the hub asks for; nothing is read twice.
+// Worker thread of a full backup in one pass: reads a range of blocks once (or takes the bytes
+// a tracker read over NBD, in shared memory) and, per block, computes its xxh3 (the next
+// incremental's base), its sha256 (content id), whether it is all zero and, unless it is, its
+// frame, written into the caller's shared slab. The main thread offers the hashes and sends
+// the frames the hub asks for; nothing is read twice, no frame is copied between threads.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
@@ -16,6 +17,12 @@ export interface FullTask {
   end: number;
   jobId: number;
   volumeIndex: number;
+  /** where the frames go (shared memory of the caller, at least frameBound(blockSize) per block) */
+  out: Uint8Array;
+  /** the range's bytes, already read (shared memory): nothing is read from `path` */
+  data?: Uint8Array;
+  /** false: no xxh3 (a tracker that does not compare them), the list stays zero */
+  xxh3?: boolean;
 }
 
 export interface FullResult {
@@ -24,8 +31,7 @@ export interface FullResult {
   xxh: Uint8Array;
   sha: Uint8Array;
   zero: Uint8Array;
-  /** the frames of the range's non-zero blocks, back to back; block k's is frames[at[k]..at[k+1]] (empty when zero) */
-  frames: Uint8Array;
+  /** the frames of the range's non-zero blocks, back to back in the task's `out`; block k's is out[at[k]..at[k+1]] (empty when zero) */
   at: Uint32Array;
   bytesRead: number;
 }
@@ -55,59 +61,69 @@ async function readRange(t: FullTask): Promise<FullResult> {
   const h = hasher;
   const bs = t.blockSize;
   const count = t.end - t.start;
-  const perRead = Math.max(1, Math.floor(READ_BYTES / bs));
-  if (readBuf.length < perRead * bs) readBuf = Buffer.allocUnsafe(perRead * bs);
+  const withXxh = t.xxh3 !== false;
   if (zeroBlock.length < bs) zeroBlock = Buffer.alloc(bs);
+  const frames = Buffer.from(t.out.buffer, t.out.byteOffset, t.out.byteLength);
+  if (frames.length < count * frameBound(bs)) throw new Error(`frame slab of ${frames.length} bytes is too small for ${count} blocks`);
   // not from the shared pool: a pooled view would be cloned with its whole pool
-  const xxh = Buffer.allocUnsafeSlow(count * 8);
+  const xxh = new Uint8Array(count * 8);
   const sha = Buffer.allocUnsafeSlow(count * 32);
   const zero = new Uint8Array(count);
-  const frames = Buffer.allocUnsafeSlow(count * frameBound(bs));
   const at = new Uint32Array(count + 1);
   let used = 0;
   let bytesRead = 0;
-  const fd = fs.openSync(t.path, 'r');
-  try {
-    for (let b = t.start; b < t.end; b += perRead) {
-      const n = Math.min(perRead, t.end - b);
-      const want = Math.min(n * bs, t.size - b * bs);
-      let got = 0;
-      while (got < want) {
-        const r = fs.readSync(fd, readBuf, got, want - got, b * bs + got);
-        if (r === 0) break;
-        got += r;
+  const hashAndFrame = (buf: Buffer, b: number, n: number): void => {
+    for (let k = 0; k < n; k++) {
+      const i = b + k;
+      const o = i - t.start;
+      const len = Math.min(bs, t.size - i * bs);
+      const block = buf.subarray(k * bs, k * bs + len);
+      at[o] = used;
+      if (block.equals(zeroBlock.subarray(0, len))) {
+        const z = zeroHashes(len, h);
+        if (withXxh) xxh.set(z.xxh, o * 8);
+        z.sha.copy(sha, o * 32);
+        zero[o] = 1;
+        continue;
       }
-      if (got < want) readBuf.fill(0, got, want); // file shrank while reading: the tail reads as zeros
-      bytesRead += want;
-      for (let k = 0; k < n; k++) {
-        const i = b + k;
-        const o = i - t.start;
-        const len = Math.min(bs, t.size - i * bs);
-        const block = readBuf.subarray(k * bs, k * bs + len);
-        at[o] = used;
-        if (block.equals(zeroBlock.subarray(0, len))) {
-          const z = zeroHashes(len, h);
-          z.xxh.copy(xxh, o * 8);
-          z.sha.copy(sha, o * 32);
-          zero[o] = 1;
-          continue;
-        }
-        xxh.set(h.init().update(block).digest('binary'), o * 8);
-        const digest = createHash('sha256').update(block).digest();
-        digest.copy(sha, o * 32);
-        used += writeFrame(frames, used, { volumeIndex: t.volumeIndex, jobId: t.jobId, blockIndex: i, hash: digest }, block);
-      }
+      if (withXxh) xxh.set(h.init().update(block).digest('binary'), o * 8);
+      const digest = createHash('sha256').update(block).digest();
+      digest.copy(sha, o * 32);
+      used += writeFrame(frames, used, { volumeIndex: t.volumeIndex, jobId: t.jobId, blockIndex: i, hash: digest }, block);
     }
-  } finally {
-    fs.closeSync(fd);
+  };
+  if (t.data) {
+    hashAndFrame(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength), t.start, count);
+    bytesRead = Math.min(t.end * bs, t.size) - t.start * bs;
+  } else {
+    const perRead = Math.max(1, Math.floor(READ_BYTES / bs));
+    if (readBuf.length < perRead * bs) readBuf = Buffer.allocUnsafe(perRead * bs);
+    const fd = fs.openSync(t.path, 'r');
+    try {
+      for (let b = t.start; b < t.end; b += perRead) {
+        const n = Math.min(perRead, t.end - b);
+        const want = Math.min(n * bs, t.size - b * bs);
+        let got = 0;
+        while (got < want) {
+          const r = fs.readSync(fd, readBuf, got, want - got, b * bs + got);
+          if (r === 0) break;
+          got += r;
+        }
+        if (got < want) readBuf.fill(0, got, want); // file shrank while reading: the tail reads as zeros
+        bytesRead += want;
+        hashAndFrame(readBuf, b, n);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
   }
   at[count] = used;
-  return { start: t.start, xxh, sha, zero, frames: frames.subarray(0, used), at, bytesRead };
+  return { start: t.start, xxh, sha, zero, at, bytesRead };
 }
 
 parentPort?.on('message', (m: { id: number; task: FullTask }) => {
   readRange(m.task).then(
-    (result) => parentPort!.postMessage({ id: m.id, result }, [result.frames.buffer as ArrayBuffer]),
+    (result) => parentPort!.postMessage({ id: m.id, result }),
     (e: unknown) => parentPort!.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) }),
   );
 });

@@ -3,21 +3,26 @@
 // for the frozen bitmap's dirty extents and reads only those blocks. When the bitmap cannot be
 // trusted (daemon restarted without it, unclean shutdown, resized volume) the tracker says so,
 // reads the whole point-in-time view once, compares it with the base's hash list, and re-arms.
+// A full backup reads the frozen view in one pass (full-upload.ts): large requests over
+// several connections, hashed and framed by the full readers, nothing read twice.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LogFn } from '../log.js';
-import { NbdClient, parseNbdAddress, type NbdAddress } from '../nbd/client.js';
+import { NbdClient, parseNbdAddress, type NbdAddress } from '../../src/protocol/nbd/client.js';
 import { NbdReadConnections } from '../nbd/connections.js';
-import { STATE_DIRTY, STATE_ZERO } from '../nbd/protocol.js';
+import { STATE_DIRTY, STATE_ZERO } from '../../src/protocol/nbd/protocol.js';
 import { QmpClient } from '../qmp/client.js';
 import type { SendItem, SendResult } from '../send-worker.js';
 import type { VolumeGeneration } from '../state.js';
 import { MANAGED_NODE, StorageDaemon } from './qemu-daemon.js';
 import { VolumeNode, findVolumeNode, type BitmapInfo } from './qemu-fleece.js';
+import type { FullResult } from './full-worker.js';
 import { blocksOf, readBatch, readPlan, readSlabs, warmHashers, type BlockRange } from './qemu-reader.js';
 import { PhaseTimes } from './phase-times.js';
 import { BitmapRecords, type BitmapRecord } from './qemu-records.js';
+import { fullReaders } from './scan.js';
+import { SlabPool } from './slab-pool.js';
 import { senders, type ChangedBlocks, type LiveBitmap, type TrackedVolume, type VolumeTracker } from './tracker.js';
 
 export interface QemuVolume extends TrackedVolume {
@@ -51,6 +56,11 @@ interface Frozen {
 
 /** NBD connections a backup reads the point-in-time view over (see nbd/connections.ts) */
 const READ_CONNECTIONS = 2;
+
+/** bytes of one NBD request of a full's range (a range is several, spread over the connections) */
+const FULL_REQUEST_BYTES = 2 * 1024 * 1024;
+/** a full's ranges (8 MiB at 64 KiB blocks) read over NBD, kept mapped for the next full */
+const fullSlabs = new SlabPool(8 * 1024 * 1024, 4);
 
 /** Test hook: when this file exists after the freeze, the tracker marks it `frozen` and waits until it is deleted. */
 const PAUSE_FILE = process.env.DRC_TEST_PAUSE_AFTER_FREEZE;
@@ -89,6 +99,7 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
 
   open(): Promise<void> {
     warmHashers();
+    senders.warm();
     return this.serial(async () => void (await this.connect()));
   }
 
@@ -227,6 +238,42 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
     });
   }
 
+  /** A full in one pass: freeze the point-in-time view now and connect to it; its size. */
+  beginFull(): Promise<number> {
+    return this.serial(async () => {
+      const { node, size, bs, rec, bitmap } = await this.look();
+      const problem = rec ? this.problem(rec, bitmap, size, node) : null;
+      if (problem && bitmap) await node.removeBitmap(bitmap.name);
+      const current = !problem && bitmap ? bitmap.name : null;
+      const next = `${this.prefix}${Date.now().toString(36)}`;
+      await node.freeze({ current, next, granularity: bs, persistent: await node.canPersist(), size }, new PhaseTimes());
+      const frozen: Frozen = { current, next, size, nbd: null, kept: new Map(), slabs: [] };
+      this.frozen = frozen;
+      await pauseForTest(this.vol.name);
+      frozen.nbd = await NbdReadConnections.open(this.nbdAddress!, node.fleeceId, READ_CONNECTIONS);
+      return size;
+    });
+  }
+
+  /** Blocks start..end of the frozen view: read in large requests, hashed and framed by a full reader. */
+  async readFull(start: number, end: number, size: number, job: { jobId: number; volumeIndex: number }, out: Buffer): Promise<FullResult> {
+    const nbd = this.frozen?.nbd;
+    if (!nbd) throw new Error(`volume ${this.vol.name}: no point-in-time view to read from`);
+    const bs = this.vol.blockSize;
+    const len = Math.min(end * bs, size) - start * bs;
+    const slab = fullSlabs.take(len);
+    try {
+      const data = slab.subarray(0, len);
+      const reads: Promise<unknown>[] = [];
+      for (let o = 0; o < len; o += FULL_REQUEST_BYTES) reads.push(nbd.read(start * bs + o, Math.min(FULL_REQUEST_BYTES, len - o), data.subarray(o, Math.min(len, o + FULL_REQUEST_BYTES))));
+      await Promise.all(reads);
+      // no xxh3 list: the bitmap says what changes (see changedBlocks)
+      return await fullReaders.run({ path: '', blockSize: bs, size, start, end, jobId: job.jobId, volumeIndex: job.volumeIndex, out, data, xxh3: false });
+    } finally {
+      fullSlabs.give(slab);
+    }
+  }
+
   private zeroSha(len: number): Buffer {
     let z = this.zeroCache.get(len);
     if (!z) {
@@ -298,6 +345,7 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
   private async release(f: Frozen, settle: (node: VolumeNode) => Promise<void>): Promise<void> {
     for (const slab of f.slabs) readSlabs.give(slab);
     f.slabs = [];
+    fullSlabs.trim();
     f.kept.clear();
     try {
       await f.nbd?.close();

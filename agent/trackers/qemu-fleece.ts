@@ -3,7 +3,7 @@
 // scratch (blockdev-backup sync=none), adds the next bitmap and freezes the current one; the
 // scratch is then exported read-only over NBD together with the frozen bitmap.
 import fs from 'node:fs';
-import type { NbdAddress } from '../nbd/client.js';
+import type { NbdAddress } from '../../src/protocol/nbd/client.js';
 import { QmpError, type QmpClient } from '../qmp/client.js';
 import type { PhaseTimes } from './phase-times.js';
 

@@ -2,7 +2,7 @@
 // few MiB of shared memory, contiguous blocks in one request, several batches in flight, and
 // hashes each batch in worker threads. Blocks known to be zero (base:allocation) are not
 // read at all. Changed blocks stay in their batch's memory for the send workers.
-import type { Extent } from '../nbd/protocol.js';
+import type { Extent } from '../../src/protocol/nbd/protocol.js';
 import { WorkerPool, workerUrl } from '../worker-pool.js';
 import type { HashResult, HashTask } from './qemu-hash-worker.js';
 import { SlabPool } from './slab-pool.js';

@@ -26,54 +26,68 @@ export interface ScanResult {
   bytesRead: number;
 }
 
-const READ_BYTES = 4 * 1024 * 1024;
+const READ_BYTES = 8 * 1024 * 1024;
 let hasher: IHasher | null = null;
+// kept between tasks: a scan is many tasks of one block size, and fresh memory costs page faults
+let readBuf = Buffer.allocUnsafe(0);
+let zeroBlock = Buffer.alloc(0);
+let zeroHashes: { len: number; xxh: Uint8Array; sha: Buffer } | null = null;
 
 async function scan(t: ScanTask): Promise<ScanResult> {
   hasher ??= await createXXHash3();
+  const h = hasher;
+  const bs = t.blockSize;
   const count = t.end - t.start;
-  const xxh = Buffer.alloc(count * 8);
+  const xxh = new Uint8Array(count * 8);
   const changed: number[] = [];
   const zero: number[] = [];
   const shas: Buffer[] = [];
-  const perRead = Math.max(1, Math.floor(READ_BYTES / t.blockSize));
-  const buf = Buffer.allocUnsafe(perRead * t.blockSize);
-  const zeroBlock = Buffer.alloc(t.blockSize);
-  const zeroXxh = Buffer.from(hasher.init().update(zeroBlock).digest('binary'));
-  const zeroSha = createHash('sha256').update(zeroBlock).digest();
-  const prev = t.prev ? Buffer.from(t.prev.buffer, t.prev.byteOffset, t.prev.byteLength) : null;
+  const perRead = Math.max(1, Math.floor(READ_BYTES / bs));
+  if (readBuf.length < perRead * bs) readBuf = Buffer.allocUnsafe(perRead * bs);
+  if (zeroBlock.length < bs) zeroBlock = Buffer.alloc(bs);
+  if (zeroHashes?.len !== bs) {
+    const z = zeroBlock.subarray(0, bs);
+    zeroHashes = { len: bs, xxh: h.init().update(z).digest('binary'), sha: createHash('sha256').update(z).digest() };
+  }
+  const zeroFull = zeroBlock.subarray(0, bs);
+  const prev = t.prev;
   const fd = fs.openSync(t.path, 'r');
   let bytesRead = 0;
   try {
     for (let b = t.start; b < t.end; b += perRead) {
       const n = Math.min(perRead, t.end - b);
-      const want = Math.min(n * t.blockSize, t.size - b * t.blockSize);
+      const want = Math.min(n * bs, t.size - b * bs);
       let got = 0;
       while (got < want) {
-        const r = fs.readSync(fd, buf, got, want - got, b * t.blockSize + got);
+        const r = fs.readSync(fd, readBuf, got, want - got, b * bs + got);
         if (r === 0) break;
         got += r;
       }
-      if (got < want) buf.fill(0, got, want); // file shrank while scanning: treat the tail as zeros
+      if (got < want) readBuf.fill(0, got, want); // file shrank while scanning: treat the tail as zeros
       bytesRead += want;
       for (let k = 0; k < n; k++) {
         const i = b + k;
-        const len = Math.min(t.blockSize, t.size - i * t.blockSize);
-        const block = buf.subarray(k * t.blockSize, k * t.blockSize + len);
-        const isZero = len === t.blockSize ? block.equals(zeroBlock) : block.equals(zeroBlock.subarray(0, len));
-        const h = isZero && len === t.blockSize ? zeroXxh : Buffer.from(hasher.init().update(block).digest('binary'));
+        const len = Math.min(bs, t.size - i * bs);
+        const block = readBuf.subarray(k * bs, k * bs + len);
+        const isZero = len === bs ? block.equals(zeroFull) : block.equals(zeroBlock.subarray(0, len));
         const o = (i - t.start) * 8;
-        h.copy(xxh, o);
-        if (prev && prev.length >= o + 8 && prev.compare(h, 0, 8, o, o + 8) === 0) continue;
+        xxh.set(isZero && len === bs ? zeroHashes.xxh : h.init().update(block).digest('binary'), o);
+        if (prev && prev.length >= o + 8 && sameHash(prev, xxh, o)) continue;
         changed.push(i);
         zero.push(isZero ? 1 : 0);
-        if (t.wantSha) shas.push(isZero && len === t.blockSize ? zeroSha : createHash('sha256').update(block).digest());
+        if (t.wantSha) shas.push(isZero && len === bs ? zeroHashes.sha : createHash('sha256').update(block).digest());
       }
     }
   } finally {
     fs.closeSync(fd);
   }
   return { start: t.start, xxh, changed: Uint32Array.from(changed), zero: Uint8Array.from(zero), sha: Buffer.concat(shas), bytesRead };
+}
+
+/** the 8-byte hashes at `o` of both lists are equal */
+function sameHash(a: Uint8Array, b: Uint8Array, o: number): boolean {
+  for (let k = 0; k < 8; k++) if (a[o + k] !== b[o + k]) return false;
+  return true;
 }
 
 parentPort?.on('message', (msg: { id: number; task: ScanTask }) => {

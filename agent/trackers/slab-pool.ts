@@ -30,6 +30,11 @@ export class SlabPool {
     this.idleSet.add(slab);
   }
 
+  /** Unmap the idle slabs beyond `keep` (after a job that needed many: the agent stays small between jobs). */
+  trim(keep = 0): void {
+    while (this.idle.length > keep) this.idleSet.delete(this.idle.pop()!);
+  }
+
   get idleCount(): number {
     return this.idle.length;
   }

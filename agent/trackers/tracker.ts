@@ -73,7 +73,11 @@ export class ScanTracker implements VolumeTracker {
     private readonly statSize: (path: string) => number,
   ) {}
 
-  async open(): Promise<void> {}
+  /** Boot the incremental's worker threads now: its scan and sends should not wait for them (a full, seconds long, boots its own). */
+  async open(): Promise<void> {
+    this.pool.warm();
+    senders.warm();
+  }
 
   async size(): Promise<number> {
     return this.statSize(this.vol.path);
@@ -89,8 +93,8 @@ export class ScanTracker implements VolumeTracker {
   }
 
   /** A full in one pass (full-upload.ts): blocks start..end read once, hashed and framed. */
-  readFull(start: number, end: number, size: number, job: { jobId: number; volumeIndex: number }): Promise<FullResult> {
-    return fullReaders.run({ path: this.vol.path, blockSize: this.vol.blockSize, size, start, end, jobId: job.jobId, volumeIndex: job.volumeIndex });
+  readFull(start: number, end: number, size: number, job: { jobId: number; volumeIndex: number }, out: Buffer): Promise<FullResult> {
+    return fullReaders.run({ path: this.vol.path, blockSize: this.vol.blockSize, size, start, end, jobId: job.jobId, volumeIndex: job.volumeIndex, out });
   }
 
   async commit(_pointId: number, save: () => void): Promise<void> {

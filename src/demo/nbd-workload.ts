@@ -3,7 +3,7 @@
 // the daemon's NBD export so QEMU's dirty bitmap sees them.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { NbdClient } from '../../agent/nbd/client.js';
+import { NbdClient } from '../protocol/nbd/client.js';
 import type { Workload } from './workload.js';
 
 export function startNbdWorkload(socket: string, exportName: string, opts: { blockSize?: number; everyMs?: number; maxBurst?: number } = {}): Workload {

@@ -52,6 +52,8 @@ export class AgentDesk implements SessionHost {
   dropSilent(): void {
     const timeout = this.p.heartbeatTimeoutMs;
     for (const s of this.p.sessions.values()) {
+      // while the hub holds back an agent's frames, its heartbeats wait unread behind them
+      if (s.readingPaused) this.heard.set(s, this.p.clock.elapsed());
       const heard = this.heard.get(s) ?? 0;
       if (this.p.clock.elapsed() - heard > timeout) {
         this.p.log('warning', `agent ${s.host}: no heartbeat for ${timeout} ms; dropping the link`);

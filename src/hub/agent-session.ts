@@ -53,6 +53,8 @@ export class AgentSession implements AgentLink {
   site: 'primary' | 'dr' = 'primary';
   /** repair: blocks read from the host's volumes */
   readonly blocks: BlockReadRequests;
+  /** frames are not read while the store catches up (sealing, uploads) */
+  private paused = false;
 
   constructor(
     readonly ws: WebSocket,
@@ -136,6 +138,7 @@ export class AgentSession implements AgentLink {
     if (this.current) this.hub.store.discardWriter(this.current.writer);
     this.current = null;
     this.job = null;
+    this.resume();
     this.hub.onJobFinished(job.jobId, error);
   }
 
@@ -238,6 +241,26 @@ export class AgentSession implements AgentLink {
     if (!this.current || f.volumeIndex !== this.volumeIndex) throw new ProtocolError('out-of-order', `block frame for volume #${f.volumeIndex} out of order`);
     this.current.block(f, data.length);
     this.hub.onBytes(this, data.length);
+    const wait = this.paused ? null : this.hub.store.backpressure(this.current.writer);
+    if (wait) this.pauseUntil(wait);
+  }
+
+  /** the hub stopped reading this agent (its store is behind): its silence meanwhile is the hub's own */
+  get readingPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Stop reading the agent's frames until `wait` settles: TCP backpressure reaches the agent's sends. */
+  private pauseUntil(wait: Promise<void>): void {
+    this.paused = true;
+    this.ws.pause();
+    void wait.then(() => this.resume());
+  }
+
+  private resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (!this.closed) this.ws.resume();
   }
 
   private onEnd(m: AgentMessageOf<'end'>): void {

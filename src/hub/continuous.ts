@@ -5,6 +5,8 @@
 // the whole disk every few seconds), with one event naming the volume. Each continuous host's
 // target RPO and cycle are kept on its live state: the host view, the rpo alarm and the RPO
 // forecast read them from there (the lag is the newest point's age and the dirty backlog).
+// Each committed cycle is followed by the host's thinning (not left to the nightly
+// maintenance), so its catalog holds the recent points and one per hour, never a day of cycles.
 import type { Catalog } from '../catalog/catalog.js';
 import type { JobRunner } from './jobs.js';
 import type { LiveState } from './live.js';
@@ -23,6 +25,8 @@ export interface ContinuousPorts {
   live: LiveState;
   jobs: Pick<JobRunner, 'enqueue'>;
   journal: Pick<Journal, 'event'>;
+  /** apply retention and thinning to this host's points now */
+  thin?: (host: string) => void;
 }
 
 export const CONTINUOUS_PRIORITY = 50;
@@ -30,6 +34,8 @@ export const CONTINUOUS_PRIORITY = 50;
 export class ContinuousReplication {
   private readonly lastStart = new Map<string, number>();
   private readonly refused = new Set<string>();
+  /** the newest point of each host when it was last thinned */
+  private readonly thinnedAt = new Map<string, number>();
 
   constructor(
     private readonly p: ContinuousPorts,
@@ -51,6 +57,7 @@ export class ContinuousReplication {
       const running = !!h && busy.has(h.id);
       state.cycleStartedAt = running && Number.isFinite(last) ? last : null;
       state.nextCycleAt = null;
+      if (h && !running && !h.failedOver) this.thinAfterCycle(c.name, h.id);
       if (!h || h.revoked || h.failedOver || live.link !== 'connected' || live.trackers.size === 0) continue;
       if (!this.allowed(c.name, live.trackers)) continue;
       state.nextCycleAt = running ? now : Math.max(now, last + c.minIntervalSeconds * 1000);
@@ -60,6 +67,14 @@ export class ContinuousReplication {
       state.nextCycleAt = now;
       this.p.jobs.enqueue({ kind: 'backup', hostId: h.id, volumes: [], type: 'incremental', priority: CONTINUOUS_PRIORITY, origin: 'continuous', params: {} });
     }
+  }
+
+  private thinAfterCycle(name: string, hostId: number): void {
+    if (!this.p.thin) return;
+    const newest = Math.max(0, ...this.p.catalog.volumesOf(hostId).map((v) => this.p.catalog.latestPoint(v.id)?.id ?? 0));
+    if (newest === 0 || this.thinnedAt.get(name) === newest) return;
+    this.thinnedAt.set(name, newest);
+    this.p.thin(name);
   }
 
   private allowed(host: string, trackers: ReadonlyMap<string, string>): boolean {

@@ -181,7 +181,8 @@ export class Hub {
       o.maintenance ?? defaultMaintenance(),
     );
     this.scheduler = new HubScheduler({ clock, catalog, state: schedules, jobs, journal, agingSeconds }, o.schedules ?? []);
-    this.continuous = new ContinuousReplication({ clock, catalog, live, jobs, journal }, o.hosts.flatMap((h) => (h.continuous ? [{ name: h.name, ...h.continuous }] : [])));
+    const thin = (host: string) => void this.maintenance.thin(host, clock.now());
+    this.continuous = new ContinuousReplication({ clock, catalog, live, jobs, journal, thin }, o.hosts.flatMap((h) => (h.continuous ? [{ name: h.name, ...h.continuous }] : [])));
     const copies = (this.copies = new HubCopies({ catalog, store, now: clock.now, event: (...a) => journal.event(...a) }, o.copies ?? []));
     const metrics = catalog.metricStore(METRIC_FLUSH_PARTS);
     const monitoring = (this.monitoring = new HubMonitoring({

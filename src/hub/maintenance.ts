@@ -80,6 +80,12 @@ export class HubMaintenance {
     return report;
   }
 
+  /** Thinning of one continuous host right after a cycle: no audit entry per cycle; skipped while gc runs. */
+  thin(host: string, now: number): number {
+    if (this.gcRun) return 0;
+    return prune(this.p, { dryRun: false, now, hosts: new Set([host]) }).deleted.length;
+  }
+
   /** A verify job: every point of the job's host (its volumes, if named; its points, if listed), all chunks or a sample. */
   async runVerifyJob(j: JobRow, signal: AbortSignal, progress: (done: number, total: number) => void): Promise<void> {
     const c = this.p.catalog;

@@ -73,7 +73,8 @@ function thinned(input: { id: number; time: number }[], now: number, gfs: boolea
   return d.map((x) => (!x.keep && time.get(x.id)! < horizon ? { id: x.id, keep: true, reasons: ['older than the thinned day, no retention policy'] } : x));
 }
 
-export function prune(ports: PrunePorts, o: { dryRun: boolean; now: number }): PruneReport {
+/** Retention over every host, or only over `o.hosts` (a continuous host after each cycle). */
+export function prune(ports: PrunePorts, o: { dryRun: boolean; now: number; hosts?: ReadonlySet<string> }): PruneReport {
   const c = ports.catalog;
   const schedules = ports.schedules;
   const global = ports.retention;
@@ -88,6 +89,7 @@ export function prune(ports: PrunePorts, o: { dryRun: boolean; now: number }): P
   const unmanagedHosts: string[] = [];
   const chains = new PointChains(ports.store);
   for (const host of c.hosts()) {
+    if (o.hosts && !o.hosts.has(host.name)) continue;
     const policies = policiesOf(host, schedules, global);
     const vols = c.volumesOf(host.id);
     const continuous = ports.continuousHosts?.has(host.name) ?? false;

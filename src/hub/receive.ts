@@ -10,6 +10,7 @@ import { ProtocolError } from '../protocol/errors.js';
 import { CODEC_ZSTD, payloadIntact, type BlockFrame } from '../protocol/frames.js';
 import type { BlockStore } from '../store/block-store.js';
 import type { ChunkWriter } from '../store/chunk-writer.js';
+import { sealPool } from '../store/seal-pool.js';
 import type { ManifestEntry } from '../store/manifest.js';
 import { ChangeTally } from './change-stats.js';
 
@@ -33,7 +34,8 @@ export class VolumeReceive {
     readonly blockCount: number,
     readonly size: number,
   ) {
-    this.writer = store.openWriter();
+    // an encrypted store's chunks are sealed in worker threads while the frames keep coming
+    this.writer = store.openWriter({ sealPool: sealPool() });
   }
 
   blockLength(i: number): number {

@@ -37,7 +37,7 @@ export interface AgentVolumeIo {
   hashesOf(volume: string, blocks: readonly number[], signal?: AbortSignal): Promise<Buffer>;
   changes(volume: string, signal?: AbortSignal): Promise<SourceChanges>;
   /** write the blocks into the volume; resolves with the count the agent wrote and read back */
-  write(volume: string, shape: { blockSize: number; size: number }, blocks: Iterable<BlockToWrite>, signal?: AbortSignal): Promise<number>;
+  write(volume: string, shape: { blockSize: number; size: number }, blocks: Iterable<BlockToWrite> | AsyncIterable<BlockToWrite>, signal?: AbortSignal): Promise<number>;
 }
 
 interface Pending<T> {
@@ -121,7 +121,7 @@ export class VolumeRequests implements AgentVolumeIo {
     p.resolve({ generation: m.generation, size: m.size, blockSize: m.blockSize, changed });
   }
 
-  async write(volume: string, shape: { blockSize: number; size: number }, blocks: Iterable<BlockToWrite>, signal?: AbortSignal): Promise<number> {
+  async write(volume: string, shape: { blockSize: number; size: number }, blocks: Iterable<BlockToWrite> | AsyncIterable<BlockToWrite>, signal?: AbortSignal): Promise<number> {
     const requestId = this.next++;
     const reply = this.pending(this.writeReplies, requestId, 'write', signal);
     let settled = false;
@@ -129,7 +129,7 @@ export class VolumeRequests implements AgentVolumeIo {
     reply.then(() => (settled = true), () => (settled = true));
     this.link.send({ type: 'write.begin', requestId, volume, blockSize: shape.blockSize, size: shape.size });
     let count = 0;
-    for (const b of blocks) {
+    for await (const b of blocks) {
       if (settled || signal?.aborted || this.link.closed()) break;
       const hash = createHash('sha256').update(b.data).digest();
       this.link.sendBinary(encodeBlockFrame({ codec: CODEC_RAW, volumeIndex: 0, jobId: requestId, blockIndex: b.index, rawLength: b.data.length, hash }, b.data));

@@ -43,7 +43,7 @@ export interface SourceVolumes {
   hashesOf(volume: string, blocks: readonly number[], signal?: AbortSignal): Promise<Buffer>;
   /** the blocks the source's tracker sees changed since its committed generation (a point id) */
   changes(volume: string, signal?: AbortSignal): Promise<{ generation: number | null; size: number; blockSize: number; changed: number[] }>;
-  write(volume: string, shape: { blockSize: number; size: number }, blocks: Iterable<{ index: number; data: Buffer }>, signal?: AbortSignal): Promise<number>;
+  write(volume: string, shape: { blockSize: number; size: number }, blocks: Iterable<{ index: number; data: Buffer }> | AsyncIterable<{ index: number; data: Buffer }>, signal?: AbortSignal): Promise<number>;
 }
 
 export interface RecoveryOptions {

@@ -12,6 +12,7 @@ import { NbdExportServer, type NbdDamage } from '../store/nbd-server.js';
 import type { Clock } from './executor.js';
 import { RecoveryError } from './errors.js';
 import type { VmDisk } from './qemu/command-line.js';
+import { startDirtyTracking } from './qemu/dirty-tracking.js';
 import { KvmMemo } from './qemu/kvm-memo.js';
 import { createOverlay, firmwareFile, isInstanceProcess, requireQemu, socketPath, startVm, stopVm, tail, type RunningVm } from './qemu/vm.js';
 
@@ -144,6 +145,8 @@ export class RecoveredInstances {
       console: consoleFile, qmp, pidFile: path.join(dir, 'qemu.pid'), firmwareFile: fw,
     }, path.join(dir, 'qemu.log'), this.kvm);
     this.vms.set(vm.pid, vm);
+    // a failover instance's writes are tracked from its first moments: failback reads only them
+    if (req.kind === 'failover') await startDirtyTracking(qmp, disks.map((d) => d.volume)).catch(() => undefined);
     const row = this.store.add({
       kind: req.kind, host: req.host, runId: req.runId, target: req.target, pid: vm.pid, accel: vm.accel, network: req.spec.network,
       ports: forwards, dir, qmp, console: consoleFile, nbd: null, startedAt: new Date(vm.poweredOnAt).toISOString(), poweredOnAt: vm.poweredOnAt,

@@ -78,7 +78,7 @@ export class RecoveryService {
     const runner = stepRunner({ host, opts, runs: this.runs, onProgress: (id, i, p) => this.onProgress(id, i, p), vm });
     this.executor = new RunExecutor(this.runs, host.clock, runner, (r) => this.onChange(r), (id, e) => host.log('warning', `recovery run ${id}: ${e.message}`));
     this.wayBack = new WayBack({
-      host, opts, runs: this.runs,
+      host, opts, runs: this.runs, instances: this.instances,
       start: (id) => (void this.executor.start(id), this.view(id)),
       isRunning: (name, kinds) => this.runs.running().some((s) => kinds.includes(s.record.kind) && s.meta.hosts.some((h) => h.host === name)),
       audit: (who, action, target, outcome, details) => this.audit(who, action, target, outcome, details),

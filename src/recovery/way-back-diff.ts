@@ -8,7 +8,8 @@
 // agent without a committed generation), both volumes are hashed whole, as the verification does.
 import type { RunPointView } from '../protocol/recovery.js';
 import type { RecoveryHost } from './host.js';
-import { differingBlocks, hashImage } from './image-hashes.js';
+import { pointHashes, volumeBlockSize } from './way-back-live.js';
+import { differingBlocks, hashImageCached } from './image-hashes.js';
 
 export interface VolumeDiff {
   point: RunPointView;
@@ -38,8 +39,10 @@ function linkOf(host: RecoveryHost, name: string) {
 
 /** Both volumes hashed whole: the verification's comparison (and the fallback). */
 export async function diffVolume(host: RecoveryHost, name: string, p: RunPointView, signal?: AbortSignal): Promise<WholeDiff> {
-  const src = await linkOf(host, name).hashes(p.volume, signal);
-  const dr = await hashImage(p.image, src.blockSize, signal);
+  // both sides hash at once: the source agent its volume, the hub the DR image
+  const blockSize = volumeBlockSize(host, name, p.volume);
+  const [src, dr] = await Promise.all([linkOf(host, name).hashes(p.volume, signal), hashImageCached(p.image, blockSize, signal)]);
+  if (src.blockSize !== blockSize) throw new Error(`source volume ${p.volume} has ${src.blockSize}-byte blocks, the catalog ${blockSize}`);
   if (dr.size !== src.size) throw new Error(`source volume ${p.volume} is ${src.size} bytes, the DR image ${dr.size}; they must be the same size`);
   let drChanged: number | null = null;
   let sourceChanged: number | null = null;
@@ -58,15 +61,6 @@ export async function diffVolume(host: RecoveryHost, name: string, p: RunPointVi
   };
 }
 
-/** The block hashes of a point, or null when it is gone or of another shape. */
-function pointHashes(host: RecoveryHost, pointId: number, blockSize: number, count: number): Buffer | null {
-  try {
-    const map = host.store.blockMap(pointId);
-    return map.point.blockSize === blockSize && map.hashes.length === count * 32 ? map.hashes : null;
-  } catch {
-    return null;
-  }
-}
 
 /** Only the union of both sides' changes compared; the whole volumes when either side's changes are unknown. */
 export async function changedDiff(host: RecoveryHost, name: string, p: RunPointView, signal?: AbortSignal): Promise<VolumeDiff> {
@@ -77,7 +71,7 @@ export async function changedDiff(host: RecoveryHost, name: string, p: RunPointV
   } catch {
     return diffVolume(host, name, p, signal);
   }
-  const dr = await hashImage(p.image, src.blockSize, signal);
+  const dr = await hashImageCached(p.image, src.blockSize, signal);
   if (dr.size !== src.size) throw new Error(`source volume ${p.volume} is ${src.size} bytes, the DR image ${dr.size}; they must be the same size`);
   const count = dr.sha.length / 32;
   const atPoint = pointHashes(host, p.pointId, src.blockSize, count);
@@ -90,4 +84,23 @@ export async function changedDiff(host: RecoveryHost, name: string, p: RunPointV
   const sha = union.length ? await link.hashesOf(p.volume, union, signal) : Buffer.alloc(0);
   const differing = union.filter((i, k) => sha.compare(dr.sha, i * 32, i * 32 + 32, k * 32, k * 32 + 32) !== 0);
   return { point: p, blockSize: src.blockSize, size: src.size, differing, drChanged: drSide.length, sourceChanged: sourceSide.size, union: union.length, sourceHashed: union.length };
+}
+
+/**
+ * The cut-over's last delta for a DR image no tracker watches: the blocks the DR side changed
+ * since the point (the image hashed against the point's block map), compared with the source's
+ * hashes of just those. The source's own changes went home with the reverse sync; should it
+ * have changed again since, the verification that follows finds it.
+ */
+export async function lastDelta(host: RecoveryHost, name: string, p: RunPointView, signal?: AbortSignal): Promise<VolumeDiff> {
+  const link = linkOf(host, name);
+  const blockSize = volumeBlockSize(host, name, p.volume);
+  const dr = await hashImageCached(p.image, blockSize, signal);
+  const count = dr.sha.length / 32;
+  const atPoint = pointHashes(host, p.pointId, blockSize, count);
+  if (!atPoint) return changedDiff(host, name, p, signal);
+  const drSide = differingBlocks(atPoint, dr.sha);
+  const sha = drSide.length ? await link.hashesOf(p.volume, drSide, signal) : Buffer.alloc(0);
+  const differing = drSide.filter((i, k) => sha.compare(dr.sha, i * 32, i * 32 + 32, k * 32, k * 32 + 32) !== 0);
+  return { point: p, blockSize, size: dr.size, differing, drChanged: drSide.length, sourceChanged: null, union: drSide.length, sourceHashed: drSide.length };
 }

@@ -10,8 +10,11 @@ import { mergeOverlay } from './qemu/overlay-merge.js';
 import { formatBytes } from '../format/human.js';
 import type { StepContext } from './executor.js';
 import type { RecoveryHost } from './host.js';
-import { readBlocks } from './image-hashes.js';
-import { changedDiff, diffVolume, type VolumeDiff } from './way-back-diff.js';
+import { differingBlocks, readBlocks } from './image-hashes.js';
+import { changedDiff, diffVolume, lastDelta, type VolumeDiff } from './way-back-diff.js';
+import { liveDiskHashes, liveForecast, liveRound, trackedInstance, volumeBlockSize } from './way-back-live.js';
+import { pauseInstance, resumeInstance } from './qemu/dirty-tracking.js';
+import type { InstanceRow } from '../catalog/instance-store.js';
 import type { StepOutcome, StepSpec } from './runbook.js';
 import type { RunMeta, RunScopeHost } from './run-store.js';
 import type { StepDeps } from './steps.js';
@@ -61,8 +64,8 @@ export function failbackGates(host: RecoveryHost, name: string, points: RunPoint
       ? { name: 'point', ok: false, blocking: true, detail: `no failover of ${name} restored its volumes; use drc failover cancel ${name} to un-fence without failback` }
       : { name: 'point', ok: true, blocking: true, detail: `DR images of failover point(s) ${points.map((p) => p.pointId).join(', ')}` },
   );
-  // a qemu instance writes into its overlay: the cut-over stops it and merges the overlay into the DR image
-  if (targetType === 'qemu') gates.push({ name: 'target', ok: true, blocking: false, detail: `${name} runs as a qemu instance: the cut-over stops it and merges its overlay into the DR image before the last delta` });
+  // a qemu instance writes into its overlay, tracked by the dirty bitmap the hub added at boot
+  if (targetType === 'qemu') gates.push({ name: 'target', ok: true, blocking: false, detail: `${name} runs as a qemu instance: the reverse sync reads the guest's writes while it runs, the cut-over pauses it, and once the source is verified it stops and its overlay is merged into the DR image` });
   const link = host.link(name);
   gates.push({ name: 'agent', ok: link === 'connected', blocking: true, detail: link === 'connected' ? `source agent of ${name} connected` : `source agent of ${name} ${link}: start it on the source host` });
   return gates;
@@ -74,7 +77,13 @@ async function precheck(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<S
   const bad = gates.filter((g) => !g.ok && g.blocking);
   if (bad.length) return { state: 'failed', detail: bad.map((g) => g.detail).join('; '), error: `pre-check failed: ${bad.map((g) => g.name).join(', ')}` };
   const lines: string[] = [];
+  const live = await liveInstance(d, meta, h);
   for (const p of h.points) {
+    if (live) {
+      const f = await liveForecast(d.host, h.host, live, p, ctx.signal);
+      lines.push(`${p.volume}: at most ${f.union} block(s) (${formatBytes(f.union * f.blockSize)}) to send back: ${f.drChanged} written by instance ${live.id}'s guest so far, source changes ${f.sourceChanged ?? '?'} since point ${p.pointId}`);
+      continue;
+    }
     const x = await changedDiff(d.host, h.host, p, ctx.signal);
     lines.push(`${p.volume}: ${x.differing.length} block(s) (${formatBytes(x.differing.length * x.blockSize)}) to send back; ${changesText(x)}`);
   }
@@ -85,6 +94,15 @@ async function reverseSync(d: StepDeps, meta: RunMeta, ctx: StepContext): Promis
   const h = scopeHost(meta, ctx.step.host);
   const p = h.points.find((x) => x.volume === ctx.step.volume);
   if (!p) throw new Error(`volume ${ctx.step.volume} is not in this run`);
+  const live = await liveInstance(d, meta, h);
+  if (live) {
+    const r = await liveRound(d.host, h.host, live, p, true, ctx.signal);
+    return {
+      state: 'succeeded',
+      detail: `${r.blocksSent} block(s), ${formatBytes(r.bytesSent)} sent back into ${h.host}/${p.volume} while instance ${live.id} runs (${r.drChanged} block(s) written by the guest, source changes ${r.sourceChanged ?? '?'} since point ${p.pointId}; only their union of ${r.union} compared)`,
+      result: { sync: { blocksSent: r.blocksSent, bytesSent: r.bytesSent, drChanged: r.drChanged, sourceChanged: r.sourceChanged, unionBlocks: r.union, sourceHashed: r.sourceHashed } },
+    };
+  }
   const x = await changedDiff(d.host, h.host, p, ctx.signal);
   d.onProgress(ctx.run.id, ctx.step.index, { doneBytes: 0, totalBytes: x.differing.length * x.blockSize, rate: 0 });
   const sent = await sendDiff(d.host, h.host, x, ctx.signal);
@@ -110,15 +128,41 @@ async function stopInstance(d: StepDeps, meta: RunMeta, h: RunScopeHost): Promis
   return `instance ${row.id} stopped, its overlay merged into the DR image`;
 }
 
+/** A qemu failover's instance that runs (or is paused by the cut-over) with the guest's writes tracked. */
+function liveInstance(d: StepDeps, meta: RunMeta, h: RunScopeHost): Promise<InstanceRow | null> {
+  if (meta.target.type !== 'qemu') return Promise.resolve(null);
+  return trackedInstance(d.vm?.instances, Number(meta.params.failoverRun), h.host, h.points.map((p) => p.volume));
+}
+
+/** The cut-over of a tracked instance: the guest paused, what it wrote since the reverse sync sent. */
+async function liveCutover(d: StepDeps, h: RunScopeHost, row: InstanceRow, ctx: StepContext): Promise<StepOutcome> {
+  await pauseInstance(row.qmp!);
+  try {
+    let blocks = 0;
+    let bytes = 0;
+    for (const p of h.points) {
+      const r = await liveRound(d.host, h.host, row, p, false, ctx.signal);
+      blocks += r.blocksSent;
+      bytes += r.bytesSent;
+    }
+    return { state: 'succeeded', detail: `instance ${row.id} paused; last delta ${blocks} block(s), ${formatBytes(bytes)} (written by the guest since the reverse sync)`, result: { sync: { blocksSent: blocks, bytesSent: bytes, unionBlocks: blocks, sourceHashed: 0 } } };
+  } catch (e) {
+    await resumeInstance(row.qmp!).catch(() => undefined);
+    throw e;
+  }
+}
+
 async function cutover(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
   const h = scopeHost(meta, ctx.step.host);
+  const live = await liveInstance(d, meta, h);
+  if (live) return liveCutover(d, h, live, ctx);
   const stopped = meta.target.type === 'qemu' ? await stopInstance(d, meta, h) : null;
   let blocks = 0;
   let bytes = 0;
   let union = 0;
   let hashed = 0;
   for (const p of h.points) {
-    const x = await changedDiff(d.host, h.host, p, ctx.signal);
+    const x = stopped ? await changedDiff(d.host, h.host, p, ctx.signal) : await lastDelta(d.host, h.host, p, ctx.signal);
     const sent = await sendDiff(d.host, h.host, x, ctx.signal);
     blocks += sent.blocks;
     bytes += sent.bytes;
@@ -129,30 +173,49 @@ async function cutover(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<St
   return { state: 'succeeded', detail: `${stop}; last delta ${blocks} block(s), ${formatBytes(bytes)}`, result: { sync: { blocksSent: blocks, bytesSent: bytes, unionBlocks: union, sourceHashed: hashed } } };
 }
 
+/** Both sides' block hashes: the paused guest's disk (point + overlay) while the source hashes its volume, or both images whole. */
+async function bothSides(d: StepDeps, h: RunScopeHost, p: RunPointView, live: InstanceRow | null, signal: AbortSignal): Promise<{ sourceSha: Buffer; drSha: Buffer; differing: number }> {
+  if (!live) {
+    const x = await diffVolume(d.host, h.host, p, signal);
+    return { sourceSha: x.sourceSha, drSha: x.drSha, differing: x.differing.length };
+  }
+  const link = d.host.sourceVolumes(h.host);
+  if (!link) throw new Error(`the agent of ${h.host} is not connected`);
+  const [src, dr] = await Promise.all([link.hashes(p.volume, signal), liveDiskHashes(d.host, live, p, volumeBlockSize(d.host, h.host, p.volume))]);
+  if (src.size !== dr.size) throw new Error(`source volume ${p.volume} is ${src.size} bytes, the DR disk ${dr.size}; they must be the same size`);
+  return { sourceSha: src.sha, drSha: dr.sha, differing: differingBlocks(src.sha, dr.sha).length };
+}
+
 async function verify(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
   const h = scopeHost(meta, ctx.step.host);
+  const live = await liveInstance(d, meta, h);
+  // an untracked (or already stopped) instance: its overlay goes into the DR image before the comparison
+  if (!live && meta.target.type === 'qemu' && d.vm) await stopInstance(d, meta, h);
   const checks = [];
   for (const p of h.points) {
     const started = d.host.clock.now();
-    const x = await diffVolume(d.host, h.host, p, ctx.signal);
+    const x = await bothSides(d, h, p, live, ctx.signal);
     const src = merkleRootPacked(x.sourceSha);
     const dr = merkleRootPacked(x.drSha);
     const finished = d.host.clock.now();
-    const ok = src === dr && x.differing.length === 0;
+    const ok = src === dr && x.differing === 0;
     checks.push({
       name: 'digest', type: 'digest' as const, host: h.host, volume: p.volume, status: ok ? ('pass' as const) : ('fail' as const),
       startedAt: new Date(started).toISOString(), finishedAt: new Date(finished).toISOString(), durationMs: finished - started,
-      detail: ok ? `source Merkle root ${src.slice(0, 16)}… equals the DR image's` : `source Merkle root ${src.slice(0, 16)}… differs from the DR image's ${dr.slice(0, 16)}… (${x.differing.length} block(s))`,
+      detail: ok ? `source Merkle root ${src.slice(0, 16)}… equals the DR image's` : `source Merkle root ${src.slice(0, 16)}… differs from the DR image's ${dr.slice(0, 16)}… (${x.differing} block(s))`,
     });
   }
   const failed = checks.filter((c) => c.status === 'fail');
+  if (failed.length && live) await resumeInstance(live.qmp!).catch(() => undefined);
   if (failed.length) return { state: 'failed', detail: failed.map((c) => c.detail).join('; '), error: `source differs from the DR image: ${failed.map((c) => c.volume).join(', ')}`, result: { checks } };
   // the way home loses nothing: the source equals the DR image as of now (the return's RPO is 0)
   const now = new Date(d.host.clock.now()).toISOString();
   d.runs.setHosts(ctx.run.id, meta.hosts.map((x) => (x.host === h.host ? { ...x, points: x.points.map((p) => ({ ...p, time: now })) } : x)));
   const cut = ctx.run.steps.find((s) => s.kind === 'cutover' && s.host === h.host);
   const downtimeMs = cut?.startedAt ? d.host.clock.now() - cut.startedAt : 0;
-  return { state: 'succeeded', detail: `${checks.map((c) => c.detail).join('; ')}; cut-over downtime ${(downtimeMs / 1000).toFixed(1)} s`, result: { checks, sync: { downtimeMs } } };
+  // the source is verified: the DR instance stops for good, its overlay kept in the DR image
+  const archived = live ? `; ${await stopInstance(d, meta, h)}` : '';
+  return { state: 'succeeded', detail: `${checks.map((c) => c.detail).join('; ')}; cut-over downtime ${(downtimeMs / 1000).toFixed(1)} s${archived}`, result: { checks, sync: { downtimeMs } } };
 }
 
 function unfence(d: StepDeps, ctx: StepContext): StepOutcome {

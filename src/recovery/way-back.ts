@@ -6,7 +6,9 @@ import { RecoveryError } from './errors.js';
 import type { Operator, RecoveryHost, RecoveryOptions } from './host.js';
 import { forecastRto, gatesReady } from './objectives.js';
 import type { RunStore, StoredRun } from './run-store.js';
+import type { RecoveredInstances } from './instances.js';
 import { changedDiff } from './way-back-diff.js';
+import { liveForecast, trackedInstance } from './way-back-live.js';
 import { failbackGates, failbackSteps } from './way-back-steps.js';
 
 export interface WayBackDeps {
@@ -17,6 +19,8 @@ export interface WayBackDeps {
   start(id: number): RunView;
   isRunning(host: string, kinds: string[]): boolean;
   audit(who: Operator, action: string, target: string | null, outcome: string, details?: object): void;
+  /** the hub's recovered instances: a qemu failover's DR-side writes are counted from its overlay */
+  instances?: RecoveredInstances;
 }
 
 /** The failover whose DR images the host runs from: its latest one whose restores all succeeded. */
@@ -48,8 +52,14 @@ export class WayBack {
     const points = imagesOf(fo, req.host);
     const gates = failbackGates(this.d.host, req.host, points, fo?.meta.target.type);
     const volumes: FailbackPrecheck['volumes'] = [];
+    const live = fo && fo.meta.target.type === 'qemu' && gatesReady(gates) ? await trackedInstance(this.d.instances, fo.record.id, req.host, (points ?? []).map((p) => p.volume)) : null;
     for (const p of points ?? []) {
       try {
+        if (live) {
+          const f = await liveForecast(this.d.host, req.host, live, p);
+          volumes.push({ volume: p.volume, image: p.image, blockSize: f.blockSize, size: f.size, differingBlocks: f.union, bytes: f.union * f.blockSize });
+          continue;
+        }
         const x = gatesReady(gates) ? await changedDiff(this.d.host, req.host, p) : null;
         volumes.push({ volume: p.volume, image: p.image, blockSize: x?.blockSize ?? 0, size: x?.size ?? p.size, differingBlocks: x ? x.differing.length : null, bytes: x ? x.differing.length * x.blockSize : null });
       } catch (e) {

@@ -1,7 +1,8 @@
 // Thinning of continuous replication's points: a continuous host commits a point every few
-// seconds, so retention keeps every point of the last hour, then the newest point of each
-// 15-minute slot for a day; older points are left to the normal GFS rules (a point stays
-// when either keeps it). Without it the catalog would grow by thousands of rows a day.
+// seconds, so retention keeps every point of the last 10 minutes, then the newest point of
+// each hour for a day; older points are left to the normal GFS rules (a point stays when
+// either keeps it). The hub applies it after every cycle, so after an hour the catalog holds
+// what an hourly schedule would plus the last minutes' cycles, not the hour's hundreds.
 import type { RetentionDecision, RetentionPoint } from './retention.js';
 
 export interface ThinningPolicy {
@@ -13,7 +14,7 @@ export interface ThinningPolicy {
   slotsForSeconds: number;
 }
 
-export const CONTINUOUS_THINNING: ThinningPolicy = { keepAllSeconds: 3600, slotSeconds: 900, slotsForSeconds: 86_400 };
+export const CONTINUOUS_THINNING: ThinningPolicy = { keepAllSeconds: 600, slotSeconds: 3600, slotsForSeconds: 86_400 };
 
 export function describeThinning(t: ThinningPolicy): string {
   return `thinning: all of ${t.keepAllSeconds / 60} min, 1 per ${t.slotSeconds / 60} min for ${t.slotsForSeconds / 3600} h`;

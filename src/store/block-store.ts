@@ -16,6 +16,7 @@ import { PackCache } from './pack-cache.js';
 import { OBJECT } from './pack-store.js';
 import { encodePointObject } from './point-object.js';
 import type { Repository } from './repository.js';
+import type { SealPool } from './seal-pool.js';
 import { ENTRY_BYTES, FLAG_ZERO, blockLength, encodeManifest, manifestEntries, zeroHash, type ManifestEntry } from './manifest.js';
 
 export const CODEC_RAW = 0;
@@ -50,7 +51,7 @@ export class BlockStore {
   /** the repository packs and point objects are kept in; null = the staging directory alone */
   repo: Repository | null = null;
   cache: PackCache | null = null;
-  private readonly uploads = new Map<ChunkWriter, Promise<void>[]>();
+  private readonly uploads = new Map<ChunkWriter, Uploads>();
   private readonly pointObjects: PointObjects;
 
   constructor(
@@ -118,24 +119,22 @@ export class BlockStore {
   /** existing chunks each open writer's point will rely on; gc keeps them (see reuseChunk) */
   private readonly reusedBy = new Map<ChunkWriter, Set<string>>();
 
-  openWriter(): ChunkWriter {
-    const w: ChunkWriter = this.newWriter(() => this.reusedBy.delete(w), true);
+  /** A writer for a backup's chunks; with a seal pool an encrypted store seals them in its workers (complete it with sealAsync). */
+  openWriter(o: { sealPool?: SealPool | null } = {}): ChunkWriter {
+    const w: ChunkWriter = this.newWriter(() => this.reusedBy.delete(w), true, o.sealPool ?? null);
     this.reusedBy.set(w, new Set());
     return w;
   }
 
   /** A writer whose full packs go to the store while it keeps writing (gc uses one too). */
-  newWriter(onDone?: () => void, background = false): ChunkWriter {
-    const uploads: Promise<void>[] = [];
+  newWriter(onDone?: () => void, background = false, sealPool: SealPool | null = null): ChunkWriter {
+    const uploads = new Uploads();
     const w: ChunkWriter = new ChunkWriter(this.backend, {
       cipher: this.repo?.cipher ?? null,
       targetBytes: this.repo?.store.packTargetBytes ?? PACK_TARGET_BYTES,
       background,
-      onPackSealed: (p) => {
-        const up = this.storePack(p.name);
-        up.catch(() => undefined); // awaited (and reported) by storeWriter
-        uploads.push(up);
-      },
+      sealPool,
+      onPackSealed: (p) => uploads.add(this.storePack(p.name)),
       onDone: () => {
         onDone?.();
       },
@@ -146,7 +145,7 @@ export class BlockStore {
 
   /** Wait until every sealed pack of the writer is stored; throws the first failure. */
   async storeWriter(w: ChunkWriter): Promise<void> {
-    const ups = this.uploads.get(w) ?? [];
+    const ups = this.uploads.get(w)?.all ?? [];
     try {
       await Promise.all(ups);
     } finally {
@@ -154,11 +153,23 @@ export class BlockStore {
     }
   }
 
+  /**
+   * Null while the writer keeps up; else a promise to wait for before feeding it more: its
+   * seal workers are behind, or too many of its sealed packs wait for their upload (staging
+   * would fill up). The hub stops reading the agent's frames meanwhile (TCP backpressure).
+   */
+  backpressure(w: ChunkWriter): Promise<void> | null {
+    const up = this.uploads.get(w);
+    if (w.congested()) return w.drained();
+    if (up && up.pending > UPLOADS_AHEAD) return up.drained();
+    return null;
+  }
+
   /** Drop a writer's staged and already stored packs (the job failed). */
   discardWriter(w: ChunkWriter): void {
     const names = w.packNames();
     w.discard();
-    const ups = this.uploads.get(w) ?? [];
+    const ups = this.uploads.get(w)?.all ?? [];
     this.uploads.delete(w);
     if (!this.remote) return;
     void Promise.allSettled(ups).then(() => Promise.allSettled(names.map((n) => this.removePack(n))));
@@ -441,3 +452,29 @@ export class BlockStore {
 }
 
 export { ENTRY_BYTES };
+
+/** sealed packs of one writer waiting for (or in) their upload, above which its feeder waits */
+const UPLOADS_AHEAD = 6;
+
+/** The uploads of one writer's sealed packs. */
+class Uploads {
+  readonly all: Promise<void>[] = [];
+  pending = 0;
+  private waiters: (() => void)[] = [];
+
+  add(up: Promise<void>): void {
+    up.catch(() => undefined); // awaited (and reported) by storeWriter
+    this.all.push(up);
+    this.pending++;
+    void up
+      .catch(() => undefined)
+      .then(() => {
+        this.pending--;
+        if (this.pending <= UPLOADS_AHEAD / 2) for (const w of this.waiters.splice(0)) w();
+      });
+  }
+
+  drained(): Promise<void> {
+    return new Promise((r) => this.waiters.push(r));
+  }
+}

@@ -1,6 +1,7 @@
 // A PackStore in an S3-compatible bucket (AWS S3, MinIO, Ceph RGW, Backblaze B2, Cloudflare R2).
 // Create-only writes use If-None-Match where the server supports it; files above one part
 // go up in parts; the SDK retries throttling and 5xx answers with exponential backoff.
+import { webcrypto } from 'node:crypto';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -46,6 +47,21 @@ class Slots {
       else this.free++;
     }
   }
+}
+
+/**
+ * The body's SHA-256 for the request signature, computed in the thread pool (WebCrypto) and
+ * given to the signer as the x-amz-content-sha256 header: the SDK would otherwise hash every
+ * 16 MiB pack on the event loop while a backup streams in. The payload stays signed.
+ */
+async function withPayloadHash<C extends { middlewareStack: { add: (mw: never, o: { step: 'build'; name: string }) => void } }>(cmd: C, body: Uint8Array): Promise<C> {
+  const hex = Buffer.from(await webcrypto.subtle.digest('SHA-256', body)).toString('hex');
+  const mw = (next: (a: { request: { headers?: Record<string, string> } }) => unknown) => (args: { request: { headers?: Record<string, string> } }) => {
+    if (args.request.headers) args.request.headers['x-amz-content-sha256'] = hex;
+    return next(args);
+  };
+  cmd.middlewareStack.add(mw as never, { step: 'build', name: 'drcPayloadHash' });
+  return cmd;
 }
 
 export interface S3Credentials {
@@ -148,10 +164,8 @@ export class S3PackStore implements PackStore {
 
   async put(name: string, bytes: Buffer, o: PutOptions = {}): Promise<void> {
     try {
-      await this.client.send(
-        new PutObjectCommand({ Bucket: this.loc.bucket, Key: this.key(name), Body: bytes, ContentLength: bytes.length, ...(this.conditional ? { IfNoneMatch: '*' } : {}), ...this.lockParams(o) }),
-        { abortSignal: o.signal },
-      );
+      const cmd = new PutObjectCommand({ Bucket: this.loc.bucket, Key: this.key(name), Body: bytes, ContentLength: bytes.length, ...(this.conditional ? { IfNoneMatch: '*' } : {}), ...this.lockParams(o) });
+      await this.client.send(await withPayloadHash(cmd, bytes), { abortSignal: o.signal });
     } catch (e) {
       const err = e as SdkError;
       const status = err.$metadata?.httpStatusCode;
@@ -194,7 +208,8 @@ export class S3PackStore implements PackStore {
               const len = Math.min(PART_BYTES, size - off);
               const buf = Buffer.allocUnsafe(len);
               await fd.read(buf, 0, len, off);
-              const r = await this.client.send(new UploadPartCommand({ Bucket: this.loc.bucket, Key, UploadId: uploadId, PartNumber: i + 1, Body: buf, ContentLength: len }), { abortSignal: o.signal });
+              const part = new UploadPartCommand({ Bucket: this.loc.bucket, Key, UploadId: uploadId, PartNumber: i + 1, Body: buf, ContentLength: len });
+              const r = await this.client.send(await withPayloadHash(part, buf), { abortSignal: o.signal });
               return { ETag: r.ETag ?? '', PartNumber: i + 1 };
             }),
           ),

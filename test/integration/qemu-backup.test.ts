@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NbdClient } from '../../agent/nbd/client.js';
+import { NbdClient } from '../../src/protocol/nbd/client.js';
 import { storageDaemonAvailable } from '../../agent/trackers/qemu-daemon.js';
 import { FRAME_HEADER_BYTES } from '../../src/protocol/frames.js';
 import { makeImage, type AgentProc, type HubProc } from '../helpers/cluster.js';

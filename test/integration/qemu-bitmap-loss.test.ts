@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NbdClient } from '../../agent/nbd/client.js';
+import { NbdClient } from '../../src/protocol/nbd/client.js';
 import { StorageDaemon, storageDaemonAvailable, type ImageFormat } from '../../agent/trackers/qemu-daemon.js';
 import type { HubProc } from '../helpers/cluster.js';
 import { BS, agentJobLog, allocatedBytes, daemonsUnder, exportSha, hubEvents, manifestBlocks, writeBlocks } from './qemu-support.js';

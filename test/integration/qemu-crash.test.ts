@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NbdClient } from '../../agent/nbd/client.js';
+import { NbdClient } from '../../src/protocol/nbd/client.js';
 import { StorageDaemon, storageDaemonAvailable } from '../../agent/trackers/qemu-daemon.js';
 import type { AgentProc, HubProc } from '../helpers/cluster.js';
 import { BS, agentJobLog, exportSha, hubEvents, manifestBlocks, writeBlocks } from './qemu-support.js';

@@ -5,8 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { NbdClient } from '../../agent/nbd/client.js';
-import { STATE_ZERO } from '../../agent/nbd/protocol.js';
+import { NbdClient } from '../../src/protocol/nbd/client.js';
+import { STATE_ZERO } from '../../src/protocol/nbd/protocol.js';
 import { waitFor, withCatalog } from './support.js';
 
 export const BS = 65536;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NbdClient } from '../../agent/nbd/client.js';
+import { NbdClient } from '../../src/protocol/nbd/client.js';
 import type { InstanceView, RunView } from '../../src/protocol/recovery.js';
 import { ROOT } from '../helpers/cluster.js';
 import { alive, allocatedBytes, haveQemu } from './qemu-support.js';

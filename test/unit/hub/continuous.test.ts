@@ -1,6 +1,7 @@
 // Continuous replication over fake ports and a hand-moved clock: cycles back to back, never
 // two at once, at most every min_interval; refused (once, with one event) for a host whose
-// volume the scan tracker reads; nothing for hosts away, failed over or not continuous.
+// volume the scan tracker reads; nothing for hosts away, failed over or not continuous; the
+// host's points thinned after each committed cycle, not while one runs.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobRow } from '../../../src/catalog/catalog.js';
 import { ContinuousReplication, type ContinuousHost } from '../../../src/hub/continuous.js';
@@ -10,7 +11,7 @@ import { ManualClock, RecordingJournal, tempCatalog } from './fake-ports.js';
 
 const T0 = '2026-03-01T12:00:00.000Z';
 
-function setup(hosts: ContinuousHost[], trackers: Record<string, string> = { disk: 'qemu-dirty-bitmap' }) {
+function setup(hosts: ContinuousHost[], trackers: Record<string, string> = { disk: 'qemu-dirty-bitmap' }, thin?: (host: string) => void) {
   const clock = new ManualClock(Date.parse(T0));
   const cat = tempCatalog(['db-01', 'web-01'], T0);
   const live = new LiveState();
@@ -27,7 +28,7 @@ function setup(hosts: ContinuousHost[], trackers: Record<string, string> = { dis
       return row;
     },
   };
-  const cr = new ContinuousReplication({ clock, catalog: cat.catalog, live, jobs, journal }, hosts);
+  const cr = new ContinuousReplication({ clock, catalog: cat.catalog, live, jobs, journal, thin }, hosts);
   const finish = (row: JobRow) => cat.catalog.updateJob(row.id, { state: 'succeeded', finishedAt: clock.iso() });
   return { clock, cat, live, journal, queued, cr, finish };
 }
@@ -88,5 +89,31 @@ describe('continuous replication', () => {
     s.cat.catalog.setHostFailedOver(s.cat.ids.get('web-01')!, true);
     s.cr.tick();
     expect(s.queued).toHaveLength(0);
+  });
+
+  it('thins the host right after each committed cycle, once per new point and never while a cycle runs', () => {
+    const thinned: string[] = [];
+    const s = setup([{ name: 'db-01', rpoSeconds: 30, minIntervalSeconds: 5 }], undefined, (h) => thinned.push(h));
+    close = s.cat.close;
+    const vol = s.cat.catalog.upsertVolume(s.cat.ids.get('db-01')!, 'disk', '/dev/vda', 65536, 65536);
+    const commit = (job: JobRow) => {
+      s.cat.catalog.insertPoint({ volumeId: vol.id, jobId: job.id, time: s.clock.iso(), type: 'incremental', parentId: null, size: 65536, blockSize: 65536, blockCount: 1, changedBlocks: 1, bytesNew: 1, merkleRoot: 'r' }, Buffer.alloc(0));
+      s.finish(job);
+    };
+    s.cr.tick();
+    expect(thinned).toEqual([]);
+    s.clock.t += 5_000;
+    commit(s.queued[0]!);
+    s.cr.tick();
+    expect(thinned).toEqual(['db-01']);
+    s.cr.tick(); // a cycle runs again: nothing to thin while it does
+    s.clock.t += 5_000;
+    s.finish(s.queued[1]!); // ended without a point: nothing new to thin
+    s.cr.tick();
+    expect(thinned).toEqual(['db-01']);
+    s.clock.t += 5_000;
+    commit(s.queued[2]!);
+    s.cr.tick();
+    expect(thinned).toEqual(['db-01', 'db-01']);
   });
 });

@@ -1,6 +1,6 @@
-// Thinning of continuous points with an injected clock: every point of the last hour, the
-// newest of each 15-minute slot for a day, nothing beyond (left to GFS), and a catalog that
-// stops growing however long the cycles run.
+// Thinning of continuous points with an injected clock: every point of the last 10 minutes,
+// the newest of each hour for a day, nothing beyond (left to GFS), and a catalog that stops
+// growing however long the cycles run.
 import { describe, expect, it } from 'vitest';
 import { combineDecisions, selectRetention } from '../../../src/scheduler/retention.js';
 import { CONTINUOUS_THINNING, selectThinning } from '../../../src/scheduler/thinning.js';
@@ -14,17 +14,17 @@ function cycles(hours: number, every = 5): { id: number; time: number }[] {
 const kept = (d: { keep: boolean }[]) => d.filter((x) => x.keep).length;
 
 describe('thinning of continuous points', () => {
-  it('keeps every point of the last hour and the newest of each 15-minute slot up to a day', () => {
+  it('keeps every point of the last 10 minutes and the newest of each hour up to a day', () => {
     const points = cycles(6);
     const d = selectThinning(points, CONTINUOUS_THINNING, NOW);
     const byId = new Map(d.map((x) => [x.id, x]));
-    const lastHour = points.filter((p) => NOW - p.time <= 3600_000);
-    expect(lastHour.every((p) => byId.get(p.id)!.keep)).toBe(true);
-    // 5 hours beyond the first one: 20 slots, one point each (the hour's edge slot may add one)
-    expect(kept(d) - lastHour.length).toBeGreaterThanOrEqual(20);
-    expect(kept(d) - lastHour.length).toBeLessThanOrEqual(21);
-    const older = points.filter((p) => NOW - p.time > 3600_000 && byId.get(p.id)!.keep);
-    for (const p of older) expect(older.filter((q) => Math.floor(q.time / 900_000) === Math.floor(p.time / 900_000))).toHaveLength(1);
+    const recent = points.filter((p) => NOW - p.time <= 600_000);
+    expect(recent.every((p) => byId.get(p.id)!.keep)).toBe(true);
+    // the 6 hours' slots, one point each (the window's edge slot may add one)
+    expect(kept(d) - recent.length).toBeGreaterThanOrEqual(5);
+    expect(kept(d) - recent.length).toBeLessThanOrEqual(7);
+    const older = points.filter((p) => NOW - p.time > 600_000 && byId.get(p.id)!.keep);
+    for (const p of older) expect(older.filter((q) => Math.floor(q.time / 3600_000) === Math.floor(p.time / 3600_000))).toHaveLength(1);
     expect(byId.get(points[0]!.id)!.reasons[0]).toMatch(/kept by no rule of thinning/);
   });
 
@@ -43,8 +43,8 @@ describe('thinning of continuous points', () => {
 
   it('bounds the catalog: a week of 5-second cycles keeps fewer points than one day of them holds', () => {
     const week = selectThinning(cycles(24 * 7), CONTINUOUS_THINNING, NOW);
-    // 720 in the last hour + 92 slots; 96 more than an hourly schedule's 24 a day at most
-    expect(kept(week)).toBeLessThanOrEqual(720 + 93);
-    expect(kept(week)).toBeGreaterThanOrEqual(720 + 91);
+    // 120 in the last 10 minutes + the day's hourly slots: an hourly schedule's 24 plus the recent cycles
+    expect(kept(week)).toBeLessThanOrEqual(121 + 25);
+    expect(kept(week)).toBeGreaterThanOrEqual(121 + 23);
   });
 });

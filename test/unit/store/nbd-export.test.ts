@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NbdClient } from '../../../agent/nbd/client.js';
+import { NbdClient } from '../../../src/protocol/nbd/client.js';
 import { NbdExportServer, type NbdDamage } from '../../../src/store/nbd-server.js';
 import { SIZE, StoreHarness, sha } from './harness.js';
 

@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NbdError } from '../../../../agent/nbd/client.js';
+import { NbdError } from '../../../../src/protocol/nbd/client.js';
 import { NbdReadConnections } from '../../../../agent/nbd/connections.js';
 import { QmpClient } from '../../../../agent/qmp/client.js';
 import { MANAGED_NODE, StorageDaemon, storageDaemonAvailable } from '../../../../agent/trackers/qemu-daemon.js';

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NbdClient } from '../../../../agent/nbd/client.js';
+import { NbdClient } from '../../../../src/protocol/nbd/client.js';
 import { DAEMON_BINARY, StorageDaemon, StorageDaemonError, storageDaemonAvailable } from '../../../../agent/trackers/qemu-daemon.js';
 
 describe.skipIf(!storageDaemonAvailable())('the storage daemon the agent runs', () => {

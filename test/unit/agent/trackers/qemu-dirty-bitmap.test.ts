@@ -6,11 +6,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NbdClient } from '../../../../agent/nbd/client.js';
+import { decompress } from 'zstd-napi';
+import { frameBound } from '../../../../agent/block-frames.js';
+import { NbdClient } from '../../../../src/protocol/nbd/client.js';
 import { storageDaemonAvailable } from '../../../../agent/trackers/qemu-daemon.js';
 import { QemuDirtyBitmapTracker } from '../../../../agent/trackers/qemu-dirty-bitmap.js';
 import type { ChangedBlocks } from '../../../../agent/trackers/tracker.js';
 import type { VolumeGeneration } from '../../../../agent/state.js';
+import { CODEC_ZSTD, decodeBlockFrame, payloadIntact } from '../../../../src/protocol/frames.js';
 
 const BS = 65536;
 const BLOCKS = 256;
@@ -136,6 +139,31 @@ describe.skipIf(!storageDaemonAvailable())('qemu-dirty-bitmap tracker', () => {
     await write([50, 51]);
     const live = await tracker.live();
     expect(live).toMatchObject({ incremental: true, changed: [50, 51], blockCount: BLOCKS });
+  });
+
+  it('reads a full in one pass from the frozen view: every block hashed and framed once, later writes left for the next point', async () => {
+    await write([60]);
+    const size = await tracker.beginFull();
+    const frozen = fs.readFileSync(image);
+    await write([61]); // after the freeze
+    const out = Buffer.from(new SharedArrayBuffer(BLOCKS * frameBound(BS)));
+    const r = await tracker.readFull(0, BLOCKS, size, { jobId: 7, volumeIndex: 0 }, out);
+    expect(r.bytesRead).toBe(BLOCKS * BS);
+    for (let i = 0; i < BLOCKS; i++) {
+      const block = frozen.subarray(i * BS, (i + 1) * BS);
+      expect(Buffer.from(r.sha.subarray(i * 32, i * 32 + 32)).equals(createHash('sha256').update(block).digest())).toBe(true);
+      const f = decodeBlockFrame(out.subarray(r.at[i]!, r.at[i + 1]!));
+      expect(f).toMatchObject({ blockIndex: i, jobId: 7, rawLength: BS });
+      expect(payloadIntact(f)).toBe(true);
+      expect((f.codec === CODEC_ZSTD ? decompress(f.payload) : f.payload).equals(block)).toBe(true);
+    }
+    const point = nextPoint++;
+    await tracker.commit(point, () => {
+      generation = { generation: point, blockSize: BS, blockCount: BLOCKS, size, xxh: Buffer.from(r.xxh), sha: Buffer.from(r.sha) };
+    });
+    const next = await tracker.changedBlocks(generation);
+    expect(next.changed).toEqual([61]);
+    await commit(next);
   });
 });
 

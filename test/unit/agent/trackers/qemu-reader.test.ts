@@ -1,7 +1,7 @@
 // The block arithmetic of the qemu-dirty-bitmap tracker: byte extents to block ranges,
 // and the read plan split into zero runs and batches in block order.
 import { describe, expect, it } from 'vitest';
-import { STATE_DIRTY, STATE_HOLE, STATE_ZERO } from '../../../../agent/nbd/protocol.js';
+import { STATE_DIRTY, STATE_HOLE, STATE_ZERO } from '../../../../src/protocol/nbd/protocol.js';
 import { blocksOf, unitsOf } from '../../../../agent/trackers/qemu-reader.js';
 
 const BS = 65536;

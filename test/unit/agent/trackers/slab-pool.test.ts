@@ -32,4 +32,15 @@ describe('slab pool', () => {
     pool.give(pool.take().subarray(1024));
     expect(pool.idleCount).toBe(0);
   });
+
+  it('unmaps its idle slabs on trim() and makes new ones afterwards', () => {
+    const pool = new SlabPool(4096, 4);
+    const slabs = [pool.take(), pool.take(), pool.take()];
+    for (const s of slabs) pool.give(s);
+    pool.trim(1);
+    expect(pool.idleCount).toBe(1);
+    pool.trim();
+    expect(pool.idleCount).toBe(0);
+    expect(slabs).not.toContain(pool.take());
+  });
 });

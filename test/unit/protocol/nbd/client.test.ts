@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NbdClient, NbdError, parseNbdAddress } from '../../../../agent/nbd/client.js';
-import { STATE_DIRTY, STATE_HOLE, STATE_ZERO } from '../../../../agent/nbd/protocol.js';
+import { NbdClient, NbdError, parseNbdAddress } from '../../../../src/protocol/nbd/client.js';
+import { STATE_DIRTY, STATE_HOLE, STATE_ZERO } from '../../../../src/protocol/nbd/protocol.js';
 import { QmpClient } from '../../../../agent/qmp/client.js';
 import { MANAGED_NODE, StorageDaemon, storageDaemonAvailable } from '../../../../agent/trackers/qemu-daemon.js';
 
