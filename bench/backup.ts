@@ -99,7 +99,17 @@ function peakRssMb(pid: number | undefined): number {
   }
 }
 
-/** the peak RSS of agent (during its first full) and hub (so far), per image */
+/** Start measuring a process's peak RSS afresh (writing 5 to clear_refs resets VmHWM). */
+function resetPeakRss(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // not permitted here: the peak then counts from the process's start
+  }
+}
+
+/** the peak RSS of agent and hub during each image's full */
 const rssNotes: string[] = [];
 
 function cpuSplit(pid: number | undefined): { user: number; system: number } {
@@ -291,6 +301,8 @@ async function benchImage(label: string, image: string, root: string, hub: HubPr
       return { s, cpu: hubCpu + agentCpu, wire: job.bytesWire, added: du(packs) - before, id: job.id, log, phases: `${cpuNote}; ${phases(log, hub, job.id)}` };
     };
     process.stderr.write(`bench: [${label}] drc full backup\n`);
+    resetPeakRss(hub.proc.pid);
+    resetPeakRss(agent.proc.pid);
     const full = await backup(true);
     rssNotes.push(`[${label}] peak RSS during the full: agent ${peakRssMb(agent.proc.pid)} MB (target <= 200), hub ${peakRssMb(hub.proc.pid)} MB (target <= 300)`);
     rows.push({ tool: 'drc', image: label, step: 'full', seconds: full.s, cpu: full.cpu, bytes: full.added, note: `wire ${full.wire}; ${full.phases}` });
@@ -433,6 +445,7 @@ async function main(): Promise<void> {
     if (storage.length) for (const l of storageSummary(storage).slice(0, -1)) console.log(l);
     for (const l of hubCpu) console.log(l);
     for (const l of rssNotes) console.log(l);
+    console.log(`hub peak RSS since the last image's full began (its restores and the hub-CPU runs included): ${peakRssMb(hub.proc.pid)} MB (target <= 300)`);
     const heads: string[] = [];
     for (const s of sections) {
       console.log(`[${s.label}] bytes added by the incremental / changed data: ${(s.incAdded / s.changedBytes).toFixed(3)} (target <= 1.1); on the wire ${(s.incWire / s.changedBytes).toFixed(3)}`);
