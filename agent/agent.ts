@@ -43,7 +43,7 @@ export interface AgentOptions {
 type Waiter = { type: string; jobId: number; volume?: string; seq?: number; resolve: (m: HubMessage) => void; reject: (e: Error) => void };
 
 /** bytes queued on the socket before the sender waits (each frame is copied once there to be masked) */
-const HIGH_WATER = 8 * 1024 * 1024;
+const HIGH_WATER = 4 * 1024 * 1024;
 
 export class Agent {
   private ws: WebSocket | null = null;

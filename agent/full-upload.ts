@@ -27,7 +27,7 @@ export interface OnePassReader {
 const RANGE_BLOCKS = 64;
 /** ranges being read ahead of the one being offered: one per reader thread and one queued
  * behind them (more only holds memory: the agent's RSS during a full stays under 200 MB) */
-const READ_AHEAD = fullReaders.size + 1;
+const READ_AHEAD = fullReaders.size;
 /** offers awaiting the hub's answer while earlier frames are sent */
 const OFFER_WINDOW = 2;
 /** the frame slabs of the ranges being read, offered and sent, kept mapped between jobs (64 KiB blocks: 8 MiB each) */

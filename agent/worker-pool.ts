@@ -54,6 +54,13 @@ export class WorkerPool<Task, Result> {
     while (this.workers.length < this.size) this.idle.push(this.spawn());
   }
 
+  /** Stop the idle workers (busy ones finish their task): another pool does the work for a while. */
+  retire(): void {
+    for (const w of this.idle) void w.terminate();
+    this.workers = this.workers.filter((w) => !this.idle.includes(w));
+    this.idle = [];
+  }
+
   run(task: Task, transfer: ArrayBuffer[] = []): Promise<Result> {
     return new Promise((resolve, reject) => {
       const w = this.idle.pop() ?? (this.workers.length < this.size ? this.spawn() : undefined);

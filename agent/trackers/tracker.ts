@@ -93,15 +93,26 @@ export class ScanTracker implements VolumeTracker {
   }
 
   /** A full in one pass (full-upload.ts): blocks start..end read once, hashed and framed. */
+  /** A full reads through the full readers alone: the incremental's idle threads stop meanwhile (the agent stays under 200 MB). */
+  async beginFull(): Promise<number> {
+    this.pool.retire();
+    senders.retire();
+    this.lastSize = await this.size();
+    return this.lastSize;
+  }
+
   readFull(start: number, end: number, size: number, job: { jobId: number; volumeIndex: number }, out: Buffer): Promise<FullResult> {
     return fullReaders.run({ path: this.vol.path, blockSize: this.vol.blockSize, size, start, end, jobId: job.jobId, volumeIndex: job.volumeIndex, out });
   }
 
   async commit(_pointId: number, save: () => void): Promise<void> {
     save();
+    await this.open();
   }
 
-  async abandon(): Promise<void> {}
+  async abandon(): Promise<void> {
+    await this.open();
+  }
 
   async live(base: () => VolumeGeneration | null): Promise<LiveBitmap> {
     const prev = base();
