@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import type { RecoveryReport, RunView } from '../src/protocol/recovery.js';
 import { InstanceMonitor } from '../src/recovery/qemu/qmp.js';
 import { AgentProc, HubProc, makeImage, rewriteBlocks, sha256File, tempDir, waitConnected } from '../test/helpers/cluster.js';
-import type { FailbackFigures } from './failback-return.js';
+import { timedFailback, type FailbackFigures } from './failback-return.js';
 
 const BS = 65536;
 
@@ -69,12 +69,7 @@ export async function failbackFromInstance(mib: number, keepDir: boolean): Promi
     const srcSide = rewriteBlocks(image, Math.round(blocks * 0.01)).filter((i) => i > 0);
     const union = new Set([...drSide, ...srcSide]).size;
     process.stderr.write(`bench: failback from instance ${inst.id}\n`);
-    const t = performance.now();
-    const fb = await hub.json<RunView>(['failback', 'h1', '--confirm', 'h1']);
-    const wall = (performance.now() - t) / 1000;
-    await hub.json(['report', 'export', String(fb.id), '--format', 'json', '--out', path.join(root, 'failback.json')]);
-    const rep = JSON.parse(fs.readFileSync(path.join(root, 'failback.json'), 'utf8')) as RecoveryReport;
-    const w = rep.wayBack!;
+    const { fb, wall, w } = await timedFailback(hub, root);
     const identical = sha256File(image) === sha256File(fo.hosts[0]!.points[0]!.image);
     const ratio = w.bytesSent / (union * BS);
     return {

@@ -16,6 +16,16 @@ export interface FailbackFigures {
   downtimeSeconds: number | null;
 }
 
+/** `drc failback h1` as an operator runs it, timed, and the way-back figures of its report. */
+export async function timedFailback(hub: HubProc, root: string): Promise<{ fb: RunView; wall: number; w: NonNullable<RecoveryReport['wayBack']> }> {
+  const t = performance.now();
+  const fb = await hub.json<RunView>(['failback', 'h1', '--confirm', 'h1']);
+  const wall = (performance.now() - t) / 1000;
+  await hub.json(['report', 'export', String(fb.id), '--format', 'json', '--out', path.join(root, 'failback.json')]);
+  const rep = JSON.parse(fs.readFileSync(path.join(root, 'failback.json'), 'utf8')) as RecoveryReport;
+  return { fb, wall, w: rep.wayBack! };
+}
+
 export async function failbackReturn(mib: number, keepDir: boolean): Promise<FailbackFigures> {
   const root = tempDir('drc-bench-failback-');
   const image = path.join(root, 'h1.img');
@@ -36,12 +46,7 @@ export async function failbackReturn(mib: number, keepDir: boolean): Promise<Fai
     const srcSide = rewriteBlocks(image, Math.round(blocks * 0.01));
     const union = new Set([...drSide, ...srcSide]).size;
     process.stderr.write(`bench: failback (${drSide.length} blocks changed at the DR site, ${srcSide.length} at the source)\n`);
-    const t = performance.now();
-    const fb = await hub.json<RunView>(['failback', 'h1', '--confirm', 'h1']);
-    const wall = (performance.now() - t) / 1000;
-    await hub.json(['report', 'export', String(fb.id), '--format', 'json', '--out', path.join(root, 'failback.json')]);
-    const rep = JSON.parse(fs.readFileSync(path.join(root, 'failback.json'), 'utf8')) as RecoveryReport;
-    const w = rep.wayBack!;
+    const { fb, wall, w } = await timedFailback(hub, root);
     const identical = sha256File(image) === sha256File(dr);
     const ratio = w.bytesSent / (union * BS);
     return {

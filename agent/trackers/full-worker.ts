@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { createXXHash3, type IHasher } from 'hash-wasm';
 import { frameBound, writeFrame } from '../block-frames.js';
+import { preadFull } from './pread-full.js';
 
 export interface FullTask {
   path: string;
@@ -103,13 +104,7 @@ async function readRange(t: FullTask): Promise<FullResult> {
       for (let b = t.start; b < t.end; b += perRead) {
         const n = Math.min(perRead, t.end - b);
         const want = Math.min(n * bs, t.size - b * bs);
-        let got = 0;
-        while (got < want) {
-          const r = fs.readSync(fd, readBuf, got, want - got, b * bs + got);
-          if (r === 0) break;
-          got += r;
-        }
-        if (got < want) readBuf.fill(0, got, want); // file shrank while reading: the tail reads as zeros
+        preadFull(fd, readBuf, want, b * bs);
         bytesRead += want;
         hashAndFrame(readBuf, b, n);
       }

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { createXXHash3, type IHasher } from 'hash-wasm';
+import { preadFull } from './pread-full.js';
 
 export interface ScanTask {
   path: string;
@@ -57,13 +58,7 @@ async function scan(t: ScanTask): Promise<ScanResult> {
     for (let b = t.start; b < t.end; b += perRead) {
       const n = Math.min(perRead, t.end - b);
       const want = Math.min(n * bs, t.size - b * bs);
-      let got = 0;
-      while (got < want) {
-        const r = fs.readSync(fd, readBuf, got, want - got, b * bs + got);
-        if (r === 0) break;
-        got += r;
-      }
-      if (got < want) readBuf.fill(0, got, want); // file shrank while scanning: treat the tail as zeros
+      preadFull(fd, readBuf, want, b * bs);
       bytesRead += want;
       for (let k = 0; k < n; k++) {
         const i = b + k;
