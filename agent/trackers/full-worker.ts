@@ -4,11 +4,10 @@
 // frame, written into the caller's shared slab. The main thread offers the hashes and sends
 // the frames the hub asks for; nothing is read twice, no frame is copied between threads.
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { createXXHash3, type IHasher } from 'hash-wasm';
 import { frameBound, writeFrame } from '../block-frames.js';
-import { preadFull } from './pread-full.js';
+import { readRuns } from './pread-full.js';
 
 export interface FullTask {
   path: string;
@@ -99,18 +98,7 @@ async function readRange(t: FullTask): Promise<FullResult> {
   } else {
     const perRead = Math.max(1, Math.floor(READ_BYTES / bs));
     if (readBuf.length < perRead * bs) readBuf = Buffer.allocUnsafe(perRead * bs);
-    const fd = fs.openSync(t.path, 'r');
-    try {
-      for (let b = t.start; b < t.end; b += perRead) {
-        const n = Math.min(perRead, t.end - b);
-        const want = Math.min(n * bs, t.size - b * bs);
-        preadFull(fd, readBuf, want, b * bs);
-        bytesRead += want;
-        hashAndFrame(readBuf, b, n);
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
+    bytesRead = readRuns(t.path, readBuf, bs, perRead, t.start, t.end, t.size, (b, n) => hashAndFrame(readBuf, b, n));
   }
   at[count] = used;
   return { start: t.start, xxh, sha, zero, at, bytesRead };

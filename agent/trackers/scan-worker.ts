@@ -1,10 +1,9 @@
 // Worker thread of the scan tracker: reads a range of blocks, hashes each with xxh3 and,
 // for changed blocks, with sha256. Zero blocks are detected with one memcmp.
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { createXXHash3, type IHasher } from 'hash-wasm';
-import { preadFull } from './pread-full.js';
+import { readRuns } from './pread-full.js';
 
 export interface ScanTask {
   path: string;
@@ -52,30 +51,21 @@ async function scan(t: ScanTask): Promise<ScanResult> {
   }
   const zeroFull = zeroBlock.subarray(0, bs);
   const prev = t.prev;
-  const fd = fs.openSync(t.path, 'r');
-  let bytesRead = 0;
-  try {
-    for (let b = t.start; b < t.end; b += perRead) {
-      const n = Math.min(perRead, t.end - b);
-      const want = Math.min(n * bs, t.size - b * bs);
-      preadFull(fd, readBuf, want, b * bs);
-      bytesRead += want;
-      for (let k = 0; k < n; k++) {
-        const i = b + k;
-        const len = Math.min(bs, t.size - i * bs);
-        const block = readBuf.subarray(k * bs, k * bs + len);
-        const isZero = len === bs ? block.equals(zeroFull) : block.equals(zeroBlock.subarray(0, len));
-        const o = (i - t.start) * 8;
-        xxh.set(isZero && len === bs ? zeroHashes.xxh : h.init().update(block).digest('binary'), o);
-        if (prev && prev.length >= o + 8 && sameHash(prev, xxh, o)) continue;
-        changed.push(i);
-        zero.push(isZero ? 1 : 0);
-        if (t.wantSha) shas.push(isZero && len === bs ? zeroHashes.sha : createHash('sha256').update(block).digest());
-      }
+  const zh = zeroHashes;
+  const bytesRead = readRuns(t.path, readBuf, bs, perRead, t.start, t.end, t.size, (b, n) => {
+    for (let k = 0; k < n; k++) {
+      const i = b + k;
+      const len = Math.min(bs, t.size - i * bs);
+      const block = readBuf.subarray(k * bs, k * bs + len);
+      const isZero = len === bs ? block.equals(zeroFull) : block.equals(zeroBlock.subarray(0, len));
+      const o = (i - t.start) * 8;
+      xxh.set(isZero && len === bs ? zh.xxh : h.init().update(block).digest('binary'), o);
+      if (prev && prev.length >= o + 8 && sameHash(prev, xxh, o)) continue;
+      changed.push(i);
+      zero.push(isZero ? 1 : 0);
+      if (t.wantSha) shas.push(isZero && len === bs ? zh.sha : createHash('sha256').update(block).digest());
     }
-  } finally {
-    fs.closeSync(fd);
-  }
+  });
   return { start: t.start, xxh, changed: Uint32Array.from(changed), zero: Uint8Array.from(zero), sha: Buffer.concat(shas), bytesRead };
 }
 

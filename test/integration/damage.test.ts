@@ -6,17 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeImage, type HubProc } from '../helpers/cluster.js';
-import { Cluster, backupOk, packDir, points, restore, restoredSha, sha256File, waitFor, withCatalog } from './support.js';
+import { Cluster, backupOk, flipPackByte, points, storedChunk as storedChunkOf, type StoredChunk, restore, restoredSha, sha256File, waitFor, withCatalog } from './support.js';
 
 const BLOCK = 65536;
-
-interface StoredChunk {
-  hash: Buffer;
-  pack: string;
-  offset: number;
-  length: number;
-  codec: number;
-}
 
 describe('restore of a damaged store', () => {
   const c = new Cluster();
@@ -43,29 +35,8 @@ describe('restore of a damaged store', () => {
 
   afterAll(() => c.stop());
 
-  function storedChunk(codec: number): StoredChunk {
-    return withCatalog(hub.dataDir, (db) =>
-      db
-        .prepare('SELECT c.hash AS hash, p.name AS pack, c.offset AS offset, c.length AS length, c.codec AS codec FROM chunks c JOIN packs p ON p.id = c.pack_id WHERE c.codec = ? ORDER BY c.offset LIMIT 1 OFFSET 3')
-        .get(codec) as StoredChunk,
-    );
-  }
-
-  /** Flip one byte in the middle of the chunk's stored bytes; returns a function that undoes it. */
-  function flipByte(ch: StoredChunk): () => void {
-    const file = path.join(packDir(hub.dataDir), `${ch.pack}.pack`);
-    const at = ch.offset + Math.floor(ch.length / 2);
-    const fd = fs.openSync(file, 'r+');
-    const b = Buffer.alloc(1);
-    fs.readSync(fd, b, 0, 1, at);
-    fs.writeSync(fd, Buffer.from([b[0]! ^ 0xff]), 0, 1, at);
-    fs.closeSync(fd);
-    return () => {
-      const fd2 = fs.openSync(file, 'r+');
-      fs.writeSync(fd2, b, 0, 1, at);
-      fs.closeSync(fd2);
-    };
-  }
+  const storedChunk = (codec: number): StoredChunk => storedChunkOf(hub.dataDir, codec, 3);
+  const flipByte = (ch: StoredChunk): (() => void) => flipPackByte(hub.dataDir, ch);
 
   /** A full verify reads every chunk: with the bytes back, it clears the damage marks. */
   async function verifyClean(): Promise<void> {

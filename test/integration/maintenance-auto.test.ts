@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MaintenanceRunView, MaintenanceStatusView, PruneReport } from '../../src/protocol/operator.js';
 import { HubProc, makeImage } from '../helpers/cluster.js';
-import { Cluster, backupOk, packBytesOnDisk, points, restoredSha, sha256File, storeConsistency, waitFor, withCatalog, type PointView } from './support.js';
+import { Cluster, backupOk, packBytesOnDisk, points, restoredSha, sha256File, storeConsistency, waitFor, withCatalog, type PointView, setHubClock } from './support.js';
 
 const BLOCK = 65536;
 const HOUR = 3_600_000;
@@ -23,9 +23,7 @@ let hub: HubProc;
 let image: string;
 const shaAt = new Map<number, string>();
 
-function setClock(ms: number): void {
-  fs.writeFileSync(clockFile, String(ms - Date.now()));
-}
+const setClock = (ms: number): void => setHubClock(clockFile, ms);
 
 function rewrite(blocks: number[]): void {
   const fd = fs.openSync(image, 'r+');

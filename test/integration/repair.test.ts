@@ -3,20 +3,12 @@
 // from a directory copy. Afterwards verify is clean and the point restores byte-identical.
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HubProc, makeImage } from '../helpers/cluster.js';
 import type { RepairView } from '../../src/protocol/storage.js';
-import { Cluster, backupOk, packDir, points, restoredSha, sha256File, withCatalog } from './support.js';
+import { Cluster, backupOk, flipPackByte, points, restoredSha, sha256File, storedChunk, type StoredChunk } from './support.js';
 
 const BLOCK = 65536;
-
-interface StoredChunk {
-  hash: Buffer;
-  pack: string;
-  offset: number;
-  length: number;
-}
 
 describe('drc repair', () => {
   const c = new Cluster();
@@ -41,9 +33,7 @@ describe('drc repair', () => {
 
   /** The n-th raw (random, so single-block) chunk of the store, with the block that holds it. */
   function rawChunk(n: number): StoredChunk & { block: number } {
-    const ch = withCatalog(hub.dataDir, (db) =>
-      db.prepare('SELECT c.hash AS hash, p.name AS pack, c.offset AS offset, c.length AS length FROM chunks c JOIN packs p ON p.id = c.pack_id WHERE c.codec = 0 ORDER BY c.offset LIMIT 1 OFFSET ?').get(n) as StoredChunk,
-    );
+    const ch = storedChunk(hub.dataDir, 0, n);
     const bytes = fs.readFileSync(image);
     for (let i = 0; i * BLOCK < bytes.length; i++) {
       if (createHash('sha256').update(bytes.subarray(i * BLOCK, (i + 1) * BLOCK)).digest().equals(ch.hash)) return { ...ch, block: i };
@@ -51,18 +41,8 @@ describe('drc repair', () => {
     throw new Error('chunk not found on the disk');
   }
 
-  function flipByte(ch: StoredChunk): void {
-    const file = path.join(packDir(hub.dataDir), `${ch.pack}.pack`);
-    const at = ch.offset + Math.floor(ch.length / 2);
-    const fd = fs.openSync(file, 'r+');
-    const b = Buffer.alloc(1);
-    fs.readSync(fd, b, 0, 1, at);
-    fs.writeSync(fd, Buffer.from([b[0]! ^ 0xff]), 0, 1, at);
-    fs.closeSync(fd);
-  }
-
   async function damage(ch: StoredChunk): Promise<void> {
-    flipByte(ch);
+    flipPackByte(hub.dataDir, ch);
     expect((await hub.run(['verify', 'h1'])).code).toBe(1);
     expect((await points(hub, 'h1')).every((p) => p.damaged)).toBe(true);
   }

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GcReportView, PruneReport, ScheduleView, VerifyResultView } from '../../src/protocol/operator.js';
 import { HubProc, makeImage, type AgentProc } from '../helpers/cluster.js';
-import { Cluster, backupOk, packBytesOnDisk, points, restoredSha, sha256File, storeConsistency, waitFor, type JobView, type PointView } from './support.js';
+import { Cluster, backupOk, packBytesOnDisk, points, restoredSha, sha256File, storeConsistency, waitFor, type JobView, type PointView, setHubClock } from './support.js';
 
 const BLOCK = 65536;
 const CHURN = 16; // blocks 0..15 are rewritten before every backup
@@ -24,9 +24,7 @@ let image: string;
 /** the image's sha256 when each point was taken, by point id */
 const shaAt = new Map<number, string>();
 
-function setClock(ms: number): void {
-  fs.writeFileSync(clockFile, String(ms - Date.now()));
-}
+const setClock = (ms: number): void => setHubClock(clockFile, ms);
 
 async function hostSeenAfter(ms: number): Promise<void> {
   await waitFor('h1 connected at the new time', async () => {

@@ -150,6 +150,48 @@ export function withCatalog<T>(dataDir: string, fn: (db: Database.Database) => T
   }
 }
 
+/** A chunk as the catalog records it: where its stored bytes lie in which pack. */
+export interface StoredChunk {
+  hash: Buffer;
+  pack: string;
+  offset: number;
+  length: number;
+  codec: number;
+}
+
+/** The n-th chunk stored with `codec` (0 raw, 1 zstd), in pack order. */
+export function storedChunk(dataDir: string, codec: number, n: number): StoredChunk {
+  return withCatalog(dataDir, (db) =>
+    db
+      .prepare('SELECT c.hash AS hash, p.name AS pack, c.offset AS offset, c.length AS length, c.codec AS codec FROM chunks c JOIN packs p ON p.id = c.pack_id WHERE c.codec = ? ORDER BY c.offset LIMIT 1 OFFSET ?')
+      .get(codec, n) as StoredChunk,
+  );
+}
+
+/** Flip one byte in the middle of the chunk's stored bytes; returns a function that puts it back. */
+export function flipPackByte(dataDir: string, ch: StoredChunk): () => void {
+  const file = path.join(packDir(dataDir), `${ch.pack}.pack`);
+  const at = ch.offset + Math.floor(ch.length / 2);
+  const b = Buffer.alloc(1);
+  const fd = fs.openSync(file, 'r+');
+  try {
+    fs.readSync(fd, b, 0, 1, at);
+    fs.writeSync(fd, Buffer.from([b[0]! ^ 0xff]), 0, 1, at);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return () => {
+    const fd2 = fs.openSync(file, 'r+');
+    fs.writeSync(fd2, b, 0, 1, at);
+    fs.closeSync(fd2);
+  };
+}
+
+/** Move the hub's clock (a hub started with DRC_TEST_CLOCK_FILE=file) to `ms` since the epoch. */
+export function setHubClock(file: string, ms: number): void {
+  fs.writeFileSync(file, String(ms - Date.now()));
+}
+
 export interface StoreConsistency {
   onDisk: string[];
   registered: string[];
