@@ -1,10 +1,11 @@
-// The agents' side of the hub: who may connect, one session per host, and what each agent
+// The agents' side of the hub: who may connect, one session per host and site, and what each agent
 // message changes (volumes, live bitmaps and bytes, telemetry, committed points, job ends).
 import type { WebSocket } from 'ws';
 import type { Catalog } from '../catalog/catalog.js';
 import type { AgentMessageOf } from '../protocol/agent.js';
 import { CLOSE, type ProtocolError } from '../protocol/errors.js';
 import type { BlockStore } from '../store/block-store.js';
+import type { SiteLinks } from './agent-links.js';
 import { AgentSession, type SessionHost, type SessionJob } from './agent-session.js';
 import { onPointCommitted, type ChangeWatchPorts } from './change-stats.js';
 import { RejectedLogins } from './login-limiter.js';
@@ -22,8 +23,8 @@ export interface AgentDeskPorts {
   catalog: HostRepo & PointRepo & Pick<Catalog, 'tx' | 'upsertVolume'>;
   store: BlockStore;
   live: LiveState;
-  /** the sessions by host: the agent links every other service sees */
-  sessions: Map<string, AgentSession>;
+  /** the sessions by host and site: the agent links every other service sees */
+  sessions: SiteLinks<AgentSession>;
   journal: Journal;
   feed: Broadcaster;
   jobs: Pick<JobRunner, 'pump' | 'progress' | 'volumeCommitted' | 'finished'>;
@@ -51,12 +52,12 @@ export class AgentDesk implements SessionHost {
   /** Once a second: drop links whose agent has not been heard for the heartbeat timeout. */
   dropSilent(): void {
     const timeout = this.p.heartbeatTimeoutMs;
-    for (const s of this.p.sessions.values()) {
+    for (const s of [...this.pending, ...this.p.sessions.values()]) {
       // while the hub holds back an agent's frames, its heartbeats wait unread behind them
       if (s.readingPaused) this.heard.set(s, this.p.clock.elapsed());
       const heard = this.heard.get(s) ?? 0;
       if (this.p.clock.elapsed() - heard > timeout) {
-        this.p.log('warning', `agent ${s.host}: no heartbeat for ${timeout} ms; dropping the link`);
+        this.p.log('warning', `agent ${s.host}${siteOf(s)}: no heartbeat for ${timeout} ms; dropping the link`);
         s.ws.terminate();
       }
     }
@@ -64,6 +65,9 @@ export class AgentDesk implements SessionHost {
 
   /** when each link was last heard, on the monotonic clock: a jump of the wall clock drops no link */
   private readonly heard = new WeakMap<AgentSession, number>();
+
+  /** connected, no hello yet: the site (and so the session it replaces) is not known */
+  private readonly pending = new Set<AgentSession>();
 
   /** rejected logins are recorded once a minute per source address */
   private readonly rejected = new RejectedLogins();
@@ -91,16 +95,19 @@ export class AgentDesk implements SessionHost {
   }
 
   onConnection(ws: WebSocket, host: string, remote: string): void {
-    const old = this.p.sessions.get(host);
-    if (old) old.close(CLOSE.replaced, 'replaced by a new connection');
     const s = new AgentSession(ws, host, remote, this);
-    this.p.sessions.set(host, s);
+    this.pending.add(s);
     this.p.live.host(host).lastSeen = this.p.clock.now();
     this.heard.set(s, this.p.clock.elapsed());
   }
 
   onHello(s: AgentSession, m: AgentMessageOf<'hello'>): void {
     const h = this.p.catalog.hostByName(s.host)!;
+    // a new connection replaces only the session of its own site: the primary agent and the
+    // DR site's stay connected side by side
+    this.pending.delete(s);
+    const old = this.p.sessions.set(s);
+    if (old) old.close(CLOSE.replaced, 'replaced by a new connection');
     this.p.catalog.tx(() => {
       // the DR site's agent names the recovered image: the volume keeps its source path
       const known = new Set(this.p.catalog.volumesOf(h.id).map((v) => v.name));
@@ -108,9 +115,13 @@ export class AgentDesk implements SessionHost {
     });
     const l = this.p.live.host(s.host);
     l.link = 'connected';
-    l.agentVersion = m.agentVersion;
-    l.trackers = new Map(m.volumes.map((v) => [v.name, v.tracker]));
-    this.p.journal.event('info', 'host.connected', s.host, `host ${s.host} connected from ${s.remote} (agent ${m.agentVersion}, ${m.volumes.length} volume(s))`);
+    l.sites.set(s.site, { version: m.agentVersion, remote: s.remote, since: this.p.clock.iso() });
+    // the host's version and trackers are its serving agent's
+    if (this.serves(s) || !this.p.sessions.get(s.host)) {
+      l.agentVersion = m.agentVersion;
+      l.trackers = new Map(m.volumes.map((v) => [v.name, v.tracker]));
+    }
+    this.p.journal.event('info', 'host.connected', s.host, `host ${s.host}${siteOf(s)} connected from ${s.remote} (agent ${m.agentVersion}, ${m.volumes.length} volume(s))`);
     this.p.feed.pushHost(s.host);
     this.p.monitoring.onHello(s);
     // a failed-over host's agent is told again each time it connects: it must not replicate;
@@ -118,6 +129,11 @@ export class AgentDesk implements SessionHost {
     if (h.failedOver && s.site === 'primary') s.send({ type: 'fence', reason: `host ${s.host} is failed over` });
     if (!h.failedOver && s.site === 'dr') s.send({ type: 'fence', reason: `host ${s.host} is not failed over: nothing runs at the DR site` });
     this.p.jobs.pump();
+  }
+
+  /** the session is the one backups of its host go to now */
+  private serves(s: AgentSession): boolean {
+    return this.p.sessions.get(s.host) === s;
   }
 
   onSeen(s: AgentSession): void {
@@ -134,6 +150,9 @@ export class AgentDesk implements SessionHost {
       bitmap: m.bitmap,
       time: new Date(m.time).toISOString(),
     };
+    // a bitmap of the agent that does not serve the host (the fenced source while failed over)
+    // is not the host's backlog
+    if (!this.serves(s)) return;
     this.p.live.host(s.host).dirty.set(m.volume, dirty);
     // the scan of a job's volume is over: from here on its progress is the transfer's, and the
     // watchdog watches it (an agent frozen before its first transfer report is caught too)
@@ -152,11 +171,11 @@ export class AgentDesk implements SessionHost {
   }
 
   onMetrics(s: AgentSession, m: AgentMessageOf<'metrics'>): void {
-    this.p.monitoring.onMetrics(s, m);
+    if (this.serves(s)) this.p.monitoring.onMetrics(s, m);
   }
 
   onPong(s: AgentSession, m: AgentMessageOf<'pong'>): void {
-    this.p.monitoring.onPong(s, m);
+    if (this.serves(s)) this.p.monitoring.onPong(s, m);
   }
 
   onAgentEvent(s: AgentSession, m: AgentMessageOf<'event'>): void {
@@ -212,11 +231,18 @@ export class AgentDesk implements SessionHost {
   }
 
   onClosed(s: AgentSession): void {
-    if (this.p.stopping() || this.p.sessions.get(s.host) !== s) return;
-    this.p.sessions.delete(s.host);
+    this.pending.delete(s);
+    if (this.p.stopping() || !this.p.sessions.delete(s)) return;
     const l = this.p.live.host(s.host);
-    l.link = 'disconnected';
-    this.p.journal.event('warning', 'host.disconnected', s.host, `host ${s.host} disconnected`, { closeCode: s.closeCode });
+    l.sites.delete(s.site);
+    // the host's link is up while either of its agents is connected
+    l.link = this.p.sessions.anyReady(s.host) ? 'connected' : 'disconnected';
+    this.p.journal.event('warning', 'host.disconnected', s.host, `host ${s.host}${siteOf(s)} disconnected`, { closeCode: s.closeCode, site: s.site });
     this.p.feed.pushHost(s.host);
   }
+}
+
+/** ' (DR site)' for the agent on the recovered image, nothing for the primary. */
+function siteOf(s: AgentSession): string {
+  return s.site === 'dr' ? ' (DR site)' : '';
 }

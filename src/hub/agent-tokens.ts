@@ -6,7 +6,7 @@ import type { AgentLink, Clock, Journal } from './ports.js';
 
 export interface AgentTokenPorts {
   tokens: Pick<TokenExpiryRepo, 'expiredBy'>;
-  sessions: ReadonlyMap<string, Pick<AgentLink, 'close'>>;
+  sessions: { readonly size: number; byHost(host: string): Pick<AgentLink, 'close'>[] };
   clock: Clock;
   journal: Journal;
 }
@@ -18,9 +18,10 @@ export class AgentTokenWatch {
   tick(): void {
     if (this.p.sessions.size === 0) return;
     for (const host of this.p.tokens.expiredBy(this.p.clock.iso())) {
-      const s = this.p.sessions.get(host);
-      if (!s) continue;
-      s.close(CLOSE.revoked, 'token expired');
+      // the token is the host's: its primary agent and its DR site's agent both go
+      const links = this.p.sessions.byHost(host);
+      if (links.length === 0) continue;
+      for (const s of links) s.close(CLOSE.revoked, 'token expired');
       this.p.journal.audit(`agent:${host}`, 'agent.disconnect', host, 'token expired');
       this.p.journal.event('warning', 'agent.token.expired', host, `agent ${host} disconnected: its token expired`);
     }

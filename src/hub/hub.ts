@@ -20,6 +20,7 @@ import type { Role } from '../protocol/access.js';
 import { OperatorAccess } from './access.js';
 import { openHubStore, stagingFor, type OpenedStore } from '../store/hub-store.js';
 import { AgentDesk } from './agent-desk.js';
+import { SiteLinks } from './agent-links.js';
 import { dailyInspection } from './daily-inspection.js';
 import { onDamageNews } from './damage-watch.js';
 import { AgentTokenWatch } from './agent-tokens.js';
@@ -113,7 +114,7 @@ export class Hub {
   storeHandle: OpenedStore | null = null;
   readonly maintenance: HubMaintenance;
   readonly autoMaintenance: AutoMaintenance;
-  readonly sessions = new Map<string, AgentSession>();
+  readonly sessions: SiteLinks<AgentSession>;
   readonly monitoring: HubMonitoring;
   readonly agents: AgentDesk;
   readonly operators: OperatorsRepo;
@@ -141,7 +142,7 @@ export class Hub {
     const catalog = (this.catalog = new Catalog(path.join(o.dataDir, 'catalog.db')));
     const store = (this.store = new BlockStore(catalog, stagingFor(o.store ?? defaultStore(), o.dataDir)));
     const live = this.live;
-    const links = this.sessions;
+    const links = (this.sessions = new SiteLinks<AgentSession>((host) => catalog.hostByName(host)?.failedOver === true));
     const tiers = o.tiers;
     const send = (u: Update) => this.api.broadcast(u);
     const journal = (this.journal = new HubJournal(catalog, clock, o.log, send));

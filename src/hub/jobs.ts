@@ -6,7 +6,7 @@ import type { JobProgress, JobView } from '../protocol/operator.js';
 import { planStarts } from '../scheduler/queue.js';
 import { queueJobs } from './job-queue.js';
 import type { LiveState } from './live.js';
-import type { AgentLinks, Broadcaster, Clock, HostRepo, HubTask, JobRepo, Journal, PointRepo } from './ports.js';
+import type { AgentLink, AgentLinks, Broadcaster, Clock, HostRepo, HubTask, JobRepo, Journal, PointRepo } from './ports.js';
 import { jobView } from './wire.js';
 
 /** What the job runner uses; the hub's siblings (verify, restore) come in as tasks. */
@@ -28,6 +28,8 @@ interface Running {
   host: string;
   kind: JobRow['kind'];
   abort?: AbortController;
+  /** the agent link a backup runs on (a host's primary and DR-site agents may both be connected) */
+  link?: AgentLink;
   cancelled?: boolean;
   /** why it was cancelled, when not by an operator (a schedule's window closed) */
   cancelReason?: string;
@@ -151,6 +153,7 @@ export class JobRunner {
     const all = this.c.volumesOf(h.id);
     const vols = j.volumes.length ? all.filter((v) => j.volumes.includes(v.name)) : all;
     this.begin(j, host);
+    this.running.get(j.id)!.link = session;
     const missing = j.volumes.filter((n) => !all.some((v) => v.name === n));
     if (missing.length || vols.length === 0) {
       this.finished(j.id, missing.length ? `host ${host} has no volume ${missing.join(', ')}` : `agent of ${host} protects no volumes`);
@@ -210,7 +213,7 @@ export class JobRunner {
       const reason = `no progress for ${Math.round((now - r.movedAt) / 1000)} s (watchdog: maintenance.stall_timeout ${Math.round(limit / 1000)} s)`;
       // a hub task stops at its abort signal and cleans up behind it; an agent's job is told to stop
       if (r.abort) r.abort.abort(new Error(reason));
-      else this.p.links.get(r.host)?.abortJob(reason);
+      else (r.link ?? this.p.links.get(r.host))?.abortJob(reason);
       this.finished(id, reason);
     }
   }
@@ -253,7 +256,7 @@ export class JobRunner {
       r.cancelled = true;
       r.cancelReason = reason;
       if (r.abort) r.abort.abort();
-      else this.p.links.get(r.host)?.abortJob(reason);
+      else (r.link ?? this.p.links.get(r.host))?.abortJob(reason);
       if (this.running.has(jobId)) this.finished(jobId, reason);
     }
     return this.c.job(jobId)!;

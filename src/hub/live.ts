@@ -1,6 +1,6 @@
 // In-memory state of the hub that is not in the catalog: agent links, dirty bitmaps,
 // throughput samples, job progress.
-import type { DirtyBitmapView, JobProgress, LinkState, ThroughputSample } from '../protocol/operator.js';
+import type { AgentSite, DirtyBitmapView, JobProgress, LinkState, ThroughputSample } from '../protocol/operator.js';
 
 export interface HostLive {
   link: LinkState;
@@ -14,6 +14,8 @@ export interface HostLive {
   buckets: number[];
   /** continuous replication's target and cycle (set by continuous.ts); null when the host is not continuous */
   continuous: { rpoSeconds: number | null; minIntervalSeconds: number; cycleStartedAt: number | null; nextCycleAt: number | null } | null;
+  /** the connected agents by site (primary, and the DR site's on the recovered image) */
+  sites: Map<AgentSite, { version: string; remote: string; since: string }>;
 }
 
 export const THROUGHPUT_WINDOW_S = 15 * 60;
@@ -28,7 +30,7 @@ export class LiveState {
   host(name: string): HostLive {
     let h = this.hosts.get(name);
     if (!h) {
-      h = { link: 'never', lastSeen: null, agentVersion: null, trackers: new Map(), dirty: new Map(), bucketBytes: 0, buckets: [], continuous: null };
+      h = { link: 'never', lastSeen: null, agentVersion: null, trackers: new Map(), dirty: new Map(), bucketBytes: 0, buckets: [], continuous: null, sites: new Map() };
       this.hosts.set(name, h);
     }
     return h;

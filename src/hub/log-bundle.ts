@@ -79,7 +79,7 @@ export async function logBundle(p: LogBundlePorts): Promise<{ files: BundleFile[
   const sessions = [...p.links.values()].filter((s) => s.ready);
   const tails = await Promise.allSettled(sessions.map((s) => s.fetchLogs(MAX_LOG_TAIL)));
   tails.forEach((t, i) => {
-    const host = sessions[i]!.host;
+    const host = sessions[i]!.host + (sessions[i]!.site === 'dr' ? '-dr' : '');
     if (t.status === 'fulfilled') files.push({ name: `agents/${host}.log`, data: t.value.data.toString('base64') });
     else errors.push(`agent ${host}: ${(t.reason as Error).message}`);
   });

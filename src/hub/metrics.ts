@@ -40,12 +40,15 @@ export function metricsText(p: MetricsPorts): string {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const [labels, v] of samples) lines.push(`${name}${labelText(labels)} ${Number.isFinite(v) ? v : 0}`);
   };
-  const connected = (name: string): boolean => p.links.get(name)?.ready === true;
+  const connected = (name: string): boolean => p.links.anyReady(name);
 
   metric('drc_up', 'The hub is running.', 'gauge', [[{}, 1]]);
   metric('drc_hosts', 'Protected hosts known to the hub.', 'gauge', [[{}, hosts.length]]);
   metric('drc_hosts_connected', 'Hosts whose agent is connected.', 'gauge', [[{}, hosts.filter((h) => connected(h.name)).length]]);
   metric('drc_host_link_up', 'Agent link state per host (1 connected).', 'gauge', hosts.map((h) => [{ host: h.name }, connected(h.name) ? 1 : 0]));
+  metric('drc_host_agent_up', 'Agent link state per host and site (primary, or dr: on the recovered image).', 'gauge', hosts.flatMap((h) =>
+    (['primary', 'dr'] as const).filter((site) => site === 'primary' || h.failedOver || p.links.site(h.name, site)).map((site): Sample => [{ host: h.name, site }, p.links.site(h.name, site)?.ready ? 1 : 0]),
+  ));
   const links = hosts.map((h) => ({ host: h.name, l: tel.linkHealth(h.name, connected(h.name)) }));
   metric('drc_host_link_latency_seconds', 'Round trip of the last ping to the agent.', 'gauge', links.filter((x) => x.l.latencyMs !== null).map((x) => [{ host: x.host }, x.l.latencyMs! / 1000]));
   metric('drc_host_link_bandwidth_bytes_per_second', 'Link bandwidth measured from block transfers.', 'gauge', links.filter((x) => x.l.bandwidthBps !== null).map((x) => [{ host: x.host }, Math.round(x.l.bandwidthBps!)]));

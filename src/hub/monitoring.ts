@@ -75,7 +75,7 @@ export class HubMonitoring {
   }
 
   connected(host: string): boolean {
-    return this.p.links.get(host)?.ready === true;
+    return this.p.links.anyReady(host);
   }
 
   backlogBytes(host: string): number {

@@ -65,9 +65,14 @@ export interface AgentLink {
   readonly site?: 'primary' | 'dr';
 }
 
-/** The connected agents by host name. */
+/** The connected agents by host name and site (agent-links.ts). */
 export interface AgentLinks {
+  /** the link that serves the host now: the DR site's while it is failed over, the primary's otherwise */
   get(host: string): AgentLink | undefined;
+  /** the link of one site of a host */
+  site(host: string, site: 'primary' | 'dr'): AgentLink | undefined;
+  /** some link of the host is connected */
+  anyReady(host: string): boolean;
   values(): Iterable<AgentLink>;
 }
 

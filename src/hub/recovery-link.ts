@@ -1,5 +1,7 @@
 // Wires the recovery service (drills, failovers, reports) to the hub: catalog, store,
-// events and audit, live run updates, fencing agents and cancelling their backups.
+// events and audit, live run updates, fencing agents and cancelling their backups. The
+// failover and failback talk to the host's primary agent; the DR site's agent is fenced when
+// the host comes home.
 import type { CheckConfig, PlanConfig, SwitchHookConfig, TargetConfig } from '../config/types.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { TierView } from '../protocol/operator.js';
@@ -7,7 +9,7 @@ import { RecoveryService } from '../recovery/service.js';
 import type { BlockStore } from '../store/block-store.js';
 import type { JobRunner } from './jobs.js';
 import type { LiveState } from './live.js';
-import type { AgentLinks, Broadcaster, Clock, HubLog, Journal } from './ports.js';
+import type { AgentLink, AgentLinks, Broadcaster, Clock, HubLog, Journal } from './ports.js';
 
 /** What the recovery service is wired to. */
 export interface RecoveryLinkPorts {
@@ -49,7 +51,7 @@ async function finalSync(p: RecoveryLinkPorts, host: string, signal: AbortSignal
     if (!row) return { jobId: j.id, error: 'the job vanished' };
     if (row.state === 'succeeded') return { jobId: j.id, error: null };
     if (row.state === 'failed' || row.state === 'cancelled') return { jobId: j.id, error: row.error ?? row.state };
-    if (row.state === 'queued' && p.live.host(host).link !== 'connected') {
+    if (row.state === 'queued' && !primary(p, host)) {
       p.jobs.cancel(j.id, 'the source agent disconnected before its final sync');
       return { jobId: j.id, error: 'the source agent disconnected' };
     }
@@ -59,6 +61,12 @@ async function finalSync(p: RecoveryLinkPorts, host: string, signal: AbortSignal
     }
     await new Promise((r) => setTimeout(r, FINAL_SYNC_POLL_MS));
   }
+}
+
+/** The host's primary agent when it is connected and past its hello. */
+function primary(p: RecoveryLinkPorts, host: string): AgentLink | null {
+  const s = p.links.site(host, 'primary');
+  return s?.ready && !s.closed ? s : null;
 }
 
 export function recoveryServiceOf(p: RecoveryLinkPorts, o: HubRecoveryOptions = NO_RECOVERY_CONFIG): RecoveryService {
@@ -75,12 +83,12 @@ export function recoveryServiceOf(p: RecoveryLinkPorts, o: HubRecoveryOptions = 
       audit: (actor, action, target, outcome, details) => p.journal.audit(actor, action, target, outcome, details),
       broadcastRun: (run) => p.feed.broadcast({ type: 'run', run }),
       fence: (host, reason) => {
-        const s = p.links.get(host);
-        if (!s?.ready || s.closed) return false;
-        s.send({ type: 'fence', reason });
-        return true;
+        const s = primary(p, host);
+        s?.send({ type: 'fence', reason });
+        return s !== null;
       },
-      link: (host) => p.live.host(host).link,
+      // the source's link: a DR-site agent connected on the recovered image is not the source
+      link: (host) => (primary(p, host) ? 'connected' : p.live.host(host).link === 'never' ? 'never' : 'disconnected'),
       cancelBackups: (host) => {
         const h = p.catalog.hostByName(host);
         if (!h) return [];
@@ -91,15 +99,14 @@ export function recoveryServiceOf(p: RecoveryLinkPorts, o: HubRecoveryOptions = 
       pushHost: (host) => p.feed.pushHost(host),
       log: (level, message) => p.log(level, message),
       finalSync: (host, signal) => finalSync(p, host, signal),
-      sourceVolumes: (host) => {
-        const s = p.links.get(host);
-        return s?.ready && !s.closed ? s.volumes : null;
-      },
+      sourceVolumes: (host) => primary(p, host)?.volumes ?? null,
       unfence: (host, reason) => {
-        const s = p.links.get(host);
-        if (!s?.ready || s.closed) return false;
-        s.send({ type: 'unfence', reason });
-        return true;
+        // the host is home: its DR site's agent stops replicating the recovered image
+        const dr = p.links.site(host, 'dr');
+        if (dr?.ready && !dr.closed) dr.send({ type: 'fence', reason: `host ${host} is home again (${reason}): nothing runs at the DR site` });
+        const s = primary(p, host);
+        s?.send({ type: 'unfence', reason });
+        return s !== null;
       },
     },
     // its own copy: a config reload changes it in place

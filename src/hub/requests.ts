@@ -118,7 +118,7 @@ export async function handleRequest(ports: RequestPorts, method: string, params:
       const h = hostOrThrow(ports, p.name);
       c.revokeHost(h.id);
       ports.journal.audit(client.actor, 'hosts.revoke', p.name, 'ok');
-      ports.links.get(p.name)?.close(4005, 'token revoked');
+      for (const site of ['primary', 'dr'] as const) ports.links.site(p.name, site)?.close(4005, 'token revoked');
       ports.feed.pushHost(p.name);
       return { ok: true };
     }

@@ -70,6 +70,22 @@ export interface HostView {
   revoked: boolean;
   /** continuous replication (cycles back to back): its own RPO target (null: the tier's, already in rpoSeconds); absent when not continuous */
   continuous?: ContinuousView | null;
+  /** the host's agent links by site: its primary agent and an agent at the DR site on the recovered image */
+  agents?: AgentLinkView[];
+}
+
+/** Where an agent runs: on the host itself, or at the DR site on the host's recovered image. */
+export type AgentSite = 'primary' | 'dr';
+
+/** One agent link of a host; serving: backups go to it now (the DR agent while the host is failed over). */
+export interface AgentLinkView {
+  site: AgentSite;
+  connected: boolean;
+  serving: boolean;
+  version: string | null;
+  remote: string;
+  /** ISO time the agent said hello */
+  since: string;
 }
 
 /** A continuous host's replication: lag is the newest point's age (lastPointTime) and the backlog (backlogBytes). */

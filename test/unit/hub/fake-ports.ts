@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Catalog } from '../../../src/catalog/catalog.js';
 import type { EventView, Level, Update } from '../../../src/protocol/operator.js';
 import type { LogTail } from '../../../src/hub/agent-logs.js';
-import type { AgentLink, Broadcaster, Clock, Journal, LinkJob } from '../../../src/hub/ports.js';
+import type { AgentLink, AgentLinks, Broadcaster, Clock, Journal, LinkJob } from '../../../src/hub/ports.js';
 
 export class ManualClock implements Clock {
   constructor(public t: number) {}
@@ -43,6 +43,16 @@ export class RecordingFeed implements Broadcaster {
   }
   pushHost(): void {}
   pushHub(): void {}
+}
+
+/** Links by host, all at the primary site. */
+export class FakeLinks extends Map<string, FakeLink> implements AgentLinks {
+  site(host: string, site: 'primary' | 'dr'): FakeLink | undefined {
+    return site === 'primary' ? this.get(host) : undefined;
+  }
+  anyReady(host: string): boolean {
+    return this.get(host)?.ready === true;
+  }
 }
 
 export class FakeLink implements AgentLink {

@@ -6,7 +6,7 @@ import { QueueStore } from '../../../src/catalog/queue-store.js';
 import { JobRunner } from '../../../src/hub/jobs.js';
 import { LiveState } from '../../../src/hub/live.js';
 import type { HubTask } from '../../../src/hub/ports.js';
-import { FakeLink, ManualClock, RecordingFeed, RecordingJournal, settle, tempCatalog } from './fake-ports.js';
+import { FakeLink, FakeLinks, ManualClock, RecordingFeed, RecordingJournal, settle, tempCatalog } from './fake-ports.js';
 
 const T0 = '2026-01-05T10:00:00.000Z';
 
@@ -40,7 +40,7 @@ function setup(hosts: string[], concurrency = 4) {
   cleanup = db.close;
   const clock = new ManualClock(Date.parse(T0));
   const journal = new RecordingJournal(clock);
-  const links = new Map<string, FakeLink>();
+  const links = new FakeLinks();
   const tasks = new ControlledTasks();
   const runner = new JobRunner({
     clock,
