@@ -32,7 +32,7 @@ export function hostView(c: HostRepo & PointRepo, live: LiveState, tiers: TierVi
     volumes,
     failedOver: h.failedOver,
     revoked: h.revoked,
-    agents: [...l.sites].map(([site, a]) => ({ site, connected: true, serving: (site === 'dr') === h.failedOver, version: a.version, remote: a.remote, since: a.since })),
+    agents: [...l.sites].sort(([a], [b]) => (a === b ? 0 : a === 'primary' ? -1 : 1)).map(([site, a]) => ({ site, connected: true, serving: (site === 'dr') === h.failedOver, version: a.version, remote: a.remote, since: a.since })),
     ...(l.continuous ? { continuous: { rpoSeconds: l.continuous.rpoSeconds, minIntervalSeconds: l.continuous.minIntervalSeconds, cycleStartedAt: l.continuous.cycleStartedAt === null ? null : new Date(l.continuous.cycleStartedAt).toISOString() } } : {}),
   };
 }
