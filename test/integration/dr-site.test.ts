@@ -1,7 +1,8 @@
 // The DR-side chain through a real hub: after a failover, an agent started at the DR site on
 // the recovered image (`drc agent --site dr`, the host's own token) is not fenced, backs the
 // image up, and its points show in `drc points` (human and --json) with site dr beside the
-// primary chain; an agent claiming the DR site while the host is home is fenced.
+// primary chain; an agent claiming the DR site while the host is home is fenced and gets no
+// backups (they wait for the primary agent).
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +49,9 @@ describe('points taken at the DR site', () => {
     await hub.json(['failover', 'cancel', 'h1', '--confirm', 'h1']);
     const dr = await c.startAgent(hub, 'h1', token, { disk: c.file('h1.img') }, ['--site', 'dr']);
     await waitFor('the DR agent to log its fence', () => dr.log.includes('fenced by the hub'));
-    expect((await hub.run(['backup', 'h1', '--wait'])).code).not.toBe(0);
+    // backups of a host at home are its primary agent's: they wait for it, not run at the DR site
+    const r = await hub.run(['backup', 'h1', '--wait', '--timeout', '2s']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/waiting: agent of h1 is not connected/);
   });
 });
