@@ -39,7 +39,7 @@ export async function hosts(argv: string[]): Promise<number> {
       process.stdout.write(
         table(
           ['NAME', 'TAGS', 'TIER', 'LINK', 'VOLUMES', 'LAST POINT'],
-          list.map((h) => [h.name, h.tags.join(','), h.tier ?? '-', h.link, String(h.volumes.length), h.lastPointTime ?? '-']),
+          list.map((h) => [h.name, h.tags.join(','), h.tier ?? '-', h.link + (h.agents?.some((x) => x.site === 'dr') ? ' +DR agent' : ''), String(h.volumes.length), h.lastPointTime ?? '-']),
         ) + '\n',
       );
     return 0;

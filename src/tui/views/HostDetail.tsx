@@ -38,11 +38,18 @@ function Summary({ host, now }: { host: HostView; now: number }): React.ReactEle
         <Text color={theme.color(rpoTone(rpo))}>{rpoText(host, rpo)}</Text>
       </Text>
       <Text dimColor wrap="truncate">
-        {` backlog ${formatBytes(host.backlogBytes)} · tags ${host.tags.join(',') || '—'} · agent ${host.agentVersion ?? '—'} · seen ${seen === null ? 'never' : `${formatAge(seen)} ago`}`}
+        {` backlog ${formatBytes(host.backlogBytes)} · tags ${host.tags.join(',') || '—'} · ${agentText(host)} · seen ${seen === null ? 'never' : `${formatAge(seen)} ago`}`}
       </Text>
       {continuous ? <Text color={theme.color(rpoTone(rpo))} wrap="truncate">{` ${continuous}`}</Text> : null}
     </Box>
   );
+}
+
+/** 'agent 1.2.0'; with an agent at the DR site too, both: 'agents primary 1.2.0, DR 1.2.0 (serving)'. */
+function agentText(host: HostView): string {
+  const a = host.agents ?? [];
+  if (!a.some((x) => x.site === 'dr')) return `agent ${host.agentVersion ?? '—'}`;
+  return `agents ${a.map((x) => `${x.site === 'dr' ? 'DR' : 'primary'} ${x.version ?? '—'}${x.serving ? ' (serving)' : ''}`).join(', ')}`;
 }
 
 function Volumes({ host, width, height }: { host: HostView; width: number; height: number }): React.ReactElement {
