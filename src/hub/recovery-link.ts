@@ -85,6 +85,9 @@ export function recoveryServiceOf(p: RecoveryLinkPorts, o: HubRecoveryOptions = 
       audit: (actor, action, target, outcome, details) => p.journal.audit(actor, action, target, outcome, details),
       broadcastRun: (run) => p.feed.broadcast({ type: 'run', run }),
       fence: (host, reason) => {
+        // an agent already waiting at the DR site (fenced while the host was home) serves it now
+        const dr = p.links.site(host, 'dr');
+        if (dr?.ready && !dr.closed) dr.send({ type: 'unfence', reason: `host ${host} runs at the DR site (${reason})` });
         const s = primary(p, host);
         s?.send({ type: 'fence', reason });
         return s !== null;

@@ -87,4 +87,13 @@ describe('a host with a primary and a DR-site agent', () => {
     expect(now.find((a) => a.site === 'dr')!.since).toBe(drSince);
     expect(dr.log).not.toMatch(/disconnected/);
   });
+
+  it('hands the backups to a DR agent already connected when the host fails over again', async () => {
+    const before = (dr.log.match(/unfenced by the hub/g) ?? []).length;
+    await hub.json(['failover', 'h1', '--confirm', 'h1', '--no-final-sync']);
+    await waitFor('the DR agent to log its un-fence', () => (dr.log.match(/unfenced by the hub/g) ?? []).length > before);
+    await backupOk(hub, 'h1');
+    expect((await points(hub, 'h1')).at(-1)).toMatchObject({ site: 'dr' });
+    expect((await agents()).map((a) => [a.site, a.serving])).toEqual([['primary', false], ['dr', true]]);
+  });
 });
