@@ -3,6 +3,9 @@
 // two fresh `mixed` images, so nothing deduplicates against an earlier run), the two taking
 // turns. Wall seconds and CPU seconds of hub, agent and the agent's qemu-storage-daemon; the
 // last line is the ratio qemu-dirty-bitmap / scan, min / median / max over the runs.
+// BENCH_FULL_FORMAT=qcow2 gives the qemu-dirty-bitmap agent a qcow2 copy of its image (read
+// through the daemon's NBD export; a raw image is read from its file).
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { storageDaemonAvailable } from '../agent/trackers/qemu-daemon.js';
@@ -21,6 +24,10 @@ async function oneFull(hub: HubProc, root: string, mib: number, tracker: Tracker
   const host = `bench-full-${tracker === 'scan' ? 'scan' : 'cbt'}-${n}`;
   const image = path.join(root, `${host}.img`);
   mixedImage(image, mib);
+  if (tracker === 'qemu-dirty-bitmap' && process.env.BENCH_FULL_FORMAT === 'qcow2') {
+    execFileSync('qemu-img', ['convert', '-O', 'qcow2', image, `${image}.qcow2`]);
+    fs.renameSync(`${image}.qcow2`, image);
+  }
   const token = await hub.addHost(host);
   const agentDir = path.join(root, `agent-${host}`);
   const agent = new AgentProc(hub.agentsUrl, host, token, { disk: image }, agentDir, ['--watch', '0', '--tracker', tracker], agentArgs).start();
