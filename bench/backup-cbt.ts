@@ -23,6 +23,8 @@ export interface TrackerRun {
   wire: number;
   /** CPU seconds (user + system) of the hub, the agent and the agent's qemu-storage-daemon */
   cpu: number;
+  /** the same, per process: hub, agent, then the agent's children */
+  cpuParts: number[];
   /** the tracker's steps (agent log `scanPhases`), ms */
   phases: Record<string, number>;
   /** the agent's transfer and commit phases (commit includes the hub's fsync and the view's release), ms */
@@ -75,12 +77,12 @@ function cpuOf(pid: number): number {
   }
 }
 
-/** `pid` and its running children (the agent's qemu-storage-daemon) */
+/** `pid` and its running descendants (the agent's qemu-storage-daemon runs under a shell guard) */
 export function withChildren(pid: number): number[] {
   const kids: number[] = [];
   try {
     for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
-      for (const c of fs.readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/)) if (c) kids.push(Number(c));
+      for (const c of fs.readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/)) if (c) kids.push(...withChildren(Number(c)));
     }
   } catch {
     // gone: no children
@@ -97,12 +99,13 @@ export async function timedBackup(hub: HubProc, host: string, agentDir: string, 
   const t = process.hrtime.bigint();
   const job = await hub.json<JobInfo>(['backup', host, '--wait', ...(full ? ['--full'] : [])]);
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
-  const cpu = procs.reduce((sum, p, k) => sum + cpuOf(p) - cpu0[k]!, 0);
+  const cpuParts = procs.map((p, k) => cpuOf(p) - cpu0[k]!);
+  const cpu = cpuParts.reduce((a, b) => a + b, 0);
   if (job.state !== 'succeeded') throw new Error(`drc backup ${host} failed: ${job.error}`);
   const run = await agentRun(agentDir, job.id);
   const jobSeconds = job.startedAt && job.finishedAt ? (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000 : seconds;
   return {
-    seconds, jobSeconds, trackerSeconds: run.scanMs / 1000, bytesRead: run.bytesRead, bytesAdded: added() - before, wire: job.bytesWire, cpu,
+    seconds, jobSeconds, trackerSeconds: run.scanMs / 1000, bytesRead: run.bytesRead, bytesAdded: added() - before, wire: job.bytesWire, cpu, cpuParts,
     phases: run.scanPhases, transferMs: run.transferMs, commitMs: run.commitMs,
   };
 }

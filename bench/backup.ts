@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { agentRun, benchDirtyBitmap, phaseLines, spread, type AgentJobLog, type DirtyBitmapBench } from './backup-cbt.js';
 import { benchStorage, storageSummary, type StorageRow } from './backup-storage.js';
+import { benchFulls, fullsLines } from './backup-fulls.js';
 import { addFiles, filesystemImage, haveMkfs, mixedImage } from './images.js';
 import { AgentProc, HubProc, rewriteBlocks, sha256File, tempDir, waitConnected } from '../test/helpers/cluster.js';
 
@@ -22,7 +23,7 @@ const BLOCK = 65536;
 const keep = process.env.BENCH_KEEP === '1';
 const HUB_NODE_ARGS = (process.env.BENCH_HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const AGENT_NODE_ARGS = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-/** `cbt`: only the dirty-bitmap section (no scan tracker, borg, restic or restores); `storage`: only the S3, encryption and copy rows; `hub`: only the hub CPU per GiB with 1 and 4 agents; `nostorage`: all but those */
+/** `fulls`: only the full through scan against the full through qemu-dirty-bitmap; `cbt`: only the dirty-bitmap section (no scan tracker, borg, restic or restores); `storage`: only the S3, encryption and copy rows; `hub`: only the hub CPU per GiB with 1 and 4 agents; `nostorage`: all but those */
 const ONLY = process.env.BENCH_ONLY ?? '';
 /** incrementals in the dirty-bitmap section, each after its own 5% rewrite */
 const CBT_RUNS = Number(process.env.BENCH_CBT_RUNS ?? (ONLY === 'cbt' ? 5 : 1));
@@ -508,7 +509,23 @@ async function mainHub(): Promise<void> {
   }
 }
 
-(ONLY === 'cbt' ? mainCbt() : ONLY === 'storage' ? mainStorage() : ONLY === 'hub' ? mainHub() : main()).catch((e: unknown) => {
+/** BENCH_ONLY=fulls: the full through the scan tracker against the full through qemu-dirty-bitmap (BENCH_FULL_RUNS, default 3). */
+async function mainFulls(): Promise<void> {
+  const root = tempDir('drc-bench-');
+  const hub = await new HubProc(path.join(root, 'hub'), [], { nodeArgs: HUB_NODE_ARGS }).start();
+  try {
+    const packs = path.join(hub.dataDir, 'store', 'packs');
+    const lines = fullsLines(await benchFulls(hub, root, MIB, Number(process.env.BENCH_FULL_RUNS ?? 3), () => du(packs), AGENT_NODE_ARGS));
+    console.log(`drc bench:backup (BENCH_ONLY=fulls) — ${MIB} MiB mixed images, full backups through the scan and the qemu-dirty-bitmap tracker taking turns, ${os.availableParallelism()}-core machine`);
+    for (const l of lines) console.log(l);
+  } finally {
+    await hub.stop();
+    if (!keep) fs.rmSync(root, { recursive: true, force: true });
+    else process.stderr.write(`bench: kept ${root}\n`);
+  }
+}
+
+(ONLY === 'fulls' ? mainFulls() : ONLY === 'cbt' ? mainCbt() : ONLY === 'storage' ? mainStorage() : ONLY === 'hub' ? mainHub() : main()).catch((e: unknown) => {
   process.stderr.write(`bench:backup failed: ${(e as Error).message}\n`);
   process.exit(1);
 });

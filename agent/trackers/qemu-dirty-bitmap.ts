@@ -3,8 +3,8 @@
 // for the frozen bitmap's dirty extents and reads only those blocks. When the bitmap cannot be
 // trusted (daemon restarted without it, unclean shutdown, resized volume) the tracker says so,
 // reads the whole point-in-time view once, compares it with the base's hash list, and re-arms.
-// A full backup reads the frozen view in one pass (full-upload.ts): large requests over
-// several connections, hashed and framed by the full readers, nothing read twice.
+// A full backup reads the frozen view in one pass (full-upload.ts), a raw image mostly from
+// its file (qemu-full.ts), hashed and framed by the full readers, nothing read twice.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,8 +21,7 @@ import type { FullResult } from './full-worker.js';
 import { blocksOf, readBatch, readPlan, readSlabs, warmHashers, type BlockRange } from './qemu-reader.js';
 import { PhaseTimes } from './phase-times.js';
 import { BitmapRecords, type BitmapRecord } from './qemu-records.js';
-import { fullReaders } from './scan.js';
-import { SlabPool } from './slab-pool.js';
+import { ALLOCATION_DEPTH, FrozenFullReader } from './qemu-full.js';
 import { senders, type ChangedBlocks, type LiveBitmap, type TrackedVolume, type VolumeTracker } from './tracker.js';
 
 export interface QemuVolume extends TrackedVolume {
@@ -52,15 +51,12 @@ interface Frozen {
   kept: Map<number, Uint8Array>;
   /** what `kept` lies in: back to the pool when the view is released */
   slabs: Buffer[];
+  /** a full's reads (beginFull), else null */
+  full: FrozenFullReader | null;
 }
 
 /** NBD connections a backup reads the point-in-time view over (see nbd/connections.ts) */
 const READ_CONNECTIONS = 2;
-
-/** bytes of one NBD request of a full's range (a range is several, spread over the connections) */
-const FULL_REQUEST_BYTES = 2 * 1024 * 1024;
-/** a full's ranges (8 MiB at 64 KiB blocks) read over NBD, kept mapped for the next full */
-const fullSlabs = new SlabPool(8 * 1024 * 1024, 4);
 
 /** Test hook: when this file exists after the freeze, the tracker marks it `frozen` and waits until it is deleted. */
 const PAUSE_FILE = process.env.DRC_TEST_PAUSE_AFTER_FREEZE;
@@ -205,7 +201,7 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
       const persistent = await node.canPersist();
       times.lap('inspect');
       await node.freeze({ current, next, granularity: bs, persistent, size }, times);
-      const frozen: Frozen = { current, next, size, nbd: null, kept: new Map(), slabs: [] };
+      const frozen: Frozen = { current, next, size, nbd: null, kept: new Map(), slabs: [], full: null };
       this.frozen = frozen;
       await pauseForTest(this.vol.name);
       const context = `qemu:dirty-bitmap:${current}`;
@@ -247,31 +243,21 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
       const current = !problem && bitmap ? bitmap.name : null;
       const next = `${this.prefix}${Date.now().toString(36)}`;
       await node.freeze({ current, next, granularity: bs, persistent: await node.canPersist(), size }, new PhaseTimes());
-      const frozen: Frozen = { current, next, size, nbd: null, kept: new Map(), slabs: [] };
+      const frozen: Frozen = { current, next, size, nbd: null, kept: new Map(), slabs: [], full: null };
       this.frozen = frozen;
       await pauseForTest(this.vol.name);
-      frozen.nbd = await NbdReadConnections.open(this.nbdAddress!, node.fleeceId, READ_CONNECTIONS);
+      const file = await node.rawFile();
+      frozen.nbd = await NbdReadConnections.open(this.nbdAddress!, node.fleeceId, READ_CONNECTIONS, { metaContexts: file ? [ALLOCATION_DEPTH] : [] });
+      frozen.full = new FrozenFullReader(frozen.nbd, file, bs);
       return size;
     });
   }
 
   /** Blocks start..end of the frozen view: read in large requests, hashed and framed by a full reader. */
-  async readFull(start: number, end: number, size: number, job: { jobId: number; volumeIndex: number }, out: Buffer): Promise<FullResult> {
-    const nbd = this.frozen?.nbd;
-    if (!nbd) throw new Error(`volume ${this.vol.name}: no point-in-time view to read from`);
-    const bs = this.vol.blockSize;
-    const len = Math.min(end * bs, size) - start * bs;
-    const slab = fullSlabs.take(len);
-    try {
-      const data = slab.subarray(0, len);
-      const reads: Promise<unknown>[] = [];
-      for (let o = 0; o < len; o += FULL_REQUEST_BYTES) reads.push(nbd.read(start * bs + o, Math.min(FULL_REQUEST_BYTES, len - o), data.subarray(o, Math.min(len, o + FULL_REQUEST_BYTES))));
-      await Promise.all(reads);
-      // no xxh3 list: the bitmap says what changes (see changedBlocks)
-      return await fullReaders.run({ path: '', blockSize: bs, size, start, end, jobId: job.jobId, volumeIndex: job.volumeIndex, out, data, xxh3: false });
-    } finally {
-      fullSlabs.give(slab);
-    }
+  readFull(start: number, end: number, size: number, job: { jobId: number; volumeIndex: number }, out: Buffer): Promise<FullResult> {
+    const full = this.frozen?.full;
+    if (!full) throw new Error(`volume ${this.vol.name}: no point-in-time view to read from`);
+    return full.read(start, end, size, job, out);
   }
 
   private zeroSha(len: number): Buffer {
@@ -322,7 +308,8 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
       await this.release(f, async (node) => {
         if (f.current) await node.removeBitmap(f.current);
       });
-      this.o.log('info', `volume ${this.vol.name}: point-in-time view of point ${pointId} released in ${Math.round(performance.now() - t)} ms`, { volume: this.vol.name, point: pointId, releaseMs: Math.round(performance.now() - t) });
+      const full = f.full ? { fileRanges: f.full.fileRanges, viewRanges: f.full.viewRanges } : {};
+      this.o.log('info', `volume ${this.vol.name}: point-in-time view of point ${pointId} released in ${Math.round(performance.now() - t)} ms`, { volume: this.vol.name, point: pointId, releaseMs: Math.round(performance.now() - t), ...full });
     });
   }
 
@@ -345,7 +332,7 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
   private async release(f: Frozen, settle: (node: VolumeNode) => Promise<void>): Promise<void> {
     for (const slab of f.slabs) readSlabs.give(slab);
     f.slabs = [];
-    fullSlabs.trim();
+    FrozenFullReader.release();
     f.kept.clear();
     try {
       await f.nbd?.close();

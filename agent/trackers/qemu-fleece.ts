@@ -86,6 +86,12 @@ export class VolumeNode {
       }));
   }
 
+  /** The raw image file the node reads straight through, when the agent can read it too; else null. */
+  async rawFile(): Promise<string | null> {
+    const n = await this.info();
+    return rawImageFile(n.drv, n.file, n.image?.['virtual-size'] ?? -1);
+  }
+
   /** Whether the image keeps bitmaps across daemon restarts (qcow2). */
   async canPersist(): Promise<boolean> {
     return (await this.info()).drv === 'qcow2';
@@ -130,7 +136,8 @@ export class VolumeNode {
     });
     times?.lap('freeze');
     await this.qmp.execute('block-export-add', {
-      type: 'nbd', id: this.fleeceId, 'node-name': this.fleeceId, name: this.fleeceId, writable: false, bitmaps: o.current ? [o.current] : [],
+      // allocation depth: which ranges the scratch holds (a full reads the others from a raw file, qemu-full.ts)
+      type: 'nbd', id: this.fleeceId, 'node-name': this.fleeceId, name: this.fleeceId, writable: false, 'allocation-depth': true, bitmaps: o.current ? [o.current] : [],
     });
     times?.lap('exportAdd');
   }
@@ -235,5 +242,21 @@ export class VolumeNode {
       if (Date.now() > end) throw new QmpError('wait', 'timeout', `timed out waiting for ${what} on ${this.qmp.path}`);
       await new Promise((r) => setTimeout(r, 5));
     }
+  }
+}
+
+/**
+ * The file a raw format node reads straight through, when the agent can read it too and it
+ * holds exactly the volume (same size: no offset or size limit on the node); else null.
+ */
+function rawImageFile(drv: string, file: string | undefined, virtualSize: number): string | null {
+  if (drv !== 'raw' || !file) return null;
+  try {
+    const st = fs.statSync(file);
+    if (!st.isFile() || st.size !== virtualSize) return null;
+    fs.accessSync(file, fs.constants.R_OK);
+    return file;
+  } catch {
+    return null;
   }
 }
