@@ -65,6 +65,9 @@ export class HubProc {
     });
     this.proc.stdout!.on('data', (d: Buffer) => (this.log += d.toString()));
     this.proc.stderr!.on('data', (d: Buffer) => (this.log += d.toString()));
+    // the hub's output also into a file (node's --trace-gc and the like, for profiling)
+    const logFile = process.env.DRC_HUB_LOG_FILE;
+    if (logFile) for (const s of [this.proc.stdout!, this.proc.stderr!]) s.on('data', (d: Buffer) => fs.appendFileSync(logFile, d));
     const info = await waitFor(`hub in ${this.dataDir} (log: ${this.log.slice(-300)})`, () => {
       if (this.proc.exitCode !== null) throw new Error(`hub exited: ${this.log}`);
       try {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileLogger } from '../../../agent/log.js';
 import { loadConfig, parseHostPort, type DrcConfig } from '../../config/index.js';
 import { Hub, type HubOptions } from '../../hub/hub.js';
+import { tuneHeapGrowth } from '../../hub/heap-growth.js';
 import { makePrivateDir } from '../../hub/privacy.js';
 import { gcCrashFromEnv, stepCrashFromEnv, testClockFromEnv } from '../../hub/test-hooks.js';
 import { parseCron } from '../../scheduler/cron.js';
@@ -32,6 +33,7 @@ function checkCrons(c: DrcConfig): void {
 
 export async function serve(argv: string[]): Promise<number> {
   const a = parseArgs('serve', argv, FLAGS.serve);
+  tuneHeapGrowth();
   const ctx = resolveContext(a);
   const c = ctx.config;
   const la = value(a, 'listen-agents');
