@@ -191,7 +191,9 @@ export class S3PackStore implements PackStore {
       },
     };
     this.client = new S3Client({ ...common, maxAttempts: this.attempts });
-    this.streamClient = new S3Client({ ...common, maxAttempts: 1 });
+    // its own logger: the SDK otherwise prints a warning on the console for every failed streamed request
+    const quiet = () => undefined;
+    this.streamClient = new S3Client({ ...common, maxAttempts: 1, logger: { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet } });
   }
 
   get location(): string {
@@ -271,14 +273,25 @@ export class S3PackStore implements PackStore {
   private async putStreamed(name: string, file: string, size: number, o: PutOptions): Promise<void> {
     await this.putBody(name, size, async () => {
       for (let attempt = 1; ; attempt++) {
+        // a read error (a pack dropped meanwhile: the job was discarded) ends the request at once
+        const ac = new AbortController();
+        const cancel = () => ac.abort();
+        o.signal?.addEventListener('abort', cancel, { once: true });
+        let readError: Error | null = null;
         const Body = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+        Body.on('error', (e) => {
+          readError = e;
+          ac.abort();
+        });
         try {
           const cmd = new PutObjectCommand({ Bucket: this.loc.bucket, Key: this.key(name), Body, ContentLength: size, ...(this.conditional ? { IfNoneMatch: '*' } : {}), ...this.lockParams(o) });
-          await this.streamClient.send(unsignedPayload(cmd), { abortSignal: o.signal });
+          await this.streamClient.send(unsignedPayload(cmd), { abortSignal: ac.signal });
           return;
         } catch (e) {
-          if (attempt >= this.attempts || o.signal?.aborted || !retryable(e)) throw e;
+          if (readError) throw new StoreError(`S3 put ${this.location}${name}: reading ${file}: ${(readError as NodeJS.ErrnoException).code ?? (readError as Error).message}`);
+          if (o.signal?.aborted || attempt >= this.attempts || !retryable(e)) throw e;
         } finally {
+          o.signal?.removeEventListener('abort', cancel);
           Body.destroy();
         }
         await sleep(Math.min(20_000, 100 * 2 ** attempt * (0.5 + Math.random())), o.signal);
