@@ -1,6 +1,7 @@
 // A PackStore in an S3-compatible bucket (AWS S3, MinIO, Ceph RGW, Backblaze B2, Cloudflare R2).
 // Create-only writes use If-None-Match where the server supports it; files above one part
-// go up in parts; the SDK retries throttling and 5xx answers with exponential backoff.
+// go up in parts; throttling and 5xx answers are retried with exponential backoff (by the SDK,
+// or by putFile for a pack streamed from its file).
 import { webcrypto } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -61,7 +62,8 @@ type BuildStack = { middlewareStack: { add: (mw: never, o: { step: 'build'; name
  */
 function unsignedPayload<C extends BuildStack>(cmd: C): C {
   const mw = (next: (a: { request: { headers?: Record<string, string> } }) => unknown) => (args: { request: { headers?: Record<string, string> } }) => {
-    if (args.request.headers) args.request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+    // (a body the SDK sends aws-chunked with a checksum trailer keeps its STREAMING-… value)
+    if (args.request.headers && !args.request.headers['x-amz-content-sha256']?.startsWith('STREAMING')) args.request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
     return next(args);
   };
   cmd.middlewareStack.add(mw as never, { step: 'build', name: 'drcUnsignedPayload' });
@@ -229,14 +231,14 @@ export class S3PackStore implements PackStore {
   }
 
   async put(name: string, bytes: Buffer, o: PutOptions = {}): Promise<void> {
-    await this.putBody(name, bytes.length, async () => {
+    await this.putBody(name, async () => {
       const cmd = new PutObjectCommand({ Bucket: this.loc.bucket, Key: this.key(name), Body: bytes, ContentLength: bytes.length, ...(this.conditional ? { IfNoneMatch: '*' } : {}), ...this.lockParams(o) });
       await this.client.send(this.unsigned ? unsignedPayload(cmd) : await withPayloadHash(cmd, bytes), { abortSignal: o.signal });
     }, o);
   }
 
   /** One create-only PUT (send() builds and sends it; conditional writes as the server allows). */
-  private async putBody(name: string, size: number, send: () => Promise<void>, o: PutOptions): Promise<void> {
+  private async putBody(name: string, send: () => Promise<void>, o: PutOptions): Promise<void> {
     try {
       await send();
     } catch (e) {
@@ -246,7 +248,7 @@ export class S3PackStore implements PackStore {
       if (this.conditional && status === 501) {
         this.conditional = false;
         if (await this.stat(name, o.signal)) throw new ObjectExistsError(`${this.location}${name}`);
-        return this.putBody(name, size, send, o);
+        return this.putBody(name, send, o);
       }
       throw this.fail(e, name, 'put');
     }
@@ -259,7 +261,8 @@ export class S3PackStore implements PackStore {
    */
   async putFile(name: string, file: string, o: PutOptions & { move?: boolean } = {}): Promise<void> {
     const size = fs.statSync(file).size;
-    if (size <= SINGLE_PUT_MAX && this.unsigned) {
+    // (an Object Lock put carries a CRC32 checksum, which the SDK sends as a header only for an in-memory body)
+    if (size <= SINGLE_PUT_MAX && this.unsigned && !o.retainUntil) {
       await this.uploads.run(() => this.putStreamed(name, file, size, o));
     } else if (size <= SINGLE_PUT_MAX) {
       // a signed body is hashed first: read inside the slot, so a file waiting its turn holds no memory
@@ -271,7 +274,7 @@ export class S3PackStore implements PackStore {
   }
 
   private async putStreamed(name: string, file: string, size: number, o: PutOptions): Promise<void> {
-    await this.putBody(name, size, async () => {
+    await this.putBody(name, async () => {
       for (let attempt = 1; ; attempt++) {
         // a read error (a pack dropped meanwhile: the job was discarded) ends the request at once
         const ac = new AbortController();
