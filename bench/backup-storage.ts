@@ -12,8 +12,33 @@ export interface StorageRow {
   step: string;
   seconds: number;
   bytes: number | null;
+  /** CPU seconds (user + system) of hub, agent and s3rver during the step */
+  cpu?: number;
   note?: string;
 }
+
+/** CPU seconds (user + system, all threads) a process has used so far; 0 once it is gone */
+function cpuOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Run a step and measure the CPU seconds each of the named processes spent in it. */
+async function cpuTimed<T>(pids: Record<string, number | undefined>, fn: () => Promise<T>): Promise<[T, number, Record<string, number>]> {
+  const c0 = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuOf(p)]));
+  const [r, s] = await timed(fn);
+  const used = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuOf(p) - c0[k]!]));
+  return [r, s, used];
+}
+
+const cpuNote = (used: Record<string, number>): string => `cpu-s ${Object.entries(used).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`;
+const cpuSum = (used: Record<string, number>): number => Object.values(used).reduce((a, b) => a + b, 0);
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t = process.hrtime.bigint();
@@ -50,26 +75,31 @@ function configFor(root: string, v: Variant, s3: S3rverProc | null, copyDir: str
   return file;
 }
 
+/** BENCH_STORAGE=drc-local,drc-s3 runs only those variants; BENCH_HUB_NODE_ARGS passes node flags (e.g. --cpu-prof) to the hubs */
+const ONLY_VARIANTS = (process.env.BENCH_STORAGE ?? '').split(',').filter(Boolean);
+const HUB_NODE_ARGS = (process.env.BENCH_HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 export async function benchStorage(root: string, image: string, settle: () => void): Promise<StorageRow[]> {
   const rows: StorageRow[] = [];
   const want = sha256File(image);
   const s3 = await new S3rverProc(path.join(root, 's3rver')).start();
   try {
-    for (const v of VARIANTS) {
+    for (const v of VARIANTS.filter((x) => ONLY_VARIANTS.length === 0 || ONLY_VARIANTS.includes(x.tool))) {
       const dir = path.join(root, v.tool);
       fs.mkdirSync(dir, { recursive: true });
       const copyDir = path.join(dir, 'copy');
       const config = configFor(dir, v, s3, copyDir);
-      const hub = await new HubProc(path.join(dir, 'hub'), ['--config', config], { http: 'off' }).start();
+      const hub = await new HubProc(path.join(dir, 'hub'), ['--config', config], { http: 'off', nodeArgs: HUB_NODE_ARGS }).start();
       const token = await hub.addHost('bench');
       const agent = new AgentProc(hub.agentsUrl, 'bench', token, { disk: image }, path.join(dir, 'agent'), ['--watch', '0']).start();
       try {
         await waitConnected(hub, 'bench');
         process.stderr.write(`bench: ${v.tool} full backup\n`);
         settle();
-        const [job, s] = await timed(() => hub.json<{ state: string; bytesNew: number; error: string | null }>(['backup', 'bench', '--wait', '--full']));
+        const pids = { hub: hub.proc.pid, agent: agent.proc.pid, ...(v.s3 ? { s3rver: s3.proc?.pid } : {}) };
+        const [job, s, used] = await cpuTimed(pids, () => hub.json<{ state: string; bytesNew: number; error: string | null }>(['backup', 'bench', '--wait', '--full']));
         if (job.state !== 'succeeded') throw new Error(`${v.tool} backup failed: ${job.error}`);
-        rows.push({ tool: v.tool, step: 'full', seconds: s, bytes: job.bytesNew });
+        rows.push({ tool: v.tool, step: 'full', seconds: s, bytes: job.bytesNew, cpu: cpuSum(used), note: cpuNote(used) });
         if (v.s3) {
           // a cold cache: a new hub process without the packs the backup left in the cache
           await hub.stop();
@@ -79,10 +109,11 @@ export async function benchStorage(root: string, image: string, settle: () => vo
         const out = path.join(dir, 'restore.img');
         process.stderr.write(`bench: ${v.tool} restore\n`);
         settle();
-        const [r, rs] = await timed(() => hub.run(['restore', 'bench', '--volume', 'disk', '--point', 'latest', '--to', out]));
+        const rpids = { hub: hub.proc.pid, ...(v.s3 ? { s3rver: s3.proc?.pid } : {}) };
+        const [r, rs, rused] = await cpuTimed(rpids, () => hub.run(['restore', 'bench', '--volume', 'disk', '--point', 'latest', '--to', out]));
         if (r.code !== 0) throw new Error(`${v.tool} restore failed: ${r.stderr}`);
         if (sha256File(out) !== want) throw new Error(`${v.tool} restore is not byte-identical`);
-        rows.push({ tool: v.tool, step: 'restore', seconds: rs, bytes: fs.statSync(out).size, note: v.s3 ? 'cold pack cache' : undefined });
+        rows.push({ tool: v.tool, step: 'restore', seconds: rs, bytes: fs.statSync(out).size, cpu: cpuSum(rused), note: `${v.s3 ? 'cold pack cache; ' : ''}${cpuNote(rused)}` });
         fs.rmSync(out);
         if (v.tool === 'drc-local') {
           process.stderr.write('bench: copy to a directory target\n');

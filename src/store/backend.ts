@@ -51,6 +51,7 @@ class LocalPackAppender implements PackAppender {
     if (data.length > this.buf.length) {
       fs.writeSync(this.fd, data);
       this.written += data.length;
+      this.trickle(data.length);
     } else {
       data.copy(this.buf, this.used);
       this.used += data.length;
@@ -61,9 +62,12 @@ class LocalPackAppender implements PackAppender {
     if (this.used === 0) return;
     fs.writeSync(this.fd, this.buf, 0, this.used);
     this.written += this.used;
-    this.unsynced += this.used;
+    this.trickle(this.used);
     this.used = 0;
-    // start the disk's writeback early (in the thread pool), so the fsync at commit is short
+  }
+  /** start the disk's writeback early (in the thread pool), so the fsync at commit is short and writes never wait for the kernel's dirty limit */
+  private trickle(bytes: number): void {
+    this.unsynced += bytes;
     if (this.unsynced >= TRICKLE_SYNC_BYTES && !this.syncing) {
       this.unsynced = 0;
       this.syncing = true;

@@ -13,7 +13,9 @@ import { open as openSealed } from './crypto.js';
 import { DamageLedger } from './damage.js';
 import { StoreError } from './errors.js';
 import { PackCache } from './pack-cache.js';
+import { direct, fetchAhead, type ExtentSource } from './pack-fetch-ahead.js';
 import { OBJECT } from './pack-store.js';
+import type { PlannedExtent } from './read-plan.js';
 import { encodePointObject } from './point-object.js';
 import type { Repository } from './repository.js';
 import type { SealPool } from './seal-pool.js';
@@ -86,6 +88,11 @@ export class BlockStore {
 
   releasePack(packName: string): void {
     this.cache?.release(packName);
+  }
+
+  /** A read plan's extents in order; from a remote store with the next packs downloading ahead. */
+  extentsAhead(next: () => Promise<PlannedExtent | null>, signal?: AbortSignal): ExtentSource {
+    return this.cache && this.remote ? fetchAhead(next, this.cache, { signal }) : direct(next);
   }
 
   /** Put a sealed staging pack into the store (a no-op when the store is the staging directory). */

@@ -39,16 +39,17 @@ export interface WriterOptions {
   sealPool?: SealPool | null;
 }
 
-/** plain bytes per batch sent to a seal worker */
-const SEAL_BATCH_BYTES = 1 << 20;
+/** plain bytes per batch sent to a seal worker (fewer, larger messages: each costs the event loop a post and a reply) */
+const SEAL_BATCH_BYTES = 4 << 20;
 /** sealed bytes not yet appended above which the writer asks its feeder to wait (drained()) */
 const SEAL_BACKLOG_BYTES = 32 << 20;
 
-/** Chunks put but not yet sent to a seal worker: all for one pack. */
+/** Chunks put but not yet sent to a seal worker: all for one pack, their plain bytes copied into one buffer the worker gets. */
 interface SealBatch {
   pack: PackAppender;
   key: Buffer;
-  plain: Buffer[];
+  plain: Buffer;
+  count: number;
   items: number[];
   hashes: Buffer[];
   bytes: number;
@@ -171,11 +172,13 @@ export class ChunkWriter {
     const chunk = { hash: Buffer.from(hash), packName: this.current.name, offset, length, rawLength, codec };
     this.pending.set(key, chunk);
     this.currentIndex.push(chunk);
-    const b = (this.batch ??= { pack: this.current, key: this.o.cipher!.packKey(this.current.name), plain: [], items: [], hashes: [], bytes: 0 });
-    b.plain.push(plain);
+    if (this.batch && this.batch.bytes + plain.length > this.batch.plain.length) this.sendBatch();
+    // its own ArrayBuffer, handed to the worker without another copy
+    const b = (this.batch ??= { pack: this.current, key: this.o.cipher!.packKey(this.current.name), plain: Buffer.allocUnsafeSlow(Math.max(SEAL_BATCH_BYTES, plain.length)), count: 0, items: [], hashes: [], bytes: 0 });
+    b.bytes += plain.copy(b.plain, b.bytes);
+    b.count++;
     b.items.push(plain.length, codec, rawLength);
     b.hashes.push(chunk.hash);
-    b.bytes += plain.length;
     if (b.bytes >= SEAL_BATCH_BYTES) this.sendBatch();
   }
 
@@ -184,12 +187,9 @@ export class ChunkWriter {
     const b = this.batch;
     if (!b) return;
     this.batch = null;
-    const plain = Buffer.concat(b.plain);
-    const size = b.bytes + b.plain.length * (RECORD_HEADER_BYTES + SEAL_OVERHEAD);
+    const size = b.bytes + b.count * (RECORD_HEADER_BYTES + SEAL_OVERHEAD);
     this.backlog += size;
-    // a copy the worker owns: the plain buffer goes over without another copy
-    const buf = plain.byteOffset === 0 && plain.length === plain.buffer.byteLength ? plain.buffer : plain.buffer.slice(plain.byteOffset, plain.byteOffset + plain.length);
-    const sealed = this.o.sealPool!.seal({ key: new Uint8Array(b.key), plain: buf as ArrayBuffer, items: Int32Array.from(b.items), hashes: Buffer.concat(b.hashes) });
+    const sealed = this.o.sealPool!.seal({ key: new Uint8Array(b.key), plain: b.plain.buffer as ArrayBuffer, items: Int32Array.from(b.items), hashes: Buffer.concat(b.hashes) });
     sealed.catch(() => undefined); // reported through the chain
     this.then(async () => {
       const records = await sealed;

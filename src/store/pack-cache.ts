@@ -12,7 +12,8 @@ interface Entry {
   used: number;
 }
 
-const DOWNLOADS_AT_ONCE = 4;
+/** whole-pack GETs in flight (restores fetch up to PACKS_AHEAD packs ahead) */
+const DOWNLOADS_AT_ONCE = 6;
 
 export class PackCache {
   private readonly entries = new Map<string, Entry>();

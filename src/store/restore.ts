@@ -189,10 +189,12 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
         else root = merkleRootPacked(map.hashes);
       });
     // a bounded window of extents in flight keeps the workers busy and memory (and the pack cache) bounded
+    // (a remote store's next packs download ahead of the lanes)
+    const extents = store.extentsAhead(() => plan.next(), opts.signal);
     const lanes = Array.from({ length: pool.size * 2 }, async () => {
-      for (let x = await plan.next(); x; x = await plan.next()) await runExtent(x);
+      for (let x = await extents.next(); x; x = await extents.next()) await runExtent(x);
     });
-    await Promise.all([planning, ...lanes]);
+    await Promise.all([planning, ...lanes]).finally(() => extents.close());
     phases.lookup = plan.planMs;
     await pool.closeFile(rawTmp);
     await flushing;

@@ -1,8 +1,11 @@
 // A PackStore in an S3-compatible bucket (AWS S3, MinIO, Ceph RGW, Backblaze B2, Cloudflare R2).
 // Create-only writes use If-None-Match where the server supports it; files above one part
-// go up in parts; the SDK retries throttling and 5xx answers with exponential backoff.
+// go up in parts; throttling and 5xx answers are retried with exponential backoff (by the SDK,
+// or by putFile for a pack streamed from its file).
 import { webcrypto } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -49,12 +52,30 @@ class Slots {
   }
 }
 
+type BuildStack = { middlewareStack: { add: (mw: never, o: { step: 'build'; name: string }) => void } };
+
+/**
+ * Sign the request without the body (x-amz-content-sha256: UNSIGNED-PAYLOAD): the SDK would
+ * otherwise hash every 16 MiB pack once more before sending it. Used where the body cannot be
+ * altered on the way (TLS, or a loopback endpoint); the packs' integrity is the chunks' own
+ * SHA-256 (and GCM tags when encrypted), checked by every restore, verify and copy.
+ */
+function unsignedPayload<C extends BuildStack>(cmd: C): C {
+  const mw = (next: (a: { request: { headers?: Record<string, string> } }) => unknown) => (args: { request: { headers?: Record<string, string> } }) => {
+    // (a body the SDK sends aws-chunked with a checksum trailer keeps its STREAMING-… value)
+    if (args.request.headers && !args.request.headers['x-amz-content-sha256']?.startsWith('STREAMING')) args.request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+    return next(args);
+  };
+  cmd.middlewareStack.add(mw as never, { step: 'build', name: 'drcUnsignedPayload' });
+  return cmd;
+}
+
 /**
  * The body's SHA-256 for the request signature, computed in the thread pool (WebCrypto) and
  * given to the signer as the x-amz-content-sha256 header: the SDK would otherwise hash every
- * 16 MiB pack on the event loop while a backup streams in. The payload stays signed.
+ * 16 MiB pack on the event loop while a backup streams in. For plain http across a network.
  */
-async function withPayloadHash<C extends { middlewareStack: { add: (mw: never, o: { step: 'build'; name: string }) => void } }>(cmd: C, body: Uint8Array): Promise<C> {
+async function withPayloadHash<C extends BuildStack>(cmd: C, body: Uint8Array): Promise<C> {
   const hex = Buffer.from(await webcrypto.subtle.digest('SHA-256', body)).toString('hex');
   const mw = (next: (a: { request: { headers?: Record<string, string> } }) => unknown) => (args: { request: { headers?: Record<string, string> } }) => {
     if (args.request.headers) args.request.headers['x-amz-content-sha256'] = hex;
@@ -63,6 +84,36 @@ async function withPayloadHash<C extends { middlewareStack: { add: (mw: never, o
   cmd.middlewareStack.add(mw as never, { step: 'build', name: 'drcPayloadHash' });
   return cmd;
 }
+
+/** Whether a body sent to this endpoint needs no signature of its own: https (AWS by default) or a loopback address. */
+export function payloadProtected(endpoint: string | null): boolean {
+  if (!endpoint) return true;
+  try {
+    const u = new URL(endpoint);
+    if (u.protocol === 'https:') return true;
+    const h = u.hostname.replace(/^\[|\]$/g, '');
+    return h === 'localhost' || h === '::1' || /^127\./.test(h);
+  } catch {
+    return false;
+  }
+}
+
+/** An answer worth asking again: throttling, a server error, a dropped connection. */
+function retryable(e: unknown): boolean {
+  const err = e as SdkError & { cause?: { code?: string } };
+  if (err.name === 'AbortError') return false;
+  const status = err.$metadata?.httpStatusCode;
+  if (status === 429 || (status !== undefined && status >= 500 && status !== 501 && status !== 507)) return true;
+  if (status !== undefined) return false;
+  const code = err.code ?? err.cause?.code ?? '';
+  return /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN)$/.test(code) || err.name === 'TimeoutError';
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
 
 export interface S3Credentials {
   accessKeyId: string;
@@ -106,6 +157,11 @@ export class S3PackStore implements PackStore {
   readonly local = false;
   readonly packTargetBytes = 16 * 1024 * 1024;
   private readonly client: S3Client;
+  /** for streamed uploads: no SDK retries (a consumed stream cannot be sent again); putFile retries with a fresh stream */
+  private readonly streamClient: S3Client;
+  private readonly attempts: number;
+  /** bodies go unsigned (see unsignedPayload) */
+  private readonly unsigned: boolean;
   /** the server rejected If-None-Match once: stop sending it */
   private conditional = true;
   /** bounds the bytes held for uploads: each holds at most one part in memory */
@@ -118,16 +174,28 @@ export class S3PackStore implements PackStore {
   ) {
     // the SDK version is pinned; its notice about future Node versions is not for operators
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    this.client = new S3Client({
+    this.attempts = o.maxAttempts ?? 4;
+    this.unsigned = payloadProtected(loc.endpoint);
+    // no CRC32 of every body (the SDK's default): integrity is the chunks' own hashes; kept-alive
+    // connections, enough for the uploads and downloads in flight
+    const common = {
       region: loc.region,
       endpoint: loc.endpoint ?? undefined,
       forcePathStyle: loc.pathStyle,
       credentials: creds,
-      maxAttempts: o.maxAttempts ?? 4,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: { connectionTimeout: 5000, requestTimeout: 120_000 },
-    });
+      requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+      responseChecksumValidation: 'WHEN_REQUIRED' as const,
+      requestHandler: {
+        connectionTimeout: 5000,
+        requestTimeout: 120_000,
+        httpAgent: new http.Agent({ keepAlive: true, maxSockets: 16 }),
+        httpsAgent: new https.Agent({ keepAlive: true, maxSockets: 16 }),
+      },
+    };
+    this.client = new S3Client({ ...common, maxAttempts: this.attempts });
+    // its own logger: the SDK otherwise prints a warning on the console for every failed streamed request
+    const quiet = () => undefined;
+    this.streamClient = new S3Client({ ...common, maxAttempts: 1, logger: { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet } });
   }
 
   get location(): string {
@@ -163,9 +231,16 @@ export class S3PackStore implements PackStore {
   }
 
   async put(name: string, bytes: Buffer, o: PutOptions = {}): Promise<void> {
-    try {
+    await this.putBody(name, async () => {
       const cmd = new PutObjectCommand({ Bucket: this.loc.bucket, Key: this.key(name), Body: bytes, ContentLength: bytes.length, ...(this.conditional ? { IfNoneMatch: '*' } : {}), ...this.lockParams(o) });
-      await this.client.send(await withPayloadHash(cmd, bytes), { abortSignal: o.signal });
+      await this.client.send(this.unsigned ? unsignedPayload(cmd) : await withPayloadHash(cmd, bytes), { abortSignal: o.signal });
+    }, o);
+  }
+
+  /** One create-only PUT (send() builds and sends it; conditional writes as the server allows). */
+  private async putBody(name: string, send: () => Promise<void>, o: PutOptions): Promise<void> {
+    try {
+      await send();
     } catch (e) {
       const err = e as SdkError;
       const status = err.$metadata?.httpStatusCode;
@@ -173,21 +248,58 @@ export class S3PackStore implements PackStore {
       if (this.conditional && status === 501) {
         this.conditional = false;
         if (await this.stat(name, o.signal)) throw new ObjectExistsError(`${this.location}${name}`);
-        return this.put(name, bytes, o);
+        return this.putBody(name, send, o);
       }
       throw this.fail(e, name, 'put');
     }
   }
 
+  /**
+   * A sealed pack goes up streamed from its file (no copy of it in memory), at most
+   * UPLOADS_IN_FLIGHT at once; throttling and server errors are retried with backoff, each
+   * attempt with a fresh stream. Larger files go up in parts.
+   */
   async putFile(name: string, file: string, o: PutOptions & { move?: boolean } = {}): Promise<void> {
     const size = fs.statSync(file).size;
-    if (size <= SINGLE_PUT_MAX) {
-      // read inside the slot: a file waiting its turn holds no memory
+    // (an Object Lock put carries a CRC32 checksum, which the SDK sends as a header only for an in-memory body)
+    if (size <= SINGLE_PUT_MAX && this.unsigned && !o.retainUntil) {
+      await this.uploads.run(() => this.putStreamed(name, file, size, o));
+    } else if (size <= SINGLE_PUT_MAX) {
+      // a signed body is hashed first: read inside the slot, so a file waiting its turn holds no memory
       await this.uploads.run(async () => this.put(name, await fs.promises.readFile(file), o));
     } else {
       await this.putMultipart(name, file, size, o);
     }
     if (o.move) fs.rmSync(file, { force: true });
+  }
+
+  private async putStreamed(name: string, file: string, size: number, o: PutOptions): Promise<void> {
+    await this.putBody(name, async () => {
+      for (let attempt = 1; ; attempt++) {
+        // a read error (a pack dropped meanwhile: the job was discarded) ends the request at once
+        const ac = new AbortController();
+        const cancel = () => ac.abort();
+        o.signal?.addEventListener('abort', cancel, { once: true });
+        let readError: Error | null = null;
+        const Body = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+        Body.on('error', (e) => {
+          readError = e;
+          ac.abort();
+        });
+        try {
+          const cmd = new PutObjectCommand({ Bucket: this.loc.bucket, Key: this.key(name), Body, ContentLength: size, ...(this.conditional ? { IfNoneMatch: '*' } : {}), ...this.lockParams(o) });
+          await this.streamClient.send(unsignedPayload(cmd), { abortSignal: ac.signal });
+          return;
+        } catch (e) {
+          if (readError) throw new StoreError(`S3 put ${this.location}${name}: reading ${file}: ${(readError as NodeJS.ErrnoException).code ?? (readError as Error).message}`);
+          if (o.signal?.aborted || attempt >= this.attempts || !retryable(e)) throw e;
+        } finally {
+          o.signal?.removeEventListener('abort', cancel);
+          Body.destroy();
+        }
+        await sleep(Math.min(20_000, 100 * 2 ** attempt * (0.5 + Math.random())), o.signal);
+      }
+    }, o);
   }
 
   private async putMultipart(name: string, file: string, size: number, o: PutOptions): Promise<void> {
@@ -209,7 +321,7 @@ export class S3PackStore implements PackStore {
               const buf = Buffer.allocUnsafe(len);
               await fd.read(buf, 0, len, off);
               const part = new UploadPartCommand({ Bucket: this.loc.bucket, Key, UploadId: uploadId, PartNumber: i + 1, Body: buf, ContentLength: len });
-              const r = await this.client.send(await withPayloadHash(part, buf), { abortSignal: o.signal });
+              const r = await this.client.send(this.unsigned ? unsignedPayload(part) : await withPayloadHash(part, buf), { abortSignal: o.signal });
               return { ETag: r.ETag ?? '', PartNumber: i + 1 };
             }),
           ),
@@ -293,5 +405,6 @@ export class S3PackStore implements PackStore {
 
   close(): void {
     this.client.destroy();
+    this.streamClient.destroy();
   }
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalPackStore } from '../../../src/store/local-pack-store.js';
 import { ObjectExistsError, ObjectMissingError, type PackStore } from '../../../src/store/pack-store.js';
-import { S3PackStore } from '../../../src/store/s3-pack-store.js';
+import { S3PackStore, payloadProtected } from '../../../src/store/s3-pack-store.js';
 import { tempDir } from '../../helpers/cluster.js';
 import { S3RVER_KEY, S3rverProc, StrictS3Server } from '../../helpers/s3-servers.js';
 
@@ -131,5 +131,28 @@ describe('S3 errors', () => {
     await s.put('packs/y', Buffer.from('y'));
     expect((await s.get('packs/y')).toString()).toBe('y');
     s.close();
+  });
+
+  it('sends a sealed pack again from its file after a 503, intact', async () => {
+    const s = s3At(strict.endpoint, 'slowfile/');
+    const file = path.join(dir, 'slow.pack');
+    const bytes = randomBytes(3 << 20);
+    fs.writeFileSync(file, bytes);
+    strict.fail(503, 'SlowDown', 1, (m, k) => m === 'PUT' && k.startsWith('slowfile/'));
+    await s.putFile('packs/z', file);
+    expect((await s.get('packs/z')).equals(bytes)).toBe(true);
+    s.close();
+  });
+});
+
+describe('S3 request signing', () => {
+  it('leaves bodies unsigned only over https or to a loopback endpoint', () => {
+    expect(payloadProtected(null)).toBe(true);
+    expect(payloadProtected('https://s3.example.net')).toBe(true);
+    expect(payloadProtected('http://127.0.0.1:9000')).toBe(true);
+    expect(payloadProtected('http://localhost:9000')).toBe(true);
+    expect(payloadProtected('http://[::1]:9000')).toBe(true);
+    expect(payloadProtected('http://minio.lan:9000')).toBe(false);
+    expect(payloadProtected('http://10.0.0.5:9000')).toBe(false);
   });
 });
