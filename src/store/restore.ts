@@ -188,8 +188,9 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
         if (plan.missing.length > 0 && !opts.allowDamaged) failure ??= refusal(plan.missing);
         else root = merkleRootPacked(map.hashes);
       });
-    // a bounded window of extents in flight keeps the workers busy and memory (and the pack cache) bounded
-    const lanes = Array.from({ length: pool.size * 2 }, async () => {
+    // a bounded window of extents in flight keeps the workers busy (each job slot full, one more
+    // waiting per worker) and memory (and the pack cache) bounded
+    const lanes = Array.from({ length: pool.slots + pool.size }, async () => {
       for (let x = await plan.next(); x; x = await plan.next()) await runExtent(x);
     });
     await Promise.all([planning, ...lanes]);
