@@ -116,6 +116,8 @@ export class AgentDesk implements SessionHost {
     // a failed-over host's agent is told again each time it connects: it must not replicate;
     // an agent at the DR site replicates only while the host runs there
     if (h.failedOver && s.site === 'primary') s.send({ type: 'fence', reason: `host ${s.host} is failed over` });
+    // an agent still fenced from before a failback or cancel the hub finished while it was away
+    if (!h.failedOver && s.site === 'primary') s.send({ type: 'unfence', reason: `host ${s.host} is home (not failed over)` });
     if (!h.failedOver && s.site === 'dr') s.send({ type: 'fence', reason: `host ${s.host} is not failed over: nothing runs at the DR site` });
     this.p.jobs.pump();
   }

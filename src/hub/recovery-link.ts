@@ -33,6 +33,8 @@ export interface HubRecoveryOptions {
   switchHook: SwitchHookConfig | null;
   /** the watchdog of restore steps (config maintenance.stall_timeout) */
   stallSeconds?: number;
+  /** called once a step's start is in the catalog (a crash test kills the hub there) */
+  onStepStarted?: (runKind: string, step: string) => void;
 }
 
 export const NO_RECOVERY_CONFIG: HubRecoveryOptions = { targets: [], checks: [], plans: [], drillTtlSeconds: 24 * 3600, switchHook: null };

@@ -15,6 +15,21 @@ export function gcCrashFromEnv(env: NodeJS.ProcessEnv = process.env): ((commits:
   };
 }
 
+/**
+ * The hub kills itself (SIGKILL) when a recovery run of this kind starts this step, right
+ * after the start is in the catalog: `failback:reverse-sync`.
+ */
+export const STEP_CRASH_ENV = 'DRC_TEST_CRASH_AT_STEP';
+
+export function stepCrashFromEnv(env: NodeJS.ProcessEnv = process.env): ((runKind: string, step: string) => void) | undefined {
+  const m = /^([a-z-]+):([a-z-]+)$/.exec(env[STEP_CRASH_ENV] ?? '');
+  if (!m) return undefined;
+  const [, kind, step] = m;
+  return (runKind, started) => {
+    if (runKind === kind && started === step) process.kill(process.pid, 'SIGKILL');
+  };
+}
+
 export const TEST_CLOCK_ENV = 'DRC_TEST_CLOCK_FILE';
 
 export function testClockFromEnv(env: NodeJS.ProcessEnv = process.env): (() => number) | undefined {

@@ -56,6 +56,8 @@ export interface RecoveryOptions {
   deliverTimeoutSeconds?: number;
   /** the watchdog: a restore step with no progress for this long fails (absent: never) */
   stallSeconds?: number;
+  /** called once a step's start is in the catalog (a crash test kills the hub there) */
+  onStepStarted?: (runKind: string, step: string) => void;
 }
 
 /** Who asked: the operator's user name and SSH client, for the audit log and the report. */

@@ -169,6 +169,7 @@ export class RecoveryService {
 
   private onChange(r: RunRecord): void {
     for (const s of r.steps) if (s.state !== 'running') this.progress.delete(`${r.id}:${s.index}`);
+    else this.opts.onStepStarted?.(r.kind, s.kind);
     if (r.state !== 'running') this.finished(r);
     this.host.broadcastRun(this.view(r.id));
   }

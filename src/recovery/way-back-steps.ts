@@ -229,8 +229,24 @@ function unfence(d: StepDeps, ctx: StepContext): StepOutcome {
   return { state: 'succeeded', detail: `${name} back home; ${told ? 'agent told to replicate again' : 'agent told when it connects'}; the next backup is an incremental` };
 }
 
+/** How long a resumed step waits for the source agent to reconnect to a restarted hub. */
+export const RESUME_AGENT_GRACE_MS = 30_000;
+
+/**
+ * A step run again after the hub stopped or died: the source agent reconnects on its own a
+ * few seconds after the hub is back, so the step waits for it (at most the grace) instead
+ * of failing the failback for an agent that is on its way.
+ */
+async function awaitSourceAgent(d: StepDeps, ctx: StepContext): Promise<void> {
+  const name = ctx.step.host;
+  if (!name || ctx.step.attempts < 2) return;
+  const until = performance.now() + RESUME_AGENT_GRACE_MS;
+  while (d.host.link(name) !== 'connected' && performance.now() < until && !ctx.signal.aborted) await new Promise((r) => setTimeout(r, 100));
+}
+
 /** The steps of a failback run (switch and complete are the failover's own). */
 export async function failbackStep(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<StepOutcome> {
+  if (ctx.step.kind !== 'unfence') await awaitSourceAgent(d, ctx);
   switch (ctx.step.kind) {
     case 'precheck':
       return precheck(d, meta, ctx);

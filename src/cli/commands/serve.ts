@@ -3,7 +3,7 @@ import { fileLogger } from '../../../agent/log.js';
 import { loadConfig, parseHostPort, type DrcConfig } from '../../config/index.js';
 import { Hub, type HubOptions } from '../../hub/hub.js';
 import { makePrivateDir } from '../../hub/privacy.js';
-import { gcCrashFromEnv, testClockFromEnv } from '../../hub/test-hooks.js';
+import { gcCrashFromEnv, stepCrashFromEnv, testClockFromEnv } from '../../hub/test-hooks.js';
 import { parseCron } from '../../scheduler/cron.js';
 import { parseArgs, value } from '../args.js';
 import { FLAGS } from '../flags.js';
@@ -69,7 +69,7 @@ export async function serve(argv: string[]): Promise<number> {
       retention: c.retention,
       now: testClockFromEnv(),
       afterGcRepackCommit: gcCrashFromEnv(),
-      recovery: { targets: c.targets, checks: c.checks, plans: c.plans, drillTtlSeconds: c.recovery.drillTtl, switchHook: c.recovery.switch },
+      recovery: { targets: c.targets, checks: c.checks, plans: c.plans, drillTtlSeconds: c.recovery.drillTtl, switchHook: c.recovery.switch, onStepStarted: stepCrashFromEnv() },
       store: c.store,
       copies: c.copies,
       inspection: c.inspection ?? null,
