@@ -19,9 +19,8 @@ export const JOBS_PER_WORKER = 2;
 const IDLE_MS = 3000;
 
 export class ChunkPool {
-  private workers: Worker[] = [];
-  /** free job slots, a worker once per free slot */
-  private idle: Worker[] = [];
+  /** each worker and the jobs it holds */
+  private readonly load = new Map<Worker, number>();
   private readonly waiting: Record<Priority, ((w: Worker) => void)[]> = { interactive: [], bulk: [] };
   private nextId = 1;
   private busy = 0;
@@ -40,7 +39,7 @@ export class ChunkPool {
 
   /** worker threads running now */
   get running(): number {
-    return this.workers.length;
+    return this.load.size;
   }
 
   private acquire(prio: Priority): Promise<Worker> {
@@ -51,16 +50,23 @@ export class ChunkPool {
     return w ? Promise.resolve(w) : new Promise((r) => this.waiting[prio].push(r));
   }
 
-  /** a free slot, on a new worker when there is room for one */
+  /** a free slot: on the least busy worker, or a new one rather than a second job on a busy one */
   private take(): Worker | null {
-    const w = this.idle.pop();
-    if (w) return w;
-    if (this.workers.length >= this.size) return null;
-    const nw = new Worker(workerUrl);
-    nw.unref();
-    this.workers.push(nw);
-    for (let k = 1; k < JOBS_PER_WORKER; k++) this.idle.push(nw);
-    return nw;
+    let best: Worker | null = null;
+    let least = JOBS_PER_WORKER;
+    for (const [w, n] of this.load) {
+      if (n < least) {
+        best = w;
+        least = n;
+      }
+    }
+    if ((best === null || least > 0) && this.load.size < this.size) {
+      best = new Worker(workerUrl);
+      best.unref();
+      least = 0;
+    }
+    if (best) this.load.set(best, least + 1);
+    return best;
   }
 
   /** hand free slots to whoever waits, interactive first */
@@ -76,9 +82,10 @@ export class ChunkPool {
 
   private release(w: Worker): void {
     this.busy--;
-    this.idle.push(w);
+    const n = this.load.get(w);
+    if (n !== undefined) this.load.set(w, n - 1);
     this.drain();
-    if (this.busy === 0 && this.workers.length > 0) {
+    if (this.busy === 0 && this.load.size > 0) {
       this.reaper = setTimeout(() => this.stopIdle(), this.idleMs);
       this.reaper.unref();
     }
@@ -88,9 +95,8 @@ export class ChunkPool {
   private stopIdle(): void {
     this.reaper = null;
     if (this.busy > 0) return;
-    for (const w of this.workers) void w.terminate();
-    this.workers = [];
-    this.idle = [];
+    for (const w of this.load.keys()) void w.terminate();
+    this.load.clear();
   }
 
   private call<T>(w: Worker, msg: object): Promise<T> {
@@ -134,9 +140,7 @@ export class ChunkPool {
       // a worker that crashed is dropped, never handed to the next job or close
       if (dead) {
         this.busy--;
-        if (this.workers.includes(w)) void w.terminate();
-        this.workers = this.workers.filter((x) => x !== w);
-        this.idle = this.idle.filter((x) => x !== w);
+        if (this.load.delete(w)) void w.terminate();
         // whoever waits for a worker gets a new one
         this.drain();
       } else this.release(w);
@@ -145,7 +149,7 @@ export class ChunkPool {
 
   /** every worker closes its descriptor of a restore target (after the jobs it has queued) */
   async closeFile(file: string): Promise<void> {
-    await Promise.all(this.workers.map((w) => this.call(w, { close: file }).catch(() => undefined)));
+    await Promise.all([...this.load.keys()].map((w) => this.call(w, { close: file }).catch(() => undefined)));
   }
 }
 

@@ -55,6 +55,14 @@ describe('the pack readers', () => {
     });
   }
 
+  it('decodes two extents asked at once on two workers, not both on one', async () => {
+    const pool = new ChunkPool(2);
+    const { jobs } = setup(true);
+    const both = await Promise.all([pool.run(jobs[0]!), pool.run(jobs[1]!)]);
+    expect(both.every((r) => r.ok)).toBe(true);
+    expect(pool.running).toBe(2);
+  });
+
   it('stops its workers once idle and starts new ones for the next restore', async () => {
     const pool = new ChunkPool(2, 50);
     const first = setup(true);
