@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApiClient } from '../client/api-client.js';
-import { emptyConfig, loadConfig, resolveConfigPath, type DrcConfig } from '../config/index.js';
+import { resolveConfigPath } from '../config/config-path.js';
+import { emptyConfig } from '../config/defaults.js';
+import type { DrcConfig } from '../config/types.js';
 import type { Role } from '../protocol/access.js';
 import { value, type ParsedArgs } from './args.js';
 import { UsageError } from './errors.js';
@@ -33,9 +35,23 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share'), 'drc');
 }
 
+let loadConfig: ((file: string) => DrcConfig) | null = null;
+
+/**
+ * Import the config parser (yaml and the schemas: a tenth of a second of a command's start)
+ * when the command may read a config file (main runs this before each command), so that a
+ * command run without one starts sooner.
+ */
+export async function prepareConfig(argv: string[]): Promise<void> {
+  const given = argv.some((x) => x === '--config' || x.startsWith('--config='));
+  if (loadConfig || (!given && !resolveConfigPath({ env: process.env, cwd: process.cwd() }))) return;
+  loadConfig = (await import('../config/load.js')).loadConfig;
+}
+
 export function resolveContext(a: ParsedArgs): Context {
   const file = resolveConfigPath({ config: value(a, 'config'), env: process.env, cwd: process.cwd() });
-  const config = file ? loadConfig(file) : emptyConfig();
+  if (file && !loadConfig) throw new Error('the config parser was not loaded (prepareConfig)');
+  const config = file && loadConfig ? loadConfig(file) : emptyConfig();
   const dataFlag = value(a, 'data');
   const dataDir = path.resolve(dataFlag ?? config.hub.data ?? defaultDataDir());
   const hubFlag = value(a, 'hub') ?? process.env.DRC_HUB;

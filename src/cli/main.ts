@@ -1,7 +1,8 @@
 // The `drc` command: dispatch to subcommands; one-line errors; exit 0 ok, 1 failed, 2 usage/config.
 import { HubError } from '../client/api-client.js';
-import { ConfigError, ValueFormatError } from '../config/index.js';
+import { ConfigError, ValueFormatError } from '../config/errors.js';
 import { StoreError } from '../store/errors.js';
+import { prepareConfig } from './context.js';
 import { OperationError, UsageError } from './errors.js';
 
 type Command = { load: () => Promise<(argv: string[]) => Promise<number>>; help: string; about: string };
@@ -197,13 +198,18 @@ export async function main(argv: string[]): Promise<void> {
   let code = 0;
   try {
     if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
-      if (cmd === undefined && COMMANDS.cockpit) code = await (await COMMANDS.cockpit.load())([]);
-      else process.stdout.write(helpText());
+      if (cmd === undefined && COMMANDS.cockpit) {
+        await prepareConfig([]);
+        code = await (await COMMANDS.cockpit.load())([]);
+      } else process.stdout.write(helpText());
     } else {
       const c = COMMANDS[cmd];
       if (!c) throw new UsageError(`unknown command ${cmd} (see drc --help)`);
       if (rest.includes('--help')) process.stdout.write(commandHelp(cmd));
-      else code = await (await c.load())(rest);
+      else {
+        await prepareConfig(rest);
+        code = await (await c.load())(rest);
+      }
     }
   } catch (e) {
     code = e instanceof UsageError || e instanceof ConfigError || e instanceof ValueFormatError ? 2 : 1;

@@ -1,5 +1,8 @@
 // The hub's pool of pack-reader worker threads (chunk-worker.ts), shared by restores and NBD
-// exports: created on first use, kept (unref'd) for the next. Interactive reads (a guest
+// exports: created on first use, kept (unref'd) for the next, and stopped after a few idle
+// seconds so that their memory (a V8 isolate, read and write buffers each) goes back to the
+// system between restores. Each worker takes two jobs at a time: it decodes the next extent
+// while the last one's direct write is still on its way to the disk. Interactive reads (a guest
 // booting from an export) go ahead of bulk work (a restore) waiting for a worker.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -10,48 +13,116 @@ const workerUrl = new URL(here.endsWith('.ts') ? '../../dist/src/store/chunk-wor
 
 export type Priority = 'interactive' | 'bulk';
 
+/** jobs a worker holds at once: one decoding, one writing (chunk-worker.ts has two write buffers) */
+export const JOBS_PER_WORKER = 2;
+// idle workers are stopped after this: restarting one costs ~30 ms, keeping one ~25 MB
+const IDLE_MS = 3000;
+
 export class ChunkPool {
-  private workers: Worker[] = [];
-  private idle: Worker[] = [];
+  /** each worker and the jobs it holds */
+  private readonly load = new Map<Worker, number>();
   private readonly waiting: Record<Priority, ((w: Worker) => void)[]> = { interactive: [], bulk: [] };
   private nextId = 1;
+  private busy = 0;
+  private reaper: NodeJS.Timeout | null = null;
 
-  // one per core and one more, so a worker waiting on a cold pack read leaves the cores busy
-  constructor(readonly size = Math.max(2, Math.min(4, os.availableParallelism() + 1))) {}
+  // one per core: a worker's writes go on in the background while it decodes the next extent
+  constructor(
+    readonly size = Math.max(2, Math.min(4, os.availableParallelism())),
+    private readonly idleMs = IDLE_MS,
+  ) {}
+
+  /** jobs in flight at most */
+  get slots(): number {
+    return this.size * JOBS_PER_WORKER;
+  }
+
+  /** worker threads running now */
+  get running(): number {
+    return this.load.size;
+  }
 
   private acquire(prio: Priority): Promise<Worker> {
-    const w = this.idle.pop();
-    if (w) return Promise.resolve(w);
-    if (this.workers.length < this.size) {
-      const nw = new Worker(workerUrl);
-      nw.unref();
-      this.workers.push(nw);
-      return Promise.resolve(nw);
+    this.busy++;
+    if (this.reaper) clearTimeout(this.reaper);
+    this.reaper = null;
+    const w = this.take();
+    return w ? Promise.resolve(w) : new Promise((r) => this.waiting[prio].push(r));
+  }
+
+  /** a free slot: on the least busy worker, or a new one rather than a second job on a busy one */
+  private take(): Worker | null {
+    let best: Worker | null = null;
+    let least = JOBS_PER_WORKER;
+    for (const [w, n] of this.load) {
+      if (n < least) {
+        best = w;
+        least = n;
+      }
     }
-    return new Promise((r) => this.waiting[prio].push(r));
+    if ((best === null || least > 0) && this.load.size < this.size) {
+      best = new Worker(workerUrl);
+      best.unref();
+      least = 0;
+    }
+    if (best) this.load.set(best, least + 1);
+    return best;
+  }
+
+  /** hand free slots to whoever waits, interactive first */
+  private drain(): void {
+    for (;;) {
+      const q = this.waiting.interactive.length > 0 ? this.waiting.interactive : this.waiting.bulk;
+      if (q.length === 0) return;
+      const w = this.take();
+      if (!w) return;
+      q.shift()!(w);
+    }
   }
 
   private release(w: Worker): void {
-    const next = this.waiting.interactive.shift() ?? this.waiting.bulk.shift();
-    if (next) next(w);
-    else this.idle.push(w);
+    this.busy--;
+    const n = this.load.get(w);
+    if (n !== undefined) this.load.set(w, n - 1);
+    this.drain();
+    if (this.busy === 0 && this.load.size > 0) {
+      this.reaper = setTimeout(() => this.stopIdle(), this.idleMs);
+      this.reaper.unref();
+    }
+  }
+
+  /** stop every worker (none has a job: busy is 0) */
+  private stopIdle(): void {
+    this.reaper = null;
+    if (this.busy > 0) return;
+    for (const w of this.load.keys()) void w.terminate();
+    this.load.clear();
   }
 
   private call<T>(w: Worker, msg: object): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      const onMsg = (m: { id: number; result?: T }) => {
-        if (m.id !== id) return;
+      const done = (): void => {
         w.off('message', onMsg);
         w.off('error', onErr);
+        w.off('exit', onExit);
+      };
+      const onMsg = (m: { id: number; result?: T }) => {
+        if (m.id !== id) return;
+        done();
         resolve(m.result as T);
       };
       const onErr = (e: Error) => {
-        w.off('message', onMsg);
+        done();
         reject(e);
+      };
+      const onExit = () => {
+        done();
+        reject(new Error('the pack reader stopped'));
       };
       w.on('message', onMsg);
       w.once('error', onErr);
+      w.once('exit', onExit);
       w.postMessage({ id, ...msg });
     });
   }
@@ -68,18 +139,17 @@ export class ChunkPool {
     } finally {
       // a worker that crashed is dropped, never handed to the next job or close
       if (dead) {
-        this.workers = this.workers.filter((x) => x !== w);
-        void w.terminate();
+        this.busy--;
+        if (this.load.delete(w)) void w.terminate();
         // whoever waits for a worker gets a new one
-        const next = this.waiting.interactive.shift() ?? this.waiting.bulk.shift();
-        if (next) void this.acquire('bulk').then(next);
+        this.drain();
       } else this.release(w);
     }
   }
 
   /** every worker closes its descriptor of a restore target (after the jobs it has queued) */
   async closeFile(file: string): Promise<void> {
-    await Promise.all(this.workers.map((w) => this.call(w, { close: file }).catch(() => undefined)));
+    await Promise.all([...this.load.keys()].map((w) => this.call(w, { close: file }).catch(() => undefined)));
   }
 }
 

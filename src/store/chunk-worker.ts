@@ -114,7 +114,16 @@ function reuse(buf: Buffer, n: number): Buffer {
   return buf.length >= n ? buf : Buffer.allocUnsafeSlow(Math.max(n, 4 << 20));
 }
 
-function runExtent(j: ExtentJob): ExtentResult {
+/** what decoding an extent leaves for its write: the chunks' bytes, or the job's result already (a failure, a decode job) */
+type Decoded = { ok: true; decoded: Buffer[]; times: PhaseTimes } | { ok: false; result: ExtentResult };
+
+/** Read, decode and check the extent; a direct restore's chunks go to the aligned buffer `slot`. */
+function decodeExtent(j: ExtentJob, slot: number): Decoded {
+  const r = decodeInto(j, slot);
+  return 'decoded' in r ? { ok: true, decoded: r.decoded, times: r.times } : { ok: false, result: r };
+}
+
+function decodeInto(j: ExtentJob, slot: number): ExtentResult | { decoded: Buffer[]; times: PhaseTimes } {
   const times: PhaseTimes = { read: 0, decompress: 0, verify: 0, write: 0 };
   let t = now();
   // a direct write needs every chunk at an aligned place of aligned memory
@@ -124,7 +133,7 @@ function runExtent(j: ExtentJob): ExtentResult {
   // a plain raw chunk is written from the read buffer as it is
   const out: Buffer = j.out
     ? direct
-      ? alignedArena(rawTotal)
+      ? alignedArena(rawTotal, slot)
       : (arena = reuse(arena, rawTotal))
     : j.into
       ? Buffer.from(j.into.buffer, j.into.offset, rawTotal)
@@ -177,10 +186,7 @@ function runExtent(j: ExtentJob): ExtentResult {
   }
   if (j.into) return { ok: true, written: 0, times };
   if (!j.out) return { ok: true, written: 0, times, data: out.buffer as ArrayBuffer };
-  t = now();
-  const written = writeRuns(j.out, j.chunks, decoded);
-  times.write += now() - t;
-  return { ok: true, written, times };
+  return { decoded, times };
 }
 
 const readInPlace = (c: ExtentChunk): boolean => c.codec !== 1 && c.length === c.rawLength;
@@ -207,40 +213,63 @@ function readParts(j: ExtentJob, stored: Buffer, out: Buffer): Buffer[] | null {
   return parts.length <= MAX_READ_IOV ? parts : null;
 }
 
-/** Write each decoded chunk to its blocks: consecutive blocks in one pwritev. */
-function writeRuns(out: RestoreTarget, chunks: ExtentChunk[], decoded: Buffer[]): number {
-  const fd = fdOf(outFds, out.file, 'r+');
-  const direct = out.direct === true && !notDirect.has(out.file);
+interface Run {
+  pos: number;
+  bufs: Buffer[];
+  want: number;
+}
+
+/** Each decoded chunk's places in the target: consecutive blocks in one run (one pwritev). */
+function runsOf(out: RestoreTarget, chunks: ExtentChunk[], decoded: Buffer[]): { runs: Run[]; blocks: number } {
   const places: { block: number; data: Buffer }[] = [];
   chunks.forEach((c, k) => {
     for (const b of c.dests) places.push({ block: b, data: decoded[k]! });
   });
   places.sort((a, b) => a.block - b.block);
+  const runs: Run[] = [];
   let i = 0;
   while (i < places.length) {
     let n = 1;
     while (i + n < places.length && n < MAX_IOV && places[i + n]!.block === places[i + n - 1]!.block + 1) n++;
     const bufs = places.slice(i, i + n).map((p) => p.data);
-    const want = bufs.reduce((a, b) => a + b.length, 0);
-    const pos = places[i]!.block * out.blockSize;
-    if (direct && directAligned(bufs, pos)) writeDirect(out.file, fd, bufs, want, pos);
-    else writeAll(fd, bufs, want, pos);
+    runs.push({ pos: places[i]!.block * out.blockSize, bufs, want: bufs.reduce((a, b) => a + b.length, 0) });
     i += n;
   }
-  return places.length;
+  return { runs, blocks: places.length };
 }
 
-/** A run with O_DIRECT; a filesystem that refuses it (EINVAL) gets this and later runs through the page cache. */
-function writeDirect(file: string, buffered: number, bufs: Buffer[], want: number, pos: number): void {
-  let put: number;
-  try {
-    put = fs.writevSync(fdOf(directFds, file, targetFlags(true)), bufs, pos);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
-    notDirect.add(file);
-    put = 0;
+/** Write the runs through the page cache, one after the other. */
+function writeRuns(out: RestoreTarget, chunks: ExtentChunk[], decoded: Buffer[]): number {
+  const fd = fdOf(outFds, out.file, 'r+');
+  const { runs, blocks } = runsOf(out, chunks, decoded);
+  for (const r of runs) writeAll(fd, r.bufs, r.want, r.pos);
+  return blocks;
+}
+
+const writevAsync = (fd: number, bufs: Buffer[], pos: number): Promise<number> =>
+  new Promise((resolve, reject) => fs.writev(fd, bufs, pos, (e, n) => (e ? reject(e) : resolve(n))));
+
+/**
+ * Write the runs with O_DIRECT off this thread (libuv's pool), so the worker decodes its next
+ * extent meanwhile; what is not aligned (the image's partial last block), or a filesystem that
+ * refuses direct writes, goes through the page cache.
+ */
+async function writeRunsDirect(out: RestoreTarget, chunks: ExtentChunk[], decoded: Buffer[]): Promise<number> {
+  const buffered = fdOf(outFds, out.file, 'r+');
+  const { runs, blocks } = runsOf(out, chunks, decoded);
+  for (const r of runs) {
+    let put = 0;
+    if (!notDirect.has(out.file) && directAligned(r.bufs, r.pos)) {
+      try {
+        put = await writevAsync(fdOf(directFds, out.file, targetFlags(true)), r.bufs, r.pos);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+        notDirect.add(out.file);
+      }
+    }
+    writeAll(buffered, r.bufs, r.want, r.pos, put);
   }
-  writeAll(buffered, bufs, want, pos, put);
+  return blocks;
 }
 
 /** pwritev all of `bufs` at `pos` (`put` bytes of them already written): a short write (a
@@ -271,12 +300,33 @@ parentPort?.on('message', (m: WorkerRequest) => {
     parentPort!.postMessage({ id: m.id, closed: m.close });
     return;
   }
-  let result: ExtentResult;
+  void runJob(m.job).then((result) => parentPort!.postMessage({ id: m.id, result }, result.ok && result.data ? [result.data] : []));
+});
+
+/** the direct write buffers a write is still using */
+const writing = new Set<number>();
+
+async function runJob(job: ExtentJob): Promise<ExtentResult> {
+  const direct = job.out?.direct === true;
+  // two jobs at most are here at once (chunk-pool.ts): one slot is free
+  const slot = direct ? [0, 1, 2].find((k) => !writing.has(k))! : 0;
   try {
-    result = runExtent(m.job);
+    const d = decodeExtent(job, slot);
+    if (!d.ok) return d.result;
+    const t = now();
+    let written: number;
+    if (direct) {
+      writing.add(slot);
+      try {
+        written = await writeRunsDirect(job.out!, job.chunks, d.decoded);
+      } finally {
+        writing.delete(slot);
+      }
+    } else written = writeRuns(job.out!, job.chunks, d.decoded);
+    d.times.write += now() - t;
+    return { ok: true, written, times: d.times };
   } catch (e) {
     // the target failed (full, gone, read-only): chunk -1 says it is not the store's fault
-    result = { ok: false, chunk: -1, message: `writing ${m.job.out?.file ?? 'the target'} failed: ${(e as Error).message}`, times: { read: 0, decompress: 0, verify: 0, write: 0 } };
+    return { ok: false, chunk: -1, message: `writing ${job.out?.file ?? 'the target'} failed: ${(e as Error).message}`, times: { read: 0, decompress: 0, verify: 0, write: 0 } };
   }
-  parentPort!.postMessage({ id: m.id, result }, result.ok && result.data ? [result.data] : []);
-});
+}

@@ -17,17 +17,20 @@ export function alignUp(n: number): number {
   return Math.ceil(n / DIRECT_ALIGN) * DIRECT_ALIGN;
 }
 
-let aligned: Buffer = Buffer.alloc(0);
+const aligned: Buffer[] = [];
 
 /**
  * A reused buffer of at least n bytes whose start is page-aligned: a WebAssembly memory is
- * mapped on a page boundary, while a Buffer's malloc'd memory is not.
+ * mapped on a page boundary, while a Buffer's malloc'd memory is not. `slot` picks one of a
+ * few such buffers (one written to the disk while the next is filled).
  */
-export function alignedArena(n: number): Buffer {
-  if (aligned.length >= n) return aligned;
+export function alignedArena(n: number, slot = 0): Buffer {
+  const had = aligned[slot];
+  if (had && had.length >= n) return had;
   const pages = Math.ceil(Math.max(n, 4 << 20) / WASM_PAGE);
-  aligned = Buffer.from(new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer);
-  return aligned;
+  const b = Buffer.from(new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer);
+  aligned[slot] = b;
+  return b;
 }
 
 /** Whether the target's filesystem accepts O_DIRECT (tmpfs on older kernels, some FUSE mounts do not). */
@@ -44,7 +47,7 @@ export function directWritable(file: string): boolean {
 export function directAligned(bufs: Buffer[], pos: number): boolean {
   if (pos % DIRECT_ALIGN !== 0) return false;
   // only the arena's memory is known to be aligned
-  for (const b of bufs) if (b.buffer !== aligned.buffer || b.length % DIRECT_ALIGN !== 0 || b.byteOffset % DIRECT_ALIGN !== 0) return false;
+  for (const b of bufs) if (!aligned.some((a) => a.buffer === b.buffer) || b.length % DIRECT_ALIGN !== 0 || b.byteOffset % DIRECT_ALIGN !== 0) return false;
   return true;
 }
 

@@ -1,4 +1,4 @@
-import { parseDuration } from '../../config/index.js';
+import { parseDuration } from '../../config/units.js';
 import { parseArgs, value } from '../args.js';
 import { FLAGS } from '../flags.js';
 import { connect, resolveContext } from '../context.js';
