@@ -3,6 +3,7 @@
 // blocks rewritten through the NBD export, and the incremental: wall time, the tracker's own
 // phase (freeze, dirty extents, reading and hashing the dirty blocks) and bytes read.
 import { spawnSync } from 'node:child_process';
+import { cpuOf } from './proc-cpu.js';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -64,17 +65,6 @@ export async function agentRun(agentDir: string, jobId: number): Promise<AgentJo
     }
     return null;
   });
-}
-
-/** CPU seconds (user + system, all threads) of a process so far; 0 once it is gone */
-function cpuOf(pid: number): number {
-  try {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return (Number(rest[11]) + Number(rest[12])) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 /** `pid` and its running descendants (the agent's qemu-storage-daemon runs under a shell guard) */

@@ -3,6 +3,7 @@
 // s3rver encrypted (restores from S3 start with an empty pack cache); then a copy of the
 // local hub's points to a directory copy target. Each hub is a fresh process and data dir.
 import fs from 'node:fs';
+import { cpuOf } from './proc-cpu.js';
 import path from 'node:path';
 import { AgentProc, HubProc, sha256File, waitConnected } from '../test/helpers/cluster.js';
 import { S3rverProc } from '../test/helpers/s3-servers.js';
@@ -15,18 +16,6 @@ export interface StorageRow {
   /** CPU seconds (user + system) of hub, agent and s3rver during the step */
   cpu?: number;
   note?: string;
-}
-
-/** CPU seconds (user + system, all threads) a process has used so far; 0 once it is gone */
-function cpuOf(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return (Number(rest[11]) + Number(rest[12])) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 /** Run a step and measure the CPU seconds each of the named processes spent in it. */

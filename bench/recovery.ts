@@ -4,6 +4,7 @@
 // export's sequential read throughput (1 MiB reads, every block hash-checked). Prints the time
 // to "boot check passed" of each, the RTO each drill reported against it, and the ratios.
 import { spawnSync } from 'node:child_process';
+import { cpuOf } from './proc-cpu.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,12 +49,6 @@ async function nbdThroughput(socket: string, exportName: string, depth: number):
   }
 }
 
-/** user+sys CPU seconds of a process so far */
-function cpuSeconds(pid: number): number {
-  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-
 async function main(): Promise<void> {
   const root = tempDir('drc-bench-recovery-');
   const guest = path.join(root, 'guest.img');
@@ -83,11 +78,11 @@ async function main(): Promise<void> {
     const drill = async (instant: boolean) => {
       process.stderr.write(`bench: drill${instant ? ' --instant' : ''}\n`);
       const t = performance.now();
-      const hubCpu = cpuSeconds(hub.proc.pid!);
+      const hubCpu = cpuOf(hub.proc.pid!);
       const v = await hub.json<RunView>(['drill', 'bench', '--target', 'vm', '--yes', ...(instant ? ['--instant'] : [])]);
       const wall = (performance.now() - t) / 1000;
       // CPU seconds of the drill: the hub's (restore, exports) and the guest's qemu (boot, checks)
-      const cpu = { hub: cpuSeconds(hub.proc.pid!) - hubCpu, qemu: v.instances[0]?.pid ? cpuSeconds(v.instances[0].pid) : NaN };
+      const cpu = { hub: cpuOf(hub.proc.pid!) - hubCpu, qemu: v.instances[0]?.pid ? cpuOf(v.instances[0].pid) : NaN };
       const booted = bootPassedSeconds(v);
       await hub.run(['drill', 'cleanup', String(v.id)]);
       return { v, wall, booted, cpu };
@@ -104,11 +99,11 @@ async function main(): Promise<void> {
     await nbdThroughput(m.nbd!, 'data', 8); // warm the page cache of the packs
     const nbd = [];
     for (const depth of [1, 8]) {
-      const hubCpu = cpuSeconds(hub.proc.pid!);
+      const hubCpu = cpuOf(hub.proc.pid!);
       const own = process.cpuUsage();
       const r = await nbdThroughput(m.nbd!, 'data', depth);
       const client = process.cpuUsage(own);
-      nbd.push({ depth, ...r, hubCpu: cpuSeconds(hub.proc.pid!) - hubCpu, clientCpu: (client.user + client.system) / 1e6 });
+      nbd.push({ depth, ...r, hubCpu: cpuOf(hub.proc.pid!) - hubCpu, clientCpu: (client.user + client.system) / 1e6 });
     }
     await hub.run(['unmount', String(m.id)]);
 

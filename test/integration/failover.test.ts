@@ -6,19 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunView } from '../../src/protocol/recovery.js';
 import { drc, makeImage, type AgentProc } from '../helpers/cluster.js';
-import { Cluster, PinnedHubProc, backupOk, freePort, sha256File, waitFor, withCatalog } from './support.js';
-
-interface StepRow {
-  kind: string;
-  state: string;
-  attempts: number;
-  started_at: string | null;
-  finished_at: string | null;
-}
-
-function steps(dataDir: string, runId: number): StepRow[] {
-  return withCatalog(dataDir, (db) => db.prepare('SELECT kind, state, attempts, started_at, finished_at FROM recovery_steps WHERE run_id = ? ORDER BY idx').all(runId)) as StepRow[];
-}
+import { Cluster, PinnedHubProc, backupOk, freePort, runSteps, sha256File, waitFor, withCatalog } from './support.js';
 
 function audit(dataDir: string, action: string): { actor: string; target: string; outcome: string; details: string }[] {
   return withCatalog(dataDir, (db) => db.prepare('SELECT actor, target, outcome, details FROM audit WHERE action = ? ORDER BY id').all(action)) as {
@@ -90,7 +78,7 @@ describe('failover on a real hub', () => {
     const image = path.join(hub.dataDir, 'failover', 'h1', 'h1-disk.img');
     expect(sha256File(image)).toBe(sha.get('h1'));
     expect(fs.readFileSync(switchLog, 'utf8')).toBe(`h1 ${image}\n`);
-    const rows = steps(hub.dataDir, v.id);
+    const rows = runSteps(hub.dataDir, v.id);
     expect(rows.map((s) => `${s.kind}:${s.state}`)).toEqual(['precheck:succeeded', 'final-sync:succeeded', 'fence:succeeded', 'restore:succeeded', 'checks:succeeded', 'switch:succeeded', 'complete:succeeded']);
     for (const s of rows) expect(Date.parse(s.finished_at!)).toBeGreaterThanOrEqual(Date.parse(s.started_at!));
     expect(v.gates.map((g) => g.name)).toEqual(['point', 'rpo', 'verified', 'target', 'link', 'final-sync']);
@@ -112,13 +100,13 @@ describe('failover on a real hub', () => {
     const runId = await waitFor('the post-checks of h2 to start', () =>
       withCatalog(hub.dataDir, (db) => db.prepare("SELECT run_id FROM recovery_steps WHERE kind = 'checks' AND state = 'running' AND host = 'h2'").get() as { run_id: number } | undefined)?.run_id,
     );
-    const before = steps(hub.dataDir, runId);
+    const before = runSteps(hub.dataDir, runId);
     await hub.kill9();
     expect((await cli).code).toBe(1);
     fs.rmSync(hold);
     await hub.start();
     await waitFor('the resumed failover to complete', () => withCatalog(hub.dataDir, (db) => (db.prepare('SELECT state FROM recovery_runs WHERE id = ?').get(runId) as { state: string }).state === 'completed'), 30_000);
-    const after = steps(hub.dataDir, runId);
+    const after = runSteps(hub.dataDir, runId);
     expect(after.map((s) => `${s.kind}:${s.state}:${s.attempts}`)).toEqual(['precheck:succeeded:1', 'final-sync:succeeded:1', 'fence:succeeded:1', 'restore:succeeded:1', 'checks:succeeded:2', 'switch:succeeded:1', 'complete:succeeded:1']);
     for (let i = 0; i < 4; i++) expect(after[i]!.started_at).toBe(before[i]!.started_at);
     const image = path.join(hub.dataDir, 'failover', 'h2', 'h2-disk.img');

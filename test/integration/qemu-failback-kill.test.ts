@@ -12,22 +12,7 @@ import type { RunView } from '../../src/protocol/recovery.js';
 import { qmpOnce } from '../../src/recovery/qemu/qmp.js';
 import { ROOT, drc } from '../helpers/cluster.js';
 import { alive, haveQemu } from './qemu-support.js';
-import { Cluster, PinnedHubProc, backupOk, freePort, points, sha256File, waitFor, withCatalog } from './support.js';
-
-interface StepRow {
-  kind: string;
-  state: string;
-  attempts: number;
-  started_at: string | null;
-}
-
-function steps(dataDir: string, runId: number): StepRow[] {
-  return withCatalog(dataDir, (db) => db.prepare('SELECT kind, state, attempts, started_at FROM recovery_steps WHERE run_id = ? ORDER BY idx').all(runId)) as StepRow[];
-}
-
-function lastFailback(dataDir: string): { id: number; state: string } | undefined {
-  return withCatalog(dataDir, (db) => db.prepare("SELECT id, state FROM recovery_runs WHERE kind = 'failback' ORDER BY id DESC LIMIT 1").get()) as { id: number; state: string } | undefined;
-}
+import { Cluster, PinnedHubProc, backupOk, freePort, lastRun, points, runSteps, sha256File, waitFor, withCatalog } from './support.js';
 
 describe.skipIf(!haveQemu)('a qemu-instance failback killed before its cut-over', () => {
   const c = new Cluster();
@@ -72,16 +57,16 @@ describe.skipIf(!haveQemu)('a qemu-instance failback killed before its cut-over'
     const cli = drc(['failback', 'h1', '--confirm', 'h1', '--json', '--data', hub.dataDir]);
     await waitFor('the hub to die at the failback cut-over', () => hub.proc.signalCode === 'SIGKILL', 90_000);
     expect((await cli).code).not.toBe(0);
-    const run = lastFailback(hub.dataDir)!;
-    const killed = steps(hub.dataDir, run.id);
+    const run = lastRun(hub.dataDir, 'failback')!;
+    const killed = runSteps(hub.dataDir, run.id);
     expect(killed.slice(0, 3).map((s) => `${s.kind}:${s.state}`)).toEqual(['precheck:succeeded', 'reverse-sync:succeeded', 'cutover:running']);
     // the guest runs on while the hub is down
     expect(alive(inst.pid!)).toBe(true);
 
     await hub.start();
-    await waitFor('the resumed failback to end', () => lastFailback(hub.dataDir)?.state !== 'running', 120_000);
-    const after = steps(hub.dataDir, run.id);
-    expect(lastFailback(hub.dataDir)?.state, JSON.stringify(withCatalog(hub.dataDir, (db) => db.prepare('SELECT kind, state, error FROM recovery_steps WHERE run_id = ?').all(run.id)))).toBe('completed');
+    await waitFor('the resumed failback to end', () => lastRun(hub.dataDir, 'failback')?.state !== 'running', 120_000);
+    const after = runSteps(hub.dataDir, run.id);
+    expect(lastRun(hub.dataDir, 'failback')?.state, JSON.stringify(withCatalog(hub.dataDir, (db) => db.prepare('SELECT kind, state, error FROM recovery_steps WHERE run_id = ?').all(run.id)))).toBe('completed');
     expect(after.map((s) => `${s.kind}:${s.state}:${s.attempts}`)).toEqual([
       // (no switch hook configured: the switch is skipped)
       'precheck:succeeded:1', 'reverse-sync:succeeded:1', 'cutover:succeeded:2', 'checks:succeeded:1', 'switch:skipped:1', 'unfence:succeeded:1', 'complete:succeeded:1',

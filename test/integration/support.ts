@@ -150,6 +150,24 @@ export function withCatalog<T>(dataDir: string, fn: (db: Database.Database) => T
   }
 }
 
+/** A recovery run's steps as the catalog holds them, in order. */
+export interface StepRow {
+  kind: string;
+  state: string;
+  attempts: number;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export function runSteps(dataDir: string, runId: number): StepRow[] {
+  return withCatalog(dataDir, (db) => db.prepare('SELECT kind, state, attempts, started_at, finished_at FROM recovery_steps WHERE run_id = ? ORDER BY idx').all(runId)) as StepRow[];
+}
+
+/** The newest recovery run of a kind (drill, failover, failback). */
+export function lastRun(dataDir: string, kind: string): { id: number; state: string } | undefined {
+  return withCatalog(dataDir, (db) => db.prepare('SELECT id, state FROM recovery_runs WHERE kind = ? ORDER BY id DESC LIMIT 1').get(kind)) as { id: number; state: string } | undefined;
+}
+
 /** A chunk as the catalog records it: where its stored bytes lie in which pack. */
 export interface StoredChunk {
   hash: Buffer;

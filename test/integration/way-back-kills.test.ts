@@ -8,22 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STEP_CRASH_ENV } from '../../src/hub/test-hooks.js';
 import type { HostView } from '../../src/protocol/operator.js';
 import { drc, makeImage, rewriteBlocks } from '../helpers/cluster.js';
-import { Cluster, PinnedHubProc, backupOk, freePort, points, sha256File, waitFor, withCatalog } from './support.js';
-
-interface StepRow {
-  kind: string;
-  state: string;
-  attempts: number;
-  started_at: string | null;
-}
-
-function steps(dataDir: string, runId: number): StepRow[] {
-  return withCatalog(dataDir, (db) => db.prepare('SELECT kind, state, attempts, started_at FROM recovery_steps WHERE run_id = ? ORDER BY idx').all(runId)) as StepRow[];
-}
-
-function lastFailback(dataDir: string): { id: number; state: string } | undefined {
-  return withCatalog(dataDir, (db) => db.prepare("SELECT id, state FROM recovery_runs WHERE kind = 'failback' ORDER BY id DESC LIMIT 1").get()) as { id: number; state: string } | undefined;
-}
+import { Cluster, PinnedHubProc, backupOk, freePort, lastRun, points, runSteps, sha256File, waitFor, withCatalog } from './support.js';
 
 const STEPS = ['precheck', 'reverse-sync', 'cutover', 'checks', 'switch', 'unfence', 'complete'] as const;
 
@@ -63,22 +48,22 @@ describe('a failback killed at each step', () => {
     const at = step;
     await hub.json(['failover', 'h1', '--confirm', 'h1']);
     rewriteBlocks(image(), 3);
-    const before = lastFailback(hub.dataDir)?.id ?? 0;
+    const before = lastRun(hub.dataDir, 'failback')?.id ?? 0;
     await restart(`failback:${at}`);
     const cli = drc(['failback', 'h1', '--confirm', 'h1', '--json', '--data', hub.dataDir]);
     await waitFor(`the hub to die at failback step ${at}`, () => hub.proc.signalCode === 'SIGKILL', 60_000);
     expect((await cli).code).not.toBe(0);
-    const run = lastFailback(hub.dataDir);
+    const run = lastRun(hub.dataDir, 'failback');
     expect(run && run.id > before).toBe(true);
-    const killed = steps(hub.dataDir, run!.id);
+    const killed = runSteps(hub.dataDir, run!.id);
     const k = STEPS.indexOf(step);
     expect(killed[k]!.state).toBe('running');
     expect(killed.slice(0, k).every((s) => s.state === 'succeeded')).toBe(true);
 
     await hub.start();
-    await waitFor('the resumed failback to end', () => lastFailback(hub.dataDir)?.state !== 'running', 60_000);
-    expect(lastFailback(hub.dataDir)?.state, JSON.stringify(withCatalog(hub.dataDir, (db) => db.prepare('SELECT kind, state, attempts, error FROM recovery_steps WHERE run_id = ? ORDER BY idx').all(run!.id)))).toBe('completed');
-    const after = steps(hub.dataDir, run!.id);
+    await waitFor('the resumed failback to end', () => lastRun(hub.dataDir, 'failback')?.state !== 'running', 60_000);
+    expect(lastRun(hub.dataDir, 'failback')?.state, JSON.stringify(withCatalog(hub.dataDir, (db) => db.prepare('SELECT kind, state, attempts, error FROM recovery_steps WHERE run_id = ? ORDER BY idx').all(run!.id)))).toBe('completed');
+    const after = runSteps(hub.dataDir, run!.id);
     expect(after.map((s) => `${s.kind}:${s.state}:${s.attempts}`)).toEqual(STEPS.map((s, i) => `${s}:succeeded:${i === k ? 2 : 1}`));
     // finished steps kept their start: they did not run again
     for (let i = 0; i < k; i++) expect(after[i]!.started_at).toBe(killed[i]!.started_at);

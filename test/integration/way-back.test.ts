@@ -8,15 +8,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecoveryReport, RunView } from '../../src/protocol/recovery.js';
 import { drc, makeImage, rewriteBlocks, type AgentProc } from '../helpers/cluster.js';
-import { Cluster, PinnedHubProc, backupOk, freePort, points, sha256File, waitFor, withCatalog } from './support.js';
+import { Cluster, PinnedHubProc, backupOk, freePort, points, runSteps, sha256File, waitFor, withCatalog } from './support.js';
 
 const BLOCK = 65536;
-
-function steps(dataDir: string, runId: number): { kind: string; state: string; attempts: number; started_at: string | null }[] {
-  return withCatalog(dataDir, (db) => db.prepare('SELECT kind, state, attempts, started_at FROM recovery_steps WHERE run_id = ? ORDER BY idx').all(runId)) as {
-    kind: string; state: string; attempts: number; started_at: string | null;
-  }[];
-}
 
 function writeAt(file: string, offset: number, text: string): void {
   const fd = fs.openSync(file, 'r+');
@@ -148,13 +142,13 @@ describe('the way back on a real hub', () => {
     const runId = await waitFor('the failback switch of h2 to start', () =>
       withCatalog(hub.dataDir, (db) => db.prepare("SELECT s.run_id FROM recovery_steps s JOIN recovery_runs r ON r.id = s.run_id WHERE r.kind = 'failback' AND s.kind = 'switch' AND s.state = 'running' AND s.host = 'h2'").get() as { run_id: number } | undefined)?.run_id,
     );
-    const before = steps(hub.dataDir, runId);
+    const before = runSteps(hub.dataDir, runId);
     await hub.kill9();
     expect((await cli).code).toBe(1);
     fs.rmSync(hold);
     await hub.start();
     await waitFor('the resumed failback to complete', () => withCatalog(hub.dataDir, (db) => (db.prepare('SELECT state FROM recovery_runs WHERE id = ?').get(runId) as { state: string }).state === 'completed'), 30_000);
-    const after = steps(hub.dataDir, runId);
+    const after = runSteps(hub.dataDir, runId);
     expect(after.map((s) => `${s.kind}:${s.state}:${s.attempts}`)).toEqual([
       'precheck:succeeded:1', 'reverse-sync:succeeded:1', 'cutover:succeeded:1', 'checks:succeeded:1', 'switch:succeeded:2', 'unfence:succeeded:1', 'complete:succeeded:1',
     ]);
