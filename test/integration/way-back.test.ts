@@ -159,6 +159,8 @@ describe('the way back on a real hub', () => {
   });
 
   it('cancels a failover without failback: confirm required, the host is un-fenced and replicates from its last committed generation', async () => {
+    // the hub was restarted by the test before: h3's agent reconnects on its own
+    await waitFor('h3 connected', async () => (await hub.json<{ name: string; link: string }[]>(['hosts'])).find((h) => h.name === 'h3')?.link === 'connected', 30_000);
     expect((await hub.run(['failover', 'cancel', 'h3'])).code).toBe(2);
     expect((await hub.run(['failover', 'cancel', 'h3', '--confirm', 'h1'])).code).toBe(1);
     const r = await hub.json<{ host: string; agentTold: boolean }>(['failover', 'cancel', 'h3', '--confirm', 'h3']);
