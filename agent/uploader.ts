@@ -8,7 +8,7 @@ import { merkleRootPacked } from '../src/protocol/merkle.js';
 import { canReadFull, uploadFullOnePass } from './full-upload.js';
 import type { SendItem, SendResult } from './send-worker.js';
 import type { AgentState } from './state.js';
-import type { TrackerKind, VolumeTracker } from './trackers/tracker.js';
+import type { ChangedBlocks, ChangedRange, TrackerKind, VolumeTracker } from './trackers/tracker.js';
 
 export interface JobLink {
   send(msg: object): void;
@@ -96,42 +96,94 @@ async function uploadTracked(
   if (!incremental && volumeBytes > 0 && canReadFull(tracker)) return uploadFullOnePass(link, job, vol, state, tracker, volumeBytes);
   link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'scan', doneBytes: 0, totalBytes: volumeBytes });
   const t0 = performance.now();
-  const scan = await tracker.changedBlocks(incremental ? prev : null);
-  const size = scan.size;
-  const t1 = performance.now();
-  const bitmap = bitmapOf(scan.blockCount, scan.changed);
-  link.send({
-    type: 'bitmap',
-    jobId: job.jobId,
-    volume: vol.name,
-    blockSize: vol.blockSize,
-    blockCount: scan.blockCount,
-    size,
-    dirtyCount: scan.changed.length,
-    mode: incremental ? 'incremental' : 'full',
-    bitmap: bitmap.bits.toString('base64'),
-    time: Date.now(),
-  });
-
-  const sha = Buffer.alloc(scan.blockCount * 32);
-  if (incremental) prev.sha.copy(sha, 0, 0, Math.min(prev.sha.length, sha.length));
-  scan.changed.forEach((i, k) => scan.sha.copy(sha, i * 32, k * 32, k * 32 + 32));
-
-  const totalBytes = scan.changed.length * vol.blockSize;
-  let sent = 0;
+  // the changed blocks are offered and sent while the tracker still looks for more: a tracker
+  // that scans hands over each range as it is done, one that does not everything at its end
+  let scan: ChangedBlocks | null = null;
+  let scanError: Error | null = null;
+  let t1 = 0;
+  let geometry: { blockCount: number; size: number } | null = null;
+  let sha: Buffer | null = null;
+  /** changed blocks found so far, in order; offered up to `offered` */
+  const found: { index: number; flags: number; hash: Buffer; xxh: Uint8Array }[] = [];
+  let offered = 0;
   let lastProgress = 0;
-  // three stages, each running ahead of the next: offers (OFFER_WINDOW replies awaited at a
-  // time), read/check/compress in the worker threads (SEND_AHEAD tasks queued, so the workers
-  // never wait for the sender), and sending frames in order here, with backpressure
+  // the scan, the offers and the sender each wait for the others' news; every wait re-checks its condition
+  let wakers: (() => void)[] = [];
+  const signal = (): void => {
+    const w = wakers;
+    wakers = [];
+    for (const f of w) f();
+  };
+  const waitSignal = (): Promise<void> => new Promise((r) => wakers.push(r));
+  let over = false;
+  const take = (r: ChangedRange): void => {
+    if (over) return; // the upload failed while the scan went on
+    if (!sha) {
+      geometry = { blockCount: r.blockCount, size: r.size };
+      sha = Buffer.alloc(r.blockCount * 32);
+      if (incremental) prev.sha.copy(sha, 0, 0, Math.min(prev.sha.length, sha.length));
+    }
+    const shas = Buffer.from(r.sha.buffer, r.sha.byteOffset, r.sha.byteLength);
+    for (let k = 0; k < r.changed.length; k++) {
+      const i = r.changed[k]!;
+      shas.copy(sha, i * 32, k * 32, k * 32 + 32);
+      const o = (i - r.start) * 8;
+      found.push({ index: i, flags: r.zero[k] ? FLAG_ZERO : 0, hash: shas.subarray(k * 32, k * 32 + 32), xxh: r.xxh.subarray(o, o + 8) });
+    }
+    const now = Date.now();
+    if (now - lastProgress > 250) {
+      lastProgress = now;
+      link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'scan', doneBytes: Math.min(r.size, r.end * vol.blockSize), totalBytes: r.size });
+    }
+    signal();
+  };
+  let streamed = false;
+  const scanning = tracker
+    .changedBlocks(incremental ? prev : null, (r) => {
+      streamed = true;
+      take(r);
+    })
+    .then(
+      (r) => {
+        t1 = performance.now();
+        if (!streamed) take({ start: 0, end: r.blockCount, xxh: r.xxh, changed: r.changed, zero: r.zero, sha: r.sha, blockCount: r.blockCount, size: r.size });
+        scan = r;
+        signal();
+      },
+      (e: unknown) => {
+        scanError = e instanceof Error ? e : new Error(String(e));
+        signal();
+      },
+    );
+  // the job's bitmap goes before the first offer: the changed blocks when the scan is over;
+  // while it still runs, no block yet (the hub only needs the volume's geometry and mode)
+  let bitmapSent = false;
+  const sendBitmap = (): void => {
+    if (bitmapSent) return;
+    bitmapSent = true;
+    const g = geometry!;
+    const done = scan as ChangedBlocks | null;
+    const bits = done ? bitmapOf(g.blockCount, done.changed) : new ChangedBlockBitmap(g.blockCount);
+    link.send({
+      type: 'bitmap',
+      jobId: job.jobId,
+      volume: vol.name,
+      blockSize: vol.blockSize,
+      blockCount: g.blockCount,
+      size: g.size,
+      dirtyCount: done ? done.changed.length : 0,
+      mode: incremental ? 'incremental' : 'full',
+      bitmap: bits.bits.toString('base64'),
+      time: Date.now(),
+    });
+  };
+
+  let sent = 0;
+  // four stages, each running ahead of the next: the scan, offers (OFFER_WINDOW replies
+  // awaited at a time), read/check/compress in the worker threads (SEND_AHEAD tasks queued,
+  // so the workers never wait for the sender), and sending frames in order here, with backpressure
   const tasks: Promise<SendResult>[] = [];
   let produced = false;
-  let wake: (() => void) | null = null;
-  const signal = (): void => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
-  const waitSignal = (): Promise<void> => new Promise((r) => (wake = r));
   const dispatch = async (items: SendItem[]): Promise<void> => {
     while (tasks.length >= SEND_AHEAD) await waitSignal();
     const t = tracker.frames(items, { jobId: job.jobId, volumeIndex: job.volumeIndex });
@@ -141,27 +193,32 @@ async function uploadTracked(
   };
   const produce = async (): Promise<void> => {
     try {
-      const inflight: { seq: number; from: number; to: number; need: Promise<HubMessageOf<'need'>> }[] = [];
-      let next = 0;
-      while (next < scan.changed.length || inflight.length > 0) {
-        while (next < scan.changed.length && inflight.length < OFFER_WINDOW) {
-          const from = next;
-          const to = Math.min(scan.changed.length, from + OFFER_BATCH);
-          next = to;
-          const seq = from / OFFER_BATCH;
+      const inflight: { batch: typeof found; need: Promise<HubMessageOf<'need'>> }[] = [];
+      let seq = 0;
+      for (;;) {
+        if (scanError) throw scanError;
+        const scanDone = scan !== null;
+        // a full batch at once; a shorter one when the scan is over or no offer is on its way
+        while (inflight.length < OFFER_WINDOW && found.length > offered && (found.length - offered >= OFFER_BATCH || scanDone || inflight.length === 0)) {
+          sendBitmap();
+          const batch = found.slice(offered, offered + OFFER_BATCH);
+          offered += batch.length;
           const need = link.expect('need', job.jobId, vol.name, seq);
-          const entries: { index: number; flags: number; hash: Buffer }[] = [];
-          for (let k = from; k < to; k++) entries.push({ index: scan.changed[k]!, flags: scan.zero[k] ? FLAG_ZERO : 0, hash: scan.sha.subarray(k * 32, k * 32 + 32) });
-          link.send({ type: 'offer', jobId: job.jobId, volume: vol.name, seq, entries: encodeOffer(entries.slice(0, OFFER_MAX_ENTRIES)) });
-          inflight.push({ seq, from, to, need });
+          link.send({ type: 'offer', jobId: job.jobId, volume: vol.name, seq, entries: encodeOffer(batch.slice(0, OFFER_MAX_ENTRIES)) });
+          seq++;
+          inflight.push({ batch, need });
+        }
+        if (inflight.length === 0) {
+          if (scanDone && offered === found.length) break;
+          await waitSignal();
+          continue;
         }
         const head = inflight.shift()!;
         const needed = new Set(decodeIndices((await head.need).indices));
         let items: SendItem[] = [];
-        for (let k = head.from; k < head.to; k++) {
-          const i = scan.changed[k]!;
-          if (!needed.has(i)) continue;
-          items.push({ index: i, xxh: new Uint8Array(scan.xxh.subarray(i * 8, i * 8 + 8)), sha: new Uint8Array(scan.sha.subarray(k * 32, k * 32 + 32)) });
+        for (const e of head.batch) {
+          if (!needed.has(e.index)) continue;
+          items.push({ index: e.index, xxh: new Uint8Array(e.xxh), sha: new Uint8Array(e.hash) });
           if (items.length === SEND_TASK_BLOCKS) {
             await dispatch(items);
             items = [];
@@ -176,32 +233,48 @@ async function uploadTracked(
   };
   const producing = produce();
   producing.catch(() => undefined);
-  for (;;) {
-    if (tasks.length === 0) {
-      if (produced) break;
-      await Promise.race([waitSignal(), producing]);
-      continue;
+  try {
+    for (;;) {
+      if (tasks.length === 0) {
+        if (produced) break;
+        await Promise.race([waitSignal(), producing]);
+        continue;
+      }
+      const r = await tasks.shift()!;
+      signal();
+      for (const a of r.amended) Buffer.from(a.sha).copy(sha!, a.index * 32);
+      for (const f of r.frames) {
+        await link.sendBinary(Buffer.from(f.buffer, f.byteOffset, f.byteLength));
+        sent++;
+      }
+      // the transfer's progress once the scan knows how much there is to send (the scan reports its own before)
+      const now = Date.now();
+      const total = scan ? (scan as ChangedBlocks).changed.length * vol.blockSize : 0;
+      if (total > 0 && now - lastProgress > 250) {
+        lastProgress = now;
+        link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'transfer', doneBytes: Math.min(total, sent * vol.blockSize), totalBytes: total });
+      }
     }
-    const r = await tasks.shift()!;
-    signal();
-    for (const a of r.amended) Buffer.from(a.sha).copy(sha, a.index * 32);
-    for (const f of r.frames) {
-      await link.sendBinary(Buffer.from(f.buffer, f.byteOffset, f.byteLength));
-      sent++;
-    }
-    const now = Date.now();
-    if (now - lastProgress > 250) {
-      lastProgress = now;
-      link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'transfer', doneBytes: Math.min(totalBytes, sent * vol.blockSize), totalBytes });
-    }
+    await producing;
+  } catch (e) {
+    // nothing of this job may reach the hub after its failure: the scan's last ranges are dropped
+    over = true;
+    await scanning;
+    throw e;
   }
-  await producing;
+  await scanning;
+  const done = scan as ChangedBlocks | null;
+  const shaAll = sha as Buffer | null;
+  if (!done || !shaAll) throw scanError ?? new Error('the scan ended without a result');
+  const size = done.size;
+  sendBitmap();
+  const totalBytes = done.changed.length * vol.blockSize;
   link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'transfer', doneBytes: totalBytes, totalBytes });
   const t2 = performance.now();
   const committed = link.expect('committed', job.jobId, vol.name);
-  link.send({ type: 'end', jobId: job.jobId, volume: vol.name, blockCount: scan.blockCount, size, merkleRoot: merkleRootPacked(sha) });
+  link.send({ type: 'end', jobId: job.jobId, volume: vol.name, blockCount: done.blockCount, size, merkleRoot: merkleRootPacked(shaAll) });
   const ack = await committed;
-  await tracker.commit(ack.pointId, () => state.save(vol.name, { generation: ack.pointId, blockSize: vol.blockSize, blockCount: scan.blockCount, size, xxh: scan.xxh, sha }));
+  await tracker.commit(ack.pointId, () => state.save(vol.name, { generation: ack.pointId, blockSize: vol.blockSize, blockCount: done.blockCount, size, xxh: done.xxh, sha: shaAll }));
   const t3 = performance.now();
-  return { pointId: ack.pointId, changed: scan.changed.length, sent, bytesRead: scan.bytesRead, ms: { scan: Math.round(t1 - t0), transfer: Math.round(t2 - t1), commit: Math.round(t3 - t2) }, scanPhases: scan.phases };
+  return { pointId: ack.pointId, changed: done.changed.length, sent, bytesRead: done.bytesRead, ms: { scan: Math.round(t1 - t0), transfer: Math.round(t2 - t1), commit: Math.round(t3 - t2) }, scanPhases: done.phases };
 }

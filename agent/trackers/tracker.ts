@@ -5,7 +5,7 @@ import type { SendItem, SendResult, SendTask } from '../send-worker.js';
 import type { VolumeGeneration } from '../state.js';
 import { WorkerPool, workerUrl } from '../worker-pool.js';
 import type { FullResult } from './full-worker.js';
-import { fullReaders, scanVolume, type ScanPool } from './scan.js';
+import { fullReaders, scanVolume, type ScanPool, type ScannedRange } from './scan.js';
 
 export type TrackerKind = 'scan' | 'qemu-dirty-bitmap';
 
@@ -26,6 +26,12 @@ export interface ChangedBlocks {
   phases?: Record<string, number>;
 }
 
+/** The changed blocks of one range of a volume, handed over while the rest is still being scanned. */
+export interface ChangedRange extends ScannedRange {
+  blockCount: number;
+  size: number;
+}
+
 export interface LiveBitmap {
   blockCount: number;
   size: number;
@@ -40,8 +46,12 @@ export interface VolumeTracker {
   open(): Promise<void>;
   /** current size of the volume in bytes */
   size(): Promise<number>;
-  /** Blocks changed since `prev` (null: every block), from one point in time. */
-  changedBlocks(prev: VolumeGeneration | null): Promise<ChangedBlocks>;
+  /**
+   * Blocks changed since `prev` (null: every block), from one point in time. A tracker that
+   * finds them range by range hands each range to `onRange` (ascending, before it resolves),
+   * so that they can be sent while it looks at the rest; one that does not never calls it.
+   */
+  changedBlocks(prev: VolumeGeneration | null, onRange?: (r: ChangedRange) => void): Promise<ChangedBlocks>;
   /** Read, check and compress these blocks (from the same point in time) into block frames. */
   frames(items: SendItem[], job: { jobId: number; volumeIndex: number }): Promise<SendResult>;
   /** The hub committed the point: `save` records it as the agent's generation. */
@@ -83,9 +93,10 @@ export class ScanTracker implements VolumeTracker {
     return this.statSize(this.vol.path);
   }
 
-  async changedBlocks(prev: VolumeGeneration | null): Promise<ChangedBlocks> {
-    this.lastSize = await this.size();
-    return scanVolume(this.pool, this.vol.path, this.lastSize, this.vol.blockSize, prev ? prev.xxh : null);
+  async changedBlocks(prev: VolumeGeneration | null, onRange?: (r: ChangedRange) => void): Promise<ChangedBlocks> {
+    const size = (this.lastSize = await this.size());
+    const blockCount = Math.ceil(size / this.vol.blockSize);
+    return scanVolume(this.pool, this.vol.path, size, this.vol.blockSize, prev ? prev.xxh : null, true, onRange && ((r) => onRange({ ...r, blockCount, size })));
   }
 
   frames(items: SendItem[], job: { jobId: number; volumeIndex: number }): Promise<SendResult> {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScanPool, scanVolume, type VolumeScan } from '../../../../agent/trackers/scan.js';
+import { ScanPool, scanVolume, type ScannedRange, type VolumeScan } from '../../../../agent/trackers/scan.js';
 
 const BS = 4096;
 // enough blocks that the scan is split over every worker of the pool
@@ -101,6 +101,27 @@ describe('scanVolume', () => {
     expect(s3.changed).toEqual([7]);
     expect(Array.from(s3.zero)).toEqual([1]);
     expect(shasOf(s3)[0]!.equals(sha(Buffer.alloc(123)))).toBe(true);
+  });
+
+  it('hands over every range in order, each with its changed blocks, before the scan resolves', async () => {
+    const base = await scan(file, null);
+    const copy = path.join(dir, 'ranged.img');
+    fs.copyFileSync(file, copy);
+    writeBlocks(copy, { 2: randomBytes(BS), 400: randomBytes(BS), 998: randomBytes(BS) });
+    const ranges: ScannedRange[] = [];
+    let resolved = false;
+    const scanning = scanVolume(pool, copy, fs.statSync(copy).size, BS, base.xxh, true, (r) => {
+      expect(resolved).toBe(false);
+      ranges.push(r);
+    }).then((s) => ((resolved = true), s));
+    const s = await scanning;
+    expect(ranges.length).toBeGreaterThan(1);
+    expect(ranges[0]!.start).toBe(0);
+    ranges.forEach((r, k) => k > 0 && expect(r.start).toBe(ranges[k - 1]!.end));
+    expect(ranges.at(-1)!.end).toBe(BLOCKS);
+    expect(ranges.flatMap((r) => Array.from(r.changed))).toEqual([2, 400, 998]);
+    expect(Buffer.concat(ranges.map((r) => Buffer.from(r.sha))).equals(s.sha)).toBe(true);
+    expect(Buffer.concat(ranges.map((r) => Buffer.from(r.xxh))).equals(s.xxh)).toBe(true);
   });
 
   it('skips sha256 when a live watch does not need it', async () => {
