@@ -21,6 +21,8 @@ export interface OnePassReader {
   beginFull?(): Promise<number>;
   /** Blocks start..end hashed, their frames written into `out` (shared memory, frameBound(blockSize) per block). */
   readFull(start: number, end: number, size: number, job: { jobId: number; volumeIndex: number }, out: Buffer): Promise<FullResult>;
+  /** ranges to read ahead beyond READ_AHEAD: a reader that checks each range after its thread read it keeps the threads busy meanwhile */
+  readonly extraReadAhead?: number;
 }
 
 /** blocks per range: one worker task and one offer (4 MiB at 64 KiB blocks) */
@@ -31,7 +33,7 @@ const READ_AHEAD = fullReaders.size;
 /** offers awaiting the hub's answer while earlier frames are sent */
 const OFFER_WINDOW = 2;
 /** the frame slabs of the ranges being read, offered and sent, kept mapped between jobs (64 KiB blocks: 8 MiB each) */
-const frameSlabs = new SlabPool(RANGE_BLOCKS * frameBound(64 * 1024), READ_AHEAD + OFFER_WINDOW + 2);
+const frameSlabs = new SlabPool(RANGE_BLOCKS * frameBound(64 * 1024), READ_AHEAD + OFFER_WINDOW + 3);
 
 export function canReadFull(t: VolumeTracker): t is VolumeTracker & OnePassReader {
   return typeof (t as Partial<OnePassReader>).readFull === 'function';
@@ -91,12 +93,13 @@ async function onePass(link: JobLink, job: UploadJob, vol: VolumeSpec, state: Ag
       link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'transfer', doneBytes: Math.min(totalBytes, r.start * bs), totalBytes });
     }
   };
-  for (let k = 0; k < READ_AHEAD; k++) readAt(k);
+  const ahead = READ_AHEAD + (tracker.extraReadAhead ?? 0);
+  for (let k = 0; k < ahead; k++) readAt(k);
   for (let k = 0; k < ranges.length; k++) {
     const { slab, result } = reads.get(k)!;
     const r = await result;
     reads.delete(k);
-    readAt(k + READ_AHEAD);
+    readAt(k + ahead);
     bytesRead += r.bytesRead;
     const count = ranges[k]!.end - ranges[k]!.start;
     xxh.set(r.xxh, r.start * 8);

@@ -234,6 +234,9 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
     });
   }
 
+  /** a full's reader asks the daemon about each range after its thread read it: one more range in flight keeps the threads reading meanwhile */
+  readonly extraReadAhead = 1;
+
   /** A full in one pass: freeze the point-in-time view now and connect to it; its size. */
   beginFull(): Promise<number> {
     return this.serial(async () => {
