@@ -158,6 +158,7 @@ async function uploadTracked(
   // the job's bitmap goes before the first offer: the changed blocks when the scan is over;
   // while it still runs, no block yet (the hub only needs the volume's geometry and mode)
   let bitmapSent = false;
+  let scanningBitmap = false;
   const sendBitmap = (): void => {
     if (bitmapSent) return;
     bitmapSent = true;
@@ -175,7 +176,9 @@ async function uploadTracked(
       mode: incremental ? 'incremental' : 'full',
       bitmap: bits.bits.toString('base64'),
       time: Date.now(),
+      ...(done ? {} : { scanning: true }),
     });
+    scanningBitmap = !done;
   };
 
   let sent = 0;
@@ -268,6 +271,10 @@ async function uploadTracked(
   if (!done || !shaAll) throw scanError ?? new Error('the scan ended without a result');
   const size = done.size;
   sendBitmap();
+  // the job's bitmap went out before the scan was over: the changed blocks follow as the volume's live bitmap (the cockpit's heatmap, the hub's change rate)
+  if (scanningBitmap) {
+    link.send({ type: 'bitmap', volume: vol.name, blockSize: vol.blockSize, blockCount: done.blockCount, size, dirtyCount: done.changed.length, mode: incremental ? 'incremental' : 'full', bitmap: bitmapOf(done.blockCount, done.changed).bits.toString('base64'), time: Date.now() });
+  }
   const totalBytes = done.changed.length * vol.blockSize;
   link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'transfer', doneBytes: totalBytes, totalBytes });
   const t2 = performance.now();

@@ -144,6 +144,8 @@ export class AgentDesk implements SessionHost {
   }
 
   onBitmap(s: AgentSession, m: AgentMessageOf<'bitmap'>): void {
+    // a job's volume announced while its scan still runs says nothing of the backlog yet
+    if (m.scanning) return;
     const dirty = {
       blockCount: m.blockCount,
       blockSize: m.blockSize,

@@ -63,6 +63,8 @@ const agentReaders = {
     mode: oneOf('full', 'incremental'),
     bitmap: base64Text(maxBlocks / 8),
     time: int(0),
+    /** true: a job's bitmap sent while the scan still runs (no bit set yet); the changed blocks follow as the live bitmap when it is over */
+    scanning: optional(bool),
   }),
   offer: obj({ type: oneOf('offer'), jobId, volume: name, seq: int(0), entries: base64(OFFER_MAX_ENTRIES * OFFER_ENTRY_BYTES) }),
   progress: obj({ type: oneOf('progress'), jobId, volume: name, phase: oneOf('scan', 'transfer'), doneBytes: int(0), totalBytes: int(0) }),

@@ -11,7 +11,7 @@ import { ScanPool, scanVolume } from '../../../agent/trackers/scan.js';
 import { ScanTracker, senders } from '../../../agent/trackers/tracker.js';
 import type { ChangedBlocks, ChangedRange } from '../../../agent/trackers/tracker.js';
 import { uploadVolume, type JobLink } from '../../../agent/uploader.js';
-import { decodeOffer, encodeIndices, type HubMessageOf } from '../../../src/protocol/agent.js';
+import { decodeOffer, encodeIndices, parseAgentMessage, type HubMessageOf } from '../../../src/protocol/agent.js';
 import type { VolumeGeneration } from '../../../agent/state.js';
 import { CODEC_ZSTD, decodeBlockFrame } from '../../../src/protocol/frames.js';
 import { merkleRootPacked } from '../../../src/protocol/merkle.js';
@@ -28,11 +28,12 @@ class HubStandIn implements JobLink {
   private waiters = new Map<string, (m: never) => void>();
 
   send(msg: object): void {
-    const m = msg as Record<string, unknown> & { type: string };
+    // every message as the hub's parser reads it
+    const m = parseAgentMessage(JSON.stringify(msg)) as unknown as Record<string, unknown> & { type: string };
     this.messages.push(m);
     this.events.push(m.type);
     if (m.type === 'offer') {
-      const wanted = decodeOffer(Buffer.from(m.entries as string, 'base64')).filter((e) => (e.flags & 1) === 0).map((e) => e.index);
+      const wanted = decodeOffer(m.entries as Buffer).filter((e) => (e.flags & 1) === 0).map((e) => e.index);
       setImmediate(() => this.reply(`need:${m.seq as number}`, { type: 'need', jobId: 7, volume: 'disk', seq: m.seq, indices: Buffer.from(encodeIndices(wanted), 'base64') }));
     }
     if (m.type === 'end') setImmediate(() => this.reply('committed', { type: 'committed', jobId: 7, volume: 'disk', pointId: 2 }));
@@ -107,8 +108,12 @@ describe('uploadVolume (incremental, scan tracker)', () => {
     const firstOffer = hub.events.indexOf('offer');
     expect(hub.events.indexOf('bitmap')).toBeLessThan(firstOffer);
     expect(firstOffer).toBeLessThan(hub.events.indexOf('scan over'));
-    const bitmap = hub.messages.find((m) => m.type === 'bitmap')!;
-    expect(bitmap).toMatchObject({ mode: 'incremental', blockCount: BLOCKS, size: BLOCKS * BS });
+    const [announced, live] = hub.messages.filter((m) => m.type === 'bitmap');
+    expect(announced).toMatchObject({ jobId: 7, mode: 'incremental', blockCount: BLOCKS, size: BLOCKS * BS, dirtyCount: 0, scanning: true });
+    // the changed blocks follow as the volume's live bitmap (no job), before the end
+    expect(live).toMatchObject({ dirtyCount: 4, blockCount: BLOCKS });
+    expect(live!.jobId).toBeUndefined();
+    expect(hub.messages.indexOf(live!)).toBeLessThan(hub.messages.findIndex((m) => m.type === 'end'));
 
     expect(r).toMatchObject({ pointId: 2, changed: 4, sent: 3 });
     expect([...hub.blocks.keys()].sort((a, b) => a - b)).toEqual([1, 1500, 1999]);
