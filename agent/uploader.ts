@@ -107,6 +107,32 @@ async function uploadTracked(
   const found: { index: number; flags: number; hash: Buffer; xxh: Uint8Array }[] = [];
   let offered = 0;
   let lastProgress = 0;
+  let sent = 0;
+  /** offers awaiting their answer, and frames asked for but not sent yet: while any, the job is transferring */
+  let offersOut = 0;
+  let framesDue = 0;
+  /**
+   * Progress while the scan and the transfer overlap: `transfer` (frames sent) while blocks
+   * are on their way, so the hub's watchdog sees a transfer that stops; `scan` (bytes
+   * scanned) while nothing is, as a scan without sends always reported.
+   */
+  let scannedBytes = 0;
+  let reported: 'scan' | 'transfer' = 'scan';
+  const progress = (): void => {
+    const done = scan as ChangedBlocks | null;
+    const phase = offersOut > 0 || framesDue > 0 || done ? 'transfer' : 'scan';
+    const now = Date.now();
+    // a change of phase is told at once: the watchdog leaves a scan alone, not a transfer
+    if (phase === reported && now - lastProgress <= 250) return;
+    lastProgress = now;
+    reported = phase;
+    if (phase === 'transfer') {
+      const total = (done ? done.changed.length : found.length) * vol.blockSize;
+      link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase, doneBytes: Math.min(total, sent * vol.blockSize), totalBytes: total });
+    } else {
+      link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase, doneBytes: scannedBytes, totalBytes: geometry ? (geometry as { size: number }).size : volumeBytes });
+    }
+  };
   // the scan, the offers and the sender each wait for the others' news; every wait re-checks its condition
   let wakers: (() => void)[] = [];
   const signal = (): void => {
@@ -130,11 +156,8 @@ async function uploadTracked(
       const o = (i - r.start) * 8;
       found.push({ index: i, flags: r.zero[k] ? FLAG_ZERO : 0, hash: shas.subarray(k * 32, k * 32 + 32), xxh: r.xxh.subarray(o, o + 8) });
     }
-    const now = Date.now();
-    if (now - lastProgress > 250) {
-      lastProgress = now;
-      link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'scan', doneBytes: Math.min(r.size, r.end * vol.blockSize), totalBytes: r.size });
-    }
+    scannedBytes = Math.min(r.size, r.end * vol.blockSize);
+    progress();
     signal();
   };
   let streamed = false;
@@ -181,17 +204,20 @@ async function uploadTracked(
     scanningBitmap = !done;
   };
 
-  let sent = 0;
   // four stages, each running ahead of the next: the scan, offers (OFFER_WINDOW replies
   // awaited at a time), read/check/compress in the worker threads (SEND_AHEAD tasks queued,
   // so the workers never wait for the sender), and sending frames in order here, with backpressure
   const tasks: Promise<SendResult>[] = [];
+  /** blocks asked of each task in `tasks` */
+  const taskItems: number[] = [];
   let produced = false;
   const dispatch = async (items: SendItem[]): Promise<void> => {
     while (tasks.length >= SEND_AHEAD) await waitSignal();
     const t = tracker.frames(items, { jobId: job.jobId, volumeIndex: job.volumeIndex });
     t.catch(() => undefined); // awaited in order by the sender; a failure there fails the job
+    framesDue += items.length;
     tasks.push(t);
+    taskItems.push(items.length);
     signal();
   };
   const produce = async (): Promise<void> => {
@@ -206,6 +232,8 @@ async function uploadTracked(
           sendBitmap();
           const batch = found.slice(offered, offered + OFFER_BATCH);
           offered += batch.length;
+          offersOut++;
+          progress();
           const need = link.expect('need', job.jobId, vol.name, seq);
           link.send({ type: 'offer', jobId: job.jobId, volume: vol.name, seq, entries: encodeOffer(batch.slice(0, OFFER_MAX_ENTRIES)) });
           seq++;
@@ -218,6 +246,7 @@ async function uploadTracked(
         }
         const head = inflight.shift()!;
         const needed = new Set(decodeIndices((await head.need).indices));
+        offersOut--;
         let items: SendItem[] = [];
         for (const e of head.batch) {
           if (!needed.has(e.index)) continue;
@@ -250,13 +279,8 @@ async function uploadTracked(
         await link.sendBinary(Buffer.from(f.buffer, f.byteOffset, f.byteLength));
         sent++;
       }
-      // the transfer's progress once the scan knows how much there is to send (the scan reports its own before)
-      const now = Date.now();
-      const total = scan ? (scan as ChangedBlocks).changed.length * vol.blockSize : 0;
-      if (total > 0 && now - lastProgress > 250) {
-        lastProgress = now;
-        link.send({ type: 'progress', jobId: job.jobId, volume: vol.name, phase: 'transfer', doneBytes: Math.min(total, sent * vol.blockSize), totalBytes: total });
-      }
+      framesDue -= taskItems.shift()!;
+      progress();
     }
     await producing;
   } catch (e) {
