@@ -121,7 +121,7 @@ export class ChunkWriter {
   }
 
   has(hash: Buffer): boolean {
-    return this.pending.has(hash.toString('hex'));
+    return this.pending.has(hash.toString('latin1'));
   }
 
   private get pipelined(): boolean {
@@ -129,7 +129,7 @@ export class ChunkWriter {
   }
 
   put(hash: Buffer, codec: number, rawLength: number, plainPayload: Buffer): void {
-    const key = hash.toString('hex');
+    const key = hash.toString('latin1'); // a map key only: shorter and cheaper to make than hex
     if (this.pending.has(key)) return;
     if (this.pipelined) return this.putSealed(key, hash, codec, rawLength, plainPayload);
     if (this.current && this.current.size + plainPayload.length > (this.o.targetBytes ?? PACK_TARGET_BYTES)) this.sealCurrent(this.o.background === true);
