@@ -38,7 +38,7 @@ export class VolumeReceive {
   readonly tally = new ChangeTally();
 
   constructor(
-    private readonly store: BlockStore,
+    private readonly store: Pick<BlockStore, 'openWriter' | 'reuseChunks'>,
     readonly volumeId: number,
     readonly name: string,
     readonly mode: 'full' | 'incremental',
