@@ -30,8 +30,6 @@ const PART_BYTES = 16 * 1024 * 1024;
 const SINGLE_PUT_MAX = PART_BYTES + 1024 * 1024;
 /** uploads (whole objects or parts) in flight at once: enough to hide latency, few enough to bound memory */
 const UPLOADS_IN_FLIGHT = 4;
-/** objects up to this size are downloaded into one buffer (see download) */
-const DOWNLOAD_BUFFER_MAX = 64 * 1024 * 1024;
 
 /** At most `n` callers at once; the rest wait their turn in order. */
 class Slots {
@@ -354,27 +352,11 @@ export class S3PackStore implements PackStore {
     }
   }
 
-  /**
-   * An object up to DOWNLOAD_BUFFER_MAX (a pack) is gathered in one buffer and written with one
-   * write in the thread pool: a file write per 64 KiB socket chunk cost the event loop about
-   * as much as receiving the bytes. Larger objects are streamed to the file.
-   */
   async download(name: string, file: string, signal?: AbortSignal): Promise<void> {
     const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     try {
       const r = await this.client.send(new GetObjectCommand({ Bucket: this.loc.bucket, Key: this.key(name) }), { abortSignal: signal });
-      const size = r.ContentLength;
-      if (size !== undefined && size <= DOWNLOAD_BUFFER_MAX) {
-        const buf = Buffer.allocUnsafe(size);
-        let at = 0;
-        for await (const c of r.Body as Readable) {
-          const chunk = c as Buffer;
-          if (at + chunk.length > size) throw new StoreError(`S3 get ${this.location}${name}: the server sent more than its ${size} bytes`);
-          at += chunk.copy(buf, at);
-        }
-        if (at !== size) throw new StoreError(`S3 get ${this.location}${name}: the body ended at ${at} of ${size} bytes`);
-        await fs.promises.writeFile(tmp, buf, { signal });
-      } else await pipeline(r.Body as Readable, fs.createWriteStream(tmp), { signal });
+      await pipeline(r.Body as Readable, fs.createWriteStream(tmp), { signal });
       fs.renameSync(tmp, file);
     } catch (e) {
       fs.rmSync(tmp, { force: true });
