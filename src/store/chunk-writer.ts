@@ -174,7 +174,7 @@ export class ChunkWriter {
     this.currentIndex.push(chunk);
     if (this.batch && this.batch.bytes + plain.length > this.batch.plain.length) this.sendBatch();
     // its own ArrayBuffer, handed to the worker without another copy
-    const b = (this.batch ??= { pack: this.current, key: this.o.cipher!.packKey(this.current.name), plain: Buffer.allocUnsafeSlow(Math.max(SEAL_BATCH_BYTES, plain.length)), count: 0, items: [], hashes: [], bytes: 0 });
+    const b = (this.batch ??= { pack: this.current, key: this.o.cipher!.packKey(this.current.name), plain: this.o.sealPool!.batchBuffer(Math.max(SEAL_BATCH_BYTES, plain.length)), count: 0, items: [], hashes: [], bytes: 0 });
     b.bytes += plain.copy(b.plain, b.bytes);
     b.count++;
     b.items.push(plain.length, codec, rawLength);
@@ -194,6 +194,7 @@ export class ChunkWriter {
     this.then(async () => {
       const records = await sealed;
       if (!this.discarded) b.pack.append(records);
+      this.o.sealPool!.recycle(records);
     }, size);
   }
 
