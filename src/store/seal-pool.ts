@@ -17,7 +17,8 @@ interface Waiter {
  * Batch and records buffers used again: each fresh 4 MiB buffer costs its first writer a page
  * fault per 4 KiB page (and the GC an external allocation), on the event loop for a batch
  * and in the worker for its records. Plain batches come back with the worker's reply; records
- * buffers come back through recycle() once appended to their pack.
+ * buffers only through recycle(), which a caller may use once the bytes are on disk (a pack
+ * appender writes long appends later, from the buffer itself).
  */
 class FreeBuffers {
   private readonly free: ArrayBuffer[] = [];
