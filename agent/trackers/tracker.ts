@@ -93,9 +93,9 @@ export class ScanTracker implements VolumeTracker {
   }
 
   /** A full in one pass (full-upload.ts): blocks start..end read once, hashed and framed by the
-   * send threads; the scan's idle threads stop meanwhile (the agent stays under 200 MB). */
+   * send threads. The scan's threads stay up, idle (stopping and booting them again after the
+   * full cost more CPU than the full's own sending). */
   async beginFull(): Promise<number> {
-    this.pool.retire();
     this.lastSize = await this.size();
     return this.lastSize;
   }
