@@ -19,6 +19,11 @@ class BlockTasks<T, R> {
     return pool.size;
   }
 
+  /** threads running (idle or busy), shared by every kind of task */
+  get started(): number {
+    return pool.started;
+  }
+
   /** Start the threads now, so that the first task does not wait for one to boot. */
   warm(): void {
     pool.warm();
