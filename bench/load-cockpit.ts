@@ -14,6 +14,20 @@ export interface KeySample {
   /** what the key does: select, open, back, command, view */
   action: string;
   ms: number | null;
+  /** the cockpit's main thread between the key and its frame: on a CPU, and runnable but waiting for one (Linux schedstat) */
+  cpuMs: number;
+  waitMs: number;
+}
+
+/** on-CPU and run-queue wait of a thread so far, ms (/proc/PID/task/TID/schedstat, in ns) */
+function schedstat(pid: number | undefined): { cpu: number; wait: number } {
+  if (pid === undefined) return { cpu: NaN, wait: NaN };
+  try {
+    const [cpu, wait] = fs.readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+    return { cpu: cpu! / 1e6, wait: wait! / 1e6 };
+  } catch {
+    return { cpu: NaN, wait: NaN };
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -72,7 +86,10 @@ export class LoadCockpit {
   }
 
   private async press(action: string, keys: string[], shows: (screen: string, withEscapes: string) => boolean): Promise<void> {
-    this.samples.push({ action, ms: await this.tmux.press(keys, shows) });
+    const s0 = schedstat(this.pid);
+    const ms = await this.tmux.press(keys, shows);
+    const s1 = schedstat(this.pid);
+    this.samples.push({ action, ms, cpuMs: s1.cpu - s0.cpu, waitMs: s1.wait - s0.wait });
   }
 
   /**

@@ -159,6 +159,10 @@ async function main(): Promise<void> {
         const xs = loadKeys.filter((k) => k.action === a);
         console.log(`  ${a.padEnd(7)} under load: ${xs.length} keys, p50 ${pct(ms(xs), 50).toFixed(1)} ms, p95 ${pct(ms(xs), 95).toFixed(1)} ms, max ${Math.max(...ms(xs)).toFixed(1)} ms${lost(xs) ? `, ${lost(xs)} without a frame` : ''}`);
       }
+      const on = loadKeys.map((k) => k.cpuMs);
+      const wait = loadKeys.map((k) => k.waitMs);
+      console.log(`  cockpit main thread per key under load: on a CPU p50 ${pct(on, 50).toFixed(1)} / p95 ${pct(on, 95).toFixed(1)} ms, waiting for a CPU p50 ${pct(wait, 50).toFixed(1)} / p95 ${pct(wait, 95).toFixed(1)} ms; ` +
+        `key→frame less that wait p95 ${pct(loadKeys.flatMap((k) => (k.ms === null ? [] : [k.ms - k.waitMs])), 95).toFixed(1)} ms; machine load average ${os.loadavg()[0]!.toFixed(1)}`);
       console.log(keyLatencyLine('cockpit key→frame in tmux, under load', ms(loadKeys), lost(loadKeys)) + `; cockpit ${cockpitCpu.toFixed(2)} cpu-s during the load`);
     }
     const keyP95 = lost(loadKeys) > 0 ? Infinity : pct(ms(loadKeys), 95);
