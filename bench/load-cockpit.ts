@@ -3,6 +3,7 @@
 // selection in the hosts table, opening a host's detail and going back, switching views with
 // `:` commands — with each key's latency to the frame that shows its effect.
 //   BENCH_COCKPIT_PROF=DIR  the cockpit under node --cpu-prof, its profile into DIR
+//   BENCH_COCKPIT_NODE_FLAGS='--max-semi-space-size=4'  node flags after bin/drc's (they win)
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -45,9 +46,19 @@ export class LoadCockpit {
   async start(binDrc: string, dataDir: string): Promise<void> {
     let node = process.execPath;
     const prof = process.env.BENCH_COCKPIT_PROF;
-    if (prof) {
-      node = path.join(this.root, 'node-prof.sh');
-      fs.writeFileSync(node, `#!/bin/sh\nexec ${process.execPath} --cpu-prof --cpu-prof-dir ${path.resolve(prof)} --cpu-prof-name cockpit.cpuprofile "$@"\n`, { mode: 0o755 });
+    const flags = process.env.BENCH_COCKPIT_NODE_FLAGS;
+    if (prof || flags) {
+      // node's flags after bin/drc's, so that the later (these) win
+      node = path.join(this.root, 'node-cockpit.sh');
+      const extra = [...(prof ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(prof), '--cpu-prof-name', 'cockpit.cpuprofile'] : []), ...(flags ?? '').split(' ').filter(Boolean)];
+      const script = [
+        '#!/bin/sh',
+        '# bin/drc\'s node flags, then the bench\'s (the later wins), then drc.js and its arguments',
+        'flags=',
+        'while [ $# -gt 0 ]; do case $1 in --*) flags="$flags $1"; shift;; *) break;; esac; done',
+        `exec ${process.execPath} $flags ${extra.join(' ')} "$@"`,
+      ];
+      fs.writeFileSync(node, `${script.join('\n')}\n`, { mode: 0o755 });
     }
     const env = terminalEnv();
     delete env.TERM; // tmux sets the pane's own
@@ -73,6 +84,16 @@ export class LoadCockpit {
 
   cpuSeconds(): number {
     return cpuOf(this.pid);
+  }
+
+  /** the cockpit's peak RSS so far, bytes */
+  peakRss(): number {
+    try {
+      const m = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+      return m ? Number(m[1]) * 1024 : NaN;
+    } catch {
+      return NaN;
+    }
   }
 
   async until(what: string, test: (s: string) => boolean, ms = 60_000): Promise<string> {

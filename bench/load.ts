@@ -142,6 +142,7 @@ async function main(): Promise<void> {
     const cliMs = await cli;
     await keys;
     const cockpitCpu = (cockpit?.cpuSeconds() ?? 0) - cockpitCpu0;
+    const cockpitRss = cockpit?.peakRss() ?? NaN;
     // keys pressed after the last full ended were not under load
     const loadKeys = cockpit?.samples.slice(0, keysUnderLoad) ?? [];
     api.close();
@@ -163,7 +164,7 @@ async function main(): Promise<void> {
       const wait = loadKeys.map((k) => k.waitMs);
       console.log(`  cockpit main thread per key under load: on a CPU p50 ${pct(on, 50).toFixed(1)} / p95 ${pct(on, 95).toFixed(1)} ms, waiting for a CPU p50 ${pct(wait, 50).toFixed(1)} / p95 ${pct(wait, 95).toFixed(1)} ms; ` +
         `key→frame less that wait p95 ${pct(loadKeys.flatMap((k) => (k.ms === null ? [] : [k.ms - k.waitMs])), 95).toFixed(1)} ms; machine load average ${os.loadavg()[0]!.toFixed(1)}`);
-      console.log(keyLatencyLine('cockpit key→frame in tmux, under load', ms(loadKeys), lost(loadKeys)) + `; cockpit ${cockpitCpu.toFixed(2)} cpu-s during the load`);
+      console.log(keyLatencyLine('cockpit key→frame in tmux, under load', ms(loadKeys), lost(loadKeys)) + `; cockpit ${cockpitCpu.toFixed(2)} cpu-s during the load, peak RSS ${(cockpitRss / 2 ** 20).toFixed(0)} MiB`);
     }
     const keyP95 = lost(loadKeys) > 0 ? Infinity : pct(ms(loadKeys), 95);
     console.log(`headline: operator API p95 ${pct(apiMs, 95).toFixed(0)} ms under load (target <= 200), ` +
