@@ -45,6 +45,24 @@ type Waiter = { type: string; jobId: number; volume?: string; seq?: number; reso
 /** bytes queued on the socket before the sender waits (each frame is copied once there to be masked) */
 const HIGH_WATER = 4 * 1024 * 1024;
 
+/**
+ * Send one binary frame; above the high water mark, resolve once the socket has written it
+ * (and so everything queued before it), as a stream's 'drain' does: no polling timer wakes the
+ * sender while the hub catches up. `written` runs once the socket is done with the frame.
+ */
+function sendPaced(ws: WebSocket, frame: Buffer, written?: () => void): Promise<void> {
+  if (ws.bufferedAmount + frame.length <= HIGH_WATER) {
+    ws.send(frame, written && (() => written()));
+    return Promise.resolve();
+  }
+  return new Promise((resolve) =>
+    ws.send(frame, () => {
+      written?.();
+      resolve();
+    }),
+  );
+}
+
 export class Agent {
   private ws: WebSocket | null = null;
   private stopped = false;
@@ -225,8 +243,7 @@ export class Agent {
   /** One binary frame, then wait while the link's buffer is above its high water mark. */
   private async sendFrame(ws: WebSocket, frame: Buffer): Promise<void> {
     if (ws.readyState !== WebSocket.OPEN) throw new Error('connection to the hub lost');
-    ws.send(frame);
-    while (ws.bufferedAmount > HIGH_WATER && ws.readyState === WebSocket.OPEN) await new Promise((r) => setTimeout(r, 2));
+    await sendPaced(ws, frame);
   }
 
   private failWaiters(e: Error, jobId?: number): void {
@@ -243,8 +260,7 @@ export class Agent {
       },
       sendBinary: async (buf, written) => {
         if (ws.readyState !== WebSocket.OPEN) throw new Error('connection to the hub lost');
-        ws.send(buf, written && (() => written()));
-        while (ws.bufferedAmount > HIGH_WATER && ws.readyState === WebSocket.OPEN) await new Promise((r) => setTimeout(r, 2));
+        await sendPaced(ws, buf, written);
       },
       expect: <T extends 'need' | 'committed'>(type: T, jobId: number, volume: string, seq?: number) => {
         const reply = new Promise<HubMessageOf<T>>((resolve, reject) => {

@@ -1,6 +1,6 @@
 // Turning a block into its binary frame inside a worker thread: zstd level 1 with one
-// compression context per thread, written straight into the frame's memory, unless two
-// samples show the block does not compress (then its bytes go as they are).
+// compression context per thread, written straight into the frame's memory, unless samples of
+// its bytes show it does not compress (then its bytes go as they are).
 import { createRequire } from 'node:module';
 import zlib from 'node:zlib';
 import { CODEC_RAW, CODEC_ZSTD, FRAME_HEADER_BYTES, FRAME_MAGIC, FRAME_VERSION } from '../src/protocol/frames.js';
@@ -25,21 +25,35 @@ function context(): CCtx {
   return cctx;
 }
 
-const PROBE_BYTES = 4096;
-let probeOut = Buffer.allocUnsafe(0);
+const SAMPLE_BYTES = 512;
+/**
+ * Pairs of equal bytes in a sample at and above which it is worth compressing: 2^-7.5 of its
+ * pairs (a collision entropy of 7.5 bits per byte or less; Huffman coding alone then takes ~6 %
+ * off). Random bytes give 2^-8 of the pairs: 511 ± 23 in 512 bytes, against 723 here.
+ */
+const MIN_PAIRS = Math.round((SAMPLE_BYTES * (SAMPLE_BYTES - 1)) / 2 / 2 ** 7.5);
+const counts = new Uint32Array(256);
+
+/** Pairs of equal bytes in data[at..at+n]. */
+export function samplePairs(data: Uint8Array, at: number, n: number): number {
+  counts.fill(0);
+  let pairs = 0;
+  for (let i = at; i < at + n; i++) pairs += counts[data[i]!]!++;
+  return pairs;
+}
 
 /**
- * Whether a block is worth compressing: two 4 KiB samples (start and middle) are compressed
- * first, and a block where neither shrinks by 5% (random data: media, archives, encrypted
- * files) is sent raw. Compressing such a block whole costs as much as compressing text and
- * saves nothing; the samples cost an eighth of that.
+ * Whether a block is worth compressing: four 512-byte samples (at each quarter) are counted,
+ * and a block where each of them spreads over the 256 byte values as evenly as random bytes do
+ * (media, archives, encrypted files) is sent raw. zstd on such a block costs ~20 µs and saves
+ * nothing; counting the samples costs ~3 (before: two 4 KiB samples compressed with zstd,
+ * ~17 µs, and wasted on every block that does compress).
  */
 export function worthCompressing(data: Buffer): boolean {
-  if (data.length < 4 * PROBE_BYTES) return true;
-  if (probeOut.length < PROBE_BYTES * 2) probeOut = Buffer.allocUnsafe(PROBE_BYTES * 2);
-  const c = context();
-  for (const at of [0, data.length >> 1]) {
-    if (c.compress2(probeOut, data.subarray(at, at + PROBE_BYTES)) < PROBE_BYTES * 0.95) return true;
+  if (data.length < 16 * SAMPLE_BYTES) return true;
+  const step = data.length >> 2;
+  for (let at = 0; at + SAMPLE_BYTES <= data.length; at += step) {
+    if (samplePairs(data, at, SAMPLE_BYTES) >= MIN_PAIRS) return true;
   }
   return false;
 }

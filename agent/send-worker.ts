@@ -1,10 +1,9 @@
-// Worker thread of the uploader: reads the blocks the hub asked for, checks each against the
-// scan's xxh3 (the source may have changed since), compresses it with zstd level 1 (unless
-// samples show it incompressible) and
-// builds its binary frame. The main thread only sends.
+// The uploader's frames, built in a block worker thread (block-worker.ts): reads the blocks the
+// hub asked for, checks each against the scan's xxh3 (the source may have changed since),
+// compresses it with zstd level 1 (unless it looks incompressible) and builds its binary
+// frame. The main thread only sends.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { parentPort } from 'node:worker_threads';
 import { createXXHash3, type IHasher } from 'hash-wasm';
 import { frameBound, writeFrame } from './block-frames.js';
 
@@ -34,7 +33,7 @@ export interface SendResult {
 
 let hasher: IHasher | null = null;
 
-async function build(t: SendTask): Promise<SendResult> {
+export async function build(t: SendTask): Promise<SendResult> {
   hasher ??= await createXXHash3();
   if (t.items.every((it) => it.data)) return buildFrom(-1, t, hasher);
   const fd = fs.openSync(t.path, 'r');
@@ -74,11 +73,3 @@ function buildFrom(fd: number, t: SendTask, hasher: IHasher): SendResult {
   }
   return { frames, amended };
 }
-
-parentPort?.on('message', (m: { id: number; task: SendTask } | { closeAll: true }) => {
-  if ('closeAll' in m) return;
-  build(m.task).then(
-    (result) => parentPort!.postMessage({ id: m.id, result }, [...new Set(result.frames.map((f) => f.buffer as ArrayBuffer))]),
-    (e: unknown) => parentPort!.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) }),
-  );
-});

@@ -67,11 +67,13 @@ function configFor(root: string, v: Variant, s3: S3rverProc | null, copyDir: str
 /** BENCH_STORAGE=drc-local,drc-s3 runs only those variants; BENCH_HUB_NODE_ARGS passes node flags (e.g. --cpu-prof) to the hubs */
 const ONLY_VARIANTS = (process.env.BENCH_STORAGE ?? '').split(',').filter(Boolean);
 const HUB_NODE_ARGS = (process.env.BENCH_HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** BENCH_S3RVER_NODE_ARGS passes node flags to s3rver (e.g. --cpu-prof --cpu-prof-dir=DIR: its profile is written when the bench ends) */
+const S3RVER_NODE_ARGS = (process.env.BENCH_S3RVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 export async function benchStorage(root: string, image: string, settle: () => void): Promise<StorageRow[]> {
   const rows: StorageRow[] = [];
   const want = sha256File(image);
-  const s3 = await new S3rverProc(path.join(root, 's3rver')).start();
+  const s3 = await new S3rverProc(path.join(root, 's3rver'), 'drc', S3RVER_NODE_ARGS).start();
   try {
     for (const v of VARIANTS.filter((x) => ONLY_VARIANTS.length === 0 || ONLY_VARIANTS.includes(x.tool))) {
       const dir = path.join(root, v.tool);

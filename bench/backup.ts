@@ -302,7 +302,7 @@ async function benchImage(label: string, image: string, root: string, hub: HubPr
     const backup = async (full: boolean) => {
       const before = du(packs);
       settle();
-      const c0 = { hub: cpuOf(hub.proc.pid), agent: cpuOf(agent.proc.pid), hubSys: cpuSplit(hub.proc.pid).system, agentSys: cpuSplit(agent.proc.pid).system };
+      const c0 = { hub: cpuOf(hub.proc.pid), agent: cpuOf(agent.proc.pid), hubSys: cpuSplit(hub.proc.pid).system, agentSys: cpuSplit(agent.proc.pid).system, agentMain: mainThreadCpu(agent.proc.pid) };
       const [job, s] = await timedAsync(() => hub.json<{ id: number; state: string; bytesWire: number; error: string | null }>(['backup', host, '--wait', ...(full ? ['--full'] : [])]));
       const hubCpu = cpuOf(hub.proc.pid) - c0.hub;
       const agentCpu = cpuOf(agent.proc.pid) - c0.agent;
@@ -310,7 +310,8 @@ async function benchImage(label: string, image: string, root: string, hub: HubPr
       const log = await agentRun(agentDir, job.id);
       const sentGiB = (log.sent * BLOCK) / 2 ** 30;
       const sys = `system ${(cpuSplit(hub.proc.pid).system - c0.hubSys).toFixed(2)} + ${(cpuSplit(agent.proc.pid).system - c0.agentSys).toFixed(2)}`;
-      const cpuNote = `hub ${hubCpu.toFixed(2)} + agent ${agentCpu.toFixed(2)} cpu-s (${sys})${sentGiB > 0.01 ? `, hub ${(hubCpu / sentGiB).toFixed(2)} cpu-s/GiB sent` : ''}`;
+      const agentMain = `agent main thread ${(mainThreadCpu(agent.proc.pid) - c0.agentMain).toFixed(2)}, its block threads and V8's the rest`;
+      const cpuNote = `hub ${hubCpu.toFixed(2)} + agent ${agentCpu.toFixed(2)} cpu-s (${sys}; ${agentMain})${sentGiB > 0.01 ? `, hub ${(hubCpu / sentGiB).toFixed(2)} cpu-s/GiB sent` : ''}`;
       return { s, cpu: hubCpu + agentCpu, wire: job.bytesWire, added: du(packs) - before, id: job.id, log, phases: `${cpuNote}; ${phases(log, hub, job.id)}` };
     };
     process.stderr.write(`bench: [${label}] drc full backup\n`);

@@ -20,6 +20,7 @@ import { ApiClient } from '../src/client/api-client.js';
 import { HubProc, tempDir } from '../test/helpers/cluster.js';
 import type { SimCommand, SimEvent, SimHost } from './sim-agents.js';
 import type { CockpitCommand, CockpitReply, WindowStats } from './tui-cockpit.js';
+import { KEY_P95_TARGET_MS, cockpitNodeFlags, percentile, terminalEnv } from './key-latency.js';
 
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 500);
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_S ?? 20) * 1000;
@@ -33,17 +34,14 @@ const keep = process.env.BENCH_KEEP === '1';
 const HERE = import.meta.dirname;
 const PROF = process.env.BENCH_PROF ? path.resolve(process.env.BENCH_PROF) : null;
 /** the Node flags bin/drc (the installed command) starts the cockpit with */
-const COCKPIT_NODE_FLAGS = ((): string[] => {
-  const line = fs.readFileSync(path.join(HERE, '../../bin/drc'), 'utf8').split('\n').find((l) => l.includes('cockpit|demo'));
-  return line ? [...line.slice(0, line.indexOf('$here')).matchAll(/--[\w-]+(=\S+)?/g)].map((m) => m[0]) : [];
-})();
+const COCKPIT_NODE_FLAGS = cockpitNodeFlags(path.join(HERE, '../../bin/drc'));
 const profArgs = (name: string): string[] => (PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF, '--cpu-prof-name', `${name}.cpuprofile`] : []);
 
 const TARGETS = {
   liveBps: 3 * 1024,
   idleBps: 100,
   renderP95: 16,
-  keyP95: 50,
+  keyP95: KEY_P95_TARGET_MS,
   rss: 150 * 1024 * 1024,
   hubCpu: 15,
 };
@@ -51,12 +49,6 @@ const TARGETS = {
 // ---- helpers ------------------------------------------------------------------------------
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const log = (s: string): void => void process.stderr.write(`bench:tui: ${s}\n`);
-
-function percentile(xs: readonly number[], p: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
-}
 
 const CLK_TCK = 100; // Linux USER_HZ
 /** utime + stime of a process, in ms */
@@ -121,19 +113,6 @@ class Peer<C, R extends { ev: string }> {
     await done;
     clearTimeout(t);
   }
-}
-
-/**
- * The cockpit's environment as in a colour terminal (tmux, 256 colours): chalk decides its
- * colours from process.stdout, a pipe here, so they are forced; without them the selected
- * row has no inverse video and a key moving it would not even change the screen. And not
- * CI: Ink then prints only the last frame.
- */
-function terminalEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '2', TERM: 'xterm-256color' };
-  delete env.NO_COLOR;
-  for (const k of Object.keys(env)) if (k === 'CI' || k === 'CONTINUOUS_INTEGRATION' || k.startsWith('CI_')) delete env[k];
-  return env;
 }
 
 /** `drc serve` as HubProc starts it, under node --cpu-prof (not allowed in NODE_OPTIONS). */

@@ -1,10 +1,9 @@
-// Worker thread of a full backup in one pass: reads a range of blocks once (or takes the bytes
-// a tracker read over NBD, in shared memory) and, per block, computes its xxh3 (the next
-// incremental's base), its sha256 (content id), whether it is all zero and, unless it is, its
-// frame, written into the caller's shared slab. The main thread offers the hashes and sends
+// A full backup's range in one pass, in a block worker thread (block-worker.ts): reads a range
+// of blocks once (or takes the bytes a tracker read over NBD, in shared memory) and, per block,
+// computes its xxh3 (the next incremental's base), its sha256 (content id), whether it is all
+// zero and, unless it is, its frame, written into the caller's shared slab. The main thread offers the hashes and sends
 // the frames the hub asks for; nothing is read twice, no frame is copied between threads.
 import { createHash } from 'node:crypto';
-import { parentPort } from 'node:worker_threads';
 import { createXXHash3, type IHasher } from 'hash-wasm';
 import { frameBound, writeFrame } from '../block-frames.js';
 import { readRuns } from './pread-full.js';
@@ -56,7 +55,7 @@ function zeroHashes(len: number, h: IHasher): { sha: Buffer; xxh: Buffer } {
   return { sha, xxh };
 }
 
-async function readRange(t: FullTask): Promise<FullResult> {
+export async function readRange(t: FullTask): Promise<FullResult> {
   hasher ??= await createXXHash3();
   const h = hasher;
   const bs = t.blockSize;
@@ -103,10 +102,3 @@ async function readRange(t: FullTask): Promise<FullResult> {
   at[count] = used;
   return { start: t.start, xxh, sha, zero, at, bytesRead };
 }
-
-parentPort?.on('message', (m: { id: number; task: FullTask }) => {
-  readRange(m.task).then(
-    (result) => parentPort!.postMessage({ id: m.id, result }),
-    (e: unknown) => parentPort!.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) }),
-  );
-});

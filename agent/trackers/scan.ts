@@ -1,7 +1,6 @@
 // The scan tracker: hashes every block of a volume in worker threads and compares each
 // with the hash list of the last committed generation to produce the changed-block bitmap.
 import { WorkerPool, workerUrl } from '../worker-pool.js';
-import type { FullResult, FullTask } from './full-worker.js';
 import type { ScanResult, ScanTask } from './scan-worker.js';
 
 export interface VolumeScan {
@@ -27,7 +26,7 @@ export class ScanPool extends WorkerPool<ScanTask, ScanResult> {
 }
 
 /** Worker threads that read a full backup's blocks once: hashes and frames (full-upload.ts). */
-export const fullReaders = new WorkerPool<FullTask, FullResult>(workerUrl(import.meta.url, '../../dist/agent/trackers/full-worker.js', './full-worker.js'));
+export { fullReaders } from '../block-pool.js';
 
 /** One scanned range of blocks (start..end), handed over in ascending order as soon as it and every range before it are done. */
 export interface ScannedRange {

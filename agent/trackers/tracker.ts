@@ -1,11 +1,11 @@
 // The seam between the uploader and a changed-block tracker: which blocks changed since the
 // base generation (with their hashes), the frames of the blocks the hub asked for, and the
 // commit/abandon hooks that let a tracker move its own bookkeeping with the generation.
-import type { SendItem, SendResult, SendTask } from '../send-worker.js';
+import { fullReaders, senders } from '../block-pool.js';
+import type { SendItem, SendResult } from '../send-worker.js';
 import type { VolumeGeneration } from '../state.js';
-import { WorkerPool, workerUrl } from '../worker-pool.js';
 import type { FullResult } from './full-worker.js';
-import { fullReaders, scanVolume, type ScanPool, type ScannedRange } from './scan.js';
+import { scanVolume, type ScanPool, type ScannedRange } from './scan.js';
 
 export type TrackerKind = 'scan' | 'qemu-dirty-bitmap';
 
@@ -69,8 +69,8 @@ export interface TrackedVolume {
   blockSize: number;
 }
 
-/** Worker threads that read (or take), check and compress blocks into frames. */
-export const senders = new WorkerPool<SendTask, SendResult>(workerUrl(import.meta.url, '../../dist/agent/send-worker.js', '../send-worker.js'));
+/** Worker threads that read (or take), check and compress blocks into frames (the full's readers too). */
+export { senders };
 
 /** The `scan` tracker: hash every block of the file and compare with the base's hash list. */
 export class ScanTracker implements VolumeTracker {
@@ -103,11 +103,10 @@ export class ScanTracker implements VolumeTracker {
     return senders.run({ path: this.vol.path, blockSize: this.vol.blockSize, size: this.lastSize, jobId: job.jobId, volumeIndex: job.volumeIndex, items });
   }
 
-  /** A full in one pass (full-upload.ts): blocks start..end read once, hashed and framed. */
-  /** A full reads through the full readers alone: the incremental's idle threads stop meanwhile (the agent stays under 200 MB). */
+  /** A full in one pass (full-upload.ts): blocks start..end read once, hashed and framed by the
+   * send threads. The scan's threads stay up, idle (stopping and booting them again after the
+   * full cost more CPU than the full's own sending). */
   async beginFull(): Promise<number> {
-    this.pool.retire();
-    senders.retire();
     this.lastSize = await this.size();
     return this.lastSize;
   }

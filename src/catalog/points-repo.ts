@@ -92,6 +92,10 @@ function marksOf(v: unknown): PointMarks {
   }
 }
 
+/** hashes per lookup statement (an offer holds 64 blocks) */
+const PRESENT_BATCH = 64;
+const PRESENT_SQL = `SELECT hash FROM chunks WHERE hash IN (${new Array(PRESENT_BATCH).fill('?').join(', ')})`;
+
 export class PointsRepo {
   constructor(private readonly st: Statements) {}
 
@@ -141,12 +145,18 @@ export class PointsRepo {
     return this.st.get('SELECT 1 FROM chunks WHERE hash = ?').get(hash) !== undefined;
   }
   /** Which of these chunks are indexed (hex hashes), in one query. */
+  /** Which of the hashes the index holds (hex): one statement per PRESENT_BATCH hashes, bound as blobs. */
   chunksPresent(hashes: readonly Buffer[]): Set<string> {
-    if (hashes.length === 0) return new Set();
-    const rows = this.st
-      .get('SELECT lower(hex(hash)) AS h FROM chunks WHERE hash IN (SELECT unhex(value) FROM json_each(?))')
-      .all(JSON.stringify(hashes.map((h) => h.toString('hex')))) as { h: string }[];
-    return new Set(rows.map((r) => r.h));
+    const out = new Set<string>();
+    if (hashes.length === 0) return out;
+    const st = this.st.get(PRESENT_SQL);
+    const args = new Array<Buffer>(PRESENT_BATCH);
+    for (let k = 0; k < hashes.length; k += PRESENT_BATCH) {
+      // a short last batch repeats its first hash (IN ignores the repeats)
+      for (let i = 0; i < PRESENT_BATCH; i++) args[i] = hashes[k + i] ?? hashes[k]!;
+      for (const r of st.all(...args) as { hash: Buffer }[]) out.add(r.hash.toString('hex'));
+    }
+    return out;
   }
   /** A chunk already indexed keeps its first location. */
   insertChunk(hash: Buffer, packId: number, offset: number, length: number, rawLength: number, codec: number): void {

@@ -26,12 +26,22 @@ export interface ChunkBackend {
   close(): void;
 }
 
+/** bytes gathered before one write(2) */
 const BUFFER_BYTES = 1 << 20;
+/** appends at least this long are written from where they are (no copy); shorter ones are copied together */
+const REF_MIN_BYTES = 4096;
+/** pieces per writev (below the kernel's IOV_MAX) */
+const MAX_PARTS = 256;
 const TRICKLE_SYNC_BYTES = 16 << 20;
 
 class LocalPackAppender implements PackAppender {
   private fd: number;
-  private buf = Buffer.allocUnsafe(BUFFER_BYTES);
+  /** short appends (record headers, small payloads) are copied here */
+  private small = Buffer.allocUnsafe(64 * 1024);
+  private smallUsed = 0;
+  private smallStart = 0;
+  /** what the next writev writes, in order: slices of `small` and the callers' own buffers */
+  private parts: Buffer[] = [];
   private used = 0;
   private written = 0;
   private unsynced = 0;
@@ -45,25 +55,43 @@ class LocalPackAppender implements PackAppender {
   get size(): number {
     return this.written + this.used;
   }
+  /** The bytes are written by a later flush, from `data` itself when it is long: the caller must not change them afterwards. */
   append(data: Buffer): number {
     const offset = this.size;
-    if (this.used + data.length > this.buf.length) this.flush();
-    if (data.length > this.buf.length) {
-      fs.writeSync(this.fd, data);
-      this.written += data.length;
-      this.trickle(data.length);
+    if (data.length >= REF_MIN_BYTES) {
+      this.closeSmall();
+      this.parts.push(data);
     } else {
-      data.copy(this.buf, this.used);
-      this.used += data.length;
+      if (this.smallUsed + data.length > this.small.length) this.flush();
+      data.copy(this.small, this.smallUsed);
+      this.smallUsed += data.length;
     }
+    this.used += data.length;
+    if (this.used >= BUFFER_BYTES || this.parts.length >= MAX_PARTS) this.flush();
     return offset;
+  }
+  private closeSmall(): void {
+    if (this.smallUsed === this.smallStart) return;
+    this.parts.push(this.small.subarray(this.smallStart, this.smallUsed));
+    this.smallStart = this.smallUsed;
   }
   private flush(): void {
     if (this.used === 0) return;
-    fs.writeSync(this.fd, this.buf, 0, this.used);
+    this.closeSmall();
+    let parts = this.parts;
+    let left = this.used;
+    for (;;) {
+      const n = fs.writevSync(this.fd, parts);
+      left -= n;
+      if (left === 0) break;
+      parts = rest(parts, n); // a short write (a full disk reports itself on the next call)
+    }
     this.written += this.used;
     this.trickle(this.used);
+    this.parts = [];
     this.used = 0;
+    this.smallUsed = 0;
+    this.smallStart = 0;
   }
   /** start the disk's writeback early (in the thread pool), so the fsync at commit is short and writes never wait for the kernel's dirty limit */
   private trickle(bytes: number): void {
@@ -106,6 +134,13 @@ class LocalPackAppender implements PackAppender {
       this.fd = -1;
     }
   }
+}
+
+/** The pieces after the first `n` bytes of `parts`. */
+function rest(parts: Buffer[], n: number): Buffer[] {
+  let i = 0;
+  while (n >= parts[i]!.length) n -= parts[i++]!.length;
+  return [parts[i]!.subarray(n), ...parts.slice(i + 1)];
 }
 
 export class LocalDirectoryBackend implements ChunkBackend {

@@ -121,7 +121,7 @@ export class ChunkWriter {
   }
 
   has(hash: Buffer): boolean {
-    return this.pending.has(hash.toString('hex'));
+    return this.pending.has(hash.toString('latin1'));
   }
 
   private get pipelined(): boolean {
@@ -129,7 +129,7 @@ export class ChunkWriter {
   }
 
   put(hash: Buffer, codec: number, rawLength: number, plainPayload: Buffer): void {
-    const key = hash.toString('hex');
+    const key = hash.toString('latin1'); // a map key only: shorter and cheaper to make than hex
     if (this.pending.has(key)) return;
     if (this.pipelined) return this.putSealed(key, hash, codec, rawLength, plainPayload);
     if (this.current && this.current.size + plainPayload.length > (this.o.targetBytes ?? PACK_TARGET_BYTES)) this.sealCurrent(this.o.background === true);
@@ -174,7 +174,7 @@ export class ChunkWriter {
     this.currentIndex.push(chunk);
     if (this.batch && this.batch.bytes + plain.length > this.batch.plain.length) this.sendBatch();
     // its own ArrayBuffer, handed to the worker without another copy
-    const b = (this.batch ??= { pack: this.current, key: this.o.cipher!.packKey(this.current.name), plain: Buffer.allocUnsafeSlow(Math.max(SEAL_BATCH_BYTES, plain.length)), count: 0, items: [], hashes: [], bytes: 0 });
+    const b = (this.batch ??= { pack: this.current, key: this.o.cipher!.packKey(this.current.name), plain: this.o.sealPool!.batchBuffer(Math.max(SEAL_BATCH_BYTES, plain.length)), count: 0, items: [], hashes: [], bytes: 0 });
     b.bytes += plain.copy(b.plain, b.bytes);
     b.count++;
     b.items.push(plain.length, codec, rawLength);
@@ -193,6 +193,7 @@ export class ChunkWriter {
     sealed.catch(() => undefined); // reported through the chain
     this.then(async () => {
       const records = await sealed;
+      // not recycled: the pack appender writes long appends later, from the buffer itself
       if (!this.discarded) b.pack.append(records);
     }, size);
   }

@@ -13,10 +13,33 @@ interface Waiter {
   reject: (e: Error) => void;
 }
 
+/**
+ * Batch and records buffers used again: each fresh 4 MiB buffer costs its first writer a page
+ * fault per 4 KiB page (and the GC an external allocation), on the event loop for a batch
+ * and in the worker for its records. Plain batches come back with the worker's reply; records
+ * buffers only through recycle(), which a caller may use once the bytes are on disk (a pack
+ * appender writes long appends later, from the buffer itself).
+ */
+class FreeBuffers {
+  private readonly free: ArrayBuffer[] = [];
+  constructor(private readonly max: number) {}
+  give(b: ArrayBuffer): void {
+    if (this.free.length < this.max && b.byteLength > 0) this.free.push(b);
+  }
+  /** a free buffer of at least `size` bytes, or null */
+  take(size: number): ArrayBuffer | null {
+    const i = this.free.findIndex((b) => b.byteLength >= size);
+    return i < 0 ? null : this.free.splice(i, 1)[0]!;
+  }
+}
+
 class SealWorker {
   readonly w: Worker;
   readonly waiting = new Map<number, Waiter>();
-  constructor(onDead: (w: SealWorker) => void) {
+  constructor(
+    onDead: (w: SealWorker) => void,
+    private readonly buffers: FreeBuffers,
+  ) {
     this.w = new Worker(workerUrl);
     this.w.on('message', (m: SealReply) => {
       const x = this.waiting.get(m.id);
@@ -24,7 +47,10 @@ class SealWorker {
       this.waiting.delete(m.id);
       if (this.waiting.size === 0) this.w.unref();
       if ('error' in m) x.reject(new Error(`sealing chunks failed: ${m.error}`));
-      else x.resolve(Buffer.from(m.records));
+      else {
+        this.buffers.give(m.plain);
+        x.resolve(Buffer.from(m.records, 0, m.length));
+      }
     });
     const fail = (e: Error) => {
       onDead(this);
@@ -39,20 +65,24 @@ class SealWorker {
   ask(id: number, job: Omit<SealJob, 'id'>, waiter: Waiter): void {
     if (this.waiting.size === 0) this.w.ref();
     this.waiting.set(id, waiter);
-    this.w.postMessage({ id, ...job }, [job.plain]);
+    this.w.postMessage({ id, ...job }, job.spare ? [job.plain, job.spare] : [job.plain]);
   }
 }
 
 export class SealPool {
   private workers: SealWorker[] = [];
   private nextId = 1;
+  /** plain batch buffers back from the workers */
+  private readonly batches = new FreeBuffers(8);
+  /** records buffers the writers are done with */
+  private readonly records = new FreeBuffers(8);
 
   // one per core (at most 4): sealing runs at ~1 GB/s per core, ingest of one agent at less
   constructor(readonly size = Math.max(1, Math.min(4, os.availableParallelism()))) {}
 
   private pick(): SealWorker {
     if (this.workers.length < this.size) {
-      const w: SealWorker = new SealWorker((dead) => (this.workers = this.workers.filter((x) => x !== dead)));
+      const w: SealWorker = new SealWorker((dead) => (this.workers = this.workers.filter((x) => x !== dead)), this.batches);
       this.workers.push(w);
       return w;
     }
@@ -60,10 +90,22 @@ export class SealPool {
   }
 
   /** The sealed records of a batch (see sealRecords); `plain` is transferred to the worker. */
-  seal(job: Omit<SealJob, 'id'>): Promise<Buffer> {
+  seal(job: Omit<SealJob, 'id' | 'spare'>): Promise<Buffer> {
     const w = this.pick();
     const id = this.nextId++;
-    return new Promise<Buffer>((resolve, reject) => w.ask(id, job, { resolve, reject }));
+    const spare = this.records.take(0); // the worker uses it when the batch's records fit
+    return new Promise<Buffer>((resolve, reject) => w.ask(id, { ...job, spare }, { resolve, reject }));
+  }
+
+  /** A buffer of at least `size` bytes for a batch's plain bytes (its own ArrayBuffer, to be transferred). */
+  batchBuffer(size: number): Buffer {
+    const b = this.batches.take(size);
+    return b ? Buffer.from(b) : Buffer.allocUnsafeSlow(size);
+  }
+
+  /** Sealed records that were appended to their pack: their buffer may be written again. */
+  recycle(records: Buffer): void {
+    if (records.byteOffset === 0 && records.buffer.byteLength >= 1 << 20) this.records.give(records.buffer as ArrayBuffer);
   }
 }
 

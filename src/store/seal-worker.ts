@@ -19,17 +19,26 @@ export interface SealJob {
   items: Int32Array;
   /** the chunks' sha256 one after the other (the AAD) */
   hashes: Uint8Array;
+  /** a records buffer the hub is done with: written into when large enough (no fresh pages to fault in) */
+  spare?: ArrayBuffer | null;
 }
 
-export type SealReply = { id: number; records: ArrayBuffer } | { id: number; error: string };
+/** the records are the first `length` bytes of `records`; `plain` goes back to the hub for its next batch */
+export type SealReply = { id: number; records: ArrayBuffer; length: number; plain: ArrayBuffer } | { id: number; error: string };
+
+/** records buffers are at least this large, so one can be used again for the next batch */
+export const RECORDS_MIN_BYTES = (4 << 20) + (256 << 10);
 
 /** The records of a batch: header (a zero hash: an encrypted record names none) and sealed payload each. */
 export function sealRecords(j: Omit<SealJob, 'id'>): Buffer {
   const n = j.items.length / 3;
   let total = 0;
   for (let k = 0; k < n; k++) total += RECORD_HEADER_BYTES + j.items[k * 3]! + SEAL_NONCE_BYTES + SEAL_TAG_BYTES;
-  const out = Buffer.allocUnsafeSlow(total); // its own ArrayBuffer: transferred back
+  // its own ArrayBuffer (transferred back): the spare one when it fits
+  const out = j.spare && j.spare.byteLength >= total ? Buffer.from(j.spare, 0, total) : Buffer.allocUnsafeSlow(Math.max(total, RECORDS_MIN_BYTES)).subarray(0, total);
   const plain = Buffer.from(j.plain);
+  // the batch's nonces from one call to the random generator (one call per chunk cost as much as a tenth of the AES)
+  const nonces = randomFillSync(Buffer.allocUnsafe(n * SEAL_NONCE_BYTES));
   let at = 0;
   let from = 0;
   for (let k = 0; k < n; k++) {
@@ -41,7 +50,7 @@ export function sealRecords(j: Omit<SealJob, 'id'>): Buffer {
     out.writeUInt32LE(len + SEAL_NONCE_BYTES + SEAL_TAG_BYTES, at + 41);
     at += RECORD_HEADER_BYTES;
     const nonce = out.subarray(at, at + SEAL_NONCE_BYTES);
-    randomFillSync(nonce);
+    nonces.copy(nonce, 0, k * SEAL_NONCE_BYTES, (k + 1) * SEAL_NONCE_BYTES);
     const c = createCipheriv('aes-256-gcm', j.key, nonce);
     c.setAAD(j.hashes.subarray(k * 32, k * 32 + 32));
     at += SEAL_NONCE_BYTES;
@@ -57,8 +66,8 @@ parentPort?.on('message', (j: SealJob) => {
   let reply: SealReply;
   try {
     const records = sealRecords(j);
-    reply = { id: j.id, records: records.buffer as ArrayBuffer };
-    parentPort!.postMessage(reply, [reply.records]);
+    reply = { id: j.id, records: records.buffer as ArrayBuffer, length: records.length, plain: j.plain };
+    parentPort!.postMessage(reply, [reply.records, reply.plain]);
   } catch (e) {
     reply = { id: j.id, error: (e as Error).message };
     parentPort!.postMessage(reply);

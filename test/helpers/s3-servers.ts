@@ -29,6 +29,8 @@ export class S3rverProc {
   constructor(
     readonly dir: string,
     readonly bucket = 'drc',
+    /** node flags (e.g. --cpu-prof); with any, kill() asks s3rver to exit (SIGINT) so a profile gets written */
+    readonly nodeArgs: string[] = [],
   ) {}
 
   get endpoint(): string {
@@ -39,7 +41,8 @@ export class S3rverProc {
     fs.mkdirSync(this.dir, { recursive: true });
     if (!this.port) this.port = await freePort();
     const bin = path.join(ROOT, 'node_modules', '.bin', 's3rver');
-    this.proc = spawn(process.execPath, ['--openssl-legacy-provider', bin, '-d', this.dir, '-a', '127.0.0.1', '-p', String(this.port), '-s', '--no-vhost-buckets', '--configure-bucket', this.bucket], {
+    const exitOnSigint = this.nodeArgs.length ? ["--import=data:text/javascript,process.on('SIGINT',()=>process.exit(0))", ...this.nodeArgs] : [];
+    this.proc = spawn(process.execPath, ['--openssl-legacy-provider', ...exitOnSigint, bin, '-d', this.dir, '-a', '127.0.0.1', '-p', String(this.port), '-s', '--no-vhost-buckets', '--configure-bucket', this.bucket], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc.stdout!.on('data', (d: Buffer) => (this.log += d.toString()));
@@ -52,7 +55,7 @@ export class S3rverProc {
     const p = this.proc;
     if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const done = new Promise((r) => p.once('exit', r));
-    p.kill('SIGKILL');
+    p.kill(this.nodeArgs.length ? 'SIGINT' : 'SIGKILL');
     await done;
   }
 }

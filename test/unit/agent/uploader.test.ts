@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decompress } from 'zstd-napi';
 import { AgentState } from '../../../agent/state.js';
 import { ScanPool, scanVolume } from '../../../agent/trackers/scan.js';
-import { ScanTracker, senders } from '../../../agent/trackers/tracker.js';
+import { closeBlockWorkers } from '../../../agent/block-pool.js';
+import { ScanTracker } from '../../../agent/trackers/tracker.js';
 import type { ChangedBlocks, ChangedRange } from '../../../agent/trackers/tracker.js';
 import { uploadVolume, type JobLink } from '../../../agent/uploader.js';
 import { decodeOffer, encodeIndices, parseAgentMessage, type HubMessageOf } from '../../../src/protocol/agent.js';
@@ -87,7 +88,7 @@ describe('uploadVolume (incremental, scan tracker)', () => {
 
   afterAll(async () => {
     await pool.close();
-    await senders.close();
+    await closeBlockWorkers();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -23,11 +23,11 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('bin/drc', () => {
   const script = path.join(ROOT, 'bin', 'drc.js');
-  it('starts the cockpit and the demo with a 1 MiB young generation', () => {
-    expect(argsOf(path.join(ROOT, 'bin', 'drc'))).toEqual(['--max-semi-space-size=1', script]);
-    expect(argsOf(path.join(ROOT, 'bin', 'drc'), 'cockpit', '--hub', 'ws://h:1')).toEqual(['--max-semi-space-size=1', script, 'cockpit', '--hub', 'ws://h:1']);
-    expect(argsOf(path.join(ROOT, 'bin', 'drc'), 'demo')).toEqual(['--max-semi-space-size=1', script, 'demo']);
-    expect(argsOf(path.join(ROOT, 'bin', 'drc'), '--readonly')).toEqual(['--max-semi-space-size=1', script, '--readonly']);
+  it('starts the cockpit and the demo with a 4 MiB semi-space young generation', () => {
+    expect(argsOf(path.join(ROOT, 'bin', 'drc'))).toEqual(['--max-semi-space-size=4', script]);
+    expect(argsOf(path.join(ROOT, 'bin', 'drc'), 'cockpit', '--hub', 'ws://h:1')).toEqual(['--max-semi-space-size=4', script, 'cockpit', '--hub', 'ws://h:1']);
+    expect(argsOf(path.join(ROOT, 'bin', 'drc'), 'demo')).toEqual(['--max-semi-space-size=4', script, 'demo']);
+    expect(argsOf(path.join(ROOT, 'bin', 'drc'), '--readonly')).toEqual(['--max-semi-space-size=4', script, '--readonly']);
   });
 
   it('leaves the hub, the agent and the other commands on V8 defaults, arguments untouched', () => {

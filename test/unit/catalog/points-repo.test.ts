@@ -67,6 +67,22 @@ describe('chunk index', () => {
     expect(points.packNames()).toEqual(new Set(['pack-a', 'pack-b']));
   });
 
+  it('answers which hashes of an offer it holds, in batches longer and shorter than one lookup', () => {
+    const points = t.catalog.repos.points;
+    const a = points.insertPack('pack-a', 4096, NOW);
+    const key = (k: number): Buffer => Buffer.from(`${k}`.padStart(32, '0'));
+    // every third of 150 hashes is indexed (150: two full lookups of 64 and a short one)
+    for (let k = 0; k < 150; k += 3) points.insertChunk(key(k), a, k, 10, 10, 0);
+    const asked = Array.from({ length: 150 }, (_, k) => key(k));
+    const held = points.chunksPresent(asked);
+    expect([...held].sort()).toEqual(asked.filter((_, k) => k % 3 === 0).map((h) => h.toString('hex')).sort());
+    // hashes as views into one buffer (as the receive path passes them) and a single one
+    const arena = Buffer.concat([key(1), key(3)]);
+    expect(points.chunksPresent([arena.subarray(0, 32), arena.subarray(32)])).toEqual(new Set([key(3).toString('hex')]));
+    expect(points.chunksPresent([key(4)])).toEqual(new Set());
+    expect(points.chunksPresent([])).toEqual(new Set());
+  });
+
   it('keeps the first location of a chunk indexed twice (a block deduplicated across hosts)', () => {
     const points = t.catalog.repos.points;
     const a = points.insertPack('pack-a', 4096, NOW);

@@ -68,6 +68,28 @@ describe('ChunkWriter sealing in worker threads', () => {
     }
   });
 
+  it('keeps every sealed chunk intact when blocks arrive over many turns of the event loop, as ingest feeds it', async () => {
+    // small packs: each pack's last batch is short, and later batches are sealed while it waits to be written
+    const w = new ChunkWriter(backend, { cipher, sealPool: pool, background: true, targetBytes: 600 << 10 });
+    const put = new Map<string, Buffer>();
+    for (let round = 0; round < 40; round++) {
+      for (let i = 0; i < 6; i++) {
+        const b = randomBytes(20_000 + ((round * 6 + i) * 7919) % 40_000);
+        const h = sha(b);
+        w.put(h, CODEC_RAW, b.length, b);
+        put.set(h.toString('hex'), b);
+      }
+      await new Promise((r) => setTimeout(r, 2)); // the workers answer between two frames
+    }
+    const { packs, chunks } = await w.sealAsync();
+    expect(packs.length).toBeGreaterThan(5);
+    expect(chunks.length).toBe(put.size);
+    for (const c of chunks) {
+      const stored = backend.read(c.packName, c.offset, c.length);
+      expect(open(cipher.packKey(c.packName), stored, c.hash).equals(put.get(c.hash.toString('hex'))!)).toBe(true);
+    }
+  });
+
   it('refuses to be completed synchronously while chunks are being sealed', async () => {
     const w = new ChunkWriter(backend, { cipher, sealPool: pool, background: true });
     fill(w, 40);
