@@ -193,7 +193,6 @@ export class ChunkWriter {
     sealed.catch(() => undefined); // reported through the chain
     this.then(async () => {
       const records = await sealed;
-      // not recycled: the pack appender writes long appends later, from the buffer itself
       if (!this.discarded) b.pack.append(records);
     }, size);
   }

@@ -14,11 +14,9 @@ interface Waiter {
 }
 
 /**
- * Batch and records buffers used again: each fresh 4 MiB buffer costs its first writer a page
- * fault per 4 KiB page (and the GC an external allocation), on the event loop for a batch
- * and in the worker for its records. Plain batches come back with the worker's reply; records
- * buffers only through recycle(), which a caller may use once the bytes are on disk (a pack
- * appender writes long appends later, from the buffer itself).
+ * Batch buffers used again: each fresh 4 MiB buffer costs the event loop a page fault per
+ * 4 KiB page (and the GC an external allocation). They come back with the worker's reply.
+ * Records buffers are not: a pack appender writes long appends later, from the buffer itself.
  */
 class FreeBuffers {
   private readonly free: ArrayBuffer[] = [];
@@ -65,7 +63,7 @@ class SealWorker {
   ask(id: number, job: Omit<SealJob, 'id'>, waiter: Waiter): void {
     if (this.waiting.size === 0) this.w.ref();
     this.waiting.set(id, waiter);
-    this.w.postMessage({ id, ...job }, job.spare ? [job.plain, job.spare] : [job.plain]);
+    this.w.postMessage({ id, ...job }, [job.plain]);
   }
 }
 
@@ -74,8 +72,6 @@ export class SealPool {
   private nextId = 1;
   /** plain batch buffers back from the workers */
   private readonly batches = new FreeBuffers(8);
-  /** records buffers the writers are done with */
-  private readonly records = new FreeBuffers(8);
 
   // one per core (at most 4): sealing runs at ~1 GB/s per core, ingest of one agent at less
   constructor(readonly size = Math.max(1, Math.min(4, os.availableParallelism()))) {}
@@ -90,22 +86,16 @@ export class SealPool {
   }
 
   /** The sealed records of a batch (see sealRecords); `plain` is transferred to the worker. */
-  seal(job: Omit<SealJob, 'id' | 'spare'>): Promise<Buffer> {
+  seal(job: Omit<SealJob, 'id'>): Promise<Buffer> {
     const w = this.pick();
     const id = this.nextId++;
-    const spare = this.records.take(0); // the worker uses it when the batch's records fit
-    return new Promise<Buffer>((resolve, reject) => w.ask(id, { ...job, spare }, { resolve, reject }));
+    return new Promise<Buffer>((resolve, reject) => w.ask(id, job, { resolve, reject }));
   }
 
   /** A buffer of at least `size` bytes for a batch's plain bytes (its own ArrayBuffer, to be transferred). */
   batchBuffer(size: number): Buffer {
     const b = this.batches.take(size);
     return b ? Buffer.from(b) : Buffer.allocUnsafeSlow(size);
-  }
-
-  /** Sealed records that were appended to their pack: their buffer may be written again. */
-  recycle(records: Buffer): void {
-    if (records.byteOffset === 0 && records.buffer.byteLength >= 1 << 20) this.records.give(records.buffer as ArrayBuffer);
   }
 }
 

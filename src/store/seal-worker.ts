@@ -19,23 +19,17 @@ export interface SealJob {
   items: Int32Array;
   /** the chunks' sha256 one after the other (the AAD) */
   hashes: Uint8Array;
-  /** a records buffer the hub is done with: written into when large enough (no fresh pages to fault in) */
-  spare?: ArrayBuffer | null;
 }
 
 /** the records are the first `length` bytes of `records`; `plain` goes back to the hub for its next batch */
 export type SealReply = { id: number; records: ArrayBuffer; length: number; plain: ArrayBuffer } | { id: number; error: string };
-
-/** records buffers are at least this large, so one can be used again for the next batch */
-export const RECORDS_MIN_BYTES = (4 << 20) + (256 << 10);
 
 /** The records of a batch: header (a zero hash: an encrypted record names none) and sealed payload each. */
 export function sealRecords(j: Omit<SealJob, 'id'>): Buffer {
   const n = j.items.length / 3;
   let total = 0;
   for (let k = 0; k < n; k++) total += RECORD_HEADER_BYTES + j.items[k * 3]! + SEAL_NONCE_BYTES + SEAL_TAG_BYTES;
-  // its own ArrayBuffer (transferred back): the spare one when it fits
-  const out = j.spare && j.spare.byteLength >= total ? Buffer.from(j.spare, 0, total) : Buffer.allocUnsafeSlow(Math.max(total, RECORDS_MIN_BYTES)).subarray(0, total);
+  const out = Buffer.allocUnsafeSlow(total); // its own ArrayBuffer: transferred back
   const plain = Buffer.from(j.plain);
   // the batch's nonces from one call to the random generator (one call per chunk cost as much as a tenth of the AES)
   const nonces = randomFillSync(Buffer.allocUnsafe(n * SEAL_NONCE_BYTES));
