@@ -18,16 +18,19 @@ export interface StorageRow {
   note?: string;
 }
 
-/** Run a step and measure the CPU seconds each of the named processes spent in it. */
+/** Run a step and measure the CPU seconds each of the named processes (and the hub's main thread) spent in it. */
 async function cpuTimed<T>(pids: Record<string, number | undefined>, fn: () => Promise<T>): Promise<[T, number, Record<string, number>]> {
-  const c0 = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuOf(p)]));
+  const cpu = (): Record<string, number> => ({ ...Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuOf(p)])), 'hub main thread': cpuOf(pids.hub, pids.hub) });
+  const c0 = cpu();
   const [r, s] = await timed(fn);
-  const used = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuOf(p) - c0[k]!]));
+  const c1 = cpu();
+  const used = Object.fromEntries(Object.entries(c1).map(([k, v]) => [k, v - c0[k]!]));
   return [r, s, used];
 }
 
 const cpuNote = (used: Record<string, number>): string => `cpu-s ${Object.entries(used).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`;
-const cpuSum = (used: Record<string, number>): number => Object.values(used).reduce((a, b) => a + b, 0);
+/** the processes' CPU seconds (the hub's main thread is in the hub's) */
+const cpuSum = (used: Record<string, number>): number => Object.entries(used).reduce((a, [k, v]) => (k === 'hub main thread' ? a : a + v), 0);
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t = process.hrtime.bigint();
