@@ -10,7 +10,6 @@ import { ProtocolError } from '../protocol/errors.js';
 import { CODEC_ZSTD, payloadIntact, type BlockFrame } from '../protocol/frames.js';
 import type { BlockStore } from '../store/block-store.js';
 import type { ChunkWriter } from '../store/chunk-writer.js';
-import { sealPool } from '../store/seal-pool.js';
 import type { ManifestEntry } from '../store/manifest.js';
 import { ChangeTally } from './change-stats.js';
 
@@ -47,8 +46,7 @@ export class VolumeReceive {
     readonly size: number,
   ) {
     this.offered = new Uint8Array(Math.ceil(blockCount / 8));
-    // an encrypted store's chunks are sealed in worker threads while the frames keep coming
-    this.writer = store.openWriter({ sealPool: sealPool() });
+    this.writer = store.openWriter();
   }
 
   blockLength(i: number): number {

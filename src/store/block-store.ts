@@ -18,7 +18,6 @@ import { OBJECT } from './pack-store.js';
 import type { PlannedExtent } from './read-plan.js';
 import { encodePointObject } from './point-object.js';
 import type { Repository } from './repository.js';
-import type { SealPool } from './seal-pool.js';
 import { ENTRY_BYTES, FLAG_ZERO, blockLength, encodeManifest, manifestEntries, zeroHash, type ManifestEntry } from './manifest.js';
 
 export const CODEC_RAW = 0;
@@ -126,21 +125,20 @@ export class BlockStore {
   /** existing chunks each open writer's point will rely on; gc keeps them (see reuseChunk) */
   private readonly reusedBy = new Map<ChunkWriter, Set<string>>();
 
-  /** A writer for a backup's chunks; with a seal pool an encrypted store seals them in its workers (complete it with sealAsync). */
-  openWriter(o: { sealPool?: SealPool | null } = {}): ChunkWriter {
-    const w: ChunkWriter = this.newWriter(() => this.reusedBy.delete(w), true, o.sealPool ?? null);
+  /** A writer for a backup's chunks (complete it with sealAsync: its packs are fsynced in the thread pool). */
+  openWriter(): ChunkWriter {
+    const w: ChunkWriter = this.newWriter(() => this.reusedBy.delete(w), true);
     this.reusedBy.set(w, new Set());
     return w;
   }
 
   /** A writer whose full packs go to the store while it keeps writing (gc uses one too). */
-  newWriter(onDone?: () => void, background = false, sealPool: SealPool | null = null): ChunkWriter {
+  newWriter(onDone?: () => void, background = false): ChunkWriter {
     const uploads = new Uploads();
     const w: ChunkWriter = new ChunkWriter(this.backend, {
       cipher: this.repo?.cipher ?? null,
       targetBytes: this.repo?.store.packTargetBytes ?? PACK_TARGET_BYTES,
       background,
-      sealPool,
       onPackSealed: (p) => uploads.add(this.storePack(p.name)),
       onDone: () => {
         onDone?.();
@@ -161,13 +159,11 @@ export class BlockStore {
   }
 
   /**
-   * Null while the writer keeps up; else a promise to wait for before feeding it more: its
-   * seal workers are behind, or too many of its sealed packs wait for their upload (staging
-   * would fill up). The hub stops reading the agent's frames meanwhile (TCP backpressure).
+   * Null while the writer keeps up; else a promise to wait for before feeding it more: too
+   * many of its sealed packs wait for their upload (staging would fill up). The hub stops reading the agent's frames meanwhile (TCP backpressure).
    */
   backpressure(w: ChunkWriter): Promise<void> | null {
     const up = this.uploads.get(w);
-    if (w.congested()) return w.drained();
     if (up && up.pending > UPLOADS_AHEAD) return up.drained();
     return null;
   }

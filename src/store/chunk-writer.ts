@@ -2,14 +2,12 @@
 // (encrypting each chunk with its pack's key in an encrypted store); a full pack gets its
 // index section, is fsynced and handed on (uploaded while the backup goes on). Nothing it
 // writes is visible until BlockStore commits the packs and chunks in one catalog transaction.
-// With a seal pool (the hub's ingest), an encrypted store's chunks are sealed in worker
-// threads in batches: each chunk's pack and offset are fixed when it is put (a sealed chunk's
-// length is known in advance), and the sealed batches are appended in the order they were put.
+// Sealing runs on the caller's thread: AES-256-GCM of a 64 KiB chunk takes ~65 µs, less than
+// handing it to a worker and back cost (measured in docs/performance.md).
 import { randomBytes } from 'node:crypto';
 import type { ChunkBackend, PackAppender } from './backend.js';
-import { SEAL_OVERHEAD, seal, type StoreCipher } from './crypto.js';
+import { NONCE_BYTES, SEAL_OVERHEAD, sealParts, type StoreCipher } from './crypto.js';
 import { encodePackIndex, type PackIndexEntry } from './pack-index.js';
-import type { SealPool } from './seal-pool.js';
 
 export const PACK_MAGIC = Buffer.from('DRCPACK1');
 export const RECORD_MAGIC = 0x4b435244; // "DRCK" as u32 LE
@@ -35,27 +33,19 @@ export interface WriterOptions {
   onDone?: () => void;
   /** fsync full packs in the thread pool while writing goes on; sealAsync() waits for them */
   background?: boolean;
-  /** seal an encrypted store's chunks in these workers (then only sealAsync() completes the writer) */
-  sealPool?: SealPool | null;
-}
-
-/** plain bytes per batch sent to a seal worker (fewer, larger messages: each costs the event loop a post and a reply) */
-const SEAL_BATCH_BYTES = 4 << 20;
-/** sealed bytes not yet appended above which the writer asks its feeder to wait (drained()) */
-const SEAL_BACKLOG_BYTES = 32 << 20;
-
-/** Chunks put but not yet sent to a seal worker: all for one pack, their plain bytes copied into one buffer the worker gets. */
-interface SealBatch {
-  pack: PackAppender;
-  key: Buffer;
-  plain: Buffer;
-  count: number;
-  items: number[];
-  hashes: Buffer[];
-  bytes: number;
 }
 
 const ZERO_HASH = Buffer.alloc(32);
+
+/** A record's header into `h` (its first RECORD_HEADER_BYTES): magic, hash, codec, raw and payload length. */
+function recordHeader(h: Buffer, hash: Buffer, codec: number, rawLength: number, length: number): Buffer {
+  h.writeUInt32LE(RECORD_MAGIC, 0);
+  hash.copy(h, 4);
+  h[36] = codec;
+  h.writeUInt32LE(rawLength, 37);
+  h.writeUInt32LE(length, 41);
+  return h;
+}
 
 export class ChunkWriter {
   private current: PackAppender | null = null;
@@ -67,17 +57,6 @@ export class ChunkWriter {
   private readonly pending = new Map<string, PendingChunk>();
   bytesWritten = 0;
   private readonly onDone: () => void;
-  /** pipelined sealing: where the current pack ends once everything put is appended */
-  private currentEnd = 0;
-  private batch: SealBatch | null = null;
-  /** appends of sealed batches and pack seals, in the order they were put */
-  private chain: Promise<void> = Promise.resolve();
-  /** sealed bytes in flight (being sealed or waiting for their turn to be appended) */
-  private backlog = 0;
-  private drainWaiters: (() => void)[] = [];
-  /** the first failure of the pipeline (a worker, or the disk) */
-  private failure: Error | null = null;
-  private discarded = false;
 
   constructor(
     private readonly backend: ChunkBackend,
@@ -124,14 +103,9 @@ export class ChunkWriter {
     return this.pending.has(hash.toString('latin1'));
   }
 
-  private get pipelined(): boolean {
-    return !!(this.o.sealPool && this.o.cipher);
-  }
-
   put(hash: Buffer, codec: number, rawLength: number, plainPayload: Buffer): void {
     const key = hash.toString('latin1'); // a map key only: shorter and cheaper to make than hex
     if (this.pending.has(key)) return;
-    if (this.pipelined) return this.putSealed(key, hash, codec, rawLength, plainPayload);
     if (this.current && this.current.size + plainPayload.length > (this.o.targetBytes ?? PACK_TARGET_BYTES)) this.sealCurrent(this.o.background === true);
     if (!this.current) {
       this.current = this.backend.createPack(`${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`);
@@ -139,111 +113,31 @@ export class ChunkWriter {
       this.packs.push(this.current);
     }
     const cipher = this.o.cipher;
-    // an encrypted record names no hash: the hash is in the (encrypted) index section only
-    const payload = cipher ? seal(cipher.packKey(this.current.name), plainPayload, hash) : plainPayload;
-    const header = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
-    header.writeUInt32LE(RECORD_MAGIC, 0);
-    (cipher ? ZERO_HASH : hash).copy(header, 4);
-    header[36] = codec;
-    header.writeUInt32LE(rawLength, 37);
-    header.writeUInt32LE(payload.length, 41);
-    this.current.append(header);
-    const offset = this.current.append(payload);
-    this.bytesWritten += RECORD_HEADER_BYTES + payload.length;
-    const chunk = { hash: Buffer.from(hash), packName: this.current.name, offset, length: payload.length, rawLength, codec };
-    this.pending.set(key, chunk);
-    this.currentIndex.push(chunk);
-  }
-
-  /** put() through the seal pool: the chunk's place is fixed now, its bytes are appended when sealed */
-  private putSealed(key: string, hash: Buffer, codec: number, rawLength: number, plain: Buffer): void {
-    if (this.failure) throw this.failure;
-    const length = plain.length + SEAL_OVERHEAD;
-    if (this.current && this.currentEnd + RECORD_HEADER_BYTES + length > (this.o.targetBytes ?? PACK_TARGET_BYTES)) this.rollSealed();
-    if (!this.current) {
-      this.current = this.backend.createPack(`${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`);
-      this.current.append(PACK_MAGIC);
-      this.currentEnd = this.current.size;
-      this.packs.push(this.current);
+    const at = this.current.size;
+    let length = plainPayload.length;
+    if (cipher) {
+      // header and nonce, ciphertext, tag: appended as they come (a long ciphertext is written from its own buffer)
+      const head = Buffer.allocUnsafe(RECORD_HEADER_BYTES + NONCE_BYTES);
+      const [body, tag] = sealParts(cipher.packKey(this.current.name), plainPayload, hash, head.subarray(RECORD_HEADER_BYTES));
+      length += SEAL_OVERHEAD;
+      // an encrypted record names no hash: the hash is in the (encrypted) index section only
+      recordHeader(head, ZERO_HASH, codec, rawLength, length);
+      this.current.append(head);
+      this.current.append(body);
+      this.current.append(tag);
+    } else {
+      this.current.append(recordHeader(Buffer.allocUnsafe(RECORD_HEADER_BYTES), hash, codec, rawLength, length));
+      this.current.append(plainPayload);
     }
-    const offset = this.currentEnd + RECORD_HEADER_BYTES;
-    this.currentEnd = offset + length;
+    const offset = at + RECORD_HEADER_BYTES;
     this.bytesWritten += RECORD_HEADER_BYTES + length;
     const chunk = { hash: Buffer.from(hash), packName: this.current.name, offset, length, rawLength, codec };
     this.pending.set(key, chunk);
     this.currentIndex.push(chunk);
-    if (this.batch && this.batch.bytes + plain.length > this.batch.plain.length) this.sendBatch();
-    // its own ArrayBuffer, handed to the worker without another copy
-    const b = (this.batch ??= { pack: this.current, key: this.o.cipher!.packKey(this.current.name), plain: this.o.sealPool!.batchBuffer(Math.max(SEAL_BATCH_BYTES, plain.length)), count: 0, items: [], hashes: [], bytes: 0 });
-    b.bytes += plain.copy(b.plain, b.bytes);
-    b.count++;
-    b.items.push(plain.length, codec, rawLength);
-    b.hashes.push(chunk.hash);
-    if (b.bytes >= SEAL_BATCH_BYTES) this.sendBatch();
-  }
-
-  /** Hand the open batch to a worker; its records are appended after everything put before it. */
-  private sendBatch(): void {
-    const b = this.batch;
-    if (!b) return;
-    this.batch = null;
-    const size = b.bytes + b.count * (RECORD_HEADER_BYTES + SEAL_OVERHEAD);
-    this.backlog += size;
-    const sealed = this.o.sealPool!.seal({ key: new Uint8Array(b.key), plain: b.plain.buffer as ArrayBuffer, items: Int32Array.from(b.items), hashes: Buffer.concat(b.hashes) });
-    sealed.catch(() => undefined); // reported through the chain
-    this.then(async () => {
-      const records = await sealed;
-      if (!this.discarded) b.pack.append(records);
-    }, size);
-  }
-
-  /** Run a step of the pipeline after the ones before it; `size` bytes leave the backlog when it is done. */
-  private then(step: () => Promise<void> | void, size = 0): void {
-    this.chain = this.chain
-      .then(async () => {
-        if (this.failure) return;
-        try {
-          await step();
-        } catch (e) {
-          this.failure ??= e as Error;
-        }
-      })
-      .finally(() => {
-        this.backlog -= size;
-        if (this.backlog <= SEAL_BACKLOG_BYTES / 2 || this.failure) for (const w of this.drainWaiters.splice(0)) w();
-      });
-  }
-
-  /** The current pack is full: it is sealed (index, fsync) once its chunks are appended. */
-  private rollSealed(): void {
-    this.sendBatch();
-    const p = this.current;
-    const index = this.currentIndex;
-    this.current = null;
-    this.currentIndex = [];
-    if (!p) return;
-    this.then(() => {
-      if (!this.discarded) this.finishPack(p, index, this.o.background === true);
-    });
-  }
-
-  /** Whether the feeder should wait (drained()) before putting more: seal workers are behind. */
-  congested(): boolean {
-    return this.backlog > SEAL_BACKLOG_BYTES && !this.failure;
-  }
-
-  /** Resolves when the sealing backlog is down to half its bound (or the pipeline failed). */
-  drained(): Promise<void> {
-    if (!this.congested()) return Promise.resolve();
-    return new Promise((r) => this.drainWaiters.push(r));
   }
 
   /** write the last pack's index and fsync every pack; afterwards the chunks may be committed */
   seal(): { packs: { name: string; size: number }[]; chunks: PendingChunk[] } {
-    if (this.pipelined && (this.batch || this.backlog > 0 || (this.current && this.current.size !== this.currentEnd))) {
-      throw new Error('chunks are still being sealed: complete the writer with sealAsync()');
-    }
-    if (this.failure) throw this.failure;
     this.onDone();
     this.sealCurrent();
     // packs still being fsynced in the background: made durable here, on this thread
@@ -259,11 +153,7 @@ export class ChunkWriter {
   /** seal() with every fsync in the thread pool: the event loop keeps serving meanwhile */
   async sealAsync(): Promise<{ packs: { name: string; size: number }[]; chunks: PendingChunk[] }> {
     this.onDone();
-    if (this.pipelined) {
-      this.rollSealed();
-      await this.chain;
-      if (this.failure) throw this.failure;
-    } else this.sealCurrent(true);
+    this.sealCurrent(true);
     await Promise.all(this.syncing.values());
     return this.sealed();
   }
@@ -276,9 +166,6 @@ export class ChunkWriter {
   /** drop everything written (job failed or cancelled) */
   discard(): void {
     this.onDone();
-    this.discarded = true;
-    this.batch = null;
-    for (const w of this.drainWaiters.splice(0)) w();
     for (const p of this.packs) {
       try {
         p.close();
