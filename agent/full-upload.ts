@@ -4,7 +4,7 @@
 // sending overlap, so the slowest of them sets the pace. Same messages as uploader.ts. Frames
 // are built in shared slabs that are reused once the socket has written them: no buffer is
 // allocated, transferred or garbage-collected per range.
-import { FLAG_ZERO, decodeIndices, encodeOffer, type HubMessageOf } from '../src/protocol/agent.js';
+import { FLAG_ZERO, OFFER_ENTRY_BYTES, decodeIndices, type HubMessageOf } from '../src/protocol/agent.js';
 import { ChangedBlockBitmap } from '../src/protocol/bitmap.js';
 import { merkleRootPacked } from '../src/protocol/merkle.js';
 import { frameBound } from './block-frames.js';
@@ -34,6 +34,18 @@ const READ_AHEAD = fullReaders.size;
 const OFFER_WINDOW = 2;
 /** the frame slabs of the ranges being read, offered and sent, kept mapped between jobs (64 KiB blocks: 8 MiB each) */
 const frameSlabs = new SlabPool(RANGE_BLOCKS * frameBound(64 * 1024), READ_AHEAD + OFFER_WINDOW + 3);
+
+/** A range's offer (encodeOffer's layout) written straight from its packed hashes: no object per block. */
+function offerOfRange(r: FullResult, count: number): string {
+  const buf = Buffer.allocUnsafe(count * OFFER_ENTRY_BYTES);
+  for (let o = 0; o < count; o++) {
+    const at = o * OFFER_ENTRY_BYTES;
+    buf.writeUInt32LE(r.start + o, at);
+    buf[at + 4] = r.zero[o] ? FLAG_ZERO : 0;
+    buf.set(r.sha.subarray(o * 32, o * 32 + 32), at + 5);
+  }
+  return buf.toString('base64');
+}
 
 export function canReadFull(t: VolumeTracker): t is VolumeTracker & OnePassReader {
   return typeof (t as Partial<OnePassReader>).readFull === 'function';
@@ -104,11 +116,9 @@ async function onePass(link: JobLink, job: UploadJob, vol: VolumeSpec, state: Ag
     const count = ranges[k]!.end - ranges[k]!.start;
     xxh.set(r.xxh, r.start * 8);
     sha.set(r.sha, r.start * 32);
-    const entries: { index: number; flags: number; hash: Buffer }[] = [];
-    for (let o = 0; o < count; o++) entries.push({ index: r.start + o, flags: r.zero[o] ? FLAG_ZERO : 0, hash: Buffer.from(r.sha.buffer, r.sha.byteOffset + o * 32, 32) });
     const need = link.expect('need', job.jobId, vol.name, k);
     need.catch(() => undefined); // awaited in order by sendNeeded; a failure there fails the job
-    link.send({ type: 'offer', jobId: job.jobId, volume: vol.name, seq: k, entries: encodeOffer(entries) });
+    link.send({ type: 'offer', jobId: job.jobId, volume: vol.name, seq: k, entries: offerOfRange(r, count) });
     offered.push({ r, slab, need });
     if (offered.length > OFFER_WINDOW) await sendNeeded();
   }
