@@ -36,6 +36,8 @@ export interface RestorePhases extends PhaseTimes {
   write: number;
   /** writes issued (runs of consecutive data blocks) */
   writes: number;
+  /** time extents waited for a free window (summed): large when the disk is the bound, not the decoding */
+  windowWait: number;
   /** wall time of the flushes while writing (they overlap the other phases) */
   flush: number;
   /** the final fsync before success */
@@ -106,7 +108,7 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
   const windowBlocks = Math.max(1, Math.floor(WINDOW_BYTES / point.blockSize));
   const plan = new RestorePlan({ hashes: map.hashes, flags: map.flags, size: point.size, blockSize: point.blockSize, damaged, locate: store.catalog.chunkLocator(), batch: (fn) => store.catalog.tx(fn) }, EXTENT, windowBlocks);
   let dataBytes = 0; // written so far; zero and zeroed blocks are holes, done once the file has its size
-  const phases: RestorePhases = { plan: performance.now() - t0, lookup: 0, direct: 0, read: 0, decompress: 0, verify: 0, write: 0, writes: 0, flush: 0, fsync: 0, total: 0, workers: 0, bytesRead: 0, reads: 0 };
+  const phases: RestorePhases = { plan: performance.now() - t0, lookup: 0, direct: 0, read: 0, decompress: 0, verify: 0, write: 0, writes: 0, windowWait: 0, flush: 0, fsync: 0, total: 0, workers: 0, bytesRead: 0, reads: 0 };
   const dest = path.resolve(to);
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   const tmp = `${dest}.partial-${process.pid}`;
@@ -189,7 +191,9 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
       if (!o) open.set(win.index, (o = { slot: ring.acquire(), left: win.extents }));
       try {
         if (failure || opts.signal?.aborted) return;
+        const tw = performance.now();
         const slot = await o.slot;
+        phases.windowWait += performance.now() - tw;
         if (failure || opts.signal?.aborted) return;
         await decodeExtent(x, win, slot);
       } finally {
