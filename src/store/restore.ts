@@ -10,7 +10,7 @@ import type { BlockStore } from './block-store.js';
 import { chunkPool } from './chunk-pool.js';
 import type { ExtentJob, PhaseTimes } from './chunk-worker.js';
 import { describeBlocks } from './damage.js';
-import { TargetWriter, WindowRing, directWritable } from './direct-write.js';
+import { TargetWriter, directWritable, giveRing, takeRing } from './direct-write.js';
 import { chainMetadataProblems } from './point-check.js';
 import { StoreError } from './errors.js';
 import { FLAG_ZERO, blockLength } from './manifest.js';
@@ -65,9 +65,10 @@ export interface RestoreResult {
 const EXTENT = { maxBytes: 4 << 20, maxRawBytes: 4 << 20, maxGap: 128 << 10 };
 // the image is decoded and written in windows of 8 MiB, a few at a time: one write per run of
 // data blocks, however many packs the blocks came from (a 64 KiB write costs the disk here
-// 0.2–0.5 ms, as much as a 256 KiB one)
+// 0.2–0.5 ms, as much as a 256 KiB one); four windows: two decoding, one writing, one spare
+// (32 MiB; six made the hub's RSS peak over 300 MB in bench:backup)
 const WINDOW_BYTES = 8 << 20;
-const WINDOWS_IN_FLIGHT = 6;
+const WINDOWS_IN_FLIGHT = 4;
 // written data is flushed as the restore goes, so the disk writes while the workers compute
 // and the final fsync is short (node has no sync_file_range)
 const FLUSH_EVERY = 64 << 20;
@@ -133,11 +134,13 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
       flush();
     });
   };
-  const ring = new WindowRing(WINDOWS_IN_FLIGHT, plan.windowBlocks * point.blockSize);
+  const ring = takeRing(WINDOWS_IN_FLIGHT, plan.windowBlocks * point.blockSize);
   const writer = new TargetWriter(rawTmp, fd, direct);
   /** windows being decoded: their ring slot and how many of their extents are not done */
   const open = new Map<number, { slot: Promise<number>; left: number }>();
-  const writing = new Set<Promise<void>>();
+  // complete windows are written one after the other, in the order they complete: ext4 runs
+  // direct writes into holes one at a time anyway, and libuv's other threads stay free
+  let writes = Promise.resolve();
   try {
     fs.ftruncateSync(fd, point.size);
     let failure: StoreError | null = null;
@@ -166,6 +169,7 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
         phases.write += performance.now() - t;
         ring.release(slot);
       }
+      if (failure) return;
       written += win.data.length;
       dataBytes += bytes;
       if (sync && !direct) {
@@ -180,9 +184,9 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
       if (--o.left > 0) return;
       open.delete(win.index);
       plan.windows.delete(win.index);
-      const w = o.slot.then((slot) => (failure || opts.signal?.aborted ? ring.release(slot) : writeWindow(win, slot)));
-      writing.add(w);
-      void w.finally(() => writing.delete(w));
+      // without a failure every extent of the window had its slot, so o.slot is settled
+      if (failure || opts.signal?.aborted) void o.slot.then((slot) => ring.release(slot));
+      else writes = writes.then(() => o.slot).then((slot) => writeWindow(win, slot));
     };
     const runExtent = async (x: PlannedExtent): Promise<void> => {
       const win = plan.windows.get(x.window!)!;
@@ -260,7 +264,8 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
     });
     await Promise.all([planning, ...lanes]).finally(() => extents.close());
     phases.lookup = plan.planMs;
-    while (writing.size > 0) await Promise.all(writing);
+    await writes;
+    giveRing(ring);
     writer.closeDirect();
     await flushing;
     if (opts.signal?.aborted) throw new StoreError('restore cancelled');
@@ -281,7 +286,8 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
     phases.total = performance.now() - t0;
     return { path: dest, format, size: point.size, blocksWritten: written, merkleRoot: root, zeroedBlocks: [...damaged, ...plan.missing].sort((a, b) => a - b), phases };
   } catch (e) {
-    while (writing.size > 0) await Promise.all(writing).catch(() => undefined);
+    await writes;
+    giveRing(ring);
     writer.closeDirect();
     await flushing;
     try {
