@@ -138,9 +138,8 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
   const writer = new TargetWriter(rawTmp, fd, direct);
   /** windows being decoded: their ring slot and how many of their extents are not done */
   const open = new Map<number, { slot: Promise<number>; left: number }>();
-  // complete windows are written one after the other, in the order they complete: ext4 runs
-  // direct writes into holes one at a time anyway, and libuv's other threads stay free
-  let writes = Promise.resolve();
+  /** windows being written */
+  const writing = new Set<Promise<void>>();
   try {
     fs.ftruncateSync(fd, point.size);
     let failure: StoreError | null = null;
@@ -150,18 +149,22 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
       const t = performance.now();
       let bytes = 0;
       try {
+        // the window's runs all at once: the disk's queue stays full while each waits its turn
+        const runs: Promise<void>[] = [];
         const data = win.data;
-        for (let i = 0; i < data.length && !failure; ) {
+        for (let i = 0; i < data.length; ) {
           let n = 1;
           while (i + n < data.length && data[i + n] === data[i]! + n) n++;
           const first = data[i]!;
-          const pos = first * bs;
           const len = blockLength(first + n - 1, bs, point.size) + (n - 1) * bs;
-          await writer.write(ring.view(slot, (first - win.from) * bs, len), pos);
-          phases.writes++;
+          runs.push(writer.write(ring.view(slot, (first - win.from) * bs, len), first * bs));
           bytes += len;
           i += n;
         }
+        phases.writes += runs.length;
+        // every write over before the slot or the descriptor is let go, even after a failed one
+        const bad = (await Promise.allSettled(runs)).find((r) => r.status === 'rejected');
+        if (bad) throw bad.reason;
       } catch (e) {
         failure ??= new StoreError(`volume ${volumeName}: writing ${dest} failed: ${(e as Error).message}`);
         return;
@@ -186,7 +189,11 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
       plan.windows.delete(win.index);
       // without a failure every extent of the window had its slot, so o.slot is settled
       if (failure || opts.signal?.aborted) void o.slot.then((slot) => ring.release(slot));
-      else writes = writes.then(() => o.slot).then((slot) => writeWindow(win, slot));
+      else {
+        const w = o.slot.then((slot) => writeWindow(win, slot));
+        writing.add(w);
+        void w.finally(() => writing.delete(w));
+      }
     };
     const runExtent = async (x: PlannedExtent): Promise<void> => {
       const win = plan.windows.get(x.window!)!;
@@ -264,7 +271,7 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
     });
     await Promise.all([planning, ...lanes]).finally(() => extents.close());
     phases.lookup = plan.planMs;
-    await writes;
+    while (writing.size > 0) await Promise.all(writing);
     giveRing(ring);
     writer.closeDirect();
     await flushing;
@@ -286,7 +293,7 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
     phases.total = performance.now() - t0;
     return { path: dest, format, size: point.size, blocksWritten: written, merkleRoot: root, zeroedBlocks: [...damaged, ...plan.missing].sort((a, b) => a - b), phases };
   } catch (e) {
-    await writes;
+    while (writing.size > 0) await Promise.all(writing);
     giveRing(ring);
     writer.closeDirect();
     await flushing;
