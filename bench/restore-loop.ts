@@ -2,7 +2,7 @@
 // once (full, 5% rewritten, incremental), then restores its latest point again and again with
 // hubs of the given builds taking turns on the same data directory, and borg-fixed's restore
 // of the same image state when RL_BORG=1. Prints each restore's wall seconds, hub CPU seconds
-// and the hub's phases, then min/median/max per build. RL_MIB (default 2048), RL_RUNS (3),
+// (and peak RSS) and the hub's phases, then min/median/max per build. RL_MIB (default 2048), RL_RUNS (3),
 // RL_BUILDS (comma-separated bin/drc.js paths; default this build's), RL_VERIFY=0 skips the
 // byte-for-byte check.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -96,11 +96,12 @@ try {
       const res = await run(bin, ['restore', 'loop', '--volume', 'disk', '--point', 'latest', '--to', out, '--json', '--data', data]);
       const s = (performance.now() - t) / 1000;
       const cpu = cpuOf(hub.proc.pid) - c0;
+      const hwm = /VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${hub.proc.pid}/status`, 'utf8'))?.[1];
       if (res.code !== 0) throw new Error(`restore: ${res.stderr}`);
       if (VERIFY && sha256File(out) !== want) throw new Error(`build ${b}: the restore is not byte-identical`);
       fs.rmSync(out);
       note(`build ${b}`, s);
-      console.log(`run ${r + 1} build ${b}: ${s.toFixed(2)} s, hub ${cpu.toFixed(2)} cpu-s; ${phasesOf(data, (JSON.parse(res.stdout) as { id: number }).id)}`);
+      console.log(`run ${r + 1} build ${b}: ${s.toFixed(2)} s, hub ${cpu.toFixed(2)} cpu-s, peak RSS ${Math.round(Number(hwm) / 1024)} MB; ${phasesOf(data, (JSON.parse(res.stdout) as { id: number }).id)}`);
     }
     if (BORG) {
       const o = path.join(root, 'borg-out');
