@@ -287,7 +287,7 @@ function restorePhases(hub: HubProc, jobId: number): string {
   const p = line?.restore;
   if (!p) return 'no phases in the hub log';
   const mib = (p.bytesRead! / 1048576).toFixed(0);
-  return `hub job ${p.total} ms: plan ${p.plan}, lookups while reading ${p.lookup}; ${p.workers} workers (ms summed): read ${p.read} (${p.reads} reads, ${mib} MiB), decompress ${p.decompress}, verify ${p.verify}, write${p.direct ? ' (O_DIRECT)' : ''} ${p.write}; flush while writing ${p.flush}, final fsync ${p.fsync}`;
+  return `hub job ${p.total} ms: plan ${p.plan}, lookups while reading ${p.lookup}; ${p.workers} workers (ms summed): read ${p.read} (${p.reads} reads, ${mib} MiB), decompress ${p.decompress}, verify ${p.verify}; hub writes${p.direct ? ' (O_DIRECT)' : ''} ${p.writes ?? '?'} in ${p.write} ms (summed over windows), waited for a free window ${p.windowWait ?? 0}; flush while writing ${p.flush}, final fsync ${p.fsync}`;
 }
 
 async function benchImage(label: string, image: string, root: string, hub: HubProc, mutate: () => number): Promise<ImageBench> {

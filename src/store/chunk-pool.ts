@@ -1,9 +1,9 @@
 // The hub's pool of pack-reader worker threads (chunk-worker.ts), shared by restores and NBD
 // exports: created on first use, kept (unref'd) for the next, and stopped after a few idle
 // seconds so that their memory (a V8 isolate, read and write buffers each) goes back to the
-// system between restores. Each worker takes two jobs at a time: it decodes the next extent
-// while the last one's direct write is still on its way to the disk. Interactive reads (a guest
-// booting from an export) go ahead of bulk work (a restore) waiting for a worker.
+// system between restores. Each worker holds two jobs at a time, so the next is already in its
+// queue when it finishes one. Interactive reads (a guest booting from an export) go ahead of
+// bulk work (a restore) waiting for a worker.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ExtentJob, ExtentResult } from './chunk-worker.js';
@@ -13,7 +13,7 @@ const workerUrl = new URL(here.endsWith('.ts') ? '../../dist/src/store/chunk-wor
 
 export type Priority = 'interactive' | 'bulk';
 
-/** jobs a worker holds at once: one decoding, one writing (chunk-worker.ts has two write buffers) */
+/** jobs a worker holds at once: one decoding, the next waiting in its queue */
 export const JOBS_PER_WORKER = 2;
 // idle workers are stopped after this: restarting one costs ~30 ms, keeping one ~25 MB
 const IDLE_MS = 3000;
@@ -26,7 +26,7 @@ export class ChunkPool {
   private busy = 0;
   private reaper: NodeJS.Timeout | null = null;
 
-  // one per core: a worker's writes go on in the background while it decodes the next extent
+  // one per core: the hub's own thread writes the decoded windows (direct-write.ts)
   constructor(
     readonly size = Math.max(2, Math.min(4, os.availableParallelism())),
     private readonly idleMs = IDLE_MS,
@@ -127,7 +127,7 @@ export class ChunkPool {
     });
   }
 
-  /** Read, decode and check one extent of a pack (and write it into a restore target). */
+  /** Read, decode and check one extent of a pack (and put its blocks into a restore window). */
   async run(job: ExtentJob, prio: Priority = 'bulk'): Promise<ExtentResult> {
     const w = await this.acquire(prio);
     let dead = false;
@@ -145,11 +145,6 @@ export class ChunkPool {
         this.drain();
       } else this.release(w);
     }
-  }
-
-  /** every worker closes its descriptor of a restore target (after the jobs it has queued) */
-  async closeFile(file: string): Promise<void> {
-    await Promise.all([...this.load.keys()].map((w) => this.call(w, { close: file }).catch(() => undefined)));
   }
 }
 

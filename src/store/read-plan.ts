@@ -18,6 +18,8 @@ export interface PlannedExtent {
   /** decoded bytes of its chunks */
   rawBytes: number;
   chunks: PlannedChunk[];
+  /** the restore window (restore-plan.ts) whose blocks it fills */
+  window?: number;
 }
 
 export interface ExtentLimits {

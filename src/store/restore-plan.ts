@@ -19,8 +19,18 @@ export interface PlanInput {
   batch?: <T>(fn: () => T) => T;
 }
 
-// 64 MiB of blocks per window: a few milliseconds of lookups between two turns of the event loop
+// 64 MiB of blocks per window by default: a few milliseconds of lookups between two turns of the event loop
 const WINDOW_BYTES = 64 << 20;
+
+/** A window of the image as planned: its blocks [from, to), how many extents fill it, which blocks hold data. */
+export interface PlanWindow {
+  index: number;
+  from: number;
+  to: number;
+  extents: number;
+  /** blocks to write, ascending (the others are holes) */
+  data: number[];
+}
 
 export class RestorePlan {
   private readonly queue: PlannedExtent[] = [];
@@ -32,11 +42,18 @@ export class RestorePlan {
   holeBytes = 0;
   /** milliseconds spent looking up and planning (while the workers run) */
   planMs = 0;
+  /** the windows planned so far that have extents (the restore drops each once written) */
+  readonly windows = new Map<number, PlanWindow>();
+  /** blocks per window: every extent fills blocks of one window only */
+  readonly windowBlocks: number;
 
   constructor(
     private readonly input: PlanInput,
     private readonly limits: ExtentLimits,
-  ) {}
+    windowBlocks?: number,
+  ) {
+    this.windowBlocks = windowBlocks ?? Math.max(256, Math.floor(WINDOW_BYTES / input.blockSize));
+  }
 
   /**
    * Plan every window, yielding to the event loop between them; `stop()` true ends early (a
@@ -44,8 +61,8 @@ export class RestorePlan {
    * ends the plan (false) or is left as zeros (true).
    */
   async run(stop: () => boolean, onMissing: (block: number) => boolean): Promise<void> {
-    const { flags, blockSize } = this.input;
-    const per = Math.max(256, Math.floor(WINDOW_BYTES / blockSize));
+    const { flags } = this.input;
+    const per = this.windowBlocks;
     const batch = this.input.batch ?? (<T>(fn: () => T): T => fn());
     try {
       for (let from = 0; from < flags.length && !stop(); from += per) {
@@ -82,7 +99,12 @@ export class RestorePlan {
       if (!onMissing(i)) return false;
       this.holeBytes += blockLength(i, blockSize, size);
     }
-    this.queue.push(...planExtents(chunksOf(wanted, hashes, (b) => locs.get(b)), this.limits));
+    const extents = planExtents(chunksOf(wanted, hashes, (b) => locs.get(b)), this.limits);
+    if (extents.length === 0) return true;
+    const index = Math.floor(from / this.windowBlocks);
+    for (const x of extents) x.window = index;
+    this.windows.set(index, { index, from, to, extents: extents.length, data: wanted });
+    this.queue.push(...extents);
     return true;
   }
 

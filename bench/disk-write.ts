@@ -1,0 +1,105 @@
+// The disk's durable write rate, measured the ways a restore could write: O_DIRECT writes of
+// several sizes with 1–4 in flight into a sparse or a preallocated file, and buffered writes
+// with early writeback (fdatasync every N MiB) — each ended by an fsync. Prints wall seconds
+// and MB/s per way. DISK_DIR (default the OS temp dir), DISK_MIB (1536), DISK_RUNS (2),
+// DISK_ONLY (a substring of the ways to run). Needs UV_THREADPOOL_SIZE ≥ the depth.
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+declare const WebAssembly: { Memory: new (d: { initial: number; maximum?: number }) => { buffer: ArrayBuffer } };
+
+const MIB = Number(process.env.DISK_MIB ?? 1536);
+const RUNS = Number(process.env.DISK_RUNS ?? 2);
+const DIR = process.env.DISK_DIR ?? os.tmpdir();
+const ONLY = process.env.DISK_ONLY ?? '';
+
+/** page-aligned memory filled with random bytes (a WebAssembly memory is mapped on a page boundary) */
+function alignedRandom(n: number): Buffer {
+  const pages = Math.ceil(n / 65536);
+  const b = Buffer.from(new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer);
+  for (let at = 0; at < b.length; at += 1 << 16) crypto.randomFillSync(b, at, Math.min(1 << 16, b.length - at));
+  return b;
+}
+
+interface Way {
+  name: string;
+  run: (file: string) => Promise<void>;
+}
+
+const write = (fd: number, b: Buffer, pos: number): Promise<number> => new Promise((res, rej) => fs.write(fd, b, 0, b.length, pos, (e, n) => (e ? rej(e) : res(n))));
+const fsync = (fd: number): Promise<void> => new Promise((res, rej) => fs.fsync(fd, (e) => (e ? rej(e) : res())));
+const fdatasync = (fd: number): Promise<void> => new Promise((res, rej) => fs.fdatasync(fd, (e) => (e ? rej(e) : res())));
+
+function direct(size: number, depth: number, prealloc: boolean): Way {
+  return {
+    name: `direct ${size >> 20}M x${depth}${prealloc ? ' fallocated' : ' sparse'}`,
+    run: async (file) => {
+      const total = MIB << 20;
+      if (prealloc) spawnSync('fallocate', ['-l', String(total), file]);
+      const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_DIRECT, 0o600);
+      fs.ftruncateSync(fd, total);
+      const bufs = Array.from({ length: depth }, (_, k) => pool.subarray(k * size, (k + 1) * size));
+      let next = 0;
+      await Promise.all(
+        bufs.map(async (b) => {
+          for (let pos = next; pos < total; pos = next) {
+            next += size;
+            await write(fd, b, pos);
+          }
+        }),
+      );
+      await fsync(fd);
+      fs.closeSync(fd);
+    },
+  };
+}
+
+function buffered(size: number, every: number): Way {
+  return {
+    name: `buffered ${size >> 20}M ${every ? `fdatasync/${every >> 20}M` : 'no flush until the end'}`,
+    run: async (file) => {
+      const total = MIB << 20;
+      const fd = fs.openSync(file, 'w', 0o600);
+      let flushing: Promise<void> | null = null;
+      let since = 0;
+      for (let pos = 0; pos < total; pos += size) {
+        await write(fd, pool.subarray(0, size), pos);
+        since += size;
+        if (every && since >= every && !flushing) {
+          since = 0;
+          flushing = fdatasync(fd).then(() => void (flushing = null));
+        }
+      }
+      await flushing;
+      await fsync(fd);
+      fs.closeSync(fd);
+    },
+  };
+}
+
+const pool = alignedRandom(64 << 20);
+const ways: Way[] = [];
+for (const prealloc of [false, true]) for (const size of [1 << 20, 4 << 20, 16 << 20]) for (const depth of [1, 2, 4]) ways.push(direct(size, depth, prealloc));
+ways.push(buffered(4 << 20, 0), buffered(4 << 20, 64 << 20), buffered(4 << 20, 256 << 20));
+const chosen = ways.filter((w) => w.name.includes(ONLY));
+
+console.log(`disk-write: ${MIB} MiB per way into ${DIR}, fsync at the end, ${RUNS} runs taking turns; UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}`);
+const times = new Map<string, number[]>();
+for (let r = 0; r < RUNS; r++) {
+  for (const w of chosen) {
+    const file = path.join(DIR, `disk-write-${process.pid}.img`);
+    fs.rmSync(file, { force: true });
+    const t = performance.now();
+    await w.run(file);
+    const s = (performance.now() - t) / 1000;
+    fs.rmSync(file, { force: true });
+    times.set(w.name, [...(times.get(w.name) ?? []), s]);
+  }
+}
+for (const w of chosen) {
+  const s = times.get(w.name)!.sort((a, b) => a - b);
+  console.log(`${w.name.padEnd(40)} ${s.map((x) => x.toFixed(2)).join(' / ')} s   best ${((MIB * 1.048576) / s[0]!).toFixed(0)} MB/s`);
+}
