@@ -139,12 +139,13 @@ function decodeInto(j: ExtentJob, slot: number): ExtentResult | { decoded: Buffe
       ? Buffer.from(j.into.buffer, j.into.offset, rawTotal)
       : Buffer.allocUnsafeSlow(rawTotal); // its own ArrayBuffer, transferred
   const stored = (readBuf = reuse(readBuf, j.length));
-  // direct and unencrypted: plain chunks are read straight into their aligned places (no copy)
-  let inPlace = direct && !j.key;
+  // direct (or into shared memory) and unencrypted: plain chunks are read straight into their
+  // places (no copy)
+  let inPlace = (direct || j.into !== undefined) && !j.key;
   let got: number;
   try {
     const fd = fdOf(packFds, j.pack, 'r');
-    const parts = inPlace ? readParts(j, stored, out) : null;
+    const parts = inPlace ? readParts(j, stored, out, direct) : null;
     inPlace = parts !== null;
     got = parts ? fs.readvSync(fd, parts, j.offset) : fs.readSync(fd, stored, 0, j.length, j.offset);
   } catch (e) {
@@ -195,10 +196,11 @@ const MAX_READ_IOV = 1024;
 
 /**
  * The extent as iovecs for one preadv: each plain chunk into its place in `out` (laid out as
- * runExtent lays out a direct restore's chunks), compressed chunks and the bytes between chunks
+ * runExtent lays out a direct restore's chunks when `aligned`, else one after the other, as an
+ * NBD export's shared memory takes them), compressed chunks and the bytes between chunks
  * into `stored` at their offsets. null when that does not fit (too many pieces).
  */
-function readParts(j: ExtentJob, stored: Buffer, out: Buffer): Buffer[] | null {
+function readParts(j: ExtentJob, stored: Buffer, out: Buffer, aligned: boolean): Buffer[] | null {
   const parts: Buffer[] = [];
   let at = 0;
   let rawAt = 0;
@@ -207,7 +209,7 @@ function readParts(j: ExtentJob, stored: Buffer, out: Buffer): Buffer[] | null {
     if (c.at > at) parts.push(stored.subarray(at, c.at));
     parts.push(readInPlace(c) ? out.subarray(rawAt, rawAt + c.length) : stored.subarray(c.at, c.at + c.length));
     at = c.at + c.length;
-    rawAt += alignUp(c.rawLength);
+    rawAt += aligned ? alignUp(c.rawLength) : c.rawLength;
   }
   if (at < j.length) parts.push(stored.subarray(at, j.length));
   return parts.length <= MAX_READ_IOV ? parts : null;
