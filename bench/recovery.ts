@@ -67,7 +67,9 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
-  const hub = await new HubProc(path.join(root, 'hub'), ['--config', path.join(root, 'drc.yaml')]).start();
+  // BENCH_HUB_NODE_ARGS: flags for the hub's node (e.g. --cpu-prof --cpu-prof-dir=DIR)
+  const hubNodeArgs = (process.env.BENCH_HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const hub = await new HubProc(path.join(root, 'hub'), ['--config', path.join(root, 'drc.yaml')], { nodeArgs: hubNodeArgs }).start();
   const token = await hub.addHost('bench');
   const agent = new AgentProc(hub.agentsUrl, 'bench', token, { disk: guest, data }, path.join(root, 'agent'), ['--watch', '0']).start();
   try {

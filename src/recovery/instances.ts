@@ -130,12 +130,9 @@ export class RecoveredInstances {
     const dir = path.join(req.dir, `vm-${req.host}`);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
-    const disks: VmDisk[] = [];
-    for (const d of req.disks) {
-      const overlay = path.join(dir, `overlay-${d.volume}.qcow2`);
-      await createOverlay(overlay, d.size);
-      disks.push({ volume: d.volume, overlay, base: d.base });
-    }
+    // the overlays are made at once (one qemu-img each)
+    const disks: VmDisk[] = req.disks.map((d) => ({ volume: d.volume, overlay: path.join(dir, `overlay-${d.volume}.qcow2`), base: d.base }));
+    await Promise.all(disks.map((d, i) => createOverlay(d.overlay, req.disks[i]!.size)));
     const bind = req.kind === 'drill' ? '127.0.0.1' : '0.0.0.0';
     const forwards = await this.forwards(req.spec, req.guestPorts, bind);
     const qmp = socketPath(dir, 'qmp.sock');

@@ -53,16 +53,17 @@ export async function startHost(d: VmStepDeps, meta: RunMeta, h: RunScopeHost, c
   const nbdDir = path.join(meta.target.dir, `nbd-${h.host}`);
   // where power-on time goes: the exports (instant recovery), then qemu up to its monitor
   const t0 = performance.now();
-  const disks = [];
-  for (const p of h.points) {
-    if (instant) {
-      const e = await d.instances.openExport(exportKey(ctx.run.id, h.host, p.volume), p.pointId, p.volume, nbdDir, (x) => d.onDamage(ctx.run.id, x));
-      disks.push({ volume: p.volume, size: p.size, base: { kind: 'nbd' as const, socket: e.socket, export: e.name }, boot: hasBootSector(await e.server.readAt(0, 512)) });
-    } else {
+  // the volumes' exports open at once
+  const disks = await Promise.all(
+    h.points.map(async (p) => {
+      if (instant) {
+        const e = await d.instances.openExport(exportKey(ctx.run.id, h.host, p.volume), p.pointId, p.volume, nbdDir, (x) => d.onDamage(ctx.run.id, x));
+        return { volume: p.volume, size: p.size, base: { kind: 'nbd' as const, socket: e.socket, export: e.name }, boot: hasBootSector(await e.server.readAt(0, 512)) };
+      }
       const boot = meta.target.format === 'raw' && hasBootSector(firstSector(p.image));
-      disks.push({ volume: p.volume, size: p.size, base: { kind: 'file' as const, path: p.image, format: meta.target.format }, boot });
-    }
-  }
+      return { volume: p.volume, size: p.size, base: { kind: 'file' as const, path: p.image, format: meta.target.format }, boot };
+    }),
+  );
   if (!disks.some((x) => x.boot)) {
     for (const p of h.points) await d.instances.closeExport(exportKey(ctx.run.id, h.host, p.volume));
     return { state: 'skipped', detail: `no volume of ${h.host} has a boot sector: not powered on` };

@@ -115,12 +115,13 @@ function decodeExtent(j: ExtentJob): ExtentResult {
   const at = place ? (block: number) => place.at + (block - place.first) * place.blockSize : null;
   for (const c of j.chunks) if (at && c.rawLength > place!.blockSize) return { ok: false, chunk: j.chunks.indexOf(c), message: `the index gives a chunk of pack ${j.pack} more bytes than a block`, times };
   const stored = (readBuf = reuse(readBuf, j.length));
-  // a restore from an unencrypted store: plain chunks are read straight into their places (no copy)
-  let inPlace = at !== null && !j.key;
+  // a restore from an unencrypted store (chunks to their places in the window) or a decode into
+  // shared memory (an NBD export: one after the other): plain chunks are read straight there (no copy)
+  let inPlace = (at !== null || j.into !== undefined) && !j.key;
   let got: number;
   try {
     const fd = packFd(j.pack);
-    const parts = inPlace ? readParts(j, stored, out, at!) : null;
+    const parts = inPlace ? readParts(j, stored, out, at) : null;
     inPlace = parts !== null;
     got = parts ? fs.readvSync(fd, parts, j.offset) : fs.readSync(fd, stored, 0, j.length, j.offset);
   } catch (e) {
@@ -169,19 +170,22 @@ const readInPlace = (c: ExtentChunk): boolean => c.codec !== 1 && c.length === c
 const MAX_READ_IOV = 1024;
 
 /**
- * The extent as iovecs for one preadv: each plain chunk into its first block's place in `out`,
- * compressed chunks and the bytes between chunks into `stored` at their offsets. null when
- * that does not fit (too many pieces).
+ * The extent as iovecs for one preadv: each plain chunk into its place in `out` (its first
+ * block's place when `place` is given, else one after the other, as an NBD export's shared
+ * memory takes them), compressed chunks and the bytes between chunks into `stored` at their
+ * offsets. null when that does not fit (too many pieces).
  */
-function readParts(j: ExtentJob, stored: Buffer, out: Buffer, place: (block: number) => number): Buffer[] | null {
+function readParts(j: ExtentJob, stored: Buffer, out: Buffer, place: ((block: number) => number) | null): Buffer[] | null {
   const parts: Buffer[] = [];
   let at = 0;
+  let rawAt = 0;
   for (const c of j.chunks) {
     if (c.at < at) return null; // not in offset order: read it whole
     if (c.at > at) parts.push(stored.subarray(at, c.at));
-    const to = place(c.dests[0]!);
+    const to = place ? place(c.dests[0]!) : rawAt;
     parts.push(readInPlace(c) ? out.subarray(to, to + c.length) : stored.subarray(c.at, c.at + c.length));
     at = c.at + c.length;
+    rawAt += c.rawLength;
   }
   if (at < j.length) parts.push(stored.subarray(at, j.length));
   return parts.length <= MAX_READ_IOV ? parts : null;

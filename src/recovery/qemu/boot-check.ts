@@ -24,12 +24,30 @@ function read(file: string): string {
   }
 }
 
+function size(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return -1;
+  }
+}
+
+/** how often the console is looked at: the boot time is measured to within this */
+const POLL_MS = 20;
+
 /** Poll the console file until `pattern` matches, the deadline passes or the process dies. */
 export async function waitForConsole(o: { file: string; pattern: string; poweredOnAt: number; timeoutMs: number; pid: number | null; signal?: AbortSignal }): Promise<ConsoleMatch> {
   const re = new RegExp(o.pattern, 'm');
   const deadline = o.poweredOnAt + o.timeoutMs;
+  let seen = -2;
+  let text = '';
   for (;;) {
-    const text = read(o.file);
+    // re-read only when the console grew
+    const n = size(o.file);
+    if (n !== seen) {
+      seen = n;
+      text = read(o.file);
+    }
     const m = re.exec(text);
     const now = Date.now();
     if (m) {
@@ -40,7 +58,7 @@ export async function waitForConsole(o: { file: string; pattern: string; powered
     if (o.pid !== null && !pidAlive(o.pid)) return { matched: false, elapsedMs: now - o.poweredOnAt, lines: last(), why: 'the instance stopped before its console matched' };
     if (now >= deadline) return { matched: false, elapsedMs: now - o.poweredOnAt, lines: last(), why: `console did not match /${o.pattern}/ within ${o.timeoutMs / 1000} s` };
     if (o.signal?.aborted) return { matched: false, elapsedMs: now - o.poweredOnAt, lines: last(), why: 'cancelled' };
-    await sleep(100);
+    await sleep(POLL_MS);
   }
 }
 

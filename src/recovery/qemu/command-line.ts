@@ -67,7 +67,7 @@ function networkArgs(l: VmLaunch): string[] {
     const fwd = l.forwards.map((f) => `,hostfwd=tcp:${l.bindAddress}:${f.host}-:${f.guest}`).join('');
     netdev = `user,id=n0${mode === 'isolated' ? ',restrict=on' : ''}${fwd}`;
   }
-  return ['-netdev', netdev, '-device', 'virtio-net-pci,netdev=n0'];
+  return ['-netdev', netdev, '-device', 'virtio-net-pci,netdev=n0,romfile='];
 }
 
 export function qemuArgs(l: VmLaunch): string[] {

@@ -109,7 +109,7 @@ async function waitForMonitor(qmp: string, exited: () => number | null, logFile:
   while (Date.now() < end) {
     if (exited() !== null) throw new TargetError(`qemu exited at start: ${tail(logFile, 1)[0] ?? `code ${exited()}`}`);
     if (fs.existsSync(qmp)) return;
-    await sleep(50);
+    await sleep(10);
   }
   throw new TargetError(`qemu did not open its monitor within ${timeoutMs / 1000} s`);
 }
