@@ -250,10 +250,10 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
       this.frozen = frozen;
       await pauseForTest(this.vol.name);
       const file = await node.rawFile();
-      frozen.nbd = await NbdReadConnections.open(this.nbdAddress!, node.fleeceId, READ_CONNECTIONS, { metaContexts: file ? [ALLOCATION_DEPTH, 'base:allocation'] : [] });
+      frozen.nbd = await NbdReadConnections.open(this.nbdAddress!, node.fleeceId, READ_CONNECTIONS, { metaContexts: file ? [ALLOCATION_DEPTH, 'base:allocation'] : ['base:allocation'] });
       // the view's zero blocks (holes): the full reads nothing for them
-      const known0 = file ? new Uint8Array(Math.ceil(size / bs)) : null;
-      if (known0) for (const r of blocksOf(await frozen.nbd.primary.blockStatus('base:allocation'), STATE_ZERO, bs, size, true)) known0.fill(1, r.first, r.first + r.count);
+      const known0 = new Uint8Array(Math.ceil(size / bs));
+      for (const r of blocksOf(await frozen.nbd.primary.blockStatus('base:allocation'), STATE_ZERO, bs, size, true)) known0.fill(1, r.first, r.first + r.count);
       frozen.full = new FrozenFullReader(frozen.nbd, file, bs, known0);
       return size;
     });

@@ -7,8 +7,9 @@
 // scratch) is asked, and a range with any of it is read again through the view. Asking after
 // the read matters: a copy made before or during the read is seen, and the view's bytes win.
 // Other formats (qcow2) are read through the view alone. Blocks the view reports as zero
-// (`base:allocation`, asked once after the freeze: holes of a sparse image) are not read at
-// all: the view's bytes never change, so what was zero after the freeze stays its content.
+// (`base:allocation`, asked once after the freeze: holes, unallocated clusters) are read
+// neither from the file nor through the view: the view's bytes never change, so what it
+// reported as zero after the freeze stays its content.
 import type { NbdReadConnections } from '../nbd/connections.js';
 import type { FullResult } from './full-worker.js';
 import { fullReaders } from './scan.js';
@@ -38,7 +39,7 @@ export class FrozenFullReader {
     /** the raw image file behind the view, or null: read through the view alone */
     readonly imageFile: string | null,
     private readonly blockSize: number,
-    /** per block of the volume, 1: all zero in the view (not read from the file), or null */
+    /** per block of the volume, 1: all zero in the view (not read), or null */
     private readonly known0: Uint8Array | null = null,
   ) {}
 
@@ -74,9 +75,18 @@ export class FrozenFullReader {
     try {
       const data = slab.subarray(0, len);
       const reads: Promise<unknown>[] = [];
-      for (let o = 0; o < len; o += VIEW_REQUEST_BYTES) {
-        const n = Math.min(VIEW_REQUEST_BYTES, len - o);
-        reads.push(this.nbd.read(start * bs + o, n, data.subarray(o, o + n)));
+      const known0 = this.known0;
+      for (let b = start; b < end; ) {
+        // a run of blocks to read, then one of zero blocks (not asked for)
+        let e = b;
+        while (e < end && !known0?.[e]) e++;
+        const runEnd = Math.min(e * bs, size) - start * bs;
+        for (let o = (b - start) * bs; o < runEnd; o += VIEW_REQUEST_BYTES) {
+          const n = Math.min(VIEW_REQUEST_BYTES, runEnd - o);
+          reads.push(this.nbd.read(start * bs + o, n, data.subarray(o, o + n)));
+        }
+        for (b = e; b < end && known0?.[b]; b++);
+        data.fill(0, (e - start) * bs, Math.min(b * bs, size) - start * bs);
       }
       await Promise.all(reads);
       return await fullReaders.run({ path: '', blockSize: bs, size, start, end, jobId: job.jobId, volumeIndex: job.volumeIndex, out, data, xxh3: false });
