@@ -86,7 +86,7 @@ export class FrozenFullReader {
           reads.push(this.nbd.read(start * bs + o, n, data.subarray(o, o + n)));
         }
         for (b = e; b < end && known0?.[b]; b++);
-        data.fill(0, (e - start) * bs, Math.min(b * bs, size) - start * bs);
+        if (b > e) data.fill(0, (e - start) * bs, Math.min(b * bs, size) - start * bs);
       }
       await Promise.all(reads);
       return await fullReaders.run({ path: '', blockSize: bs, size, start, end, jobId: job.jobId, volumeIndex: job.volumeIndex, out, data, xxh3: false });
