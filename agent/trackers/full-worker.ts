@@ -22,6 +22,8 @@ export interface FullTask {
   data?: Uint8Array;
   /** false: no xxh3 (a tracker that does not compare them), the list stays zero */
   xxh3?: boolean;
+  /** per block of the range, 1: known to be all zero (a hole), not read */
+  known0?: Uint8Array;
 }
 
 export interface FullResult {
@@ -99,7 +101,21 @@ export async function readRange(t: FullTask): Promise<FullResult> {
   } else {
     const perRead = Math.max(1, Math.floor(READ_BYTES / bs));
     if (readBuf.length < perRead * bs) readBuf = Buffer.allocUnsafe(perRead * bs);
-    bytesRead = readRuns(t.path, readBuf, bs, perRead, t.start, t.end, t.size, (b, n) => hashAndFrame(readBuf, b, n));
+    const known0 = t.known0;
+    for (let b = t.start; b < t.end; ) {
+      // runs of blocks to read, between the blocks known to be zero
+      let e = b;
+      while (e < t.end && !known0?.[e - t.start]) e++;
+      if (e > b) bytesRead += readRuns(t.path, readBuf, bs, perRead, b, e, t.size, (f, n) => hashAndFrame(readBuf, f, n));
+      for (b = e; b < t.end && known0?.[b - t.start]; b++) {
+        const o = b - t.start;
+        const z = zeroHashes(Math.min(bs, t.size - b * bs), h);
+        at[o] = used;
+        if (withXxh) xxh.set(z.xxh, o * 8);
+        z.sha.copy(sha, o * 32);
+        zero[o] = 1;
+      }
+    }
   }
   at[count] = used;
   return { start: t.start, xxh, sha, zero, at, bytesRead };

@@ -250,8 +250,11 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
       this.frozen = frozen;
       await pauseForTest(this.vol.name);
       const file = await node.rawFile();
-      frozen.nbd = await NbdReadConnections.open(this.nbdAddress!, node.fleeceId, READ_CONNECTIONS, { metaContexts: file ? [ALLOCATION_DEPTH] : [] });
-      frozen.full = new FrozenFullReader(frozen.nbd, file, bs);
+      frozen.nbd = await NbdReadConnections.open(this.nbdAddress!, node.fleeceId, READ_CONNECTIONS, { metaContexts: file ? [ALLOCATION_DEPTH, 'base:allocation'] : ['base:allocation'] });
+      // the view's zero blocks (holes): the full reads nothing for them
+      const known0 = new Uint8Array(Math.ceil(size / bs));
+      for (const r of blocksOf(await frozen.nbd.primary.blockStatus('base:allocation'), STATE_ZERO, bs, size, true)) known0.fill(1, r.first, r.first + r.count);
+      frozen.full = new FrozenFullReader(frozen.nbd, file, bs, known0);
       return size;
     });
   }
@@ -311,7 +314,7 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
       await this.release(f, async (node) => {
         if (f.current) await node.removeBitmap(f.current);
       });
-      const full = f.full ? { fileRanges: f.full.fileRanges, viewRanges: f.full.viewRanges } : {};
+      const full = f.full ? { fileRanges: f.full.fileRanges, viewRanges: f.full.viewRanges, zeroBlocks: f.full.zeroBlocks } : {};
       this.o.log('info', `volume ${this.vol.name}: point-in-time view of point ${pointId} released in ${Math.round(performance.now() - t)} ms`, { volume: this.vol.name, point: pointId, releaseMs: Math.round(performance.now() - t), ...full });
     });
   }

@@ -6,7 +6,10 @@
 // range's file read, the scratch's allocation (`qemu:allocation-depth`, depth 1: in the
 // scratch) is asked, and a range with any of it is read again through the view. Asking after
 // the read matters: a copy made before or during the read is seen, and the view's bytes win.
-// Other formats (qcow2) are read through the view alone.
+// Other formats (qcow2) are read through the view alone. Blocks the view reports as zero
+// (`base:allocation`, asked once after the freeze: holes, unallocated clusters) are read
+// neither from the file nor through the view: the view's bytes never change, so what it
+// reported as zero after the freeze stays its content.
 import type { NbdReadConnections } from '../nbd/connections.js';
 import type { FullResult } from './full-worker.js';
 import { fullReaders } from './scan.js';
@@ -36,14 +39,24 @@ export class FrozenFullReader {
     /** the raw image file behind the view, or null: read through the view alone */
     readonly imageFile: string | null,
     private readonly blockSize: number,
+    /** per block of the volume, 1: all zero in the view (not read), or null */
+    private readonly known0: Uint8Array | null = null,
   ) {}
+
+  /** blocks known to be zero from the start, not read */
+  get zeroBlocks(): number {
+    let n = 0;
+    for (const z of this.known0 ?? []) n += z;
+    return n;
+  }
 
   /** Blocks start..end as the view has them, hashed and framed into `out` by a full reader. */
   async read(start: number, end: number, size: number, job: FullJob, out: Buffer): Promise<FullResult> {
     if (this.imageFile) {
       const bs = this.blockSize;
       // no xxh3 list: the bitmap says what changes
-      const r = await fullReaders.run({ path: this.imageFile, blockSize: bs, size, start, end, jobId: job.jobId, volumeIndex: job.volumeIndex, out, xxh3: false });
+      const known0 = this.known0?.subarray(start, end);
+      const r = await fullReaders.run({ path: this.imageFile, blockSize: bs, size, start, end, jobId: job.jobId, volumeIndex: job.volumeIndex, out, xxh3: false, known0: known0?.includes(1) ? known0.slice() : undefined });
       const offset = start * bs;
       const extents = await this.nbd.primary.blockStatus(ALLOCATION_DEPTH, offset, Math.min(end * bs, size) - offset);
       if (!extents.some((e) => e.flags === IN_SCRATCH)) {
@@ -62,9 +75,18 @@ export class FrozenFullReader {
     try {
       const data = slab.subarray(0, len);
       const reads: Promise<unknown>[] = [];
-      for (let o = 0; o < len; o += VIEW_REQUEST_BYTES) {
-        const n = Math.min(VIEW_REQUEST_BYTES, len - o);
-        reads.push(this.nbd.read(start * bs + o, n, data.subarray(o, o + n)));
+      const known0 = this.known0;
+      for (let b = start; b < end; ) {
+        // a run of blocks to read, then one of zero blocks (not asked for)
+        let e = b;
+        while (e < end && !known0?.[e]) e++;
+        const runEnd = Math.min(e * bs, size) - start * bs;
+        for (let o = (b - start) * bs; o < runEnd; o += VIEW_REQUEST_BYTES) {
+          const n = Math.min(VIEW_REQUEST_BYTES, runEnd - o);
+          reads.push(this.nbd.read(start * bs + o, n, data.subarray(o, o + n)));
+        }
+        for (b = e; b < end && known0?.[b]; b++);
+        if (b > e) data.fill(0, (e - start) * bs, Math.min(b * bs, size) - start * bs);
       }
       await Promise.all(reads);
       return await fullReaders.run({ path: '', blockSize: bs, size, start, end, jobId: job.jobId, volumeIndex: job.volumeIndex, out, data, xxh3: false });
