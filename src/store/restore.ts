@@ -117,9 +117,10 @@ async function restoreUnguarded(store: BlockStore, pointId: number, volumeName: 
   const pool = chunkPool();
   phases.workers = pool.size;
   const fd = fs.openSync(rawTmp, 'w', 0o600); // an image of a host's disk is private
-  // a durable raw restore writes past the page cache: what the final fsync must wait for is
-  // then only the metadata, and no copy of every byte is made into the cache
-  const direct = sync && format === 'raw' && directWritable(rawTmp);
+  // a raw restore writes past the page cache: what the final fsync must wait for is then only
+  // the metadata, and no copy of every byte is made into the cache. Without the fsync too: a
+  // buffered restore of GiBs runs into the kernel's dirty-page throttling and is the slower one
+  const direct = format === 'raw' && directWritable(rawTmp);
   phases.direct = direct ? 1 : 0;
   let written = 0;
   let flushing: Promise<void> | null = null;

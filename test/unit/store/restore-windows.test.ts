@@ -12,6 +12,7 @@ import { merkleRootPacked } from '../../../src/protocol/merkle.js';
 import { LocalDirectoryBackend } from '../../../src/store/backend.js';
 import { BlockStore, CODEC_RAW, CODEC_ZSTD } from '../../../src/store/block-store.js';
 import { FLAG_ZERO, type ManifestEntry } from '../../../src/store/manifest.js';
+import { directWritable } from '../../../src/store/direct-write.js';
 import { restoreVolume } from '../../../src/store/restore.js';
 
 const BS = 64 << 10;
@@ -100,5 +101,18 @@ describe('a restore in windows', () => {
       expect(fs.statSync(out).blocks * 512).toBeLessThanOrEqual(SIZE - zeroBytes + (1 << 20));
       expect(r.phases.writes).toBeLessThan(r.blocksWritten / 4); // runs of blocks, not one write per block
     }
+  });
+
+  it('restores byte-identical without the final fsync too (--no-fsync), past the page cache like a durable one', async () => {
+    const img = makeImage();
+    const point = commit(img, Array.from({ length: BLOCKS }, (_, i) => i), null);
+    const out = path.join(dir, 'nosync.img');
+    const r = await restoreVolume(store, point, 'disk', out, { sync: false });
+    expect(fs.readFileSync(out).equals(img)).toBe(true);
+    // written with O_DIRECT wherever the filesystem takes it (tmpfs does not: then buffered)
+    const probe = path.join(dir, 'probe');
+    fs.writeFileSync(probe, '');
+    expect(r.phases.direct).toBe(directWritable(probe) ? 1 : 0);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
   });
 });
