@@ -85,7 +85,7 @@ export async function timedBackup(hub: HubProc, host: string, agentDir: string, 
   spawnSync('sync');
   const before = added();
   const procs = pids();
-  const cpu0 = procs.map(cpuOf);
+  const cpu0 = procs.map((p) => cpuOf(p)); // not map(cpuOf): its second parameter is a thread id
   const t = process.hrtime.bigint();
   const job = await hub.json<JobInfo>(['backup', host, '--wait', ...(full ? ['--full'] : [])]);
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;

@@ -204,7 +204,7 @@ function printRows(): void {
 
 function cbtRows(cbt: DirtyBitmapBench): void {
   if (!('full' in cbt)) return;
-  const note = (r: typeof cbt.full) => `wire ${r.wire}, job ${r.jobSeconds.toFixed(2)} s, tracker read ${(r.bytesRead / 1048576).toFixed(1)} MiB in ${r.trackerSeconds.toFixed(3)} s; cpu-s of hub, agent and its qemu-storage-daemon`;
+  const note = (r: typeof cbt.full) => `wire ${r.wire}, job ${r.jobSeconds.toFixed(2)} s, tracker read ${(r.bytesRead / 1048576).toFixed(1)} MiB in ${r.trackerSeconds.toFixed(3)} s; cpu-s of hub, agent and its qemu-storage-daemon ${r.cpuParts.map((c) => c.toFixed(2)).join(' + ')}`;
   // a full reads in one pass with the transfer: its note gives that pass, not a tracker phase
   const fullNote = `wire ${cbt.full.wire}, job ${cbt.full.jobSeconds.toFixed(2)} s, read ${(cbt.full.bytesRead / 1048576).toFixed(1)} MiB in one pass with the transfer (${cbt.full.transferMs} ms); cpu-s of hub, agent and its qemu-storage-daemon ${cbt.full.cpuParts.map((c) => c.toFixed(2)).join(' + ')}`;
   rows.push({ tool: 'drc-cbt', image: 'cbt', step: 'full', seconds: cbt.full.seconds, cpu: cbt.full.cpu, bytes: cbt.full.bytesAdded, note: fullNote });

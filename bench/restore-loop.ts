@@ -4,7 +4,7 @@
 // of the same image state when RL_BORG=1. Prints each restore's wall seconds, hub CPU seconds
 // (and peak RSS) and the hub's phases, then min/median/max per build. RL_MIB (default 2048), RL_RUNS (3),
 // RL_BUILDS (comma-separated bin/drc.js paths; default this build's), RL_VERIFY=0 skips the
-// byte-for-byte check.
+// byte-for-byte check, RL_HUB_NODE_ARGS passes node flags to the hubs, RL_ENCRYPT=1 makes the store encrypted at rest (a passphrase file).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,6 +17,9 @@ const RUNS = Number(process.env.RL_RUNS ?? 3);
 const BUILDS = (process.env.RL_BUILDS ?? DRC).split(',').filter(Boolean);
 const VERIFY = process.env.RL_VERIFY !== '0';
 const BORG = process.env.RL_BORG === '1';
+const ENCRYPT = process.env.RL_ENCRYPT === '1';
+/** node flags for the hubs, e.g. `--cpu-prof --cpu-prof-dir=DIR` (a profile per thread) */
+const HUB_NODE_ARGS = (process.env.RL_HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 function run(bin: string, args: string[]): Promise<RunResult> {
   return new Promise((resolve) => {
@@ -31,7 +34,8 @@ function run(bin: string, args: string[]): Promise<RunResult> {
 
 async function startHub(bin: string, data: string): Promise<{ proc: ChildProcess; agents: string }> {
   fs.rmSync(path.join(data, 'hub.json'), { force: true });
-  const proc = spawn(process.execPath, [bin, 'serve', '--data', data, '--listen-agents', '127.0.0.1:0', '--listen-http', 'off'], { stdio: 'ignore' });
+  const config = ENCRYPT ? ['--config', path.join(path.dirname(data), 'store.yaml')] : [];
+  const proc = spawn(process.execPath, [...HUB_NODE_ARGS, bin, 'serve', '--data', data, ...config, '--listen-agents', '127.0.0.1:0', '--listen-http', 'off'], { stdio: 'ignore' });
   const info = await waitFor('the hub', () => {
     try {
       return JSON.parse(fs.readFileSync(path.join(data, 'hub.json'), 'utf8')) as { agents: string };
@@ -70,6 +74,10 @@ const image = path.join(root, 'disk.img');
 const out = path.join(root, 'restored.img');
 try {
   mixedImage(image, MIB);
+  if (ENCRYPT) {
+    fs.writeFileSync(path.join(root, 'pass'), 'bench passphrase\n');
+    fs.writeFileSync(path.join(root, 'store.yaml'), `store:\n  type: local\n  encryption:\n    passphrase_file: ${path.join(root, 'pass')}\n`);
+  }
   let hub = await startHub(BUILDS[0]!, data);
   const token = (await json<{ token: string }>(BUILDS[0]!, ['hosts', 'add', 'loop', '--data', data])).token;
   const agent = new AgentProc(hub.agents, 'loop', token, { disk: image }, path.join(root, 'agent'), ['--watch', '0']).start();
