@@ -94,6 +94,7 @@ export class StrictS3Server {
   accessKey = S3RVER_KEY;
   /** answer the next requests matching `when` with this status and code */
   private faults: { status: number; code: string; left: number; when: (method: string, key: string) => boolean }[] = [];
+  private cuts: { left: number; when: (key: string) => boolean }[] = [];
   requests = 0;
 
   constructor(bucket = 'drc') {
@@ -108,8 +109,14 @@ export class StrictS3Server {
     this.faults.push({ status, code, left: times, when });
   }
 
+  /** send the next `times` GETs matching `when` half their body, then drop the connection */
+  cutBodies(times: number, when: (key: string) => boolean = () => true): void {
+    this.cuts.push({ left: times, when });
+  }
+
   clearFaults(): void {
     this.faults = [];
+    this.cuts = [];
   }
 
   async start(): Promise<this> {
@@ -193,6 +200,12 @@ export class StrictS3Server {
       return;
     }
     res.writeHead(200, { 'content-length': obj.body.length });
+    const cut = this.cuts.find((c) => c.left > 0 && c.when(key));
+    if (cut) {
+      cut.left--;
+      res.write(obj.body.subarray(0, obj.body.length >> 1), () => res.destroy());
+      return;
+    }
     res.end(obj.body);
   }
 

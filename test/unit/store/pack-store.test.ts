@@ -56,6 +56,17 @@ describe.each(backends)('PackStore on $name', (b) => {
     expect((await store.get('packs/a1', 299_990, 100)).equals(bytes.subarray(299_990))).toBe(true);
   });
 
+  it('downloads an object into a file, whole, and a missing one as missing, leaving no file', async () => {
+    const bytes = randomBytes(3 << 20);
+    await store.put('packs/dl', bytes);
+    const file = path.join(dir, `${b.name}-dl.pack`);
+    await store.download('packs/dl', file);
+    expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+    const gone = path.join(dir, `${b.name}-missing.pack`);
+    await expect(store.download('packs/none', gone)).rejects.toBeInstanceOf(ObjectMissingError);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith(`${b.name}-missing`))).toEqual([]);
+  });
+
   it('lists objects by prefix with their sizes', async () => {
     await store.put('points/p1', Buffer.from('one'));
     await store.put('points/p2', Buffer.from('three'));
@@ -130,6 +141,21 @@ describe('S3 errors', () => {
     strict.fail(503, 'SlowDown', 1, (m, k) => m === 'PUT' && k.startsWith('slow/'));
     await s.put('packs/y', Buffer.from('y'));
     expect((await s.get('packs/y')).toString()).toBe('y');
+    s.close();
+  });
+
+  it('fails a download whose body the server cuts short, in one line, leaving no file', async () => {
+    const s = s3At(strict.endpoint, 'cut/');
+    await s.put('packs/c', randomBytes(4 << 20));
+    strict.cutBodies(1, (k) => k.startsWith('cut/'));
+    const file = path.join(dir, 'cut.pack');
+    const err = await s.download('packs/c', file).then(() => null, (e: Error) => e);
+    expect(err?.message).toMatch(/^S3 \S+ .*packs\/c/);
+    expect(err?.message).not.toContain('\n');
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('cut.pack'))).toEqual([]);
+    // the next download of it is whole
+    await s.download('packs/c', file);
+    expect(fs.statSync(file).size).toBe(4 << 20);
     s.close();
   });
 
