@@ -4,7 +4,7 @@
 // of the same image state when RL_BORG=1. Prints each restore's wall seconds, hub CPU seconds
 // (and peak RSS) and the hub's phases, then min/median/max per build. RL_MIB (default 2048), RL_RUNS (3),
 // RL_BUILDS (comma-separated bin/drc.js paths; default this build's), RL_VERIFY=0 skips the
-// byte-for-byte check, RL_HUB_NODE_ARGS passes node flags to the hubs, RL_ENCRYPT=1 makes the store encrypted at rest (a passphrase file).
+// byte-for-byte check, RL_NOSYNC=1 restores with --no-fsync, RL_HUB_NODE_ARGS passes node flags to the hubs, RL_ENCRYPT=1 makes the store encrypted at rest (a passphrase file).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,6 +18,8 @@ const BUILDS = (process.env.RL_BUILDS ?? DRC).split(',').filter(Boolean);
 const VERIFY = process.env.RL_VERIFY !== '0';
 const BORG = process.env.RL_BORG === '1';
 const ENCRYPT = process.env.RL_ENCRYPT === '1';
+/** RL_NOSYNC=1: `drc restore --no-fsync` */
+const NOSYNC = process.env.RL_NOSYNC === '1';
 /** node flags for the hubs, e.g. `--cpu-prof --cpu-prof-dir=DIR` (a profile per thread) */
 const HUB_NODE_ARGS = (process.env.RL_HUB_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
@@ -101,7 +103,7 @@ try {
       hub = await startHub(bin, data);
       const c0 = cpuOf(hub.proc.pid);
       const t = performance.now();
-      const res = await run(bin, ['restore', 'loop', '--volume', 'disk', '--point', 'latest', '--to', out, '--json', '--data', data]);
+      const res = await run(bin, ['restore', 'loop', '--volume', 'disk', '--point', 'latest', '--to', out, '--json', '--data', data, ...(NOSYNC ? ['--no-fsync'] : [])]);
       const s = (performance.now() - t) / 1000;
       const cpu = cpuOf(hub.proc.pid) - c0;
       const hwm = /VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${hub.proc.pid}/status`, 'utf8'))?.[1];
