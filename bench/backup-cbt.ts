@@ -110,7 +110,7 @@ export async function benchDirtyBitmap(hub: HubProc, root: string, mib: number, 
   mixedImage(image, mib);
   const token = await hub.addHost('bench-cbt');
   const agentDir = path.join(root, 'agent-cbt');
-  const agent = new AgentProc(hub.agentsUrl, 'bench-cbt', token, { disk: image }, agentDir, ['--watch', '0', '--tracker', 'qemu-dirty-bitmap']).start();
+  const agent = new AgentProc(hub.agentsUrl, 'bench-cbt', token, { disk: image }, agentDir, ['--watch', '0', '--tracker', 'qemu-dirty-bitmap'], (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean)).start();
   try {
     await waitConnected(hub, 'bench-cbt');
     process.stderr.write('bench: drc full backup (qemu-dirty-bitmap)\n');
