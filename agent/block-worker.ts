@@ -9,7 +9,7 @@ parentPort?.on('message', (m: { id: number; task: BlockTask }) => {
   const t = m.task;
   const done: Promise<[unknown, ArrayBuffer[]]> =
     t.kind === 'send'
-      ? build(t).then((r) => [r, [...new Set(r.frames.map((f) => f.buffer as ArrayBuffer))]])
+      ? build(t).then((r) => [r, [...new Set(r.frames.map((f) => f.buffer))].filter((b): b is ArrayBuffer => !(b instanceof SharedArrayBuffer))])
       : readRange(t).then((r) => [r, []]);
   done.then(
     ([result, transfer]) => parentPort!.postMessage({ id: m.id, result }, transfer),

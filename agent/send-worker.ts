@@ -23,6 +23,8 @@ export interface SendTask {
   jobId: number;
   volumeIndex: number;
   items: SendItem[];
+  /** shared memory for the frames (room for items × frameBound(blockSize)), reused by the caller once they are sent; else a buffer of the task's own */
+  out?: Uint8Array;
 }
 
 export interface SendResult {
@@ -47,7 +49,8 @@ export async function build(t: SendTask): Promise<SendResult> {
 function buildFrom(fd: number, t: SendTask, hasher: IHasher): SendResult {
   const block = Buffer.allocUnsafe(t.blockSize);
   // every frame of the task in one buffer of its own (transferred to the main thread whole)
-  const out = Buffer.allocUnsafeSlow(t.items.length * frameBound(t.blockSize));
+  const need = t.items.length * frameBound(t.blockSize);
+  const out = t.out && t.out.byteLength >= need ? Buffer.from(t.out.buffer, t.out.byteOffset, t.out.byteLength) : Buffer.allocUnsafeSlow(need);
   let used = 0;
   const frames: Uint8Array[] = [];
   const amended: SendResult['amended'] = [];

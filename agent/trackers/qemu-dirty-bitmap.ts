@@ -275,7 +275,7 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
     return z;
   }
 
-  async frames(items: SendItem[], job: { jobId: number; volumeIndex: number }): Promise<SendResult> {
+  async frames(items: SendItem[], job: { jobId: number; volumeIndex: number }, out?: Buffer): Promise<SendResult> {
     const f = this.frozen;
     if (!f?.nbd) throw new Error(`volume ${this.vol.name}: no point-in-time view to read from`);
     const bs = this.vol.blockSize;
@@ -295,7 +295,7 @@ export class QemuDirtyBitmapTracker implements VolumeTracker {
     }
     try {
       // shared memory: the send worker reads the blocks where they are
-      return await senders.run({ path: '', blockSize: bs, size: f.size, jobId: job.jobId, volumeIndex: job.volumeIndex, items });
+      return await senders.run({ path: '', blockSize: bs, size: f.size, jobId: job.jobId, volumeIndex: job.volumeIndex, items, ...(out ? { out } : {}) });
     } finally {
       if (slab) readSlabs.give(slab);
     }

@@ -14,6 +14,11 @@ export interface HashTask {
   prev: Uint8Array | null;
 }
 
+/** Fault in every page of fresh shared memory (4 KiB apart) so that the main thread's reads into it do not. */
+export interface TouchTask {
+  touch: Uint8Array;
+}
+
 export interface HashResult {
   /** per block: 1 when changed */
   changed: Uint8Array;
@@ -53,8 +58,14 @@ export function hashBatch(t: HashTask): HashResult {
   return { changed, zero: Uint8Array.from(zero), sha: new Uint8Array(sha.subarray(0, n * 32)), ms: performance.now() - t0 };
 }
 
-parentPort?.on('message', (m: { id: number; task: HashTask }) => {
+parentPort?.on('message', (m: { id: number; task: HashTask | TouchTask }) => {
   try {
+    if ('touch' in m.task) {
+      const t = m.task.touch;
+      for (let o = 0; o < t.length; o += 4096) t[o] = 0;
+      parentPort!.postMessage({ id: m.id, result: null });
+      return;
+    }
     parentPort!.postMessage({ id: m.id, result: hashBatch(m.task) });
   } catch (e) {
     parentPort!.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) });

@@ -4,7 +4,7 @@
 // read at all. Changed blocks stay in their batch's memory for the send workers.
 import type { Extent } from '../../src/protocol/nbd/protocol.js';
 import { WorkerPool, workerUrl } from '../worker-pool.js';
-import type { HashResult, HashTask } from './qemu-hash-worker.js';
+import type { HashResult, HashTask, TouchTask } from './qemu-hash-worker.js';
 import { SlabPool } from './slab-pool.js';
 
 /** Block ranges, ascending and disjoint. */
@@ -69,7 +69,7 @@ const BATCH_BYTES = 4 * 1024 * 1024;
 const BATCHES_IN_FLIGHT = 8;
 /** batches' memory, kept mapped for the next job up to 128 MiB (see slab-pool.ts) */
 export const readSlabs = new SlabPool(BATCH_BYTES, 32);
-const hashers = new WorkerPool<HashTask, HashResult>(workerUrl(import.meta.url, '../../dist/agent/trackers/qemu-hash-worker.js', './qemu-hash-worker.js'));
+const hashers = new WorkerPool<HashTask | TouchTask, HashResult | null>(workerUrl(import.meta.url, '../../dist/agent/trackers/qemu-hash-worker.js', './qemu-hash-worker.js'));
 
 /** Boot the hash workers ahead of the first backup (a worker takes tens of milliseconds to start). */
 export function warmHashers(): void {
@@ -110,7 +110,7 @@ export function* unitsOf(plan: Pick<ReadPlan, 'blockSize' | 'examine' | 'zero'>)
 export async function readBatch(plan: Pick<ReadPlan, 'blockSize' | 'size' | 'read'>, indices: number[]): Promise<{ buf: Buffer; slab: Buffer; lastLen: number }> {
   const bs = plan.blockSize;
   // shared: the hash and send workers see these bytes without a copy
-  const slab = readSlabs.take(indices.length * bs);
+  const slab = await readSlabs.takeReady(indices.length * bs);
   const buf = slab.subarray(0, indices.length * bs);
   const reads: Promise<unknown>[] = [];
   const lastLen = Math.min(bs, plan.size - indices[indices.length - 1]! * bs);
@@ -136,6 +136,10 @@ export async function readPlan(plan: ReadPlan): Promise<ReadOutcome> {
   const start = performance.now();
   let readsDone = start;
   let hashMs = 0;
+  // slabs the pool does not hold yet are faulted in by the hash workers, ahead of the reads
+  let batches = 0;
+  for (const u of unitsOf(plan)) if (u.kind === 'batch') batches++;
+  readSlabs.prepare(Math.min(batches, Math.ceil(plan.keepBytes / BATCH_BYTES) + BATCHES_IN_FLIGHT), (slab) => hashers.run({ touch: slab }));
   for (const u of unitsOf(plan)) {
     units.push(u);
     if (u.kind !== 'batch') continue;
@@ -147,7 +151,7 @@ export async function readPlan(plan: ReadPlan): Promise<ReadOutcome> {
       readsDone = Math.max(readsDone, performance.now());
       const prev = plan.compareWith ? Buffer.concat(u.indices.map((i) => plan.compareWith!.subarray(i * 32, i * 32 + 32))) : null;
       const task: HashTask = { data: buf, blockSize: bs, count: u.indices.length, lastLen, prev: prev && prev.length === u.indices.length * 32 ? prev : null };
-      u.result = await hashers.run(task);
+      u.result = (await hashers.run(task))!;
       hashMs += u.result.ms;
       if (keep) {
         u.data = buf;
@@ -162,6 +166,7 @@ export async function readPlan(plan: ReadPlan): Promise<ReadOutcome> {
     if (failure) break;
   }
   await Promise.all(inflight);
+  await readSlabs.settle();
   if (failure) throw failure;
 
   const changed: number[] = [];

@@ -7,20 +7,56 @@
 export class SlabPool {
   private readonly idle: Buffer[] = [];
   private readonly idleSet = new Set<Buffer>();
+  /** fresh slabs whose pages another thread is touching, handed out in order (prepare) */
+  private readonly coming: { slab: Buffer; touched: Promise<unknown> }[] = [];
 
   constructor(
     readonly slabBytes: number,
     /** slabs kept mapped while nobody uses them */
     readonly idleLimit: number,
+    /** touch a new slab's pages on the taking thread; false: the thread that fills it faults them in */
+    readonly touchFresh = true,
   ) {}
 
   /** A slab of at least `bytes` (shared: workers see it without a copy); larger than a slab: a fresh buffer that is not pooled. */
   take(bytes = this.slabBytes): Buffer {
     if (bytes > this.slabBytes) return Buffer.from(new SharedArrayBuffer(bytes));
     const slab = this.idle.pop();
-    if (!slab) return mapped(Buffer.from(new SharedArrayBuffer(this.slabBytes)));
+    if (!slab) return this.touchFresh ? mapped(Buffer.from(new SharedArrayBuffer(this.slabBytes))) : Buffer.from(new SharedArrayBuffer(this.slabBytes));
     this.idleSet.delete(slab);
     return slab;
+  }
+
+  /**
+   * Have `n` slabs ready for the next `takeReady`s: the pool's idle ones, and fresh ones whose
+   * pages `touch` faults in on another thread (a worker) while the caller starts on the first.
+   * A job that needs more slabs than the pool keeps (the first after the agent starts, or after a
+   * full) then does not fault every page on its own thread, one slab after another.
+   */
+  prepare(n: number, touch: (slab: Buffer) => Promise<unknown>): void {
+    for (let k = this.idle.length + this.coming.length; k < Math.min(n, this.idleLimit); k++) {
+      const slab = Buffer.from(new SharedArrayBuffer(this.slabBytes));
+      // a failed touch leaves the pages to fault where they are first written
+      this.coming.push({ slab, touched: touch(slab).catch(() => undefined) });
+    }
+  }
+
+  /** Like take, but a prepared slab once its pages are in. */
+  async takeReady(bytes = this.slabBytes): Promise<Buffer> {
+    if (bytes > this.slabBytes || this.idle.length > 0) return this.take(bytes);
+    const c = this.coming.shift();
+    if (!c) return this.take(bytes);
+    await c.touched;
+    return c.slab;
+  }
+
+  /** Prepared slabs nobody took go to the idle ones (once touched). */
+  async settle(): Promise<void> {
+    while (this.coming.length > 0) {
+      const c = this.coming.shift()!;
+      await c.touched;
+      this.give(c.slab);
+    }
   }
 
   /** Nobody reads or writes `slab` any more. */

@@ -53,7 +53,7 @@ export interface VolumeTracker {
    */
   changedBlocks(prev: VolumeGeneration | null, onRange?: (r: ChangedRange) => void): Promise<ChangedBlocks>;
   /** Read, check and compress these blocks (from the same point in time) into block frames. */
-  frames(items: SendItem[], job: { jobId: number; volumeIndex: number }): Promise<SendResult>;
+  frames(items: SendItem[], job: { jobId: number; volumeIndex: number }, out?: Buffer): Promise<SendResult>;
   /** The hub committed the point: `save` records it as the agent's generation. */
   commit(pointId: number, save: () => void): Promise<void>;
   /** The job ended without a commit: keep tracking against the old base. */
@@ -99,8 +99,8 @@ export class ScanTracker implements VolumeTracker {
     return scanVolume(this.pool, this.vol.path, size, this.vol.blockSize, prev ? prev.xxh : null, true, onRange && ((r) => onRange({ ...r, blockCount, size })));
   }
 
-  frames(items: SendItem[], job: { jobId: number; volumeIndex: number }): Promise<SendResult> {
-    return senders.run({ path: this.vol.path, blockSize: this.vol.blockSize, size: this.lastSize, jobId: job.jobId, volumeIndex: job.volumeIndex, items });
+  frames(items: SendItem[], job: { jobId: number; volumeIndex: number }, out?: Buffer): Promise<SendResult> {
+    return senders.run({ path: this.vol.path, blockSize: this.vol.blockSize, size: this.lastSize, jobId: job.jobId, volumeIndex: job.volumeIndex, items, ...(out ? { out } : {}) });
   }
 
   /** A full in one pass (full-upload.ts): blocks start..end read once, hashed and framed by the

@@ -43,4 +43,41 @@ describe('slab pool', () => {
     expect(pool.idleCount).toBe(0);
     expect(slabs).not.toContain(pool.take());
   });
+
+  it('prepares the slabs a job will need: idle ones first, fresh ones touched elsewhere, handed out in order once touched', async () => {
+    const pool = new SlabPool(8192, 4);
+    const kept = pool.take();
+    pool.give(kept);
+    const touched: Buffer[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    pool.prepare(3, async (slab) => {
+      await gate;
+      slab[4096] = 7; // what a worker's touch leaves
+      touched.push(slab);
+    });
+    // the idle slab at once; the two fresh ones only after their touch
+    expect(await pool.takeReady()).toBe(kept);
+    const next = pool.takeReady();
+    let got: Buffer | null = null;
+    void next.then((b) => (got = b));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(got).toBeNull();
+    release();
+    const first = await next;
+    expect(first).toBe(touched[0]);
+    expect(first[4096]).toBe(7);
+    // the prepared slab nobody took goes back to the pool, touched
+    await pool.settle();
+    expect(pool.idleCount).toBe(1);
+    expect(pool.take()).toBe(touched[1]);
+  });
+
+  it('leaves a fresh slab untouched when asked to (the thread that fills it faults its pages in)', () => {
+    const pool = new SlabPool(8192, 2, false);
+    const s = pool.take();
+    expect(s.length).toBe(8192);
+    pool.give(s);
+    expect(pool.take()).toBe(s);
+  });
 });
