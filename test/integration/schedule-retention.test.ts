@@ -210,13 +210,17 @@ describe('catch-up after downtime', () => {
   it('runs the nightly once, not once per missed night, when the hub comes back days later', async () => {
     await hub.stop();
     // last run: Sunday 15 June; the runs of Monday 16 to Thursday 19 are missed
-    setClock(DAY0 + 15 * DAY + 12 * 3_600_000);
+    const back = DAY0 + 15 * DAY + 12 * 3_600_000;
+    setClock(back);
     await hub.start();
-    await waitFor('the catch-up job', async () => (await hub.json<ScheduleView[]>(['schedules']))[0]!.queue.length > 0);
+    // the schedule's jobs since the hub came back, queued, running or (a small incremental) done already
+    const catchUp = async () => (await hub.json<JobView[]>(['tasks'])).filter((j) => j.origin === 'schedule:nightly' && Date.parse(j.createdAt) >= back);
+    await waitFor('the catch-up job', async () => (await catchUp()).length > 0);
     await new Promise((r) => setTimeout(r, 2500)); // more scheduler ticks: still one
+    expect(await catchUp()).toHaveLength(1);
     const [v] = await hub.json<ScheduleView[]>(['schedules']);
-    expect(v!.queue).toHaveLength(1);
-    expect(v!.lastResult).toMatchObject({ state: 'running', missed: 3 });
+    expect(v!.lastResult).toMatchObject({ missed: 3 });
+    expect(v!.queue.length).toBeLessThanOrEqual(1);
     expect(v!.next).toBe('2025-06-20T02:00:00.000Z');
   });
 });
