@@ -229,7 +229,7 @@ async function uploadTracked(
   /** blocks asked of each task in `tasks` */
   const taskItems: number[] = [];
   /** the shared slab each task in `tasks` frames into, back to the pool once its last frame is written */
-  const taskSlabs: (Buffer | null)[] = [];
+  const taskSlabs: Buffer[] = [];
   const slabs = sendSlabs(vol.blockSize);
   let produced = false;
   const dispatch = async (items: SendItem[]): Promise<void> => {
@@ -303,11 +303,11 @@ async function uploadTracked(
         const f = r.frames[k]!;
         // the slab is framed into again only once the socket has written its last frame
         // (frames in shared memory are in this task's slab: a worker's own buffer is not shared)
-        const last = k === r.frames.length - 1 && slab && f.buffer instanceof SharedArrayBuffer;
+        const last = k === r.frames.length - 1 && f.buffer instanceof SharedArrayBuffer;
         await link.sendBinary(Buffer.from(f.buffer, f.byteOffset, f.byteLength), last ? () => slabs.give(slab) : undefined);
         sent++;
       }
-      if (slab && !r.frames.some((f) => f.buffer instanceof SharedArrayBuffer)) slabs.give(slab);
+      if (!r.frames.some((f) => f.buffer instanceof SharedArrayBuffer)) slabs.give(slab);
       framesDue -= taskItems.shift()!;
       progress();
     }

@@ -3,6 +3,7 @@
 // the base generation's sha256 list.
 import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
+import { touchPages } from './slab-pool.js';
 
 export interface HashTask {
   /** `count` blocks at a stride of `blockSize`, the last one `lastLen` bytes long (shared memory: not copied) */
@@ -61,8 +62,7 @@ export function hashBatch(t: HashTask): HashResult {
 parentPort?.on('message', (m: { id: number; task: HashTask | TouchTask }) => {
   try {
     if ('touch' in m.task) {
-      const t = m.task.touch;
-      for (let o = 0; o < t.length; o += 4096) t[o] = 0;
+      touchPages(m.task.touch);
       parentPort!.postMessage({ id: m.id, result: null });
       return;
     }

@@ -82,6 +82,11 @@ export class SlabPool {
  * would fault on the rest.
  */
 function mapped(slab: Buffer): Buffer {
-  for (let o = 0; o < slab.length; o += 4096) slab[o] = 0;
+  touchPages(slab);
   return slab;
+}
+
+/** Write one byte per 4 KiB page of fresh memory, so that its page faults happen here (whichever thread calls it). */
+export function touchPages(mem: Uint8Array): void {
+  for (let o = 0; o < mem.length; o += 4096) mem[o] = 0;
 }
