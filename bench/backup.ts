@@ -15,6 +15,8 @@ import path from 'node:path';
 import { agentRun, benchDirtyBitmap, phaseLines, spread, type AgentJobLog, type DirtyBitmapBench } from './backup-cbt.js';
 import { benchStorage, storageSummary, type StorageRow } from './backup-storage.js';
 import { benchFulls, fullsLines } from './backup-fulls.js';
+import { durableWrite } from './disk-floor.js';
+import { transportFloor } from './transport-floor.js';
 import { addFiles, filesystemImage, haveMkfs, mixedImage } from './images.js';
 import { AgentProc, HubProc, rewriteBlocks, sha256File, tempDir, waitConnected } from '../test/helpers/cluster.js';
 
@@ -252,6 +254,8 @@ interface ImageBench {
   changedBytes: number;
   incAdded: number;
   incWire: number;
+  /** bytes the full sent over the websocket */
+  fullWire: number;
   scanRun: AgentJobLog;
 }
 
@@ -350,8 +354,10 @@ async function benchImage(label: string, image: string, root: string, hub: HubPr
     // restores take turns (drc durable, drc without fsync, each peer) RESTORE_RUNS times, so
     // every tool meets the same load; each row is the median run, its note min / median / max
     const out = path.join(root, `restore-drc-${label}.img`);
-    const runs = new Map<string, { s: number; cpu: number; bytes: number; note: string }[]>();
-    const add = (key: string, r: { s: number; cpu: number; bytes: number; note: string }) => runs.set(key, [...(runs.get(key) ?? []), r]);
+    const runs = new Map<string, { s: number; cpu?: number; bytes: number; note: string }[]>();
+    const add = (key: string, r: { s: number; cpu?: number; bytes: number; note: string }) => runs.set(key, [...(runs.get(key) ?? []), r]);
+    /** bytes of data the durable restore wrote (its file's allocated blocks: zero blocks stay holes) */
+    let restoredData = 0;
     for (let k = 0; k < RESTORE_RUNS; k++) {
       for (const sync of [true, false]) {
         process.stderr.write(`bench: [${label}] drc restore${sync ? '' : ' --no-fsync'}${RESTORE_RUNS > 1 ? ` (${k + 1}/${RESTORE_RUNS})` : ''}\n`);
@@ -363,8 +369,14 @@ async function benchImage(label: string, image: string, root: string, hub: HubPr
         if (sha256File(out) !== want) throw new Error('drc restore is not byte-identical');
         const how = restorePhases(hub, (JSON.parse(r.stdout) as { id: number }).id);
         add(`drc\t${sync ? 'restore' : 'restore-nosync'}`, { s: rs, cpu, bytes: fs.statSync(out).size, note: `${sync ? 'fsync before success' : 'like borg/restic: no fsync'}; ${how}` });
+        if (sync) restoredData = fs.statSync(out).blocks * 512;
         fs.rmSync(out);
       }
+      // the floor under any durable restore of this image here: the disk writing the same data alone
+      process.stderr.write(`bench: [${label}] the disk's durable write of the restore's data\n`);
+      settle();
+      const ds = await durableWrite(path.join(root, `disk-floor-${label}.img`), restoredData);
+      add('disk\tdurable-write', { s: ds, bytes: restoredData, note: `the durable restore's ${(restoredData / 1048576).toFixed(0)} MiB of data alone (its file's allocated blocks), random bytes, O_DIRECT 4 MiB writes, 2 in flight, then fsync` });
       for (const p of peers) {
         process.stderr.write(`bench: [${label}] ${p.name} restore\n`);
         const o = path.join(root, `restore-${p.repo.split('/').pop()}.img`);
@@ -383,10 +395,42 @@ async function benchImage(label: string, image: string, root: string, hub: HubPr
       const spreadNote = rs.length > 1 ? `min/median/max ${sorted[0]!.s.toFixed(2)}/${mid.s.toFixed(2)}/${sorted[sorted.length - 1]!.s.toFixed(2)} s; ` : '';
       rows.push({ tool, image: label, step, seconds: mid.s, cpu: mid.cpu, bytes: mid.bytes, note: `${spreadNote}${mid.note}` });
     }
-    return { label, changedBytes, incAdded: inc.added, incWire: inc.wire, scanRun: inc.log };
+    return { label, changedBytes, incAdded: inc.added, incWire: inc.wire, fullWire: full.wire, scanRun: inc.log };
   } finally {
     await agent.stop();
   }
+}
+
+/** What moving the full's wire bytes between two processes costs with nothing else done: the floor under the hub's cpu-s/GiB. */
+async function transportLine(wire: number): Promise<string> {
+  settle();
+  process.stderr.write('bench: the transport alone (bare websockets, two processes)\n');
+  const bare = await transportFloor(wire, false);
+  settle();
+  const crc = await transportFloor(wire, true);
+  const gib = wire / 2 ** 30;
+  const per = (x: number) => (x / gib).toFixed(2);
+  return `the transport alone, the mixed full's ${(wire / 1048576).toFixed(0)} MiB through bare websockets between two processes (one message per block frame, nothing stored): receiver ${per(bare.receiver)} cpu-s/GiB, with the hub's CRC-32 of each payload ${per(crc.receiver)}; sender ${per(bare.sender)} — the hub's goal of 0.5 cpu-s/GiB is below what receiving the bytes costs on this machine`;
+}
+
+/**
+ * What bounds the two goals a 2-core machine can miss, from the same run: the full's CPU seconds
+ * spread over every core (no overlap of stages can finish sooner), and the disk's own durable write
+ * of the restore's data (no durable restore can finish sooner).
+ */
+function floorLine(label: string, get: (tool: string, image: string, step: string) => Row | undefined): string | null {
+  const full = get('drc', label, 'full');
+  const restore = get('drc', label, 'restore');
+  const disk = get('disk', label, 'durable-write');
+  const bf = { full: get('borg-fixed', label, 'full'), restore: get('borg-fixed', label, 'restore') };
+  if (!full || !restore || !disk) return null;
+  const cores = os.availableParallelism();
+  const cpuFloor = (full.cpu ?? 0) / cores;
+  const parts = [`full: agent + hub used ${(full.cpu ?? 0).toFixed(2)} cpu-s, >= ${cpuFloor.toFixed(2)} s on ${cores} cores however the stages overlap (drc ran ${full.seconds.toFixed(2)} s`];
+  if (bf.full) parts[0] += `; the floor is ${(cpuFloor / bf.full.seconds).toFixed(2)}x borg-fixed, whose ${bf.full.seconds.toFixed(2)} s took ${(bf.full.cpu ?? 0).toFixed(2)} cpu-s in one process with no transport; 0.5x needs <= ${(bf.full.seconds * 0.5 * cores).toFixed(2)} cpu-s`;
+  parts[0] += ')';
+  parts.push(`durable restore: this disk writes the same ${((disk.bytes ?? 0) / 1048576).toFixed(0)} MiB alone in ${disk.seconds.toFixed(2)} s, drc's restore ${(restore.seconds / disk.seconds).toFixed(2)}x that${bf.restore ? `; the disk alone is ${(disk.seconds / bf.restore.seconds).toFixed(2)}x borg-fixed's restore (${bf.restore.seconds.toFixed(2)} s, page cache, no fsync)` : ''}`);
+  return `[${label}] floors on this machine — ${parts.join('; ')}`;
 }
 
 /** Hub CPU seconds per GiB ingested while `n` agents run full backups at once (images of `mib / n` MiB each). */
@@ -446,6 +490,7 @@ async function main(): Promise<void> {
       fs.rmSync(fsImage, { force: true });
     }
     const hubCpu = process.env.BENCH_NO_MANY ? [] : [await benchHubCpu(hub, root, 1), await benchHubCpu(hub, root, 4)];
+    if (!process.env.BENCH_NO_MANY) hubCpu.push(await transportLine(sections[0]!.fullWire));
     const cbt: DirtyBitmapBench = process.env.BENCH_NO_CBT ? { skipped: 'BENCH_NO_CBT set' } : await benchDirtyBitmap(hub, root, MIB, BLOCK, () => du(packs), CBT_RUNS);
     cbtRows(cbt);
     console.log(`drc bench:backup — ${MIB} MiB images (mixed: ${mix.random} random, ${mix.zero} zero, ${mix.text} unique-text 1 MiB chunks, 5% of ${BLOCK / 1024} KiB blocks rewritten; ext4: ~60% full of generated files, 5% new files), ${os.availableParallelism()}-core machine`);
@@ -476,6 +521,10 @@ async function main(): Promise<void> {
       } else {
         heads.push(`${s.label} (borg not installed): full ${get('drc', s.label, 'full')!.seconds.toFixed(2)} s, incremental ${get('drc', s.label, 'incremental')!.seconds.toFixed(2)} s, restore ${get('drc', s.label, 'restore')!.seconds.toFixed(2)} s`);
       }
+    }
+    for (const s of sections) {
+      const l = floorLine(s.label, get);
+      if (l) console.log(l);
     }
     console.log(`headline drc/borg-fixed (targets <= 0.5; added/changed <= 1.1): ${heads.join('; ')}`);
   } finally {

@@ -4,25 +4,15 @@
 // and MB/s per way. DISK_DIR (default the OS temp dir), DISK_MIB (1536), DISK_RUNS (2),
 // DISK_ONLY (a substring of the ways to run). Needs UV_THREADPOOL_SIZE ≥ the depth.
 import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-
-declare const WebAssembly: { Memory: new (d: { initial: number; maximum?: number }) => { buffer: ArrayBuffer } };
+import { alignedRandom } from './disk-floor.js';
 
 const MIB = Number(process.env.DISK_MIB ?? 1536);
 const RUNS = Number(process.env.DISK_RUNS ?? 2);
 const DIR = process.env.DISK_DIR ?? os.tmpdir();
 const ONLY = process.env.DISK_ONLY ?? '';
-
-/** page-aligned memory filled with random bytes (a WebAssembly memory is mapped on a page boundary) */
-function alignedRandom(n: number): Buffer {
-  const pages = Math.ceil(n / 65536);
-  const b = Buffer.from(new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer);
-  for (let at = 0; at < b.length; at += 1 << 16) crypto.randomFillSync(b, at, Math.min(1 << 16, b.length - at));
-  return b;
-}
 
 interface Way {
   name: string;
