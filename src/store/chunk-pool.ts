@@ -7,6 +7,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ExtentJob, ExtentResult } from './chunk-worker.js';
+import { collectNow } from './collect.js';
 
 const here = import.meta.url;
 const workerUrl = new URL(here.endsWith('.ts') ? '../../dist/src/store/chunk-worker.js' : './chunk-worker.js', here);
@@ -97,6 +98,9 @@ export class ChunkPool {
     if (this.busy > 0) return;
     for (const w of this.load.keys()) void w.terminate();
     this.load.clear();
+    // the rings the jobs decoded into are garbage now unless a restore or an export still holds
+    // them: collect, so that a finished one goes back to the system (store/collect.ts)
+    collectNow();
   }
 
   private call<T>(w: Worker, msg: object): Promise<T> {

@@ -27,6 +27,11 @@ export class DecodeRing {
     private readonly onDrop: (r: RingRegion) => void,
   ) {}
 
+  /** the memory, if something has used it yet */
+  get made(): SharedArrayBuffer | null {
+    return this.buffer;
+  }
+
   get shared(): SharedArrayBuffer {
     this.buffer ??= new SharedArrayBuffer(this.size);
     return this.buffer;

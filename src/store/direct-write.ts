@@ -55,12 +55,15 @@ export class WindowRing {
   }
 }
 
-// A ring's memory goes back to the system only when the garbage collector gets to it: one ring is
-// kept for the next restore a while (two rings of two restores in a row made the hub's RSS peak
-// 50 MB higher), then let go.
+// Rings are kept for the next restores, never let go. A ring's memory goes back to the system
+// only when every thread that saw it has collected its handles: the pack-reader workers get the
+// ring's SharedArrayBuffer with each job and allocate almost nothing, so they may not collect for
+// many restores; a ring dropped after each restore kept its 32 MiB each time (a hub's RSS rose
+// ~37 MB per restore, 160 -> 403 MB after six). Keeping them bounds that to the restores that ran
+// at once. A ring with a slot still taken (a failed restore's write in flight) is not kept.
 const spare: WindowRing[] = [];
-const KEEP_MS = 3000;
-let letGo: NodeJS.Timeout | null = null;
+/** at most this many idle rings are kept (restores running at once beyond it make new ones) */
+const SPARE_RINGS = 2;
 
 /** A ring of `slots` windows of `windowBytes`: a spare one when there is one. */
 export function takeRing(slots: number, windowBytes: number): WindowRing {
@@ -70,14 +73,15 @@ export function takeRing(slots: number, windowBytes: number): WindowRing {
 
 /** A restore is done with its ring (one with a slot still taken, after a failure, is dropped). */
 export function giveRing(r: WindowRing): void {
-  if (!r.idle) return;
-  spare.splice(0, spare.length, r);
-  if (letGo) clearTimeout(letGo);
-  letGo = setTimeout(() => {
-    spare.length = 0;
-    letGo = null;
-  }, KEEP_MS);
-  letGo.unref();
+  if (!r.idle || spare.includes(r)) return;
+  spare.push(r);
+  // the newest rings stay; an older one goes (rings of other sizes are rare: one window size)
+  if (spare.length > SPARE_RINGS) spare.shift();
+}
+
+/** idle rings kept for the next restores (tests) */
+export function spareRings(): number {
+  return spare.length;
 }
 
 /** Whether the target's filesystem accepts O_DIRECT (tmpfs on older kernels, some FUSE mounts do not). */

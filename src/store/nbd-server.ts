@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import type { BlockStore } from './block-store.js';
+import { collectNow } from './collect.js';
 import { PointReader } from './point-reader.js';
 
 const NBDMAGIC = 0x4e42444d41474943n;
@@ -45,6 +46,9 @@ export interface NbdExportOptions {
   onDamage?: (d: NbdDamage) => void;
 }
 
+/** how long after an export closes its memory is collected */
+const COLLECT_AFTER_MS = 50;
+
 export class NbdExportServer {
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
@@ -61,6 +65,11 @@ export class NbdExportServer {
 
   get size(): number {
     return this.reader?.size ?? 0;
+  }
+
+  /** the memory the export's blocks are decoded into, once a read made it (tests) */
+  decodeMemory(): SharedArrayBuffer | null {
+    return this.reader?.decodeMemory() ?? null;
   }
 
   /** bytes of the point, hash-checked like every served read (after listen) */
@@ -82,6 +91,7 @@ export class NbdExportServer {
   }
 
   async close(): Promise<void> {
+    const closed = [...this.sockets].map((s) => new Promise<void>((r) => (s.closed ? r() : s.once('close', () => r()))));
     for (const s of this.sockets) s.destroy();
     const server = this.server;
     this.server = null;
@@ -89,6 +99,13 @@ export class NbdExportServer {
     fs.rmSync(this.o.socket, { force: true });
     this.release?.();
     this.release = null;
+    this.reader = null;
+    // once the connections are closed the reader's decode ring (~100 MiB once a guest has read
+    // much) is garbage: a collection frees it soon rather than after many more exports
+    // (store/collect.ts). From a timer of its own: async frames still suspended in this close
+    // and its callers may hold the reader a moment longer
+    await Promise.all(closed);
+    setTimeout(() => collectNow(), COLLECT_AFTER_MS).unref();
   }
 
   private serve(socket: net.Socket): void {

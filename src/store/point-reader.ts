@@ -81,6 +81,11 @@ export class PointReader {
     });
   }
 
+  /** the ring's memory when a read has made it (tests) */
+  decodeMemory(): SharedArrayBuffer | null {
+    return this.ring.made;
+  }
+
   isZero(block: number): boolean {
     return (this.map.flags[block]! & FLAG_ZERO) !== 0;
   }

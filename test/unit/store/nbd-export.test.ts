@@ -67,4 +67,28 @@ describe('NBD export of a point', () => {
       await nbd.close().catch(() => undefined);
     }
   });
+
+  it('lets go of its decode memory as it closes: a hub that mounts and unmounts again and again does not keep each export\'s ~100 MiB', async () => {
+    const img = h.image();
+    const id = h.commit(img, h.all(), null);
+    const nbd = await exportPoint(id);
+    const parts: Buffer[] = [];
+    for (let o = 0; o < SIZE; o += 65536) parts.push(await nbd.read(o, Math.min(65536, SIZE - o)));
+    expect(Buffer.concat(parts).equals(img)).toBe(true);
+    await nbd.close();
+    let freed = false;
+    const registry = new FinalizationRegistry(() => (freed = true));
+    // in a frame of its own: a suspended async frame keeps what its registers last held
+    const watched = (() => {
+      const memory = server!.decodeMemory();
+      if (memory) registry.register(memory, 'ring');
+      return memory instanceof SharedArrayBuffer;
+    })();
+    expect(watched).toBe(true);
+    await server!.close();
+    server = null;
+    // nothing here allocates enough for a collection of its own: only the export's frees it
+    for (let i = 0; i < 50 && !freed; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(freed).toBe(true);
+  });
 });
