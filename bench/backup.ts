@@ -402,6 +402,9 @@ async function benchImage(label: string, image: string, root: string, hub: HubPr
 }
 
 /** What moving the full's wire bytes between two processes costs with nothing else done: the floor under the hub's cpu-s/GiB. */
+/** the transport alone, per GiB on the wire: receiver (with the CRC-32) + sender cpu-s, once measured */
+let transportPerGiB: number | null = null;
+
 async function transportLine(wire: number): Promise<string> {
   settle();
   process.stderr.write('bench: the transport alone (bare websockets, two processes)\n');
@@ -410,6 +413,7 @@ async function transportLine(wire: number): Promise<string> {
   const crc = await transportFloor(wire, true);
   const gib = wire / 2 ** 30;
   const per = (x: number) => (x / gib).toFixed(2);
+  transportPerGiB = (crc.receiver + bare.sender) / gib;
   return `the transport alone, the mixed full's ${(wire / 1048576).toFixed(0)} MiB through bare websockets between two processes (one message per block frame, nothing stored): receiver ${per(bare.receiver)} cpu-s/GiB, with the hub's CRC-32 of each payload ${per(crc.receiver)}; sender ${per(bare.sender)} — the hub's goal of 0.5 cpu-s/GiB is below what receiving the bytes costs on this machine`;
 }
 
@@ -418,7 +422,7 @@ async function transportLine(wire: number): Promise<string> {
  * spread over every core (no overlap of stages can finish sooner), and the disk's own durable write
  * of the restore's data (no durable restore can finish sooner).
  */
-function floorLine(label: string, get: (tool: string, image: string, step: string) => Row | undefined): string | null {
+function floorLine(label: string, get: (tool: string, image: string, step: string) => Row | undefined, wire: number): string | null {
   const full = get('drc', label, 'full');
   const restore = get('drc', label, 'restore');
   const disk = get('disk', label, 'durable-write');
@@ -427,7 +431,14 @@ function floorLine(label: string, get: (tool: string, image: string, step: strin
   const cores = os.availableParallelism();
   const cpuFloor = (full.cpu ?? 0) / cores;
   const parts = [`full: agent + hub used ${(full.cpu ?? 0).toFixed(2)} cpu-s, >= ${cpuFloor.toFixed(2)} s on ${cores} cores however the stages overlap (drc ran ${full.seconds.toFixed(2)} s`];
-  if (bf.full) parts[0] += `; the floor is ${(cpuFloor / bf.full.seconds).toFixed(2)}x borg-fixed, whose ${bf.full.seconds.toFixed(2)} s took ${(bf.full.cpu ?? 0).toFixed(2)} cpu-s in one process with no transport; 0.5x needs <= ${(bf.full.seconds * 0.5 * cores).toFixed(2)} cpu-s`;
+  if (bf.full) {
+    const budget = bf.full.seconds * 0.5 * cores;
+    parts[0] += `; the floor is ${(cpuFloor / bf.full.seconds).toFixed(2)}x borg-fixed, whose ${bf.full.seconds.toFixed(2)} s took ${(bf.full.cpu ?? 0).toFixed(2)} cpu-s in one process with no transport; 0.5x needs <= ${budget.toFixed(2)} cpu-s`;
+    if (transportPerGiB !== null) {
+      const moving = (transportPerGiB * wire) / 2 ** 30;
+      parts[0] += `, of which moving the ${(wire / 1048576).toFixed(0)} MiB between two processes alone takes ${moving.toFixed(2)} (sender + receiver with its CRC-32, measured above), leaving ${(budget - moving).toFixed(2)} to read, hash, compress and store what borg-fixed does in ${(bf.full.cpu ?? 0).toFixed(2)}`;
+    }
+  }
   parts[0] += ')';
   parts.push(`durable restore: this disk writes the same ${((disk.bytes ?? 0) / 1048576).toFixed(0)} MiB alone in ${disk.seconds.toFixed(2)} s, drc's restore ${(restore.seconds / disk.seconds).toFixed(2)}x that${bf.restore ? `; the disk alone is ${(disk.seconds / bf.restore.seconds).toFixed(2)}x borg-fixed's restore (${bf.restore.seconds.toFixed(2)} s, page cache, no fsync)` : ''}`);
   return `[${label}] floors on this machine — ${parts.join('; ')}`;
@@ -523,7 +534,7 @@ async function main(): Promise<void> {
       }
     }
     for (const s of sections) {
-      const l = floorLine(s.label, get);
+      const l = floorLine(s.label, get, s.fullWire);
       if (l) console.log(l);
     }
     console.log(`headline drc/borg-fixed (targets <= 0.5; added/changed <= 1.1): ${heads.join('; ')}`);

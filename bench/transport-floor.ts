@@ -37,6 +37,7 @@ async function server(crc: boolean): Promise<void> {
 async function client(port: number, bytes: number): Promise<void> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false, generateMask: (mask: Buffer) => void mask.fill(0) });
   await once(ws, 'open');
+  const u0 = process.cpuUsage();
   // frames of varied bytes (a compressed or random block's payload), reused like the agent's slabs
   const slab = Buffer.alloc(FRAME * 64);
   for (let i = 0; i < slab.length; i += 4) slab.writeUInt32LE((i * 2654435761) >>> 0, i);
@@ -52,7 +53,7 @@ async function client(port: number, bytes: number): Promise<void> {
   await new Promise<void>((res) => ws.send(Buffer.alloc(0), () => res()));
   ws.close();
   await once(ws, 'close');
-  const u = process.cpuUsage();
+  const u = process.cpuUsage(u0);
   process.stdout.write(`${(u.user + u.system) / 1e6}\n`);
 }
 
@@ -105,7 +106,7 @@ export async function transportFloor(bytes: number, crc: boolean): Promise<Trans
   const done = await fromServer();
   const seconds = (performance.now() - t) / 1000;
   const receiver = cpuOf(srv.pid) - s0;
-  // the client prints its own CPU seconds (from boot: a node process's start is ~0.05 of them)
+  // the client prints its own CPU seconds from its connection's open to its close
   const sender = Number(await fromClient());
   await Promise.all([once(cli, 'exit'), once(srv, 'exit')]);
   const got = Number(done.split(' ')[0]);
