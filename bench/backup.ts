@@ -376,7 +376,7 @@ async function benchImage(label: string, image: string, root: string, hub: HubPr
       process.stderr.write(`bench: [${label}] the disk's durable write of the restore's data\n`);
       settle();
       const ds = await durableWrite(path.join(root, `disk-floor-${label}.img`), restoredData);
-      add('disk\tdurable-write', { s: ds, bytes: restoredData, note: `the durable restore's ${(restoredData / 1048576).toFixed(0)} MiB of data alone (its file's allocated blocks), random bytes, O_DIRECT 4 MiB writes, 2 in flight, then fsync` });
+      add('disk\tdurable-write', { s: ds, bytes: restoredData, note: `the durable restore's ${(restoredData / 1048576).toFixed(0)} MiB of data alone (its file's allocated blocks), random bytes, O_DIRECT 8 MiB writes, 4 in flight (the restore's windows), then fsync` });
       for (const p of peers) {
         process.stderr.write(`bench: [${label}] ${p.name} restore\n`);
         const o = path.join(root, `restore-${p.repo.split('/').pop()}.img`);
@@ -408,13 +408,21 @@ let transportPerGiB: number | null = null;
 async function transportLine(wire: number): Promise<string> {
   settle();
   process.stderr.write('bench: the transport alone (bare websockets, two processes)\n');
-  const bare = await transportFloor(wire, false);
-  settle();
-  const crc = await transportFloor(wire, true);
+  // the better of two runs each: what the transport needs, not what a stray load made it cost
+  const best = async (crcToo: boolean) => {
+    const runs = [];
+    for (let k = 0; k < 2; k++) {
+      settle();
+      runs.push(await transportFloor(wire, crcToo));
+    }
+    return runs.reduce((a, b) => (b.receiver + b.sender < a.receiver + a.sender ? b : a));
+  };
+  const bare = await best(false);
+  const crc = await best(true);
   const gib = wire / 2 ** 30;
   const per = (x: number) => (x / gib).toFixed(2);
   transportPerGiB = (crc.receiver + bare.sender) / gib;
-  return `the transport alone, the mixed full's ${(wire / 1048576).toFixed(0)} MiB through bare websockets between two processes (one message per block frame, nothing stored): receiver ${per(bare.receiver)} cpu-s/GiB, with the hub's CRC-32 of each payload ${per(crc.receiver)}; sender ${per(bare.sender)} — the hub's goal of 0.5 cpu-s/GiB is below what receiving the bytes costs on this machine`;
+  return `the transport alone, the mixed full's ${(wire / 1048576).toFixed(0)} MiB through bare websockets between two processes (one message per block frame, nothing stored): receiver ${per(bare.receiver)} cpu-s/GiB, with the hub's CRC-32 of each payload ${per(crc.receiver)}; sender ${per(bare.sender)} (the better of two runs each) — the hub's goal of 0.5 cpu-s/GiB is below what receiving the bytes costs on this machine`;
 }
 
 /**

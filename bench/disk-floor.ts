@@ -20,11 +20,12 @@ const fsync = (fd: number): Promise<void> => new Promise((res, rej) => fs.fsync(
 let pool: Buffer | null = null;
 
 /**
- * Write `bytes` (rounded up to `size`) into a new sparse file at `file` with O_DIRECT, `size` bytes
+ * Write `bytes` (rounded up to `size`) into a new sparse file (by default as a restore writes its
+ * windows: 8 MiB, four in flight) at `file` with O_DIRECT, `size` bytes
  * per write and `depth` writes in flight, then fsync it; the file is removed after. Returns seconds.
  */
-export async function durableWrite(file: string, bytes: number, size = 4 << 20, depth = 2): Promise<number> {
-  pool ??= alignedRandom(16 << 20);
+export async function durableWrite(file: string, bytes: number, size = 8 << 20, depth = 4): Promise<number> {
+  pool ??= alignedRandom(32 << 20);
   if (size * depth > pool.length) throw new Error(`durableWrite: ${size} x ${depth} is more than the ${pool.length >> 20} MiB pool`);
   const total = Math.ceil(bytes / size) * size;
   const t = performance.now();
