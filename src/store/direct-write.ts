@@ -55,12 +55,13 @@ export class WindowRing {
   }
 }
 
-// Rings are kept for the next restores, never let go. A ring's memory goes back to the system
-// only when every thread that saw it has collected its handles: the pack-reader workers get the
-// ring's SharedArrayBuffer with each job and allocate almost nothing, so they may not collect for
-// many restores; a ring dropped after each restore kept its 32 MiB each time (a hub's RSS rose
-// ~37 MB per restore, 160 -> 403 MB after six). Keeping them bounds that to the restores that ran
-// at once. A ring with a slot still taken (a failed restore's write in flight) is not kept.
+// Rings are kept for the next restores. A dropped ring's memory goes back to the system only when
+// every isolate that held a handle to it has collected it, and the hub lets its heap grow to four
+// times its live size between full collections (hub/heap-growth.ts): a ring dropped 3 s after
+// each restore stayed, and a hub's RSS rose ~37 MB per restore (160 -> 403 MB after six). Kept,
+// one ring serves restores one after another; only restores beyond SPARE_RINGS at once make
+// rings that are dropped (and collected when the pack-reader workers stop, chunk-pool.ts). A
+// ring with a slot still taken (a failed restore's write in flight) is not kept.
 const spare: WindowRing[] = [];
 /** at most this many idle rings are kept (restores running at once beyond it make new ones) */
 const SPARE_RINGS = 2;
