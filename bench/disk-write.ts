@@ -3,11 +3,10 @@
 // with early writeback (fdatasync every N MiB) — each ended by an fsync. Prints wall seconds
 // and MB/s per way. DISK_DIR (default the OS temp dir), DISK_MIB (1536), DISK_RUNS (2),
 // DISK_ONLY (a substring of the ways to run). Needs UV_THREADPOOL_SIZE ≥ the depth.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { alignedRandom } from './disk-floor.js';
+import { alignedRandom, durableWrite, fsync, write } from './disk-floor.js';
 
 const MIB = Number(process.env.DISK_MIB ?? 1536);
 const RUNS = Number(process.env.DISK_RUNS ?? 2);
@@ -19,31 +18,12 @@ interface Way {
   run: (file: string) => Promise<void>;
 }
 
-const write = (fd: number, b: Buffer, pos: number): Promise<number> => new Promise((res, rej) => fs.write(fd, b, 0, b.length, pos, (e, n) => (e ? rej(e) : res(n))));
-const fsync = (fd: number): Promise<void> => new Promise((res, rej) => fs.fsync(fd, (e) => (e ? rej(e) : res())));
 const fdatasync = (fd: number): Promise<void> => new Promise((res, rej) => fs.fdatasync(fd, (e) => (e ? rej(e) : res())));
 
 function direct(size: number, depth: number, prealloc: boolean): Way {
   return {
     name: `direct ${size >> 20}M x${depth}${prealloc ? ' fallocated' : ' sparse'}`,
-    run: async (file) => {
-      const total = MIB << 20;
-      if (prealloc) spawnSync('fallocate', ['-l', String(total), file]);
-      const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_DIRECT, 0o600);
-      fs.ftruncateSync(fd, total);
-      const bufs = Array.from({ length: depth }, (_, k) => pool.subarray(k * size, (k + 1) * size));
-      let next = 0;
-      await Promise.all(
-        bufs.map(async (b) => {
-          for (let pos = next; pos < total; pos = next) {
-            next += size;
-            await write(fd, b, pos);
-          }
-        }),
-      );
-      await fsync(fd);
-      fs.closeSync(fd);
-    },
+    run: async (file) => void (await durableWrite(file, MIB << 20, size, depth, prealloc)),
   };
 }
 
