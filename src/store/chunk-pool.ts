@@ -70,6 +70,29 @@ export class ChunkPool {
     return best;
   }
 
+  /**
+   * Start every worker now, ahead of the first job: an export a guest is about to boot from
+   * then serves its first reads without waiting for a worker to start (30–110 ms each, the
+   * more under load). Resolves once each has loaded; an unused pool stops after the idle time.
+   */
+  async warm(): Promise<void> {
+    const fresh: Worker[] = [];
+    while (this.load.size < this.size) {
+      const w = new Worker(workerUrl);
+      w.unref();
+      this.load.set(w, 0);
+      fresh.push(w);
+    }
+    if (fresh.length === 0) return;
+    // a worker stopped before it answered has nothing to warm
+    await Promise.all(fresh.map((w) => this.call(w, {}).catch(() => undefined)));
+    // idle from now on unless a job came meanwhile
+    if (this.busy === 0 && !this.reaper && this.load.size > 0) {
+      this.reaper = setTimeout(() => this.stopIdle(), this.idleMs);
+      this.reaper.unref();
+    }
+  }
+
   /** hand free slots to whoever waits, interactive first */
   private drain(): void {
     for (;;) {

@@ -59,7 +59,8 @@ export type ExtentResult =
   | { ok: true; times: PhaseTimes; data?: ArrayBuffer }
   | { ok: false; chunk: number; message: string; times: PhaseTimes };
 
-export type WorkerRequest = { id: number; job: ExtentJob };
+/** a job, or (no job) the pool's warm-up ping */
+export type WorkerRequest = { id: number; job?: ExtentJob };
 
 function openSealed(key: Uint8Array, sealed: Buffer, aad: Uint8Array): Buffer {
   const d = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
@@ -192,6 +193,8 @@ function readParts(j: ExtentJob, stored: Buffer, out: Buffer, place: ((block: nu
 }
 
 parentPort?.on('message', (m: WorkerRequest) => {
+  // no job: a ping from the pool's warm-up, answered once this module is loaded
+  if (!m.job) return parentPort!.postMessage({ id: m.id, result: null });
   const result = decodeExtent(m.job);
   parentPort!.postMessage({ id: m.id, result }, result.ok && result.data ? [result.data] : []);
 });

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import type { BlockStore } from './block-store.js';
+import { chunkPool } from './chunk-pool.js';
 import { collectNow } from './collect.js';
 import { PointReader } from './point-reader.js';
 
@@ -79,6 +80,8 @@ export class NbdExportServer {
   }
 
   async listen(): Promise<void> {
+    // the pack readers start while the point's block map loads: a guest's first reads need them
+    void chunkPool().warm();
     this.release = this.o.store.beginRead(this.o.pointId);
     this.reader = new PointReader(this.o.store, this.o.store.blockMap(this.o.pointId), this.o.volume);
     fs.rmSync(this.o.socket, { force: true });

@@ -79,4 +79,20 @@ describe('the pack readers', () => {
     expect(again.every((r) => r.ok)).toBe(true);
     expect(pool.running).toBeGreaterThan(0);
   });
+
+  it('warms every worker ahead of the first job (an export about to be booted from), and stops them unused', async () => {
+    const pool = new ChunkPool(2, 50);
+    await pool.warm();
+    expect(pool.running).toBe(2);
+    // the warmed workers take the jobs: none is started for them
+    const { jobs } = setup();
+    const both = await Promise.all([pool.run(jobs[0]!), pool.run(jobs[1]!)]);
+    expect(both.every((r) => r.ok)).toBe(true);
+    expect(pool.running).toBe(2);
+    await expect.poll(() => pool.running, { timeout: 5000 }).toBe(0);
+    // warmed and never used: stopped after the idle time all the same
+    await pool.warm();
+    expect(pool.running).toBe(2);
+    await expect.poll(() => pool.running, { timeout: 5000 }).toBe(0);
+  });
 });
