@@ -153,14 +153,19 @@ async function checks(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<Ste
   }
   const failed = results.filter((r) => r.status === 'fail');
   const mark = { time: new Date(d.host.clock.now()).toISOString(), run: ctx.run.id };
-  // booted: the guest came up from these points (a passing boot check)
-  if (results.some((r) => r.type === 'boot' && r.status === 'pass')) for (const p of h.points) d.host.catalog.repos.damage.addMarks(p.pointId, { booted: mark });
-  if (results.length > 0 && failed.length === 0) {
-    for (const p of h.points) d.host.catalog.repos.damage.addMarks(p.pointId, { appChecked: mark });
-  }
+  // booted: the guest came up from these points (a passing boot check); appChecked: every check passed
+  const marks = {
+    ...(results.some((r) => r.type === 'boot' && r.status === 'pass') ? { booted: mark } : {}),
+    ...(results.length > 0 && failed.length === 0 ? { appChecked: mark } : {}),
+  };
+  // one commit, so one fsync of the catalog, for all of it: the RTO ends with this step, and
+  // each commit waits for the disk (0.2 s for five of them seen after a 16 GiB restore)
+  d.host.catalog.tx(() => {
+    if (Object.keys(marks).length > 0) for (const p of h.points) d.host.catalog.repos.damage.addMarks(p.pointId, marks);
+    if (inst && subject.bootMs !== undefined) d.vm!.instances.store.setBoot(inst.id, subject.bootMs);
+  });
   const detail = results.length ? `${bootPassed(subject.bootMs)}${results.map((r) => `${r.name} ${r.status}`).join(', ')}` : 'digest verified during restore; no other checks configured';
   const result = { checks: results, ...(inst && subject.bootMs !== undefined ? { instance: { id: inst.id, accel: inst.accel ?? '', note: null, network: inst.network, ports: inst.ports, bootMs: subject.bootMs } } : {}) };
-  if (inst && subject.bootMs !== undefined) d.vm!.instances.store.setBoot(inst.id, subject.bootMs);
   const bootFailed = results.some((r) => r.type === 'boot' && r.status === 'fail');
   if (inst && bootFailed) {
     await d.vm!.instances.stop(inst.id, inst.host);
