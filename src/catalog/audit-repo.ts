@@ -51,14 +51,15 @@ export class AuditRepo {
   /**
    * Oldest first: the rows of one drill, failover or failback run — those naming it (start,
    * verdict, cleanup) and, in the hour before it started, the pre-checks and refused starts of
-   * its kind about its hosts (a confirmation mistyped, a gate that blocked).
+   * its kind about its hosts (a confirmation mistyped, a gate that blocked) — not the rows of
+   * other runs of the same hosts.
    */
   ofRun(q: { run: number; kind: string; hosts: string[]; startedAt: string }): AuditEntryView[] {
     const hosts = q.hosts.length ? q.hosts : [''];
     const before = new Date(Date.parse(q.startedAt) - RUN_LEAD_MS).toISOString();
     const sql =
       `SELECT * FROM audit WHERE action != 'report.get' AND (json_extract(details, '$.run') = ? OR (target = ? AND action IN ('drill.verdict', 'drill.cleanup')) ` +
-      `OR (action LIKE ? AND target IN (${hosts.map(() => '?').join(', ')}) AND time >= ? AND time <= ?)) ORDER BY id LIMIT ?`;
+      `OR (action LIKE ? AND target IN (${hosts.map(() => '?').join(', ')}) AND time >= ? AND time <= ? AND json_extract(details, '$.run') IS NULL)) ORDER BY id LIMIT ?`;
     return (this.db.prepare(sql).all(q.run, String(q.run), `${q.kind}.%`, ...hosts, before, q.startedAt, RUN_AUDIT_MAX) as Raw[]).map(entryOf);
   }
 }

@@ -87,4 +87,21 @@ describe('audit rows in recovery reports', () => {
     expect(r.audit?.[1]?.detail).toBe('notes: login page broken');
     expect(await exported(d.id, 'md')).toMatch(/started by uid:\d+ from unix socket at /);
   });
+
+  it("a second drill of the same host is credited to its own start, not to the earlier run's", async () => {
+    const first = JSON.parse((await hub.run(['drill', 'h1', '--yes', '--json'])).stdout) as { id: number };
+    const second = await hub.run(['drill', 'h1', '--yes', '--json']);
+    expect(second.code, second.stderr).toBe(0);
+    const id = (JSON.parse(second.stdout) as { id: number }).id;
+    expect(id).toBeGreaterThan(first.id);
+    const r = JSON.parse(await exported(id, 'json')) as RecoveryReport;
+    const starts = (r.audit ?? []).filter((a) => a.action === 'drill.start');
+    expect(starts).toHaveLength(1);
+    const md = await exported(id, 'md');
+    expect(md).toContain(`started by ${starts[0]!.actor} from unix socket at ${starts[0]!.time}`);
+    // the start row is this run's: at or after the earlier run's end
+    const earlier = JSON.parse(await exported(first.id, 'json')) as RecoveryReport;
+    expect(Date.parse(starts[0]!.time)).toBeGreaterThanOrEqual(Date.parse(earlier.audit![0]!.time));
+    expect(starts[0]!.time).not.toBe(earlier.audit![0]!.time);
+  });
 });
