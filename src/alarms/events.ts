@@ -20,6 +20,8 @@ const MAP: Record<string, Mapping[]> = {
   'drill.completed': [{ event: 'host_start_failed', result: 'Successful', clears: true }],
   'failover.failed': [{ event: 'host_start_failed', result: 'Failed', clears: false }],
   'failover.completed': [{ event: 'host_start_failed', result: 'Successful', clears: true }],
+  // a recovered host's VM that went down on its own
+  'instance.lost': [{ event: 'host_start_failed', result: 'Failed', clears: false }],
   'verify.failed': [{ event: 'verify_failed', result: 'Failed', clears: false }],
   'verify.succeeded': [{ event: 'verify_failed', result: 'Successful', clears: true }],
   'store.damaged': [{ event: 'verify_failed', result: 'Failed', clears: false }],

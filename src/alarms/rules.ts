@@ -15,6 +15,8 @@ export function defaultRules(): AlarmRule[] {
     { ...base, name: 'data-exposed', kind: 'event', event: 'data_exposed', level: 'warning', result: 'Failed' },
     { ...base, name: 'verify-failed', kind: 'event', event: 'verify_failed', level: 'critical', result: 'Failed' },
     { ...base, name: 'suspicious-change', kind: 'event', event: 'suspicious_change', level: 'critical', result: 'Failed' },
+    // a restore, drill or failover that failed, or a recovered host's VM that went down on its own
+    { ...base, name: 'start-host-failed', kind: 'event', event: 'host_start_failed', level: 'critical', result: 'Failed' },
     // a copy run that failed or a copy behind its RPO (result Failed or Behind); the next good run clears it
     { ...base, name: 'copy-failed', kind: 'event', event: 'copy_failed', level: 'warning' },
     { ...base, name: 'rpo-breach', kind: 'metric', metric: 'rpo', op: '>', threshold: null, process: null, level: 'warning' },

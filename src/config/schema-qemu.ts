@@ -72,6 +72,15 @@ export function qemuTarget(
   if ((mode === 'none' || mode === 'bridge' || mode === 'tap') && (v.ports?.length ?? 0) > 0) {
     return r.fail(nodeOf('ports'), `${path}.ports needs user-mode networking (network: user or isolated)`, 'expected no ports with network: none, bridge or tap');
   }
+  // each host port forwards to one guest port, each guest port is forwarded once
+  const ports = v.ports ?? [];
+  for (const [k, p] of ports.entries()) {
+    const twice = ports.findIndex((q, j) => j < k && ((p.host !== null && q.host === p.host) || q.guest === p.guest));
+    if (twice >= 0) {
+      const what = p.host !== null && ports[twice]!.host === p.host ? `host port ${p.host}` : `guest port ${p.guest}`;
+      return r.fail(nodeOf('ports'), `${path}.ports forwards ${what} twice (entries ${twice + 1} and ${k + 1})`, 'expected each host port and each guest port once');
+    }
+  }
   return {
     accel: v.accel ?? 'auto',
     memory: v.memory ?? 512,

@@ -58,6 +58,12 @@ export class RecoveredInstances {
   /** NBD exports by instance id (mounts) or `run:host:volume` (instant recovery) */
   private readonly exports = new Map<string, ExportHandle>();
   private readonly vms = new Map<number, RunningVm>();
+  /** host ports of instances being started, not in the table yet */
+  private readonly reserving = new Set<number>();
+  /** instances being stopped: gone on purpose, not lost */
+  private readonly stopping = new Set<number>();
+  /** told of each instance `reap` found gone */
+  onLost: (r: InstanceRow) => void = () => undefined;
   /** KVM's verdict on this machine, kept with the hub's data */
   private readonly kvm: KvmMemo;
 
@@ -86,7 +92,23 @@ export class RecoveredInstances {
   }
 
   list(all = false): InstanceView[] {
+    this.reap();
     return this.store.list(all).map((r) => this.view(r));
+  }
+
+  /**
+   * Running instances whose qemu has gone (killed, crashed, powered off from inside) are marked
+   * lost: their ports go back, their monitor socket is removed. The rows it marked.
+   */
+  reap(): InstanceRow[] {
+    const gone = this.store.list().filter((r) => r.kind !== 'mount' && !this.stopping.has(r.id) && (r.pid === null || r.qmp === null || !isInstanceProcess(r.pid, r.qmp)));
+    for (const r of gone) {
+      this.store.setStopped(r.id, 'lost', this.iso());
+      if (r.qmp) fs.rmSync(r.qmp, { force: true });
+      if (r.pid !== null) this.vms.delete(r.pid);
+      this.onLost(r);
+    }
+    return gone;
   }
 
   get(id: number): InstanceRow {
@@ -100,26 +122,42 @@ export class RecoveredInstances {
   }
 
   /** Forwards for the guest ports: configured host ports checked free, the others picked free. */
+  /**
+   * Forwards for the guest ports: configured host ports checked free, the others picked free.
+   * Each port is reserved (`reserving`) before the first await, so two instances starting at
+   * once never get the same one; the caller frees the reservations once its row holds them.
+   */
   private async forwards(spec: VmSpecView, guestPorts: number[], bind: string): Promise<PortForwardView[]> {
     if (spec.network !== 'isolated' && spec.network !== 'user') return [];
-    const used = new Set(this.store.list().flatMap((r) => r.ports.map((p) => p.host)));
+    const taken = (port: number) => this.reserving.has(port) || this.store.list().some((r) => r.ports.some((p) => p.host === port));
     const wanted = [...spec.ports];
     for (const g of guestPorts) if (!wanted.some((w) => w.guest === g)) wanted.push({ host: null, guest: g });
     const out: PortForwardView[] = [];
-    for (const w of wanted) {
-      if (w.host !== null) {
-        const owner = this.store.list().find((r) => r.ports.some((p) => p.host === w.host));
-        if (owner) throw new RecoveryError('busy', `port ${w.host} is already forwarded to instance ${owner.id} (${owner.host})`);
-        if (!(await portFree(w.host, bind))) throw new RecoveryError('busy', `port ${w.host} on ${bind} is in use by another process`);
-        out.push({ host: w.host, guest: w.guest });
-      } else {
-        let p = await anyFreePort(bind);
-        while (used.has(p) || out.some((o) => o.host === p)) p = await anyFreePort(bind);
-        out.push({ host: p, guest: w.guest });
+    try {
+      for (const w of wanted) {
+        if (w.host !== null) {
+          const owner = this.store.list().find((r) => r.ports.some((p) => p.host === w.host));
+          if (owner) throw new RecoveryError('busy', `port ${w.host} is already forwarded to instance ${owner.id} (${owner.host})`);
+          if (this.reserving.has(w.host) || out.some((o) => o.host === w.host)) throw new RecoveryError('busy', `port ${w.host} is already being forwarded to another instance that is starting`);
+          this.reserving.add(w.host);
+          out.push({ host: w.host, guest: w.guest });
+          if (!(await portFree(w.host, bind))) throw new RecoveryError('busy', `port ${w.host} on ${bind} is in use by another process`);
+        } else {
+          let p = await anyFreePort(bind);
+          while (taken(p)) p = await anyFreePort(bind);
+          this.reserving.add(p);
+          out.push({ host: p, guest: w.guest });
+        }
       }
-      used.add(out[out.length - 1]!.host);
+    } catch (e) {
+      this.unreserve(out);
+      throw e;
     }
     return out;
+  }
+
+  private unreserve(ports: PortForwardView[]): void {
+    for (const p of ports) this.reserving.delete(p.host);
   }
 
   /** Power a recovered host on from overlays over its images (or NBD exports). */
@@ -135,31 +173,41 @@ export class RecoveredInstances {
     await Promise.all(disks.map((d, i) => createOverlay(d.overlay, req.disks[i]!.size)));
     const bind = req.kind === 'drill' ? '127.0.0.1' : '0.0.0.0';
     const forwards = await this.forwards(req.spec, req.guestPorts, bind);
-    const qmp = socketPath(dir, 'qmp.sock');
-    const consoleFile = path.join(dir, 'console.log');
-    const vm = await startVm(req.spec.binary, {
-      name: `drc-${req.host}-run${req.runId}`, spec: req.spec, disks, forwards, bindAddress: bind,
-      console: consoleFile, qmp, pidFile: path.join(dir, 'qemu.pid'), firmwareFile: fw,
-    }, path.join(dir, 'qemu.log'), this.kvm);
-    this.vms.set(vm.pid, vm);
-    // a failover instance's writes are tracked from its first moments: failback reads only them
-    if (req.kind === 'failover') await startDirtyTracking(qmp, disks.map((d) => d.volume)).catch(() => undefined);
-    const row = this.store.add({
-      kind: req.kind, host: req.host, runId: req.runId, target: req.target, pid: vm.pid, accel: vm.accel, network: req.spec.network,
-      ports: forwards, dir, qmp, console: consoleFile, nbd: null, startedAt: new Date(vm.poweredOnAt).toISOString(), poweredOnAt: vm.poweredOnAt,
-      expiresAt: req.expiresAt, disk: req.disks.some((d) => d.base.kind === 'nbd') ? 'nbd' : 'local',
-    });
-    return { row, vm };
+    try {
+      const qmp = socketPath(dir, 'qmp.sock');
+      const consoleFile = path.join(dir, 'console.log');
+      const vm = await startVm(req.spec.binary, {
+        name: `drc-${req.host}-run${req.runId}`, spec: req.spec, disks, forwards, bindAddress: bind,
+        console: consoleFile, qmp, pidFile: path.join(dir, 'qemu.pid'), firmwareFile: fw,
+      }, path.join(dir, 'qemu.log'), this.kvm);
+      this.vms.set(vm.pid, vm);
+      // a failover instance's writes are tracked from its first moments: failback reads only them
+      if (req.kind === 'failover') await startDirtyTracking(qmp, disks.map((d) => d.volume)).catch(() => undefined);
+      const row = this.store.add({
+        kind: req.kind, host: req.host, runId: req.runId, target: req.target, pid: vm.pid, accel: vm.accel, network: req.spec.network,
+        ports: forwards, dir, qmp, console: consoleFile, nbd: null, startedAt: new Date(vm.poweredOnAt).toISOString(), poweredOnAt: vm.poweredOnAt,
+        expiresAt: req.expiresAt, disk: req.disks.some((d) => d.base.kind === 'nbd') ? 'nbd' : 'local',
+      });
+      return { row, vm };
+    } finally {
+      this.unreserve(forwards);
+    }
   }
 
   private async stopRow(r: InstanceRow, state: 'stopped' | 'lost' = 'stopped'): Promise<void> {
-    if (r.kind === 'mount') {
-      await this.closeExport(`mount:${r.id}`);
-    } else {
-      await stopVm(r.pid, r.qmp);
-      if (r.qmp && !r.qmp.startsWith(r.dir)) fs.rmSync(r.qmp, { force: true });
+    this.stopping.add(r.id);
+    try {
+      if (r.kind === 'mount') {
+        await this.closeExport(`mount:${r.id}`);
+        fs.rmSync(r.dir, { recursive: true, force: true });
+      } else {
+        await stopVm(r.pid, r.qmp);
+        if (r.qmp && !r.qmp.startsWith(r.dir)) fs.rmSync(r.qmp, { force: true });
+      }
+      this.store.setStopped(r.id, state, this.iso());
+    } finally {
+      this.stopping.delete(r.id);
     }
-    this.store.setStopped(r.id, state, this.iso());
   }
 
   /** Stop an instance; a failover's needs its host name typed. */
@@ -171,6 +219,11 @@ export class RecoveredInstances {
     }
     if (r.state === 'running') await this.stopRow(r);
     return this.view(this.get(id));
+  }
+
+  /** Close the NBD exports an instant recovery of `host` in run `runId` opened (its VM stopped). */
+  async closeRunExports(runId: number, host: string): Promise<void> {
+    for (const [k, e] of [...this.exports]) if (k.startsWith(`run:${runId}:${host}:`)) await this.closeExport(k, e);
   }
 
   /** A drill's instances go with its artefacts. */
@@ -249,6 +302,9 @@ export class RecoveredInstances {
 
   /** `drc mount`: a point exported on a local socket for file-level recovery. */
   async mount(host: string, volume: string, pointId: number): Promise<InstanceView> {
+    // one export (one socket) per point: mounting it again answers the mount already there
+    const same = this.mounts().find((r) => r.host === host && r.target === `${volume}@${pointId}`);
+    if (same) return this.view(same);
     const dir = path.join(this.dataDir, 'mounts', `${host}-${volume}-${pointId}`);
     const row = this.store.add({
       kind: 'mount', host, runId: null, target: `${volume}@${pointId}`, pid: process.pid, accel: null, network: 'none', ports: [],

@@ -29,6 +29,7 @@ import { recoveryReport, reportSummary, runAudit, runView, wayBackOf } from './v
 import { WayBack } from './way-back.js';
 
 const CLEANUP_EVERY_MS = 60_000;
+const REAP_EVERY_MS = 5_000;
 
 export interface DrillRequest extends ScopeRequest {
   target?: string;
@@ -55,6 +56,8 @@ export class RecoveryService {
   private readonly progress = new Map<string, StepProgressView>();
   private readonly lastPush = new Map<number, number>();
   private timer: NodeJS.Timeout | null = null;
+  /** looks for recovered VMs that went down on their own */
+  private reaper: NodeJS.Timeout | null = null;
   private expiryTimers = new Set<NodeJS.Timeout>();
   /** failback and failover cancel */
   readonly wayBack: WayBack;
@@ -65,6 +68,9 @@ export class RecoveryService {
   ) {
     this.runs = host.runs;
     this.instances = new RecoveredInstances(host.catalog.repos.instances, host.store, host.clock, host.dataDir);
+    // a recovered host whose VM went down on its own: a failover's is production down
+    this.instances.onLost = (r) =>
+      this.host.event(r.kind === 'failover' ? 'critical' : 'warning', 'instance.lost', r.host, `instance ${r.id} of ${r.host} (${r.kind}${r.runId === null ? '' : ` run ${r.runId}`}) is gone: its qemu process (pid ${r.pid}) ended without being stopped; its ports are free again`);
     const vm = {
       instances: this.instances,
       // read at each run: a config reload replaces the checks
@@ -104,10 +110,13 @@ export class RecoveryService {
     this.sweep();
     this.timer = setInterval(() => this.sweep(), CLEANUP_EVERY_MS);
     this.timer.unref();
+    this.reaper = setInterval(() => this.instances.reap(), REAP_EVERY_MS);
+    this.reaper.unref();
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.reaper) clearInterval(this.reaper);
     for (const t of this.expiryTimers) clearTimeout(t);
     await this.executor.stop();
     await this.instances.stopForShutdown();
@@ -331,6 +340,7 @@ export class RecoveryService {
   }
 
   private sweep(): void {
+    this.instances.reap();
     this.cleanup({ expiredOnly: true }, null)
       .then((removed) => {
         if (removed.length) this.host.event('info', 'drill.cleaned', null, `removed the artefacts (and instances) of expired drill(s) ${removed.map((r) => r.runId).join(', ')}`);

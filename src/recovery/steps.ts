@@ -15,6 +15,7 @@ import type { StepOutcome } from './runbook.js';
 import type { RunMeta, RunScopeHost, RunStore } from './run-store.js';
 import { deliverImages, freeBytes, imageEnv } from './targets.js';
 import { attachLocal, checkInstance, runningInstance, startHost, type VmStepDeps } from './vm-steps.js';
+import { pidAlive } from './qemu/vm.js';
 import { runHosts, runObjectives } from './views.js';
 import { failbackStep, finalSyncStep } from './way-back-steps.js';
 
@@ -144,12 +145,19 @@ async function checks(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<Ste
   // the cockpit shows what the step does while it runs: "booting… 3 s", then each probe
   const say = (text: string, since: number) =>
     d.onProgress(ctx.run.id, ctx.step.index, { doneBytes: 0, totalBytes: 0, rate: 0, activity: { text, since: new Date(since).toISOString() } });
-  for (const c of checksFor(d.opts.checks, h.checks, subject)) {
+  const all = checksFor(d.opts.checks, h.checks, subject);
+  for (const c of all) {
     if (c.type === 'boot' && subject.instance) say('booting', subject.instance.poweredOnAt);
     else say(`${bootPassed(subject.bootMs)}${c.name} (${c.type})`, d.host.clock.now());
     const r = await runCheck(c, subject, d.host.clock, ctx.signal);
     results.push(r);
-    if (c.type === 'boot' && r.status === 'fail') break; // probes of a guest that never came up only repeat it
+    if (c.type === 'boot' && r.status === 'fail') {
+      // probes of a guest that never came up only repeat it; its screen (no bootable device, a
+      // panic) may say why: the screenshot is still taken, before the instance stops
+      const up = subject.instance?.pid != null && pidAlive(subject.instance.pid);
+      if (up) for (const shot of all.filter((x) => x.type === 'screenshot')) results.push(await runCheck(shot, subject, d.host.clock, ctx.signal));
+      break;
+    }
   }
   const failed = results.filter((r) => r.status === 'fail');
   const mark = { time: new Date(d.host.clock.now()).toISOString(), run: ctx.run.id };
@@ -169,6 +177,8 @@ async function checks(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<Ste
   const bootFailed = results.some((r) => r.type === 'boot' && r.status === 'fail');
   if (inst && bootFailed) {
     await d.vm!.instances.stop(inst.id, inst.host);
+    // an instant recovery's exports serve nothing once its VM is gone
+    await d.vm!.instances.closeRunExports(ctx.run.id, h.host);
     d.host.event('critical', 'instance.boot_failed', h.host, `${h.host} did not boot on target ${meta.target.name ?? '-'} (run ${ctx.run.id}); instance ${inst.id} stopped`);
   }
   return failed.length

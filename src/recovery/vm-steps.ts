@@ -47,8 +47,11 @@ export function checkInstance(r: InstanceRow | undefined): CheckInstance | undef
 }
 
 export async function startHost(d: VmStepDeps, meta: RunMeta, h: RunScopeHost, ctx: StepContext): Promise<StepOutcome> {
-  const spec = meta.target.vm;
-  if (!spec) return { state: 'failed', error: 'the target is not a qemu target' };
+  const configured = meta.target.vm;
+  if (!configured) return { state: 'failed', error: 'the target is not a qemu target' };
+  // a drill never gets a link to production: the target's user, bridge or tap network is for failovers
+  const confined = ctx.run.kind === 'drill' && configured.network !== 'isolated' && configured.network !== 'none';
+  const spec = confined ? { ...configured, network: 'isolated' as const } : configured;
   const instant = meta.params.instant === true;
   const nbdDir = path.join(meta.target.dir, `nbd-${h.host}`);
   // where power-on time goes: the exports (instant recovery), then qemu up to its monitor
@@ -72,16 +75,24 @@ export async function startHost(d: VmStepDeps, meta: RunMeta, h: RunScopeHost, c
   disks.sort((a, b) => Number(b.boot) - Number(a.boot));
   const applicable = checksFor(d.checks, h.checks, { host: h.host, tags: d.tags(h.host), tier: h.tier, format: meta.target.format });
   const tDisks = performance.now();
-  const { row, vm } = await d.instances.boot({
-    kind: ctx.run.kind === 'drill' ? 'drill' : 'failover', host: h.host, runId: ctx.run.id, target: meta.target.name, spec, dir: meta.target.dir, disks,
-    guestPorts: guestPorts(applicable), expiresAt: null,
-  });
+  let booted;
+  try {
+    booted = await d.instances.boot({
+      kind: ctx.run.kind === 'drill' ? 'drill' : 'failover', host: h.host, runId: ctx.run.id, target: meta.target.name, spec, dir: meta.target.dir, disks,
+      guestPorts: guestPorts(applicable), expiresAt: null,
+    });
+  } catch (e) {
+    // nothing runs from the exports opened for it
+    if (instant) await d.instances.closeRunExports(ctx.run.id, h.host);
+    throw e;
+  }
+  const { row, vm } = booted;
   const secs = (a: number, b: number) => `${((b - a) / 1000).toFixed(1)} s`;
   const took = `${instant ? `exports ready in ${secs(t0, tDisks)}, ` : ''}qemu up in ${secs(tDisks, performance.now())}`;
   const ports = row.ports.map((p) => `${row.kind === 'drill' ? '127.0.0.1' : '*'}:${p.host}→${p.guest}`).join(', ');
   const detail = [
     `instance ${row.id} of ${h.host} powered on under ${vm.accel.toUpperCase()} (pid ${vm.pid}, ${spec.memoryMiB} MiB, ${spec.cpus} cpu; ${took})`,
-    `network ${row.network}${ports ? `, ports ${ports}` : ''}`,
+    `network ${row.network}${confined ? ` (a drill: not the target's ${configured.network})` : ''}${ports ? `, ports ${ports}` : ''}`,
     instant ? `disks from NBD exports of point(s) ${h.points.map((p) => p.pointId).join(', ')}` : null,
     vm.note,
   ].filter(Boolean).join('; ');

@@ -37,6 +37,8 @@ describe.skipIf(!haveQemu)('qemu targets boot the recovered guest', () => {
         '  - { name: vm, type: qemu, purpose: drill, path: ' + c.file('vms') + ', memory: 256 }',
         '  - { name: nobin, type: qemu, purpose: drill, path: ' + c.file('nobin') + ', binary: /nonexistent/qemu-system-x86_64 }',
         '  - { name: prod, type: qemu, purpose: failover, path: ' + c.file('prod') + ', memory: 256, network: user }',
+        '  - { name: both, type: qemu, purpose: both, path: ' + c.file('both') + ', memory: 256, network: user }',
+        '  - { name: huge, type: qemu, purpose: drill, path: ' + c.file('huge') + ', memory: 64TiB }',
         'checks:',
         '  - { name: booted, kind: boot, console: "drc-guest: booted", timeout: 90s, hosts: [h1] }',
         '  - { name: booted-fast, kind: boot, console: "drc-guest: booted", timeout: 8s, hosts: [h2] }',
@@ -131,6 +133,43 @@ describe.skipIf(!haveQemu)('qemu targets boot the recovered guest', () => {
     expect(alive(list[0]!.pid!)).toBe(false);
   });
 
+  it('runs a drill isolated on a target whose network is for failovers, and says so', async () => {
+    const r = await hub.run(['drill', 'h1', '--target', 'both', '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const v = JSON.parse(r.stdout) as RunView;
+    expect(v.steps.find((s) => s.kind === 'start')?.detail).toContain("network isolated (a drill: not the target's user)");
+    const inst = v.instances[0]!;
+    expect(inst.network).toBe('isolated');
+    expect(fs.readFileSync(`/proc/${inst.pid}/cmdline`, 'utf8')).toContain('restrict=on');
+    await hub.run(['drill', 'cleanup', String(v.id)]);
+    expect(alive(inst.pid!)).toBe(false);
+  });
+
+  it("fails the power-on with qemu's own reason when qemu exits after opening its monitor", async () => {
+    const r = await hub.run(['drill', 'h1', '--target', 'huge', '--yes', '--json']);
+    expect(r.code).toBe(1);
+    const v = JSON.parse(r.stdout) as RunView;
+    const start = v.steps.find((s) => s.kind === 'start')!;
+    expect(start.state).toBe('failed');
+    expect(start.error).toMatch(/^qemu exited at start: .*(memory|Cannot allocate)/i);
+    expect(start.error!.split('\n')).toHaveLength(1);
+    expect((await hub.json<InstanceView[]>(['instances'])).filter((i) => i.runId === v.id)).toEqual([]);
+  });
+
+  it('marks an instance whose qemu died as lost, frees its ports for the next instance and raises the start-host-failed alarm', async () => {
+    const [inst] = await hub.json<InstanceView[]>(['instances']);
+    expect(inst?.state).toBe('running');
+    process.kill(inst!.pid!, 'SIGKILL');
+    await waitFor('the killed qemu gone', () => !alive(inst!.pid!), 5000);
+    const after = (await hub.json<InstanceView[]>(['instances', '--all'])).find((i) => i.id === inst!.id)!;
+    expect(after.state).toBe('lost');
+    expect(after.uptimeSeconds).toBeNull();
+    expect(await hub.json<InstanceView[]>(['instances'])).toEqual([]);
+    expect(fs.existsSync(inst!.qmp!)).toBe(false);
+    const alarms = await hub.json<{ rule: string; host: string | null; message: string; state: string }[]>(['alarms']);
+    expect(alarms.find((a) => a.rule === 'start-host-failed' && a.host === 'h1')?.message).toMatch(new RegExp(`instance ${inst!.id} of h1 .* is gone`));
+  });
+
   it('fails a drill whose guest never boots at the boot check timeout, with the console in the detail, and stops its instance', async () => {
     const r = await hub.run(['drill', 'h2', '--target', 'vm', '--yes', '--json']);
     expect(r.code).toBe(1);
@@ -139,9 +178,22 @@ describe.skipIf(!haveQemu)('qemu targets boot the recovered guest', () => {
     const boot = v.steps.flatMap((s) => s.checks).find((x) => x.type === 'boot')!;
     expect(boot.status).toBe('fail');
     expect(boot.detail).toMatch(/did not match .* within 8 s; console: /);
+    // the screen of a guest that never booted is in the report: the screenshot was taken before the stop
+    const shot = v.steps.flatMap((s) => s.checks).find((x) => x.type === 'screenshot');
+    expect(shot?.status).toBe('pass');
     const inst = (await hub.json<InstanceView[]>(['instances', '--all'])).find((i) => i.runId === v.id)!;
     expect(inst.state).toBe('stopped');
     expect(alive(inst.pid!)).toBe(false);
+  });
+
+  it('closes the NBD exports of an instant drill whose guest never boots', async () => {
+    const r = await hub.run(['drill', 'h2', '--target', 'vm', '--yes', '--instant', '--json']);
+    expect(r.code).toBe(1);
+    const v = JSON.parse(r.stdout) as RunView;
+    expect(v.steps.flatMap((s) => s.checks).find((x) => x.type === 'boot')?.status).toBe('fail');
+    const dir = path.join(c.file('vms'), `drill-${v.id}`, 'nbd-h2');
+    const socks = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.sock')) : [];
+    expect(socks).toEqual([]);
   });
 
   it('exports a point over NBD for drc mount: the bytes of the backed-up disk, zero blocks as holes', async () => {
@@ -157,9 +209,13 @@ describe.skipIf(!haveQemu)('qemu targets boot the recovered guest', () => {
     const allocated = await allocatedBytes(m.nbd!, 'disk');
     expect(allocated).toBeGreaterThan(0);
     expect(allocated).toBeLessThan(fs.statSync(guest).size / 2);
+    // the same point mounted again is the same mount, on the same socket
+    const again = await hub.json<InstanceView>(['mount', 'h1']);
+    expect([again.id, again.nbd]).toEqual([m.id, m.nbd]);
     const gone = await hub.json<InstanceView[]>(['unmount', String(m.id)]);
     expect(gone[0]!.state).toBe('stopped');
     expect(fs.existsSync(m.nbd!)).toBe(false);
+    expect(fs.existsSync(m.dir)).toBe(false);
   });
 
   it('keeps a failover instance running across a hub SIGKILL; the restarted hub lists it and stops it only with the host name typed', async () => {

@@ -114,6 +114,24 @@ async function waitForMonitor(qmp: string, exited: () => number | null, logFile:
   throw new TargetError(`qemu did not open its monitor within ${timeoutMs / 1000} s`);
 }
 
+/**
+ * qemu got past its machine setup: its monitor answers. qemu may open the monitor's socket and
+ * still exit (guest memory it cannot allocate, a bridge helper that fails, a host port it
+ * cannot forward): then its own last log line is the error.
+ */
+async function confirmStarted(qmp: string, exited: () => number | null, logFile: string): Promise<void> {
+  let failure: Error | null = null;
+  try {
+    await qmpOnce(qmp, 'query-status', undefined, 10_000);
+  } catch (e) {
+    failure = e as Error;
+    // a qemu on its way out: a moment to exit and write why
+    for (let i = 0; i < 40 && exited() === null; i++) await sleep(25);
+  }
+  if (exited() !== null) throw new TargetError(`qemu exited at start: ${tail(logFile, 1)[0] ?? `code ${exited()}`}`);
+  if (failure) throw new TargetError(`qemu's monitor did not answer at start (${failure.message}): ${tail(logFile, 1)[0] ?? 'nothing in qemu.log'}`);
+}
+
 /** Did KVM stop (or stall) the guest within the watch window? */
 async function kvmFailed(l: VmLaunch, exited: () => number | null, logFile: string, strict: boolean): Promise<string | null> {
   const end = Date.now() + KVM_WATCH_MS;
@@ -145,7 +163,12 @@ export async function startVm(binary: string, launch: Omit<VmLaunch, 'accel'>, l
     const l: VmLaunch = { ...launch, accel: 'kvm' };
     const poweredOnAt = Date.now();
     const p = spawnQemu(binary, l, logFile);
-    await waitForMonitor(l.qmp, p.exited, logFile);
+    try {
+      await waitForMonitor(l.qmp, p.exited, logFile);
+    } catch (e) {
+      killHard(p.pid);
+      throw e;
+    }
     const failed = await kvmFailed(l, p.exited, logFile, want === 'kvm');
     if (!failed) return { pid: p.pid, accel: 'kvm', poweredOnAt, note: null };
     killHard(p.pid);
@@ -159,7 +182,13 @@ export async function startVm(binary: string, launch: Omit<VmLaunch, 'accel'>, l
   const l: VmLaunch = { ...launch, accel: 'tcg' };
   const poweredOnAt = Date.now();
   const p = spawnQemu(binary, l, logFile);
-  await waitForMonitor(l.qmp, p.exited, logFile);
+  try {
+    await waitForMonitor(l.qmp, p.exited, logFile);
+    await confirmStarted(l.qmp, p.exited, logFile);
+  } catch (e) {
+    killHard(p.pid);
+    throw e;
+  }
   return { pid: p.pid, accel: 'tcg', poweredOnAt, note };
 }
 

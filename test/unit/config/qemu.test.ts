@@ -43,6 +43,8 @@ describe('qemu targets and boot checks in the config', () => {
     [['targets:', '  - { name: vm, type: qemu, path: /x, ports: ["99999"] }'], 'drc.yaml:2:47: targets[0].ports[0] "99999" is not a port forward (expected GUEST-PORT or HOST-PORT:GUEST-PORT (1-65535))'],
     [['targets:', '  - { name: vm, type: qemu, path: /x, network: tap }'], 'drc.yaml:2:48: targets[0] has network: tap but no tap: NAME (expected tap: the interface to attach to)'],
     [['targets:', '  - { name: vm, type: qemu, path: /x, network: none, ports: [80] }'], 'drc.yaml:2:61: targets[0].ports needs user-mode networking (network: user or isolated) (expected no ports with network: none, bridge or tap)'],
+    [['targets:', '  - { name: vm, type: qemu, path: /x, ports: ["7868:80", "7868:22"] }'], 'drc.yaml:2:46: targets[0].ports forwards host port 7868 twice (entries 1 and 2) (expected each host port and each guest port once)'],
+    [['targets:', '  - { name: vm, type: qemu, path: /x, ports: [80, "8080:80"] }'], 'drc.yaml:2:46: targets[0].ports forwards guest port 80 twice (entries 1 and 2) (expected each host port and each guest port once)'],
     [['targets:', '  - { name: d, type: directory, path: /x, memory: 512 }'], 'drc.yaml:2:51: targets[0].memory does not apply to directory targets (expected only with type: qemu)'],
     [['targets:', '  - { name: vm, type: qemu }'], 'drc.yaml:2:5: targets[0] is missing required key "path" (expected a directory for qemu targets)'],
     [['checks:', '  - { name: up, kind: boot }'], 'drc.yaml:2:5: checks[0] is missing required key "console" (expected a regular expression the serial console must match)'],
