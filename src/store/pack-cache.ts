@@ -18,6 +18,8 @@ const DOWNLOADS_AT_ONCE = 6;
 export class PackCache {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<void>>();
+  /** readers waiting for a pack's download: it is not evicted before they take it */
+  private readonly waiting = new Map<string, number>();
   private bytes = 0;
   private active = 0;
   private readonly queue: (() => void)[] = [];
@@ -60,6 +62,13 @@ export class PackCache {
   async acquire(name: string, signal?: AbortSignal): Promise<string> {
     if (this.store.local) return this.fileOf(name);
     let e = this.entries.get(name);
+    // a cached file removed behind the hub's back (a cleaned cache directory) is downloaded
+    // again: it is a copy, and its absence says nothing about the store
+    if (e && e.refs === 0 && !fs.existsSync(this.fileOf(name))) {
+      this.entries.delete(name);
+      this.bytes -= e.size;
+      e = undefined;
+    }
     if (e) {
       this.hits++;
     } else {
@@ -69,8 +78,16 @@ export class PackCache {
         p = this.load(name, signal).finally(() => this.loading.delete(name));
         this.loading.set(name, p);
       }
-      await p;
-      e = this.entries.get(name)!;
+      this.waiting.set(name, (this.waiting.get(name) ?? 0) + 1);
+      try {
+        await p;
+      } finally {
+        const n = (this.waiting.get(name) ?? 1) - 1;
+        if (n > 0) this.waiting.set(name, n);
+        else this.waiting.delete(name);
+      }
+      e = this.entries.get(name);
+      if (!e) throw new Error(`pack ${name} left the cache before it was read`);
     }
     e.refs++;
     e.used = ++this.tick;
@@ -130,7 +147,9 @@ export class PackCache {
 
   private evict(): void {
     if (this.bytes <= this.maxBytes) return;
-    const idle = [...this.entries].filter(([, e]) => e.refs === 0).sort((a, b) => a[1].used - b[1].used);
+    // in use, or just downloaded for readers not yet holding it: kept (the cache may then stand
+    // above its bound until they release, as it does while packs are in use)
+    const idle = [...this.entries].filter(([name, e]) => e.refs === 0 && !this.waiting.has(name)).sort((a, b) => a[1].used - b[1].used);
     for (const [name] of idle) {
       if (this.bytes <= this.maxBytes) break;
       this.drop(name);

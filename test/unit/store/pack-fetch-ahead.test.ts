@@ -76,3 +76,32 @@ describe('fetching packs ahead of a restore', () => {
     expect(cache.packCount).toBe(0);
   });
 });
+
+describe('the pack cache at its bounds', () => {
+  it('hands a reader the pack it downloaded even when the cache is smaller than one pack', async () => {
+    const cache = new PackCache(store, path.join(dir, 'tiny'), 64 << 10);
+    for (const name of ['p00', 'p01', 'p00']) {
+      const file = await cache.acquire(name);
+      expect(fs.readFileSync(file).equals(bytes.get(name)!)).toBe(true);
+      cache.release(name);
+    }
+    // and several readers of packs downloading at once, each pack over the bound
+    const files = await Promise.all(['p02', 'p03', 'p02', 'p04'].map(async (name) => [name, await cache.acquire(name)] as const));
+    for (const [name, file] of files) expect(fs.readFileSync(file).equals(bytes.get(name)!)).toBe(true);
+    for (const [name] of files) cache.release(name);
+    expect(cache.usedBytes).toBeLessThanOrEqual(64 << 10);
+  });
+
+  it('downloads again a cached pack whose file was removed behind its back', async () => {
+    const cache = new PackCache(store, path.join(dir, 'cleaned'), 1 << 30);
+    const file = await cache.acquire('p05');
+    cache.release('p05');
+    fs.rmSync(path.join(dir, 'cleaned'), { recursive: true, force: true });
+    fs.mkdirSync(path.join(dir, 'cleaned'));
+    const again = await cache.acquire('p05');
+    expect(again).toBe(file);
+    expect(fs.readFileSync(again).equals(bytes.get('p05')!)).toBe(true);
+    expect(cache.misses).toBe(2);
+    cache.release('p05');
+  });
+});
