@@ -67,14 +67,15 @@ export class AlarmEvaluator {
     const out: Signal[] = [];
     for (const rule of this.eventRules()) {
       if (rule.event !== ev.event || !selectsHost(rule.hosts, host)) continue;
-      const key = alarmKey(rule.name, ev.host, null);
+      const subject = ev.subject ?? null;
+      const key = alarmKey(rule.name, ev.host, subject);
       if (ev.clears) {
         this.pendingEvents.delete(key);
-        out.push({ key, rule: rule.name, level: rule.level, host: ev.host, subject: null, active: false, message: ev.message, value: null });
+        out.push({ key, rule: rule.name, level: rule.level, host: ev.host, subject, active: false, message: ev.message, value: null });
         continue;
       }
       if (rule.result !== null && rule.result.toLowerCase() !== ev.result.toLowerCase()) continue;
-      const signal: Signal = { key, rule: rule.name, level: rule.level, host: ev.host, subject: null, active: true, message: ev.message, value: null, occurrence: true };
+      const signal: Signal = { key, rule: rule.name, level: rule.level, host: ev.host, subject, active: true, message: ev.message, value: null, occurrence: true };
       if (rule.for > 0) {
         if (!this.pendingEvents.has(key)) this.pendingEvents.set(key, { since: now, signal });
       } else out.push(signal);

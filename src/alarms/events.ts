@@ -44,6 +44,8 @@ export interface AlarmEventData {
   /** finished drills and failovers: the run's verdict and every host it recovered */
   verdict?: string | null;
   hosts?: string[];
+  /** copy runs: the copy target, each with an alarm of its own */
+  copy?: string;
 }
 
 const RUN_DONE = new Set(['drill.completed', 'failover.completed']);
@@ -61,6 +63,6 @@ export function alarmInputs(kind: string, host: string | null, message: string, 
     let clears = m.clears;
     if (kind === 'host.disconnected' && (data.closeCode === 1000 || data.closeCode === 1001)) result = 'Successful';
     if (RUN_DONE.has(kind) && data.verdict === 'fail') [result, clears] = ['Failed', false];
-    return { event: m.event, host: h, result, message, clears };
+    return { event: m.event, host: h, ...(data.copy ? { subject: data.copy } : {}), result, message, clears };
   }));
 }

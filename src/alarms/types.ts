@@ -71,6 +71,8 @@ export interface Facts {
 export interface AlarmInputEvent {
   event: AlarmEvent;
   host: string | null;
+  /** what within the host or hub the event is about (a copy target): its own alarm */
+  subject?: string | null;
   /** the outcome as the operator reads it: Successful, Failed, Cancelled… */
   result: string;
   message: string;

@@ -1,5 +1,6 @@
 // Which hub events feed which event rules, with which result.
 import { describe, expect, it } from 'vitest';
+import { AlarmEvaluator } from '../../../src/alarms/evaluator.js';
 import { alarmInputs } from '../../../src/alarms/events.js';
 
 describe('alarmInputs', () => {
@@ -26,6 +27,17 @@ describe('alarmInputs', () => {
     expect(alarmInputs('copy.failed', null, 'm')[0]).toMatchObject({ event: 'copy_failed', host: null, result: 'Failed', clears: false });
     expect(alarmInputs('copy.behind', null, 'm')[0]).toMatchObject({ event: 'copy_failed', result: 'Behind', clears: false });
     expect(alarmInputs('copy.finished', null, 'm')[0]).toMatchObject({ event: 'copy_failed', clears: true });
+  });
+
+  it("keeps one copy_failed alarm per copy: another copy's good run does not clear a failed one's", () => {
+    const ev = new AlarmEvaluator([{ name: 'copy-failed', kind: 'event', event: 'copy_failed', level: 'warning', for: 0, window: null, hosts: [], result: null, channels: [] }]);
+    const on = (kind: string, copy: string) => alarmInputs(kind, null, `${kind} ${copy}`, { copy }).flatMap((e) => ev.onEvent(0, e, null));
+    const offsite = on('copy.failed', 'offsite');
+    expect(offsite).toEqual([expect.objectContaining({ key: 'copy-failed||offsite', subject: 'offsite', active: true })]);
+    const vault = on('copy.finished', 'vault');
+    expect(vault).toEqual([expect.objectContaining({ key: 'copy-failed||vault', active: false })]);
+    expect(on('copy.failed', 'usb')[0]!.key).toBe('copy-failed||usb');
+    expect(on('copy.finished', 'offsite')).toEqual([expect.objectContaining({ key: 'copy-failed||offsite', active: false })]);
   });
 
   it('ends host_start_failed of every host of a drill that passed, and raises it for each host of one that failed', () => {
