@@ -120,7 +120,8 @@ export class HubCopies {
         this.records.progressRun(id, p.points, p.packs, p.bytes);
         const outcome = await pruneCopy(this.hub.catalog, target, c, plan.drop, { now: this.hub.now, signal: this.abort.signal });
         pruned = outcome.points;
-        note = pruneNote(outcome);
+        const kept = p.staleKeys?.length ? `immutable: still holds ${p.staleKeys.length} removed key file(s) (${p.staleKeys.map((k) => k.replace(/^keys\//, '')).join(', ')}) until their retention ends` : null;
+        note = [pruneNote(outcome), kept].filter(Boolean).join('; ') || null;
       } catch (e) {
         error = e instanceof StoreError ? e.message : `copy ${name}: ${(e as Error).message}`;
       } finally {

@@ -23,6 +23,8 @@ export interface CopyProgress {
   points: number;
   packs: number;
   bytes: number;
+  /** key files removed from the store that an immutable copy still holds (it cannot delete them) */
+  staleKeys?: string[];
 }
 
 export interface CopyOptions {
@@ -137,11 +139,11 @@ export async function copyPoints(store: BlockStore, target: PackStore, spec: Cop
   const check = () => {
     if (o.signal?.aborted) throw new StoreError(`copy ${spec.name}: cancelled`);
   };
-  await store.repo.initCopy(target);
+  const staleKeys = await store.repo.initCopy(target, { immutable: spec.immutable });
   const records = new CopyRecords(store.catalog.db);
   const havePacks = new Set((await target.list('packs/', o.signal)).map((x) => x.name));
   const havePoints = new Set((await target.list('points/', o.signal)).map((x) => x.name));
-  const progress: CopyProgress = { points: 0, packs: 0, bytes: 0 };
+  const progress: CopyProgress = { points: 0, packs: 0, bytes: 0, ...(staleKeys.length ? { staleKeys } : {}) };
   const started = Date.now();
   const retainUntil = () => (spec.immutable ? new Date(now() + (spec.keep ?? DEFAULT_RETENTION_SECONDS) * 1000) : undefined);
 

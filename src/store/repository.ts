@@ -103,14 +103,26 @@ export class Repository {
    * Make `target` hold this repository (same id, same key files), so packs and point objects
    * copied byte for byte open there with the same passphrase. Refuses another repository.
    */
-  async initCopy(target: PackStore): Promise<void> {
+  /**
+   * The repository's config and key files on a copy target. A key removed here (`drc key
+   * remove`) is removed there too unless the copy is immutable (its objects cannot be
+   * deleted): a passphrase taken back must not go on opening the copies. The key files left
+   * on an immutable copy are returned.
+   */
+  async initCopy(target: PackStore, o: { immutable?: boolean } = {}): Promise<string[]> {
     const there = await readRepositoryConfig(target);
     if (there && there.id !== this.config.id) throw new StoreError(`${target.location} holds another repository (${there.id.slice(0, 8)}, not ${this.config.id.slice(0, 8)})`);
     const have = new Set((await target.list('keys/')).map((k) => k.name));
-    for (const k of await this.store.list('keys/')) {
-      if (!have.has(k.name)) await target.put(k.name, await this.store.get(k.name));
+    const mine = new Set((await this.store.list('keys/')).map((k) => k.name));
+    for (const k of mine) {
+      if (!have.has(k)) await target.put(k, await this.store.get(k));
     }
     if (!there) await target.put(OBJECT.config, await this.store.get(OBJECT.config));
+    // an unencrypted repository has no keys at all: nothing to take back
+    const stale = mine.size > 0 ? [...have].filter((k) => !mine.has(k)) : [];
+    if (o.immutable) return stale;
+    for (const k of stale) await target.delete(k);
+    return [];
   }
 
   async keys(): Promise<KeyFile[]> {

@@ -79,6 +79,29 @@ describe('encryption at rest', () => {
     await expect(repo.removeKey(k2.id, 'second passphrase')).rejects.toThrow(/last key file/);
   });
 
+  it('takes a removed key off a directory copy at its next run; an immutable copy keeps it and says so', async () => {
+    const h = await encryptedHarness();
+    const id = await h.commitStored(textImage(h), h.all(), null);
+    const repo = h.store.repo!;
+    const k2 = await repo.addKey('second passphrase');
+    const copyDir = tempDir('drc-copy-keys-');
+    const wormDir = tempDir('drc-copy-keys-worm-');
+    dirs.push(copyDir, wormDir);
+    const copy = new LocalPackStore(copyDir);
+    const worm = new LocalPackStore(wormDir);
+    await copyPoints(h.store, copy, { name: 'usb', immutable: false, keep: null });
+    await copyPoints(h.store, worm, { name: 'vault', immutable: true, keep: 3600 });
+    expect(fs.readdirSync(path.join(copyDir, 'keys'))).toHaveLength(2);
+    await repo.removeKey(k2.id, PASS);
+    await copyPoints(h.store, copy, { name: 'usb', immutable: false, keep: null });
+    expect(fs.readdirSync(path.join(copyDir, 'keys')).some((f) => f.startsWith(k2.id))).toBe(false);
+    await expect(Repository.open(new LocalPackStore(copyDir), { passphrase: 'second passphrase', create: false })).rejects.toThrow(/wrong passphrase/);
+    expect((await Repository.open(new LocalPackStore(copyDir), { passphrase: PASS, create: false })).config.id).toBe(repo.config.id);
+    const p = await copyPoints(h.store, worm, { name: 'vault', immutable: true, keep: 3600 });
+    expect(p.staleKeys).toEqual([expect.stringContaining(k2.id)]);
+    expect(id).toBeGreaterThan(0);
+  });
+
   it('detects a flipped byte in an encrypted chunk', async () => {
     const h = await encryptedHarness();
     const img = textImage(h);
