@@ -40,6 +40,9 @@ export function parseArgs(cmd: string, argv: string[], spec: FlagSpec): ParsedAr
     } else if (values.has(name)) {
       const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
       if (v === undefined) throw new UsageError(`${cmd}: --${name} needs a value`);
+      // `--confirm --data DIR`: the next option is not the value (a value that looks like one: --name=VALUE)
+      const next = eq > 0 || !v.startsWith('--') ? null : v.slice(2).split('=')[0]!;
+      if (next !== null && (values.has(next) || switches.has(next))) throw new UsageError(`${cmd}: --${name} needs a value, not the option --${next} (write --${name}=VALUE for a value that starts with --)`);
       const list = out.values.get(name) ?? [];
       if (list.length > 0 && !(spec.repeat ?? []).includes(name)) throw new UsageError(`${cmd}: --${name} given twice`);
       list.push(v);

@@ -1,8 +1,11 @@
 // Errors a user makes are told in one line, with where: a cron out of range at config
-// load (file:line:col), a missing or broken TLS certificate, an expiry under a minute.
+// load (file:line:col), a missing or broken TLS certificate, an expiry under a minute, a
+// missing or empty passphrase file.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LocalPackStore } from '../../../src/store/local-pack-store.js';
+import { Repository, readKeyFiles } from '../../../src/store/repository.js';
 import { drc, tempDir } from '../../helpers/cluster.js';
 
 describe('one-line errors', () => {
@@ -20,6 +23,12 @@ describe('one-line errors', () => {
     const r = await drc(['schedules', '--config', f, '--data', path.join(dir, 'none')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`drc: ${f}:3:11: schedules[0].cron "61 * * * *" is out of range: got value 61 expected range 0-59\n`);
+  });
+
+  it('does not take the next option as a flag value: --confirm --data DIR is refused, naming both', async () => {
+    const r = await drc(['instances', 'stop', '23', '--confirm', '--data', path.join(dir, 'none')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('drc: instances: --confirm needs a value, not the option --data (write --confirm=VALUE for a value that starts with --)\n');
   });
 
   it('says in one line that the hub certificate file is missing', async () => {
@@ -47,5 +56,31 @@ describe('one-line errors', () => {
     const r = await drc(['agent', '--host', 'h1', '--token-file', `${dir}/no-token`, '--volume', `d=${dir}`, '--data', path.join(dir, 'ag')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`drc: --token-file ${dir}/no-token: no such file\n`);
+  });
+
+  /** A data directory with an encrypted store, and a config that opens it. */
+  async function encryptedHub(name: string): Promise<{ data: string; cfg: string; store: LocalPackStore }> {
+    const data = path.join(dir, name);
+    const store = new LocalPackStore(path.join(data, 'store'));
+    await Repository.open(store, { passphrase: 'first passphrase', create: true });
+    fs.writeFileSync(path.join(dir, `${name}.pass`), 'first passphrase\n');
+    return { data, store, cfg: config(`${name}.yaml`, `store:\n  type: local\n  encryption:\n    passphrase_file: ${dir}/${name}.pass\n`) };
+  }
+
+  it('says in one line that the new passphrase file of key add is missing, and adds no key', async () => {
+    const h = await encryptedHub('key-missing');
+    const r = await drc(['key', 'add', '--new-passphrase-file', `${dir}/nonexist`, '--config', h.cfg, '--data', h.data]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`drc: key add: --new-passphrase-file ${dir}/nonexist: no such file\n`);
+    expect(await readKeyFiles(h.store)).toHaveLength(1);
+  });
+
+  it('says in one line that the new passphrase file of key add is empty, naming the flag', async () => {
+    const h = await encryptedHub('key-empty');
+    fs.writeFileSync(path.join(dir, 'empty-pass'), '\n');
+    const r = await drc(['key', 'add', '--new-passphrase-file', `${dir}/empty-pass`, '--config', h.cfg, '--data', h.data]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`drc: key add: --new-passphrase-file ${dir}/empty-pass is empty\n`);
+    expect(await readKeyFiles(h.store)).toHaveLength(1);
   });
 });
