@@ -6,7 +6,7 @@ import { nn as num, ns as str, type Raw } from './columns.js';
 import type { InstanceKind, InstanceState, InstanceView, PortForwardView } from '../protocol/recovery.js';
 
 /** An instance as stored: its operator view without the derived fields, plus the power-on instant. */
-export type InstanceRow = Omit<InstanceView, 'uptimeSeconds' | 'lastLines'> & { poweredOnAt: number | null };
+export type InstanceRow = Omit<InstanceView, 'uptimeSeconds' | 'lastLines' | 'bindAddress'> & { poweredOnAt: number | null };
 
 export type NewInstance = Omit<InstanceRow, 'id' | 'state' | 'stoppedAt' | 'bootMs'>;
 

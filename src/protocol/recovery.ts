@@ -126,6 +126,8 @@ export interface InstanceView {
   accel: string | null;
   network: string;
   ports: PortForwardView[];
+  /** where the forwarded host ports listen: 127.0.0.1 for drills, 0.0.0.0 (every interface) for failovers; null without forwards */
+  bindAddress: string | null;
   /** the instance's directory: console.log, qmp.sock, pid, overlay */
   dir: string;
   qmp: string | null;

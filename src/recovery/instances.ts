@@ -84,7 +84,7 @@ export class RecoveredInstances {
     const running = r.state === 'running';
     return {
       id: r.id, kind: r.kind, host: r.host, runId: r.runId, target: r.target, state: r.state, pid: r.pid, accel: r.accel,
-      network: r.network, ports: r.ports, dir: r.dir, qmp: r.qmp, console: r.console, nbd: r.nbd, startedAt: r.startedAt,
+      network: r.network, ports: r.ports, bindAddress: r.ports.length === 0 ? null : r.kind === 'failover' ? '0.0.0.0' : '127.0.0.1', dir: r.dir, qmp: r.qmp, console: r.console, nbd: r.nbd, startedAt: r.startedAt,
       expiresAt: r.expiresAt, stoppedAt: r.stoppedAt,
       uptimeSeconds: running ? Math.max(0, Math.round((this.clock.now() - Date.parse(r.startedAt)) / 1000)) : null,
       bootMs: r.bootMs, lastLines: r.console ? tail(r.console, 5) : [], disk: r.disk,

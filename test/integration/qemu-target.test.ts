@@ -126,6 +126,9 @@ describe.skipIf(!haveQemu)('qemu targets boot the recovered guest', () => {
     const list = await hub.json<InstanceView[]>(['instances']);
     expect(list.map((i) => `${i.host}:${i.kind}:${i.state}`)).toEqual(['h1:drill:running', 'h1:drill:running']);
     expect(new Set(list.flatMap((i) => i.ports.map((p) => p.host))).size).toBe(2);
+    // where each forward listens: a drill's on loopback only
+    expect(list.map((i) => i.bindAddress)).toEqual(['127.0.0.1', '127.0.0.1']);
+    expect((await hub.run(['instances'])).stdout).toContain(`127.0.0.1:${list[0]!.ports[0]!.host}→80`);
     const con = await hub.run(['instances', 'console', String(list[0]!.id)]);
     expect(con.stdout).toContain('drc-guest: booted');
     const stopped = await hub.json<InstanceView>(['instances', 'stop', String(list[0]!.id)]);
@@ -231,6 +234,7 @@ describe.skipIf(!haveQemu)('qemu targets boot the recovered guest', () => {
     await c.startHub(hub);
     const list = await waitFor('the failover instance listed', async () => (await hub.json<InstanceView[]>(['instances'])).find((i) => i.id === inst.id));
     expect(list).toMatchObject({ state: 'running', pid: inst.pid });
+    expect(list.bindAddress).toBe(list.ports.length > 0 ? '0.0.0.0' : null);
     const refused = await hub.run(['instances', 'stop', String(inst.id)]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('--confirm h1');

@@ -6,7 +6,7 @@ import { KEYS, delay, renderApp, waitFor } from './helpers.js';
 function instance(id: number, over: Partial<InstanceView> = {}): InstanceView {
   return {
     id, kind: 'drill', host: 'web-01', runId: 7, target: 'vm', state: 'running', pid: 4242, accel: 'tcg', network: 'isolated',
-    ports: [{ host: 40080, guest: 80 }], dir: '/dr/vms/drill-7/vm-web-01', qmp: '/dr/q.sock', console: '/dr/console.log', nbd: null,
+    ports: [{ host: 40080, guest: 80 }], bindAddress: '127.0.0.1', dir: '/dr/vms/drill-7/vm-web-01', qmp: '/dr/q.sock', console: '/dr/console.log', nbd: null,
     startedAt: '2025-03-14T11:59:00Z', expiresAt: '2025-03-15T12:00:00Z', stoppedAt: null, uptimeSeconds: 75, bootMs: 4200,
     lastLines: ['drc-guest: drivers loaded', 'drc-guest: booted'], disk: 'local', ...over,
   };

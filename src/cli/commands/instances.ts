@@ -16,7 +16,8 @@ function idOf(s: string | undefined, cmd: string): number {
 
 function ports(i: InstanceView): string {
   if (i.nbd) return i.nbd;
-  return i.ports.map((p) => `${p.host}→${p.guest}`).join(' ') || '-';
+  const at = i.bindAddress === '0.0.0.0' ? '*:' : i.bindAddress ? `${i.bindAddress}:` : '';
+  return i.ports.map((p) => `${at}${p.host}→${p.guest}`).join(' ') || '-';
 }
 
 function rows(list: InstanceView[]): string {
