@@ -124,6 +124,10 @@ const readCopy: ValueReader<CopyConfig> = (r, raw, path) => {
   };
   if (v.type === 'directory') {
     requireKeys(r, m, [['path', 'expected the directory copies are written to']]);
+    // kernel file systems take no files (and creating directories in /proc never returns)
+    if (v.path !== undefined && /^\/(proc|sys|dev)(\/|$)/.test(v.path)) {
+      return r.fail(m.nodeOf('path'), `${path}.path ${v.path} is in a kernel file system`, 'expected a directory on a disk: a removable, NFS-mounted or local one');
+    }
     rejectKeys(r, m, ['endpoint', 'bucket', 'prefix', 'region', 'path_style', 'credentials_file'], 'applies only to type s3', 'expected path');
     return v.path === undefined ? undefined : { ...common, type: 'directory', path: v.path };
   }

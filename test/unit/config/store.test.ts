@@ -56,6 +56,12 @@ describe('store and copies config', () => {
     expect(errorOf(['store:', '  encryption:', '    passphrase_file: /p', '    passphrase_env: P'])).toBe('/etc/drc/drc.yaml:4:21: store.encryption has both passphrase_file and passphrase_env (expected one of them)');
   });
 
+  test('refuses a directory copy in a kernel file system (creating directories in /proc never returns)', () => {
+    expect(errorOf(['copies:', '  - name: a', '    type: directory', '    path: /proc/drc-copy'])).toBe(
+      '/etc/drc/drc.yaml:4:11: copies[0].path /proc/drc-copy is in a kernel file system (expected a directory on a disk: a removable, NFS-mounted or local one)',
+    );
+  });
+
   test('refuses a copy of an unknown type and a repeated copy name', () => {
     expect(errorOf(['copies:', '  - name: a', '    type: tape'])).toBe('/etc/drc/drc.yaml:3:11: copies[0].type "tape" is not a valid copy type (expected one of: directory, s3)');
     expect(errorOf(['copies:', '  - { name: a, type: directory, path: /x }', '  - { name: a, type: directory, path: /y }'])).toMatch(/^\/etc\/drc\/drc\.yaml:3:\d+: .*a.*/);
