@@ -3,6 +3,7 @@
 // it is the same store), the chunk index is read from each pack's own index section, and
 // hosts, volumes and points come from the point objects; chains are rebuilt from the images
 // (the oldest point of a volume a full, each later one a delta against the one before).
+import { randomBytes } from 'node:crypto';
 import { Catalog } from '../catalog/catalog.js';
 import { PointObjects } from '../catalog/copy-store.js';
 import { merkleRootPacked } from '../protocol/merkle.js';
@@ -11,7 +12,7 @@ import { FLAG_ZERO, blockLength, encodeManifest, zeroHash, type ManifestEntry } 
 import { decodePackIndex, readTrailer, scanPackRecords, TRAILER_BYTES, type PackIndexEntry } from './pack-index.js';
 import { OBJECT, type PackStore } from './pack-store.js';
 import { decodePointObject, type PointObject } from './point-object.js';
-import { Repository } from './repository.js';
+import { readRepositoryConfig, Repository } from './repository.js';
 
 export interface RecoverReport {
   from: string;
@@ -30,6 +31,8 @@ export interface RecoverReport {
 
 export interface RecoverOptions {
   passphrase: string | null;
+  /** the hub name recover holds a remote destination's owner lock under (the new hub's) */
+  hubName?: string;
   onProgress?: (what: string, done: number, total: number) => void;
 }
 
@@ -44,8 +47,33 @@ async function packIndex(src: PackStore, repo: Repository, name: string, size: n
   return decodePackIndex(section, trailer.encrypted ? repo.cipher!.packKey(name) : null, name);
 }
 
+/**
+ * Take the owner lock of a remote destination that holds this repository, as a hub does at
+ * start: a live hub's lock refuses recover in the same words, before anything is written.
+ * The lock is recover's own (a new owner), released when it ends; the new hub takes its own.
+ */
+async function lockDestination(repo: Repository, dest: PackStore, o: RecoverOptions): Promise<() => Promise<void>> {
+  const none = async (): Promise<void> => undefined;
+  if (dest.local) return none;
+  const same = dest.location === repo.store.location;
+  const target = same ? repo : (await readRepositoryConfig(dest))?.id === repo.config.id ? await Repository.open(dest, { passphrase: o.passphrase, create: false }) : null;
+  if (!target) return none; // empty (no hub holds it), or another repository (initCopy refuses it)
+  const owner = `store-recover-${randomBytes(8).toString('hex')}`;
+  await target.lock(owner, o.hubName ?? 'store recover');
+  return () => target.unlockOwner(owner);
+}
+
 export async function recoverCatalog(src: PackStore, dest: PackStore, catalogFile: string, o: RecoverOptions): Promise<RecoverReport> {
   const repo = await Repository.open(src, { passphrase: o.passphrase, create: false });
+  const unlock = await lockDestination(repo, dest, o);
+  try {
+    return await rebuildCatalog(repo, src, dest, catalogFile, o);
+  } finally {
+    await unlock();
+  }
+}
+
+async function rebuildCatalog(repo: Repository, src: PackStore, dest: PackStore, catalogFile: string, o: RecoverOptions): Promise<RecoverReport> {
   const catalog = new Catalog(catalogFile);
   try {
     if (catalog.allPoints().length > 0) throw new StoreError(`${catalogFile} already has recovery points: recover into a new data directory`);

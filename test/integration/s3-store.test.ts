@@ -225,6 +225,91 @@ describe('a hub with its store in S3 (s3rver)', () => {
     }
   }, 120_000);
 
+  /** A config whose store is local (in the data directory), opened with `pass`. */
+  function localStoreConfig(name: string, pass = c.file('pass')): string {
+    const f = c.file(name);
+    fs.writeFileSync(f, `store:\n  type: local\n  encryption:\n    passphrase_file: ${pass}\n`);
+    return f;
+  }
+
+  it('recovers into a data directory only its owner can read (0700 directories, 0600 files)', async () => {
+    const fresh = path.join(c.dir, 'recovered-private');
+    const r = await drc(['store', 'recover', '--from', c.file('copy'), '--data', fresh, '--config', localStoreConfig('private.yaml'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { points: number }).points).toBeGreaterThan(0);
+    const all = [fresh, ...fs.readdirSync(fresh, { recursive: true }).map((f) => path.join(fresh, String(f)))];
+    expect(all.some((f) => f.endsWith('.pack'))).toBe(true);
+    const loose = all.map((f) => ({ f, st: fs.statSync(f) })).filter(({ st }) => (st.mode & 0o777) !== (st.isDirectory() ? 0o700 : 0o600));
+    expect(loose.map(({ f, st }) => `${f} ${(st.mode & 0o777).toString(8)}`)).toEqual([]);
+  }, 60_000);
+
+  it('leaves no trace of a failed recover: no new data directory, and an empty one left as it was', async () => {
+    fs.writeFileSync(c.file('not-the-pass'), 'not the passphrase\n');
+    const wrongCfg = localStoreConfig('wrong-recover.yaml', c.file('not-the-pass'));
+    const fresh = path.join(c.dir, 'recovered-failed');
+    const wrong = await drc(['store', 'recover', '--from', c.file('copy'), '--data', fresh, '--config', wrongCfg]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^drc: wrong passphrase: none of the \d+ key file\(s\) of .* opens with it\n$/);
+    expect(fs.existsSync(fresh)).toBe(false);
+
+    const empty = path.join(c.dir, 'recovered-empty');
+    fs.mkdirSync(empty);
+    const mode = fs.statSync(empty).mode;
+    expect((await drc(['store', 'recover', '--from', c.file('copy'), '--data', empty, '--config', wrongCfg])).code).toBe(1);
+    expect(fs.readdirSync(empty)).toEqual([]);
+    expect(fs.statSync(empty).mode).toBe(mode);
+
+    const nowhere = c.file('no-such-copy');
+    const missing = await drc(['store', 'recover', '--from', nowhere, '--data', fresh, '--config', localStoreConfig('missing.yaml')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`drc: store recover: --from ${nowhere}: no such directory\n`);
+    expect(fs.existsSync(fresh)).toBe(false);
+    expect(fs.existsSync(nowhere)).toBe(false);
+  }, 60_000);
+
+  it('refuses an s3:// --from without a bucket in one line naming the flag', async () => {
+    const fresh = path.join(c.dir, 'recovered-nobucket');
+    for (const from of ['s3://', 's3:///hub1']) {
+      const r = await drc(['store', 'recover', '--from', from, '--data', fresh, '--config', localStoreConfig('nobucket-recover.yaml')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`drc: store recover: --from ${from}: expected s3://BUCKET[/PREFIX]\n`);
+      expect(fs.existsSync(fresh)).toBe(false);
+    }
+  });
+
+  it('says where the S3 credentials of --from come from when there are none: the environment or --credentials-file', async () => {
+    const fresh = path.join(c.dir, 'recovered-nocreds');
+    const args = ['store', 'recover', '--from', 's3://drc/hub1/', '--endpoint', s3.endpoint, '--data', fresh, '--config', localStoreConfig('nocreds.yaml')];
+    const none = await drc(args, { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe('drc: store recover: no S3 credentials for --from s3://drc/hub1/: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or give --credentials-file FILE\n');
+    const missing = await drc([...args, '--credentials-file', c.file('no-creds')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`drc: store recover: --credentials-file ${c.file('no-creds')}: no such file\n`);
+    expect(fs.existsSync(fresh)).toBe(false);
+  });
+
+  it('refuses to recover onto an S3 store a live hub holds, as serve does, writing nothing; once the hub is gone it recovers and frees the lock', async () => {
+    const lockOf = () => fs.readdirSync(path.join(c.file('s3'), 'drc', 'hub1')).filter((f) => f.startsWith('lock'));
+    const held = lockOf();
+    expect(held.length).toBeGreaterThan(0);
+    const fresh = path.join(c.dir, 'recovered-locked');
+    const args = ['store', 'recover', '--from', 's3://drc/hub1/', '--endpoint', s3.endpoint, '--credentials-file', c.file('s3-credentials'), '--data', fresh, '--config', config];
+    const r = await drc(args);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^drc: the store at s3:\/\/drc\/hub1\/ is in use by hub drc-hub\S* on \S+ since \S+; delete its lock object if that hub is gone\n$/);
+    expect(fs.existsSync(fresh)).toBe(false);
+    expect(lockOf()).toEqual(held);
+    await hub.stop();
+    try {
+      const ok = await drc(args);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(lockOf()).toEqual([]);
+    } finally {
+      await hub.start();
+    }
+  }, 60_000);
+
   it('refuses a missing bucket, in one line', async () => {
     const cfg = c.file('nobucket.yaml');
     fs.writeFileSync(cfg, fs.readFileSync(config, 'utf8').replace('bucket: drc', 'bucket: nope'));

@@ -1,9 +1,8 @@
-import fs from 'node:fs';
 import { openPackStore, readPassphrase, storeTarget } from '../../store/registry.js';
 import { Repository } from '../../store/repository.js';
 import { parseArgs, value } from '../args.js';
 import { FLAGS } from '../flags.js';
-import { resolveContext } from '../context.js';
+import { readGiven, resolveContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printJson, table } from '../output.js';
 
@@ -14,6 +13,11 @@ export async function key(argv: string[]): Promise<number> {
   const [sub, id, ...rest] = a.positionals;
   if (rest.length) throw new UsageError(`key: unexpected argument ${rest[0]}`);
   if (sub !== 'list' && sub !== 'add' && sub !== 'remove') throw new UsageError(`key: ${sub === undefined ? 'a subcommand is required' : `unknown subcommand ${sub}`} (expected list, add or remove)`);
+  const file = sub === 'add' ? value(a, 'new-passphrase-file') : undefined;
+  if (sub === 'add' && !file) throw new UsageError('key add: --new-passphrase-file FILE is required');
+  // read before the store is opened: a missing file is a usage error, and changes nothing
+  const next = file ? readGiven('key add: --new-passphrase-file', file).toString('utf8').replace(/\r?\n$/, '') : '';
+  if (file && !next) throw new UsageError(`key add: --new-passphrase-file ${file} is empty`);
   const passphrase = readPassphrase(ctx.config.store.encryption);
   if (passphrase === null) throw new UsageError('key: the config has no store.encryption passphrase');
   const packStore = openPackStore(storeTarget(ctx.config.store, ctx.dataDir));
@@ -24,10 +28,6 @@ export async function key(argv: string[]): Promise<number> {
       if (ctx.json) printJson(keys.map((k) => ({ id: k.id, created: k.created, label: k.label })));
       else process.stdout.write(table(['ID', 'CREATED', 'ADDED BY'], keys.map((k) => [k.id, k.created, k.label])) + '\n');
     } else if (sub === 'add') {
-      const file = value(a, 'new-passphrase-file');
-      if (!file) throw new UsageError('key add: --new-passphrase-file FILE is required');
-      const next = fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-      if (!next) throw new UsageError(`key add: ${file} is empty`);
       const k = await repo.addKey(next);
       if (ctx.json) printJson({ id: k.id, created: k.created, label: k.label });
       else process.stdout.write(`added key ${k.id}\n`);
