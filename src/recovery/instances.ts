@@ -156,6 +156,22 @@ export class RecoveredInstances {
     return out;
   }
 
+  /**
+   * Why the target's fixed host ports cannot be forwarded now (taken by an instance or by
+   * another process), checked before a run restores anything; null when they are free.
+   */
+  async portsProblem(spec: VmSpecView, kind: 'drill' | 'failover'): Promise<string | null> {
+    const bind = kind === 'drill' ? '127.0.0.1' : '0.0.0.0';
+    for (const w of spec.ports) {
+      if (w.host === null) continue;
+      const owner = this.store.list().find((r) => r.ports.some((p) => p.host === w.host));
+      if (owner) return `port ${w.host} is already forwarded to instance ${owner.id} (${owner.host})`;
+      if (this.reserving.has(w.host)) return `port ${w.host} is being forwarded to another instance that is starting`;
+      if (!(await portFree(w.host, bind))) return `port ${w.host} on ${bind} is in use by another process`;
+    }
+    return null;
+  }
+
   private unreserve(ports: PortForwardView[]): void {
     for (const p of ports) this.reserving.delete(p.host);
   }

@@ -58,12 +58,19 @@ export function gatesNow(d: StepDeps, h: RunScopeHost, dir: string, failedOver: 
   });
 }
 
+/** A qemu target's fixed host ports, checked before anything is restored: a taken one fails the run at once. */
+async function portsBlocked(d: StepDeps, meta: RunMeta, kind: 'drill' | 'failover'): Promise<string | null> {
+  return d.vm && meta.target.vm ? d.vm.instances.portsProblem(meta.target.vm, kind) : null;
+}
+
 async function prepare(d: StepDeps, meta: RunMeta): Promise<StepOutcome> {
   fs.mkdirSync(meta.target.dir, { recursive: true });
   const needed = meta.hosts.flatMap((h) => h.points).reduce((a, p) => a + p.size, 0);
   const free = freeBytes(meta.target.dir);
   const detail = `${meta.target.dir}: ${free === null ? '?' : formatBytes(free)} free, ${formatBytes(needed)} needed`;
   if (free !== null && free < needed) return { state: 'failed', detail, error: `not enough space in ${meta.target.dir}` };
+  const ports = await portsBlocked(d, meta, 'drill');
+  if (ports) return { state: 'failed', detail, error: `${ports}: the drill's instance could not forward it` };
   return { state: 'succeeded', detail, issues: meta.params.pointNotes ?? [] };
 }
 
@@ -74,6 +81,8 @@ async function precheck(d: StepDeps, meta: RunMeta, ctx: StepContext): Promise<S
   const detail = gates.map((g) => `${g.ok ? 'ok' : g.blocking ? 'BLOCKED' : 'warn'} ${g.name}: ${g.detail}`).join('; ');
   const bad = gates.filter((g) => !g.ok);
   if (!gatesReady(gates)) return { state: 'failed', detail, error: `pre-check failed: ${bad.map((g) => g.name).join(', ')}` };
+  const ports = await portsBlocked(d, meta, 'failover');
+  if (ports) return { state: 'failed', detail, error: `pre-check failed: ${ports}: the failover instance could not forward it` };
   return { state: 'succeeded', detail, issues: [...(meta.params.pointNotes ?? []), ...bad.map((g) => `pre-check warning (${g.name}): ${g.detail}`)] };
 }
 

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NbdClient } from '../../src/protocol/nbd/client.js';
@@ -20,9 +21,11 @@ describe.skipIf(!haveQemu)('qemu targets boot the recovered guest', () => {
   let port: number;
   const guest = c.file('guest.img');
   let drill: RunView;
+  let fixedPort = 0;
   const pids: number[] = [];
 
   beforeAll(async () => {
+    fixedPort = await freePort();
     const g = spawnSync(path.join(ROOT, 'scripts', 'make-guest-image.sh'), [guest], { encoding: 'utf8' });
     if (g.status !== 0) throw new Error(`make-guest-image failed: ${g.stderr}`);
     fs.copyFileSync(guest, c.file('broken.img'));
@@ -39,6 +42,7 @@ describe.skipIf(!haveQemu)('qemu targets boot the recovered guest', () => {
         '  - { name: prod, type: qemu, purpose: failover, path: ' + c.file('prod') + ', memory: 256, network: user }',
         '  - { name: both, type: qemu, purpose: both, path: ' + c.file('both') + ', memory: 256, network: user }',
         '  - { name: huge, type: qemu, purpose: drill, path: ' + c.file('huge') + ', memory: 64TiB }',
+        `  - { name: fixed, type: qemu, purpose: drill, path: ${c.file('fixed')}, memory: 256, ports: ["${fixedPort}:80"] }`,
         'checks:',
         '  - { name: booted, kind: boot, console: "drc-guest: booted", timeout: 90s, hosts: [h1] }',
         '  - { name: booted-fast, kind: boot, console: "drc-guest: booted", timeout: 8s, hosts: [h2] }',
@@ -146,6 +150,22 @@ describe.skipIf(!haveQemu)('qemu targets boot the recovered guest', () => {
     expect(fs.readFileSync(`/proc/${inst.pid}/cmdline`, 'utf8')).toContain('restrict=on');
     await hub.run(['drill', 'cleanup', String(v.id)]);
     expect(alive(inst.pid!)).toBe(false);
+  });
+
+  it('fails a drill whose target port is taken before it restores anything, naming the port', async () => {
+    const squatter = net.createServer();
+    await new Promise<void>((r) => squatter.listen(fixedPort, '127.0.0.1', r));
+    try {
+      const r = await hub.run(['drill', 'h1', '--target', 'fixed', '--yes', '--json']);
+      expect(r.code).toBe(1);
+      const v = JSON.parse(r.stdout) as RunView;
+      const prepare = v.steps.find((s) => s.kind === 'prepare')!;
+      expect(prepare.state).toBe('failed');
+      expect(prepare.error).toBe(`port ${fixedPort} on 127.0.0.1 is in use by another process: the drill's instance could not forward it`);
+      expect(v.steps.filter((s) => s.kind === 'restore').every((s) => s.state !== 'succeeded')).toBe(true);
+    } finally {
+      await new Promise((r) => squatter.close(r));
+    }
   });
 
   it("fails the power-on with qemu's own reason when qemu exits after opening its monitor", async () => {
