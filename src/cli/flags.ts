@@ -18,7 +18,7 @@ export const FLAGS = {
   unmount: {},
   gc: { values: ['limit'] },
   hosts: { values: ['tags', 'tier', 'expires'] },
-  key: { values: ['new-passphrase-file'] },
+  key: { values: ['new-passphrase-file'], switches: ['yes'] },
   logs: { values: ['out'] },
   maintenance: {},
   operators: { values: ['role', 'expires'] },

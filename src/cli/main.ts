@@ -81,7 +81,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   key: {
     load: async () => (await import('./commands/key.js')).key,
-    help: 'key list [--json] | key add --new-passphrase-file FILE | key remove ID',
+    help: 'key list [--json] | key add --new-passphrase-file FILE [--json] | key remove ID [--yes] [--json]',
     about: "the key files that open an encrypted store (the config's passphrase opens it)",
   },
   status: {

@@ -83,4 +83,22 @@ describe('one-line errors', () => {
     expect(r.stderr).toBe(`drc: key add: --new-passphrase-file ${dir}/empty-pass is empty\n`);
     expect(await readKeyFiles(h.store)).toHaveLength(1);
   });
+
+  it('removes a key only when confirmed (--yes, or y on a terminal), and adds no second key for a passphrase already in use', async () => {
+    const h = await encryptedHub('key-confirm');
+    fs.writeFileSync(path.join(dir, 'second-pass'), 'second passphrase\n');
+    const added = await drc(['key', 'add', '--new-passphrase-file', `${dir}/second-pass`, '--config', h.cfg, '--data', h.data, '--json']);
+    expect(added.code, added.stderr).toBe(0);
+    const id = (JSON.parse(added.stdout) as { id: string }).id;
+    const twice = await drc(['key', 'add', '--new-passphrase-file', `${dir}/second-pass`, '--config', h.cfg, '--data', h.data]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toBe(`drc: key add: that passphrase already opens key ${id}; no key added\n`);
+    const bare = await drc(['key', 'remove', id, '--config', h.cfg, '--data', h.data]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toBe(`drc: key remove: not confirmed and no terminal to ask on; pass --yes to remove key ${id} (nothing was removed)\n`);
+    expect(await readKeyFiles(h.store)).toHaveLength(2);
+    const yes = await drc(['key', 'remove', id, '--yes', '--config', h.cfg, '--data', h.data]);
+    expect(yes.code, yes.stderr).toBe(0);
+    expect(await readKeyFiles(h.store)).toHaveLength(1);
+  });
 });
