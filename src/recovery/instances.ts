@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { InstanceRow, InstanceStore } from '../catalog/instance-store.js';
-import type { InstanceView, PortForwardView, VmSpecView } from '../protocol/recovery.js';
+import type { InstanceKind, InstanceView, PortForwardView, VmSpecView } from '../protocol/recovery.js';
 import type { BlockStore } from '../store/block-store.js';
 import { NbdExportServer, type NbdDamage } from '../store/nbd-server.js';
 import type { Clock } from './executor.js';
@@ -41,6 +41,13 @@ function portFree(port: number, host: string): Promise<boolean> {
     s.once('error', () => resolve(false));
     s.listen(port, host, () => s.close(() => resolve(true)));
   });
+}
+
+const inUse = (port: number, bind: string) => `port ${port} on ${bind} is in use by another process`;
+
+/** Where an instance's forwarded ports listen: loopback for a drill, every interface for a failover. */
+function bindAddressOf(kind: InstanceKind): string {
+  return kind === 'failover' ? '0.0.0.0' : '127.0.0.1';
 }
 
 function anyFreePort(host: string): Promise<number> {
@@ -84,7 +91,7 @@ export class RecoveredInstances {
     const running = r.state === 'running';
     return {
       id: r.id, kind: r.kind, host: r.host, runId: r.runId, target: r.target, state: r.state, pid: r.pid, accel: r.accel,
-      network: r.network, ports: r.ports, bindAddress: r.ports.length === 0 ? null : r.kind === 'failover' ? '0.0.0.0' : '127.0.0.1', dir: r.dir, qmp: r.qmp, console: r.console, nbd: r.nbd, startedAt: r.startedAt,
+      network: r.network, ports: r.ports, bindAddress: r.ports.length === 0 ? null : bindAddressOf(r.kind), dir: r.dir, qmp: r.qmp, console: r.console, nbd: r.nbd, startedAt: r.startedAt,
       expiresAt: r.expiresAt, stoppedAt: r.stoppedAt,
       uptimeSeconds: running ? Math.max(0, Math.round((this.clock.now() - Date.parse(r.startedAt)) / 1000)) : null,
       bootMs: r.bootMs, lastLines: r.console ? tail(r.console, 5) : [], disk: r.disk,
@@ -121,7 +128,6 @@ export class RecoveredInstances {
     return this.store.ofRun(runId).filter((r) => host === undefined || r.host === host);
   }
 
-  /** Forwards for the guest ports: configured host ports checked free, the others picked free. */
   /**
    * Forwards for the guest ports: configured host ports checked free, the others picked free.
    * Each port is reserved (`reserving`) before the first await, so two instances starting at
@@ -129,22 +135,20 @@ export class RecoveredInstances {
    */
   private async forwards(spec: VmSpecView, guestPorts: number[], bind: string): Promise<PortForwardView[]> {
     if (spec.network !== 'isolated' && spec.network !== 'user') return [];
-    const taken = (port: number) => this.reserving.has(port) || this.store.list().some((r) => r.ports.some((p) => p.host === port));
     const wanted = [...spec.ports];
     for (const g of guestPorts) if (!wanted.some((w) => w.guest === g)) wanted.push({ host: null, guest: g });
     const out: PortForwardView[] = [];
     try {
       for (const w of wanted) {
         if (w.host !== null) {
-          const owner = this.store.list().find((r) => r.ports.some((p) => p.host === w.host));
-          if (owner) throw new RecoveryError('busy', `port ${w.host} is already forwarded to instance ${owner.id} (${owner.host})`);
-          if (this.reserving.has(w.host) || out.some((o) => o.host === w.host)) throw new RecoveryError('busy', `port ${w.host} is already being forwarded to another instance that is starting`);
+          const held = this.heldBy(w.host);
+          if (held) throw new RecoveryError('busy', held);
           this.reserving.add(w.host);
           out.push({ host: w.host, guest: w.guest });
-          if (!(await portFree(w.host, bind))) throw new RecoveryError('busy', `port ${w.host} on ${bind} is in use by another process`);
+          if (!(await portFree(w.host, bind))) throw new RecoveryError('busy', inUse(w.host, bind));
         } else {
           let p = await anyFreePort(bind);
-          while (taken(p)) p = await anyFreePort(bind);
+          while (this.heldBy(p)) p = await anyFreePort(bind);
           this.reserving.add(p);
           out.push({ host: p, guest: w.guest });
         }
@@ -160,15 +164,22 @@ export class RecoveredInstances {
    * Why the target's fixed host ports cannot be forwarded now (taken by an instance or by
    * another process), checked before a run restores anything; null when they are free.
    */
-  async portsProblem(spec: VmSpecView, kind: 'drill' | 'failover'): Promise<string | null> {
-    const bind = kind === 'drill' ? '127.0.0.1' : '0.0.0.0';
+  async portsProblem(spec: VmSpecView, kind: InstanceKind): Promise<string | null> {
+    const bind = bindAddressOf(kind);
     for (const w of spec.ports) {
       if (w.host === null) continue;
-      const owner = this.store.list().find((r) => r.ports.some((p) => p.host === w.host));
-      if (owner) return `port ${w.host} is already forwarded to instance ${owner.id} (${owner.host})`;
-      if (this.reserving.has(w.host)) return `port ${w.host} is being forwarded to another instance that is starting`;
-      if (!(await portFree(w.host, bind))) return `port ${w.host} on ${bind} is in use by another process`;
+      const held = this.heldBy(w.host);
+      if (held) return held;
+      if (!(await portFree(w.host, bind))) return inUse(w.host, bind);
     }
+    return null;
+  }
+
+  /** Which instance, running or starting, holds a host port; null when none does. */
+  private heldBy(port: number): string | null {
+    const owner = this.store.list().find((r) => r.ports.some((p) => p.host === port));
+    if (owner) return `port ${port} is already forwarded to instance ${owner.id} (${owner.host})`;
+    if (this.reserving.has(port)) return `port ${port} is being forwarded to another instance that is starting`;
     return null;
   }
 
@@ -187,7 +198,7 @@ export class RecoveredInstances {
     // the overlays are made at once (one qemu-img each)
     const disks: VmDisk[] = req.disks.map((d) => ({ volume: d.volume, overlay: path.join(dir, `overlay-${d.volume}.qcow2`), base: d.base }));
     await Promise.all(disks.map((d, i) => createOverlay(d.overlay, req.disks[i]!.size)));
-    const bind = req.kind === 'drill' ? '127.0.0.1' : '0.0.0.0';
+    const bind = bindAddressOf(req.kind);
     const forwards = await this.forwards(req.spec, req.guestPorts, bind);
     try {
       const qmp = socketPath(dir, 'qmp.sock');

@@ -65,8 +65,7 @@ export class PackCache {
     // a cached file removed behind the hub's back (a cleaned cache directory) is downloaded
     // again: it is a copy, and its absence says nothing about the store
     if (e && e.refs === 0 && !fs.existsSync(this.fileOf(name))) {
-      this.entries.delete(name);
-      this.bytes -= e.size;
+      this.drop(name);
       e = undefined;
     }
     if (e) {
