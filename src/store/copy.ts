@@ -139,7 +139,7 @@ export async function copyPoints(store: BlockStore, target: PackStore, spec: Cop
   const check = () => {
     if (o.signal?.aborted) throw new StoreError(`copy ${spec.name}: cancelled`);
   };
-  const staleKeys = await store.repo.initCopy(target, { immutable: spec.immutable });
+  const staleKeys = await store.repo.initCopy(target, { prune: !spec.immutable });
   const records = new CopyRecords(store.catalog.db);
   const havePacks = new Set((await target.list('packs/', o.signal)).map((x) => x.name));
   const havePoints = new Set((await target.list('points/', o.signal)).map((x) => x.name));

@@ -104,12 +104,13 @@ export class Repository {
    * copied byte for byte open there with the same passphrase. Refuses another repository.
    */
   /**
-   * The repository's config and key files on a copy target. A key removed here (`drc key
-   * remove`) is removed there too unless the copy is immutable (its objects cannot be
-   * deleted): a passphrase taken back must not go on opening the copies. The key files left
-   * on an immutable copy are returned.
+   * The repository's config and key files on a copy target. With `prune`, a key removed here
+   * (`drc key remove`) is removed there too: a passphrase taken back must not go on opening
+   * the copies (an immutable copy cannot delete, and store recover writes into a store it
+   * must not take keys from). The key files left there that this repository no longer has
+   * are returned.
    */
-  async initCopy(target: PackStore, o: { immutable?: boolean } = {}): Promise<string[]> {
+  async initCopy(target: PackStore, o: { prune?: boolean } = {}): Promise<string[]> {
     const there = await readRepositoryConfig(target);
     if (there && there.id !== this.config.id) throw new StoreError(`${target.location} holds another repository (${there.id.slice(0, 8)}, not ${this.config.id.slice(0, 8)})`);
     const have = new Set((await target.list('keys/')).map((k) => k.name));
@@ -120,7 +121,7 @@ export class Repository {
     if (!there) await target.put(OBJECT.config, await this.store.get(OBJECT.config));
     // an unencrypted repository has no keys at all: nothing to take back
     const stale = mine.size > 0 ? [...have].filter((k) => !mine.has(k)) : [];
-    if (o.immutable) return stale;
+    if (!o.prune) return stale;
     for (const k of stale) await target.delete(k);
     return [];
   }
